@@ -1,0 +1,190 @@
+// Package backend opens the three outside services livesell runs on — Redis,
+// the SQL store and NATS with JetStream — either the real servers named by
+// URLs or, with no URL, embedded stand-ins in this process: miniredis (which
+// runs the same Lua scripts), SQLite in the data directory, and an in-process
+// NATS server with JetStream. Everything above this package sees the same
+// client types either way.
+package backend
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	natsserver "github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/livesell/livesell/internal/sqldb"
+)
+
+// Options names the real services; an empty URL selects the embedded one.
+type Options struct {
+	RedisURL    string
+	DatabaseURL string
+	NATSURL     string
+	// DataDir holds the embedded SQLite file and JetStream store.
+	DataDir string
+	Logger  *slog.Logger
+}
+
+// Backends are the open clients.
+type Backends struct {
+	// Redis is the stock and presence store.
+	Redis redis.UniversalClient
+	// SQL is the durable store.
+	SQL *sqldb.DB
+	// NATS is the event bus.
+	NATS *nats.Conn
+	// JetStream is NATS's persistence layer.
+	JetStream jetstream.JetStream
+	// Embedded lists which services run in this process ("redis", "sql", "nats").
+	Embedded []string
+
+	closers []func() error
+}
+
+// Open connects to (or starts) every backend. On error, whatever was opened
+// is closed again.
+func Open(ctx context.Context, opts Options) (b *Backends, err error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	b = &Backends{}
+	defer func() {
+		if err != nil {
+			b.Close()
+		}
+	}()
+	if err := b.openRedis(ctx, opts, log); err != nil {
+		return nil, err
+	}
+	if err := b.openSQL(ctx, opts, log); err != nil {
+		return nil, err
+	}
+	if err := b.openNATS(ctx, opts, log); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+func (b *Backends) openRedis(ctx context.Context, opts Options, log *slog.Logger) error {
+	if opts.RedisURL == "" {
+		mr := miniredis.NewMiniRedis()
+		if err := mr.StartAddr("127.0.0.1:0"); err != nil {
+			return fmt.Errorf("backend: embedded redis: %w", err)
+		}
+		b.closers = append(b.closers, func() error { mr.Close(); return nil })
+		b.Embedded = append(b.Embedded, "redis")
+		b.Redis = redis.NewClient(&redis.Options{Addr: mr.Addr(), PoolSize: 64})
+		log.Info("embedded redis-compatible store started", "addr", mr.Addr())
+	} else {
+		ropts, err := redis.ParseURL(opts.RedisURL)
+		if err != nil {
+			return fmt.Errorf("backend: REDIS_URL: %w", err)
+		}
+		if ropts.PoolSize < 64 {
+			ropts.PoolSize = 64
+		}
+		b.Redis = redis.NewClient(ropts)
+	}
+	b.closers = append(b.closers, b.Redis.Close)
+	if err := b.Redis.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("backend: redis ping: %w", err)
+	}
+	return nil
+}
+
+func (b *Backends) openSQL(ctx context.Context, opts Options, log *slog.Logger) error {
+	db, err := sqldb.Open(ctx, opts.DatabaseURL, opts.DataDir)
+	if err != nil {
+		return fmt.Errorf("backend: %w", err)
+	}
+	b.SQL = db
+	b.closers = append(b.closers, db.Close)
+	if db.Dialect == sqldb.SQLite {
+		b.Embedded = append(b.Embedded, "sql")
+		log.Info("embedded SQL store opened", "dir", opts.DataDir)
+	}
+	return nil
+}
+
+func (b *Backends) openNATS(ctx context.Context, opts Options, log *slog.Logger) error {
+	var nc *nats.Conn
+	if opts.NATSURL == "" {
+		storeDir := filepath.Join(opts.DataDir, "nats")
+		if err := os.MkdirAll(storeDir, 0o700); err != nil {
+			return fmt.Errorf("backend: embedded nats: %w", err)
+		}
+		ns, err := natsserver.NewServer(&natsserver.Options{
+			ServerName: "livesell-embedded",
+			DontListen: true,
+			JetStream:  true,
+			StoreDir:   storeDir,
+			NoSigs:     true,
+			NoLog:      true,
+		})
+		if err != nil {
+			return fmt.Errorf("backend: embedded nats: %w", err)
+		}
+		ns.Start()
+		b.closers = append(b.closers, func() error { ns.Shutdown(); ns.WaitForShutdown(); return nil })
+		if !ns.ReadyForConnections(10 * time.Second) {
+			return errors.New("backend: embedded nats did not start")
+		}
+		nc, err = nats.Connect("", nats.InProcessServer(ns), nats.Name("livesell"))
+		if err != nil {
+			return fmt.Errorf("backend: embedded nats connect: %w", err)
+		}
+		b.Embedded = append(b.Embedded, "nats")
+		log.Info("embedded NATS server started", "store", storeDir)
+	} else {
+		var err error
+		nc, err = nats.Connect(opts.NATSURL, nats.Name("livesell"), nats.MaxReconnects(-1))
+		if err != nil {
+			return fmt.Errorf("backend: NATS_URL: %w", err)
+		}
+	}
+	b.NATS = nc
+	b.closers = append(b.closers, func() error { return drain(nc) })
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return fmt.Errorf("backend: jetstream: %w", err)
+	}
+	if _, err := js.AccountInfo(ctx); err != nil {
+		return fmt.Errorf("backend: jetstream not available: %w", err)
+	}
+	b.JetStream = js
+	return nil
+}
+
+// Close closes every backend in reverse order of opening.
+func (b *Backends) Close() error {
+	var errs []error
+	for i := len(b.closers) - 1; i >= 0; i-- {
+		if err := b.closers[i](); err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
+			errs = append(errs, err)
+		}
+	}
+	b.closers = nil
+	return errors.Join(errs...)
+}
+
+// drain flushes what nc still has to send and waits (briefly) until it is closed.
+func drain(nc *nats.Conn) error {
+	if err := nc.Drain(); err != nil {
+		return err
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !nc.IsClosed() && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	return nil
+}

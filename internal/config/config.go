@@ -1,0 +1,104 @@
+// Package config holds livesell's one Config, parsed once in cmd/livesell from
+// (lowest to highest precedence) built-in defaults, an optional YAML file,
+// LIVESELL_* environment variables and command-line flags. No other package
+// reads the environment: they receive narrow option structs built from it.
+package config
+
+import (
+	"time"
+)
+
+// Config is every setting of the livesell server.
+type Config struct {
+	// HTTPAddr is the listen address of the HTTP server.
+	HTTPAddr string
+	// PublicURL is the base URL clients reach this node at (for Location
+	// headers and whip_url/whep_url); empty derives it from each request.
+	PublicURL string
+	// AdminToken is the bearer token of operator endpoints; empty generates
+	// one at start and writes it to DataDir/admin-token.
+	AdminToken string
+	// DataDir holds the embedded stores and generated secrets.
+	DataDir string
+	// CORSOrigins lists origins allowed to call the APIs from a browser; "*" allows any.
+	CORSOrigins []string
+	// LogLevel is debug, info, warn or error.
+	LogLevel string
+	// LogFormat is text or json.
+	LogFormat string
+	// ShutdownGrace bounds graceful shutdown.
+	ShutdownGrace time.Duration
+
+	// Store selects real or embedded backends.
+	Store StoreConfig
+	// Auth configures user identity.
+	Auth AuthConfig
+	// Media configures the SFU.
+	Media MediaConfig
+	// Chat configures the interaction layer.
+	Chat ChatConfig
+	// Commerce configures orders and payments.
+	Commerce CommerceConfig
+}
+
+// StoreConfig selects the backends; empty URLs mean the embedded defaults.
+type StoreConfig struct {
+	RedisURL    string
+	DatabaseURL string
+	NATSURL     string
+	// Namespace prefixes Redis keys, NATS subjects and stream names so that
+	// several deployments (or tests) can share one set of servers.
+	Namespace string
+}
+
+// AuthConfig configures how user (viewer/buyer) JWTs are verified and minted.
+type AuthConfig struct {
+	// JWTSecret is the HS256 secret for user tokens; empty generates one in DataDir.
+	JWTSecret string
+	// JWKSURL, when set, verifies RS256/ES256 user tokens against a JWKS.
+	JWKSURL string
+	// TokenTTL is the lifetime of tokens minted by POST /api/tokens.
+	TokenTTL time.Duration
+}
+
+// MediaConfig configures the SFU and WHIP/WHEP.
+type MediaConfig struct {
+	ICEInterfaces []string
+	NAT1To1IPs    []string
+	UDPMuxPort    int
+	UDPPortMin    int
+	UDPPortMax    int
+	ICETCPPort    int
+	ICEServers    []string
+	MaxPublishers int
+	MaxViewers    int
+	MaxBodyBytes  int
+}
+
+// ChatConfig configures the interaction layer.
+type ChatConfig struct {
+	BatchInterval     time.Duration
+	MaxDanmakuRunes   int
+	AnonymousChat     bool
+	BlockedWordsFile  string
+	DanmakuPerSecond  float64
+	LikesPerSecond    float64
+	RecentDanmaku     int
+	ViewerQueueLength int
+}
+
+// CommerceConfig configures orders and payments.
+type CommerceConfig struct {
+	OrderTTL           time.Duration
+	ReconcileInterval  time.Duration
+	SandboxSecret      string
+	StripeSecretKey    string
+	StripeWebhookKey   string
+	WeChatAppID        string
+	WeChatMchID        string
+	WeChatAPIv3Key     string
+	WeChatPlatformCert string
+	WeChatPrivateKey   string
+	WeChatSerialNo     string
+	CallbackWindow     time.Duration
+}

@@ -1,0 +1,174 @@
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Default returns the configuration used when nothing is set: one machine,
+// embedded stores, loopback-friendly defaults.
+func Default() Config {
+	return Config{
+		HTTPAddr:      ":8080",
+		DataDir:       "./data",
+		CORSOrigins:   []string{"*"},
+		LogLevel:      "info",
+		LogFormat:     "text",
+		ShutdownGrace: 10 * time.Second,
+		Store:         StoreConfig{Namespace: "livesell"},
+		Auth:          AuthConfig{TokenTTL: 24 * time.Hour},
+		Media:         MediaConfig{MaxBodyBytes: 64 << 10},
+		Chat: ChatConfig{
+			BatchInterval:     100 * time.Millisecond,
+			MaxDanmakuRunes:   200,
+			DanmakuPerSecond:  1,
+			LikesPerSecond:    5,
+			RecentDanmaku:     50,
+			ViewerQueueLength: 64,
+		},
+		Commerce: CommerceConfig{
+			OrderTTL:          15 * time.Minute,
+			ReconcileInterval: time.Minute,
+			CallbackWindow:    5 * time.Minute,
+		},
+	}
+}
+
+// ErrHelp is returned by Load when -h or --help was asked for; the usage has
+// been written.
+var ErrHelp = flag.ErrHelp
+
+// Load parses args (without the program name) and the environment over the
+// defaults. A --config FILE (or LIVESELL_CONFIG) YAML file sits between the
+// defaults and the environment. Usage goes to out.
+func Load(args []string, getenv func(string) string, out io.Writer) (Config, error) {
+	cfg := Default()
+	settings := cfg.settings()
+
+	fs := flag.NewFlagSet("livesell", flag.ContinueOnError)
+	fs.SetOutput(out)
+	configFile := fs.String("config", getenv("LIVESELL_CONFIG"), "YAML file of settings (keys are the flag names); env: LIVESELL_CONFIG")
+	for _, s := range settings {
+		fs.Var(s.value, s.name, s.help+" (env: "+strings.Join(s.env, ", ")+")")
+	}
+	fs.Usage = func() { usage(fs, out) }
+	// Flags are parsed twice: once to find --config, and again after the
+	// file and environment so that flags win.
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if *configFile != "" {
+		if err := applyFile(settings, *configFile); err != nil {
+			return cfg, err
+		}
+	}
+	for _, s := range settings {
+		for _, name := range s.env {
+			if v := getenv(name); v != "" {
+				if err := s.value.Set(v); err != nil {
+					return cfg, fmt.Errorf("%s: %w", name, err)
+				}
+			}
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	return cfg, cfg.Validate()
+}
+
+func applyFile(settings []setting, path string) error {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("config file: %w", err)
+	}
+	var doc map[string]any
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		return fmt.Errorf("config file %s: %w", path, err)
+	}
+	byName := make(map[string]setting, len(settings))
+	for _, s := range settings {
+		byName[s.name] = s
+		byName[strings.ReplaceAll(s.name, "-", "_")] = s
+	}
+	for key, v := range doc {
+		s, ok := byName[key]
+		if !ok {
+			return fmt.Errorf("config file %s: unknown setting %q", path, key)
+		}
+		text := fmt.Sprint(v)
+		if list, ok := v.([]any); ok {
+			parts := make([]string, len(list))
+			for i, p := range list {
+				parts[i] = fmt.Sprint(p)
+			}
+			text = strings.Join(parts, ",")
+		}
+		if err := s.value.Set(text); err != nil {
+			return fmt.Errorf("config file %s: %s: %w", path, key, err)
+		}
+	}
+	return nil
+}
+
+// Validate reports settings that cannot work together.
+func (c Config) Validate() error {
+	var errs []error
+	if c.HTTPAddr == "" {
+		errs = append(errs, errors.New("http-addr is empty"))
+	}
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("data-dir is empty"))
+	}
+	if c.Chat.BatchInterval < 10*time.Millisecond {
+		errs = append(errs, errors.New("chat-batch-interval must be at least 10ms"))
+	}
+	if c.Commerce.OrderTTL < time.Second {
+		errs = append(errs, errors.New("order-ttl must be at least 1s"))
+	}
+	if c.Media.UDPPortMin > c.Media.UDPPortMax {
+		errs = append(errs, errors.New("udp-port-min is above udp-port-max"))
+	}
+	if c.Media.MaxBodyBytes <= 0 {
+		errs = append(errs, errors.New("max-sdp-bytes must be positive"))
+	}
+	if c.Store.Namespace == "" {
+		errs = append(errs, errors.New("namespace is empty"))
+	}
+	return errors.Join(errs...)
+}
+
+func usage(fs *flag.FlagSet, out io.Writer) {
+	fmt.Fprintln(out, `livesell: a WebRTC live-selling server.
+
+Usage:
+  livesell [serve] [flags]          serve WHIP/WHEP, chat, commerce and the web pages
+  livesell bench media|chat|flashsale [flags]   load tools (see livesell bench -h)
+  livesell version
+
+Every setting can come from a flag, the environment or a YAML file (--config);
+flags win over the environment, which wins over the file. Settings:`)
+	var names []string
+	fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+	sort.Strings(names)
+	for _, n := range names {
+		f := fs.Lookup(n)
+		def := f.DefValue
+		if def != "" && def != "0" && def != "false" {
+			fmt.Fprintf(out, "  --%s\n      %s (default %s)\n", n, f.Usage, def)
+		} else {
+			fmt.Fprintf(out, "  --%s\n      %s\n", n, f.Usage)
+		}
+	}
+}

@@ -1,0 +1,142 @@
+package config
+
+import (
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// setting is one configurable value: its flag name, environment variable,
+// help text and a flag.Value that writes into the Config.
+type setting struct {
+	name  string // flag name and YAML key
+	env   []string
+	help  string
+	value flag.Value
+}
+
+func (c *Config) settings() []setting {
+	return []setting{
+		{"http-addr", envs("HTTP_ADDR"), "listen address of the HTTP server", (*stringValue)(&c.HTTPAddr)},
+		{"public-url", envs("PUBLIC_URL"), "base URL clients reach this node at; empty derives it from each request", (*stringValue)(&c.PublicURL)},
+		{"admin-token", envs("ADMIN_TOKEN"), "bearer token for operator endpoints; empty generates one into <data-dir>/admin-token", (*stringValue)(&c.AdminToken)},
+		{"data-dir", envs("DATA_DIR"), "directory of the embedded stores and generated secrets", (*stringValue)(&c.DataDir)},
+		{"cors-origins", envs("CORS_ORIGINS"), "comma-separated origins allowed to call the APIs from a browser (* = any)", (*listValue)(&c.CORSOrigins)},
+		{"log-level", envs("LOG_LEVEL"), "debug, info, warn or error", (*stringValue)(&c.LogLevel)},
+		{"log-format", envs("LOG_FORMAT"), "text or json", (*stringValue)(&c.LogFormat)},
+		{"shutdown-grace", envs("SHUTDOWN_GRACE"), "how long graceful shutdown may take", (*durationValue)(&c.ShutdownGrace)},
+
+		{"redis-url", append(envs("REDIS_URL"), "REDIS_URL"), "Redis URL (redis://127.0.0.1:6379/0); empty runs an in-process Redis-compatible store", (*stringValue)(&c.Store.RedisURL)},
+		{"database-url", append(envs("DATABASE_URL"), "DATABASE_URL"), "PostgreSQL URL (postgres://…); empty uses an embedded SQLite file in the data dir", (*stringValue)(&c.Store.DatabaseURL)},
+		{"nats-url", append(envs("NATS_URL"), "NATS_URL"), "NATS URL with JetStream (nats://127.0.0.1:4222); empty runs an in-process NATS server", (*stringValue)(&c.Store.NATSURL)},
+		{"namespace", envs("NAMESPACE"), "prefix of Redis keys, NATS subjects and streams, so deployments can share servers", (*stringValue)(&c.Store.Namespace)},
+
+		{"jwt-secret", envs("JWT_SECRET"), "HS256 secret of user tokens; empty generates one into <data-dir>/jwt-secret", (*stringValue)(&c.Auth.JWTSecret)},
+		{"jwks-url", envs("JWKS_URL"), "JWKS URL to verify the shop's own RS256/ES256 user tokens", (*stringValue)(&c.Auth.JWKSURL)},
+		{"token-ttl", envs("TOKEN_TTL"), "lifetime of user tokens minted by POST /api/tokens", (*durationValue)(&c.Auth.TokenTTL)},
+
+		{"ice-interfaces", envs("ICE_INTERFACES"), "comma-separated network interfaces ICE may use (lo = loopback only); empty = all", (*listValue)(&c.Media.ICEInterfaces)},
+		{"nat-1to1-ips", envs("NAT_1TO1_IPS"), "comma-separated public IPs advertised for 1:1 NAT", (*listValue)(&c.Media.NAT1To1IPs)},
+		{"udp-port", envs("UDP_PORT"), "single UDP port for all media (0 = use the port range)", (*intValue)(&c.Media.UDPMuxPort)},
+		{"udp-port-min", envs("UDP_PORT_MIN"), "lowest UDP port for media when no single port is set (0 = any)", (*intValue)(&c.Media.UDPPortMin)},
+		{"udp-port-max", envs("UDP_PORT_MAX"), "highest UDP port for media when no single port is set (0 = any)", (*intValue)(&c.Media.UDPPortMax)},
+		{"ice-tcp-port", envs("ICE_TCP_PORT"), "TCP port for ICE-TCP fallback (0 = off)", (*intValue)(&c.Media.ICETCPPort)},
+		{"ice-servers", envs("ICE_SERVERS"), "comma-separated STUN/TURN URLs advertised to clients (turn://user:pass@host:port)", (*listValue)(&c.Media.ICEServers)},
+		{"max-publishers", envs("MAX_PUBLISHERS"), "publishers this node accepts before answering 503 (0 = unlimited)", (*intValue)(&c.Media.MaxPublishers)},
+		{"max-viewers", envs("MAX_VIEWERS"), "viewers this node accepts before answering 503 (0 = unlimited)", (*intValue)(&c.Media.MaxViewers)},
+		{"max-sdp-bytes", envs("MAX_SDP_BYTES"), "largest SDP or trickle body accepted", (*intValue)(&c.Media.MaxBodyBytes)},
+
+		{"chat-batch-interval", envs("CHAT_BATCH_INTERVAL"), "how often each viewer gets one batch of room events", (*durationValue)(&c.Chat.BatchInterval)},
+		{"chat-max-runes", envs("CHAT_MAX_RUNES"), "longest danmaku in characters after trimming", (*intValue)(&c.Chat.MaxDanmakuRunes)},
+		{"chat-anonymous", envs("CHAT_ANONYMOUS"), "default for new rooms: may anonymous viewers comment", (*boolValue)(&c.Chat.AnonymousChat)},
+		{"chat-blocked-words", envs("CHAT_BLOCKED_WORDS"), "file with one blocked word per line, loaded at start", (*stringValue)(&c.Chat.BlockedWordsFile)},
+		{"chat-danmaku-rate", envs("CHAT_DANMAKU_RATE"), "danmaku per second one user may send (token bucket)", (*floatValue)(&c.Chat.DanmakuPerSecond)},
+		{"chat-like-rate", envs("CHAT_LIKE_RATE"), "like messages per second one user may send (token bucket)", (*floatValue)(&c.Chat.LikesPerSecond)},
+		{"chat-recent", envs("CHAT_RECENT"), "recent danmaku kept per room for late joiners", (*intValue)(&c.Chat.RecentDanmaku)},
+		{"chat-queue", envs("CHAT_QUEUE"), "danmaku queued per slow viewer before the oldest are dropped", (*intValue)(&c.Chat.ViewerQueueLength)},
+
+		{"order-ttl", envs("ORDER_TTL"), "how long an unpaid order holds its stock", (*durationValue)(&c.Commerce.OrderTTL)},
+		{"reconcile-interval", envs("RECONCILE_INTERVAL"), "how often Redis stock is reconciled from the SQL store", (*durationValue)(&c.Commerce.ReconcileInterval)},
+		{"callback-window", envs("CALLBACK_WINDOW"), "how old a signed payment callback may be", (*durationValue)(&c.Commerce.CallbackWindow)},
+		{"sandbox-secret", envs("SANDBOX_SECRET"), "HMAC secret of the sandbox payment provider; empty generates one into <data-dir>", (*stringValue)(&c.Commerce.SandboxSecret)},
+		{"stripe-secret-key", envs("STRIPE_SECRET_KEY"), "Stripe secret key (enables the stripe provider)", (*stringValue)(&c.Commerce.StripeSecretKey)},
+		{"stripe-webhook-secret", envs("STRIPE_WEBHOOK_SECRET"), "Stripe webhook signing secret", (*stringValue)(&c.Commerce.StripeWebhookKey)},
+		{"wechat-appid", envs("WECHAT_APPID"), "WeChat Pay app id (enables the wechatpay provider)", (*stringValue)(&c.Commerce.WeChatAppID)},
+		{"wechat-mchid", envs("WECHAT_MCHID"), "WeChat Pay merchant id", (*stringValue)(&c.Commerce.WeChatMchID)},
+		{"wechat-apiv3-key", envs("WECHAT_APIV3_KEY"), "WeChat Pay API v3 key (32 bytes, decrypts callback resources)", (*stringValue)(&c.Commerce.WeChatAPIv3Key)},
+		{"wechat-platform-cert", envs("WECHAT_PLATFORM_CERT"), "PEM file of the WeChat Pay platform certificate (verifies callbacks)", (*stringValue)(&c.Commerce.WeChatPlatformCert)},
+		{"wechat-private-key", envs("WECHAT_PRIVATE_KEY"), "PEM file of the merchant API private key (signs requests)", (*stringValue)(&c.Commerce.WeChatPrivateKey)},
+		{"wechat-serial-no", envs("WECHAT_SERIAL_NO"), "serial number of the merchant API certificate", (*stringValue)(&c.Commerce.WeChatSerialNo)},
+	}
+}
+
+func envs(suffix string) []string { return []string{"LIVESELL_" + suffix} }
+
+type stringValue string
+
+func (v *stringValue) String() string     { return string(*v) }
+func (v *stringValue) Set(s string) error { *v = stringValue(s); return nil }
+
+type intValue int
+
+func (v *intValue) String() string { return strconv.Itoa(int(*v)) }
+func (v *intValue) Set(s string) error {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil {
+		return fmt.Errorf("not a whole number: %q", s)
+	}
+	*v = intValue(n)
+	return nil
+}
+
+type floatValue float64
+
+func (v *floatValue) String() string { return strconv.FormatFloat(float64(*v), 'g', -1, 64) }
+func (v *floatValue) Set(s string) error {
+	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil {
+		return fmt.Errorf("not a number: %q", s)
+	}
+	*v = floatValue(f)
+	return nil
+}
+
+type boolValue bool
+
+func (v *boolValue) String() string   { return strconv.FormatBool(bool(*v)) }
+func (v *boolValue) IsBoolFlag() bool { return true }
+func (v *boolValue) Set(s string) error {
+	b, err := strconv.ParseBool(strings.TrimSpace(s))
+	if err != nil {
+		return fmt.Errorf("not true or false: %q", s)
+	}
+	*v = boolValue(b)
+	return nil
+}
+
+type durationValue time.Duration
+
+func (v *durationValue) String() string { return time.Duration(*v).String() }
+func (v *durationValue) Set(s string) error {
+	d, err := time.ParseDuration(strings.TrimSpace(s))
+	if err != nil {
+		return fmt.Errorf("not a duration such as 100ms or 15m: %q", s)
+	}
+	*v = durationValue(d)
+	return nil
+}
+
+type listValue []string
+
+func (v *listValue) String() string { return strings.Join(*v, ",") }
+func (v *listValue) Set(s string) error {
+	*v = nil
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			*v = append(*v, part)
+		}
+	}
+	return nil
+}

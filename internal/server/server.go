@@ -1,0 +1,180 @@
+// Package server composes livesell's capabilities — media (sfu + signaling),
+// interaction, commerce and the web pages — into one Fiber application on one
+// listener, with the operational endpoints, and shuts it all down in order.
+//
+// Each capability is mounted by its own file (media.go, interaction.go,
+// commerce.go, web.go) so that one reason to change stays in one place.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/cors"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/livesell/livesell/internal/apierr"
+	"github.com/livesell/livesell/internal/auth"
+	"github.com/livesell/livesell/internal/backend"
+	"github.com/livesell/livesell/internal/config"
+	"github.com/livesell/livesell/signaling"
+)
+
+// Server is one livesell node.
+type Server struct {
+	cfg      config.Config
+	log      *slog.Logger
+	back     *backend.Backends
+	app      *fiber.App
+	metrics  *prometheus.Registry
+	secrets  Secrets
+	users    *auth.Verifier
+	draining chan struct{}
+
+	// roomEvents is set by mountInteraction and used by mountMedia.
+	roomEvents signaling.RoomEvents
+
+	mu        sync.Mutex
+	closers   []func(context.Context) error // run in reverse order on Close
+	readiness []func(context.Context) error // all must pass for /readyz
+}
+
+// New opens the backends and mounts every capability. The caller must Close it.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, err error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("server: config: %w", err)
+	}
+	secrets, err := loadSecrets(cfg)
+	if err != nil {
+		return nil, err
+	}
+	s = &Server{
+		cfg:      cfg,
+		log:      log,
+		metrics:  prometheus.NewRegistry(),
+		secrets:  secrets,
+		users:    auth.NewVerifier([]byte(secrets.JWTSecret), cfg.Auth.JWKSURL),
+		draining: make(chan struct{}),
+	}
+	defer func() {
+		if err != nil {
+			s.Close(context.Background())
+		}
+	}()
+	s.metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	s.back, err = backend.Open(ctx, backend.Options{
+		RedisURL:    cfg.Store.RedisURL,
+		DatabaseURL: cfg.Store.DatabaseURL,
+		NATSURL:     cfg.Store.NATSURL,
+		DataDir:     cfg.DataDir,
+		Logger:      log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	s.addCloser(func(context.Context) error { return s.back.Close() })
+	s.addReadiness(s.backendsReady)
+
+	s.app = fiber.New(fiber.Config{
+		AppName:               "livesell",
+		DisableStartupMessage: true,
+		ErrorHandler:          apierr.FiberHandler(log),
+		BodyLimit:             1 << 20,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          30 * time.Second,
+		IdleTimeout:           2 * time.Minute,
+		ProxyHeader:           "",
+	})
+	s.app.Use(cors.New(cors.Config{
+		AllowOrigins:  strings.Join(cfg.CORSOrigins, ","),
+		AllowMethods:  "GET,POST,PATCH,PUT,DELETE,OPTIONS,HEAD",
+		AllowHeaders:  "Authorization,Content-Type,If-Match,Idempotency-Key",
+		ExposeHeaders: "Location,ETag,Link,Accept-Patch,Retry-After,Content-Type",
+		MaxAge:        3600,
+	}))
+	s.mountOps(s.app)
+	for _, mount := range []struct {
+		name string
+		fn   func(context.Context, fiber.Router) error
+	}{
+		{"interaction", s.mountInteraction},
+		{"media", s.mountMedia},
+		{"commerce", s.mountCommerce},
+		{"web", s.mountWeb},
+	} {
+		if err := mount.fn(ctx, s.app); err != nil {
+			return nil, fmt.Errorf("server: mount %s: %w", mount.name, err)
+		}
+	}
+	s.app.Use(func(c *fiber.Ctx) error {
+		return apierr.NotFound("not_found", "no such endpoint: %s %s", c.Method(), c.Path())
+	})
+	return s, nil
+}
+
+// App is the Fiber application, for in-process tests (app.Test).
+func (s *Server) App() *fiber.App { return s.app }
+
+// AdminToken is the operator's bearer token (configured or generated).
+func (s *Server) AdminToken() string { return s.secrets.AdminToken }
+
+// Users verifies and mints user tokens.
+func (s *Server) Users() *auth.Verifier { return s.users }
+
+// Backends are the open stores.
+func (s *Server) Backends() *backend.Backends { return s.back }
+
+// Serve answers on ln until ctx is done, then shuts down gracefully within
+// the configured grace period.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	errc := make(chan error, 1)
+	go func() { errc <- s.app.Listener(ln) }()
+	s.log.Info("livesell serving", "addr", ln.Addr().String(), "embedded", s.back.Embedded)
+	select {
+	case err := <-errc:
+		return fmt.Errorf("server: %w", err)
+	case <-ctx.Done():
+	}
+	close(s.draining)
+	grace, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownGrace)
+	defer cancel()
+	s.log.Info("shutting down", "grace", s.cfg.ShutdownGrace)
+	err := s.app.ShutdownWithContext(grace)
+	return errors.Join(err, s.Close(grace))
+}
+
+// Close ends every session and closes every store, in reverse order of start.
+func (s *Server) Close(ctx context.Context) error {
+	s.mu.Lock()
+	closers := s.closers
+	s.closers = nil
+	s.mu.Unlock()
+	var errs []error
+	for i := len(closers) - 1; i >= 0; i-- {
+		if err := closers[i](ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (s *Server) addCloser(fn func(context.Context) error) {
+	s.mu.Lock()
+	s.closers = append(s.closers, fn)
+	s.mu.Unlock()
+}
+
+func (s *Server) addReadiness(fn func(context.Context) error) {
+	s.mu.Lock()
+	s.readiness = append(s.readiness, fn)
+	s.mu.Unlock()
+}
