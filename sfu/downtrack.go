@@ -1,0 +1,100 @@
+package sfu
+
+import (
+	"errors"
+	"strings"
+	"sync/atomic"
+
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+)
+
+var errCodecNotNegotiated = errors.New("sfu: codec not negotiated")
+
+// binding is what Pion hands a downTrack when its sender starts.
+type binding struct {
+	ssrc   uint32
+	pt     uint8
+	writer webrtc.TrackLocalWriter
+}
+
+// downTrack is one outgoing track of a subscriber: a webrtc.TrackLocal that
+// writes already rewritten packets with its own SSRC and payload type. Its
+// write method is called by one forwarder at a time.
+type downTrack struct {
+	id, streamID string
+	kind         webrtc.RTPCodecType
+	codec        webrtc.RTPCodecParameters
+
+	bound atomic.Pointer[binding]
+	live  atomic.Bool // the subscriber's transport is connected
+	hdr   rtp.Header  // reused for every packet
+}
+
+func newDownTrack(kind webrtc.RTPCodecType, codec webrtc.RTPCodecParameters, streamID string) *downTrack {
+	return &downTrack{id: kind.String(), streamID: streamID, kind: kind, codec: codec}
+}
+
+// Bind implements webrtc.TrackLocal.
+func (d *downTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
+	want := d.codec
+	for _, c := range ctx.CodecParameters() {
+		if !strings.EqualFold(c.MimeType, want.MimeType) {
+			continue
+		}
+		if kindOfMime(c.MimeType) == codecH264 {
+			if m, ok := matchVideoCodec(c.MimeType, c.SDPFmtpLine); !ok || m.PayloadType != want.PayloadType {
+				continue
+			}
+		}
+		d.bound.Store(&binding{ssrc: uint32(ctx.SSRC()), pt: uint8(c.PayloadType), writer: ctx.WriteStream()})
+		return c, nil
+	}
+	return webrtc.RTPCodecParameters{}, errCodecNotNegotiated
+}
+
+// Unbind implements webrtc.TrackLocal.
+func (d *downTrack) Unbind(webrtc.TrackLocalContext) error {
+	d.bound.Store(nil)
+	return nil
+}
+
+// ID implements webrtc.TrackLocal.
+func (d *downTrack) ID() string { return d.id }
+
+// RID implements webrtc.TrackLocal; outgoing tracks are never simulcast.
+func (d *downTrack) RID() string { return "" }
+
+// StreamID implements webrtc.TrackLocal.
+func (d *downTrack) StreamID() string { return d.streamID }
+
+// Kind implements webrtc.TrackLocal.
+func (d *downTrack) Kind() webrtc.RTPCodecType { return d.kind }
+
+// ready reports whether packets written now reach the subscriber.
+func (d *downTrack) ready() bool { return d.live.Load() && d.bound.Load() != nil }
+
+// write sends one rewritten packet and returns the bytes sent.
+func (d *downTrack) write(marker bool, seq uint16, ts uint32, payload []byte) int {
+	b := d.bound.Load()
+	if b == nil {
+		return 0
+	}
+	h := &d.hdr
+	h.Version = 2
+	h.Padding = false
+	h.Marker = marker
+	h.PayloadType = b.pt
+	h.SequenceNumber = seq
+	h.Timestamp = ts
+	h.SSRC = b.ssrc
+	h.CSRC = h.CSRC[:0]
+	h.Extension = false
+	h.ExtensionProfile = 0
+	h.Extensions = h.Extensions[:0]
+	h.PaddingSize = 0
+	if _, err := b.writer.WriteRTP(h, payload); err != nil {
+		return 0
+	}
+	return len(payload) + 12
+}

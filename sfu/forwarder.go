@@ -1,0 +1,170 @@
+package sfu
+
+import (
+	"sync"
+
+	"github.com/pion/rtp"
+)
+
+// videoForwarder decides, for one subscriber, which packets of the
+// publisher's layers go out on its video downTrack, and rewrites them. Every
+// layer's reader calls forward for every packet; the forwarder passes only
+// its current layer, and switches to its target layer on that layer's next
+// keyframe (keeping the current layer until then, so the picture never
+// freezes). A subscriber without a current layer starts from the target
+// layer's keyframe cache when it has one.
+type videoForwarder struct {
+	mu      sync.Mutex
+	dt      *downTrack
+	m       munger
+	current *layer
+	target  *layer
+	met     *metrics
+	scratch [1600]byte // outgoing VP8 payload with rewritten descriptor
+}
+
+// forward handles packet p of layer l and returns the bytes and packets it
+// sent. It allocates nothing.
+func (f *videoForwarder) forward(l *layer, p *rtp.Packet, info *pktInfo, now int64) (bytes, pkts int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if l == f.target && f.dt.ready() {
+		switch {
+		case info.keyframe:
+			f.m.switchTo(p.SequenceNumber, p.Timestamp, now, l.clock)
+			if f.current != nil {
+				f.met.switches.Inc()
+			}
+			f.current, f.target = l, nil
+		case f.current == nil && l.cache.ready():
+			bytes, pkts = f.replay(l, now)
+			f.met.replays.Inc()
+			f.current, f.target = l, nil
+		default:
+			l.requestKeyframe(now)
+		}
+	}
+	if l != f.current {
+		return bytes, pkts
+	}
+	if len(p.Payload) == 0 {
+		f.m.skip(p.SequenceNumber)
+		return bytes, pkts
+	}
+	var d *vp8Desc
+	if info.vp8ok {
+		d = &info.vp8
+	}
+	if n := f.emit(p.Marker, p.SequenceNumber, p.Timestamp, p.Payload, d, now); n > 0 {
+		bytes += n
+		pkts++
+	}
+	return bytes, pkts
+}
+
+// emit rewrites and sends one packet.
+func (f *videoForwarder) emit(marker bool, srcSeq uint16, srcTs uint32, payload []byte, d *vp8Desc, now int64) int {
+	seq, ts, ok := f.m.rewrite(srcSeq, srcTs, now)
+	if !ok {
+		return 0
+	}
+	if d != nil && len(payload)-d.hdrLen <= len(f.scratch)-6 {
+		pic, tl0 := f.m.vp8(d)
+		n := writeVP8Desc(f.scratch[:], d, pic, tl0)
+		n += copy(f.scratch[n:], payload[d.hdrLen:])
+		payload = f.scratch[:n]
+	}
+	return f.dt.write(marker, seq, ts, payload)
+}
+
+// replay sends l's keyframe cache, its frames one timestamp tick apart so
+// that the decoder shows the newest one at once. Called from l's reader.
+func (f *videoForwarder) replay(l *layer, now int64) (bytes, pkts int) {
+	c := &l.cache
+	var d vp8Desc
+	for i := range c.pkts {
+		cp := &c.pkts[i]
+		if i == 0 {
+			f.m.switchTo(cp.seq, cp.ts, now, l.clock)
+		} else {
+			f.m.compressFrame(cp.ts)
+		}
+		payload := c.payload(cp)
+		var dp *vp8Desc
+		if l.kind == codecVP8 && parseVP8(payload, &d) {
+			dp = &d
+		}
+		if n := f.emit(cp.marker, cp.seq, cp.ts, payload, dp, now); n > 0 {
+			bytes += n
+			pkts++
+		}
+	}
+	return bytes, pkts
+}
+
+// setTarget makes l the layer to switch to (nil: stop video). It returns
+// true when the subscriber must wait for a keyframe of l from the publisher.
+func (f *videoForwarder) setTarget(l *layer) (needKeyframe bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if l == f.current {
+		f.target = nil
+		return false
+	}
+	if l == f.target {
+		return false
+	}
+	f.target = l
+	return l != nil && (f.current != nil || !l.cacheReady.Load())
+}
+
+// layers returns the current and target layers.
+func (f *videoForwarder) layers() (current, target *layer) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.current, f.target
+}
+
+// detach forgets the layers of a publisher that is gone; the munger keeps
+// its state so the next publisher's stream continues the numbering.
+func (f *videoForwarder) detach(p *publisher) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.current != nil && f.current.pub == p {
+		f.current = nil
+	}
+	if f.target != nil && f.target.pub == p {
+		f.target = nil
+	}
+}
+
+// audioForwarder forwards the publisher's audio to one subscriber; a new
+// publisher's stream continues the numbering of the previous one.
+type audioForwarder struct {
+	mu  sync.Mutex
+	dt  *downTrack
+	m   munger
+	src *audioSource
+}
+
+// forward sends p from src and returns the bytes sent.
+func (f *audioForwarder) forward(src *audioSource, p *rtp.Packet, now int64) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.dt.ready() {
+		return 0
+	}
+	if src != f.src {
+		f.src = src
+		f.m.switchTo(p.SequenceNumber, p.Timestamp, now, 48000)
+	}
+	if len(p.Payload) == 0 {
+		f.m.skip(p.SequenceNumber)
+		return 0
+	}
+	seq, ts, ok := f.m.rewrite(p.SequenceNumber, p.Timestamp, now)
+	if !ok {
+		return 0
+	}
+	return f.dt.write(p.Marker, seq, ts, p.Payload)
+}

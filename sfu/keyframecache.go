@@ -1,0 +1,51 @@
+package sfu
+
+import "github.com/pion/rtp"
+
+// Limits of one layer's keyframe cache. A GOP longer than this is not
+// cached; joiners then wait for a fresh keyframe instead.
+const (
+	cacheMaxPackets = 1024
+	cacheMaxBytes   = 1 << 20
+)
+
+type cachedPacket struct {
+	seq    uint16
+	ts     uint32
+	marker bool
+	off, n int
+}
+
+// keyframeCache keeps the packets of one layer from its last keyframe on,
+// so that a joining viewer can start at once. It is owned by the layer's
+// reader goroutine; the buffers are reused from GOP to GOP.
+type keyframeCache struct {
+	valid bool
+	kfTs  uint32
+	pkts  []cachedPacket
+	buf   []byte
+}
+
+// add records p. A keyframe with a new timestamp restarts the cache.
+func (c *keyframeCache) add(p *rtp.Packet, keyframe bool) {
+	if keyframe && (!c.valid || p.Timestamp != c.kfTs) {
+		c.valid = true
+		c.kfTs = p.Timestamp
+		c.pkts = c.pkts[:0]
+		c.buf = c.buf[:0]
+	}
+	if !c.valid || len(p.Payload) == 0 {
+		return
+	}
+	if len(c.pkts) >= cacheMaxPackets || len(c.buf)+len(p.Payload) > cacheMaxBytes {
+		c.valid = false
+		return
+	}
+	off := len(c.buf)
+	c.buf = append(c.buf, p.Payload...)
+	c.pkts = append(c.pkts, cachedPacket{seq: p.SequenceNumber, ts: p.Timestamp, marker: p.Marker, off: off, n: len(p.Payload)})
+}
+
+func (c *keyframeCache) payload(cp *cachedPacket) []byte { return c.buf[cp.off : cp.off+cp.n] }
+
+func (c *keyframeCache) ready() bool { return c.valid && len(c.pkts) > 0 }

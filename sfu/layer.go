@@ -1,0 +1,161 @@
+package sfu
+
+import (
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+)
+
+// pktInfo is what a layer's reader learns about a packet once, before
+// handing it to every subscriber.
+type pktInfo struct {
+	keyframe bool // first packet of a keyframe: a switch point
+	vp8ok    bool // vp8 holds a parsed descriptor
+	vp8      vp8Desc
+}
+
+// layer is one incoming video stream of a publisher: a simulcast encoding
+// (rid) or the only encoding of a non-simulcast publisher (rid ""). Its
+// reader goroutine fans every packet out to the room's subscribers.
+type layer struct {
+	pub   *publisher
+	rid   string
+	rank  int // 0 is the lowest quality
+	kind  codecKind
+	clock uint32
+	track *webrtc.TrackRemote
+	ssrc  uint32
+
+	cache      keyframeCache // reader goroutine only
+	cacheReady atomic.Bool   // mirrors cache.ready() for other goroutines
+	pli        pliThrottle
+
+	bytes   atomic.Uint64
+	packets atomic.Uint64
+	rate    atomic.Int64 // bits per second, updated by the engine's ticker
+	closed  atomic.Bool
+
+	// engine ticker only
+	prevBytes uint64
+	prevAt    time.Time
+
+	// reader goroutine only
+	haveSeq bool
+	lastSeq uint16
+}
+
+// bitrate returns the layer's measured bitrate in bits per second.
+func (l *layer) bitrate() int64 { return l.rate.Load() }
+
+// requestKeyframe asks the publisher for a keyframe of this layer, at most
+// once per pliInterval whoever asks.
+func (l *layer) requestKeyframe(now int64) {
+	if l.closed.Load() || !l.pli.allow(now) {
+		return
+	}
+	l.pub.room.eng.metrics.plis.Inc()
+	_ = l.pub.sess.pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: l.ssrc}})
+}
+
+// run reads the layer until its track ends.
+func (l *layer) run() {
+	buf := make([]byte, 1500)
+	var p rtp.Packet
+	for {
+		n, _, err := l.track.Read(buf)
+		if err != nil {
+			return
+		}
+		if p.Unmarshal(buf[:n]) != nil {
+			continue
+		}
+		l.handle(&p, time.Now().UnixNano())
+	}
+}
+
+// handle forwards one packet to every subscriber of the room, then caches it.
+func (l *layer) handle(p *rtp.Packet, now int64) {
+	m := l.pub.room.eng.metrics
+	l.bytes.Add(uint64(len(p.Payload) + 12))
+	l.packets.Add(1)
+	m.packetsIn.Inc()
+	m.bytesIn.Add(float64(len(p.Payload) + 12))
+	if l.haveSeq {
+		d := int16(p.SequenceNumber - l.lastSeq)
+		if d > 1 {
+			m.lost.Add(float64(d - 1))
+		}
+		if d > 0 {
+			l.lastSeq = p.SequenceNumber
+		}
+	} else {
+		l.haveSeq, l.lastSeq = true, p.SequenceNumber
+	}
+
+	var info pktInfo
+	if l.kind == codecVP8 {
+		info.vp8ok = parseVP8(p.Payload, &info.vp8)
+		info.keyframe = info.vp8ok && info.vp8.keyframe
+	} else {
+		info.keyframe = isKeyframe(l.kind, p.Payload)
+	}
+
+	var out, pkts int
+	if subs := l.pub.room.subs.Load(); subs != nil {
+		for _, s := range *subs {
+			if s.video != nil {
+				n, k := s.video.forward(l, p, &info, now)
+				out += n
+				pkts += k
+			}
+		}
+	}
+	if pkts > 0 {
+		m.packetsOut.Add(float64(pkts))
+		m.bytesOut.Add(float64(out))
+	}
+	l.cache.add(p, info.keyframe)
+	l.cacheReady.Store(l.cache.ready())
+}
+
+// audioSource is the publisher's audio track.
+type audioSource struct {
+	pub   *publisher
+	track *webrtc.TrackRemote
+}
+
+func (a *audioSource) run() {
+	buf := make([]byte, 1500)
+	var p rtp.Packet
+	m := a.pub.room.eng.metrics
+	for {
+		n, _, err := a.track.Read(buf)
+		if err != nil {
+			return
+		}
+		if p.Unmarshal(buf[:n]) != nil {
+			continue
+		}
+		now := time.Now().UnixNano()
+		m.packetsIn.Inc()
+		m.bytesIn.Add(float64(n))
+		var out, pkts int
+		if subs := a.pub.room.subs.Load(); subs != nil {
+			for _, s := range *subs {
+				if s.audio != nil {
+					if k := s.audio.forward(a, &p, now); k > 0 {
+						out += k
+						pkts++
+					}
+				}
+			}
+		}
+		if pkts > 0 {
+			m.packetsOut.Add(float64(pkts))
+			m.bytesOut.Add(float64(out))
+		}
+	}
+}

@@ -1,0 +1,93 @@
+package sfu
+
+import (
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"github.com/pion/webrtc/v4"
+)
+
+// publisher is the media side of a publishing Session: it turns the
+// PeerConnection's incoming tracks into layers and an audio source.
+type publisher struct {
+	sess  *Session
+	room  *room
+	codec webrtc.RTPCodecParameters // the one video codec negotiated
+	ranks map[string]int
+	ready bool // answer sent; guarded by Engine.mu
+
+	mu     sync.Mutex
+	layers []*layer // sorted by rank, copy-on-write
+	snap   atomic.Pointer[[]*layer]
+}
+
+// layerList returns the layers received so far, lowest quality first.
+func (p *publisher) layerList() []*layer {
+	if s := p.snap.Load(); s != nil {
+		return *s
+	}
+	return nil
+}
+
+func (p *publisher) addLayer(l *layer) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	ls := append(slices.Clone(p.layers), l)
+	slices.SortStableFunc(ls, func(a, b *layer) int { return a.rank - b.rank })
+	p.layers = ls
+	p.snap.Store(&ls)
+}
+
+// onTrack runs in a Pion goroutine for every incoming track (one per
+// simulcast layer) and reads it until the PeerConnection closes.
+func (p *publisher) onTrack(track *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
+	s := p.sess
+	if !s.enter() {
+		return
+	}
+	defer s.leave()
+	rid := track.RID()
+	s.goRun(func() { drainRTCP(recv, rid) })
+
+	switch track.Kind() {
+	case webrtc.RTPCodecTypeAudio:
+		s.log.Debug("audio track", "codec", track.Codec().MimeType)
+		(&audioSource{pub: p, track: track}).run()
+	case webrtc.RTPCodecTypeVideo:
+		rank, ok := p.ranks[rid]
+		if !ok {
+			rank = len(p.ranks)
+		}
+		l := &layer{
+			pub: p, rid: rid, rank: rank,
+			kind:  kindOfMime(track.Codec().MimeType),
+			clock: track.Codec().ClockRate,
+			track: track, ssrc: uint32(track.SSRC()),
+		}
+		if l.clock == 0 {
+			l.clock = 90000
+		}
+		s.log.Debug("video layer", "rid", rid, "rank", rank, "codec", track.Codec().MimeType)
+		p.addLayer(l)
+		p.room.reselect()
+		l.run()
+		l.closed.Store(true)
+	}
+}
+
+// drainRTCP reads the RTCP of a receiver so that the interceptors see the
+// publisher's sender reports.
+func drainRTCP(recv *webrtc.RTPReceiver, rid string) {
+	for {
+		var err error
+		if rid == "" {
+			_, _, err = recv.ReadRTCP()
+		} else {
+			_, _, err = recv.ReadSimulcastRTCP(rid)
+		}
+		if err != nil {
+			return
+		}
+	}
+}

@@ -1,0 +1,179 @@
+package sfu
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/pion/sdp/v3"
+	"github.com/pion/webrtc/v4"
+)
+
+// offerInfo is what the SFU needs to know about an offer before it builds a
+// PeerConnection for it.
+type offerInfo struct {
+	audio, video, data bool
+	// videoCodec is the SFU codec for the first forwardable codec of the
+	// video section, in the offerer's order of preference.
+	videoCodec webrtc.RTPCodecParameters
+	videoOK    bool
+	// videoCodecs are all the SFU codecs the video section can receive.
+	videoCodecs []webrtc.RTPCodecParameters
+	opus        bool
+	rids        []string // send rids of the video section, in offer order
+}
+
+// inspectOffer parses an SDP offer from outside. It fails with
+// ErrInvalidOffer when the SDP cannot be parsed and with ErrUnsupportedMedia
+// when it has more than one audio or video section.
+func inspectOffer(raw string) (offerInfo, error) {
+	var info offerInfo
+	var sd sdp.SessionDescription
+	if err := sd.UnmarshalString(raw); err != nil {
+		return info, fmt.Errorf("%w: %v", ErrInvalidOffer, err)
+	}
+	if len(sd.MediaDescriptions) == 0 {
+		return info, fmt.Errorf("%w: no media section", ErrInvalidOffer)
+	}
+	for _, md := range sd.MediaDescriptions {
+		if md.MediaName.Port.Value == 0 {
+			continue // rejected section
+		}
+		switch md.MediaName.Media {
+		case "audio":
+			if info.audio {
+				return info, fmt.Errorf("%w: more than one audio section", ErrUnsupportedMedia)
+			}
+			info.audio = true
+			for _, c := range sectionCodecs(md) {
+				if kindOfMime(c.mime) == codecOpus {
+					info.opus = true
+				}
+			}
+		case "video":
+			if info.video {
+				return info, fmt.Errorf("%w: more than one video section", ErrUnsupportedMedia)
+			}
+			info.video = true
+			for _, c := range sectionCodecs(md) {
+				if vc, ok := matchVideoCodec(c.mime, c.fmtp); ok {
+					if !info.videoOK {
+						info.videoCodec, info.videoOK = vc, true
+					}
+					info.videoCodecs = append(info.videoCodecs, vc)
+				}
+			}
+			for _, a := range md.Attributes {
+				if a.Key != "rid" {
+					continue
+				}
+				f := strings.Fields(a.Value)
+				if len(f) >= 2 && f[1] == "send" {
+					info.rids = append(info.rids, f[0])
+				}
+			}
+		case "application":
+			info.data = true
+		}
+	}
+	return info, nil
+}
+
+type sdpCodec struct{ mime, fmtp string }
+
+// sectionCodecs lists a media section's codecs in the order of its format
+// list, as "kind/name" MIME types with their fmtp lines.
+func sectionCodecs(md *sdp.MediaDescription) []sdpCodec {
+	names := map[string]string{}
+	fmtps := map[string]string{}
+	for _, a := range md.Attributes {
+		switch a.Key {
+		case "rtpmap":
+			pt, rest, ok := strings.Cut(a.Value, " ")
+			if !ok {
+				continue
+			}
+			name, _, _ := strings.Cut(rest, "/")
+			names[pt] = md.MediaName.Media + "/" + name
+		case "fmtp":
+			pt, rest, ok := strings.Cut(a.Value, " ")
+			if ok {
+				fmtps[pt] = rest
+			}
+		}
+	}
+	var out []sdpCodec
+	for _, pt := range md.MediaName.Formats {
+		if _, err := strconv.Atoi(pt); err != nil {
+			continue
+		}
+		if n, ok := names[pt]; ok {
+			out = append(out, sdpCodec{mime: n, fmtp: fmtps[pt]})
+		}
+	}
+	return out
+}
+
+// iceParams extracts the ICE credentials and candidates of a local SDP.
+func iceParams(raw string) (ICEParams, error) {
+	var p ICEParams
+	var sd sdp.SessionDescription
+	if err := sd.UnmarshalString(raw); err != nil {
+		return p, err
+	}
+	for _, a := range sd.Attributes {
+		switch a.Key {
+		case "ice-ufrag":
+			p.Ufrag = a.Value
+		case "ice-pwd":
+			p.Pwd = a.Value
+		}
+	}
+	seen := map[string]bool{}
+	for _, md := range sd.MediaDescriptions {
+		for _, a := range md.Attributes {
+			switch a.Key {
+			case "ice-ufrag":
+				if p.Ufrag == "" {
+					p.Ufrag = a.Value
+				}
+			case "ice-pwd":
+				if p.Pwd == "" {
+					p.Pwd = a.Value
+				}
+			case "candidate":
+				c := "candidate:" + a.Value
+				if !seen[c] {
+					seen[c] = true
+					p.Candidates = append(p.Candidates, c)
+				}
+			}
+		}
+	}
+	return p, nil
+}
+
+// withICECredentials returns raw with every ice-ufrag and ice-pwd replaced.
+func withICECredentials(raw, ufrag, pwd string) (string, error) {
+	var sd sdp.SessionDescription
+	if err := sd.UnmarshalString(raw); err != nil {
+		return "", err
+	}
+	set := func(attrs []sdp.Attribute) {
+		for i := range attrs {
+			switch attrs[i].Key {
+			case "ice-ufrag":
+				attrs[i].Value = ufrag
+			case "ice-pwd":
+				attrs[i].Value = pwd
+			}
+		}
+	}
+	set(sd.Attributes)
+	for _, md := range sd.MediaDescriptions {
+		set(md.Attributes)
+	}
+	sd.Origin.SessionVersion++
+	b, err := sd.Marshal()
+	return string(b), err
+}
