@@ -1,0 +1,270 @@
+package synth
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+	"github.com/pion/sdp/v3"
+	"github.com/pion/webrtc/v4"
+)
+
+// PublisherOptions shape the synthetic stream.
+type PublisherOptions struct {
+	RIDs     []string // simulcast rids, lowest first; empty = one layer without rid
+	Bitrates []int    // bits per second per layer; default 150k/500k/1.8M
+	FPS      int      // default 25
+	GOP      int      // frames between keyframes; default 2*FPS
+	Gen      uint8    // written into every Tail
+	NoAudio  bool
+}
+
+// Publisher is a synthetic publishing peer.
+type Publisher struct {
+	opts   PublisherOptions
+	pc     *webrtc.PeerConnection
+	video  []*webrtc.TrackLocalStaticRTP
+	audio  *webrtc.TrackLocalStaticRTP
+	sender *webrtc.RTPSender
+
+	kf   []atomic.Bool
+	plis []atomic.Int64
+	sent atomic.Int64
+
+	closed    chan struct{}
+	closeOnce sync.Once
+	wg        sync.WaitGroup
+}
+
+// NewPublisher builds the peer; call Offer, send it to the server, then Start
+// with the answer.
+func NewPublisher(api *webrtc.API, opts PublisherOptions) (*Publisher, error) {
+	if opts.FPS == 0 {
+		opts.FPS = 25
+	}
+	if opts.GOP == 0 {
+		opts.GOP = 2 * opts.FPS
+	}
+	n := max(1, len(opts.RIDs))
+	if len(opts.Bitrates) == 0 {
+		opts.Bitrates = []int{150_000, 500_000, 1_800_000}[3-n:]
+	}
+	pc, err := api.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		return nil, err
+	}
+	p := &Publisher{opts: opts, pc: pc, kf: make([]atomic.Bool, n), plis: make([]atomic.Int64, n), closed: make(chan struct{})}
+	fail := func(err error) (*Publisher, error) {
+		_ = pc.Close()
+		return nil, err
+	}
+	vc := webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}
+	for i := 0; i < n; i++ {
+		var o []func(*webrtc.TrackLocalStaticRTP)
+		if len(opts.RIDs) > 0 {
+			o = append(o, webrtc.WithRTPStreamID(opts.RIDs[i]))
+		}
+		t, err := webrtc.NewTrackLocalStaticRTP(vc, "video", "synth", o...)
+		if err != nil {
+			return fail(err)
+		}
+		p.video = append(p.video, t)
+		if i == 0 {
+			if p.sender, err = pc.AddTrack(t); err != nil {
+				return fail(err)
+			}
+		} else if err := p.sender.AddEncoding(t); err != nil {
+			return fail(err)
+		}
+	}
+	if !opts.NoAudio {
+		p.audio, err = webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio", "synth")
+		if err != nil {
+			return fail(err)
+		}
+		if _, err := pc.AddTrack(p.audio); err != nil {
+			return fail(err)
+		}
+	}
+	return p, nil
+}
+
+// PeerConnection returns the underlying PeerConnection.
+func (p *Publisher) PeerConnection() *webrtc.PeerConnection { return p.pc }
+
+// Offer returns the complete offer (after ICE gathering).
+func (p *Publisher) Offer() (string, error) { return offer(p.pc, p.closed) }
+
+// Start applies the server's answer and starts sending media.
+func (p *Publisher) Start(answer string) error {
+	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
+		return err
+	}
+	var midID, ridID uint8
+	for _, e := range p.sender.GetParameters().HeaderExtensions {
+		switch e.URI {
+		case sdp.SDESMidURI:
+			midID = uint8(e.ID)
+		case sdp.SDESRTPStreamIDURI:
+			ridID = uint8(e.ID)
+		}
+	}
+	var mid string
+	for _, t := range p.pc.GetTransceivers() {
+		if t.Sender() == p.sender {
+			mid = t.Mid()
+		}
+	}
+	if len(p.opts.RIDs) > 0 && (midID == 0 || ridID == 0 || mid == "") {
+		return errors.New("synth: simulcast header extensions not negotiated")
+	}
+	for i := range p.video {
+		rid := ""
+		if len(p.opts.RIDs) > 0 {
+			rid = p.opts.RIDs[i]
+		}
+		p.wg.Add(1)
+		go p.readRTCP(i, rid)
+	}
+	p.wg.Add(1)
+	go p.sendVideo(midID, ridID, mid)
+	if p.audio != nil {
+		p.wg.Add(1)
+		go p.sendAudio()
+	}
+	return nil
+}
+
+// PLIs returns the keyframe requests layer i received.
+func (p *Publisher) PLIs(i int) int64 { return p.plis[i].Load() }
+
+// Sent returns the number of video packets sent.
+func (p *Publisher) Sent() int64 { return p.sent.Load() }
+
+// Close stops the peer and waits for its goroutines.
+func (p *Publisher) Close() error {
+	var err error
+	p.closeOnce.Do(func() {
+		close(p.closed)
+		err = p.pc.Close()
+		p.wg.Wait()
+	})
+	return err
+}
+
+func (p *Publisher) readRTCP(i int, rid string) {
+	defer p.wg.Done()
+	for {
+		var pkts []rtcp.Packet
+		var err error
+		if rid == "" {
+			pkts, _, err = p.sender.ReadRTCP()
+		} else {
+			pkts, _, err = p.sender.ReadSimulcastRTCP(rid)
+		}
+		if err != nil {
+			return
+		}
+		for _, pk := range pkts {
+			switch pk.(type) {
+			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+				p.plis[i].Add(1)
+				p.kf[i].Store(true)
+			}
+		}
+	}
+}
+
+type layerState struct {
+	seq   uint16
+	ts    uint32
+	pic   uint16
+	tl0   uint8
+	frame uint32
+}
+
+func (p *Publisher) sendVideo(midID, ridID uint8, mid string) {
+	defer p.wg.Done()
+	interval := time.Second / time.Duration(p.opts.FPS)
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	states := make([]layerState, len(p.video))
+	for i := range states {
+		states[i] = layerState{seq: uint16(1000 * (i + 1)), ts: uint32(90000 * (i + 1)), pic: uint16(100 * (i + 1)), tl0: uint8(10 * (i + 1))}
+	}
+	buf := make([]byte, 0, 1500)
+	var pkt rtp.Packet
+	for {
+		select {
+		case <-p.closed:
+			return
+		case <-t.C:
+		}
+		for i, tr := range p.video {
+			st := &states[i]
+			key := st.frame%uint32(p.opts.GOP) == 0 || p.kf[i].Swap(false)
+			bytes := p.opts.Bitrates[min(i, len(p.opts.Bitrates)-1)] / 8 / p.opts.FPS
+			n := max(1, (bytes+1099)/1100)
+			size := max(bytes/n, 64)
+			for j := 0; j < n; j++ {
+				buf = AppendVP8(buf[:0], key, j == 0, st.pic, st.tl0, size,
+					Tail{Gen: p.opts.Gen, Layer: uint8(i), Packet: uint8(j), Frame: st.frame, SentNs: time.Now().UnixNano()})
+				pkt.Header = rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: st.seq, Timestamp: st.ts, Marker: j == n-1}
+				if midID != 0 {
+					_ = pkt.Header.SetExtension(midID, []byte(mid))
+				}
+				if ridID != 0 && len(p.opts.RIDs) > 0 {
+					_ = pkt.Header.SetExtension(ridID, []byte(p.opts.RIDs[i]))
+				}
+				pkt.Payload = buf
+				if tr.WriteRTP(&pkt) == nil {
+					p.sent.Add(1)
+				}
+				st.seq++
+			}
+			st.ts += uint32(90000 / p.opts.FPS)
+			st.pic = (st.pic + 1) & 0x7fff
+			st.tl0++
+			st.frame++
+		}
+	}
+}
+
+func (p *Publisher) sendAudio() {
+	defer p.wg.Done()
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	payload := make([]byte, 80)
+	payload[0] = 0xfc
+	var seq uint16
+	var ts uint32
+	var pkt rtp.Packet
+	for {
+		select {
+		case <-p.closed:
+			return
+		case <-t.C:
+		}
+		pkt.Header = rtp.Header{Version: 2, PayloadType: 111, SequenceNumber: seq, Timestamp: ts, Marker: seq == 0}
+		pkt.Payload = payload
+		_ = p.audio.WriteRTP(&pkt)
+		seq++
+		ts += 960
+	}
+}
+
+// WaitConnected waits until the peer is connected.
+func WaitConnected(ctx context.Context, pc *webrtc.PeerConnection) error {
+	for pc.ConnectionState() != webrtc.PeerConnectionStateConnected {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	return nil
+}
