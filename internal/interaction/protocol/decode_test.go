@@ -1,0 +1,92 @@
+package protocol
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestDecode(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		code string // "" = accepted
+		want Inbound
+	}{
+		{"danmaku", `{"v":1,"type":"danmaku","text":"hi","ref":"r1"}`, "", Inbound{V: 1, Type: TypeDanmaku, Text: "hi", Ref: "r1"}},
+		{"like default count", `{"v":1,"type":"like"}`, "", Inbound{V: 1, Type: TypeLike, Count: 1}},
+		{"like 100", `{"v":1,"type":"like","count":100}`, "", Inbound{V: 1, Type: TypeLike, Count: 100}},
+		{"like too many", `{"v":1,"type":"like","count":101}`, CodeBadMessage, Inbound{}},
+		{"like negative", `{"v":1,"type":"like","count":-1}`, CodeBadMessage, Inbound{}},
+		{"click", `{"v":1,"type":"click","product_id":"p-1"}`, "", Inbound{V: 1, Type: TypeClick, ProductID: "p-1"}},
+		{"want bad id", `{"v":1,"type":"want","product_id":"a b"}`, CodeBadMessage, Inbound{}},
+		{"click no id", `{"v":1,"type":"click"}`, CodeBadMessage, Inbound{}},
+		{"delete", `{"v":1,"type":"delete","message_id":"abc-1"}`, "", Inbound{V: 1, Type: TypeDelete, MessageID: "abc-1"}},
+		{"mute", `{"v":1,"type":"mute","user_id":"u1","duration":60}`, "", Inbound{V: 1, Type: TypeMute, UserID: "u1", Duration: 60}},
+		{"ban too long", `{"v":1,"type":"ban","user_id":"u1","duration":99999999}`, CodeBadMessage, Inbound{}},
+		{"ban no user", `{"v":1,"type":"ban"}`, CodeBadMessage, Inbound{}},
+		{"empty danmaku", `{"v":1,"type":"danmaku","text":""}`, CodeBadMessage, Inbound{}},
+		{"no version", `{"type":"danmaku","text":"x"}`, CodeBadMessage, Inbound{}},
+		{"version 2", `{"v":2,"type":"danmaku","text":"x"}`, CodeBadMessage, Inbound{}},
+		{"unknown type", `{"v":1,"type":"explode"}`, CodeBadMessage, Inbound{}},
+		{"no type", `{"v":1}`, CodeBadMessage, Inbound{}},
+		{"not json", `hello`, CodeBadMessage, Inbound{}},
+		{"array", `[1,2]`, CodeBadMessage, Inbound{}},
+		{"wrong field type", `{"v":1,"type":"like","count":"3"}`, CodeBadMessage, Inbound{}},
+		{"bad utf8", "{\"v\":1,\"type\":\"danmaku\",\"text\":\"\xff\"}", CodeBadMessage, Inbound{}},
+		{"huge", `{"v":1,"type":"danmaku","text":"` + strings.Repeat("a", MaxMessageBytes) + `"}`, CodeTooLong, Inbound{}},
+		{"long ref", `{"v":1,"type":"ping","ref":"` + strings.Repeat("r", 200) + `"}`, CodeBadMessage, Inbound{}},
+		{"ping", `{"v":1,"type":"ping"}`, "", Inbound{V: 1, Type: TypePing}},
+		{"hello", `{"v":1,"type":"hello","token":"t"}`, "", Inbound{V: 1, Type: TypeHello, Token: "t"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Decode([]byte(tt.in))
+			if tt.code != "" {
+				if err == nil || CodeOf(err) != tt.code {
+					t.Fatalf("Decode = %+v, %v; want code %s", got, err, tt.code)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Decode: %v", err)
+			}
+			if got != tt.want {
+				t.Fatalf("Decode = %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	for _, s := range []string{
+		`{"v":1,"type":"danmaku","text":"hi"}`, `{"v":1,"type":"like","count":3}`,
+		`{"v":1,"type":"click","product_id":"p1"}`, `{"v":1,"type":"mute","user_id":"u","duration":5}`,
+		`{"v":1,"type":"hello","token":"x","push_key":"y"}`, `{}`, `null`, `[`, "\xff",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := Decode(data)
+		if err != nil {
+			if CodeOf(err) == CodeInternal {
+				t.Fatalf("Decode error without a protocol code: %v", err)
+			}
+			return
+		}
+		if m.V != Version || m.Type == "" {
+			t.Fatalf("accepted message without version or type: %+v", m)
+		}
+		if m.Type == TypeLike && (m.Count < 1 || m.Count > MaxLikeCount) {
+			t.Fatalf("accepted like count %d", m.Count)
+		}
+		if (m.Type == TypeClick || m.Type == TypeWant) && !ValidID(m.ProductID) {
+			t.Fatalf("accepted product id %q", m.ProductID)
+		}
+		// An error event echoing the ref must be valid JSON.
+		var v map[string]any
+		if err := json.Unmarshal(AppendError(nil, CodeBadMessage, m.Text, m.Ref), &v); err != nil {
+			t.Fatalf("error event is not JSON: %v", err)
+		}
+	})
+}
