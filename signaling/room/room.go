@@ -23,7 +23,53 @@ var (
 	ErrBadKey = errors.New("room: bad push key")
 	// ErrKeyRevoked means the push key was revoked.
 	ErrKeyRevoked = errors.New("room: push key revoked")
+	// ErrExists means a room with the requested id already exists.
+	ErrExists = errors.New("room: already exists")
+	// ErrInvalid means a field is out of its allowed range (see Validate).
+	ErrInvalid = errors.New("room: invalid")
+	// ErrTooManyKeys means the room already has MaxActiveKeys unrevoked keys.
+	ErrTooManyKeys = errors.New("room: too many active push keys")
 )
+
+// Limits of room fields.
+const (
+	// MaxIDLen is the longest room id.
+	MaxIDLen = 64
+	// MaxTitleRunes is the longest title, in characters.
+	MaxTitleRunes = 200
+	// MaxActiveKeys is how many unrevoked push keys one room may have.
+	MaxActiveKeys = 16
+)
+
+// ValidID reports whether id may name a room: 1 to MaxIDLen ASCII letters,
+// digits, '-' or '_'. Room ids appear in URLs, Redis keys and NATS subjects,
+// so nothing else is allowed.
+func ValidID(id string) bool {
+	if id == "" || len(id) > MaxIDLen {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// Live reports whether the state accepts viewers with media flowing.
+func (s State) Live() bool { return s == StateLive }
+
+// Valid reports whether s is one of the four states.
+func (s State) Valid() bool {
+	switch s {
+	case StateIdle, StateLive, StatePaused, StateEnded:
+		return true
+	}
+	return false
+}
 
 // State is a room's broadcast state.
 type State string
