@@ -1,0 +1,137 @@
+package stock
+
+// The scripts share one layout of keys, all under the product's hash tag
+// {<ns>:p:<product>} so that a product lives in one Redis Cluster slot:
+//
+//	KEYS[1] <tag>:st    hash {avail, total}
+//	KEYS[2] <tag>:u     hash user → units held (reserved or confirmed)
+//	KEYS[3] <tag>:r     hash order → "<state>|<qty>|<user>", state R, C or X
+//	KEYS[4] <tag>:pend  zset order → reservation time (unix ms), R only
+//
+// Answers are single integers, packed as avail*16 + (code+8), so that the Go
+// side decodes them without allocating.
+
+// reserveLua reserves ARGV[3] units for order ARGV[1] of user ARGV[2] with a
+// per-user limit ARGV[4] (0 = none) at time ARGV[5]. Codes: 2 the order
+// already has a reservation (idempotent retry), 1 reserved, 0 sold out,
+// -1 per-user limit reached, -2 stock not loaded.
+const reserveLua = `
+local cur = redis.call('HGET', KEYS[3], ARGV[1])
+local avail = tonumber(redis.call('HGET', KEYS[1], 'avail'))
+if cur then return (avail or 0) * 16 + 10 end
+if not avail then return 6 end
+local q = tonumber(ARGV[3])
+if avail < q then return avail * 16 + 8 end
+local lim = tonumber(ARGV[4])
+if lim > 0 then
+  local had = tonumber(redis.call('HGET', KEYS[2], ARGV[2]) or '0')
+  if had + q > lim then return avail * 16 + 7 end
+end
+redis.call('HINCRBY', KEYS[1], 'avail', -q)
+redis.call('HINCRBY', KEYS[2], ARGV[2], q)
+redis.call('HSET', KEYS[3], ARGV[1], 'R|' .. ARGV[3] .. '|' .. ARGV[2])
+redis.call('ZADD', KEYS[4], ARGV[5], ARGV[1])
+return (avail - q) * 16 + 9
+`
+
+// confirmLua marks order ARGV[1]'s reservation paid. Codes: 1 confirmed,
+// 2 already confirmed, 0 released before (the caller must reinstate),
+// -2 no reservation.
+const confirmLua = `
+local avail = tonumber(redis.call('HGET', KEYS[1], 'avail') or '0')
+local cur = redis.call('HGET', KEYS[3], ARGV[1])
+if not cur then return avail * 16 + 6 end
+local st = string.sub(cur, 1, 1)
+if st == 'C' then return avail * 16 + 10 end
+if st == 'X' then return avail * 16 + 8 end
+redis.call('HSET', KEYS[3], ARGV[1], 'C' .. string.sub(cur, 2))
+redis.call('ZREM', KEYS[4], ARGV[1])
+return avail * 16 + 9
+`
+
+// releaseLua returns order ARGV[1]'s units to stock, once. ARGV[2] = '1'
+// also releases a confirmed (paid) reservation, for refunds. Codes:
+// 1 released, 2 already released, 0 confirmed and not allowed, -2 none.
+const releaseLua = `
+local avail = tonumber(redis.call('HGET', KEYS[1], 'avail') or '0')
+local cur = redis.call('HGET', KEYS[3], ARGV[1])
+if not cur then return avail * 16 + 6 end
+local st = string.sub(cur, 1, 1)
+if st == 'X' then return avail * 16 + 10 end
+if st == 'C' and ARGV[2] ~= '1' then return avail * 16 + 8 end
+local rest = string.sub(cur, 3)
+local bar = string.find(rest, '|', 1, true)
+local q = tonumber(string.sub(rest, 1, bar - 1))
+local user = string.sub(rest, bar + 1)
+redis.call('HSET', KEYS[3], ARGV[1], 'X|' .. rest)
+redis.call('ZREM', KEYS[4], ARGV[1])
+local left = redis.call('HINCRBY', KEYS[2], user, -q)
+if left <= 0 then redis.call('HDEL', KEYS[2], user) end
+avail = redis.call('HINCRBY', KEYS[1], 'avail', q)
+return avail * 16 + 9
+`
+
+// reinstateLua takes stock again for order ARGV[1] (user ARGV[2], ARGV[3]
+// units) whose reservation was released or lost, into state ARGV[4] ('R' or
+// 'C') at time ARGV[5]; the per-user limit is not checked (the order exists
+// already). Codes: 2 it holds stock already (state set to ARGV[4] if it was
+// R), 1 reinstated, 0 not enough stock, -2 stock not loaded.
+const reinstateLua = `
+local avail = tonumber(redis.call('HGET', KEYS[1], 'avail'))
+if not avail then return 6 end
+local cur = redis.call('HGET', KEYS[3], ARGV[1])
+if cur and string.sub(cur, 1, 1) ~= 'X' then
+  if ARGV[4] == 'C' and string.sub(cur, 1, 1) == 'R' then
+    redis.call('HSET', KEYS[3], ARGV[1], 'C' .. string.sub(cur, 2))
+    redis.call('ZREM', KEYS[4], ARGV[1])
+  end
+  return avail * 16 + 10
+end
+local q = tonumber(ARGV[3])
+if avail < q then return avail * 16 + 8 end
+redis.call('HINCRBY', KEYS[1], 'avail', -q)
+redis.call('HINCRBY', KEYS[2], ARGV[2], q)
+redis.call('HSET', KEYS[3], ARGV[1], ARGV[4] .. '|' .. ARGV[3] .. '|' .. ARGV[2])
+if ARGV[4] == 'R' then redis.call('ZADD', KEYS[4], ARGV[5], ARGV[1]) end
+return (avail - q) * 16 + 9
+`
+
+// setTotalLua sets the product's total stock to ARGV[1], keeping what is
+// held: avail = total - held. Codes: 1 set, -1 the new total is below what
+// orders hold (nothing changed), -2 stock not loaded.
+const setTotalLua = `
+local avail = tonumber(redis.call('HGET', KEYS[1], 'avail'))
+local total = tonumber(redis.call('HGET', KEYS[1], 'total'))
+if not avail or not total then return 6 end
+local held = total - avail
+local nt = tonumber(ARGV[1])
+if nt < held then return avail * 16 + 7 end
+redis.call('HSET', KEYS[1], 'total', nt, 'avail', nt - held)
+return (nt - held) * 16 + 9
+`
+
+// loadLua builds a product's stock from the SQL truth when Redis has none:
+// ARGV[1] total, ARGV[2] now, then (order, user, qty, state) per order that
+// holds stock. Codes: 2 already loaded (nothing changed), 1 loaded,
+// -1 the orders hold more than the total (loaded with avail 0).
+const loadLua = `
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  return tonumber(redis.call('HGET', KEYS[1], 'avail') or '0') * 16 + 10
+end
+local total = tonumber(ARGV[1])
+local held = 0
+local i = 3
+while i + 3 <= #ARGV do
+  local q = tonumber(ARGV[i + 2])
+  held = held + q
+  redis.call('HINCRBY', KEYS[2], ARGV[i + 1], q)
+  redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 3] .. '|' .. ARGV[i + 2] .. '|' .. ARGV[i + 1])
+  if ARGV[i + 3] == 'R' then redis.call('ZADD', KEYS[4], ARGV[2], ARGV[i]) end
+  i = i + 4
+end
+local avail = total - held
+local code = 9
+if avail < 0 then avail = 0 code = 7 end
+redis.call('HSET', KEYS[1], 'total', total, 'avail', avail)
+return avail * 16 + code
+`

@@ -1,0 +1,285 @@
+// Package stock keeps live-goods stock in Redis and changes it only through
+// Lua scripts, so that a reservation checks stock, the per-user limit and the
+// order's idempotency in one atomic step and one round trip. Each order's
+// reservation has a state in Redis (reserved, confirmed, released), which
+// makes confirm and release exactly-once however often they are called.
+//
+// Every key of one product shares the hash tag {<ns>:p:<product>}, so the
+// scripts run unchanged on Redis Cluster. Scripts are loaded once (SCRIPT
+// LOAD) and called by SHA, reloaded if the server answers NOSCRIPT.
+package stock
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Sentinel errors, checked with errors.Is.
+var (
+	// ErrNotLoaded means Redis holds no stock for the product yet; Load it
+	// from the SQL truth.
+	ErrNotLoaded = errors.New("stock: product stock not loaded")
+	// ErrBelowHeld means a new total is smaller than what orders hold.
+	ErrBelowHeld = errors.New("stock: total below units held by orders")
+)
+
+// Code is a script's answer.
+type Code int8
+
+// Script answers. Each script documents which it uses.
+const (
+	NotLoaded Code = -2 // no stock (or no reservation) in Redis
+	Limit     Code = -1 // per-user limit reached / total below held
+	No        Code = 0  // sold out / not allowed
+	Done      Code = 1  // the change was made
+	Already   Code = 2  // the change had been made before: nothing changed
+)
+
+func (c Code) String() string {
+	switch c {
+	case NotLoaded:
+		return "not_loaded"
+	case Limit:
+		return "limit"
+	case No:
+		return "no"
+	case Done:
+		return "done"
+	case Already:
+		return "already"
+	}
+	return "code(" + strconv.Itoa(int(c)) + ")"
+}
+
+// Result is a script's answer and the units left for sale afterwards.
+type Result struct {
+	Code  Code
+	Avail int64
+}
+
+func decode(v int64) Result {
+	return Result{Code: Code(v%16 - 8), Avail: v / 16}
+}
+
+// State is an order's reservation state in Redis.
+type State byte
+
+// Reservation states.
+const (
+	StateNone      State = 0   // no reservation
+	StateReserved  State = 'R' // holds stock, unpaid
+	StateConfirmed State = 'C' // holds stock, paid
+	StateReleased  State = 'X' // stock returned
+)
+
+// Store reaches the stock scripts for one namespace.
+type Store struct {
+	rdb redis.UniversalClient
+	ns  string
+
+	reserve, confirm, release, reinstate, setTotal, load script
+
+	keys sync.Map // product → *[4]string
+}
+
+// New loads the scripts into rdb and returns a Store for namespace ns.
+func New(ctx context.Context, rdb redis.UniversalClient, ns string) (*Store, error) {
+	s := &Store{rdb: rdb, ns: ns,
+		reserve: script{src: reserveLua}, confirm: script{src: confirmLua}, release: script{src: releaseLua},
+		reinstate: script{src: reinstateLua}, setTotal: script{src: setTotalLua}, load: script{src: loadLua},
+	}
+	for _, sc := range []*script{&s.reserve, &s.confirm, &s.release, &s.reinstate, &s.setTotal, &s.load} {
+		if err := sc.loadInto(ctx, rdb); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// Keys are the Redis keys of product (for tests and operators).
+func (s *Store) Keys(product string) [4]string { return *s.keysOf(product) }
+
+func (s *Store) keysOf(product string) *[4]string {
+	if k, ok := s.keys.Load(product); ok {
+		return k.(*[4]string)
+	}
+	tag := "{" + s.ns + ":p:" + product + "}"
+	k := &[4]string{tag + ":st", tag + ":u", tag + ":r", tag + ":pend"}
+	actual, _ := s.keys.LoadOrStore(product, k)
+	return actual.(*[4]string)
+}
+
+// Reserve atomically takes qty units of product for order of user, unless
+// the order already holds a reservation (Already), stock is short (No) or
+// the user would exceed limit (Limit; limit 0 means none).
+func (s *Store) Reserve(ctx context.Context, product, order, user string, qty, limit int, now time.Time) (Result, error) {
+	k := s.keysOf(product)
+	return s.reserve.run(ctx, s.rdb, k[:], order, user, qty, limit, now.UnixMilli())
+}
+
+// Confirm marks order's reservation paid: Done, Already, No (released: the
+// caller must Reinstate) or NotLoaded (no reservation).
+func (s *Store) Confirm(ctx context.Context, product, order string) (Result, error) {
+	return s.confirm.run(ctx, s.rdb, s.keysOf(product)[:], order)
+}
+
+// Release returns order's units to stock exactly once: Done, Already, No (it
+// is confirmed and paid is false) or NotLoaded (no reservation).
+func (s *Store) Release(ctx context.Context, product, order string, paid bool) (Result, error) {
+	flag := "0"
+	if paid {
+		flag = "1"
+	}
+	return s.release.run(ctx, s.rdb, s.keysOf(product)[:], order, flag)
+}
+
+// Reinstate takes stock again for an order whose reservation was released or
+// lost, into state (StateReserved or StateConfirmed), ignoring the per-user
+// limit: Done, Already (it holds stock), No (short) or NotLoaded.
+func (s *Store) Reinstate(ctx context.Context, product, order, user string, qty int, state State, now time.Time) (Result, error) {
+	if state != StateReserved && state != StateConfirmed {
+		return Result{}, fmt.Errorf("stock: reinstate into state %q", state)
+	}
+	return s.reinstate.run(ctx, s.rdb, s.keysOf(product)[:], order, user, qty, string(state), now.UnixMilli())
+}
+
+// SetTotal changes product's total stock, keeping the units held by orders.
+func (s *Store) SetTotal(ctx context.Context, product string, total int64) (Result, error) {
+	r, err := s.setTotal.run(ctx, s.rdb, s.keysOf(product)[:], total)
+	if err != nil {
+		return r, err
+	}
+	switch r.Code {
+	case NotLoaded:
+		return r, ErrNotLoaded
+	case Limit:
+		return r, ErrBelowHeld
+	}
+	return r, nil
+}
+
+// Holding is an order that holds stock, for Load.
+type Holding struct {
+	Order string
+	User  string
+	Qty   int
+	State State
+}
+
+// Load builds product's stock from the SQL truth (total units and the orders
+// that hold some) if Redis has none; Already when it was loaded before.
+func (s *Store) Load(ctx context.Context, product string, total int64, holding []Holding, now time.Time) (Result, error) {
+	args := make([]any, 0, 2+4*len(holding))
+	args = append(args, total, now.UnixMilli())
+	for _, h := range holding {
+		args = append(args, h.Order, h.User, h.Qty, string(h.State))
+	}
+	return s.load.run(ctx, s.rdb, s.keysOf(product)[:], args...)
+}
+
+// Avail is the units of product left for sale; ok is false when not loaded.
+func (s *Store) Avail(ctx context.Context, product string) (avail, total int64, ok bool, err error) {
+	vals, err := s.rdb.HMGet(ctx, s.keysOf(product)[0], "avail", "total").Result()
+	if err != nil {
+		return 0, 0, false, fmt.Errorf("stock: avail: %w", err)
+	}
+	if vals[0] == nil {
+		return 0, 0, false, nil
+	}
+	avail, _ = strconv.ParseInt(fmt.Sprint(vals[0]), 10, 64)
+	if vals[1] != nil {
+		total, _ = strconv.ParseInt(fmt.Sprint(vals[1]), 10, 64)
+	}
+	return avail, total, true, nil
+}
+
+// States returns the reservation state of each order of product.
+func (s *Store) States(ctx context.Context, product string, orders ...string) ([]State, error) {
+	out := make([]State, len(orders))
+	if len(orders) == 0 {
+		return out, nil
+	}
+	vals, err := s.rdb.HMGet(ctx, s.keysOf(product)[2], orders...).Result()
+	if err != nil {
+		return nil, fmt.Errorf("stock: states: %w", err)
+	}
+	for i, v := range vals {
+		if str, ok := v.(string); ok && str != "" {
+			out[i] = State(str[0])
+		}
+	}
+	return out, nil
+}
+
+// Stale lists orders of product reserved (unpaid) before t, oldest first.
+func (s *Store) Stale(ctx context.Context, product string, before time.Time, limit int64) ([]string, error) {
+	ids, err := s.rdb.ZRangeByScore(ctx, s.keysOf(product)[3], &redis.ZRangeBy{
+		Min: "-inf", Max: strconv.FormatInt(before.UnixMilli(), 10), Count: limit,
+	}).Result()
+	if err != nil {
+		return nil, fmt.Errorf("stock: stale: %w", err)
+	}
+	return ids, nil
+}
+
+// UserHeld is the units of product user holds (reserved or paid).
+func (s *Store) UserHeld(ctx context.Context, product, user string) (int64, error) {
+	n, err := s.rdb.HGet(ctx, s.keysOf(product)[1], user).Int64()
+	if errors.Is(err, redis.Nil) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("stock: user held: %w", err)
+	}
+	return n, nil
+}
+
+// Forget deletes every key of product (when the product is deleted, or in tests).
+func (s *Store) Forget(ctx context.Context, product string) error {
+	k := s.keysOf(product)
+	return s.rdb.Del(ctx, k[:]...).Err()
+}
+
+// script is one Lua script called by SHA.
+type script struct {
+	src string
+	mu  sync.RWMutex
+	sha string
+}
+
+func (sc *script) loadInto(ctx context.Context, rdb redis.UniversalClient) error {
+	sha, err := rdb.ScriptLoad(ctx, sc.src).Result()
+	if err != nil {
+		return fmt.Errorf("stock: script load: %w", err)
+	}
+	sc.mu.Lock()
+	sc.sha = sha
+	sc.mu.Unlock()
+	return nil
+}
+
+func (sc *script) run(ctx context.Context, rdb redis.UniversalClient, keys []string, args ...any) (Result, error) {
+	for attempt := 0; ; attempt++ {
+		sc.mu.RLock()
+		sha := sc.sha
+		sc.mu.RUnlock()
+		v, err := rdb.EvalSha(ctx, sha, keys, args...).Int64()
+		if err == nil {
+			return decode(v), nil
+		}
+		if attempt == 0 && strings.HasPrefix(err.Error(), "NOSCRIPT") {
+			if lerr := sc.loadInto(ctx, rdb); lerr != nil {
+				return Result{}, lerr
+			}
+			continue
+		}
+		return Result{}, fmt.Errorf("stock: %w", err)
+	}
+}
