@@ -4,9 +4,12 @@ import (
 	"context"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/livesell/livesell/web"
 )
 
-// mountWeb mounts the web capability. Not wired yet.
+// mountWeb serves the browser pages: studio, viewer room, dashboard, the
+// embeddable player and the landing page.
 func (s *Server) mountWeb(ctx context.Context, r fiber.Router) error {
-	return nil
+	return web.Mount(r, web.Options{ICEServers: s.cfg.Media.ICEServers})
 }

@@ -1,0 +1,243 @@
+// /dashboard: the operator's view. Admin token login (sessionStorage);
+// rooms and their state, push keys (create, rotate, revoke, copy the WHIP
+// URL for OBS), products and stock, orders with filters, and per-room charts
+// drawn as inline SVG.
+
+import { Api, ApiError, money, h, clear } from './api.js';
+import { lineChart, barChart } from './charts.js';
+
+const $ = (id) => document.getElementById(id);
+const storeKey = 'livesell.admin';
+let token = sessionStorage.getItem(storeKey) || '';
+const api = new Api('', () => token);
+let selected = '';
+let chartTimer = 0;
+const history = new Map(); // room -> [{t, viewers, likes, danmaku, clicks, orders}]
+
+function list(res, ...names) {
+  if (Array.isArray(res)) return res;
+  for (const n of names) if (res && Array.isArray(res[n])) return res[n];
+  return [];
+}
+
+function fail(err) {
+  $('dash-error').textContent = err instanceof ApiError ? `${err.message} (${err.code || err.status})` : String(err.message || err);
+  if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
+    sessionStorage.removeItem(storeKey);
+    token = '';
+    showLogin('The admin token was refused.');
+  }
+}
+
+function showLogin(msg) {
+  $('login').hidden = false;
+  $('dash').hidden = true;
+  $('logout').hidden = true;
+  $('login-error').textContent = msg || '';
+  $('login-token').focus();
+}
+
+$('login-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  token = $('login-token').value.trim();
+  $('login-token').value = '';
+  sessionStorage.setItem(storeKey, token);
+  enter();
+});
+$('logout').addEventListener('click', () => { sessionStorage.removeItem(storeKey); token = ''; showLogin(); });
+
+async function enter() {
+  $('login').hidden = true;
+  $('dash').hidden = false;
+  $('logout').hidden = false;
+  await loadRooms();
+  await loadOrders();
+}
+
+function copy(text, btn) {
+  const done = () => { const old = btn.textContent; btn.textContent = 'Copied'; setTimeout(() => { btn.textContent = old; }, 1500); };
+  if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(text).then(done, () => {});
+  else {
+    const ta = h('textarea', { class: 'sr-only' }, text);
+    document.body.append(ta); ta.select(); try { document.execCommand('copy'); done(); } catch (_) { /* ignore */ } ta.remove();
+  }
+}
+
+function whipURL(room, r) { return (r && r.whip_url) || new URL(`/whip/${encodeURIComponent(room)}`, location.origin).href; }
+
+// ---- rooms ----
+async function loadRooms() {
+  $('dash-error').textContent = '';
+  try {
+    const rooms = list(await api.get('/api/rooms'), 'rooms', 'items');
+    const tb = $('rooms');
+    clear(tb);
+    if (!rooms.length) tb.append(h('tr', {}, h('td', { colspan: '5', class: 'empty' }, 'No rooms yet — create one below.')));
+    for (const r of rooms) {
+      const st = r.state || 'idle';
+      tb.append(h('tr', { dataset: { room: r.id }, class: r.id === selected ? 'is-selected' : '' },
+        h('td', {}, h('code', {}, r.id)),
+        h('td', {}, r.title || ''),
+        h('td', {}, h('span', { class: `state state-${st}` }, st)),
+        h('td', {},
+          h('a', { href: `/studio/${encodeURIComponent(r.id)}`, target: '_blank', rel: 'noopener' }, 'Studio'), ' · ',
+          h('a', { href: `/live/${encodeURIComponent(r.id)}`, target: '_blank', rel: 'noopener' }, 'Watch')),
+        h('td', {},
+          h('button', { class: 'btn-mini', type: 'button', onclick: () => selectRoom(r) }, 'Manage'),
+          h('button', { class: 'btn-mini', type: 'button', 'aria-label': `Copy WHIP URL of ${r.id}`, onclick: (e) => copy(whipURL(r.id, r), e.currentTarget) }, 'Copy WHIP URL'))));
+    }
+  } catch (err) { fail(err); }
+}
+$('refresh').addEventListener('click', () => { loadRooms(); loadOrders(); if (selected) selectRoom({ id: selected }); });
+
+$('new-room').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  try {
+    const r = await api.post('/api/rooms', {
+      title: $('new-title').value.trim(), private: $('new-private').checked, anonymous_chat: $('new-anon').checked,
+    });
+    $('new-title').value = '';
+    showSecret(r.push_key || r.key, whipURL(r.id, r));
+    await loadRooms();
+    selectRoom(r);
+  } catch (err) { fail(err); }
+});
+
+function showSecret(key, url) {
+  $('secret').hidden = false;
+  $('secret-key').textContent = key || '';
+  $('secret-whip').textContent = url || '';
+}
+$('copy-key').addEventListener('click', (e) => copy($('secret-key').textContent, e.currentTarget));
+$('copy-whip').addEventListener('click', (e) => copy($('secret-whip').textContent, e.currentTarget));
+
+async function selectRoom(r) {
+  selected = r.id;
+  $('room-detail').hidden = false;
+  $('detail-id').textContent = r.id;
+  $('f-room').value = r.id;
+  for (const tr of $('rooms').children) tr.classList.toggle('is-selected', tr.dataset.room === r.id);
+  await Promise.all([loadKeys(), loadProducts(), loadOrders(), loadCharts()]);
+  clearInterval(chartTimer);
+  chartTimer = setInterval(loadCharts, 5000);
+}
+
+// ---- keys ----
+async function loadKeys() {
+  const ul = $('keys');
+  clear(ul);
+  try {
+    const keys = list(await api.get(`/api/rooms/${encodeURIComponent(selected)}/keys`), 'keys', 'items');
+    if (!keys.length) ul.append(h('li', { class: 'empty' }, 'No keys.'));
+    for (const k of keys) {
+      const revoked = !!k.revoked_at;
+      ul.append(h('li', { class: revoked ? 'key revoked' : 'key' },
+        h('code', {}, k.id), ' ',
+        h('span', {}, revoked ? `revoked ${new Date(k.revoked_at).toLocaleString()}` : `created ${new Date(k.created_at).toLocaleString()}`),
+        revoked ? null : h('button', { class: 'btn-mini btn-danger', type: 'button', 'aria-label': `Revoke key ${k.id}`, onclick: () => revokeKey(k.id) }, 'Revoke')));
+    }
+  } catch (err) { fail(err); }
+}
+
+$('rotate-key').addEventListener('click', async () => {
+  try {
+    const r = await api.post(`/api/rooms/${encodeURIComponent(selected)}/keys`, {});
+    showSecret(r.push_key || r.key, whipURL(selected, r));
+    loadKeys();
+  } catch (err) { fail(err); }
+});
+
+async function revokeKey(id) {
+  try { await api.del(`/api/rooms/${encodeURIComponent(selected)}/keys/${encodeURIComponent(id)}`); loadKeys(); } catch (err) { fail(err); }
+}
+
+// ---- products ----
+async function loadProducts() {
+  const tb = $('products');
+  clear(tb);
+  try {
+    const items = list(await api.get(`/api/rooms/${encodeURIComponent(selected)}/products`), 'products', 'items');
+    if (!items.length) tb.append(h('tr', {}, h('td', { colspan: '3', class: 'empty' }, 'No products.')));
+    for (const p of items) {
+      tb.append(h('tr', { dataset: { product: p.id } },
+        h('td', {}, p.title || p.id),
+        h('td', {}, money(p.live_price_minor || p.price_minor, p.currency)),
+        h('td', { class: 'stock' }, String(p.stock_left ?? p.stock ?? 0))));
+    }
+  } catch (err) { fail(err); }
+}
+
+$('new-product').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const body = {
+    title: $('p-title').value.trim(),
+    price_minor: parseInt($('p-price').value, 10),
+    currency: $('p-cur').value.trim().toUpperCase(),
+    stock: parseInt($('p-stock').value, 10),
+  };
+  const live = parseInt($('p-live').value, 10);
+  if (live > 0) body.live_price_minor = live;
+  if ($('p-image').value.trim()) body.image = $('p-image').value.trim();
+  try {
+    await api.post(`/api/rooms/${encodeURIComponent(selected)}/products`, body);
+    $('p-title').value = '';
+    loadProducts();
+  } catch (err) { fail(err); }
+});
+
+// ---- orders ----
+async function loadOrders() {
+  const q = new URLSearchParams();
+  if ($('f-room').value.trim()) q.set('room', $('f-room').value.trim());
+  if ($('f-status').value) q.set('status', $('f-status').value);
+  const tb = $('orders');
+  try {
+    const orders = list(await api.get(`/api/orders?${q}`), 'orders', 'items');
+    clear(tb);
+    if (!orders.length) tb.append(h('tr', {}, h('td', { colspan: '7', class: 'empty' }, 'No orders match.')));
+    for (const o of orders) {
+      const created = o.created_at ? new Date(typeof o.created_at === 'number' ? o.created_at : Date.parse(o.created_at)) : null;
+      tb.append(h('tr', { dataset: { order: o.id, status: String(o.status || '') } },
+        h('td', {}, h('code', {}, o.id)),
+        h('td', {}, o.room || ''),
+        h('td', {}, o.product_title || o.product_id || ''),
+        h('td', {}, String(o.quantity || 1)),
+        h('td', {}, money(o.amount_minor, o.currency)),
+        h('td', {}, h('span', { class: `state state-${o.status}` }, String(o.status || ''))),
+        h('td', {}, created && !isNaN(created) ? created.toLocaleString() : '')));
+    }
+  } catch (err) { fail(err); }
+}
+$('order-filter').addEventListener('submit', (e) => { e.preventDefault(); loadOrders(); });
+
+// ---- charts ----
+async function loadCharts() {
+  if (!selected) return;
+  let s;
+  try { s = await api.get(`/api/rooms/${encodeURIComponent(selected)}/stats`); } catch (err) { s = null; }
+  const box = $('charts');
+  clear(box);
+  if (!s) { box.append(h('p', { class: 'empty' }, 'No statistics for this room yet.')); return; }
+  // Series from the API when it has them; otherwise sample the counters.
+  const hist = history.get(selected) || [];
+  hist.push({ t: Date.now(), viewers: Number(s.online ?? s.viewers ?? 0), likes: Number(s.likes_total ?? s.likes ?? 0), danmaku: Number(s.danmaku_total ?? s.danmaku ?? 0), clicks: Number(s.clicks ?? 0), orders: Number(s.orders_paid ?? s.paid ?? s.orders ?? 0) });
+  while (hist.length > 120) hist.shift();
+  history.set(selected, hist);
+  const series = (name, key) => (Array.isArray(s[name]) ? s[name].map((p) => ({ t: p.t ?? p.at, v: p.v ?? p.value ?? p.n })) : hist.map((p) => ({ t: p.t, v: p[key] })));
+  const rate = (pts) => pts.slice(1).map((p, i) => ({ t: p.t, v: Math.max(0, (p.v - pts[i].v) / Math.max(1, (p.t - pts[i].t) / 60000)) }));
+  box.append(
+    chartCard('Viewers over time', lineChart(series('viewers_series', 'viewers'), { label: 'viewers' })),
+    chartCard('Likes', lineChart(series('likes_series', 'likes'), { label: 'likes', color: '#ff4f7b' })),
+    chartCard('Danmaku per minute', lineChart(rate(series('danmaku_series', 'danmaku')), { label: 'danmaku/min', color: '#7b61ff' })),
+  );
+  const clicks = Number(s.clicks ?? s.product_clicks ?? 0), paid = Number(s.orders_paid ?? s.paid ?? s.orders ?? 0);
+  const conv = clicks > 0 ? Math.round((paid / clicks) * 1000) / 10 : 0;
+  box.append(chartCard(`Product clicks → paid orders (conversion ${conv}%)`,
+    barChart([{ label: 'clicks', v: clicks }, { label: 'orders', v: Number(s.orders_created ?? s.orders ?? paid) }, { label: 'paid', v: paid }])));
+}
+
+function chartCard(title, svg) {
+  return h('figure', { class: 'chart' }, svg, h('figcaption', {}, title));
+}
+
+if (token) enter(); else showLogin();
