@@ -12,14 +12,14 @@ func TestVP8Descriptor(t *testing.T) {
 	delta := synth.AppendVP8(nil, false, true, 1235, 10, 200, synth.Tail{})
 	cont := synth.AppendVP8(nil, true, false, 1234, 9, 200, synth.Tail{})
 	tests := []struct {
-		name     string
-		payload  []byte
-		ok, kf   bool
-		pic      uint16
-		picLong  bool
-		hdrLen   int
-		hasTL0   bool
-		tl0      uint8
+		name    string
+		payload []byte
+		ok, kf  bool
+		pic     uint16
+		picLong bool
+		hdrLen  int
+		hasTL0  bool
+		tl0     uint8
 	}{
 		{"synthetic keyframe", key, true, true, 1234, true, 5, true, 9},
 		{"synthetic delta frame", delta, true, false, 1235, true, 5, true, 10},

@@ -9,7 +9,7 @@ import (
 )
 
 // NewAPI returns a Pion API for synthetic peers with Opus, VP8 and H.264,
-// the simulcast header extensions and Pion's default interceptors. With
+// the simulcast header extensions, NACK, reports and TWCC feedback. With
 // loopbackOnly, ICE gathers on "lo" only and accepts only loopback
 // addresses.
 func NewAPI(loopbackOnly bool) (*webrtc.API, error) {
@@ -29,8 +29,19 @@ func NewAPI(loopbackOnly bool) (*webrtc.API, error) {
 			return nil, err
 		}
 	}
+	// Pion's defaults without the stats interceptor, which load tools
+	// running hundreds of peers do not need.
 	reg := &interceptor.Registry{}
-	if err := webrtc.RegisterDefaultInterceptors(m, reg); err != nil {
+	if err := webrtc.ConfigureNack(m, reg); err != nil {
+		return nil, err
+	}
+	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
+		return nil, err
+	}
+	if err := webrtc.ConfigureSimulcastExtensionHeaders(m); err != nil {
+		return nil, err
+	}
+	if err := webrtc.ConfigureTWCCSender(m, reg); err != nil {
 		return nil, err
 	}
 	var se webrtc.SettingEngine

@@ -15,6 +15,7 @@ type Packet struct {
 	TS        uint32
 	SSRC      uint32
 	Marker    bool
+	Size      int // RTP packet size in bytes
 	VP8       VP8Info
 	Tail      Tail
 	TailOK    bool
@@ -147,7 +148,7 @@ func (v *Viewer) onTrack(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 			continue
 		}
 		v.video.Add(1)
-		pk := Packet{Seq: p.SequenceNumber, TS: p.Timestamp, SSRC: p.SSRC, Marker: p.Marker, ArrivalNs: time.Now().UnixNano()}
+		pk := Packet{Size: n, Seq: p.SequenceNumber, TS: p.Timestamp, SSRC: p.SSRC, Marker: p.Marker, ArrivalNs: time.Now().UnixNano()}
 		pk.VP8, _ = ParseVP8(p.Payload)
 		pk.Tail, pk.TailOK = ParseTail(p.Payload)
 		if pk.VP8.Keyframe {
