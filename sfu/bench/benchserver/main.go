@@ -1,0 +1,44 @@
+// Command benchserver runs an sfu.Engine behind bench.NewHandler, so that
+// `livesell bench media --server-pid` can measure the media plane's CPU in
+// a process of its own:
+//
+//	go run ./sfu/bench/benchserver -addr 127.0.0.1:8089 &
+//	... RunMedia(ctx, bench.MediaOptions{Server: "http://127.0.0.1:8089", ServerPID: pid}, os.Stdout)
+package main
+
+import (
+	"context"
+	"flag"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/livesell/livesell/sfu"
+	"github.com/livesell/livesell/sfu/bench"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:8089", "HTTP listen address")
+	iface := flag.String("iface", "lo", "ICE interface")
+	flag.Parse()
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	eng, err := sfu.NewEngine(sfu.Config{ICEInterfaces: []string{*iface}, Logger: log})
+	if err != nil {
+		log.Error("engine", "err", err)
+		os.Exit(1)
+	}
+	srv := &http.Server{Addr: *addr, Handler: bench.NewHandler(eng), ReadHeaderTimeout: 5 * time.Second}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		_ = srv.Close()
+	}()
+	if err := srv.ListenAndServe(); err != nil && err != http.ErrServerClosed {
+		log.Error("serve", "err", err)
+	}
+	_ = eng.Close()
+}

@@ -1,0 +1,316 @@
+// Package bench is livesell's media load tool: it publishes a synthetic
+// three-layer simulcast VP8 stream over WHIP, attaches WHEP viewers over
+// loopback, and reports join time, forwarding latency, loss, bitrate and
+// the server's CPU cost per forwarded packet.
+package bench
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/livesell/livesell/sfu"
+	"github.com/livesell/livesell/sfu/synth"
+	"github.com/pion/webrtc/v4"
+)
+
+// MediaOptions configure RunMedia. Zero values take the defaults noted.
+type MediaOptions struct {
+	// Server is the base URL of a livesell server (http://host:port). Empty
+	// starts an in-process engine with minimal WHIP/WHEP endpoints on
+	// loopback; its CPU is then measured from this process, load generator
+	// included (an upper bound).
+	Server string
+	// Room to publish into; default "bench".
+	Room string
+	// PushKey is sent as "Authorization: Bearer" on the WHIP request.
+	PushKey string
+	// Viewers to attach; default 300.
+	Viewers int
+	// Layer each viewer asks for (?layer=); default "h".
+	Layer string
+	// Duration of the measurement window after all viewers joined; default 20s.
+	Duration time.Duration
+	// JoinConcurrency is the number of WHEP requests in flight; default 8.
+	JoinConcurrency int
+	// ServerPID, when > 0, is the server process whose CPU time is read
+	// from /proc/<pid>/stat.
+	ServerPID int
+	// Bitrates of the q, h and f layers in bits per second; default
+	// 250k, 650k and 1.6M (2.5 Mbps in all).
+	Bitrates []int
+	// Logger for progress; nil discards.
+	Logger *slog.Logger
+}
+
+func (o *MediaOptions) defaults() {
+	if o.Room == "" {
+		o.Room = "bench"
+	}
+	if o.Viewers == 0 {
+		o.Viewers = 300
+	}
+	if o.Layer == "" {
+		o.Layer = "h"
+	}
+	if o.Duration == 0 {
+		o.Duration = 20 * time.Second
+	}
+	if o.JoinConcurrency == 0 {
+		o.JoinConcurrency = 8
+	}
+	if len(o.Bitrates) == 0 {
+		o.Bitrates = []int{250_000, 650_000, 1_600_000}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// RunMedia runs the load test and writes a report to out.
+func RunMedia(ctx context.Context, opts MediaOptions, out io.Writer) error {
+	opts.defaults()
+	log := opts.Logger
+	cpu := cpuReader(opts.ServerPID)
+	cpuLabel := fmt.Sprintf("server pid %d", opts.ServerPID)
+	if opts.Server == "" {
+		url, stop, err := startLocal(opts)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		opts.Server = url
+		cpuLabel = "this process (engine + load generator)"
+	} else if opts.ServerPID <= 0 {
+		cpu = nil
+	}
+	api, err := synth.NewAPI(true)
+	if err != nil {
+		return err
+	}
+	client := &http.Client{Timeout: 15 * time.Second}
+
+	pub, err := synth.NewPublisher(api, synth.PublisherOptions{RIDs: []string{"q", "h", "f"}, Bitrates: opts.Bitrates, FPS: 30, GOP: 60})
+	if err != nil {
+		return err
+	}
+	defer pub.Close()
+	offer, err := pub.Offer()
+	if err != nil {
+		return err
+	}
+	answer, _, err := post(ctx, client, opts.Server+"/whip/"+opts.Room, opts.PushKey, offer)
+	if err != nil {
+		return fmt.Errorf("bench: WHIP: %w", err)
+	}
+	if err := pub.Start(answer); err != nil {
+		return err
+	}
+	log.Info("publishing", "room", opts.Room)
+	select {
+	case <-time.After(1500 * time.Millisecond): // let the keyframe caches fill
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+
+	viewers := make([]*viewerStats, opts.Viewers)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, opts.JoinConcurrency)
+	var joinErr error
+	var errMu sync.Mutex
+	joinStart := time.Now()
+	for i := range viewers {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			vs, err := join(ctx, api, client, opts)
+			if err != nil {
+				errMu.Lock()
+				joinErr = errors.Join(joinErr, err)
+				errMu.Unlock()
+				return
+			}
+			viewers[i] = vs
+		}()
+	}
+	wg.Wait()
+	joinAll := time.Since(joinStart)
+	defer func() {
+		for _, v := range viewers {
+			if v != nil {
+				_ = v.v.Close()
+			}
+		}
+	}()
+	if joinErr != nil {
+		return fmt.Errorf("bench: joining viewers: %w", joinErr)
+	}
+	log.Info("viewers joined", "n", len(viewers), "in", joinAll)
+	// Wait for every first keyframe (or 5 s).
+	deadline := time.After(5 * time.Second)
+	for _, v := range viewers {
+		select {
+		case <-v.v.Keyframe():
+		case <-deadline:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	time.Sleep(time.Second) // settle
+
+	for _, v := range viewers {
+		v.begin()
+	}
+	cpu0 := readCPU(cpu)
+	t0 := time.Now()
+	select {
+	case <-time.After(opts.Duration):
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	cpu1 := readCPU(cpu)
+	elapsed := time.Since(t0)
+	for _, v := range viewers {
+		v.end()
+	}
+	return report(out, opts, viewers, joinAll, elapsed, cpu1-cpu0, cpu != nil, cpuLabel)
+}
+
+// join attaches one WHEP viewer and records its join time.
+func join(ctx context.Context, api *webrtc.API, client *http.Client, opts MediaOptions) (*viewerStats, error) {
+	vs := &viewerStats{}
+	v, err := synth.NewViewer(api, synth.ViewerOptions{OnVideo: vs.onVideo})
+	if err != nil {
+		return nil, err
+	}
+	vs.v = v
+	offer, err := v.Offer()
+	if err != nil {
+		_ = v.Close()
+		return nil, err
+	}
+	vs.postAt = time.Now()
+	answer, _, err := post(ctx, client, opts.Server+"/whep/"+opts.Room+"?layer="+opts.Layer, "", offer)
+	if err != nil {
+		_ = v.Close()
+		return nil, err
+	}
+	if err := v.Start(answer); err != nil {
+		_ = v.Close()
+		return nil, err
+	}
+	return vs, nil
+}
+
+func post(ctx context.Context, c *http.Client, url, bearer, body string) (string, string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(body))
+	if err != nil {
+		return "", "", err
+	}
+	req.Header.Set("Content-Type", "application/sdp")
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return "", "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 256<<10))
+	if err != nil {
+		return "", "", err
+	}
+	if resp.StatusCode != http.StatusCreated {
+		return "", "", fmt.Errorf("%s: %s: %s", url, resp.Status, bytes.TrimSpace(b))
+	}
+	return string(b), resp.Header.Get("Location"), nil
+}
+
+// startLocal runs an in-process engine with NewHandler on loopback.
+func startLocal(opts MediaOptions) (string, func(), error) {
+	eng, err := sfu.NewEngine(sfu.Config{ICEInterfaces: []string{"lo"}, Logger: opts.Logger})
+	if err != nil {
+		return "", nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		_ = eng.Close()
+		return "", nil, err
+	}
+	srv := &http.Server{Handler: NewHandler(eng), ReadHeaderTimeout: 5 * time.Second}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = srv.Serve(ln)
+	}()
+	stop := func() {
+		_ = srv.Close()
+		<-done
+		_ = eng.Close()
+	}
+	return "http://" + ln.Addr().String(), stop, nil
+}
+
+// cpuReader returns a function reading a process's CPU time: pid > 0 from
+// /proc/<pid>/stat, else this process's rusage.
+func cpuReader(pid int) func() (time.Duration, error) {
+	if pid > 0 {
+		return func() (time.Duration, error) { return procCPU(pid) }
+	}
+	return func() (time.Duration, error) {
+		var ru syscall.Rusage
+		if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+			return 0, err
+		}
+		return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), nil
+	}
+}
+
+func readCPU(f func() (time.Duration, error)) time.Duration {
+	if f == nil {
+		return 0
+	}
+	d, _ := f()
+	return d
+}
+
+// procCPU reads utime+stime of pid from /proc (in clock ticks of 10 ms).
+func procCPU(pid int) (time.Duration, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, err
+	}
+	// Fields after the command name, which is in parentheses.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, errors.New("bench: malformed /proc stat")
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0, errors.New("bench: short /proc stat")
+	}
+	ut, err1 := strconv.ParseInt(f[11], 10, 64)
+	st, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, errors.New("bench: bad /proc stat times")
+	}
+	const hz = 100 // USER_HZ on Linux
+	return time.Duration(ut+st) * time.Second / hz, nil
+}

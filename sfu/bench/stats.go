@@ -1,0 +1,146 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/livesell/livesell/sfu/synth"
+)
+
+// Latency histogram: 50 µs buckets up to 100 ms.
+const (
+	bucketWidth = 50 * time.Microsecond
+	buckets     = 2000
+)
+
+// viewerStats accumulates what one viewer received during the window.
+type viewerStats struct {
+	v      *synth.Viewer
+	postAt time.Time
+
+	mu        sync.Mutex
+	measuring bool
+	pkts      int64
+	bytes     int64
+	haveSeq   bool
+	firstSeq  int64 // unwrapped
+	lastSeq   int64
+	hist      [buckets + 1]uint32
+	audio0    int64
+	audioPkts int64
+}
+
+func (s *viewerStats) onVideo(p synth.Packet) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.measuring {
+		return
+	}
+	s.pkts++
+	s.bytes += int64(p.Size)
+	if !s.haveSeq {
+		s.haveSeq = true
+		s.firstSeq, s.lastSeq = int64(p.Seq), int64(p.Seq)
+	} else if d := int64(int16(p.Seq - uint16(s.lastSeq))); d > 0 {
+		s.lastSeq += d
+	}
+	if p.TailOK {
+		lat := time.Duration(p.ArrivalNs - p.Tail.SentNs)
+		b := int(lat / bucketWidth)
+		if b < 0 {
+			b = 0
+		}
+		s.hist[min(b, buckets)]++
+	}
+}
+
+func (s *viewerStats) begin() {
+	s.mu.Lock()
+	s.measuring = true
+	s.audio0 = s.v.AudioPackets()
+	s.mu.Unlock()
+}
+
+func (s *viewerStats) end() {
+	s.mu.Lock()
+	s.measuring = false
+	s.audioPkts = s.v.AudioPackets() - s.audio0
+	s.mu.Unlock()
+}
+
+func (s *viewerStats) loss() float64 {
+	exp := s.lastSeq - s.firstSeq + 1
+	if !s.haveSeq || exp <= 0 {
+		return 1
+	}
+	return max(0, 1-float64(s.pkts)/float64(exp))
+}
+
+func percentile(sorted []float64, p float64) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(p * float64(len(sorted)-1))
+	return sorted[i]
+}
+
+func histPercentile(h *[buckets + 1]uint64, total uint64, p float64) time.Duration {
+	want := uint64(p * float64(total))
+	var acc uint64
+	for i, n := range h {
+		acc += n
+		if acc > want {
+			return time.Duration(i+1) * bucketWidth
+		}
+	}
+	return time.Duration(buckets) * bucketWidth
+}
+
+func report(out io.Writer, o MediaOptions, vs []*viewerStats, joinAll, window, cpu time.Duration, haveCPU bool, cpuLabel string) error {
+	var joins, losses, rates []float64
+	var hist [buckets + 1]uint64
+	var total, video, audio uint64
+	var noKF int
+	for _, v := range vs {
+		if kf := v.v.FirstKeyframeAt(); !kf.IsZero() {
+			joins = append(joins, float64(kf.Sub(v.postAt))/float64(time.Millisecond))
+		} else {
+			noKF++
+		}
+		losses = append(losses, v.loss())
+		rates = append(rates, float64(v.bytes)*8/window.Seconds()/1000)
+		for i, n := range v.hist {
+			hist[i] += uint64(n)
+			total += uint64(n)
+		}
+		video += uint64(v.pkts)
+		audio += uint64(v.audioPkts)
+	}
+	slices.Sort(joins)
+	slices.Sort(losses)
+	slices.Sort(rates)
+	var lossSum float64
+	for _, l := range losses {
+		lossSum += l
+	}
+	fmt.Fprintf(out, "livesell bench media: %d viewers on layer %q, %s window, %d CPUs, %s\n",
+		len(vs), o.Layer, window.Round(time.Millisecond), runtime.NumCPU(), time.Now().Format("2006-01-02"))
+	fmt.Fprintf(out, "  join (WHEP POST -> first keyframe): p50 %.0f ms  p95 %.0f ms  max %.0f ms  (%d without keyframe; all joined in %v)\n",
+		percentile(joins, .5), percentile(joins, .95), percentile(joins, 1), noKF, joinAll.Round(time.Millisecond))
+	fmt.Fprintf(out, "  forwarding latency (publisher send -> viewer receive): p50 %v  p95 %v  p99 %v  (%d packets)\n",
+		histPercentile(&hist, total, .5), histPercentile(&hist, total, .95), histPercentile(&hist, total, .99), total)
+	fmt.Fprintf(out, "  loss: mean %.3f%%  p95 %.3f%%  max %.3f%%\n",
+		100*lossSum/float64(max(1, len(losses))), 100*percentile(losses, .95), 100*percentile(losses, 1))
+	fmt.Fprintf(out, "  video bitrate per viewer: p50 %.0f kbps  min %.0f kbps\n", percentile(rates, .5), percentile(rates, 0))
+	fwd := video + audio
+	fmt.Fprintf(out, "  forwarded: %d video + %d audio packets (%.0f pkt/s)\n", video, audio, float64(fwd)/window.Seconds())
+	if haveCPU && fwd > 0 {
+		fmt.Fprintf(out, "  CPU: %v over the window (%.2f cores), %.2f µs per forwarded packet [%s]\n",
+			cpu.Round(time.Millisecond), cpu.Seconds()/window.Seconds(), float64(cpu.Microseconds())/float64(fwd), cpuLabel)
+	}
+	return nil
+}
