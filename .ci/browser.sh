@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Browser tests: headless Chromium against a livesell node, inside a private
+# network namespace whose only interface is loopback, so that nothing can
+# leave the machine. Builds the test binary outside the namespace (module
+# downloads need the network), then runs it inside.
+#
+#   .ci/browser.sh                          # the browser tests
+#   .ci/browser.sh -test.run TestEndToEnd   # extra flags go to the test binary
+#   .ci/browser.sh -test.run '^$' -test.bench GlassToGlass -test.benchtime 1x
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "browser: installing chromium"
+  apt-get update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+fi
+
+go mod download
+bin="$(mktemp -d)/livesell-web-browser.test"
+trap 'rm -rf "$(dirname "$bin")"' EXIT
+go test -c -race -tags browser -o "$bin" ./web/
+
+mkdir -p web/testdata/screenshots
+ns=(unshare --net)
+if [ "$(id -u)" != 0 ]; then ns=(unshare --net --map-root-user); fi
+args=(-test.v -test.timeout 15m "$@")
+quoted=$(printf ' %q' "${args[@]}")
+"${ns[@]}" bash -c "ip link set lo up && cd web && LIVESELL_CHROMIUM=$(command -v chromium) $(printf %q "$bin")$quoted"
