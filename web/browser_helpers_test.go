@@ -292,4 +292,3 @@ func (p *page) screenshot(name string) {
 		p.t.Errorf("screenshot: %v", err)
 	}
 }
-
