@@ -1,0 +1,136 @@
+package interaction
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/livesell/livesell/internal/auth"
+	"github.com/livesell/livesell/internal/backend"
+	"github.com/livesell/livesell/internal/events"
+	"github.com/livesell/livesell/internal/testenv"
+)
+
+// TestDataChannelRoom drives a room over real Pion data channels: danmaku
+// fan-out, blocked words, rate limits, mutes, login rules, product cards
+// (live and in a late joiner's welcome), deletes and the purchase ticker.
+func TestDataChannelRoom(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, b *backend.Backends, ns string) {
+		const roomID = "r1"
+		h := newHub(t, b, ns, newFakeRooms(roomID), func(o *Options) { o.Chat.DanmakuPerSecond = 2 })
+		anchor := dcClient(t, h, roomID, "anchor", auth.Identity{UserID: "anchor:r1"}, true, false)
+		alice := dcClient(t, h, roomID, "alice", auth.Identity{UserID: "alice", Name: "Alice"}, false, false)
+		bob := dcClient(t, h, roomID, "bob", auth.Identity{UserID: "bob"}, false, true)
+		anon := dcClient(t, h, roomID, "anon", auth.Anonymous(), false, false)
+
+		// A danmaku reaches the other viewers and the anchor, and the
+		// sender gets an ack with its id.
+		alice.sendJSON(map[string]any{"type": "danmaku", "text": "  hello everyone  ", "ref": "a1"})
+		ack := alice.waitFor("ack", 5*time.Second, func(m map[string]any) bool { return m["type"] == "ack" && m["ref"] == "a1" })
+		firstID, _ := ack["id"].(string)
+		for _, c := range []*client{anchor, bob, anon, alice} {
+			c.waitDanmaku("hello everyone", 5*time.Second)
+		}
+
+		// Blocked words, in full-width and mixed case, are refused with an error event.
+		for i, s := range []string{"this is a ＳＣＡＭ", "sCaM", "什么垃 圾"} {
+			ref := "blk" + string(rune('0'+i))
+			alice.sendJSON(map[string]any{"type": "danmaku", "text": s, "ref": ref})
+			alice.waitFor("blocked_word for "+s, 5*time.Second, func(m map[string]any) bool {
+				return m["type"] == "error" && m["code"] == "blocked_word" && m["ref"] == ref
+			})
+		}
+
+		// Too long, and anonymous in a room without anonymous chat.
+		long := make([]rune, 201)
+		for i := range long {
+			long[i] = '长'
+		}
+		alice.sendJSON(map[string]any{"type": "danmaku", "text": string(long), "ref": "long"})
+		alice.waitFor("too_long", 5*time.Second, isError("too_long"))
+		anon.sendJSON(map[string]any{"type": "danmaku", "text": "hi from nobody"})
+		anon.waitFor("login_required", 5*time.Second, isError("login_required"))
+		// ...but anonymous viewers may like.
+		anon.sendJSON(map[string]any{"type": "like", "count": 7})
+		bob.waitFor("likes_total 7", 5*time.Second, func(m map[string]any) bool { return m["type"] == "batch" && m["likes_total"] == float64(7) })
+
+		// A spammer is rate-limited (2/s, burst 6) with an error event.
+		for i := 0; i < 8; i++ {
+			bob.sendJSON(map[string]any{"type": "danmaku", "text": text(i)})
+		}
+		bob.waitFor("rate_limited", 5*time.Second, isError("rate_limited"))
+
+		// Non-anchors cannot moderate; the anchor mutes bob, who then cannot post.
+		alice.sendJSON(map[string]any{"type": "mute", "user_id": "bob", "ref": "m0"})
+		alice.waitFor("forbidden", 5*time.Second, isError("forbidden"))
+		anchor.sendJSON(map[string]any{"type": "mute", "user_id": "bob", "duration": 60, "ref": "m1"})
+		anchor.waitFor("mute ack", 5*time.Second, func(m map[string]any) bool { return m["type"] == "ack" && m["ref"] == "m1" })
+		time.Sleep(600 * time.Millisecond) // let bob's bucket refill one token
+		bob.sendJSON(map[string]any{"type": "danmaku", "text": "can I talk?", "ref": "muted"})
+		bob.waitFor("muted", 5*time.Second, func(m map[string]any) bool { return m["type"] == "error" && m["code"] == "muted" && m["ref"] == "muted" })
+
+		// A product card published on NATS reaches every viewer at once.
+		card := events.ProductCard{Room: roomID, Shown: true, ProductID: "p1", Title: "Silk scarf", PriceMinor: 9900, LivePriceMinor: 6900, Currency: "CNY", StockLeft: 20, Version: 1, At: time.Now()}
+		raw, _ := json.Marshal(card)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if _, err := b.JetStream.Publish(ctx, events.CardSubject(ns, roomID), raw); err != nil {
+			t.Fatal(err)
+		}
+		isCard := func(m map[string]any) bool {
+			c, _ := m["card"].(map[string]any)
+			return m["type"] == "card" && c["product_id"] == "p1" && c["title"] == "Silk scarf"
+		}
+		for _, c := range []*client{anchor, alice, bob, anon} {
+			c.waitFor("card", 5*time.Second, isCard)
+		}
+
+		// A late joiner gets the current card and the recent danmaku in its welcome.
+		late := dcClient(t, h, roomID, "late", auth.Identity{UserID: "carol"}, false, false)
+		w := late.find(isType("welcome"))
+		wc, _ := w["card"].(map[string]any)
+		if wc["product_id"] != "p1" || w["state"] != "live" {
+			t.Fatalf("welcome card/state = %v / %v", w["card"], w["state"])
+		}
+		recent, _ := w["recent"].([]any)
+		if len(recent) == 0 || recent[0].(map[string]any)["text"] != "hello everyone" {
+			t.Fatalf("welcome recent = %v", recent)
+		}
+		you := w["you"].(map[string]any)
+		if you["user_id"] != "carol" || you["can_chat"] != true {
+			t.Fatalf("welcome you = %v", you)
+		}
+
+		// The anchor deletes a danmaku everywhere.
+		anchor.sendJSON(map[string]any{"type": "delete", "message_id": firstID})
+		for _, c := range []*client{alice, bob, late} {
+			c.waitFor("delete", 5*time.Second, func(m map[string]any) bool { return m["type"] == "delete" && m["message_id"] == firstID })
+		}
+
+		// A paid order shows in the ticker without personal data.
+		ev := events.OrderEvent{ID: "ev1", Type: events.OrderPaid, OrderID: "o1", Room: roomID, ProductID: "p1", ProductTitle: "Silk scarf", UserID: "alice", Quantity: 2, City: "Hangzhou", At: time.Now()}
+		raw, _ = json.Marshal(ev)
+		if _, err := b.JetStream.Publish(ctx, events.OrderSubject(ns, events.OrderPaid), raw); err != nil {
+			t.Fatal(err)
+		}
+		tk := bob.waitFor("ticker", 5*time.Second, isType("ticker"))
+		if tk["product_title"] != "Silk scarf" || tk["city"] != "Hangzhou" || tk["quantity"] != float64(2) || tk["user_id"] != nil || tk["order_id"] != nil {
+			t.Fatalf("ticker = %v", tk)
+		}
+
+		// Room state changes are broadcast.
+		h.RoomLive(roomID, false)
+		alice.waitFor("state paused", 5*time.Second, func(m map[string]any) bool { return m["type"] == "state" && m["state"] == "paused" })
+
+		// Nothing refused was ever delivered.
+		for _, c := range []*client{anchor, alice, bob, anon, late} {
+			for _, s := range c.danmakuTexts() {
+				switch s {
+				case "this is a ＳＣＡＭ", "sCaM", "什么垃 圾", "hi from nobody", "can I talk?":
+					t.Fatalf("%s received refused danmaku %q", c.name, s)
+				}
+			}
+		}
+	})
+}

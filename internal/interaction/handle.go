@@ -1,0 +1,188 @@
+package interaction
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/livesell/livesell/internal/events"
+	"github.com/livesell/livesell/internal/interaction/protocol"
+)
+
+// handle processes one inbound message of m. Every refusal is answered with
+// an error event; accepted danmaku, pins and moderation actions with an ack.
+func (m *member) handle(data []byte) {
+	h := m.room.hub
+	msg, err := protocol.Decode(data)
+	kind := msg.Type
+	if err != nil {
+		kind = ""
+	}
+	if ok, perSec := h.limits.allow(kind, m.who.UserID, m.ip, time.Now()); !ok {
+		m.replyError(protocol.CodeRateLimited, "slow down: at most "+strconv.FormatFloat(perSec, 'g', 3, 64)+" "+kindName(kind)+" per second", msg.Ref)
+		return
+	}
+	if err != nil {
+		m.replyError(protocol.CodeOf(err), err.(*protocol.Error).Message, msg.Ref)
+		return
+	}
+	ctx, cancel := context.WithTimeout(m.ctx, 3*time.Second)
+	defer cancel()
+	if err := m.dispatch(ctx, &msg); err != nil {
+		code := protocol.CodeOf(err)
+		text := "internal error"
+		if pe, ok := err.(*protocol.Error); ok {
+			text = pe.Message
+		} else {
+			h.log.Warn("message failed", "room", m.room.id, "user", m.who.UserID, "type", msg.Type, "err", err)
+		}
+		m.replyError(code, text, msg.Ref)
+	}
+}
+
+func kindName(kind string) string {
+	if kind == "" {
+		return "messages"
+	}
+	return kind + " messages"
+}
+
+func (m *member) dispatch(ctx context.Context, msg *protocol.Inbound) error {
+	h := m.room.hub
+	switch msg.Type {
+	case protocol.TypePing:
+		m.pushReliable(protocol.AppendPong(nil, msg.Ref))
+	case protocol.TypeHello:
+		return protocol.Errorf(protocol.CodeBadMessage, "hello is only accepted as the first WebSocket message")
+	case protocol.TypeDanmaku:
+		return m.danmaku(ctx, msg)
+	case protocol.TypeLike:
+		if code, err := m.sanction(ctx); err != nil || code == protocol.CodeBanned {
+			return sanctionErr(code, err)
+		}
+		m.room.likesDelta.Add(int64(msg.Count))
+	case protocol.TypeClick, protocol.TypeWant:
+		kind := events.ActivityClicked
+		if msg.Type == protocol.TypeWant {
+			kind = events.ActivityWant
+		}
+		m.room.clicksDelta.Add(1)
+		h.activity(m.who, m.room.id, kind, msg.ProductID)
+	case protocol.TypePin, protocol.TypeDelete, protocol.TypeMute, protocol.TypeBan:
+		if !m.anchor && !m.who.Admin {
+			return protocol.Errorf(protocol.CodeForbidden, "only the anchor or an admin may %s", msg.Type)
+		}
+		return m.moderate(ctx, msg)
+	}
+	return nil
+}
+
+func (m *member) sanction(ctx context.Context) (string, error) {
+	if m.anchor || m.who.Admin {
+		return "", nil
+	}
+	return m.room.hub.sanctionOf(ctx, m.room.id, m.who.UserID)
+}
+
+func sanctionErr(code string, err error) error {
+	if err != nil {
+		return err
+	}
+	switch code {
+	case protocol.CodeBanned:
+		return protocol.Errorf(code, "you are banned from this room")
+	case protocol.CodeMuted:
+		return protocol.Errorf(code, "you are muted in this room")
+	}
+	return nil
+}
+
+func (m *member) danmaku(ctx context.Context, msg *protocol.Inbound) error {
+	h := m.room.hub
+	if m.who.Anonymous && !m.anchor && !m.room.anonymousChat() {
+		return protocol.Errorf(protocol.CodeLoginRequired, "log in to comment in this room")
+	}
+	text, err := h.cleanText(msg.Text)
+	if err != nil {
+		return err
+	}
+	if code, err := m.sanction(ctx); err != nil || code != "" {
+		return sanctionErr(code, err)
+	}
+	if !m.anchor && !m.who.Admin {
+		if _, blocked := h.filter.Blocked(text); blocked {
+			return protocol.Errorf(protocol.CodeBlockedWord, "the message contains a blocked word")
+		}
+	}
+	d := protocol.Danmaku{ID: h.nextID(), User: m.who.UserID, Name: displayName(m.who.Name), Text: text, At: time.Now().UnixMilli()}
+	b, _ := json.Marshal(&d)
+	if err := h.opts.NATS.Publish(h.subjDanmaku(m.room.id), b); err != nil {
+		return err
+	}
+	m.room.danmakuDelta.Add(1)
+	m.pushReliable(protocol.AppendAck(nil, msg.Ref, d.ID))
+	return nil
+}
+
+// cleanText trims text, turns control characters into spaces and checks
+// the length in characters.
+func (h *Hub) cleanText(s string) (string, error) {
+	s = strings.TrimSpace(strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return ' '
+		}
+		return r
+	}, s))
+	if s == "" {
+		return "", protocol.Errorf(protocol.CodeBadMessage, "text is empty")
+	}
+	if n := utf8.RuneCountInString(s); n > h.opts.Chat.MaxDanmakuRunes {
+		return "", protocol.Errorf(protocol.CodeTooLong, "text is %d characters, at most %d", n, h.opts.Chat.MaxDanmakuRunes)
+	}
+	return s, nil
+}
+
+func displayName(s string) string {
+	if utf8.RuneCountInString(s) > 32 {
+		r := []rune(s)
+		return string(r[:32])
+	}
+	return s
+}
+
+func (m *member) moderate(ctx context.Context, msg *protocol.Inbound) error {
+	h := m.room.hub
+	var id string
+	switch msg.Type {
+	case protocol.TypePin:
+		text := ""
+		if strings.TrimSpace(msg.Text) != "" {
+			var err error
+			if text, err = h.cleanText(msg.Text); err != nil {
+				return err
+			}
+		}
+		if err := h.Pin(ctx, m.room.id, text); err != nil {
+			return err
+		}
+	case protocol.TypeDelete:
+		if err := h.DeleteDanmaku(ctx, m.room.id, msg.MessageID); err != nil {
+			return err
+		}
+		id = msg.MessageID
+	case protocol.TypeMute:
+		if err := h.Mute(ctx, m.room.id, msg.UserID, time.Duration(msg.Duration)*time.Second); err != nil {
+			return err
+		}
+	case protocol.TypeBan:
+		if err := h.Ban(ctx, m.room.id, msg.UserID, time.Duration(msg.Duration)*time.Second); err != nil {
+			return err
+		}
+	}
+	m.pushReliable(protocol.AppendAck(nil, msg.Ref, id))
+	return nil
+}

@@ -1,0 +1,295 @@
+package interaction
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/pion/webrtc/v4"
+
+	"github.com/livesell/livesell/internal/auth"
+	"github.com/livesell/livesell/internal/events"
+	"github.com/livesell/livesell/internal/interaction/moderation"
+	"github.com/livesell/livesell/internal/interaction/protocol"
+)
+
+// ErrClosed means the hub was closed.
+var ErrClosed = errors.New("interaction: hub closed")
+
+// ErrBadRoom means a room id is malformed.
+var ErrBadRoom = errors.New("interaction: malformed room id")
+
+// Hub is this node's interaction layer: every room with local members or
+// viewers, the moderation state and the bridges to NATS and Redis. It
+// implements signaling.RoomEvents (asserted where the server wires it).
+type Hub struct {
+	opts   Options
+	ns     string
+	node   string
+	log    *slog.Logger
+	filter *moderation.Filter
+	limits limits
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // every goroutine the hub and its rooms start
+
+	mu     sync.Mutex
+	rooms  map[string]*Room
+	closed bool
+
+	dcm      dcMembers
+	seq      atomic.Uint64
+	subs     []*nats.Subscription
+	tickerMu sync.Mutex
+	seenPaid []string // recent paid-order event ids, against redelivery
+}
+
+// New starts a hub: it makes sure the streams exist, loads the blocked
+// words (from Redis, else words) and subscribes to the node-wide subjects.
+// Close stops it.
+func New(ctx context.Context, opts Options, words []string) (*Hub, error) {
+	opts.defaults()
+	if opts.Redis == nil || opts.NATS == nil || opts.JetStream == nil {
+		return nil, errors.New("interaction: Redis, NATS and JetStream are required")
+	}
+	h := &Hub{
+		opts:  opts,
+		ns:    opts.Namespace,
+		node:  auth.RandomSecret(6),
+		log:   opts.Log.With("component", "interaction"),
+		rooms: make(map[string]*Room),
+	}
+	h.limits = newLimits(opts.Chat)
+	h.ctx, h.cancel = context.WithCancel(context.Background())
+	var err error
+	if h.filter, err = moderation.NewFilter(nil); err != nil {
+		return nil, err
+	}
+	if err := h.ensureStreams(ctx); err != nil {
+		return nil, err
+	}
+	if err := h.loadWords(ctx, words); err != nil {
+		return nil, err
+	}
+	if err := h.subscribeNode(); err != nil {
+		h.Close(ctx)
+		return nil, err
+	}
+	h.wg.Add(1)
+	go h.backgroundLoop()
+	return h, nil
+}
+
+// Node is this hub's random node id (as written in Redis presence).
+func (h *Hub) Node() string { return h.node }
+
+// Filter is the blocked-word filter.
+func (h *Hub) Filter() *moderation.Filter { return h.filter }
+
+// Close disconnects every member, writes this node's presence away and
+// stops every goroutine.
+func (h *Hub) Close(ctx context.Context) error {
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		return nil
+	}
+	h.closed = true
+	rooms := make([]*Room, 0, len(h.rooms))
+	for _, r := range h.rooms {
+		rooms = append(rooms, r)
+	}
+	h.mu.Unlock()
+	for _, s := range h.subs {
+		s.Unsubscribe()
+	}
+	for _, r := range rooms {
+		r.closeMembers(protocol.CodeInternal, "the server is shutting down")
+	}
+	h.cancel()
+	done := make(chan struct{})
+	go func() { h.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return fmt.Errorf("interaction: close: %w", ctx.Err())
+	}
+	// Final flush of counters and presence (best effort).
+	fctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	for _, r := range rooms {
+		h.flushRoom(fctx, r)
+		h.writePresence(fctx, r.id, 0)
+	}
+	return nil
+}
+
+// acquire returns the running room id, starting it if needed; release it.
+func (h *Hub) acquire(ctx context.Context, id string) (*Room, error) {
+	if !protocol.ValidRoom(id) {
+		return nil, ErrBadRoom
+	}
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		return nil, ErrClosed
+	}
+	r, ok := h.rooms[id]
+	if !ok {
+		r = newRoom(h, id)
+		h.rooms[id] = r
+	}
+	r.refs++
+	h.mu.Unlock()
+	if !ok {
+		r.start(ctx)
+	}
+	select {
+	case <-r.ready:
+		return r, nil
+	case <-ctx.Done():
+		h.release(r)
+		return nil, ctx.Err()
+	}
+}
+
+// release drops one reference; the last one stops the room.
+func (h *Hub) release(r *Room) {
+	h.mu.Lock()
+	r.refs--
+	last := r.refs == 0
+	if last && h.rooms[r.id] == r {
+		delete(h.rooms, r.id)
+	}
+	h.mu.Unlock()
+	if last {
+		r.stop()
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		h.flushRoom(ctx, r)
+		h.writePresence(ctx, r.id, 0)
+		cancel()
+	}
+}
+
+// room returns the running room id, if any.
+func (h *Hub) room(id string) *Room {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.rooms[id]
+}
+
+func (h *Hub) snapshotRooms() []*Room {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]*Room, 0, len(h.rooms))
+	for _, r := range h.rooms {
+		out = append(out, r)
+	}
+	return out
+}
+
+// ViewerJoined counts a WHEP viewer's presence in room until left is called.
+func (h *Hub) ViewerJoined(roomID string, who auth.Identity) (left func()) {
+	ctx, cancel := context.WithTimeout(h.ctx, 5*time.Second)
+	defer cancel()
+	r, err := h.acquire(ctx, roomID)
+	if err != nil {
+		h.log.Warn("viewer presence not counted", "room", roomID, "err", err)
+		return func() {}
+	}
+	r.viewers.Add(1)
+	h.activity(who, roomID, events.ActivityWatched, "")
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			r.viewers.Add(-1)
+			h.release(r)
+		})
+	}
+}
+
+// AttachDataChannel joins a viewer's or the anchor's data channel to room.
+// The "livesell" channel carries the whole protocol; a "livesell-lossy"
+// channel (unordered, no retransmits) of the same user receives the
+// batches instead, when it is open.
+func (h *Hub) AttachDataChannel(roomID string, who auth.Identity, anchor bool, dc *webrtc.DataChannel) {
+	if dc.Label() == LossyLabel {
+		h.attachLossy(roomID, who, dc)
+		return
+	}
+	h.attachReliable(roomID, who, anchor, dc)
+}
+
+// RoomLive records and broadcasts that room's publisher went live or away.
+func (h *Hub) RoomLive(roomID string, live bool) {
+	state := "paused"
+	if live {
+		state = "live"
+	}
+	h.SetState(roomID, state)
+}
+
+// SetState records and broadcasts room's state (live, paused, ended, idle).
+func (h *Hub) SetState(roomID, state string) {
+	if !protocol.ValidRoom(roomID) {
+		return
+	}
+	ctx, cancel := context.WithTimeout(h.ctx, 2*time.Second)
+	defer cancel()
+	if err := h.opts.Redis.HSet(ctx, h.keyMeta(roomID), "state", state).Err(); err != nil {
+		h.log.Warn("room state not stored", "room", roomID, "err", err)
+	}
+	h.publishCtl(roomID, ctlMsg{Op: "state", State: state})
+}
+
+// activity publishes a viewer's action for commerce's user tags
+// (anonymous viewers have none).
+func (h *Hub) activity(who auth.Identity, roomID, kind, productID string) {
+	if who.Anonymous || who.Admin || who.UserID == "" {
+		return
+	}
+	b, _ := json.Marshal(events.Activity{UserID: who.UserID, Room: roomID, Kind: kind, ProductID: productID, At: time.Now().UTC()})
+	if err := h.opts.NATS.Publish(events.ActivitySubject(h.ns), b); err != nil {
+		h.log.Warn("activity not published", "room", roomID, "err", err)
+	}
+}
+
+// nextID returns a message id unique across nodes.
+func (h *Hub) nextID() string {
+	b := make([]byte, 0, 24)
+	b = append(b, h.node...)
+	b = append(b, '-')
+	b = strconv.AppendUint(b, h.seq.Add(1), 36)
+	return string(b)
+}
+
+// LoadWordsFile reads a blocked-word file: one word per line, blank lines
+// and lines starting with # ignored.
+func LoadWordsFile(path string) ([]string, error) {
+	if path == "" {
+		return nil, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("interaction: blocked words: %w", err)
+	}
+	var words []string
+	for _, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		words = append(words, line)
+	}
+	return words, nil
+}
