@@ -47,6 +47,18 @@ $('login-form').addEventListener('submit', async (e) => {
 $('logout').addEventListener('click', () => { sessionStorage.removeItem(storeKey); token = ''; showLogin(); });
 
 async function enter() {
+  try {
+    // An admin-only endpoint: the room list answers anyone (public rooms).
+    const w = await api.get('/api/moderation/words');
+    $('words').value = (w.words || []).join('\n');
+  } catch (err) {
+    if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
+      sessionStorage.removeItem(storeKey);
+      token = '';
+      showLogin('The admin token was refused.');
+      return;
+    }
+  }
   $('login').hidden = true;
   $('dash').hidden = false;
   $('logout').hidden = false;
@@ -75,10 +87,11 @@ async function loadRooms() {
     if (!rooms.length) tb.append(h('tr', {}, h('td', { colspan: '5', class: 'empty' }, 'No rooms yet — create one below.')));
     for (const r of rooms) {
       const st = r.state || 'idle';
+      const viewers = r.viewers !== undefined ? ` · ${r.viewers} watching` : '';
       tb.append(h('tr', { dataset: { room: r.id }, class: r.id === selected ? 'is-selected' : '' },
         h('td', {}, h('code', {}, r.id)),
         h('td', {}, r.title || ''),
-        h('td', {}, h('span', { class: `state state-${st}` }, st)),
+        h('td', {}, h('span', { class: `state state-${st}` }, st), viewers, r.private ? ' · private' : ''),
         h('td', {},
           h('a', { href: `/studio/${encodeURIComponent(r.id)}`, target: '_blank', rel: 'noopener' }, 'Studio'), ' · ',
           h('a', { href: `/live/${encodeURIComponent(r.id)}`, target: '_blank', rel: 'noopener' }, 'Watch')),
@@ -134,16 +147,43 @@ async function loadKeys() {
       ul.append(h('li', { class: revoked ? 'key revoked' : 'key' },
         h('code', {}, k.id), ' ',
         h('span', {}, revoked ? `revoked ${new Date(k.revoked_at).toLocaleString()}` : `created ${new Date(k.created_at).toLocaleString()}`),
+        revoked ? null : h('button', { class: 'btn-mini', type: 'button', 'aria-label': `Rotate key ${k.id}`, onclick: () => rotateKey(k.id) }, 'Rotate'),
         revoked ? null : h('button', { class: 'btn-mini btn-danger', type: 'button', 'aria-label': `Revoke key ${k.id}`, onclick: () => revokeKey(k.id) }, 'Revoke')));
     }
   } catch (err) { fail(err); }
 }
 
-$('rotate-key').addEventListener('click', async () => {
+$('new-key').addEventListener('click', async () => {
   try {
     const r = await api.post(`/api/rooms/${encodeURIComponent(selected)}/keys`, {});
-    showSecret(r.push_key || r.key, whipURL(selected, r));
+    showSecret(r.push_key || r.key, whipURL(selected, null));
     loadKeys();
+  } catch (err) { fail(err); }
+});
+
+async function rotateKey(id) {
+  try {
+    const r = await api.post(`/api/rooms/${encodeURIComponent(selected)}/keys/${encodeURIComponent(id)}/rotate`, {});
+    showSecret(r.push_key || r.key, whipURL(selected, null));
+    loadKeys();
+  } catch (err) { fail(err); }
+}
+
+$('end-room').addEventListener('click', async () => {
+  if (!selected) return;
+  try {
+    await api.post(`/api/rooms/${encodeURIComponent(selected)}/end`, {});
+    loadRooms();
+  } catch (err) { fail(err); }
+});
+
+$('words-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const words = $('words').value.split('\n').map((w) => w.trim()).filter(Boolean);
+  try {
+    const r = await api.put('/api/moderation/words', { words });
+    $('words').value = (r.words || words).join('\n');
+    $('words-status').textContent = `Saved ${words.length} blocked words.`;
   } catch (err) { fail(err); }
 });
 
@@ -214,26 +254,29 @@ $('order-filter').addEventListener('submit', (e) => { e.preventDefault(); loadOr
 async function loadCharts() {
   if (!selected) return;
   let s;
-  try { s = await api.get(`/api/rooms/${encodeURIComponent(selected)}/stats`); } catch (err) { s = null; }
+  try { s = await api.get(`/api/rooms/${encodeURIComponent(selected)}/timeline`); } catch (err) { s = null; }
+  let orders = null;
+  try { orders = await api.get(`/api/rooms/${encodeURIComponent(selected)}/stats`); } catch (_) { /* commerce stats optional */ }
   const box = $('charts');
   clear(box);
   if (!s) { box.append(h('p', { class: 'empty' }, 'No statistics for this room yet.')); return; }
   // Series from the API when it has them; otherwise sample the counters.
   const hist = history.get(selected) || [];
-  hist.push({ t: Date.now(), viewers: Number(s.online ?? s.viewers ?? 0), likes: Number(s.likes_total ?? s.likes ?? 0), danmaku: Number(s.danmaku_total ?? s.danmaku ?? 0), clicks: Number(s.clicks ?? 0), orders: Number(s.orders_paid ?? s.paid ?? s.orders ?? 0) });
+  hist.push({ t: Date.now(), viewers: Number(s.online ?? 0), likes: Number(s.likes ?? 0), danmaku: Number(s.danmaku ?? 0), clicks: Number(s.clicks ?? 0) });
   while (hist.length > 120) hist.shift();
   history.set(selected, hist);
-  const series = (name, key) => (Array.isArray(s[name]) ? s[name].map((p) => ({ t: p.t ?? p.at, v: p.v ?? p.value ?? p.n })) : hist.map((p) => ({ t: p.t, v: p[key] })));
+  const series = (name, key) => (Array.isArray(s[name]) && s[name].length > 1 ? s[name].map((p) => ({ t: p.t ?? p.at, v: p.v ?? p.value ?? p.online ?? p.n })) : hist.map((p) => ({ t: p.t, v: p[key] })));
   const rate = (pts) => pts.slice(1).map((p, i) => ({ t: p.t, v: Math.max(0, (p.v - pts[i].v) / Math.max(1, (p.t - pts[i].t) / 60000)) }));
   box.append(
-    chartCard('Viewers over time', lineChart(series('viewers_series', 'viewers'), { label: 'viewers' })),
-    chartCard('Likes', lineChart(series('likes_series', 'likes'), { label: 'likes', color: '#ff4f7b' })),
-    chartCard('Danmaku per minute', lineChart(rate(series('danmaku_series', 'danmaku')), { label: 'danmaku/min', color: '#7b61ff' })),
+    chartCard(`Viewers over time (now ${Number(s.online || 0)}, peak ${Number(s.peak || 0)})`, lineChart(series('timeline', 'viewers'), { label: 'viewers' })),
+    chartCard(`Likes (${Number(s.likes || 0)})`, lineChart(series('likes_series', 'likes'), { label: 'likes', color: '#ff4f7b' })),
+    chartCard(`Danmaku per minute (${Number(s.danmaku || 0)} in all)`, lineChart(rate(series('danmaku_series', 'danmaku')), { label: 'danmaku/min', color: '#7b61ff' })),
   );
-  const clicks = Number(s.clicks ?? s.product_clicks ?? 0), paid = Number(s.orders_paid ?? s.paid ?? s.orders ?? 0);
+  const o = orders || {};
+  const clicks = Number(s.clicks ?? 0), paid = Number(o.orders_paid ?? o.paid ?? 0);
   const conv = clicks > 0 ? Math.round((paid / clicks) * 1000) / 10 : 0;
   box.append(chartCard(`Product clicks → paid orders (conversion ${conv}%)`,
-    barChart([{ label: 'clicks', v: clicks }, { label: 'orders', v: Number(s.orders_created ?? s.orders ?? paid) }, { label: 'paid', v: paid }])));
+    barChart([{ label: 'clicks', v: clicks }, { label: 'orders', v: Number(o.orders_created ?? o.orders ?? paid) }, { label: 'paid', v: paid }])));
 }
 
 function chartCard(title, svg) {

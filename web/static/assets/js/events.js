@@ -68,6 +68,12 @@ export class RoomEvents extends EventTarget {
     const origin = this.base || location.origin;
     const u = new URL(`/ws/rooms/${encodeURIComponent(this.room)}`, origin);
     u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+    // Browsers cannot set headers on a WebSocket: the interaction layer takes
+    // the push key (anchor) or the user token as a query parameter.
+    const tok = this.token();
+    if (tok && this.anchor) u.searchParams.set('key', tok);
+    else if (tok) u.searchParams.set('token', tok);
+    if (this.anchor) u.searchParams.set('count', 'false');
     this._setTransport('connecting');
     let ws;
     try { ws = new WebSocket(u.href); } catch (_) { this._scheduleWebSocket(); return; }
@@ -75,12 +81,6 @@ export class RoomEvents extends EventTarget {
     ws.addEventListener('open', () => {
       if (this.ws !== ws) return;
       this._backoff = 500;
-      // Credentials go in the first message, never in the URL (logs, proxies).
-      const tok = this.token();
-      const hello = { v: PROTOCOL_VERSION, type: 'hello' };
-      if (tok && this.anchor) hello.push_key = tok;
-      else if (tok) hello.token = tok;
-      ws.send(JSON.stringify(hello));
       if (!(this.dc && this.dc.readyState === 'open')) this._setTransport('ws');
     });
     ws.addEventListener('message', (ev) => { if (this.ws === ws) this._onData(ev.data); });

@@ -12,6 +12,10 @@ const room = roomFromPath();
 const storeKey = `livesell.studio.${room}`;
 const $ = (id) => document.getElementById(id);
 let key = sessionStorage.getItem(storeKey) || '';
+// With the admin token the studio issues itself a push key of the room
+// (publishing needs one); with a push key both are the same.
+let pushKey = '';
+let admin = false;
 const api = new Api('', () => key);
 
 const state = {
@@ -64,6 +68,36 @@ $('logout').addEventListener('click', async () => {
 });
 
 async function enter() {
+  admin = false;
+  pushKey = key;
+  try {
+    await api.get('/api/moderation/words');
+    admin = true;
+  } catch (_) { /* not the admin token: a push key */ }
+  if (!admin) {
+    try {
+      await api.get(`/api/rooms/${encodeURIComponent(room)}/timeline`);
+    } catch (err) {
+      if (err instanceof ApiError && err.status >= 400 && err.status < 500) {
+        $('login-error').textContent = err.status === 404 ? 'There is no such room.' : 'That key was refused. Paste the room push key.';
+        sessionStorage.removeItem(storeKey);
+        showLogin();
+        return;
+      }
+    }
+  }
+  if (admin) {
+    try {
+      const k = await api.post(`/api/rooms/${encodeURIComponent(room)}/keys`, {});
+      pushKey = k.push_key;
+    } catch (err) {
+      $('login-error').textContent = err instanceof ApiError && err.status === 404 ? 'There is no such room.' : String(err.message || err);
+      sessionStorage.removeItem(storeKey);
+      showLogin();
+      return;
+    }
+  }
+  document.body.dataset.role = admin ? 'admin' : 'anchor';
   $('login').hidden = true;
   $('studio').hidden = false;
   $('logout').hidden = false;
@@ -121,7 +155,7 @@ async function goLive() {
   $('go-live').disabled = true;
   setBadge('Connecting…', 'badge-wait');
   const session = new MediaSession({
-    kind: 'whip', url: `/whip/${encodeURIComponent(room)}`, token: () => key,
+    kind: 'whip', url: `/whip/${encodeURIComponent(room)}`, token: () => pushKey,
     iceServers: cfg.ice_servers || [], stream: state.stream, simulcast: $('simulcast').checked,
   });
   state.session = session;
@@ -157,6 +191,10 @@ async function endLive() {
   const s = state.session;
   state.session = null;
   if (s) await s.close();
+  if (admin) {
+    // Only the operator may mark the room ended; an anchor's leave pauses it.
+    try { await api.post(`/api/rooms/${encodeURIComponent(room)}/end`, {}); } catch (err) { showError('studio-error', err); }
+  }
   setBadge('Ended', 'badge-off');
   $('go-live').disabled = false;
   $('end-live').disabled = true;
@@ -193,7 +231,7 @@ function moderate(msg, li) {
 
 function connectEvents() {
   if (state.events) return;
-  const ev = new RoomEvents({ room, token: () => key, anchor: true });
+  const ev = new RoomEvents({ room, token: () => pushKey, anchor: true });
   state.events = ev;
   ev.addEventListener('welcome', (e) => {
     const m = e.detail;

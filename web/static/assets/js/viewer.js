@@ -403,8 +403,18 @@ export class Viewer {
   /** Media stats of the playback (framesDecoded, fps, bitrate, loss). */
   stats() { return this.session ? this.session.health() : Promise.resolve(null); }
 
-  /** Pins a simulcast layer (q, h, f) or '' for automatic; applies on reconnect. */
-  setLayer(layer) { this.layer = layer || ''; if (this.session) this.session.layer = this.layer; }
+  /** Pins a simulcast layer (q, h, f) or '' for automatic, now and on reconnect. */
+  async setLayer(layer) {
+    this.layer = layer || '';
+    if (!this.session) return;
+    this.session.layer = this.layer;
+    if (!this.session.resource) return;
+    await fetch(`${this.session.resource}/layer`, {
+      method: 'PATCH', credentials: 'omit',
+      headers: { 'Content-Type': 'application/json', ...(this.token ? { Authorization: `Bearer ${this.token}` } : {}) },
+      body: JSON.stringify({ layer: this.layer || 'auto' }),
+    }).catch(() => {});
+  }
 
   stop() {
     this._stopped = true;
