@@ -1,0 +1,118 @@
+package catalog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Cache answers the order path's reads of products and presenting from
+// memory for ttl, so that a flash sale reads SQL once per product per ttl
+// instead of once per buyer. Local changes invalidate it at once; other
+// nodes' changes show after ttl.
+type Cache struct {
+	store *Store
+	ttl   time.Duration
+
+	mu         sync.RWMutex
+	products   map[string]cachedProduct
+	presenting map[string]cachedPresenting
+}
+
+type cachedProduct struct {
+	p   Product
+	err error
+	at  time.Time
+}
+
+type cachedPresenting struct {
+	pr *Presenting
+	at time.Time
+}
+
+// NewCache caches store's reads for ttl.
+func NewCache(store *Store, ttl time.Duration) *Cache {
+	return &Cache{store: store, ttl: ttl, products: map[string]cachedProduct{}, presenting: map[string]cachedPresenting{}}
+}
+
+// Product returns product id (ErrNotFound is cached too, briefly).
+func (c *Cache) Product(ctx context.Context, id string) (Product, error) {
+	now := time.Now()
+	c.mu.RLock()
+	e, ok := c.products[id]
+	c.mu.RUnlock()
+	if ok && now.Sub(e.at) < c.ttl {
+		return e.p, e.err
+	}
+	p, err := c.store.Get(ctx, id)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return Product{}, err
+	}
+	c.mu.Lock()
+	if len(c.products) > 100_000 {
+		c.products = map[string]cachedProduct{}
+	}
+	c.products[id] = cachedProduct{p: p, err: err, at: now}
+	c.mu.Unlock()
+	return p, err
+}
+
+// Presenting returns room's presented product, or nil.
+func (c *Cache) Presenting(ctx context.Context, room string) (*Presenting, error) {
+	now := time.Now()
+	c.mu.RLock()
+	e, ok := c.presenting[room]
+	c.mu.RUnlock()
+	if ok && now.Sub(e.at) < c.ttl {
+		return e.pr, nil
+	}
+	pr, err := c.store.GetPresenting(ctx, room)
+	var out *Presenting
+	switch {
+	case err == nil:
+		out = &pr
+	case errors.Is(err, ErrNotFound):
+	default:
+		return nil, err
+	}
+	c.mu.Lock()
+	if len(c.presenting) > 100_000 {
+		c.presenting = map[string]cachedPresenting{}
+	}
+	c.presenting[room] = cachedPresenting{pr: out, at: now}
+	c.mu.Unlock()
+	return out, nil
+}
+
+// Forget drops product id and room from the cache after a local change.
+func (c *Cache) Forget(productID, room string) {
+	c.mu.Lock()
+	if productID != "" {
+		delete(c.products, productID)
+	}
+	if room != "" {
+		delete(c.presenting, room)
+	}
+	c.mu.Unlock()
+}
+
+// StockTotals returns every product's total stock.
+func (c *Cache) StockTotals(ctx context.Context) (map[string]int64, error) {
+	rows, err := c.store.db.QueryContext(ctx, `SELECT id, stock_total FROM commerce_products`)
+	if err != nil {
+		return nil, fmt.Errorf("catalog: totals: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var id string
+		var n int64
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, fmt.Errorf("catalog: totals: %w", err)
+		}
+		out[id] = n
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,62 @@
+// Package catalog keeps the shop's products, their binding to rooms in the
+// order the anchor chose, and the product each room presents now (with an
+// optional live-only price and flash-sale window); it publishes the product
+// card viewers see.
+package catalog
+
+import (
+	"errors"
+	"time"
+)
+
+// Sentinel errors, checked with errors.Is.
+var (
+	// ErrNotFound means there is no such product (or no presented product).
+	ErrNotFound = errors.New("catalog: not found")
+	// ErrInvalid means a product or binding breaks a rule; the wrapped
+	// message says which.
+	ErrInvalid = errors.New("catalog: invalid")
+)
+
+// Product is one sellable item. Money is in minor units (cents, fen).
+type Product struct {
+	ID           string   `json:"id"`
+	Title        string   `json:"title"`
+	Images       []string `json:"images"`
+	PriceMinor   int64    `json:"price_minor"`
+	Currency     string   `json:"currency"`
+	PerUserLimit int      `json:"per_user_limit"`
+	// StockTotal is the units put on sale (sold, held and left).
+	StockTotal int64     `json:"stock_total"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+// Presenting is the product a room shows now.
+type Presenting struct {
+	Room      string `json:"room"`
+	ProductID string `json:"product_id"`
+	// LivePriceMinor, when positive, is the live-only price.
+	LivePriceMinor int64 `json:"live_price_minor,omitempty"`
+	// SaleStartsAt/SaleEndsAt, when set, bound the flash sale: before the
+	// start the product cannot be bought in this room; after the end the
+	// live price no longer applies.
+	SaleStartsAt *time.Time `json:"sale_starts_at,omitempty"`
+	SaleEndsAt   *time.Time `json:"sale_ends_at,omitempty"`
+	UpdatedAt    time.Time  `json:"updated_at"`
+}
+
+// Price is the unit price of p in room r at now, and whether it may be
+// bought there now at all.
+func (pr *Presenting) Price(p Product, now time.Time) (price int64, open bool) {
+	if pr == nil || pr.ProductID != p.ID {
+		return p.PriceMinor, true
+	}
+	if pr.SaleStartsAt != nil && now.Before(*pr.SaleStartsAt) {
+		return p.PriceMinor, false
+	}
+	if pr.LivePriceMinor > 0 && (pr.SaleEndsAt == nil || now.Before(*pr.SaleEndsAt)) {
+		return pr.LivePriceMinor, true
+	}
+	return p.PriceMinor, true
+}

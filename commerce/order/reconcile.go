@@ -1,0 +1,127 @@
+package order
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/livesell/livesell/commerce/stock"
+)
+
+// Report counts what one reconcile pass repaired.
+type Report struct {
+	Loaded     int // products whose Redis stock was rebuilt from SQL
+	Retotalled int // products whose Redis total differed from SQL
+	Released   int // stale reservations without a live order, released
+	Confirmed  int // reservations of paid orders confirmed
+	Reinstated int // pending orders whose reservation was missing, re-reserved
+	Expired    int // pending orders without reservation and stock, expired
+}
+
+// Reconcile makes Redis agree with SQL, the source of truth: it loads
+// missing product stock, releases reservations older than the grace period
+// that have no live order (a crash between reserve and insert), confirms
+// those of paid orders, and re-reserves (or, without stock, expires)
+// pending orders whose reservation is missing.
+func (s *Service) Reconcile(ctx context.Context, now time.Time) (Report, error) {
+	var rep Report
+	totals, err := s.catalog.StockTotals(ctx)
+	if err != nil {
+		return rep, err
+	}
+	for product, total := range totals {
+		_, rtotal, ok, err := s.stock.Avail(ctx, product)
+		if err != nil {
+			return rep, err
+		}
+		if !ok {
+			if err := s.loadStock(ctx, product, total); err != nil {
+				return rep, err
+			}
+			rep.Loaded++
+		} else if rtotal != total {
+			if _, err := s.stock.SetTotal(ctx, product, total); err != nil && !errors.Is(err, stock.ErrBelowHeld) {
+				return rep, err
+			}
+			rep.Retotalled++
+		}
+		stale, err := s.stock.Stale(ctx, product, now.Add(-s.opt.Grace), 1000)
+		if err != nil {
+			return rep, err
+		}
+		statuses, err := s.store.Statuses(ctx, stale)
+		if err != nil {
+			return rep, err
+		}
+		for _, id := range stale {
+			st, exists := statuses[id]
+			switch {
+			case !exists || st == Expired || st == Cancelled || st == Refunded:
+				res, err := s.stock.Release(ctx, product, id, false)
+				if err != nil {
+					return rep, err
+				}
+				if res.Code == stock.Done {
+					rep.Released++
+					s.opt.StockChanged(product, res.Avail)
+					s.log.Info("reconcile released a reservation", "order", id, "has_row", exists)
+				}
+			case st == Paid || st == Shipped || st == Completed:
+				if res, err := s.stock.Confirm(ctx, product, id); err == nil && res.Code == stock.Done {
+					rep.Confirmed++
+				}
+			}
+		}
+	}
+	pending, err := s.store.PendingOrders(ctx, now.Add(-s.opt.Grace), 10000)
+	if err != nil {
+		return rep, err
+	}
+	for _, o := range pending {
+		states, err := s.stock.States(ctx, o.ProductID, o.ID)
+		if err != nil {
+			return rep, err
+		}
+		if states[0] == stock.StateReserved || states[0] == stock.StateConfirmed {
+			continue
+		}
+		res, err := s.stock.Reinstate(ctx, o.ProductID, o.ID, o.UserID, o.Quantity, stock.StateReserved, now)
+		if err != nil {
+			return rep, err
+		}
+		if res.Code == stock.Done || res.Code == stock.Already {
+			rep.Reinstated++
+			continue
+		}
+		if _, err := s.store.UpdateOrder(ctx, o.ID, func(x *Order) error {
+			if x.Status != Pending {
+				return ErrBadState
+			}
+			x.Status = Expired
+			return nil
+		}); err != nil && !errors.Is(err, ErrBadState) {
+			return rep, err
+		}
+		rep.Expired++
+		s.log.Warn("reconcile expired a pending order whose stock was gone", "order", o.ID)
+	}
+	return rep, nil
+}
+
+// RunReconciler reconciles every interval until ctx is done.
+func (s *Service) RunReconciler(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if rep, err := s.Reconcile(ctx, s.now()); err != nil && ctx.Err() == nil {
+				s.log.Warn("reconcile", "err", err)
+			} else if rep != (Report{}) {
+				s.log.Info("reconcile repaired", "report", rep)
+			}
+		}
+	}
+}

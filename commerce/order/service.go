@@ -1,0 +1,361 @@
+package order
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/livesell/livesell/commerce/catalog"
+	"github.com/livesell/livesell/commerce/internal/ids"
+	"github.com/livesell/livesell/commerce/payment"
+	"github.com/livesell/livesell/commerce/stock"
+	"github.com/livesell/livesell/internal/sqldb"
+)
+
+// Catalog is what orders need of the catalogue (cached reads).
+type Catalog interface {
+	Product(ctx context.Context, id string) (catalog.Product, error)
+	// Presenting returns room's presented product, or nil.
+	Presenting(ctx context.Context, room string) (*catalog.Presenting, error)
+	// Products lists every product id and its total stock (for reconcile).
+	StockTotals(ctx context.Context) (map[string]int64, error)
+}
+
+// Options configure a Service.
+type Options struct {
+	// TTL is how long an unpaid order holds its stock.
+	TTL time.Duration
+	// Grace is how old a Redis reservation without an order row must be
+	// before reconcile releases it (covers an insert still in flight).
+	Grace time.Duration
+	// MaxQuantity bounds one order's units.
+	MaxQuantity int
+	// StockChanged, when set, is told the units left after each change.
+	StockChanged func(product string, avail int64)
+	// AfterReserve, when set, runs between the Redis reservation and the
+	// SQL insert; an error aborts as a crash would (tests simulate one).
+	AfterReserve func(ctx context.Context, orderID string) error
+	Log          *slog.Logger
+}
+
+// Service runs the order rules over the stores.
+type Service struct {
+	store     *Store
+	stock     *stock.Store
+	catalog   Catalog
+	providers map[string]payment.Provider
+	opt       Options
+	log       *slog.Logger
+	now       func() time.Time
+}
+
+// NewService composes a Service.
+func NewService(store *Store, st *stock.Store, cat Catalog, providers []payment.Provider, opt Options) *Service {
+	if opt.TTL <= 0 {
+		opt.TTL = 15 * time.Minute
+	}
+	if opt.Grace <= 0 {
+		opt.Grace = 30 * time.Second
+	}
+	if opt.MaxQuantity <= 0 {
+		opt.MaxQuantity = 100
+	}
+	if opt.Log == nil {
+		opt.Log = slog.Default()
+	}
+	if opt.StockChanged == nil {
+		opt.StockChanged = func(string, int64) {}
+	}
+	pm := make(map[string]payment.Provider, len(providers))
+	for _, p := range providers {
+		pm[p.Name()] = p
+	}
+	return &Service{store: store, stock: st, catalog: cat, providers: pm, opt: opt, log: opt.Log, now: time.Now}
+}
+
+// Store is the service's SQL store.
+func (s *Service) Store() *Store { return s.store }
+
+// Provider returns the named provider.
+func (s *Service) Provider(name string) (payment.Provider, bool) {
+	p, ok := s.providers[name]
+	return p, ok
+}
+
+// Providers lists the configured provider names.
+func (s *Service) Providers() []string {
+	out := make([]string, 0, len(s.providers))
+	for n := range s.providers {
+		out = append(out, n)
+	}
+	return out
+}
+
+// Request is a buyer's order request.
+type Request struct {
+	ProductID string `json:"product_id"`
+	Quantity  int    `json:"quantity"`
+	Room      string `json:"room,omitempty"`
+}
+
+func (r Request) hash() string {
+	h := sha256.Sum256([]byte(fmt.Sprintf("%s\x00%d\x00%s", r.ProductID, r.Quantity, r.Room)))
+	return hex.EncodeToString(h[:16])
+}
+
+// Validate checks r.
+func (s *Service) Validate(r *Request) error {
+	if r.Quantity == 0 {
+		r.Quantity = 1
+	}
+	switch {
+	case !ids.Valid(r.ProductID):
+		return fmt.Errorf("%w: product_id is required (letters, digits, - _ ., at most 64)", ErrInvalid)
+	case r.Quantity < 1 || r.Quantity > s.opt.MaxQuantity:
+		return fmt.Errorf("%w: quantity must be between 1 and %d", ErrInvalid, s.opt.MaxQuantity)
+	case r.Room != "" && !ids.Valid(r.Room):
+		return fmt.Errorf("%w: room must be a room id", ErrInvalid)
+	}
+	return nil
+}
+
+// orderID derives the order id from the user and idempotency key, so that
+// a retry names the same reservation in Redis.
+func orderID(user, key string) string {
+	h := sha256.Sum256([]byte(user + "\x00" + key))
+	return "ord_" + hex.EncodeToString(h[:12])
+}
+
+// Create places an order for user. idemKey (optional, ≤ 128 bytes) makes
+// retries safe: the same key and request return the same order (created
+// false), another request with the key fails with ErrIdempotencyReuse.
+func (s *Service) Create(ctx context.Context, user, idemKey string, r Request) (o Order, created bool, err error) {
+	if err := s.Validate(&r); err != nil {
+		return Order{}, false, err
+	}
+	explicit := idemKey != ""
+	if !explicit {
+		idemKey = ids.New("auto_")
+	}
+	if len(idemKey) > 128 {
+		return Order{}, false, fmt.Errorf("%w: Idempotency-Key is longer than 128 bytes", ErrInvalid)
+	}
+	p, err := s.catalog.Product(ctx, r.ProductID)
+	if err != nil {
+		return Order{}, false, err
+	}
+	now := s.now()
+	price := p.PriceMinor
+	if r.Room != "" {
+		pr, err := s.catalog.Presenting(ctx, r.Room)
+		if err != nil {
+			return Order{}, false, err
+		}
+		var open bool
+		if price, open = pr.Price(p, now); !open {
+			return Order{}, false, ErrSaleClosed
+		}
+	}
+	id := orderID(user, idemKey)
+	hash := r.hash()
+
+	res, err := s.stock.Reserve(ctx, p.ID, id, user, r.Quantity, p.PerUserLimit, now)
+	if err != nil {
+		return Order{}, false, err
+	}
+	if res.Code == stock.NotLoaded {
+		if err := s.loadStock(ctx, p.ID, p.StockTotal); err != nil {
+			return Order{}, false, err
+		}
+		if res, err = s.stock.Reserve(ctx, p.ID, id, user, r.Quantity, p.PerUserLimit, now); err != nil {
+			return Order{}, false, err
+		}
+	}
+	switch res.Code {
+	case stock.No, stock.Limit:
+		if explicit {
+			if prev, err := s.store.Get(ctx, id); err == nil {
+				return s.replay(prev, hash)
+			}
+		}
+		if res.Code == stock.Limit {
+			return Order{}, false, ErrLimit
+		}
+		return Order{}, false, ErrSoldOut
+	case stock.Already:
+		return s.retry(ctx, p, id, user, idemKey, hash, r, now)
+	case stock.Done:
+		s.opt.StockChanged(p.ID, res.Avail)
+	default:
+		return Order{}, false, fmt.Errorf("order: reserve answered %v", res.Code)
+	}
+
+	if s.opt.AfterReserve != nil {
+		if err := s.opt.AfterReserve(ctx, id); err != nil {
+			return Order{}, false, err
+		}
+	}
+	o = s.newOrder(p, id, user, idemKey, hash, r, price, now)
+	if err := s.store.Insert(ctx, o); err != nil {
+		if sqldb.IsUniqueViolation(err) {
+			prev, gerr := s.store.Get(ctx, id)
+			if gerr != nil {
+				s.releaseQuiet(ctx, p.ID, id)
+				return Order{}, false, gerr
+			}
+			if prev.ProductID != p.ID || !HoldsStock(prev.Status) {
+				s.releaseQuiet(ctx, p.ID, id)
+			}
+			return s.replay(prev, hash)
+		}
+		s.releaseQuiet(ctx, p.ID, id)
+		return Order{}, false, err
+	}
+	return o, true, nil
+}
+
+func (s *Service) newOrder(p catalog.Product, id, user, idemKey, hash string, r Request, price int64, now time.Time) Order {
+	now = now.UTC().Truncate(time.Millisecond)
+	return Order{
+		ID: id, UserID: user, Room: r.Room, ProductID: p.ID, ProductTitle: p.Title, Quantity: r.Quantity,
+		UnitPriceMinor: price, AmountMinor: price * int64(r.Quantity), Currency: p.Currency, Status: Pending,
+		CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(s.opt.TTL), idemKey: idemKey, requestHash: hash,
+	}
+}
+
+// replay answers a retry with the order it names, or ErrIdempotencyReuse.
+func (s *Service) replay(prev Order, hash string) (Order, bool, error) {
+	if prev.requestHash != hash {
+		return Order{}, false, ErrIdempotencyReuse
+	}
+	return prev, false, nil
+}
+
+// retry handles a reservation that exists already: normally its order row
+// exists (or is being written by a concurrent request); if the first
+// request died before writing it, this retry finishes the job.
+func (s *Service) retry(ctx context.Context, p catalog.Product, id, user, idemKey, hash string, r Request, now time.Time) (Order, bool, error) {
+	for i := 0; i < 20; i++ {
+		prev, err := s.store.Get(ctx, id)
+		if err == nil {
+			return s.replay(prev, hash)
+		}
+		if !errors.Is(err, ErrNotFound) {
+			return Order{}, false, err
+		}
+		select {
+		case <-ctx.Done():
+			return Order{}, false, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	// No row after a second: the first attempt crashed after reserving.
+	res, err := s.stock.Reinstate(ctx, p.ID, id, user, r.Quantity, stock.StateReserved, now)
+	if err != nil {
+		return Order{}, false, err
+	}
+	if res.Code != stock.Done && res.Code != stock.Already {
+		return Order{}, false, ErrSoldOut
+	}
+	price := p.PriceMinor
+	if r.Room != "" {
+		if pr, err := s.catalog.Presenting(ctx, r.Room); err == nil {
+			price, _ = pr.Price(p, now)
+		}
+	}
+	o := s.newOrder(p, id, user, idemKey, hash, r, price, now)
+	if err := s.store.Insert(ctx, o); err != nil {
+		if sqldb.IsUniqueViolation(err) {
+			if prev, gerr := s.store.Get(ctx, id); gerr == nil {
+				return s.replay(prev, hash)
+			}
+		}
+		return Order{}, false, err
+	}
+	return o, true, nil
+}
+
+func (s *Service) releaseQuiet(ctx context.Context, product, id string) {
+	res, err := s.stock.Release(context.WithoutCancel(ctx), product, id, false)
+	if err != nil {
+		s.log.Warn("release after failed insert; reconcile will retry", "order", id, "err", err)
+		return
+	}
+	if res.Code == stock.Done {
+		s.opt.StockChanged(product, res.Avail)
+	}
+}
+
+// loadStock builds product's Redis stock from SQL.
+func (s *Service) loadStock(ctx context.Context, product string, total int64) error {
+	holding, err := s.store.Holding(ctx, product)
+	if err != nil {
+		return err
+	}
+	hs := make([]stock.Holding, 0, len(holding))
+	for _, o := range holding {
+		st := stock.StateConfirmed
+		if o.Status == Pending {
+			st = stock.StateReserved
+		}
+		hs = append(hs, stock.Holding{Order: o.ID, User: o.UserID, Qty: o.Quantity, State: st})
+	}
+	res, err := s.stock.Load(ctx, product, total, hs, s.now())
+	if err != nil {
+		return err
+	}
+	if res.Code == stock.Limit {
+		s.log.Error("orders hold more units than the product's total", "product", product, "total", total)
+	}
+	return nil
+}
+
+// Get returns order id.
+func (s *Service) Get(ctx context.Context, id string) (Order, error) { return s.store.Get(ctx, id) }
+
+// Cancel cancels a PENDING order of user (admin may cancel any).
+func (s *Service) Cancel(ctx context.Context, id, user string, admin bool) (Order, error) {
+	o, err := s.store.UpdateOrder(ctx, id, func(o *Order) error {
+		if !admin && o.UserID != user {
+			return fmt.Errorf("%w: %s", ErrNotFound, id)
+		}
+		if o.Status != Pending {
+			return fmt.Errorf("%w: only a pending order can be cancelled (it is %s)", ErrBadState, o.Status)
+		}
+		o.Status = Cancelled
+		return nil
+	})
+	if err != nil {
+		return Order{}, err
+	}
+	s.release(ctx, o, false)
+	return o, nil
+}
+
+// release returns o's stock in Redis (idempotently), logging failures:
+// reconcile retries what fails here.
+func (s *Service) release(ctx context.Context, o Order, paid bool) {
+	res, err := s.stock.Release(context.WithoutCancel(ctx), o.ProductID, o.ID, paid)
+	if err != nil {
+		s.log.Warn("stock release failed; reconcile will retry", "order", o.ID, "err", err)
+		return
+	}
+	if res.Code == stock.Done {
+		s.opt.StockChanged(o.ProductID, res.Avail)
+	}
+}
+
+// Advance moves a PAID order to SHIPPED or a SHIPPED one to COMPLETED (admin).
+func (s *Service) Advance(ctx context.Context, id string, to Status) (Order, error) {
+	return s.store.UpdateOrder(ctx, id, func(o *Order) error {
+		if (to != Shipped && to != Completed) || !CanMove(o.Status, to) {
+			return fmt.Errorf("%w: %s → %s", ErrBadState, o.Status, to)
+		}
+		o.Status = to
+		return nil
+	})
+}

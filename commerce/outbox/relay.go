@@ -1,0 +1,131 @@
+package outbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/livesell/livesell/internal/events"
+	"github.com/livesell/livesell/internal/sqldb"
+)
+
+// Relay publishes unpublished outbox rows to JetStream, oldest first.
+type Relay struct {
+	db    *sqldb.DB
+	js    jetstream.JetStream
+	ns    string
+	log   *slog.Logger
+	every time.Duration
+	kick  chan struct{}
+}
+
+// EnsureStream creates (or updates) the order events stream of ns.
+func EnsureStream(ctx context.Context, js jetstream.JetStream, ns string) error {
+	_, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:       events.OrdersStream(ns),
+		Subjects:   []string{events.OrderSubject(ns, "*")},
+		Storage:    jetstream.FileStorage,
+		Duplicates: 10 * time.Minute,
+		MaxAge:     30 * 24 * time.Hour,
+	})
+	if err != nil {
+		return fmt.Errorf("outbox: stream %s: %w", events.OrdersStream(ns), err)
+	}
+	return nil
+}
+
+// NewRelay ensures the stream exists and returns a relay that polls every
+// `every` (and whenever Kick is called).
+func NewRelay(ctx context.Context, db *sqldb.DB, js jetstream.JetStream, ns string, every time.Duration, log *slog.Logger) (*Relay, error) {
+	if err := EnsureStream(ctx, js, ns); err != nil {
+		return nil, err
+	}
+	if every <= 0 {
+		every = time.Second
+	}
+	return &Relay{db: db, js: js, ns: ns, log: log, every: every, kick: make(chan struct{}, 1)}, nil
+}
+
+// Kick asks the relay to publish now (after a commit that added events).
+func (r *Relay) Kick() {
+	select {
+	case r.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Run publishes until ctx is done.
+func (r *Relay) Run(ctx context.Context) {
+	t := time.NewTicker(r.every)
+	defer t.Stop()
+	for {
+		for {
+			n, err := r.Flush(ctx)
+			if err != nil {
+				if ctx.Err() == nil {
+					r.log.Warn("outbox relay", "err", err)
+				}
+				break
+			}
+			if n < batch {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-r.kick:
+		}
+	}
+}
+
+const batch = 200
+
+// Flush publishes one batch of unpublished events and returns how many.
+func (r *Relay) Flush(ctx context.Context) (int, error) {
+	rows, err := r.db.QueryContext(ctx, `SELECT id, event_type, payload FROM commerce_outbox WHERE published_at = 0 ORDER BY id LIMIT $1`, batch)
+	if err != nil {
+		return 0, fmt.Errorf("outbox: read: %w", err)
+	}
+	type row struct{ id, typ, payload string }
+	var pending []row
+	for rows.Next() {
+		var x row
+		if err := rows.Scan(&x.id, &x.typ, &x.payload); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("outbox: read: %w", err)
+		}
+		pending = append(pending, x)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("outbox: read: %w", err)
+	}
+	for i, x := range pending {
+		msg := &nats.Msg{Subject: events.OrderSubject(r.ns, x.typ), Data: []byte(x.payload), Header: nats.Header{}}
+		msg.Header.Set(jetstream.MsgIDHeader, x.id)
+		if _, err := r.js.PublishMsg(ctx, msg); err != nil {
+			return i, fmt.Errorf("outbox: publish %s: %w", x.id, err)
+		}
+		if _, err := r.db.ExecContext(ctx, `UPDATE commerce_outbox SET published_at = $1 WHERE id = $2`, time.Now().UnixMilli(), x.id); err != nil {
+			return i, fmt.Errorf("outbox: mark %s: %w", x.id, err)
+		}
+	}
+	return len(pending), nil
+}
+
+// Pending counts events not yet published (for tests and metrics).
+func (r *Relay) Pending(ctx context.Context) (int, error) {
+	var n int
+	err := r.db.QueryRowContext(ctx, `SELECT count(*) FROM commerce_outbox WHERE published_at = 0`).Scan(&n)
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return 0, fmt.Errorf("outbox: pending: %w", err)
+	}
+	return n, err
+}
