@@ -1,0 +1,174 @@
+package signaling
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/livesell/livesell/signaling/room"
+)
+
+// maxJSONBody bounds the JSON bodies of the room API.
+const maxJSONBody = 16 << 10
+
+// ErrBadBody means a JSON request body is malformed or out of range.
+var ErrBadBody = errors.New("signaling: bad request body")
+
+// decodeJSON decodes exactly one JSON object into v, rejecting unknown
+// fields, trailing data and bodies over maxJSONBody. An empty body decodes
+// as {}.
+func decodeJSON(body []byte, v any) error {
+	if len(body) > maxJSONBody {
+		return fmt.Errorf("%w: larger than %d bytes", ErrBadBody, maxJSONBody)
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		body = []byte("{}")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("%w: %v", ErrBadBody, err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return fmt.Errorf("%w: trailing data after the JSON object", ErrBadBody)
+	}
+	return nil
+}
+
+// createRoomRequest is the body of POST /api/rooms.
+type createRoomRequest struct {
+	ID            string `json:"id"`
+	Title         string `json:"title"`
+	Private       bool   `json:"private"`
+	AnonymousChat *bool  `json:"anonymous_chat"`
+}
+
+// parseCreateRoom reads POST /api/rooms; anonymous_chat defaults to anonDefault.
+func parseCreateRoom(body []byte, anonDefault bool) (room.NewRoom, error) {
+	var req createRoomRequest
+	if err := decodeJSON(body, &req); err != nil {
+		return room.NewRoom{}, err
+	}
+	if req.ID != "" && !room.ValidID(req.ID) {
+		return room.NewRoom{}, fmt.Errorf("%w: id must be 1-%d letters, digits, '-' or '_'", ErrBadBody, room.MaxIDLen)
+	}
+	if !room.ValidTitle(req.Title) {
+		return room.NewRoom{}, fmt.Errorf("%w: title must be 1-%d printable characters", ErrBadBody, room.MaxTitleRunes)
+	}
+	n := room.NewRoom{ID: req.ID, Title: req.Title, Private: req.Private, AnonymousChat: anonDefault}
+	if req.AnonymousChat != nil {
+		n.AnonymousChat = *req.AnonymousChat
+	}
+	return n, nil
+}
+
+// patchRoomRequest is the body of PATCH /api/rooms/{room}.
+type patchRoomRequest struct {
+	Title         *string `json:"title"`
+	Private       *bool   `json:"private"`
+	AnonymousChat *bool   `json:"anonymous_chat"`
+}
+
+// parsePatchRoom reads PATCH /api/rooms/{room}; at least one field is required.
+func parsePatchRoom(body []byte) (room.Patch, error) {
+	var req patchRoomRequest
+	if err := decodeJSON(body, &req); err != nil {
+		return room.Patch{}, err
+	}
+	if req.Title == nil && req.Private == nil && req.AnonymousChat == nil {
+		return room.Patch{}, fmt.Errorf("%w: nothing to change (title, private, anonymous_chat)", ErrBadBody)
+	}
+	if req.Title != nil && !room.ValidTitle(*req.Title) {
+		return room.Patch{}, fmt.Errorf("%w: title must be 1-%d printable characters", ErrBadBody, room.MaxTitleRunes)
+	}
+	return room.Patch{Title: req.Title, Private: req.Private, AnonymousChat: req.AnonymousChat}, nil
+}
+
+// viewerTokenRequest is the body of POST /api/rooms/{room}/viewer-tokens.
+type viewerTokenRequest struct {
+	UserID     string `json:"user_id"`
+	Name       string `json:"name"`
+	TTLSeconds int64  `json:"ttl_seconds"`
+}
+
+// maxViewerTokenTTL bounds the lifetime of a viewer token.
+const maxViewerTokenTTL = 30 * 24 * time.Hour
+
+// parseViewerToken reads POST /api/rooms/{room}/viewer-tokens; ttl 0 means def.
+func parseViewerToken(body []byte, def time.Duration) (userID, name string, ttl time.Duration, err error) {
+	var req viewerTokenRequest
+	if err := decodeJSON(body, &req); err != nil {
+		return "", "", 0, err
+	}
+	if !validToken(req.UserID, 128) {
+		return "", "", 0, fmt.Errorf("%w: user_id must be 1-128 visible characters", ErrBadBody)
+	}
+	name = strings.TrimSpace(req.Name)
+	if len(name) > 128 || !validText(name) {
+		return "", "", 0, fmt.Errorf("%w: name must be at most 128 printable bytes", ErrBadBody)
+	}
+	switch {
+	case req.TTLSeconds < 0 || req.TTLSeconds > int64(maxViewerTokenTTL/time.Second):
+		return "", "", 0, fmt.Errorf("%w: ttl_seconds must be 0..%d", ErrBadBody, int64(maxViewerTokenTTL/time.Second))
+	case req.TTLSeconds == 0:
+		ttl = def
+	default:
+		ttl = time.Duration(req.TTLSeconds) * time.Second
+	}
+	if ttl <= 0 {
+		ttl = 24 * time.Hour
+	}
+	return req.UserID, name, ttl, nil
+}
+
+// layerRequest is the body of PATCH /whep/{room}/{session}/layer.
+type layerRequest struct {
+	Layer string `json:"layer"`
+}
+
+// parseLayerRequest reads the layer switch body.
+func parseLayerRequest(body []byte) (string, error) {
+	var req layerRequest
+	if err := decodeJSON(body, &req); err != nil {
+		return "", err
+	}
+	l, ok := normalizeLayer(req.Layer)
+	if !ok {
+		return "", fmt.Errorf("%w: layer must be q, h, f, low, mid, high, auto or a rid", ErrBadBody)
+	}
+	return l, nil
+}
+
+// normalizeLayer maps a layer preference to what the engine takes: "auto"
+// and "" mean automatic (""); names are short tokens (rids or q/h/f,
+// low/mid/high) that the engine resolves.
+func normalizeLayer(l string) (string, bool) {
+	switch l {
+	case "", "auto":
+		return "", true
+	}
+	if len(l) > 16 {
+		return "", false
+	}
+	for i := 0; i < len(l); i++ {
+		c := l[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return "", false
+		}
+	}
+	return l, true
+}
+
+// validText reports whether s is valid UTF-8 without control characters.
+func validText(s string) bool {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || r == 0xfffd {
+			return false
+		}
+	}
+	return true
+}

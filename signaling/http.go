@@ -1,0 +1,193 @@
+package signaling
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/pion/webrtc/v4"
+
+	"github.com/livesell/livesell/internal/apierr"
+	"github.com/livesell/livesell/internal/auth"
+	"github.com/livesell/livesell/signaling/room"
+)
+
+// DataChannelLabel is the label of the data channel handed to the
+// interaction layer.
+const DataChannelLabel = "livesell"
+
+// Mount registers the room API, WHIP and WHEP routes on r.
+func (s *Service) Mount(r fiber.Router) {
+	admin := auth.RequireAdmin(s.opt.AdminToken)
+
+	r.Post("/api/rooms", admin, s.createRoom)
+	r.Get("/api/rooms", s.listRooms)
+	r.Get("/api/rooms/:room", s.getRoom)
+	r.Patch("/api/rooms/:room", admin, s.patchRoom)
+	r.Post("/api/rooms/:room/end", admin, s.endRoom)
+	r.Post("/api/rooms/:room/keys", admin, s.issueKey)
+	r.Get("/api/rooms/:room/keys", admin, s.listKeys)
+	r.Post("/api/rooms/:room/keys/:key/rotate", admin, s.rotateKey)
+	r.Delete("/api/rooms/:room/keys/:key", admin, s.revokeKey)
+	r.Post("/api/rooms/:room/viewer-tokens", admin, s.viewerToken)
+
+	for _, k := range []kind{kindWHIP, kindWHEP} {
+		base := "/" + k.String()
+		r.Use(base, s.countRequests(k.String()))
+		// Get also answers HEAD.
+		r.Get(base+"/:room", s.endpointInfo(k))
+		r.Options(base+"/:room", s.endpointOptions)
+		r.Get(base+"/:room/:session", s.sessionInfo(k))
+		r.Options(base+"/:room/:session", s.sessionOptions)
+		r.Patch(base+"/:room/:session", s.patchSession(k))
+		r.Delete(base+"/:room/:session", s.deleteSession(k))
+	}
+	r.Post("/whip/:room", s.whip)
+	r.Post("/whep/:room", s.whep)
+	r.Patch("/whep/:room/:session/layer", s.setLayer)
+	r.Options("/whep/:room/:session/layer", s.layerOptions)
+}
+
+// countRequests counts WHIP/WHEP requests by method and final status.
+func (s *Service) countRequests(res string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		err := c.Next()
+		status := c.Response().StatusCode()
+		if err != nil {
+			var fe *fiber.Error
+			if errors.As(err, &fe) {
+				status = fe.Code
+			} else {
+				status = apierr.From(err).Status
+			}
+		}
+		s.metrics.request(res, c.Method(), status)
+		return err
+	}
+}
+
+// param returns a route parameter as a string the caller may keep (Fiber's
+// are views into a reused buffer).
+func param(c *fiber.Ctx, name string) string { return strings.Clone(c.Params(name)) }
+
+// loadRoom returns the room named by the :room parameter, or a 404.
+func (s *Service) loadRoom(c *fiber.Ctx) (room.Room, error) {
+	id := param(c, "room")
+	if !room.ValidID(id) {
+		return room.Room{}, apierr.NotFound("room_not_found", "no such room")
+	}
+	r, err := s.opt.Rooms.Get(c.UserContext(), id)
+	if err != nil {
+		return room.Room{}, roomError(err)
+	}
+	return r, nil
+}
+
+// baseURL is where clients reach this node: PublicURL, or the request's
+// scheme and host.
+func (s *Service) baseURL(c *fiber.Ctx) string {
+	if s.opt.PublicURL != "" {
+		return strings.TrimRight(s.opt.PublicURL, "/")
+	}
+	return c.BaseURL()
+}
+
+// location is the Location of a session resource: absolute under
+// PublicURL, else an absolute path.
+func (s *Service) location(k kind, roomID, id string) string {
+	return strings.TrimRight(s.opt.PublicURL, "/") + "/" + k.String() + "/" + roomID + "/" + id
+}
+
+// readBody enforces the content type and the body limit (on Content-Length
+// and on the bytes actually read) and returns a copy of the body.
+func (s *Service) readBody(c *fiber.Ctx, contentType string) ([]byte, error) {
+	if !IsContentType(c.Get(fiber.HeaderContentType), contentType) {
+		return nil, apierr.UnsupportedMediaType("the body must be %s", contentType)
+	}
+	if cl := c.Request().Header.ContentLength(); cl > s.opt.MaxBodyBytes {
+		return nil, apierr.TooLarge("the body is larger than %d bytes", s.opt.MaxBodyBytes)
+	}
+	body := c.Body()
+	if len(body) > s.opt.MaxBodyBytes {
+		return nil, apierr.TooLarge("the body is larger than %d bytes", s.opt.MaxBodyBytes)
+	}
+	return append([]byte(nil), body...), nil
+}
+
+// readOffer reads and pre-validates an SDP offer.
+func (s *Service) readOffer(c *fiber.Ctx) (string, OfferInfo, error) {
+	body, err := s.readBody(c, ContentTypeSDP)
+	if err != nil {
+		return "", OfferInfo{}, err
+	}
+	info, err := ValidateOffer(body, s.opt.MaxBodyBytes)
+	if err != nil {
+		return "", OfferInfo{}, apierr.BadRequest("invalid_sdp", "%s", detail(err)).WithCause(err)
+	}
+	return string(body), info, nil
+}
+
+// signalCtx bounds one offer/answer exchange. It is tied to the service
+// (Close cancels it), not to the request, whose context Fiber never cancels.
+func (s *Service) signalCtx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(s.ctx, s.opt.SignalTimeout)
+}
+
+// dataChannels hands "livesell" data channels to the interaction layer.
+func (s *Service) dataChannels(roomID string, who auth.Identity, anchor bool) func(*webrtc.DataChannel) {
+	return func(dc *webrtc.DataChannel) {
+		if dc.Label() != DataChannelLabel || s.opt.Events == nil {
+			s.log.Debug("data channel ignored", "room", roomID, "label", dc.Label())
+			return
+		}
+		s.opt.Events.AttachDataChannel(roomID, who, anchor, dc)
+	}
+}
+
+// answer writes the 201 Created of a new session resource.
+func (s *Service) answer(c *fiber.Ctx, r *resource) error {
+	c.Set(fiber.HeaderLocation, s.location(r.kind, r.room, r.id))
+	c.Set(fiber.HeaderETag, r.etag)
+	c.Set(fiber.HeaderContentType, ContentTypeSDP)
+	c.Set("Accept-Patch", ContentTypeSDPFrag)
+	for _, l := range s.links {
+		c.Response().Header.Add("Link", l)
+	}
+	return c.Status(fiber.StatusCreated).SendString(r.sess.AnswerSDP())
+}
+
+// endpointInfo answers GET and HEAD on /whip/{room} and /whep/{room}:
+// 204 for a known room (players use HEAD to discover the endpoint).
+func (s *Service) endpointInfo(k kind) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		r, err := s.loadRoom(c)
+		if err != nil {
+			return err
+		}
+		c.Set("Accept-Post", ContentTypeSDP)
+		c.Set("Livesell-Room-State", string(r.State))
+		return c.SendStatus(fiber.StatusNoContent)
+	}
+}
+
+// endpointOptions answers a non-preflight OPTIONS on an endpoint (CORS
+// preflights are answered by the server's CORS middleware).
+func (s *Service) endpointOptions(c *fiber.Ctx) error {
+	c.Set("Accept-Post", ContentTypeSDP)
+	c.Set(fiber.HeaderAllow, "OPTIONS, GET, HEAD, POST")
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// sessionOptions answers a non-preflight OPTIONS on a session resource.
+func (s *Service) sessionOptions(c *fiber.Ctx) error {
+	c.Set("Accept-Patch", ContentTypeSDPFrag)
+	c.Set(fiber.HeaderAllow, "OPTIONS, GET, HEAD, PATCH, DELETE")
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (s *Service) layerOptions(c *fiber.Ctx) error {
+	c.Set("Accept-Patch", ContentTypeJSON)
+	c.Set(fiber.HeaderAllow, "OPTIONS, PATCH")
+	return c.SendStatus(fiber.StatusNoContent)
+}

@@ -1,0 +1,109 @@
+package signaling
+
+import (
+	"sync"
+
+	"github.com/livesell/livesell/internal/auth"
+)
+
+// kind tells WHIP (publisher) from WHEP (viewer) resources.
+type kind uint8
+
+const (
+	kindWHIP kind = iota
+	kindWHEP
+)
+
+func (k kind) String() string {
+	if k == kindWHIP {
+		return "whip"
+	}
+	return "whep"
+}
+
+// resource is one WHIP or WHEP session resource.
+type resource struct {
+	id    string // 128-bit random, the last path segment of Location
+	kind  kind
+	room  string
+	keyID string        // WHIP: the push key it published with
+	who   auth.Identity // WHEP: the viewer; WHIP: the anchor
+	sess  MediaSession
+	left  func() // WHEP: RoomEvents.ViewerJoined's departure hook
+	kinds []string
+	mids  []string
+
+	mu          sync.Mutex // serialises PATCH on the resource
+	etag        string
+	remoteUfrag string
+}
+
+// registry indexes the live session resources of this node.
+type registry struct {
+	mu   sync.Mutex
+	byID map[string]*resource
+}
+
+func newRegistry() *registry { return &registry{byID: map[string]*resource{}} }
+
+func (g *registry) add(r *resource) {
+	g.mu.Lock()
+	g.byID[r.id] = r
+	g.mu.Unlock()
+}
+
+func (g *registry) remove(r *resource) {
+	g.mu.Lock()
+	if g.byID[r.id] == r {
+		delete(g.byID, r.id)
+	}
+	g.mu.Unlock()
+}
+
+// get returns the resource id of kind k in room, or nil.
+func (g *registry) get(k kind, room, id string) *resource {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	r := g.byID[id]
+	if r == nil || r.kind != k || r.room != room {
+		return nil
+	}
+	return r
+}
+
+func (g *registry) filter(keep func(*resource) bool) []*resource {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var out []*resource
+	for _, r := range g.byID {
+		if keep == nil || keep(r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (g *registry) all() []*resource { return g.filter(nil) }
+
+func (g *registry) publishers() []*resource {
+	return g.filter(func(r *resource) bool { return r.kind == kindWHIP })
+}
+
+func (g *registry) inRoom(room string) []*resource {
+	return g.filter(func(r *resource) bool { return r.room == room })
+}
+
+// counts returns the publishers and, per room, the viewers of this node.
+func (g *registry) counts() (publishers int, viewers map[string]int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	viewers = map[string]int{}
+	for _, r := range g.byID {
+		if r.kind == kindWHIP {
+			publishers++
+		} else {
+			viewers[r.room]++
+		}
+	}
+	return publishers, viewers
+}

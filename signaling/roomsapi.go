@@ -1,0 +1,236 @@
+package signaling
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/livesell/livesell/internal/apierr"
+	"github.com/livesell/livesell/internal/auth"
+	"github.com/livesell/livesell/signaling/room"
+)
+
+// roomView is a room as the API shows it.
+type roomView struct {
+	room.Room
+	// WHEPURL is where viewers play the room.
+	WHEPURL string `json:"whep_url"`
+	// WHIPURL is where the anchor publishes (operator views only).
+	WHIPURL string `json:"whip_url,omitempty"`
+	// Live is true while this node has the room's publisher.
+	Live bool `json:"live"`
+	// Viewers counts the room's WHEP sessions on this node.
+	Viewers int `json:"viewers"`
+}
+
+func (s *Service) view(c *fiber.Ctx, r room.Room, operator bool) roomView {
+	base := s.baseURL(c)
+	v := roomView{Room: r, WHEPURL: base + "/whep/" + r.ID, Live: s.opt.Engine.RoomLive(r.ID)}
+	if operator {
+		v.WHIPURL = base + "/whip/" + r.ID
+	}
+	for _, res := range s.sessions.inRoom(r.ID) {
+		if res.kind == kindWHEP {
+			v.Viewers++
+		}
+	}
+	return v
+}
+
+// isAdmin reports whether the request carries the admin token.
+func (s *Service) isAdmin(c *fiber.Ctx) bool {
+	return auth.SecretEqual(auth.BearerToken(c.Get(fiber.HeaderAuthorization)), s.opt.AdminToken)
+}
+
+// keyView is a push key record, with the plaintext only when just issued.
+type keyView struct {
+	room.Key
+	PushKey string `json:"push_key,omitempty"`
+}
+
+// createRoom answers POST /api/rooms: the room and its first push key.
+func (s *Service) createRoom(c *fiber.Ctx) error {
+	n, err := parseCreateRoom(c.Body(), s.opt.AnonymousChatDefault)
+	if err != nil {
+		return apierr.BadRequest("invalid_body", "%s", detail(err)).WithCause(err)
+	}
+	ctx := c.UserContext()
+	r, err := s.opt.Rooms.Create(ctx, n)
+	if err != nil {
+		return roomError(err)
+	}
+	k, plain, err := s.opt.Rooms.IssueKey(ctx, r.ID)
+	if err != nil {
+		return roomError(err)
+	}
+	s.log.Info("room created", "room", r.ID, "key", k.ID)
+	return c.Status(fiber.StatusCreated).JSON(struct {
+		roomView
+		PushKey   string `json:"push_key"`
+		PushKeyID string `json:"push_key_id"`
+	}{s.view(c, r, true), plain, k.ID})
+}
+
+// listRooms answers GET /api/rooms: every room for the operator, public
+// rooms for anyone else. Query: limit (1-500, default 100), offset.
+func (s *Service) listRooms(c *fiber.Ctx) error {
+	limit, err := queryInt(c, "limit", 100, 1, 500)
+	if err != nil {
+		return err
+	}
+	offset, err := queryInt(c, "offset", 0, 0, 1_000_000)
+	if err != nil {
+		return err
+	}
+	op := s.isAdmin(c)
+	rooms, err := s.opt.Rooms.List(c.UserContext(), room.ListOptions{Limit: limit, Offset: offset, PublicOnly: !op})
+	if err != nil {
+		return roomError(err)
+	}
+	views := make([]roomView, len(rooms))
+	for i, r := range rooms {
+		views[i] = s.view(c, r, op)
+	}
+	return c.JSON(fiber.Map{"rooms": views})
+}
+
+func queryInt(c *fiber.Ctx, name string, def, lo, hi int) (int, error) {
+	raw := c.Query(name)
+	if raw == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < lo || n > hi {
+		return 0, apierr.BadRequest("invalid_query", "%s must be a whole number from %d to %d", name, lo, hi)
+	}
+	return n, nil
+}
+
+// getRoom answers GET /api/rooms/{room}; anyone may read a room's public fields.
+func (s *Service) getRoom(c *fiber.Ctx) error {
+	r, err := s.loadRoom(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(s.view(c, r, s.isAdmin(c)))
+}
+
+// patchRoom answers PATCH /api/rooms/{room}.
+func (s *Service) patchRoom(c *fiber.Ctx) error {
+	if _, err := s.loadRoom(c); err != nil {
+		return err
+	}
+	p, err := parsePatchRoom(c.Body())
+	if err != nil {
+		return apierr.BadRequest("invalid_body", "%s", detail(err)).WithCause(err)
+	}
+	r, err := s.opt.Rooms.Update(c.UserContext(), param(c, "room"), p)
+	if err != nil {
+		return roomError(err)
+	}
+	return c.JSON(s.view(c, r, true))
+}
+
+// endRoom answers POST /api/rooms/{room}/end: the state becomes ended and
+// every session of the room (publisher and viewers) is closed.
+func (s *Service) endRoom(c *fiber.Ctx) error {
+	r, err := s.loadRoom(c)
+	if err != nil {
+		return err
+	}
+	r, err = s.opt.Rooms.SetState(c.UserContext(), r.ID, room.StateEnded)
+	if err != nil {
+		return roomError(err)
+	}
+	n := 0
+	for _, res := range s.sessions.inRoom(r.ID) {
+		res.sess.Close()
+		n++
+	}
+	s.log.Info("live ended", "room", r.ID, "sessions", n)
+	return c.JSON(s.view(c, r, true))
+}
+
+// issueKey answers POST /api/rooms/{room}/keys.
+func (s *Service) issueKey(c *fiber.Ctx) error {
+	r, err := s.loadRoom(c)
+	if err != nil {
+		return err
+	}
+	k, plain, err := s.opt.Rooms.IssueKey(c.UserContext(), r.ID)
+	if err != nil {
+		return roomError(err)
+	}
+	return c.Status(fiber.StatusCreated).JSON(keyView{Key: k, PushKey: plain})
+}
+
+// listKeys answers GET /api/rooms/{room}/keys.
+func (s *Service) listKeys(c *fiber.Ctx) error {
+	keys, err := s.opt.Rooms.ListKeys(c.UserContext(), param(c, "room"))
+	if err != nil {
+		return roomError(err)
+	}
+	return c.JSON(fiber.Map{"keys": keys})
+}
+
+// rotateKey answers POST /api/rooms/{room}/keys/{key}/rotate: the old key
+// is revoked (its live publish ends) and a new one issued.
+func (s *Service) rotateKey(c *fiber.Ctx) error {
+	roomID, keyID := param(c, "room"), param(c, "key")
+	if !room.ValidID(roomID) {
+		return apierr.NotFound("room_not_found", "no such room")
+	}
+	k, plain, err := s.opt.Rooms.RotateKey(c.UserContext(), roomID, keyID)
+	if err != nil {
+		return roomError(err)
+	}
+	ended := s.kickKey(keyID)
+	return c.Status(fiber.StatusCreated).JSON(struct {
+		keyView
+		RevokedKeyID    string `json:"revoked_key_id"`
+		PublishersEnded int    `json:"publishers_ended"`
+	}{keyView{Key: k, PushKey: plain}, keyID, ended})
+}
+
+// revokeKey answers DELETE /api/rooms/{room}/keys/{key}: the key stops
+// working and the live publish made with it ends now.
+func (s *Service) revokeKey(c *fiber.Ctx) error {
+	roomID, keyID := param(c, "room"), param(c, "key")
+	if !room.ValidID(roomID) {
+		return apierr.NotFound("room_not_found", "no such room")
+	}
+	k, err := s.opt.Rooms.RevokeKey(c.UserContext(), roomID, keyID)
+	if err != nil {
+		return roomError(err)
+	}
+	ended := s.kickKey(keyID)
+	return c.JSON(struct {
+		room.Key
+		PublishersEnded int `json:"publishers_ended"`
+	}{k, ended})
+}
+
+// viewerToken answers POST /api/rooms/{room}/viewer-tokens: a user token
+// limited to this room, for private rooms.
+func (s *Service) viewerToken(c *fiber.Ctx) error {
+	r, err := s.loadRoom(c)
+	if err != nil {
+		return err
+	}
+	userID, name, ttl, err := parseViewerToken(c.Body(), s.opt.TokenTTL)
+	if err != nil {
+		return apierr.BadRequest("invalid_body", "%s", detail(err)).WithCause(err)
+	}
+	tok, exp, err := s.opt.Users.Mint(userID, name, ttl, r.ID)
+	if err != nil {
+		return apierr.Internal(err)
+	}
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{
+		"token":      tok,
+		"expires_at": exp.UTC().Format(time.RFC3339),
+		"room":       r.ID,
+		"user_id":    userID,
+		"whep_url":   s.baseURL(c) + "/whep/" + r.ID,
+	})
+}

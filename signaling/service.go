@@ -1,0 +1,255 @@
+// Package signaling is livesell's HTTP face of the media plane: the WHIP
+// (RFC 9725) ingest and WHEP playback resources, the room and push-key API
+// of the operator, and viewer tokens for private rooms. Handlers are thin:
+// they parse and authorize a request, call the MediaEngine, keep the
+// session resource (ETag, ICE credentials, owner) and write the answer.
+//
+// Every error is an *apierr.Error in the one JSON shape.
+package signaling
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/livesell/livesell/internal/auth"
+	"github.com/livesell/livesell/signaling/room"
+)
+
+// RoomStore is what the signaling layer needs of the room store
+// (*room.Store).
+type RoomStore interface {
+	Create(ctx context.Context, n room.NewRoom) (room.Room, error)
+	Get(ctx context.Context, id string) (room.Room, error)
+	List(ctx context.Context, o room.ListOptions) ([]room.Room, error)
+	Update(ctx context.Context, id string, p room.Patch) (room.Room, error)
+	SetState(ctx context.Context, id string, st room.State) (room.Room, error)
+	Transition(ctx context.Context, id string, to room.State, from ...room.State) (bool, error)
+	IssueKey(ctx context.Context, roomID string) (room.Key, string, error)
+	RotateKey(ctx context.Context, roomID, keyID string) (room.Key, string, error)
+	RevokeKey(ctx context.Context, roomID, keyID string) (room.Key, error)
+	ListKeys(ctx context.Context, roomID string) ([]room.Key, error)
+	VerifyPushKey(ctx context.Context, roomID, key string) (room.Key, error)
+	Revoked(ctx context.Context, keyIDs []string) ([]string, error)
+}
+
+// Options configure a Service.
+type Options struct {
+	// Engine is the media plane (required).
+	Engine MediaEngine
+	// Rooms is the room store (required).
+	Rooms RoomStore
+	// Users verifies viewer tokens and mints them for private rooms (required).
+	Users *auth.Verifier
+	// AdminToken guards the operator API (required).
+	AdminToken string
+	// Events receives viewer presence, data channels and live changes; nil is allowed.
+	Events RoomEvents
+	// PublicURL is the base of whip_url/whep_url and Location; empty
+	// derives it from each request (Location is then a path).
+	PublicURL string
+	// ICEServers are advertised in Link headers (see ICELinks).
+	ICEServers []string
+	// MaxBodyBytes bounds SDP and trickle bodies; 0 means 64 KiB.
+	MaxBodyBytes int
+	// AnonymousChatDefault is anonymous_chat for rooms created without it.
+	AnonymousChatDefault bool
+	// TokenTTL is the default lifetime of viewer tokens; 0 means 24h.
+	TokenTTL time.Duration
+	// KeyCheckInterval is how often live publishers' keys are re-checked
+	// against the store (revocations on other nodes); 0 means 500ms.
+	KeyCheckInterval time.Duration
+	// SignalTimeout bounds one offer/answer or ICE restart; 0 means 15s.
+	SignalTimeout time.Duration
+	// Logger receives the logs; nil means slog.Default().
+	Logger *slog.Logger
+	// Metrics, when set, receives the livesell_signaling_* collectors.
+	Metrics prometheus.Registerer
+}
+
+// Service serves WHIP, WHEP and the room API. Create it with New, mount it
+// with Mount and stop it with Close.
+type Service struct {
+	opt      Options
+	log      *slog.Logger
+	links    []string
+	sessions *registry
+	metrics  *metrics
+
+	stateMu sync.Mutex // serialises room state writes derived from the engine
+
+	ctx      context.Context // cancelled by Close
+	cancel   context.CancelFunc
+	stop     chan struct{}
+	stopOnce sync.Once
+	wg       sync.WaitGroup // session watchers and the key checker
+}
+
+// New checks opts and starts the key checker.
+func New(opts Options) (*Service, error) {
+	switch {
+	case opts.Engine == nil:
+		return nil, errors.New("signaling: no media engine")
+	case opts.Rooms == nil:
+		return nil, errors.New("signaling: no room store")
+	case opts.Users == nil:
+		return nil, errors.New("signaling: no token verifier")
+	case opts.AdminToken == "":
+		return nil, errors.New("signaling: no admin token")
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = 64 << 10
+	}
+	if opts.TokenTTL <= 0 {
+		opts.TokenTTL = 24 * time.Hour
+	}
+	if opts.KeyCheckInterval <= 0 {
+		opts.KeyCheckInterval = 500 * time.Millisecond
+	}
+	if opts.SignalTimeout <= 0 {
+		opts.SignalTimeout = 15 * time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	links, err := ICELinks(opts.ICEServers)
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{
+		opt:      opts,
+		log:      opts.Logger,
+		links:    links,
+		sessions: newRegistry(),
+		stop:     make(chan struct{}),
+	}
+	s.metrics = newMetrics(s)
+	if opts.Metrics != nil {
+		if err := s.metrics.register(opts.Metrics); err != nil {
+			return nil, fmt.Errorf("signaling: metrics: %w", err)
+		}
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.wg.Add(1)
+	go s.checkKeys()
+	return s, nil
+}
+
+// Close ends every WHIP and WHEP session, stops the key checker and waits
+// for the session watchers, or until ctx is done.
+func (s *Service) Close(ctx context.Context) error {
+	s.stopOnce.Do(func() { close(s.stop); s.cancel() })
+	for _, r := range s.sessions.all() {
+		r.sess.Close()
+	}
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("signaling: close: %w", ctx.Err())
+	}
+}
+
+// RoomLive is the engine's OnRoomLive hook: it brings the room's stored
+// state in line with the engine and tells the interaction layer.
+func (s *Service) RoomLive(roomID string, live bool) {
+	s.syncState(roomID)
+	if s.opt.Events != nil {
+		s.opt.Events.RoomLive(roomID, live)
+	}
+}
+
+// syncState writes the room state the engine implies: live while it has a
+// publisher, paused once a live room lost it. Ended rooms stay ended.
+// Writes are serialised so that the last one reflects the engine's latest
+// truth.
+func (s *Service) syncState(roomID string) {
+	s.stateMu.Lock()
+	defer s.stateMu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var err error
+	if s.opt.Engine.RoomLive(roomID) {
+		_, err = s.opt.Rooms.Transition(ctx, roomID, room.StateLive, room.StateIdle, room.StatePaused)
+	} else {
+		_, err = s.opt.Rooms.Transition(ctx, roomID, room.StatePaused, room.StateLive)
+	}
+	if err != nil {
+		s.log.Warn("room state not saved", "room", roomID, "err", err)
+	}
+}
+
+// checkKeys re-checks the push keys of live publishers every
+// KeyCheckInterval and ends the sessions whose key was revoked, so that a
+// revocation made through another node takes effect here too.
+func (s *Service) checkKeys() {
+	defer s.wg.Done()
+	t := time.NewTicker(s.opt.KeyCheckInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+		}
+		pubs := s.sessions.publishers()
+		if len(pubs) == 0 {
+			continue
+		}
+		ids := make([]string, 0, len(pubs))
+		for _, r := range pubs {
+			ids = append(ids, r.keyID)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), s.opt.KeyCheckInterval*4)
+		revoked, err := s.opt.Rooms.Revoked(ctx, ids)
+		cancel()
+		if err != nil {
+			s.log.Warn("push key check failed", "err", err)
+			continue
+		}
+		for _, id := range revoked {
+			s.kickKey(id)
+		}
+	}
+}
+
+// kickKey ends the publisher sessions that authenticated with keyID.
+func (s *Service) kickKey(keyID string) int {
+	n := 0
+	for _, r := range s.sessions.publishers() {
+		if r.keyID == keyID {
+			s.log.Info("push key revoked: ending publisher", "room", r.room, "session", r.id, "key", keyID)
+			r.sess.Close()
+			n++
+		}
+	}
+	return n
+}
+
+// track registers a new session resource and starts the watcher that
+// cleans up when the session ends.
+func (s *Service) track(r *resource) {
+	s.sessions.add(r)
+	s.metrics.sessionStarted(r)
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		<-r.sess.Done()
+		s.sessions.remove(r)
+		s.metrics.sessionEnded(r)
+		if r.left != nil {
+			r.left()
+		}
+		if r.kind == kindWHIP {
+			s.syncState(r.room)
+		}
+		s.log.Info("session ended", "room", r.room, "session", r.id, "kind", r.kind.String())
+	}()
+}
