@@ -158,7 +158,6 @@ func (s *fakeSession) candidateCount() int {
 	return len(s.candidates)
 }
 
-
 // fakeEvents records the interaction hooks.
 type fakeEvents struct {
 	mu      sync.Mutex

@@ -253,3 +253,13 @@ func (s *Service) track(r *resource) {
 		s.log.Info("session ended", "room", r.room, "session", r.id, "kind", r.kind.String())
 	}()
 }
+
+// Ready reports whether the service takes new sessions (for /readyz).
+func (s *Service) Ready(context.Context) error {
+	select {
+	case <-s.stop:
+		return errors.New("signaling: closed")
+	default:
+		return nil
+	}
+}

@@ -2,11 +2,73 @@ package server
 
 import (
 	"context"
+	"fmt"
+	"sync/atomic"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/livesell/livesell/sfu"
+	"github.com/livesell/livesell/signaling"
+	"github.com/livesell/livesell/signaling/room"
+	"github.com/livesell/livesell/signaling/sfuengine"
 )
 
-// mountMedia mounts the media capability. Not wired yet.
+// roomStore returns the room store over the node's SQL store, applying its
+// migrations. *room.Store keeps no state besides the database handle, so
+// every capability may call this at mount time (interaction mounts before
+// media) and hold its own.
+func (s *Server) roomStore(ctx context.Context) (*room.Store, error) {
+	return room.NewStore(ctx, s.back.SQL)
+}
+
+// mountMedia builds the SFU from cfg.Media and mounts WHIP, WHEP and the
+// room API. On shutdown the signaling layer ends every session first, then
+// the engine closes.
 func (s *Server) mountMedia(ctx context.Context, r fiber.Router) error {
+	rooms, err := s.roomStore(ctx)
+	if err != nil {
+		return err
+	}
+	ecfg, err := sfuengine.Config(s.cfg.Media)
+	if err != nil {
+		return err
+	}
+	// The engine reports live changes to the signaling service, which is
+	// built after it; no publish can happen before the routes are mounted.
+	var svc atomic.Pointer[signaling.Service]
+	ecfg.Logger = s.log
+	ecfg.Metrics = s.metrics
+	ecfg.OnRoomLive = func(room string, live bool) {
+		if v := svc.Load(); v != nil {
+			v.RoomLive(room, live)
+		}
+	}
+	eng, err := sfu.NewEngine(ecfg)
+	if err != nil {
+		return fmt.Errorf("media: %w", err)
+	}
+	s.addCloser(func(context.Context) error { return eng.Close() })
+
+	service, err := signaling.New(signaling.Options{
+		Engine:               sfuengine.New(eng),
+		Rooms:                rooms,
+		Users:                s.users,
+		AdminToken:           s.secrets.AdminToken,
+		Events:               s.roomEvents,
+		PublicURL:            s.cfg.PublicURL,
+		ICEServers:           s.cfg.Media.ICEServers,
+		MaxBodyBytes:         s.cfg.Media.MaxBodyBytes,
+		AnonymousChatDefault: s.cfg.Chat.AnonymousChat,
+		TokenTTL:             s.cfg.Auth.TokenTTL,
+		Logger:               s.log.With("component", "signaling"),
+		Metrics:              s.metrics,
+	})
+	if err != nil {
+		return fmt.Errorf("media: %w", err)
+	}
+	svc.Store(service)
+	s.addCloser(service.Close)
+	s.addReadiness(service.Ready)
+	service.Mount(r)
 	return nil
 }
