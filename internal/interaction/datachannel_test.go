@@ -68,7 +68,9 @@ func TestDataChannelRoom(t *testing.T) {
 		anchor.waitFor("mute ack", 5*time.Second, func(m map[string]any) bool { return m["type"] == "ack" && m["ref"] == "m1" })
 		time.Sleep(600 * time.Millisecond) // let bob's bucket refill one token
 		bob.sendJSON(map[string]any{"type": "danmaku", "text": "can I talk?", "ref": "muted"})
-		bob.waitFor("muted", 5*time.Second, func(m map[string]any) bool { return m["type"] == "error" && m["code"] == "muted" && m["ref"] == "muted" })
+		bob.waitFor("muted", 5*time.Second, func(m map[string]any) bool {
+			return m["type"] == "error" && m["code"] == "muted" && m["ref"] == "muted"
+		})
 
 		// A product card published on NATS reaches every viewer at once.
 		card := events.ProductCard{Room: roomID, Shown: true, ProductID: "p1", Title: "Silk scarf", PriceMinor: 9900, LivePriceMinor: 6900, Currency: "CNY", StockLeft: 20, Version: 1, At: time.Now()}

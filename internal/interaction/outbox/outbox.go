@@ -169,7 +169,6 @@ func (o *Outbox) dropOldestBatch() bool {
 		if first {
 			first = false
 			removed = true
-			o.dropped += g.Danmaku
 			return true
 		}
 		return false
@@ -178,7 +177,8 @@ func (o *Outbox) dropOldestBatch() bool {
 }
 
 // removeBatches removes the batch frames for which drop is true, keeping
-// the order of the rest.
+// the order of the rest, and counts what they carried (their danmaku and
+// the room's drops they reported) as dropped.
 func (o *Outbox) removeBatches(drop func(*Frame) bool) {
 	w := 0
 	size := len(o.ring)
@@ -186,6 +186,7 @@ func (o *Outbox) removeBatches(drop func(*Frame) bool) {
 		f := o.ring[(o.head+r)%size]
 		if f.Batch && drop(&f) {
 			o.danmaku -= f.Danmaku
+			o.dropped += f.Danmaku + f.Dropped
 			continue
 		}
 		o.ring[(o.head+w)%size] = f

@@ -68,6 +68,18 @@ func TestOutbox(t *testing.T) {
 	}
 }
 
+// Drops the room already reported in a frame survive that frame's loss.
+func TestOutboxCarriesRoomDrops(t *testing.T) {
+	o := New(8, 10)
+	o.PushBatch(Frame{Danmaku: 10, Dropped: 7})
+	o.PushBatch(Frame{Danmaku: 0, Dropped: 2}) // superseded below
+	o.PushBatch(Frame{Danmaku: 10, Dropped: 1})
+	f, dropped, ok := o.Pop()
+	if !ok || f.Danmaku != 10 || f.Dropped+dropped != 1+10+7+2 {
+		t.Fatalf("Pop = %+v dropped %d; want the last frame reporting 20 lost", f, dropped)
+	}
+}
+
 func TestOutboxClose(t *testing.T) {
 	o := New(4, 4)
 	o.PushBatch(Frame{Danmaku: 1})

@@ -1,0 +1,230 @@
+package interaction
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/livesell/livesell/internal/auth"
+	"github.com/livesell/livesell/internal/interaction/protocol"
+	"github.com/livesell/livesell/internal/testenv"
+)
+
+// fakeConn records frames; a gate, until closed, blocks Send (a slow viewer).
+type fakeConn struct {
+	mu     sync.Mutex
+	frames [][]byte
+	gate   chan struct{}
+	closed bool
+}
+
+func (f *fakeConn) Send(ctx context.Context, data []byte) error {
+	if f.gate != nil {
+		select {
+		case <-f.gate:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	f.mu.Lock()
+	f.frames = append(f.frames, append([]byte(nil), data...))
+	f.mu.Unlock()
+	return nil
+}
+
+func (f *fakeConn) Close() {
+	f.mu.Lock()
+	f.closed = true
+	f.mu.Unlock()
+}
+
+type tally struct {
+	batches, danmaku, dropped, cards int
+}
+
+func (f *fakeConn) tally(t testing.TB) tally {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var s tally
+	for _, fr := range f.frames {
+		var m struct {
+			Type    string            `json:"type"`
+			Danmaku []json.RawMessage `json:"danmaku"`
+			Dropped int               `json:"dropped"`
+		}
+		if err := json.Unmarshal(fr, &m); err != nil {
+			t.Fatalf("frame %s: %v", fr, err)
+		}
+		switch m.Type {
+		case "batch":
+			s.batches++
+			s.danmaku += len(m.Danmaku)
+			s.dropped += m.Dropped
+		case "card":
+			s.cards++
+		}
+	}
+	return s
+}
+
+// TestBatching checks the fan-out contract: at most one batch per viewer
+// per interval however many danmaku arrive; a slow viewer loses the oldest
+// danmaku, never cards, and is told how many (received + dropped = sent);
+// a fast viewer loses nothing when the room stays under its queue length.
+func TestBatching(t *testing.T) {
+	tests := []struct {
+		name     string
+		fast     int
+		slow     int
+		rounds   int // intervals with danmaku
+		perRound int
+		queue    int
+	}{
+		{"fast viewers get everything", 20, 0, 10, 30, 64},
+		{"slow viewer drops oldest", 5, 2, 12, 40, 64},
+		{"room over its queue drops oldest for all", 3, 1, 5, 100, 32},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := testenv.Backends(t, testenv.Embedded)
+			ns := testenv.Namespace(t)
+			// A first hub creates the streams (whose server goroutines
+			// live as long as the backends); goroutines are counted from here.
+			first := newHub(t, b, ns, nil, nil)
+			first.Close(context.Background())
+			defer goleak.VerifyNone(t, goleak.IgnoreCurrent(),
+				// pooled connections of the embedded Redis (owned by the backends)
+				goleak.IgnoreAnyFunction("github.com/alicebob/miniredis/v2/server.(*Server).servePeer"),
+				goleak.IgnoreAnyFunction("github.com/alicebob/miniredis/v2/server.(*Server).servePeer.func2"))
+			h := newHub(t, b, ns, nil, func(o *Options) {
+				o.Chat.ViewerQueueLength = tt.queue
+				o.Chat.BatchInterval = 40 * time.Millisecond
+			})
+			ctx := context.Background()
+			var fast, slow []*fakeConn
+			gate := make(chan struct{})
+			for i := 0; i < tt.fast+tt.slow; i++ {
+				c := &fakeConn{}
+				if i >= tt.fast {
+					c.gate = gate
+					slow = append(slow, c)
+				} else {
+					fast = append(fast, c)
+				}
+				if _, err := h.join(ctx, "room1", auth.Identity{UserID: fmt.Sprint("u", i)}, false, "", c, true); err != nil {
+					t.Fatal(err)
+				}
+			}
+			r := h.room("room1")
+			start := time.Now()
+			sent := 0
+			for round := 0; round < tt.rounds; round++ {
+				for i := 0; i < tt.perRound; i++ {
+					r.addDanmaku(&protocol.Danmaku{ID: fmt.Sprintf("m%d-%d", round, i), User: "u0", Text: "hi", At: 1})
+					sent++
+				}
+				time.Sleep(h.opts.Chat.BatchInterval)
+			}
+			r.setCard([]byte(`{"room":"room1","shown":true,"product_id":"p9","version":5}`), true)
+			close(gate) // slow viewers catch up
+			elapsed := time.Since(start)
+			all := append(append([]*fakeConn{}, fast...), slow...)
+			testenv.Eventually(t, 5*time.Second, func() bool {
+				for _, c := range all {
+					s := c.tally(t)
+					if s.danmaku+s.dropped != sent || s.cards != 1 {
+						return false
+					}
+				}
+				return true
+			}, "not every viewer accounted for %d danmaku and got the card: %v", sent, tallies(t, all))
+			maxBatches := int(elapsed/h.opts.Chat.BatchInterval) + 3
+			for i, c := range all {
+				s := c.tally(t)
+				if s.batches > maxBatches {
+					t.Errorf("viewer %d got %d batches in %s, at most %d allowed", i, s.batches, elapsed, maxBatches)
+				}
+				isSlow := i >= tt.fast
+				if !isSlow && tt.perRound <= tt.queue && s.dropped != 0 {
+					t.Errorf("fast viewer %d dropped %d", i, s.dropped)
+				}
+				if isSlow && s.dropped == 0 {
+					t.Errorf("slow viewer %d dropped nothing (%+v)", i, s)
+				}
+			}
+			if tt.perRound > tt.queue {
+				if s := fast[0].tally(t); s.dropped != sent-tt.rounds*tt.queue {
+					t.Errorf("room-level drops = %d, want %d", s.dropped, sent-tt.rounds*tt.queue)
+				}
+			}
+			// Closing the hub stops every goroutine (goleak checks).
+			cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := h.Close(cctx); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+func tallies(t testing.TB, cs []*fakeConn) []tally {
+	var out []tally
+	for _, c := range cs {
+		out = append(out, c.tally(t))
+	}
+	return out
+}
+
+// discardConn is a viewer that accepts everything.
+type discardConn struct{}
+
+func (discardConn) Send(context.Context, []byte) error { return nil }
+func (discardConn) Close()                             {}
+
+// BenchmarkFanOut encodes one batch of 50 danmaku (500 danmaku/s at 100 ms)
+// for a room of N viewers and drains every viewer's queue as its writer
+// would. Allocations do not grow with viewers: one frame per room per
+// interval is shared by all.
+func BenchmarkFanOut(b *testing.B) {
+	for _, viewers := range []int{100, 1000, 5000} {
+		b.Run(fmt.Sprintf("viewers=%d", viewers), func(b *testing.B) {
+			opts := Options{}
+			opts.defaults()
+			h := &Hub{opts: opts}
+			h.ctx, h.cancel = context.WithCancel(context.Background())
+			defer h.cancel()
+			r := newRoom(h, "bench")
+			members := make([]*member, viewers)
+			for i := range members {
+				members[i] = h.newMember(r, auth.Identity{UserID: fmt.Sprint("u", i)}, false, "", discardConn{})
+			}
+			r.members.Store(&members)
+			ds := make([]protocol.Danmaku, 50)
+			for i := range ds {
+				ds[i] = protocol.Danmaku{ID: fmt.Sprintf("node-%d", i), User: "user-123", Name: "Viewer", Text: "这件好看吗？ looks great", At: 1700000000000}
+			}
+			var scratch []byte
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				for i := range ds {
+					r.pending.add(&ds[i])
+				}
+				r.online.Add(1)
+				r.flushBatch()
+				for _, m := range members {
+					f, dropped, ok := m.out.Pop()
+					if ok && dropped > 0 {
+						scratch = protocol.WithDropped(scratch[:0], f.Data, f.DroppedAt, dropped)
+					}
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(viewers), "ns/viewer")
+		})
+	}
+}

@@ -1,0 +1,88 @@
+package interaction
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/livesell/livesell/internal/auth"
+	"github.com/livesell/livesell/internal/testenv"
+)
+
+// TestTwoNodes runs two hubs on the real NATS and Redis with one
+// namespace: a viewer on one sees danmaku sent on the other, the online
+// count is the sum of both nodes, likes add up, and a node that dies
+// without saying goodbye stops counting after its presence TTL.
+func TestTwoNodes(t *testing.T) {
+	ns := testenv.Namespace(t)
+	rooms := newFakeRooms("live1")
+	b1, b2 := testenv.Backends(t, testenv.Real), testenv.Backends(t, testenv.Real)
+	h1 := newHub(t, b1, ns, rooms, nil)
+	h2 := newHub(t, b2, ns, rooms, nil)
+	base1, base2 := serveHub(t, h1), serveHub(t, h2)
+
+	a := wsClient(t, base1, "/ws/rooms/live1?token="+userToken(t, "ann"), "ann@1", nil)
+	bClient := wsClient(t, base2, "/ws/rooms/live1?token="+userToken(t, "ben"), "ben@2", nil)
+	a.waitFor("welcome", 5*time.Second, isType("welcome"))
+	bClient.waitFor("welcome", 5*time.Second, isType("welcome"))
+
+	a.sendJSON(map[string]any{"type": "danmaku", "text": "from node one"})
+	bClient.sendJSON(map[string]any{"type": "danmaku", "text": "from node two"})
+	bClient.waitDanmaku("from node one", 5*time.Second)
+	a.waitDanmaku("from node two", 5*time.Second)
+
+	// WHEP viewers without a channel count too: 1+2 on node one, 1 on node two.
+	left1 := h1.ViewerJoined("live1", auth.Identity{UserID: "v1"})
+	left2 := h1.ViewerJoined("live1", auth.Anonymous())
+	left3 := h2.ViewerJoined("live1", auth.Identity{UserID: "v3"})
+	for _, base := range []string{base1, base2} {
+		testenv.Eventually(t, 5*time.Second, func() bool {
+			st, body := httpDo(t, "GET", base+"/api/rooms/live1/online", "", nil)
+			return st == 200 && body["online"] == float64(5) && body["peak"] == float64(5)
+		}, "online on %s never reached 5", base)
+	}
+	for _, c := range []*client{a, bClient} {
+		c.waitFor("batch online 5", 5*time.Second, func(m map[string]any) bool { return m["type"] == "batch" && m["online"] == float64(5) })
+	}
+	left1()
+	left1() // idempotent
+	left2()
+	left3()
+	testenv.Eventually(t, 5*time.Second, func() bool {
+		st, body := httpDo(t, "GET", base2+"/api/rooms/live1/online", "", nil)
+		return st == 200 && body["online"] == float64(2) && body["peak"] == float64(5)
+	}, "online never fell back to 2 with peak 5")
+
+	// Likes on both nodes add up on both.
+	a.sendJSON(map[string]any{"type": "like", "count": 10})
+	bClient.sendJSON(map[string]any{"type": "like", "count": 5})
+	for _, c := range []*client{a, bClient} {
+		c.waitFor("likes 15", 5*time.Second, func(m map[string]any) bool { return m["type"] == "batch" && m["likes_total"] == float64(15) })
+	}
+
+	// A late joiner on node two sees node one's danmaku in its welcome.
+	late := wsClient(t, base2, "/ws/rooms/live1?token="+userToken(t, "cat"), "cat@2", nil)
+	w := late.waitFor("welcome", 5*time.Second, isType("welcome"))
+	found := false
+	for _, d := range w["recent"].([]any) {
+		if d.(map[string]any)["text"] == "from node one" {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("welcome on node two lacks node one's danmaku: %v", w["recent"])
+	}
+
+	// A crashed node's count expires: write a ghost entry that expired.
+	ctx := context.Background()
+	if err := b1.Redis.HSet(ctx, h1.keyOnline("live1"), "ghost", "100 1").Err(); err != nil {
+		t.Fatal(err)
+	}
+	testenv.Eventually(t, 5*time.Second, func() bool {
+		online, _, err := h1.Online(ctx, "live1")
+		return err == nil && online == 3
+	}, "online with an expired ghost never settled at 3")
+	if n, _ := b1.Redis.HExists(ctx, h1.keyOnline("live1"), "ghost").Result(); n {
+		t.Fatal("expired ghost entry was not removed")
+	}
+}
