@@ -20,6 +20,7 @@ import (
 	"github.com/livesell/livesell/internal/events"
 	"github.com/livesell/livesell/internal/interaction/moderation"
 	"github.com/livesell/livesell/internal/interaction/protocol"
+	"github.com/livesell/livesell/signaling/room"
 )
 
 // ErrClosed means the hub was closed.
@@ -230,11 +231,18 @@ func (h *Hub) AttachDataChannel(roomID string, who auth.Identity, anchor bool, d
 	h.attachReliable(roomID, who, anchor, dc)
 }
 
-// RoomLive records and broadcasts that room's publisher went live or away.
+// RoomLive records and broadcasts that room's publisher went live or away:
+// live, or paused — or ended, when the room store says the anchor ended it.
 func (h *Hub) RoomLive(roomID string, live bool) {
 	state := "paused"
 	if live {
 		state = "live"
+	} else if h.opts.Rooms != nil {
+		ctx, cancel := context.WithTimeout(h.ctx, 2*time.Second)
+		if r, err := h.opts.Rooms.Get(ctx, roomID); err == nil && r.State == room.StateEnded {
+			state = string(room.StateEnded)
+		}
+		cancel()
 	}
 	h.SetState(roomID, state)
 }
