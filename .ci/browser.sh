@@ -6,7 +6,10 @@
 #
 #   .ci/browser.sh                          # the browser tests
 #   .ci/browser.sh -test.run TestEndToEnd   # extra flags go to the test binary
-#   .ci/browser.sh -test.run '^$' -test.bench GlassToGlass -test.benchtime 1x
+#   LIVESELL_BROWSER_RACE=0 .ci/browser.sh -test.run '^$' -test.bench GlassToGlass -test.benchtime 3x
+#
+# LIVESELL_BROWSER_RACE=0 builds without the race detector (for the
+# glass-to-glass benchmark; the tests keep it on).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,7 +22,9 @@ fi
 go mod download
 bin="$(mktemp -d)/livesell-web-browser.test"
 trap 'rm -rf "$(dirname "$bin")"' EXIT
-go test -c -race -tags browser -o "$bin" ./web/
+race=-race
+if [ "${LIVESELL_BROWSER_RACE:-1}" = 0 ]; then race=; fi
+go test -c $race -tags browser -o "$bin" ./web/
 
 mkdir -p web/testdata/screenshots
 ns=(unshare --net)

@@ -7,11 +7,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,7 +21,6 @@ import (
 
 	"github.com/livesell/livesell/internal/config"
 	"github.com/livesell/livesell/internal/server"
-	"github.com/livesell/livesell/internal/testenv"
 )
 
 // node is a livesell server on 127.0.0.1 with the embedded defaults.
@@ -38,7 +39,7 @@ func startNode(t testing.TB, tweak ...func(*config.Config)) *node {
 		f(&cfg)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := server.New(ctx, cfg, testenv.Logger(t))
+	srv, err := server.New(ctx, cfg, testLogger(t))
 	if err != nil {
 		cancel()
 		t.Fatalf("server.New: %v", err)
@@ -102,6 +103,38 @@ func (n *node) call(t testing.TB, method, path, token string, body, out any, hdr
 	return resp.StatusCode
 }
 
+// testLogger logs to t until the test ends and drops what comes later (a
+// goroutine that outlives the test must not crash the binary). The level is
+// warn unless LIVESELL_TEST_LOG says debug or info.
+func testLogger(t testing.TB) *slog.Logger {
+	w := &guardedWriter{t: t}
+	t.Cleanup(func() {
+		w.mu.Lock()
+		w.done = true
+		w.mu.Unlock()
+	})
+	level := slog.LevelWarn
+	if v := os.Getenv("LIVESELL_TEST_LOG"); v != "" {
+		level.UnmarshalText([]byte(v))
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+type guardedWriter struct {
+	t    testing.TB
+	mu   sync.Mutex
+	done bool
+}
+
+func (w *guardedWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.done {
+		w.t.Log(strings.TrimRight(string(p), "\n"))
+	}
+	return len(p), nil
+}
+
 // mustCall is call that fails the test unless the status is 2xx.
 func (n *node) mustCall(t testing.TB, method, path, token string, body, out any, hdr ...string) {
 	t.Helper()
@@ -141,6 +174,11 @@ func newBrowser(t testing.TB) context.Context {
 		chromedp.Flag("use-fake-ui-for-media-stream", true),
 		chromedp.Flag("use-fake-device-for-media-stream", true),
 		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
+		// The namespace has only loopback: let WebRTC gather candidates on
+		// it, and show real host addresses instead of mDNS names nobody in
+		// the namespace can resolve.
+		chromedp.Flag("allow-loopback-in-peer-connection", true),
+		chromedp.Flag("disable-features", "WebRtcHideLocalIpsWithMdns"),
 		chromedp.Flag("mute-audio", true),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 800),

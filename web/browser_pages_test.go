@@ -13,15 +13,16 @@ import (
 // landing page opens a room.
 func TestPagesInChromium(t *testing.T) {
 	n := startNode(t)
+	r := createRoom(t, n, "pages", nil)
 	browser := newBrowser(t)
 
 	t.Run("studio preview", func(t *testing.T) {
-		p := newPage(t, browser, "studio", n.base+"/studio/room1")
+		p := newPage(t, browser, "studio", n.base+"/studio/"+r.ID)
 		p.waitFor(10*time.Second, `!document.getElementById('login').hidden`, "the login form")
-		p.must(chromedp.SendKeys(chromedp.ID("login-key"), "some-push-key"), chromedp.Click(chromedp.CSS("#login-form button[type=submit]")))
+		p.must(chromedp.SendKeys(chromedp.ID("login-key"), r.PushKey), chromedp.Click(chromedp.CSS("#login-form button[type=submit]")))
 		p.waitFor(10*time.Second, `document.getElementById('preview').videoWidth > 0`, "the camera preview")
 		p.waitFor(5*time.Second, `document.querySelectorAll('#camera option').length > 0 && document.querySelectorAll('#mic option').length > 0`, "device lists")
-		if got := p.text(`sessionStorage.getItem('livesell.studio.room1')`); got != "some-push-key" {
+		if got := p.text(`sessionStorage.getItem('livesell.studio.` + r.ID + `')`); got != r.PushKey {
 			t.Fatalf("sessionStorage key = %q", got)
 		}
 	})

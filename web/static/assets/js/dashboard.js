@@ -243,7 +243,7 @@ async function loadOrders() {
         h('td', {}, o.product_title || o.product_id || ''),
         h('td', {}, String(o.quantity || 1)),
         h('td', {}, money(o.amount_minor, o.currency)),
-        h('td', {}, h('span', { class: `state state-${o.status}` }, String(o.status || ''))),
+        h('td', {}, h('span', { class: `state state-${String(o.status || '').toLowerCase()}` }, String(o.status || '').toLowerCase())),
         h('td', {}, created && !isNaN(created) ? created.toLocaleString() : '')));
     }
   } catch (err) { fail(err); }

@@ -78,8 +78,8 @@ async function enter() {
     try {
       await api.get(`/api/rooms/${encodeURIComponent(room)}/timeline`);
     } catch (err) {
-      if (err instanceof ApiError && err.status >= 400 && err.status < 500) {
-        $('login-error').textContent = err.status === 404 ? 'There is no such room.' : 'That key was refused. Paste the room push key.';
+      if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
+        $('login-error').textContent = 'That key was refused. Paste the room push key.';
         sessionStorage.removeItem(storeKey);
         showLogin();
         return;
@@ -105,6 +105,21 @@ async function enter() {
   loadGoods();
   loadPresenting();
   connectEvents();
+  clearInterval(state.roomTimer);
+  state.roomTimer = setInterval(pollRoom, 3000);
+  pollRoom();
+}
+
+// The room API counts this node's viewers; room events (when connected)
+// carry the cluster-wide count and win.
+async function pollRoom() {
+  try {
+    const r = await api.get(`/api/rooms/${encodeURIComponent(room)}`);
+    if (!state.countsAt || Date.now() - state.countsAt > 5000) {
+      if (r.viewers !== undefined) $('s-viewers').textContent = String(Number(r.viewers) || 0);
+    }
+    document.body.dataset.roomState = r.state || '';
+  } catch (_) { /* keep the last values */ }
 }
 
 // ---- devices and preview ----
@@ -261,7 +276,10 @@ function likes(m) {
 function roomState(m) {
   if (!m || typeof m !== 'object') return;
   const viewers = m.viewers ?? m.online;
-  if (viewers !== undefined) $('s-viewers').textContent = String(Number(viewers) || 0);
+  if (viewers !== undefined) {
+    state.countsAt = Date.now();
+    $('s-viewers').textContent = String(Number(viewers) || 0);
+  }
   const l = m.likes_total ?? m.likes;
   if (l !== undefined) $('s-likes').textContent = String(Number(l) || 0);
 }

@@ -130,11 +130,35 @@ export class Viewer {
     if (p && p.catch) p.catch(() => { /* autoplay refused even muted: the unmute button plays */ });
   }
 
+  /**
+   * Watches decoded frames: a connected session whose video stops (the
+   * anchor left, the network dropped) shows "paused" until frames flow.
+   */
+  _watch() {
+    clearInterval(this._watchTimer);
+    let last = -1, still = 0;
+    this._watchTimer = setInterval(async () => {
+      if (!this.session || this.session.state !== 'connected') return;
+      const st = await this.session.health();
+      if (st.framesDecoded !== last) {
+        last = st.framesDecoded;
+        still = 0;
+        if (this.state === 'paused' || this.state === 'connecting') {
+          this._setState('live', '');
+          this.onEvent('live', { room: this.room });
+        }
+      } else if (++still >= 3 && this.state === 'live') {
+        this._setState('paused', 'The anchor will be right back…');
+      }
+    }, 1000);
+  }
+
   _onSessionState(s) {
     switch (s) {
       case 'connected':
         this._setState('live', '');
         this.onEvent('live', { room: this.room });
+        this._watch();
         break;
       case 'waiting':
         this._setState('waiting', 'The live has not started yet — it will start here on its own.');
@@ -226,7 +250,9 @@ export class Viewer {
     if (likes !== undefined && Number(likes) > this.likes) { this.likes = Number(likes); this.el.likeCount.textContent = String(this.likes); }
     const st = m.room_state || (typeof m.state === 'string' ? m.state : '') || (m.live === false ? 'paused' : '');
     if (st === 'ended') this.ended();
-    else if ((st === 'idle' || st === 'paused') && this.state !== 'live') this._setState('waiting', 'The live has not started yet — it will start here on its own.');
+    else if (st === 'paused') this._setState('paused', 'The anchor will be right back…');
+    else if (st === 'idle' && this.state !== 'live') this._setState('waiting', 'The live has not started yet — it will start here on its own.');
+    else if (st === 'live' && this.state === 'paused' && this.session && this.session.state === 'connected') this._setState('live', '');
   }
 
   _onError(m) {
@@ -418,6 +444,7 @@ export class Viewer {
 
   stop() {
     this._stopped = true;
+    clearInterval(this._watchTimer);
     if (this.session) this.session.close();
     if (this.events) this.events.close();
   }
