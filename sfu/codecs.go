@@ -1,6 +1,7 @@
 package sfu
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/pion/sdp/v3"
@@ -71,21 +72,37 @@ func kindOfMime(mime string) codecKind {
 	return codecOther
 }
 
-func registerCodecs(m *webrtc.MediaEngine) error {
-	if err := m.RegisterCodec(opusCodec, webrtc.RTPCodecTypeAudio); err != nil {
+// registerCodecs registers the SFU's codecs and header extensions; with
+// twcc false, without transport-wide congestion control feedback.
+func registerCodecs(m *webrtc.MediaEngine, twcc bool) error {
+	withoutTWCC := func(c webrtc.RTPCodecParameters) webrtc.RTPCodecParameters {
+		if !twcc {
+			c.RTCPFeedback = slices.DeleteFunc(slices.Clone(c.RTCPFeedback), func(f webrtc.RTCPFeedback) bool {
+				return f.Type == webrtc.TypeRTCPFBTransportCC
+			})
+		}
+		return c
+	}
+	if err := m.RegisterCodec(withoutTWCC(opusCodec), webrtc.RTPCodecTypeAudio); err != nil {
 		return err
 	}
 	for _, c := range supportedVideo {
-		if err := m.RegisterCodec(c, webrtc.RTPCodecTypeVideo); err != nil {
+		if err := m.RegisterCodec(withoutTWCC(c), webrtc.RTPCodecTypeVideo); err != nil {
 			return err
 		}
 	}
-	for _, uri := range []string{sdp.SDESMidURI, sdp.SDESRTPStreamIDURI, sdp.SDESRepairRTPStreamIDURI, sdp.TransportCCURI} {
+	video := []string{sdp.SDESMidURI, sdp.SDESRTPStreamIDURI, sdp.SDESRepairRTPStreamIDURI}
+	audio := []string{sdp.SDESMidURI}
+	if twcc {
+		video = append(video, sdp.TransportCCURI)
+		audio = append(audio, sdp.TransportCCURI)
+	}
+	for _, uri := range video {
 		if err := m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: uri}, webrtc.RTPCodecTypeVideo); err != nil {
 			return err
 		}
 	}
-	for _, uri := range []string{sdp.SDESMidURI, sdp.TransportCCURI} {
+	for _, uri := range audio {
 		if err := m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: uri}, webrtc.RTPCodecTypeAudio); err != nil {
 			return err
 		}

@@ -24,7 +24,8 @@ type Engine struct {
 	metrics *metrics
 	tr      *transport
 	pubAPI  *webrtc.API
-	subAPI  *webrtc.API
+	subAPI  *webrtc.API // viewers in automatic mode: with GCC
+	pinAPI  *webrtc.API // viewers pinned to a layer: no estimator
 
 	subPCMu sync.Mutex // serialises subscriber PeerConnection creation
 	newBWE  cc.BandwidthEstimator
@@ -69,6 +70,10 @@ func NewEngine(cfg Config) (*Engine, error) {
 	}
 	// The estimator callback runs inside NewPeerConnection, under subPCMu.
 	if e.subAPI, err = subscriberAPI(se, func(est cc.BandwidthEstimator) { e.newBWE = est }); err != nil {
+		tr.close()
+		return nil, fmt.Errorf("sfu: subscriber api: %w", err)
+	}
+	if e.pinAPI, err = subscriberAPI(se, nil); err != nil {
 		tr.close()
 		return nil, fmt.Errorf("sfu: subscriber api: %w", err)
 	}
@@ -284,11 +289,17 @@ func (e *Engine) Subscribe(ctx context.Context, r SubscribeRequest) (*Session, e
 }
 
 func (e *Engine) startSubscriber(ctx context.Context, s *Session, r SubscribeRequest, info offerInfo, codec webrtc.RTPCodecParameters) error {
-	e.subPCMu.Lock()
-	e.newBWE = nil
-	pc, err := e.subAPI.NewPeerConnection(webrtc.Configuration{})
-	s.sub.bwe = e.newBWE
-	e.subPCMu.Unlock()
+	var pc *webrtc.PeerConnection
+	var err error
+	if r.Layer == "" {
+		e.subPCMu.Lock()
+		e.newBWE = nil
+		pc, err = e.subAPI.NewPeerConnection(webrtc.Configuration{})
+		s.sub.bwe = e.newBWE
+		e.subPCMu.Unlock()
+	} else {
+		pc, err = e.pinAPI.NewPeerConnection(webrtc.Configuration{})
+	}
 	if err != nil {
 		return fmt.Errorf("sfu: new peer connection: %w", err)
 	}

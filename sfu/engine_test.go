@@ -301,3 +301,39 @@ func twoVideoOffer(t *testing.T) string {
 	}
 	return o.SDP
 }
+
+func TestAutomaticLayer(t *testing.T) {
+	e := newTestEngine(t, Config{})
+	_, ps := startPublisher(t, e, "r1", simulcast)
+	waitFor(t, 5*time.Second, "layer bitrates", func() bool {
+		for _, l := range ps.pub.layerList() {
+			if l.bitrate() == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	v, s := startViewer(t, e, "r1", "")
+	if s.sub.bwe == nil {
+		t.Fatal("automatic viewer has no bandwidth estimator")
+	}
+	waitFor(t, 10*time.Second, "packets", func() bool { return len(v.Packets()) >= 60 })
+	// Pin, then return to automatic: the stream stays one stream.
+	if err := s.SetLayer("q"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "low layer", func() bool {
+		p := v.Packets()
+		return p[len(p)-1].Tail.Layer == 0
+	})
+	if err := s.SetLayer(""); err != nil {
+		t.Fatal(err)
+	}
+	n := len(v.Packets())
+	waitFor(t, 10*time.Second, "more packets", func() bool { return len(v.Packets()) >= n+60 })
+	pkts := v.Packets()
+	if !pkts[0].VP8.Keyframe {
+		t.Error("first packet is not a keyframe")
+	}
+	checkStream(t, pkts)
+}

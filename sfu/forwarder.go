@@ -2,6 +2,7 @@ package sfu
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"github.com/pion/rtp"
 )
@@ -19,13 +20,20 @@ type videoForwarder struct {
 	m       munger
 	current *layer
 	target  *layer
-	met     *metrics
+	// cur and tgt mirror current and target for the lock-free check that
+	// lets the readers of other layers pass by without contending with the
+	// (slow, SRTP-writing) reader of the current layer.
+	cur, tgt atomic.Pointer[layer]
+	met      *metrics
 	scratch [1600]byte // outgoing VP8 payload with rewritten descriptor
 }
 
 // forward handles packet p of layer l and returns the bytes and packets it
 // sent. It allocates nothing.
 func (f *videoForwarder) forward(l *layer, p *rtp.Packet, info *pktInfo, now int64) (bytes, pkts int) {
+	if l != f.cur.Load() && l != f.tgt.Load() {
+		return 0, 0
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if l == f.target && f.dt.ready() {
@@ -36,10 +44,12 @@ func (f *videoForwarder) forward(l *layer, p *rtp.Packet, info *pktInfo, now int
 				f.met.switches.Inc()
 			}
 			f.current, f.target = l, nil
+			f.publish()
 		case f.current == nil && l.cache.ready():
 			bytes, pkts = f.replay(l, now)
 			f.met.replays.Inc()
 			f.current, f.target = l, nil
+			f.publish()
 		default:
 			l.requestKeyframe(now)
 		}
@@ -60,6 +70,12 @@ func (f *videoForwarder) forward(l *layer, p *rtp.Packet, info *pktInfo, now int
 		pkts++
 	}
 	return bytes, pkts
+}
+
+// publish mirrors current and target into the atomics. Called with mu held.
+func (f *videoForwarder) publish() {
+	f.cur.Store(f.current)
+	f.tgt.Store(f.target)
 }
 
 // emit rewrites and sends one packet.
@@ -107,6 +123,7 @@ func (f *videoForwarder) replay(l *layer, now int64) (bytes, pkts int) {
 func (f *videoForwarder) setTarget(l *layer) (needKeyframe bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	defer f.publish()
 	if l == f.current {
 		f.target = nil
 		return false
@@ -130,6 +147,7 @@ func (f *videoForwarder) layers() (current, target *layer) {
 func (f *videoForwarder) detach(p *publisher) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	defer f.publish()
 	if f.current != nil && f.current.pub == p {
 		f.current = nil
 	}

@@ -33,7 +33,8 @@ func benchRoom(b *testing.B, n int) (*layer, []*subscriber) {
 	r := &room{name: "bench", eng: e}
 	pub := &publisher{room: r}
 	r.pub = pub
-	l := &layer{pub: pub, rid: "h", kind: codecVP8, clock: 90000}
+	l := &layer{pub: pub, rid: "h", kind: codecVP8, clock: 90000, fan: newFanout()}
+	b.Cleanup(l.fan.close)
 	pub.addLayer(l)
 	subs := make([]*subscriber, n)
 	for i := range subs {

@@ -7,6 +7,10 @@ import "github.com/pion/rtp"
 const (
 	cacheMaxPackets = 1024
 	cacheMaxBytes   = 1 << 20
+	// replayMaxBytes bounds what a joiner is sent at once: a larger burst
+	// overflows receivers' socket buffers (measured with 300 viewers on
+	// loopback), and the lost keyframe packets then cost more than a PLI.
+	replayMaxBytes = 128 << 10
 )
 
 type cachedPacket struct {
@@ -48,4 +52,7 @@ func (c *keyframeCache) add(p *rtp.Packet, keyframe bool) {
 
 func (c *keyframeCache) payload(cp *cachedPacket) []byte { return c.buf[cp.off : cp.off+cp.n] }
 
-func (c *keyframeCache) ready() bool { return c.valid && len(c.pkts) > 0 }
+// ready reports whether a joiner can start from the cache.
+func (c *keyframeCache) ready() bool {
+	return c.valid && len(c.pkts) > 0 && len(c.buf) <= replayMaxBytes
+}

@@ -29,6 +29,8 @@ type layer struct {
 	track *webrtc.TrackRemote
 	ssrc  uint32
 
+	fan        *fanout       // reader goroutine only
+	info       pktInfo       // reader goroutine only: the packet being handled
 	cache      keyframeCache // reader goroutine only
 	cacheReady atomic.Bool   // mirrors cache.ready() for other goroutines
 	pli        pliThrottle
@@ -62,6 +64,8 @@ func (l *layer) requestKeyframe(now int64) {
 
 // run reads the layer until its track ends.
 func (l *layer) run() {
+	l.fan = newFanout()
+	defer l.fan.close()
 	buf := make([]byte, 1500)
 	var p rtp.Packet
 	for {
@@ -95,7 +99,8 @@ func (l *layer) handle(p *rtp.Packet, now int64) {
 		l.haveSeq, l.lastSeq = true, p.SequenceNumber
 	}
 
-	var info pktInfo
+	info := &l.info
+	*info = pktInfo{}
 	if l.kind == codecVP8 {
 		info.vp8ok = parseVP8(p.Payload, &info.vp8)
 		info.keyframe = info.vp8ok && info.vp8.keyframe
@@ -105,13 +110,7 @@ func (l *layer) handle(p *rtp.Packet, now int64) {
 
 	var out, pkts int
 	if subs := l.pub.room.subs.Load(); subs != nil {
-		for _, s := range *subs {
-			if s.video != nil {
-				n, k := s.video.forward(l, p, &info, now)
-				out += n
-				pkts += k
-			}
-		}
+		out, pkts = l.fan.run(*subs, fanJob{layer: l, p: p, info: info, now: now})
 	}
 	if pkts > 0 {
 		m.packetsOut.Add(float64(pkts))
@@ -128,6 +127,8 @@ type audioSource struct {
 }
 
 func (a *audioSource) run() {
+	fan := newFanout()
+	defer fan.close()
 	buf := make([]byte, 1500)
 	var p rtp.Packet
 	m := a.pub.room.eng.metrics
@@ -144,14 +145,7 @@ func (a *audioSource) run() {
 		m.bytesIn.Add(float64(n))
 		var out, pkts int
 		if subs := a.pub.room.subs.Load(); subs != nil {
-			for _, s := range *subs {
-				if s.audio != nil {
-					if k := s.audio.forward(a, &p, now); k > 0 {
-						out += k
-						pkts++
-					}
-				}
-			}
+			out, pkts = fan.run(*subs, fanJob{audio: a, p: &p, now: now})
 		}
 		if pkts > 0 {
 			m.packetsOut.Add(float64(pkts))

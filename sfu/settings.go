@@ -99,7 +99,7 @@ func settingEngine(cfg Config) (webrtc.SettingEngine, *transport, error) {
 // feedback so that the publisher's own congestion control works.
 func publisherAPI(se webrtc.SettingEngine) (*webrtc.API, error) {
 	m := &webrtc.MediaEngine{}
-	if err := registerCodecs(m); err != nil {
+	if err := registerCodecs(m, true); err != nil {
 		return nil, err
 	}
 	reg := &interceptor.Registry{}
@@ -119,34 +119,23 @@ func publisherAPI(se webrtc.SettingEngine) (*webrtc.API, error) {
 	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)), nil
 }
 
-// subscriberAPI builds the API for subscriber PeerConnections: a GCC
-// send-side bandwidth estimator per PeerConnection (handed to onBWE while
-// NewPeerConnection runs), TWCC sequence numbers on outgoing packets, a
-// NACK responder and reports.
+// subscriberAPI builds the API for subscriber PeerConnections: a NACK
+// responder and reports and, when onBWE is non-nil, a GCC send-side
+// bandwidth estimator per PeerConnection (handed to onBWE while
+// NewPeerConnection runs) fed by TWCC sequence numbers on outgoing packets.
+// Viewers pinned to a layer do without the estimator: it costs about a
+// quarter of the per-packet CPU (TWCC extension, feedback parsing).
 func subscriberAPI(se webrtc.SettingEngine, onBWE func(cc.BandwidthEstimator)) (*webrtc.API, error) {
 	m := &webrtc.MediaEngine{}
-	if err := registerCodecs(m); err != nil {
+	if err := registerCodecs(m, onBWE != nil); err != nil {
 		return nil, err
 	}
 	reg := &interceptor.Registry{}
-	ccf, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
-		return gcc.NewSendSideBWE(
-			gcc.SendSideBWEInitialBitrate(bweInitial),
-			gcc.SendSideBWEMinBitrate(bweMin),
-			gcc.SendSideBWEMaxBitrate(bweMax),
-			gcc.SendSideBWEPacer(gcc.NewNoOpPacer()),
-		)
-	})
-	if err != nil {
-		return nil, err
+	if onBWE != nil {
+		if err := addBWE(reg, onBWE); err != nil {
+			return nil, err
+		}
 	}
-	ccf.OnNewPeerConnection(func(_ string, est cc.BandwidthEstimator) { onBWE(est) })
-	reg.Add(ccf)
-	hdr, err := twcc.NewHeaderExtensionInterceptor()
-	if err != nil {
-		return nil, err
-	}
-	reg.Add(hdr)
 	resp, err := nack.NewResponderInterceptor(nack.ResponderSize(1024))
 	if err != nil {
 		return nil, err
@@ -156,6 +145,28 @@ func subscriberAPI(se webrtc.SettingEngine, onBWE func(cc.BandwidthEstimator)) (
 		return nil, err
 	}
 	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)), nil
+}
+
+func addBWE(reg *interceptor.Registry, onBWE func(cc.BandwidthEstimator)) error {
+	ccf, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
+		return gcc.NewSendSideBWE(
+			gcc.SendSideBWEInitialBitrate(bweInitial),
+			gcc.SendSideBWEMinBitrate(bweMin),
+			gcc.SendSideBWEMaxBitrate(bweMax),
+			gcc.SendSideBWEPacer(gcc.NewNoOpPacer()),
+		)
+	})
+	if err != nil {
+		return err
+	}
+	ccf.OnNewPeerConnection(func(_ string, est cc.BandwidthEstimator) { onBWE(est) })
+	reg.Add(ccf)
+	hdr, err := twcc.NewHeaderExtensionInterceptor()
+	if err != nil {
+		return err
+	}
+	reg.Add(hdr)
+	return nil
 }
 
 func addReports(reg *interceptor.Registry) error {

@@ -24,6 +24,7 @@ type subscriber struct {
 	bwe   cc.BandwidthEstimator
 
 	connected atomic.Bool
+	videoLoss atomic.Uint32 // fraction lost (/256) in the viewer's last receiver report
 
 	mu      sync.Mutex
 	pref    string // "" = automatic
@@ -85,16 +86,21 @@ func (s *subscriber) selectLayer(fromTicker bool) {
 // autoPick chooses from the bandwidth estimate. Downgrades are immediate,
 // upgrades wait for upgradeTicks ticks. Called with s.mu held.
 func (s *subscriber) autoPick(pub *publisher, layers []*layer, fromTicker bool) *layer {
-	est := int64(bweMax)
-	if s.bwe != nil {
-		est = int64(s.bwe.GetTargetBitrate())
-	}
-	cand := pickByBandwidth(layers, est)
 	cur, tgt := s.video.layers()
 	ref := tgt
 	if ref == nil {
 		ref = cur
 	}
+	var est int64
+	switch {
+	case s.bwe != nil:
+		est = int64(s.bwe.GetTargetBitrate())
+	case ref == nil || ref.bitrate() == 0:
+		est = bweInitial
+	default:
+		est = lossEstimate(ref.bitrate(), s.videoLoss.Load())
+	}
+	cand := pickByBandwidth(layers, est)
 	if ref == nil || ref.pub != pub || ref.closed.Load() {
 		s.upTicks = 0
 		return cand
@@ -109,6 +115,21 @@ func (s *subscriber) autoPick(pub *publisher, layers []*layer, fromTicker bool) 
 	}
 	s.upTicks = 0
 	return cand
+}
+
+// lossEstimate stands in for a bandwidth estimate for viewers without GCC
+// (those that joined pinned to a layer, then asked for automatic): from the
+// current layer's bitrate and the loss the viewer reports, it allows a step
+// up when loss is under 2%, a step down over 10%, and staying otherwise.
+func lossEstimate(rate int64, fractionLost uint32) int64 {
+	switch {
+	case fractionLost > 25:
+		return rate * 7 / 10
+	case fractionLost < 5:
+		return rate*3 + audioHeadroom
+	default:
+		return rate + rate/10 + audioHeadroom
+	}
 }
 
 // auto reports whether the subscriber follows its bandwidth estimate.
@@ -134,6 +155,12 @@ func (s *subscriber) readRTCP(sender *webrtc.RTPSender, video bool) {
 				if video && s.video != nil {
 					if cur, _ := s.video.layers(); cur != nil {
 						cur.requestKeyframe(time.Now().UnixNano())
+					}
+				}
+			case *rtcp.ReceiverReport:
+				if video {
+					for _, r := range p.Reports {
+						s.videoLoss.Store(uint32(r.FractionLost))
 					}
 				}
 			case *rtcp.TransportLayerNack:

@@ -99,9 +99,10 @@ func RunMedia(ctx context.Context, opts MediaOptions, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	client := &http.Client{Timeout: 15 * time.Second}
+	client := &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{}}
+	defer client.CloseIdleConnections()
 
-	pub, err := synth.NewPublisher(api, synth.PublisherOptions{RIDs: []string{"q", "h", "f"}, Bitrates: opts.Bitrates, FPS: 30, GOP: 60})
+	pub, err := synth.NewPublisher(api, synth.PublisherOptions{RIDs: []string{"q", "h", "f"}, Bitrates: opts.Bitrates, FPS: 30, GOP: 30})
 	if err != nil {
 		return err
 	}
@@ -178,19 +179,27 @@ func RunMedia(ctx context.Context, opts MediaOptions, out io.Writer) error {
 	for _, v := range viewers {
 		v.begin()
 	}
-	cpu0 := readCPU(cpu)
+	self := cpuReader(0)
+	cpu0, self0 := readCPU(cpu), readCPU(self)
 	t0 := time.Now()
 	select {
 	case <-time.After(opts.Duration):
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	cpu1 := readCPU(cpu)
+	cpu1, self1 := readCPU(cpu), readCPU(self)
 	elapsed := time.Since(t0)
 	for _, v := range viewers {
 		v.end()
 	}
-	return report(out, opts, viewers, joinAll, elapsed, cpu1-cpu0, cpu != nil, cpuLabel)
+	if err := report(out, opts, viewers, joinAll, elapsed, cpu1-cpu0, cpu != nil, cpuLabel); err != nil {
+		return err
+	}
+	if opts.ServerPID > 0 {
+		fmt.Fprintf(out, "  load generator CPU: %.2f cores (same machine: latency and join times include its queueing)\n",
+			(self1 - self0).Seconds()/elapsed.Seconds())
+	}
+	return nil
 }
 
 // join attaches one WHEP viewer and records its join time.

@@ -11,6 +11,7 @@ import (
 	"flag"
 	"log/slog"
 	"net/http"
+	_ "net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
@@ -23,8 +24,12 @@ import (
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8089", "HTTP listen address")
 	iface := flag.String("iface", "lo", "ICE interface")
+	pprofAddr := flag.String("pprof", "", "serve net/http/pprof on this address")
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if *pprofAddr != "" {
+		go func() { _ = http.ListenAndServe(*pprofAddr, nil) }() //nolint:gosec // debug only
+	}
 	eng, err := sfu.NewEngine(sfu.Config{ICEInterfaces: []string{*iface}, Logger: log})
 	if err != nil {
 		log.Error("engine", "err", err)
