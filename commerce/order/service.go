@@ -290,6 +290,11 @@ func (s *Service) releaseQuiet(ctx context.Context, product, id string) {
 	}
 }
 
+// LoadStock builds product's Redis stock from SQL if Redis has none.
+func (s *Service) LoadStock(ctx context.Context, product string, total int64) error {
+	return s.loadStock(ctx, product, total)
+}
+
 // loadStock builds product's Redis stock from SQL.
 func (s *Service) loadStock(ctx context.Context, product string, total int64) error {
 	holding, err := s.store.Holding(ctx, product)

@@ -28,7 +28,7 @@ type Relay struct {
 func EnsureStream(ctx context.Context, js jetstream.JetStream, ns string) error {
 	_, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name:       events.OrdersStream(ns),
-		Subjects:   []string{events.OrderSubject(ns, "*")},
+		Subjects:   []string{events.OrderSubject(ns, ">")},
 		Storage:    jetstream.FileStorage,
 		Duplicates: 10 * time.Minute,
 		MaxAge:     30 * 24 * time.Hour,

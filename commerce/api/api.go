@@ -1,0 +1,121 @@
+// Package api is the commerce capability's HTTP surface (Fiber): catalogue
+// and live goods, orders, payments and their callbacks, the sandbox
+// checkout page, user tags and room stats. Handlers are thin: parse,
+// authorize, call the domain, write the answer; errors map to the one JSON
+// error shape in one table (errors.go).
+package api
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/livesell/livesell/commerce/catalog"
+	"github.com/livesell/livesell/commerce/order"
+	"github.com/livesell/livesell/commerce/payment/sandbox"
+	"github.com/livesell/livesell/commerce/stock"
+	"github.com/livesell/livesell/commerce/tags"
+	"github.com/livesell/livesell/internal/auth"
+	"github.com/livesell/livesell/signaling/room"
+)
+
+// PushKeys verifies a room's push key (the signaling room store).
+type PushKeys interface {
+	VerifyPushKey(ctx context.Context, roomID, key string) (room.Key, error)
+}
+
+// Deps are what the handlers call.
+type Deps struct {
+	Catalog  *catalog.Store
+	Cache    *catalog.Cache
+	Cards    *catalog.Cards
+	Stock    *stock.Store
+	Orders   *order.Service
+	Tags     *tags.Store
+	Sandbox  *sandbox.Provider // nil when the sandbox is off
+	Users    *auth.Verifier
+	TokenTTL time.Duration
+	// AdminToken is the operator's bearer token.
+	AdminToken string
+	// Rooms verifies anchors' push keys; nil admits the admin token only.
+	Rooms PushKeys
+	// PublicURL is the node's base URL ("" derives it from each request).
+	PublicURL string
+	// OpenAPI is the JSON document served at /api/openapi.json.
+	OpenAPI []byte
+	Log     *slog.Logger
+}
+
+// Handler serves the commerce routes.
+type Handler struct {
+	d Deps
+}
+
+// New returns the handlers over d.
+func New(d Deps) *Handler {
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	if d.TokenTTL <= 0 {
+		d.TokenTTL = 24 * time.Hour
+	}
+	return &Handler{d: d}
+}
+
+// Mount registers every commerce route on r.
+func (h *Handler) Mount(r fiber.Router) {
+	admin := auth.RequireAdmin(h.d.AdminToken)
+	user := auth.RequireUser(h.d.Users, h.d.AdminToken)
+	anchor := h.requireAnchor
+
+	r.Get("/api/openapi.json", h.openAPI)
+	r.Post("/api/tokens", admin, h.mintToken)
+
+	r.Post("/api/products", admin, h.createProduct)
+	r.Get("/api/products", h.listProducts)
+	r.Get("/api/products/:id", h.getProduct)
+	r.Patch("/api/products/:id", admin, h.updateProduct)
+	r.Put("/api/products/:id/stock", admin, h.setStock)
+	r.Get("/api/products/:id/stock", h.getStock)
+
+	r.Put("/api/rooms/:room/products", anchor, h.bindRoom)
+	r.Get("/api/rooms/:room/products", h.roomProducts)
+	r.Post("/api/rooms/:room/presenting", anchor, h.present)
+	r.Delete("/api/rooms/:room/presenting", anchor, h.unpresent)
+	r.Get("/api/rooms/:room/presenting", h.presenting)
+	r.Get("/api/rooms/:room/stats", anchor, h.stats)
+
+	r.Post("/api/orders", user, h.createOrder)
+	r.Get("/api/orders", admin, h.listOrders)
+	r.Get("/api/orders/:id", user, h.getOrder)
+	r.Post("/api/orders/:id/cancel", user, h.cancelOrder)
+	r.Post("/api/orders/:id/pay", user, h.payOrder)
+	r.Post("/api/orders/:id/refund", admin, h.refundOrder)
+	r.Post("/api/orders/:id/ship", admin, h.advance(order.Shipped))
+	r.Post("/api/orders/:id/complete", admin, h.advance(order.Completed))
+
+	r.Post("/api/payments/:provider/callback", h.callback)
+
+	r.Get("/api/users/:id/tags", admin, h.userTags)
+	r.Get("/api/segments/export.csv", admin, h.exportSegment)
+
+	if h.d.Sandbox != nil {
+		r.Get("/pay/sandbox/:payment", h.sandboxPage)
+		r.Post("/pay/sandbox/:payment/:outcome", h.sandboxSubmit)
+	}
+}
+
+func (h *Handler) openAPI(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Send(h.d.OpenAPI)
+}
+
+// baseURL is the node's public URL for links sent to clients.
+func (h *Handler) baseURL(c *fiber.Ctx) string {
+	if h.d.PublicURL != "" {
+		return h.d.PublicURL
+	}
+	return c.BaseURL()
+}

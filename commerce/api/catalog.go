@@ -1,0 +1,350 @@
+package api
+
+import (
+	"errors"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/livesell/livesell/commerce/catalog"
+	"github.com/livesell/livesell/commerce/stock"
+	"github.com/livesell/livesell/internal/apierr"
+	"github.com/livesell/livesell/internal/auth"
+)
+
+// requireAnchor admits the admin token or the push key of the room in the path.
+func (h *Handler) requireAnchor(c *fiber.Ctx) error {
+	room, err := param(c, "room")
+	if err != nil {
+		return err
+	}
+	tok := auth.BearerToken(c.Get(fiber.HeaderAuthorization))
+	if tok == "" {
+		return apierr.Unauthorized("missing_token", "the admin token or the room's push key is required")
+	}
+	if auth.SecretEqual(tok, h.d.AdminToken) {
+		return c.Next()
+	}
+	if h.d.Rooms != nil {
+		if _, err := h.d.Rooms.VerifyPushKey(c.UserContext(), room, tok); err == nil {
+			return c.Next()
+		}
+	}
+	return apierr.Forbidden("bad_token", "the token is neither the admin token nor a push key of room %s", room)
+}
+
+func (h *Handler) mintToken(c *fiber.Ctx) error {
+	if err := checkJSON(c); err != nil {
+		return err
+	}
+	tb, err := ParseToken(c.Body())
+	if err != nil {
+		return err
+	}
+	tok, exp, err := h.d.Users.Mint(tb.UserID, tb.Name, h.d.TokenTTL)
+	if err != nil {
+		return apierr.Internal(err)
+	}
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"token": tok, "expires_at": exp.UTC()})
+}
+
+// productView is a product with the units left for sale.
+type productView struct {
+	catalog.Product
+	StockLeft int64 `json:"stock_left"`
+}
+
+func (h *Handler) view(c *fiber.Ctx, p catalog.Product) (productView, error) {
+	avail, _, ok, err := h.d.Stock.Avail(c.UserContext(), p.ID)
+	if err != nil {
+		return productView{}, apierr.Internal(err)
+	}
+	if !ok {
+		if err := h.d.Orders.LoadStock(c.UserContext(), p.ID, p.StockTotal); err != nil {
+			return productView{}, apierr.Internal(err)
+		}
+		avail, _, _, _ = h.d.Stock.Avail(c.UserContext(), p.ID)
+	}
+	return productView{Product: p, StockLeft: avail}, nil
+}
+
+func (h *Handler) createProduct(c *fiber.Ctx) error {
+	if err := checkJSON(c); err != nil {
+		return err
+	}
+	pb, err := ParseProduct(c.Body(), true)
+	if err != nil {
+		return err
+	}
+	var p catalog.Product
+	pb.Apply(&p)
+	if pb.Stock != nil {
+		p.StockTotal = *pb.Stock
+	}
+	p, err = h.d.Catalog.Create(c.UserContext(), p)
+	if err != nil {
+		return mapErr(err)
+	}
+	if err := h.d.Orders.LoadStock(c.UserContext(), p.ID, p.StockTotal); err != nil {
+		return apierr.Internal(err)
+	}
+	v, err := h.view(c, p)
+	if err != nil {
+		return err
+	}
+	c.Location("/api/products/" + p.ID)
+	return c.Status(fiber.StatusCreated).JSON(v)
+}
+
+func (h *Handler) listProducts(c *fiber.Ctx) error {
+	limit := 50
+	if s := c.Query("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 200 {
+			return apierr.BadRequest("invalid_limit", "limit must be between 1 and 200")
+		}
+		limit = n
+	}
+	after := c.Query("after")
+	if len(after) > 64 {
+		return apierr.BadRequest("invalid_cursor", "after is not a product id")
+	}
+	ps, err := h.d.Catalog.List(c.UserContext(), after, limit)
+	if err != nil {
+		return mapErr(err)
+	}
+	out := make([]productView, 0, len(ps))
+	for _, p := range ps {
+		v, err := h.view(c, p)
+		if err != nil {
+			return err
+		}
+		out = append(out, v)
+	}
+	return c.JSON(fiber.Map{"products": out})
+}
+
+func (h *Handler) getProduct(c *fiber.Ctx) error {
+	id, err := param(c, "id")
+	if err != nil {
+		return err
+	}
+	p, err := h.d.Catalog.Get(c.UserContext(), id)
+	if err != nil {
+		return mapErr(err)
+	}
+	v, err := h.view(c, p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(v)
+}
+
+func (h *Handler) updateProduct(c *fiber.Ctx) error {
+	id, err := param(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := checkJSON(c); err != nil {
+		return err
+	}
+	pb, err := ParseProduct(c.Body(), false)
+	if err != nil {
+		return err
+	}
+	p, err := h.d.Catalog.Update(c.UserContext(), id, func(p *catalog.Product) error { pb.Apply(p); return nil })
+	if err != nil {
+		return mapErr(err)
+	}
+	h.d.Cache.Forget(id, "")
+	v, err := h.view(c, p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(v)
+}
+
+func (h *Handler) setStock(c *fiber.Ctx) error {
+	id, err := param(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := checkJSON(c); err != nil {
+		return err
+	}
+	total, err := ParseStock(c.Body())
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	p, err := h.d.Catalog.Get(ctx, id)
+	if err != nil {
+		return mapErr(err)
+	}
+	res, err := h.d.Stock.SetTotal(ctx, id, total)
+	if errors.Is(err, stock.ErrNotLoaded) {
+		if err := h.d.Orders.LoadStock(ctx, id, p.StockTotal); err != nil {
+			return apierr.Internal(err)
+		}
+		res, err = h.d.Stock.SetTotal(ctx, id, total)
+	}
+	if err != nil {
+		return mapErr(err)
+	}
+	if p, err = h.d.Catalog.Update(ctx, id, func(p *catalog.Product) error { p.StockTotal = total; return nil }); err != nil {
+		return mapErr(err)
+	}
+	h.d.Cache.Forget(id, "")
+	if h.d.Cards != nil {
+		h.d.Cards.StockChanged(id, res.Avail)
+	}
+	return c.JSON(productView{Product: p, StockLeft: res.Avail})
+}
+
+func (h *Handler) getStock(c *fiber.Ctx) error {
+	id, err := param(c, "id")
+	if err != nil {
+		return err
+	}
+	p, err := h.d.Cache.Product(c.UserContext(), id)
+	if err != nil {
+		return mapErr(err)
+	}
+	v, err := h.view(c, p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"product_id": id, "stock_left": v.StockLeft, "stock_total": p.StockTotal})
+}
+
+func (h *Handler) bindRoom(c *fiber.Ctx) error {
+	room, err := param(c, "room")
+	if err != nil {
+		return err
+	}
+	if err := checkJSON(c); err != nil {
+		return err
+	}
+	bb, err := ParseBind(c.Body())
+	if err != nil {
+		return err
+	}
+	if err := h.d.Catalog.BindRoom(c.UserContext(), room, bb.ProductIDs); err != nil {
+		return mapErr(err)
+	}
+	return h.roomProducts(c)
+}
+
+func (h *Handler) roomProducts(c *fiber.Ctx) error {
+	room, err := param(c, "room")
+	if err != nil {
+		return err
+	}
+	ps, err := h.d.Catalog.RoomProducts(c.UserContext(), room)
+	if err != nil {
+		return mapErr(err)
+	}
+	out := make([]productView, 0, len(ps))
+	for _, p := range ps {
+		v, err := h.view(c, p)
+		if err != nil {
+			return err
+		}
+		out = append(out, v)
+	}
+	return c.JSON(fiber.Map{"room": room, "products": out})
+}
+
+func (h *Handler) present(c *fiber.Ctx) error {
+	room, err := param(c, "room")
+	if err != nil {
+		return err
+	}
+	if err := checkJSON(c); err != nil {
+		return err
+	}
+	pb, err := ParsePresent(c.Body())
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	p, err := h.d.Catalog.Get(ctx, pb.ProductID)
+	if err != nil {
+		return mapErr(err)
+	}
+	if _, err := h.view(c, p); err != nil { // loads stock if needed
+		return err
+	}
+	pr := catalog.Presenting{Room: room, ProductID: p.ID, LivePriceMinor: pb.LivePriceMinor, SaleStartsAt: pb.SaleStartsAt, SaleEndsAt: pb.SaleEndsAt}
+	if err := h.d.Catalog.SetPresenting(ctx, pr); err != nil {
+		return mapErr(err)
+	}
+	h.d.Cache.Forget("", room)
+	card, err := h.d.Cards.Show(ctx, pr, p)
+	if err != nil {
+		return apierr.Internal(err)
+	}
+	return c.JSON(card)
+}
+
+func (h *Handler) unpresent(c *fiber.Ctx) error {
+	room, err := param(c, "room")
+	if err != nil {
+		return err
+	}
+	if _, err := h.d.Catalog.ClearPresenting(c.UserContext(), room); err != nil {
+		return mapErr(err)
+	}
+	h.d.Cache.Forget("", room)
+	if err := h.d.Cards.Hide(c.UserContext(), room); err != nil {
+		return apierr.Internal(err)
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (h *Handler) presenting(c *fiber.Ctx) error {
+	room, err := param(c, "room")
+	if err != nil {
+		return err
+	}
+	pr, err := h.d.Catalog.GetPresenting(c.UserContext(), room)
+	if errors.Is(err, catalog.ErrNotFound) {
+		return c.JSON(fiber.Map{"room": room, "shown": false})
+	}
+	if err != nil {
+		return mapErr(err)
+	}
+	p, err := h.d.Cache.Product(c.UserContext(), pr.ProductID)
+	if err != nil {
+		return mapErr(err)
+	}
+	v, err := h.view(c, p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(catalog.Card(pr, p, v.StockLeft))
+}
+
+func (h *Handler) stats(c *fiber.Ctx) error {
+	room, err := param(c, "room")
+	if err != nil {
+		return err
+	}
+	st, err := h.d.Orders.Store().Stats(c.UserContext(), room)
+	if err != nil {
+		return mapErr(err)
+	}
+	watchers, err := h.d.Tags.Count(c.UserContext(), "watched", room)
+	if err != nil {
+		return mapErr(err)
+	}
+	var conversion *float64
+	if watchers > 0 {
+		v := float64(st.PaidBuyers) / float64(watchers)
+		conversion = &v
+	}
+	return c.JSON(fiber.Map{
+		"room": room, "orders": st.Orders, "paid_orders": st.PaidOrders, "buyers": st.Buyers, "paid_buyers": st.PaidBuyers,
+		"revenue_minor": st.RevenueMinor, "currency": st.Currency, "watchers": watchers, "conversion": conversion,
+	})
+}

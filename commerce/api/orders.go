@@ -1,0 +1,160 @@
+package api
+
+import (
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/livesell/livesell/commerce/order"
+	"github.com/livesell/livesell/internal/apierr"
+	"github.com/livesell/livesell/internal/auth"
+)
+
+func identity(c *fiber.Ctx) (auth.Identity, error) {
+	id, ok := auth.IdentityOf(c)
+	if !ok {
+		return id, apierr.Unauthorized("missing_token", "a bearer token is required")
+	}
+	return id, nil
+}
+
+func (h *Handler) createOrder(c *fiber.Ctx) error {
+	who, err := identity(c)
+	if err != nil {
+		return err
+	}
+	if who.Admin {
+		return apierr.Forbidden("buyer_only", "orders are placed with a user token")
+	}
+	if err := checkJSON(c); err != nil {
+		return err
+	}
+	req, err := ParseOrderRequest(c.Body())
+	if err != nil {
+		return err
+	}
+	key := c.Get("Idempotency-Key")
+	if len(key) > 128 {
+		return apierr.BadRequest("invalid_idempotency_key", "Idempotency-Key must be at most 128 bytes")
+	}
+	if req.Room != "" && !who.CanEnter(req.Room) {
+		return apierr.Forbidden("room_forbidden", "the token does not admit room %s", req.Room)
+	}
+	o, created, err := h.d.Orders.Create(c.UserContext(), who.UserID, key, req)
+	if err != nil {
+		return mapErr(err)
+	}
+	status := fiber.StatusOK
+	if created {
+		status = fiber.StatusCreated
+		c.Location("/api/orders/" + o.ID)
+	}
+	return c.Status(status).JSON(o)
+}
+
+func (h *Handler) listOrders(c *fiber.Ctx) error {
+	f := order.Filter{Room: c.Query("room"), Status: order.Status(c.Query("status")), User: c.Query("user"), Cursor: c.Query("cursor")}
+	if f.Status != "" && !order.ValidStatus(f.Status) {
+		return apierr.BadRequest("invalid_status", "status must be one of PENDING, PAID, SHIPPED, COMPLETED, CANCELLED, EXPIRED, REFUNDED")
+	}
+	if len(f.Room) > 64 || len(f.User) > 128 || len(f.Cursor) > 300 {
+		return apierr.BadRequest("invalid_filter", "a filter is too long")
+	}
+	if s := c.Query("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 500 {
+			return apierr.BadRequest("invalid_limit", "limit must be between 1 and 500")
+		}
+		f.Limit = n
+	}
+	orders, next, err := h.d.Orders.Store().List(c.UserContext(), f)
+	if err != nil {
+		return mapErr(err)
+	}
+	return c.JSON(fiber.Map{"orders": orders, "next_cursor": next})
+}
+
+// ownOrder loads order :id if the caller may see it (its buyer, or admin).
+func (h *Handler) ownOrder(c *fiber.Ctx) (order.Order, auth.Identity, error) {
+	who, err := identity(c)
+	if err != nil {
+		return order.Order{}, who, err
+	}
+	id, err := param(c, "id")
+	if err != nil {
+		return order.Order{}, who, err
+	}
+	o, err := h.d.Orders.Get(c.UserContext(), id)
+	if err != nil {
+		return order.Order{}, who, mapErr(err)
+	}
+	if !who.Admin && o.UserID != who.UserID {
+		return order.Order{}, who, apierr.NotFound("order_not_found", "no order %s", id)
+	}
+	return o, who, nil
+}
+
+func (h *Handler) getOrder(c *fiber.Ctx) error {
+	o, _, err := h.ownOrder(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(o)
+}
+
+func (h *Handler) cancelOrder(c *fiber.Ctx) error {
+	o, who, err := h.ownOrder(c)
+	if err != nil {
+		return err
+	}
+	o, err = h.d.Orders.Cancel(c.UserContext(), o.ID, who.UserID, who.Admin)
+	if err != nil {
+		return mapErr(err)
+	}
+	return c.JSON(o)
+}
+
+func (h *Handler) payOrder(c *fiber.Ctx) error {
+	o, who, err := h.ownOrder(c)
+	if err != nil {
+		return err
+	}
+	if err := checkJSON(c); err != nil {
+		return err
+	}
+	pb, err := ParsePay(c.Body())
+	if err != nil {
+		return err
+	}
+	co, err := h.d.Orders.Pay(c.UserContext(), o.ID, who.UserID, who.Admin, pb.Provider, h.baseURL(c))
+	if err != nil {
+		return mapErr(err)
+	}
+	return c.JSON(co)
+}
+
+func (h *Handler) refundOrder(c *fiber.Ctx) error {
+	id, err := param(c, "id")
+	if err != nil {
+		return err
+	}
+	o, err := h.d.Orders.Refund(c.UserContext(), id, "admin refund")
+	if err != nil {
+		return mapErr(err)
+	}
+	return c.JSON(o)
+}
+
+func (h *Handler) advance(to order.Status) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := param(c, "id")
+		if err != nil {
+			return err
+		}
+		o, err := h.d.Orders.Advance(c.UserContext(), id, to)
+		if err != nil {
+			return mapErr(err)
+		}
+		return c.JSON(o)
+	}
+}

@@ -1,0 +1,173 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"html/template"
+	"net/http"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/livesell/livesell/commerce/internal/ids"
+	"github.com/livesell/livesell/commerce/order"
+	"github.com/livesell/livesell/commerce/payment"
+	"github.com/livesell/livesell/commerce/payment/sandbox"
+	"github.com/livesell/livesell/internal/apierr"
+)
+
+// callback is POST /api/payments/{provider}/callback: verify (signature and
+// timestamp window) before anything else, then apply at most once, and
+// answer in the provider's own format.
+func (h *Handler) callback(c *fiber.Ctx) error {
+	prov, ok := h.d.Orders.Provider(c.Params("provider"))
+	if !ok {
+		return apierr.NotFound("unknown_provider", "no payment provider %q", c.Params("provider"))
+	}
+	if len(c.Body()) > payment.MaxCallbackBytes {
+		return apierr.TooLarge("a callback is at most %d bytes", payment.MaxCallbackBytes)
+	}
+	header := http.Header{}
+	c.Request().Header.VisitAll(func(k, v []byte) { header.Add(string(k), string(v)) })
+	status, msg := h.applyCallback(c.UserContext(), prov, header, c.Body())
+	ct, b := prov.Ack(status < 300, msg)
+	c.Set(fiber.HeaderContentType, ct)
+	return c.Status(status).Send(b)
+}
+
+// applyCallback verifies and applies a callback and returns the HTTP status
+// to answer with and a message for refusals.
+func (h *Handler) applyCallback(ctx context.Context, prov payment.Provider, header http.Header, body []byte) (int, string) {
+	n, err := prov.Parse(ctx, header, body, time.Now())
+	switch {
+	case errors.Is(err, payment.ErrIgnored):
+		return http.StatusOK, ""
+	case errors.Is(err, payment.ErrBadSignature):
+		h.d.Log.Warn("payment callback with a bad signature", "provider", prov.Name())
+		return http.StatusUnauthorized, "bad signature"
+	case errors.Is(err, payment.ErrStale):
+		h.d.Log.Warn("payment callback outside the time window", "provider", prov.Name())
+		return http.StatusUnauthorized, "timestamp outside the window"
+	case err != nil:
+		return http.StatusBadRequest, "malformed notice"
+	}
+	o, outcome, err := h.d.Orders.ApplyNotice(ctx, n)
+	switch {
+	case err == nil:
+		h.d.Log.Info("payment callback", "provider", prov.Name(), "order", o.ID, "outcome", outcome)
+		return http.StatusOK, ""
+	case errors.Is(err, order.ErrAmountMismatch):
+		h.d.Log.Error("payment callback amount mismatch", "provider", prov.Name(), "err", err)
+		return http.StatusBadRequest, "amount or currency mismatch"
+	case errors.Is(err, order.ErrUnknownPayment):
+		return http.StatusNotFound, "unknown payment"
+	default:
+		h.d.Log.Error("payment callback failed; the provider will retry", "provider", prov.Name(), "err", err)
+		return http.StatusInternalServerError, "try again"
+	}
+}
+
+var sandboxPage = template.Must(template.New("sandbox").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>livesell sandbox checkout</title>
+<style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem}
+.amount{font-size:2rem;margin:1rem 0}button{font-size:1.1rem;padding:.6rem 1.4rem;margin-right:.6rem;cursor:pointer}
+#sandbox-pay{background:#16a34a;color:#fff;border:0}#sandbox-fail{background:#dc2626;color:#fff;border:0}
+.note{color:#666;font-size:.85rem;margin-top:2rem}</style></head>
+<body><h1>Sandbox checkout</h1>
+{{if .Done}}<p id="sandbox-result" data-status="{{.Status}}">Order {{.OrderID}} is <strong>{{.Status}}</strong>.</p>
+{{else}}<p>{{.Title}}</p><p class="amount">{{.Amount}} {{.Currency}}</p>
+<form method="post" action="/pay/sandbox/{{.PaymentID}}/pay" style="display:inline"><button id="sandbox-pay" type="submit">Pay</button></form>
+<form method="post" action="/pay/sandbox/{{.PaymentID}}/fail" style="display:inline"><button id="sandbox-fail" type="submit">Fail</button></form>
+{{end}}<p class="note">Test payments only: no money moves. Payment {{.PaymentID}}.</p></body></html>`))
+
+type sandboxView struct {
+	PaymentID, OrderID, Title, Currency, Status string
+	Amount                                      string
+	Done                                        bool
+}
+
+func formatMinor(v int64) string {
+	neg := v < 0
+	if neg {
+		v = -v
+	}
+	s := []byte{}
+	whole, frac := v/100, v%100
+	for _, d := range []int64{frac % 10, frac / 10} {
+		s = append([]byte{byte('0' + d)}, s...)
+	}
+	s = append([]byte{'.'}, s...)
+	if whole == 0 {
+		s = append([]byte{'0'}, s...)
+	}
+	for whole > 0 {
+		s = append([]byte{byte('0' + whole%10)}, s...)
+		whole /= 10
+	}
+	if neg {
+		s = append([]byte{'-'}, s...)
+	}
+	return string(s)
+}
+
+func (h *Handler) sandboxLoad(c *fiber.Ctx) (order.Payment, order.Order, error) {
+	pid := c.Params("payment")
+	if !ids.Valid(pid) {
+		return order.Payment{}, order.Order{}, apierr.BadRequest("invalid_payment", "not a payment id")
+	}
+	pay, err := h.d.Orders.Store().GetPayment(c.UserContext(), pid)
+	if err != nil {
+		return pay, order.Order{}, mapErr(err)
+	}
+	if pay.Provider != "sandbox" {
+		return pay, order.Order{}, apierr.NotFound("payment_not_found", "no sandbox payment %s", pid)
+	}
+	o, err := h.d.Orders.Get(c.UserContext(), pay.OrderID)
+	if err != nil {
+		return pay, o, mapErr(err)
+	}
+	return pay, o, nil
+}
+
+// sandboxPage is GET /pay/sandbox/{payment}: the hosted test checkout.
+func (h *Handler) sandboxPage(c *fiber.Ctx) error {
+	pay, o, err := h.sandboxLoad(c)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.Set("Cache-Control", "no-store")
+	return sandboxPage.Execute(c, sandboxView{PaymentID: pay.ID, OrderID: o.ID, Title: o.ProductTitle, Currency: pay.Currency,
+		Amount: formatMinor(pay.AmountMinor), Status: string(o.Status), Done: o.Status != order.Pending})
+}
+
+// sandboxSubmit is the page's Pay/Fail button: it calls back exactly like a
+// real provider would (a signed notice through the same verification path).
+func (h *Handler) sandboxSubmit(c *fiber.Ctx) error {
+	pay, _, err := h.sandboxLoad(c)
+	if err != nil {
+		return err
+	}
+	outcome := c.Params("outcome")
+	n := sandbox.Notice{PaymentID: pay.ID, AmountMinor: pay.AmountMinor, Currency: pay.Currency}
+	switch outcome {
+	case "pay":
+		n.Status, n.TransactionID = "paid", "sbx_"+pay.ID
+	case "fail":
+		n.Status, n.TransactionID = "failed", ids.New("sbxf_")
+	default:
+		return apierr.NotFound("not_found", "no such sandbox action %q", outcome)
+	}
+	header, b := h.d.Sandbox.Callback(n, time.Now())
+	if status, msg := h.applyCallback(c.UserContext(), h.d.Sandbox, header, b); status >= 300 {
+		return apierr.Conflict("payment_refused", "the sandbox payment was refused: %s", msg)
+	}
+	_, o, err := h.sandboxLoad(c)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.Set("Cache-Control", "no-store")
+	return sandboxPage.Execute(c, sandboxView{PaymentID: pay.ID, OrderID: o.ID, Status: string(o.Status), Done: true})
+}

@@ -1,0 +1,236 @@
+// Package commerce is livesell's live-goods capability: products bound to
+// rooms and presented live, stock in Redis changed only by Lua scripts,
+// orders in SQL with expiry and reconciliation, pluggable payment providers
+// with verified callbacks, an outbox of order events relayed to JetStream,
+// and user tags. New composes it over the shared backends; Mount registers
+// its routes; Close stops its goroutines.
+package commerce
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/livesell/livesell/commerce/api"
+	"github.com/livesell/livesell/commerce/catalog"
+	"github.com/livesell/livesell/commerce/openapi"
+	"github.com/livesell/livesell/commerce/order"
+	"github.com/livesell/livesell/commerce/outbox"
+	"github.com/livesell/livesell/commerce/payment"
+	"github.com/livesell/livesell/commerce/payment/sandbox"
+	"github.com/livesell/livesell/commerce/payment/stripe"
+	"github.com/livesell/livesell/commerce/payment/wechatpay"
+	"github.com/livesell/livesell/commerce/schema"
+	"github.com/livesell/livesell/commerce/stock"
+	"github.com/livesell/livesell/commerce/tags"
+	"github.com/livesell/livesell/internal/auth"
+	"github.com/livesell/livesell/internal/backend"
+	"github.com/livesell/livesell/internal/config"
+)
+
+// Options configure the capability.
+type Options struct {
+	Backends  *backend.Backends
+	Namespace string
+	Config    config.CommerceConfig
+	// AdminToken, Users and TokenTTL authorize the API and mint user tokens.
+	AdminToken string
+	Users      *auth.Verifier
+	TokenTTL   time.Duration
+	// SandboxSecret signs sandbox callbacks; Sandbox enables that provider
+	// (a free "payment" anyone can make: keep it off in production).
+	SandboxSecret string
+	Sandbox       bool
+	// Rooms verifies anchors' push keys; nil admits the admin token only.
+	Rooms     api.PushKeys
+	PublicURL string
+	// SweepEvery is how often unpaid orders are expired (default 1 s).
+	SweepEvery time.Duration
+	// AfterReserve is a test hook (see order.Options).
+	AfterReserve func(ctx context.Context, orderID string) error
+	Log          *slog.Logger
+}
+
+// Commerce is the running capability.
+type Commerce struct {
+	Catalog *catalog.Store
+	Cards   *catalog.Cards
+	Stock   *stock.Store
+	Orders  *order.Service
+	Relay   *outbox.Relay
+	Tags    *tags.Store
+	Sandbox *sandbox.Provider
+
+	handler *api.Handler
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	stops   []func()
+	log     *slog.Logger
+}
+
+// New migrates the schema, loads the scripts, reconciles Redis from SQL and
+// starts the relay, the card publisher, the sweeper, the reconciler and the
+// tag consumer.
+func New(ctx context.Context, o Options) (*Commerce, error) {
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	log := o.Log.With("component", "commerce")
+	b := o.Backends
+	if err := schema.Migrate(ctx, b.SQL); err != nil {
+		return nil, err
+	}
+	st, err := stock.New(ctx, b.Redis, o.Namespace)
+	if err != nil {
+		return nil, err
+	}
+	c := &Commerce{Catalog: catalog.NewStore(b.SQL), Stock: st, Tags: tags.NewStore(b.SQL), log: log}
+	if c.Relay, err = outbox.NewRelay(ctx, b.SQL, b.JetStream, o.Namespace, time.Second, log); err != nil {
+		return nil, err
+	}
+	if c.Cards, err = catalog.NewCards(ctx, b.JetStream, o.Namespace, c.Catalog, st, 500*time.Millisecond, log); err != nil {
+		return nil, err
+	}
+	providers, err := providersFrom(o, log)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range providers {
+		if sp, ok := p.(*sandbox.Provider); ok {
+			c.Sandbox = sp
+		}
+	}
+	cache := catalog.NewCache(c.Catalog, time.Second)
+	c.Orders = order.NewService(order.NewStore(b.SQL, c.Relay.Kick), st, cache, providers, order.Options{
+		TTL: o.Config.OrderTTL, Grace: grace(o.Config), StockChanged: c.Cards.StockChanged, AfterReserve: o.AfterReserve, Log: log,
+	})
+	if rep, err := c.Orders.Reconcile(ctx, time.Now()); err != nil {
+		return nil, fmt.Errorf("commerce: reconcile on start: %w", err)
+	} else if rep != (order.Report{}) {
+		log.Info("reconciled stock on start", "report", rep)
+	}
+	doc, err := openapi.JSON()
+	if err != nil {
+		return nil, err
+	}
+	c.handler = api.New(api.Deps{
+		Catalog: c.Catalog, Cache: cache, Cards: c.Cards, Stock: st, Orders: c.Orders, Tags: c.Tags, Sandbox: c.Sandbox,
+		Users: o.Users, TokenTTL: o.TokenTTL, AdminToken: o.AdminToken, Rooms: o.Rooms, PublicURL: o.PublicURL, OpenAPI: doc, Log: log,
+	})
+
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	c.cancel = cancel
+	sweepEvery := o.SweepEvery
+	if sweepEvery <= 0 {
+		sweepEvery = time.Second
+	}
+	reconcileEvery := o.Config.ReconcileInterval
+	if reconcileEvery <= 0 {
+		reconcileEvery = time.Minute
+	}
+	c.goRun(func() { c.Relay.Run(runCtx) })
+	c.goRun(func() { c.Cards.Run(runCtx) })
+	c.goRun(func() { c.Orders.RunSweeper(runCtx, sweepEvery) })
+	c.goRun(func() { c.Orders.RunReconciler(runCtx, reconcileEvery) })
+	stop, err := tags.NewConsumer(c.Tags, b.NATS, b.JetStream, o.Namespace, log).Start(runCtx)
+	if err != nil {
+		c.Close(ctx)
+		return nil, err
+	}
+	c.stops = append(c.stops, stop)
+	return c, nil
+}
+
+// grace is how long a reservation without an order row is left alone.
+func grace(cfg config.CommerceConfig) time.Duration {
+	g := 30 * time.Second
+	if cfg.ReconcileInterval > 0 && cfg.ReconcileInterval < g {
+		g = cfg.ReconcileInterval
+	}
+	return g
+}
+
+func (c *Commerce) goRun(fn func()) {
+	c.wg.Add(1)
+	go func() { defer c.wg.Done(); fn() }()
+}
+
+// Mount registers the commerce routes on r.
+func (c *Commerce) Mount(r fiber.Router) { c.handler.Mount(r) }
+
+// Close stops every goroutine of the capability and waits for them.
+func (c *Commerce) Close(ctx context.Context) error {
+	if c.cancel != nil {
+		c.cancel()
+	}
+	for _, stop := range c.stops {
+		stop()
+	}
+	done := make(chan struct{})
+	go func() { c.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("commerce: close: %w", ctx.Err())
+	}
+}
+
+func providersFrom(o Options, log *slog.Logger) ([]payment.Provider, error) {
+	cfg := o.Config
+	window := cfg.CallbackWindow
+	if window <= 0 {
+		window = 5 * time.Minute
+	}
+	var out []payment.Provider
+	if o.Sandbox {
+		if o.SandboxSecret == "" {
+			return nil, errors.New("commerce: the sandbox provider needs a secret")
+		}
+		out = append(out, sandbox.New(o.SandboxSecret, window))
+	}
+	if cfg.StripeSecretKey != "" {
+		if cfg.StripeWebhookKey == "" {
+			return nil, errors.New("commerce: stripe needs the webhook signing secret (stripe-webhook-secret)")
+		}
+		out = append(out, stripe.New(stripe.Options{SecretKey: cfg.StripeSecretKey, WebhookSecret: cfg.StripeWebhookKey, Window: window}))
+	}
+	if cfg.WeChatMchID != "" || cfg.WeChatAppID != "" {
+		wo := wechatpay.Options{AppID: cfg.WeChatAppID, MchID: cfg.WeChatMchID, APIv3Key: cfg.WeChatAPIv3Key, SerialNo: cfg.WeChatSerialNo, Window: window}
+		if cfg.WeChatPlatformCert != "" {
+			raw, err := os.ReadFile(cfg.WeChatPlatformCert)
+			if err != nil {
+				return nil, fmt.Errorf("commerce: wechat platform certificate: %w", err)
+			}
+			if wo.PlatformCert, err = wechatpay.ParseCertificate(raw); err != nil {
+				return nil, err
+			}
+		}
+		if cfg.WeChatPrivateKey != "" {
+			raw, err := os.ReadFile(cfg.WeChatPrivateKey)
+			if err != nil {
+				return nil, fmt.Errorf("commerce: wechat private key: %w", err)
+			}
+			if wo.PrivateKey, err = wechatpay.ParsePrivateKey(raw); err != nil {
+				return nil, err
+			}
+		}
+		wp, err := wechatpay.New(wo)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, wp)
+	}
+	names := make([]string, 0, len(out))
+	for _, p := range out {
+		names = append(names, p.Name())
+	}
+	log.Info("payment providers", "providers", names)
+	return out, nil
+}
