@@ -7,25 +7,33 @@ import (
 	"github.com/pion/rtp"
 )
 
+// replayBurst is how many cached packets a catching-up viewer is sent per
+// live packet of its layer: fast enough to catch up within a few hundred
+// milliseconds, slow enough not to overflow receive buffers.
+const replayBurst = 8
+
 // videoForwarder decides, for one subscriber, which packets of the
 // publisher's layers go out on its video downTrack, and rewrites them. Every
 // layer's reader calls forward for every packet; the forwarder passes only
 // its current layer, and switches to its target layer on that layer's next
 // keyframe (keeping the current layer until then, so the picture never
 // freezes). A subscriber without a current layer starts from the target
-// layer's keyframe cache when it has one.
+// layer's keyframe cache when it has one, catching up with the live edge a
+// few packets at a time, its frames one timestamp tick apart.
 type videoForwarder struct {
 	mu      sync.Mutex
 	dt      *downTrack
 	m       munger
 	current *layer
 	target  *layer
+	catchup bool // sending current's keyframe cache from cursor
+	cursor  int
 	// cur and tgt mirror current and target for the lock-free check that
 	// lets the readers of other layers pass by without contending with the
 	// (slow, SRTP-writing) reader of the current layer.
 	cur, tgt atomic.Pointer[layer]
 	met      *metrics
-	scratch [1600]byte // outgoing VP8 payload with rewritten descriptor
+	scratch  [1600]byte // outgoing VP8 payload with rewritten descriptor
 }
 
 // forward handles packet p of layer l and returns the bytes and packets it
@@ -43,19 +51,37 @@ func (f *videoForwarder) forward(l *layer, p *rtp.Packet, info *pktInfo, now int
 			if f.current != nil {
 				f.met.switches.Inc()
 			}
-			f.current, f.target = l, nil
+			f.current, f.target, f.catchup = l, nil, false
 			f.publish()
 		case f.current == nil && l.cache.ready():
-			bytes, pkts = f.replay(l, now)
 			f.met.replays.Inc()
-			f.current, f.target = l, nil
+			f.current, f.target, f.catchup, f.cursor = l, nil, true, 0
 			f.publish()
 		default:
 			l.requestKeyframe(now)
 		}
 	}
 	if l != f.current {
-		return bytes, pkts
+		return 0, 0
+	}
+	if f.catchup {
+		switch {
+		case info.keyframe: // a fresh keyframe makes the backlog useless
+			f.catchup = false
+			f.m.switchTo(p.SequenceNumber, p.Timestamp, now, l.clock)
+		case !l.cache.valid: // the GOP outgrew the cache: wait for a keyframe
+			f.catchup = false
+			f.current, f.target = nil, l
+			f.publish()
+			l.requestKeyframe(now)
+			return 0, 0
+		default:
+			bytes, pkts = f.replay(l, now, replayBurst)
+			if f.cursor < len(l.cache.pkts) {
+				return bytes, pkts // p is cached and will be replayed
+			}
+			f.catchup = false // caught up: p follows the last cached packet
+		}
 	}
 	if len(p.Payload) == 0 {
 		f.m.skip(p.SequenceNumber)
@@ -93,25 +119,31 @@ func (f *videoForwarder) emit(marker bool, srcSeq uint16, srcTs uint32, payload 
 	return f.dt.write(marker, seq, ts, payload)
 }
 
-// replay sends l's keyframe cache, its frames one timestamp tick apart so
-// that the decoder shows the newest one at once. Called from l's reader.
-func (f *videoForwarder) replay(l *layer, now int64) (bytes, pkts int) {
+// replay sends up to n packets of l's keyframe cache from the cursor, each
+// new frame one timestamp tick after the previous one. Called from l's
+// reader (or its fan-out workers), which owns the cache.
+func (f *videoForwarder) replay(l *layer, now int64, n int) (bytes, pkts int) {
 	c := &l.cache
 	var d vp8Desc
-	for i := range c.pkts {
-		cp := &c.pkts[i]
-		if i == 0 {
+	for ; n > 0 && f.cursor < len(c.pkts); n-- {
+		cp := &c.pkts[f.cursor]
+		if f.cursor == 0 {
 			f.m.switchTo(cp.seq, cp.ts, now, l.clock)
 		} else {
 			f.m.compressFrame(cp.ts)
+		}
+		f.cursor++
+		if cp.n == 0 {
+			f.m.skip(cp.seq)
+			continue
 		}
 		payload := c.payload(cp)
 		var dp *vp8Desc
 		if l.kind == codecVP8 && parseVP8(payload, &d) {
 			dp = &d
 		}
-		if n := f.emit(cp.marker, cp.seq, cp.ts, payload, dp, now); n > 0 {
-			bytes += n
+		if k := f.emit(cp.marker, cp.seq, cp.ts, payload, dp, now); k > 0 {
+			bytes += k
 			pkts++
 		}
 	}
@@ -149,7 +181,7 @@ func (f *videoForwarder) detach(p *publisher) {
 	defer f.mu.Unlock()
 	defer f.publish()
 	if f.current != nil && f.current.pub == p {
-		f.current = nil
+		f.current, f.catchup = nil, false
 	}
 	if f.target != nil && f.target.pub == p {
 		f.target = nil

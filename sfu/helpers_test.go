@@ -124,6 +124,9 @@ func checkStream(t *testing.T, pkts []synth.Packet) {
 	for i := 1; i < len(pkts); i++ {
 		a, b := pkts[i-1], pkts[i]
 		if b.Seq != a.Seq+1 {
+			for j := max(0, i-5); j < min(len(pkts), i+3); j++ {
+				t.Logf("%d: seq %d ts %d layer %d frame %d pkt %d kf %v", j, pkts[j].Seq, pkts[j].TS, pkts[j].Tail.Layer, pkts[j].Tail.Frame, pkts[j].Tail.Packet, pkts[j].VP8.Keyframe)
+			}
 			t.Fatalf("packet %d: seq %d after %d", i, b.Seq, a.Seq)
 		}
 		if int32(b.TS-a.TS) < 0 {

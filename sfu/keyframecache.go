@@ -7,10 +7,9 @@ import "github.com/pion/rtp"
 const (
 	cacheMaxPackets = 1024
 	cacheMaxBytes   = 1 << 20
-	// replayMaxBytes bounds what a joiner is sent at once: a larger burst
-	// overflows receivers' socket buffers (measured with 300 viewers on
-	// loopback), and the lost keyframe packets then cost more than a PLI.
-	replayMaxBytes = 128 << 10
+	// replayMaxBytes bounds the backlog a joiner catches up with; past it a
+	// fresh keyframe (one PLI for all joiners) is cheaper.
+	replayMaxBytes = 256 << 10
 )
 
 type cachedPacket struct {
@@ -31,6 +30,8 @@ type keyframeCache struct {
 }
 
 // add records p. A keyframe with a new timestamp restarts the cache.
+// Padding-only packets are recorded with no payload, so that a replay can
+// skip them without leaving a gap in the outgoing sequence numbers.
 func (c *keyframeCache) add(p *rtp.Packet, keyframe bool) {
 	if keyframe && (!c.valid || p.Timestamp != c.kfTs) {
 		c.valid = true
@@ -38,7 +39,7 @@ func (c *keyframeCache) add(p *rtp.Packet, keyframe bool) {
 		c.pkts = c.pkts[:0]
 		c.buf = c.buf[:0]
 	}
-	if !c.valid || len(p.Payload) == 0 {
+	if !c.valid {
 		return
 	}
 	if len(c.pkts) >= cacheMaxPackets || len(c.buf)+len(p.Payload) > cacheMaxBytes {

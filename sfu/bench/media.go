@@ -197,7 +197,7 @@ func RunMedia(ctx context.Context, opts MediaOptions, out io.Writer) error {
 	}
 	if opts.ServerPID > 0 {
 		fmt.Fprintf(out, "  load generator CPU: %.2f cores (same machine: latency and join times include its queueing)\n",
-			(self1 - self0).Seconds()/elapsed.Seconds())
+			(self1-self0).Seconds()/elapsed.Seconds())
 	}
 	return nil
 }
