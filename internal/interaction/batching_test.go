@@ -87,7 +87,7 @@ func TestBatching(t *testing.T) {
 	}{
 		{"fast viewers get everything", 20, 0, 10, 30, 64},
 		{"slow viewer drops oldest", 5, 2, 12, 40, 64},
-		{"room over its queue drops oldest for all", 3, 1, 5, 100, 32},
+		{"room over twice the queue drops oldest for all", 3, 1, 5, 100, 32},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -157,9 +157,9 @@ func TestBatching(t *testing.T) {
 					t.Errorf("slow viewer %d dropped nothing (%+v)", i, s)
 				}
 			}
-			if tt.perRound > tt.queue {
-				if s := fast[0].tally(t); s.dropped != sent-tt.rounds*tt.queue {
-					t.Errorf("room-level drops = %d, want %d", s.dropped, sent-tt.rounds*tt.queue)
+			if tt.perRound > 2*tt.queue { // the room keeps 2× the viewer queue per interval
+				if s := fast[0].tally(t); s.dropped == 0 || s.danmaku > tt.rounds*2*tt.queue+2*tt.queue {
+					t.Errorf("room-level drops: fast viewer got %d and %d dropped, with %d sent in %d rounds", s.danmaku, s.dropped, sent, tt.rounds)
 				}
 			}
 			// Closing the hub stops every goroutine (goleak checks).

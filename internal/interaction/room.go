@@ -40,7 +40,7 @@ type Room struct {
 	members   atomic.Pointer[[]*member] // copy on write
 
 	mu      sync.Mutex // guards everything below
-	pending ring       // danmaku for the next batch
+	pending ring       // danmaku for the next batch (at most 2× the viewer queue)
 	recent  ring       // last N danmaku, for welcome
 	card    json.RawMessage
 	cardVer int64
@@ -66,7 +66,7 @@ func newRoom(h *Hub, id string) *Room {
 		id:      id,
 		ready:   make(chan struct{}),
 		quit:    make(chan struct{}),
-		pending: newRing(h.opts.Chat.ViewerQueueLength),
+		pending: newRing(2 * h.opts.Chat.ViewerQueueLength),
 		recent:  newRing(h.opts.Chat.RecentDanmaku),
 		state:   string(room.StateIdle),
 	}

@@ -1,0 +1,396 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+func init() { benchCommands["chat"] = benchChat }
+
+// Bounds of one chat load run.
+const (
+	chatMaxViewers  = 20000
+	chatMaxRate     = 20000
+	chatMaxDuration = 10 * time.Minute
+	chatProbes      = 50 // viewers that decode every batch to measure latency
+)
+
+type chatBench struct {
+	server, room, adminToken string
+	viewers, senders, probes int
+	rate                     float64
+	duration                 time.Duration
+	serverPID                int
+	out                      io.Writer
+	http                     *http.Client
+
+	sent, acked atomic.Int64
+	errMu       sync.Mutex
+	errs        map[string]int
+}
+
+// benchChat is "livesell bench chat": N WebSocket viewers in one room, K of
+// them sending M danmaku per second in total; it reports delivery latency,
+// messages and bytes per viewer per second, and server CPU.
+func benchChat(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("bench chat", flag.ContinueOnError)
+	fs.SetOutput(out)
+	b := &chatBench{out: out, errs: map[string]int{}}
+	fs.StringVar(&b.server, "server", "http://127.0.0.1:8080", "livesell base URL (loopback only)")
+	fs.StringVar(&b.room, "room", "bench", "room id (created if absent and an admin token is given)")
+	fs.IntVar(&b.viewers, "viewers", 1000, "viewers to attach (WebSocket)")
+	fs.IntVar(&b.senders, "senders", 500, "viewers among them that send danmaku")
+	fs.Float64Var(&b.rate, "rate", 500, "danmaku per second sent in total")
+	fs.DurationVar(&b.duration, "duration", 20*time.Second, "how long to send")
+	transport := fs.String("transport", "ws", "viewer transport: ws (dc: use the WHEP load tool's data channels)")
+	fs.StringVar(&b.adminToken, "admin-token", "", "admin token (to create the room and mint sender tokens)")
+	tokenFile := fs.String("admin-token-file", "", "file holding the admin token (e.g. DATA_DIR/admin-token)")
+	fs.IntVar(&b.serverPID, "server-pid", 0, "livesell's pid, to report its CPU from /proc/<pid>/stat")
+	fs.IntVar(&b.probes, "probes", chatProbes, "viewers that decode batches to measure latency")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *transport != "ws" {
+		return fmt.Errorf("bench chat: transport %q not supported here: only ws (data channels need a WHEP session)", *transport)
+	}
+	switch {
+	case b.viewers < 1 || b.viewers > chatMaxViewers:
+		return fmt.Errorf("bench chat: --viewers must be 1..%d", chatMaxViewers)
+	case b.senders < 0 || b.senders > b.viewers:
+		return errors.New("bench chat: --senders must be 0..viewers")
+	case b.rate < 0 || b.rate > chatMaxRate:
+		return fmt.Errorf("bench chat: --rate must be 0..%d", chatMaxRate)
+	case b.duration <= 0 || b.duration > chatMaxDuration:
+		return fmt.Errorf("bench chat: --duration must be 0..%s", chatMaxDuration)
+	}
+	if b.probes > b.viewers {
+		b.probes = b.viewers
+	}
+	if err := requireLoopback(b.server); err != nil {
+		return err
+	}
+	if b.adminToken == "" && *tokenFile != "" {
+		raw, err := os.ReadFile(*tokenFile)
+		if err != nil {
+			return fmt.Errorf("bench chat: %w", err)
+		}
+		b.adminToken = strings.TrimSpace(string(raw))
+	}
+	b.http = &http.Client{Timeout: 10 * time.Second}
+	return b.run(ctx)
+}
+
+// requireLoopback refuses any server that is not on this host.
+func requireLoopback(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return fmt.Errorf("bench: --server must be an http(s) URL")
+	}
+	host := u.Hostname()
+	if host == "localhost" {
+		return nil
+	}
+	ip := net.ParseIP(host)
+	if ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("bench: --server %s is not a loopback address (127.0.0.1, ::1, localhost)", host)
+	}
+	return nil
+}
+
+func (b *chatBench) api(ctx context.Context, method, path string, body any) (int, []byte, error) {
+	var rd io.Reader
+	if body != nil {
+		raw, _ := json.Marshal(body)
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(b.server, "/")+path, rd)
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if b.adminToken != "" {
+		req.Header.Set("Authorization", "Bearer "+b.adminToken)
+	}
+	resp, err := b.http.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	return resp.StatusCode, data, nil
+}
+
+// prepare creates the room if needed and mints one token per sender.
+func (b *chatBench) prepare(ctx context.Context) ([]string, error) {
+	tokens := make([]string, b.senders)
+	if b.adminToken == "" {
+		fmt.Fprintln(b.out, "no admin token: senders are anonymous (the room must allow anonymous chat)")
+		return tokens, nil
+	}
+	st, _, err := b.api(ctx, "GET", "/api/rooms/"+url.PathEscape(b.room), nil)
+	if err != nil {
+		return nil, err
+	}
+	if st == http.StatusNotFound {
+		st, body, err := b.api(ctx, "POST", "/api/rooms", map[string]any{"id": b.room, "title": "chat load test"})
+		if err != nil || st/100 != 2 {
+			return nil, fmt.Errorf("bench chat: create room: %d %s %v", st, body, err)
+		}
+	}
+	for i := range tokens {
+		user := "bench-" + strconv.Itoa(i)
+		st, body, err := b.api(ctx, "POST", "/api/rooms/"+url.PathEscape(b.room)+"/viewer-tokens", map[string]any{"user_id": user, "name": user})
+		if err == nil && st == http.StatusNotFound {
+			st, body, err = b.api(ctx, "POST", "/api/tokens", map[string]any{"user_id": user, "name": user})
+		}
+		if err != nil || st/100 != 2 {
+			return nil, fmt.Errorf("bench chat: mint token: %d %s %v", st, body, err)
+		}
+		var tok struct {
+			Token string `json:"token"`
+		}
+		if err := json.Unmarshal(body, &tok); err != nil || tok.Token == "" {
+			return nil, fmt.Errorf("bench chat: mint token: %s", body)
+		}
+		tokens[i] = tok.Token
+	}
+	return tokens, nil
+}
+
+// viewerStats is what one viewer saw.
+type viewerStats struct {
+	msgs, bytes, danmaku, dropped atomic.Int64
+	lat                           []time.Duration // probes only, owned by the reader
+}
+
+func (b *chatBench) run(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, b.duration+2*time.Minute)
+	defer cancel()
+	tokens, err := b.prepare(ctx)
+	if err != nil {
+		return err
+	}
+	wsBase := "ws" + strings.TrimPrefix(strings.TrimRight(b.server, "/"), "http") + "/ws/rooms/" + url.PathEscape(b.room)
+	stats := make([]*viewerStats, b.viewers)
+	conns := make([]*websocket.Conn, b.viewers)
+	var wg sync.WaitGroup
+	readCtx, stopRead := context.WithCancel(ctx)
+	defer func() {
+		stopRead()
+		for _, c := range conns {
+			if c != nil {
+				c.Close(websocket.StatusNormalClosure, "")
+			}
+		}
+		wg.Wait()
+	}()
+	// Attach viewers, 50 at a time.
+	start := time.Now()
+	sem := make(chan struct{}, 50)
+	var dialErr atomic.Value
+	var dialWG sync.WaitGroup
+	for i := 0; i < b.viewers; i++ {
+		stats[i] = &viewerStats{}
+		sem <- struct{}{}
+		dialWG.Add(1)
+		go func(i int) {
+			defer dialWG.Done()
+			defer func() { <-sem }()
+			u := wsBase
+			if i < b.senders && tokens[i] != "" {
+				u += "?token=" + url.QueryEscape(tokens[i])
+			}
+			c, _, err := websocket.Dial(ctx, u, nil)
+			if err != nil {
+				dialErr.Store(err)
+				return
+			}
+			c.SetReadLimit(1 << 20)
+			if i >= b.senders || tokens[i] == "" {
+				if err := c.Write(ctx, websocket.MessageText, []byte(`{"v":1,"type":"hello"}`)); err != nil {
+					dialErr.Store(err)
+					return
+				}
+			}
+			conns[i] = c
+			wg.Add(1)
+			go b.read(readCtx, &wg, c, stats[i], i < b.probes)
+		}(i)
+	}
+	dialWG.Wait()
+	if err, _ := dialErr.Load().(error); err != nil {
+		return fmt.Errorf("bench chat: attach viewers: %w", err)
+	}
+	fmt.Fprintf(b.out, "attached %d viewers in %s\n", b.viewers, time.Since(start).Round(time.Millisecond))
+	time.Sleep(time.Second)
+	for _, s := range stats {
+		s.msgs.Store(0)
+		s.bytes.Store(0)
+	}
+
+	cpu0, _ := procCPU(b.serverPID)
+	self0, _ := procCPU(os.Getpid())
+	t0 := time.Now()
+	b.send(ctx, conns[:b.senders])
+	time.Sleep(time.Second) // the last batches
+	elapsed := time.Since(t0)
+	cpu1, _ := procCPU(b.serverPID)
+	self1, _ := procCPU(os.Getpid())
+	stopRead()
+	b.report(stats, elapsed, cpu1-cpu0, self1-self0)
+	return nil
+}
+
+// send paces rate danmaku per second over the senders for the duration.
+func (b *chatBench) send(ctx context.Context, senders []*websocket.Conn) {
+	if len(senders) == 0 || b.rate == 0 {
+		time.Sleep(b.duration)
+		return
+	}
+	interval := time.Duration(float64(time.Second) / b.rate)
+	deadline := time.Now().Add(b.duration)
+	next := time.Now()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	i := 0
+	for time.Now().Before(deadline) {
+		next = next.Add(interval)
+		if d := time.Until(next); d > 0 {
+			time.Sleep(d)
+		}
+		c := senders[i%len(senders)]
+		i++
+		msg := `{"v":1,"type":"danmaku","text":"bench ` + strconv.FormatInt(time.Now().UnixNano(), 10) + `"}`
+		b.sent.Add(1)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			defer cancel()
+			if err := c.Write(wctx, websocket.MessageText, []byte(msg)); err != nil {
+				b.countErr("write_failed")
+			}
+		}()
+	}
+}
+
+func (b *chatBench) countErr(code string) {
+	b.errMu.Lock()
+	b.errs[code]++
+	b.errMu.Unlock()
+}
+
+// read counts every message; probes decode batches for latency.
+func (b *chatBench) read(ctx context.Context, wg *sync.WaitGroup, c *websocket.Conn, s *viewerStats, probe bool) {
+	defer wg.Done()
+	for {
+		_, data, err := c.Read(ctx)
+		if err != nil {
+			return
+		}
+		now := time.Now()
+		s.msgs.Add(1)
+		s.bytes.Add(int64(len(data)))
+		switch {
+		case bytes.Contains(data[:min(len(data), 40)], []byte(`"type":"ack"`)):
+			b.acked.Add(1)
+		case bytes.Contains(data[:min(len(data), 40)], []byte(`"type":"error"`)):
+			var e struct{ Code string }
+			json.Unmarshal(data, &e)
+			b.countErr(e.Code)
+		case probe && bytes.Contains(data[:min(len(data), 40)], []byte(`"type":"batch"`)):
+			var m struct {
+				Danmaku []struct{ Text string }
+				Dropped int64
+			}
+			if json.Unmarshal(data, &m) != nil {
+				continue
+			}
+			s.dropped.Add(m.Dropped)
+			s.danmaku.Add(int64(len(m.Danmaku)))
+			for _, d := range m.Danmaku {
+				if ts, ok := strings.CutPrefix(d.Text, "bench "); ok {
+					if n, err := strconv.ParseInt(ts, 10, 64); err == nil {
+						s.lat = append(s.lat, now.Sub(time.Unix(0, n)))
+					}
+				}
+			}
+		}
+	}
+}
+
+func (b *chatBench) report(stats []*viewerStats, elapsed time.Duration, serverCPU, selfCPU time.Duration) {
+	var lat []time.Duration
+	var msgs, byts, delivered, dropped int64
+	for i, s := range stats {
+		msgs += s.msgs.Load()
+		byts += s.bytes.Load()
+		if i < b.probes {
+			lat = append(lat, s.lat...)
+			delivered += s.danmaku.Load()
+			dropped += s.dropped.Load()
+		}
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	pct := func(p float64) time.Duration {
+		if len(lat) == 0 {
+			return 0
+		}
+		return lat[min(len(lat)-1, int(p*float64(len(lat))))].Round(time.Millisecond)
+	}
+	sec := elapsed.Seconds()
+	n := float64(len(stats))
+	fmt.Fprintf(b.out, "room %s: %d viewers, %d senders, %.0f danmaku/s for %s\n", b.room, len(stats), b.senders, b.rate, b.duration)
+	fmt.Fprintf(b.out, "danmaku sent %d, accepted %d, refused %v\n", b.sent.Load(), b.acked.Load(), b.errs)
+	if b.probes > 0 {
+		fmt.Fprintf(b.out, "probes %d: received %.1f%% of accepted danmaku, %d reported dropped\n",
+			b.probes, 100*float64(delivered)/float64(max(1, b.acked.Load()*int64(b.probes))), dropped)
+	}
+	fmt.Fprintf(b.out, "delivery latency: p50 %s  p90 %s  p99 %s  max %s  (%d samples)\n", pct(0.50), pct(0.90), pct(0.99), pct(1), len(lat))
+	fmt.Fprintf(b.out, "per viewer: %.1f messages/s, %.0f bytes/s\n", float64(msgs)/n/sec, float64(byts)/n/sec)
+	if b.serverPID > 0 {
+		fmt.Fprintf(b.out, "server CPU: %.0f%% of one core (pid %d)\n", 100*serverCPU.Seconds()/sec, b.serverPID)
+	}
+	fmt.Fprintf(b.out, "load tool CPU: %.0f%% of one core\n", 100*selfCPU.Seconds()/sec)
+}
+
+// procCPU reads utime+stime of pid from /proc/<pid>/stat.
+func procCPU(pid int) (time.Duration, error) {
+	if pid <= 0 {
+		return 0, errors.New("no pid")
+	}
+	raw, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, err
+	}
+	// Fields after the command name, which is in parentheses.
+	i := bytes.LastIndexByte(raw, ')')
+	if i < 0 {
+		return 0, errors.New("bad stat")
+	}
+	f := strings.Fields(string(raw[i+1:]))
+	if len(f) < 13 {
+		return 0, errors.New("bad stat")
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	const ticks = 100 // USER_HZ
+	return time.Duration(ut+st) * time.Second / ticks, nil
+}

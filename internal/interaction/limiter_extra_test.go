@@ -1,0 +1,41 @@
+package interaction
+
+import (
+	"testing"
+	"time"
+
+	"github.com/livesell/livesell/internal/config"
+)
+
+func TestLimitsPerUserAndIP(t *testing.T) {
+	c := config.Default().Chat // 1 danmaku/s (burst 3) per user, 20/s (burst 60) per IP
+	now := time.Unix(1000, 0)
+	tests := []struct {
+		name    string
+		users   int
+		ip      string
+		each    int
+		allowed int
+	}{
+		{"one user, burst of 3", 1, "203.0.113.9", 5, 3},
+		{"many users behind one IP share its bucket", 30, "203.0.113.10", 3, 60},
+		{"loopback (this host's proxy) has no IP limit", 30, "127.0.0.1", 3, 90},
+		{"no IP known", 30, "", 3, 90},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := newLimits(c)
+			got := 0
+			for u := 0; u < tt.users; u++ {
+				for i := 0; i < tt.each; i++ {
+					if ok, _ := l.allow("danmaku", string(rune('a'+u)), tt.ip, now); ok {
+						got++
+					}
+				}
+			}
+			if got != tt.allowed {
+				t.Fatalf("allowed %d, want %d", got, tt.allowed)
+			}
+		})
+	}
+}
