@@ -22,5 +22,27 @@
 //
 // Errors are the exported sentinels (ErrRoomBusy, ErrNotLive, ErrCapacity,
 // ErrInvalidOffer, ErrUnsupportedMedia, ErrSessionClosed), wrapped with
-// detail and checked with errors.Is.
+// detail and checked with errors.Is. SetLayer may also return
+// ErrInvalidLayer (an unknown layer name, or a publisher session); an
+// unknown SubscribeRequest.Layer falls back to automatic selection instead.
+//
+// # The path of a packet
+//
+// A publisher's track is a layer (one per simulcast rid, ranked low to high
+// by rid naming scheme or offer order) read by one goroutine (layer.run). It
+// parses the payload descriptor once, hands the packet to every subscriber
+// of the room (fanout.go: split across worker goroutines for large rooms),
+// then appends it to the layer's keyframe cache. Each subscriber's
+// videoForwarder passes only its current layer, switches to its target
+// layer on that layer's keyframe, and has its munger rewrite sequence
+// numbers, timestamps and VP8 picture IDs before its downTrack writes the
+// packet with the subscriber's SSRC. A viewer that joins starts from the
+// cache, catching up with the live edge eight packets per live packet with
+// its cached frames one timestamp tick apart; keyframe requests (PLI) to the
+// publisher are throttled to one per layer per 500 ms.
+//
+// Viewers in automatic mode (Layer "") get a GCC send-side bandwidth
+// estimator fed by TWCC; viewers pinned to a layer do not (it costs about a
+// quarter of the per-packet CPU), and fall back to a loss-based choice if
+// they later ask for automatic selection.
 package sfu
