@@ -127,7 +127,7 @@ func (h *Hub) serveWS(c *fiberws.Conn) {
 	roomID := c.Params("room")
 	ws := c.Conn
 	conn := &wsConn{c: ws}
-	ws.SetReadLimit(protocol.MaxMessageBytes)
+	ws.SetReadLimit(2 * protocol.MaxMessageBytes) // over 4 KiB: too_long; over 8 KiB: closed
 	ip := c.IP()
 	who, authed := c.Locals(localWho).(auth.Identity)
 	anchor, _ := c.Locals(localAnchor).(bool)
