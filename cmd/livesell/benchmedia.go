@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	sfubench "github.com/livesell/livesell/sfu/bench"
+)
+
+func init() { benchCommands["media"] = benchMedia }
+
+// benchMedia is "livesell bench media": a synthetic three-layer simulcast
+// VP8 publisher over WHIP and N WHEP viewers over loopback; it reports join
+// time, forwarding latency, loss, bitrate and server CPU per forwarded
+// packet. Without --server it runs an in-process engine.
+func benchMedia(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("bench media", flag.ContinueOnError)
+	fs.SetOutput(out)
+	var o sfubench.MediaOptions
+	var bitrates string
+	var verbose bool
+	fs.StringVar(&o.Server, "server", "", "livesell base URL (loopback only); empty runs an in-process engine")
+	fs.StringVar(&o.Room, "room", "bench", "room to publish into")
+	fs.StringVar(&o.PushKey, "push-key", "", "push key sent as Bearer on the WHIP request")
+	fs.IntVar(&o.Viewers, "viewers", 300, "WHEP viewers to attach")
+	fs.StringVar(&o.Layer, "layer", "h", "layer each viewer asks for (?layer=)")
+	fs.DurationVar(&o.Duration, "duration", 20*time.Second, "measurement window after all viewers joined")
+	fs.IntVar(&o.JoinConcurrency, "join-concurrency", 8, "WHEP requests in flight while joining")
+	fs.IntVar(&o.ServerPID, "server-pid", 0, "server process to read CPU time from (/proc/<pid>/stat)")
+	fs.StringVar(&bitrates, "bitrates", "250000,650000,1600000", "q,h,f layer bitrates in bits per second")
+	fs.BoolVar(&verbose, "v", false, "log progress to stderr")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if o.Viewers < 1 || o.Viewers > 5000 {
+		return errors.New("bench media: --viewers must be 1..5000")
+	}
+	if o.Server != "" && !strings.Contains(o.Server, "127.0.0.1") && !strings.Contains(o.Server, "localhost") && !strings.Contains(o.Server, "[::1]") {
+		return fmt.Errorf("bench media: --server %q is not loopback", o.Server)
+	}
+	for _, f := range strings.Split(bitrates, ",") {
+		var b int
+		if _, err := fmt.Sscan(strings.TrimSpace(f), &b); err != nil || b <= 0 {
+			return fmt.Errorf("bench media: bad --bitrates %q", bitrates)
+		}
+		o.Bitrates = append(o.Bitrates, b)
+	}
+	if len(o.Bitrates) != 3 {
+		return errors.New("bench media: --bitrates needs three values")
+	}
+	if verbose {
+		o.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	return sfubench.RunMedia(ctx, o, out)
+}
