@@ -8,6 +8,7 @@ import (
 
 	"github.com/livesell/livesell/sfu/synth"
 	"github.com/pion/webrtc/v4"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 func TestPinnedLayers(t *testing.T) {
@@ -336,4 +337,41 @@ func TestAutomaticLayer(t *testing.T) {
 		t.Error("first packet is not a keyframe")
 	}
 	checkStream(t, pkts)
+}
+
+// TestH264SingleLayer is an OBS-like publisher: one H.264 layer, no rid.
+// It also checks the metrics.
+func TestH264SingleLayer(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	e := newTestEngine(t, Config{Metrics: reg})
+	_, ps := startPublisher(t, e, "obs", synth.PublisherOptions{H264: true, Bitrates: []int{400_000}})
+	if kindOfMime(ps.pub.codec.MimeType) != codecH264 {
+		t.Fatalf("negotiated %s", ps.pub.codec.MimeType)
+	}
+	v, _ := startViewer(t, e, "obs", "")
+	waitFor(t, 10*time.Second, "packets", func() bool { return len(v.Packets()) >= 20 })
+	pkts := v.Packets()
+	if !pkts[0].Keyframe {
+		t.Error("H.264 stream does not start with a keyframe")
+	}
+	checkStream(t, pkts)
+
+	got := map[string]float64{}
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			got[mf.GetName()] = m.GetGauge().GetValue() + m.GetCounter().GetValue()
+		}
+	}
+	for name, min := range map[string]float64{
+		"livesell_sfu_rooms": 1, "livesell_sfu_publishers": 1, "livesell_sfu_viewers": 1,
+		"livesell_sfu_packets_in_total": 20, "livesell_sfu_packets_out_total": 20, "livesell_sfu_bytes_out_total": 1000,
+	} {
+		if got[name] < min {
+			t.Errorf("%s = %v, want >= %v", name, got[name], min)
+		}
+	}
 }

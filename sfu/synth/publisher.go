@@ -21,6 +21,7 @@ type PublisherOptions struct {
 	GOP      int      // frames between keyframes; default 2*FPS
 	Gen      uint8    // written into every Tail
 	NoAudio  bool
+	H264     bool // send H.264 (packetization mode 1) instead of VP8
 }
 
 // Publisher is a synthetic publishing peer.
@@ -63,6 +64,10 @@ func NewPublisher(api *webrtc.API, opts PublisherOptions) (*Publisher, error) {
 		return nil, err
 	}
 	vc := webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}
+	if opts.H264 {
+		vc = webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000,
+			SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f"}
+	}
 	for i := 0; i < n; i++ {
 		var o []func(*webrtc.TrackLocalStaticRTP)
 		if len(opts.RIDs) > 0 {
@@ -79,6 +84,15 @@ func NewPublisher(api *webrtc.API, opts PublisherOptions) (*Publisher, error) {
 			}
 		} else if err := p.sender.AddEncoding(t); err != nil {
 			return fail(err)
+		}
+	}
+	if opts.H264 { // offer H.264 only, as OBS does
+		for _, t := range pc.GetTransceivers() {
+			if t.Sender() == p.sender {
+				if err := t.SetCodecPreferences([]webrtc.RTPCodecParameters{{RTPCodecCapability: vc, PayloadType: 102}}); err != nil {
+					return fail(err)
+				}
+			}
 		}
 	}
 	if !opts.NoAudio {
@@ -211,8 +225,12 @@ func (p *Publisher) sendVideo(midID, ridID uint8, mid string) {
 			n := max(1, (bytes+1099)/1100)
 			size := max(bytes/n, 64)
 			for j := 0; j < n; j++ {
-				buf = AppendVP8(buf[:0], key, j == 0, st.pic, st.tl0, size,
-					Tail{Gen: p.opts.Gen, Layer: uint8(i), Packet: uint8(j), Frame: st.frame, SentNs: time.Now().UnixNano()})
+				tail := Tail{Gen: p.opts.Gen, Layer: uint8(i), Packet: uint8(j), Frame: st.frame, SentNs: time.Now().UnixNano()}
+				if p.opts.H264 {
+					buf = AppendH264(buf[:0], key, j == 0, size, tail)
+				} else {
+					buf = AppendVP8(buf[:0], key, j == 0, st.pic, st.tl0, size, tail)
+				}
 				pkt.Header = rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: st.seq, Timestamp: st.ts, Marker: j == n-1}
 				if midID != 0 {
 					_ = pkt.Header.SetExtension(midID, []byte(mid))

@@ -1,6 +1,7 @@
 package synth
 
 import (
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,7 +16,8 @@ type Packet struct {
 	TS        uint32
 	SSRC      uint32
 	Marker    bool
-	Size      int // RTP packet size in bytes
+	Keyframe  bool // first packet of a keyframe (VP8) or a packet with SPS/IDR (H.264)
+	Size      int  // RTP packet size in bytes
 	VP8       VP8Info
 	Tail      Tail
 	TailOK    bool
@@ -135,6 +137,7 @@ func (v *Viewer) onTrack(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 	defer v.wg.Done()
 	buf := make([]byte, 1500)
 	var p rtp.Packet
+	h264 := strings.EqualFold(t.Codec().MimeType, webrtc.MimeTypeH264)
 	for {
 		n, _, err := t.Read(buf)
 		if err != nil {
@@ -149,9 +152,14 @@ func (v *Viewer) onTrack(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 		}
 		v.video.Add(1)
 		pk := Packet{Size: n, Seq: p.SequenceNumber, TS: p.Timestamp, SSRC: p.SSRC, Marker: p.Marker, ArrivalNs: time.Now().UnixNano()}
-		pk.VP8, _ = ParseVP8(p.Payload)
+		if h264 {
+			pk.Keyframe = IsH264Keyframe(p.Payload)
+		} else {
+			pk.VP8, _ = ParseVP8(p.Payload)
+			pk.Keyframe = pk.VP8.Keyframe
+		}
 		pk.Tail, pk.TailOK = ParseTail(p.Payload)
-		if pk.VP8.Keyframe {
+		if pk.Keyframe {
 			v.kfOnce.Do(func() {
 				v.mu.Lock()
 				v.firstKF = time.Now()
