@@ -20,8 +20,12 @@ var errTable = []struct {
 	{order.ErrNotFound, func(m string) *apierr.Error { return apierr.NotFound("order_not_found", "%s", m) }},
 	{order.ErrUnknownPayment, func(m string) *apierr.Error { return apierr.NotFound("payment_not_found", "%s", m) }},
 	{order.ErrSoldOut, func(m string) *apierr.Error { return apierr.Conflict("sold_out", "the product is sold out") }},
-	{order.ErrLimit, func(m string) *apierr.Error { return apierr.Conflict("limit_reached", "the per-user purchase limit is reached") }},
-	{order.ErrSaleClosed, func(m string) *apierr.Error { return apierr.Conflict("sale_not_started", "the flash sale has not started") }},
+	{order.ErrLimit, func(m string) *apierr.Error {
+		return apierr.Conflict("limit_reached", "the per-user purchase limit is reached")
+	}},
+	{order.ErrSaleClosed, func(m string) *apierr.Error {
+		return apierr.Conflict("sale_not_started", "the flash sale has not started")
+	}},
 	{order.ErrBadState, func(m string) *apierr.Error { return apierr.Conflict("bad_state", "%s", m) }},
 	{order.ErrIdempotencyReuse, func(m string) *apierr.Error {
 		return apierr.Unprocessable("idempotency_key_reused", "the Idempotency-Key was used with another request")
