@@ -205,7 +205,9 @@ func (e *Engine) startPublisher(ctx context.Context, s *Session, r PublishReques
 	if err != nil {
 		return fmt.Errorf("sfu: new peer connection: %w", err)
 	}
-	s.pc = pc
+	if err := s.attach(pc); err != nil {
+		return err
+	}
 	pc.OnTrack(s.pub.onTrack)
 	if r.OnDataChannel != nil {
 		pc.OnDataChannel(r.OnDataChannel)
@@ -268,30 +270,39 @@ func (e *Engine) Subscribe(ctx context.Context, r SubscribeRequest) (*Session, e
 		return nil, fmt.Errorf("%w: viewer cannot receive %s", ErrUnsupportedMedia, pub.codec.MimeType)
 	}
 	sub := &subscriber{sess: s, room: rm}
-	s.sub = sub
-	e.nSub++
-	e.sessions[s.id] = s
-	e.mu.Unlock()
-	e.metrics.viewers.Inc()
-
-	if err := e.startSubscriber(ctx, s, r, info, pub.codec); err != nil {
-		_ = s.Close()
-		return nil, err
+	stream := "livesell-" + r.Room
+	if info.audio {
+		sub.audio = &audioForwarder{dt: newDownTrack(webrtc.RTPCodecTypeAudio, opusCodec, stream)}
+	}
+	if info.video {
+		sub.video = &videoForwarder{dt: newDownTrack(webrtc.RTPCodecTypeVideo, pub.codec, stream), met: e.metrics}
 	}
 	if validLayerName(r.Layer, pub.layerList()) {
 		sub.pref = r.Layer
 	} else {
 		s.log.Warn("unknown layer, using automatic selection", "layer", r.Layer)
 	}
+	s.sub = sub
+	e.nSub++
+	e.sessions[s.id] = s
+	// Joined under e.mu so that the room cannot be dropped in between; the
+	// forwarders stay idle until the transport is connected.
 	rm.addSub(sub)
+	e.mu.Unlock()
+	e.metrics.viewers.Inc()
+
+	if err := e.startSubscriber(ctx, s, r, pub.codec); err != nil {
+		_ = s.Close()
+		return nil, err
+	}
 	s.log.Info("viewing", "layer", sub.pref)
 	return s, nil
 }
 
-func (e *Engine) startSubscriber(ctx context.Context, s *Session, r SubscribeRequest, info offerInfo, codec webrtc.RTPCodecParameters) error {
+func (e *Engine) startSubscriber(ctx context.Context, s *Session, r SubscribeRequest, codec webrtc.RTPCodecParameters) error {
 	var pc *webrtc.PeerConnection
 	var err error
-	if r.Layer == "" {
+	if s.sub.pref == "" {
 		e.subPCMu.Lock()
 		e.newBWE = nil
 		pc, err = e.subAPI.NewPeerConnection(webrtc.Configuration{})
@@ -303,7 +314,9 @@ func (e *Engine) startSubscriber(ctx context.Context, s *Session, r SubscribeReq
 	if err != nil {
 		return fmt.Errorf("sfu: new peer connection: %w", err)
 	}
-	s.pc = pc
+	if err := s.attach(pc); err != nil {
+		return err
+	}
 	if r.OnDataChannel != nil {
 		pc.OnDataChannel(r.OnDataChannel)
 	}
@@ -313,19 +326,15 @@ func (e *Engine) startSubscriber(ctx context.Context, s *Session, r SubscribeReq
 	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: r.OfferSDP}); err != nil {
 		return fmt.Errorf("%w: %v", ErrInvalidOffer, err)
 	}
-	stream := "livesell-" + s.room
-	if info.audio {
-		dt := newDownTrack(webrtc.RTPCodecTypeAudio, opusCodec, stream)
-		sender, err := pc.AddTrack(dt)
+	if f := s.sub.audio; f != nil {
+		sender, err := pc.AddTrack(f.dt)
 		if err != nil {
 			return fmt.Errorf("%w: audio: %v", ErrUnsupportedMedia, err)
 		}
-		s.sub.audio = &audioForwarder{dt: dt}
 		s.goRun(func() { s.sub.readRTCP(sender, false) })
 	}
-	if info.video {
-		dt := newDownTrack(webrtc.RTPCodecTypeVideo, codec, stream)
-		sender, err := pc.AddTrack(dt)
+	if f := s.sub.video; f != nil {
+		sender, err := pc.AddTrack(f.dt)
 		if err != nil {
 			return fmt.Errorf("%w: video: %v", ErrUnsupportedMedia, err)
 		}
@@ -338,7 +347,6 @@ func (e *Engine) startSubscriber(ctx context.Context, s *Session, r SubscribeReq
 				}
 			}
 		}
-		s.sub.video = &videoForwarder{dt: dt, met: e.metrics}
 		s.goRun(func() { s.sub.readRTCP(sender, true) })
 	}
 	_, err = s.answerLocked(ctx)

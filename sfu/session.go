@@ -158,10 +158,11 @@ func (s *Session) Close() error {
 	s.closeOnce.Do(func() {
 		s.mu.Lock()
 		s.closing = true
+		pc := s.pc
 		s.mu.Unlock()
 		s.eng.detach(s)
-		if s.pc != nil {
-			if err := s.pc.Close(); err != nil {
+		if pc != nil {
+			if err := pc.Close(); err != nil {
 				s.log.Debug("close peer connection", "err", err)
 			}
 		}
@@ -169,6 +170,19 @@ func (s *Session) Close() error {
 		close(s.done)
 		s.log.Info("session closed")
 	})
+	return nil
+}
+
+// attach gives the session its PeerConnection, unless it is already
+// closing (then pc is closed).
+func (s *Session) attach(pc *webrtc.PeerConnection) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		_ = pc.Close()
+		return ErrSessionClosed
+	}
+	s.pc = pc
 	return nil
 }
 
