@@ -195,7 +195,7 @@ func BenchmarkFanOut(b *testing.B) {
 		b.Run(fmt.Sprintf("viewers=%d", viewers), func(b *testing.B) {
 			opts := Options{}
 			opts.defaults()
-			h := &Hub{opts: opts}
+			h := &Hub{opts: opts, met: newMetrics(nil)}
 			h.ctx, h.cancel = context.WithCancel(context.Background())
 			defer h.cancel()
 			r := newRoom(h, "bench")

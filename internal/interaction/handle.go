@@ -23,10 +23,12 @@ func (m *member) handle(data []byte) {
 		kind = ""
 	}
 	if ok, perSec := h.limits.allow(kind, m.who.UserID, m.ip, time.Now()); !ok {
+		h.met.refuse(protocol.CodeRateLimited)
 		m.replyError(protocol.CodeRateLimited, "slow down: at most "+strconv.FormatFloat(perSec, 'g', 3, 64)+" "+kindName(kind)+" per second", msg.Ref)
 		return
 	}
 	if err != nil {
+		h.met.refuse(protocol.CodeOf(err))
 		m.replyError(protocol.CodeOf(err), err.(*protocol.Error).Message, msg.Ref)
 		return
 	}
@@ -34,6 +36,7 @@ func (m *member) handle(data []byte) {
 	defer cancel()
 	if err := m.dispatch(ctx, &msg); err != nil {
 		code := protocol.CodeOf(err)
+		h.met.refuse(code)
 		text := "internal error"
 		if pe, ok := err.(*protocol.Error); ok {
 			text = pe.Message
@@ -41,7 +44,9 @@ func (m *member) handle(data []byte) {
 			h.log.Warn("message failed", "room", m.room.id, "user", m.who.UserID, "type", msg.Type, "err", err)
 		}
 		m.replyError(code, text, msg.Ref)
+		return
 	}
+	h.met.accept(msg.Type)
 }
 
 func kindName(kind string) string {

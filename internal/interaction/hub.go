@@ -39,6 +39,7 @@ type Hub struct {
 	log    *slog.Logger
 	filter *moderation.Filter
 	limits limits
+	met    *metrics
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -71,6 +72,7 @@ func New(ctx context.Context, opts Options, words []string) (*Hub, error) {
 		rooms: make(map[string]*Room),
 	}
 	h.limits = newLimits(opts.Chat)
+	h.met = newMetrics(opts.Metrics)
 	h.ctx, h.cancel = context.WithCancel(context.Background())
 	var err error
 	if h.filter, err = moderation.NewFilter(nil); err != nil {

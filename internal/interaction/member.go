@@ -158,9 +158,16 @@ func (m *member) writeLoop() {
 	}
 }
 
+// joinHooks are optional callbacks of join, run before the member's writer
+// starts (joined) and once when it leaves (left).
+type joinHooks struct {
+	joined func(*member)
+	left   func(*member)
+}
+
 // join adds a connection to room: the welcome first, then every event.
-// count adds it to the room's presence. onEnd runs once when it leaves.
-func (h *Hub) join(ctx context.Context, roomID string, who auth.Identity, anchor bool, ip string, conn Conn, count bool) (*member, error) {
+// count adds it to the room's presence.
+func (h *Hub) join(ctx context.Context, roomID string, who auth.Identity, anchor bool, ip string, conn Conn, count bool, hooks ...joinHooks) (*member, error) {
 	r, err := h.acquire(ctx, roomID)
 	if err != nil {
 		return nil, err
@@ -188,10 +195,20 @@ func (h *Hub) join(ctx context.Context, roomID string, who auth.Identity, anchor
 		r.viewers.Add(1)
 	}
 	m.onEnd = func() {
+		for _, hk := range hooks {
+			if hk.left != nil {
+				hk.left(m)
+			}
+		}
 		if count {
 			r.viewers.Add(-1)
 		}
 		h.release(r)
+	}
+	for _, hk := range hooks {
+		if hk.joined != nil {
+			hk.joined(m)
+		}
 	}
 	you := protocol.You{UserID: who.UserID, Name: who.Name, Anonymous: who.Anonymous, Anchor: anchor, Admin: who.Admin}
 	you.CanChat = !who.Anonymous || anchor || who.Admin || r.anonymousChat()

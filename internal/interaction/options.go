@@ -7,6 +7,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/livesell/livesell/internal/auth"
@@ -48,6 +49,8 @@ type Options struct {
 	// AdminToken is the operator's bearer token.
 	AdminToken string
 	Log        *slog.Logger
+	// Metrics, when set, receives the hub's Prometheus series.
+	Metrics prometheus.Registerer
 
 	// PresenceInterval is how often this node writes its online counts
 	// and reads the rooms' totals (default 1s); counts of a node that

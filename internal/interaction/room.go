@@ -189,6 +189,8 @@ func (r *Room) batchLoop() {
 		select {
 		case <-r.quit:
 			return
+		case <-r.hub.ctx.Done():
+			return
 		case <-t.C:
 			r.flushBatch()
 		}
@@ -220,6 +222,10 @@ func (r *Room) flushBatch() {
 	frame := outbox.Frame{Data: append([]byte(nil), buf...), Danmaku: n, DroppedAt: at, Dropped: dropped}
 	r.buf = buf
 	r.sentOnline, r.sentLikes = online, likes
+	r.hub.met.batches.Inc()
+	if dropped > 0 {
+		r.hub.met.dropped.Add(float64(dropped))
+	}
 	for _, m := range *r.members.Load() {
 		m.pushBatch(frame)
 	}
@@ -258,6 +264,7 @@ func (r *Room) addMember(m *member, you protocol.You) {
 	r.members.Store(&next)
 	r.membersMu.Unlock()
 	r.mu.Unlock()
+	r.hub.met.members.Inc()
 }
 
 func (r *Room) removeMember(m *member) bool {
@@ -270,6 +277,7 @@ func (r *Room) removeMember(m *member) bool {
 			next = append(next, old[:i]...)
 			next = append(next, old[i+1:]...)
 			r.members.Store(&next)
+			r.hub.met.members.Dec()
 			return true
 		}
 	}

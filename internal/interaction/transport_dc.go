@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/webrtc/v4"
@@ -102,11 +103,44 @@ type dcMembers struct {
 var errNoMember = errors.New("interaction: no reliable channel for this lossy channel")
 
 func (h *Hub) attachReliable(roomID string, who auth.Identity, anchor bool, dc *webrtc.DataChannel) {
+	// Messages are handled once the member exists; until then (a few ms
+	// after open) the channel's reader waits, so none is lost.
+	var mem atomic.Pointer[member]
+	joined := make(chan struct{})
+	dc.OnMessage(func(msg webrtc.DataChannelMessage) {
+		select {
+		case <-joined:
+		case <-h.ctx.Done():
+			return
+		}
+		if m := mem.Load(); m != nil && m.ctx.Err() == nil {
+			m.handle(msg.Data)
+		}
+	})
 	join := func() {
+		defer close(joined)
 		ctx, cancel := context.WithTimeout(h.ctx, 5*time.Second)
 		defer cancel()
 		conn := newDCConn(dc)
-		m, err := h.join(ctx, roomID, who, anchor, remoteIP(dc), conn, false)
+		key := roomID + "\x00" + who.UserID
+		m, err := h.join(ctx, roomID, who, anchor, remoteIP(dc), conn, false, joinHooks{
+			joined: func(m *member) {
+				mem.Store(m)
+				h.dcm.mu.Lock()
+				if h.dcm.by == nil {
+					h.dcm.by = make(map[string]*member)
+				}
+				h.dcm.by[key] = m
+				h.dcm.mu.Unlock()
+			},
+			left: func(m *member) {
+				h.dcm.mu.Lock()
+				if h.dcm.by[key] == m {
+					delete(h.dcm.by, key)
+				}
+				h.dcm.mu.Unlock()
+			},
+		})
 		if err != nil {
 			code, msg := protocol.CodeOf(err), "cannot join the room"
 			var pe *protocol.Error
@@ -118,13 +152,6 @@ func (h *Hub) attachReliable(roomID string, who auth.Identity, anchor bool, dc *
 			dc.Close()
 			return
 		}
-		h.dcIndex(roomID, who.UserID, m)
-		dc.OnMessage(func(msg webrtc.DataChannelMessage) {
-			if m.ctx.Err() != nil {
-				return
-			}
-			m.handle(msg.Data)
-		})
 		dc.OnClose(m.close)
 		if dc.ReadyState() != webrtc.DataChannelStateOpen {
 			// Closed while joining.
@@ -167,25 +194,6 @@ func (h *Hub) attachLossy(roomID string, who auth.Identity, dc *webrtc.DataChann
 		return
 	}
 	dc.OnOpen(attach)
-}
-
-func (h *Hub) dcIndex(roomID, user string, m *member) {
-	key := roomID + "\x00" + user
-	h.dcm.mu.Lock()
-	if h.dcm.by == nil {
-		h.dcm.by = make(map[string]*member)
-	}
-	h.dcm.by[key] = m
-	h.dcm.mu.Unlock()
-	prev := m.onEnd
-	m.onEnd = func() {
-		h.dcm.mu.Lock()
-		if h.dcm.by[key] == m {
-			delete(h.dcm.by, key)
-		}
-		h.dcm.mu.Unlock()
-		prev()
-	}
 }
 
 func (h *Hub) dcLookup(roomID, user string) *member {

@@ -36,6 +36,7 @@ func (s *Server) mountInteraction(ctx context.Context, r fiber.Router) error {
 		Users:      s.users,
 		AdminToken: s.secrets.AdminToken,
 		Log:        s.log,
+		Metrics:    s.metrics,
 	}, words)
 	if err != nil {
 		return err
