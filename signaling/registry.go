@@ -3,6 +3,8 @@ package signaling
 import (
 	"sync"
 
+	"golang.org/x/time/rate"
+
 	"github.com/livesell/livesell/internal/auth"
 )
 
@@ -32,6 +34,8 @@ type resource struct {
 	left  func() // WHEP: RoomEvents.ViewerJoined's departure hook
 	kinds []string
 	mids  []string
+
+	patches *rate.Limiter // PATCH requests allowed
 
 	mu          sync.Mutex // serialises PATCH on the resource
 	etag        string

@@ -80,6 +80,7 @@ type Service struct {
 	links    []string
 	sessions *registry
 	metrics  *metrics
+	failures *failLimiter
 
 	stateMu sync.Mutex // serialises room state writes derived from the engine
 
@@ -126,6 +127,7 @@ func New(opts Options) (*Service, error) {
 		log:      opts.Logger,
 		links:    links,
 		sessions: newRegistry(),
+		failures: newFailLimiter(),
 		stop:     make(chan struct{}),
 	}
 	s.metrics = newMetrics(s)
@@ -236,6 +238,7 @@ func (s *Service) kickKey(keyID string) int {
 // track registers a new session resource and starts the watcher that
 // cleans up when the session ends.
 func (s *Service) track(r *resource) {
+	r.patches = newPatchLimiter()
 	s.sessions.add(r)
 	s.metrics.sessionStarted(r)
 	s.wg.Add(1)

@@ -3,6 +3,7 @@ package signaling
 import (
 	"errors"
 	"strconv"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/pion/webrtc/v4"
@@ -82,6 +83,9 @@ func (s *Service) patchSession(k kind) fiber.Handler {
 		r, err := s.session(c, k)
 		if err != nil {
 			return err
+		}
+		if !r.patches.Allow() {
+			return apierr.TooManyRequests("too_many_patches", "too many PATCH requests on this session").WithRetryAfter(time.Second)
 		}
 		body, err := s.readBody(c, ContentTypeSDPFrag)
 		if err != nil {

@@ -2,6 +2,7 @@ package signaling
 
 import (
 	"errors"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -30,8 +31,12 @@ func (s *Service) viewer(c *fiber.Ctx) (who auth.Identity, presented bool, err e
 	if auth.SecretEqual(tok, s.opt.AdminToken) {
 		return auth.Identity{UserID: "admin", Admin: true}, true, nil
 	}
+	if err := s.checkFailures(c); err != nil {
+		return auth.Identity{}, true, err
+	}
 	id, err := s.opt.Users.Verify(c.UserContext(), tok)
 	if err != nil {
+		s.failures.fail(c.IP())
 		return auth.Identity{}, true, apierr.Unauthorized("bad_token", "the viewer token is not valid").WithCause(err)
 	}
 	return id, true, nil
@@ -106,6 +111,9 @@ func (s *Service) setLayer(c *fiber.Ctx) error {
 	r, err := s.session(c, kindWHEP)
 	if err != nil {
 		return err
+	}
+	if !r.patches.Allow() {
+		return apierr.TooManyRequests("too_many_patches", "too many PATCH requests on this session").WithRetryAfter(time.Second)
 	}
 	if !IsContentType(c.Get(fiber.HeaderContentType), ContentTypeJSON) {
 		return apierr.UnsupportedMediaType("the body must be %s", ContentTypeJSON)

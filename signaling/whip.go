@@ -1,6 +1,8 @@
 package signaling
 
 import (
+	"errors"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/livesell/livesell/internal/apierr"
@@ -24,8 +26,14 @@ func (s *Service) pushKey(c *fiber.Ctx, roomID string) (string, error) {
 	if auth.SecretEqual(tok, s.opt.AdminToken) {
 		return "", nil
 	}
+	if err := s.checkFailures(c); err != nil {
+		return "", err
+	}
 	k, err := s.opt.Rooms.VerifyPushKey(c.UserContext(), roomID, tok)
 	if err != nil {
+		if errors.Is(err, room.ErrBadKey) || errors.Is(err, room.ErrKeyRevoked) {
+			s.failures.fail(c.IP())
+		}
 		return "", roomError(err)
 	}
 	return k.ID, nil
@@ -82,4 +90,13 @@ func (s *Service) whip(c *fiber.Ctx) error {
 	}
 	s.log.Info("publishing", "room", rm.ID, "session", r.id, "key", keyID)
 	return s.answer(c, r)
+}
+
+// checkFailures answers 429 to a client that failed too many push-key or
+// token checks.
+func (s *Service) checkFailures(c *fiber.Ctx) error {
+	if s.failures.blocked(c.IP()) {
+		return apierr.TooManyRequests("too_many_failures", "too many failed authentications; slow down").WithRetryAfter(failRetryAfter)
+	}
+	return nil
 }

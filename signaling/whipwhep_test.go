@@ -456,3 +456,33 @@ func TestServiceOptionsChecked(t *testing.T) {
 	}
 
 }
+
+func TestRateLimits(t *testing.T) {
+	h := newHarness(t, nil)
+	rm := h.createRoom(false)
+	// Failed push keys from one client: after the burst, 429 even for a good key.
+	var last response
+	for i := 0; i < 25; i++ {
+		last = h.publish(rm.ID, "lsk_wrong")
+	}
+	if last.status != http.StatusTooManyRequests || last.code() != "too_many_failures" || last.header.Get("Retry-After") == "" {
+		t.Fatalf("after 25 bad keys: %d %s", last.status, last.body)
+	}
+	if r := h.publish(rm.ID, rm.PushKey); r.status != http.StatusTooManyRequests {
+		t.Fatalf("good key while blocked: %d", r.status)
+	}
+	testenv.Eventually(t, 3*time.Second, func() bool { return h.publish(rm.ID, rm.PushKey).status == http.StatusCreated }, "publishing not allowed again")
+
+	// PATCH flood on one session.
+	rm2 := h.createRoom(false)
+	r := h.publish(rm2.ID, rm2.PushKey)
+	loc := r.header.Get("Location")
+	statuses := map[int]int{}
+	for i := 0; i < 60; i++ {
+		p := h.do("PATCH", loc, "a=end-of-candidates\r\n", "Content-Type", "application/trickle-ice-sdpfrag", "If-Match", "*", "Authorization", "Bearer "+rm2.PushKey)
+		statuses[p.status]++
+	}
+	if statuses[http.StatusNoContent] < 40 || statuses[http.StatusTooManyRequests] == 0 {
+		t.Fatalf("PATCH statuses = %v", statuses)
+	}
+}
