@@ -3,6 +3,8 @@ package bench
 import (
 	"fmt"
 	"io"
+	"os"
+	"strings"
 	"runtime"
 	"slices"
 	"sync"
@@ -127,8 +129,8 @@ func report(out io.Writer, o MediaOptions, vs []*viewerStats, joinAll, window, c
 	for _, l := range losses {
 		lossSum += l
 	}
-	fmt.Fprintf(out, "livesell bench media: %d viewers on layer %q, %s window, %d CPUs, %s\n",
-		len(vs), o.Layer, window.Round(time.Millisecond), runtime.NumCPU(), time.Now().Format("2006-01-02"))
+	fmt.Fprintf(out, "livesell bench media: %d viewers on layer %q, %s window, %d CPUs, load average %s, %s\n",
+		len(vs), o.Layer, window.Round(time.Millisecond), runtime.NumCPU(), loadAvg(), time.Now().Format("2006-01-02"))
 	fmt.Fprintf(out, "  join (WHEP POST -> first keyframe): p50 %.0f ms  p95 %.0f ms  max %.0f ms  (%d without keyframe; all joined in %v)\n",
 		percentile(joins, .5), percentile(joins, .95), percentile(joins, 1), noKF, joinAll.Round(time.Millisecond))
 	fmt.Fprintf(out, "  forwarding latency (publisher send -> viewer receive): p50 %v  p95 %v  p99 %v  (%d packets)\n",
@@ -143,4 +145,18 @@ func report(out io.Writer, o MediaOptions, vs []*viewerStats, joinAll, window, c
 			cpu.Round(time.Millisecond), cpu.Seconds()/window.Seconds(), float64(cpu.Microseconds())/float64(fwd), cpuLabel)
 	}
 	return nil
+}
+
+// loadAvg returns the 1-minute load average, which tells whether the
+// numbers were taken on a busy machine.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return "?"
+	}
+	return f[0]
 }
