@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
