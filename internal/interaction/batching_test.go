@@ -228,3 +228,31 @@ func BenchmarkFanOut(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkFanOutNaive is the design batching replaces: every danmaku
+// encoded and queued for every viewer as its own message.
+func BenchmarkFanOutNaive(b *testing.B) {
+	const viewers = 1000
+	ds := make([]protocol.Danmaku, 50)
+	for i := range ds {
+		ds[i] = protocol.Danmaku{ID: fmt.Sprintf("node-%d", i), User: "user-123", Name: "Viewer", Text: "这件好看吗？ looks great", At: 1700000000000}
+	}
+	queues := make([]chan []byte, viewers)
+	for i := range queues {
+		queues[i] = make(chan []byte, 64)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		for i := range ds {
+			for _, q := range queues {
+				msg, _ := json.Marshal(struct {
+					V       int               `json:"v"`
+					Type    string            `json:"type"`
+					Danmaku *protocol.Danmaku `json:"danmaku"`
+				}{1, "danmaku", &ds[i]})
+				q <- msg
+				<-q
+			}
+		}
+	}
+}

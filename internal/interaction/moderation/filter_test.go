@@ -92,3 +92,20 @@ func FuzzFilter(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkFilterBlocked(b *testing.B) {
+	words := make([]string, 5000)
+	for i := range words {
+		words[i] = "blocked" + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + string(rune('A'+i/26%26))
+	}
+	words = append(words, "垃圾", "骗子")
+	f, err := NewFilter(words)
+	if err != nil {
+		b.Fatal(err)
+	}
+	text := "这件衣服多少钱？ Is the ＳＩＬＫ scarf still available in red, size M?"
+	b.ReportAllocs()
+	for b.Loop() {
+		f.Blocked(text)
+	}
+}

@@ -90,3 +90,13 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkDecodeDanmaku(b *testing.B) {
+	msg := []byte(`{"v":1,"type":"danmaku","text":"这件衣服多少钱？ is it silk?","ref":"r-123"}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Decode(msg); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
