@@ -49,7 +49,7 @@ const (
 )
 
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	app    *fiber.App
 	svc    *signaling.Service
 	eng    *fakeEngine
@@ -59,7 +59,7 @@ type harness struct {
 	reg    *prometheus.Registry
 }
 
-func newHarness(t *testing.T, mod func(*signaling.Options)) *harness {
+func newHarness(t testing.TB, mod func(*signaling.Options)) *harness {
 	t.Helper()
 	b := testenv.Backends(t, testenv.Embedded)
 	rooms, err := room.NewStore(context.Background(), b.SQL)

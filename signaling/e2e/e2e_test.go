@@ -25,13 +25,13 @@ import (
 
 // node is a running server and an HTTP client for it.
 type node struct {
-	t     *testing.T
+	t     testing.TB
 	base  string
 	admin string
 	srv   *server.Server
 }
 
-func startNode(t *testing.T) *node {
+func startNode(t testing.TB) *node {
 	t.Helper()
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
@@ -125,7 +125,7 @@ func (n *node) room(id string) roomInfo {
 
 // peerAPI is synth.NewAPI(true) with short ICE timeouts, so that a peer
 // whose server side went away notices within a second.
-func peerAPI(t *testing.T) *webrtc.API {
+func peerAPI(t testing.TB) *webrtc.API {
 	m := &webrtc.MediaEngine{}
 	if err := m.RegisterCodec(webrtc.RTPCodecParameters{
 		RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2, SDPFmtpLine: "minptime=10;useinbandfec=1"},
