@@ -90,6 +90,7 @@ func TestIdempotentRetry(t *testing.T) {
 		e := newEnv(t, b, ns, order.Options{})
 		p := e.product(t, 10, 0)
 		other := e.product(t, 10, 0)
+		soldOut := e.product(t, 0, 0)
 		ctx := context.Background()
 		req := order.Request{ProductID: p.ID, Quantity: 2}
 		first, created, err := e.svc.Create(ctx, "u1", "idem-1", req)
@@ -116,6 +117,7 @@ func TestIdempotentRetry(t *testing.T) {
 			{"other quantity", order.Request{ProductID: p.ID, Quantity: 3}},
 			{"other product", order.Request{ProductID: other.ID, Quantity: 2}},
 			{"other room", order.Request{ProductID: p.ID, Quantity: 2, Room: "r1"}},
+			{"sold-out product", order.Request{ProductID: soldOut.ID, Quantity: 2}},
 		}
 		for _, c := range cases {
 			if _, _, err := e.svc.Create(ctx, "u1", "idem-1", c.req); !errors.Is(err, order.ErrIdempotencyReuse) {
@@ -131,6 +133,9 @@ func TestIdempotentRetry(t *testing.T) {
 		// Another user with the same key is another order.
 		if o, created, err := e.svc.Create(ctx, "u2", "idem-1", req); err != nil || !created || o.ID == first.ID {
 			t.Fatalf("other user: %v %v", created, err)
+		}
+		if _, _, err := e.svc.Create(ctx, "u3", "fresh", order.Request{ProductID: soldOut.ID}); !errors.Is(err, order.ErrSoldOut) {
+			t.Fatalf("fresh key on a sold-out product: %v", err)
 		}
 		if n := e.count(t, `SELECT count(*) FROM commerce_orders`); n != 2 {
 			t.Fatalf("%d orders; want 2", n)

@@ -177,9 +177,13 @@ func (s *Service) Create(ctx context.Context, user, idemKey string, r Request) (
 	}
 	switch res.Code {
 	case stock.No, stock.Limit:
+		// The key may have named an order of another product before: Redis
+		// remembers written orders, so only those reach SQL.
 		if explicit {
-			if prev, err := s.store.Get(ctx, id); err == nil {
-				return s.replay(prev, hash)
+			if seen, err := s.stock.Remembers(ctx, id); err != nil || seen {
+				if prev, err := s.store.Get(ctx, id); err == nil {
+					return s.replay(prev, hash)
+				}
 			}
 		}
 		if res.Code == stock.Limit {
@@ -215,7 +219,18 @@ func (s *Service) Create(ctx context.Context, user, idemKey string, r Request) (
 		s.releaseQuiet(ctx, p.ID, id)
 		return Order{}, false, err
 	}
+	s.remember(ctx, id)
 	return o, true, nil
+}
+
+// IdempotencyTTL is how long an Idempotency-Key is remembered in Redis for
+// the sold-out path (SQL keeps it for ever).
+const IdempotencyTTL = 24 * time.Hour
+
+func (s *Service) remember(ctx context.Context, id string) {
+	if err := s.stock.Remember(ctx, id, IdempotencyTTL); err != nil {
+		s.log.Warn("idempotency marker not written", "order", id, "err", err)
+	}
 }
 
 func (s *Service) newOrder(p catalog.Product, id, user, idemKey, hash string, r Request, price int64, now time.Time) Order {
@@ -276,6 +291,7 @@ func (s *Service) retry(ctx context.Context, p catalog.Product, id, user, idemKe
 		}
 		return Order{}, false, err
 	}
+	s.remember(ctx, id)
 	return o, true, nil
 }
 

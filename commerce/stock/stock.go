@@ -283,3 +283,25 @@ func (sc *script) run(ctx context.Context, rdb redis.UniversalClient, keys []str
 		return Result{}, fmt.Errorf("stock: %w", err)
 	}
 }
+
+// idemKey marks an order id whose row exists, so that a request answered
+// "sold out" can tell cheaply whether its Idempotency-Key named an order
+// (of another product) before, without asking SQL.
+func (s *Store) idemKey(order string) string { return s.ns + ":idem:" + order }
+
+// Remember marks order as written, for ttl.
+func (s *Store) Remember(ctx context.Context, order string, ttl time.Duration) error {
+	if err := s.rdb.Set(ctx, s.idemKey(order), "1", ttl).Err(); err != nil {
+		return fmt.Errorf("stock: remember: %w", err)
+	}
+	return nil
+}
+
+// Remembers reports whether order was marked by Remember.
+func (s *Store) Remembers(ctx context.Context, order string) (bool, error) {
+	n, err := s.rdb.Exists(ctx, s.idemKey(order)).Result()
+	if err != nil {
+		return false, fmt.Errorf("stock: remembers: %w", err)
+	}
+	return n == 1, nil
+}
