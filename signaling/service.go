@@ -17,6 +17,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/livesell/livesell/internal/apierr"
 	"github.com/livesell/livesell/internal/auth"
 	"github.com/livesell/livesell/signaling/room"
 )
@@ -84,6 +85,9 @@ type Service struct {
 
 	stateMu sync.Mutex // serialises room state writes derived from the engine
 
+	closeMu sync.Mutex // guards closed against track
+	closed  bool
+
 	ctx      context.Context // cancelled by Close
 	cancel   context.CancelFunc
 	stop     chan struct{}
@@ -145,7 +149,13 @@ func New(opts Options) (*Service, error) {
 // Close ends every WHIP and WHEP session, stops the key checker and waits
 // for the session watchers, or until ctx is done.
 func (s *Service) Close(ctx context.Context) error {
-	s.stopOnce.Do(func() { close(s.stop); s.cancel() })
+	s.stopOnce.Do(func() {
+		s.closeMu.Lock()
+		s.closed = true
+		s.closeMu.Unlock()
+		close(s.stop)
+		s.cancel()
+	})
 	for _, r := range s.sessions.all() {
 		r.sess.Close()
 	}
@@ -236,12 +246,20 @@ func (s *Service) kickKey(keyID string) int {
 }
 
 // track registers a new session resource and starts the watcher that
-// cleans up when the session ends.
-func (s *Service) track(r *resource) {
+// cleans up when the session ends. Once the service is closing it ends the
+// session instead and returns an error.
+func (s *Service) track(r *resource) error {
 	r.patches = newPatchLimiter()
+	s.closeMu.Lock()
+	if s.closed {
+		s.closeMu.Unlock()
+		r.sess.Close()
+		return apierr.Unavailable("shutting_down", "this node is shutting down").WithRetryAfter(capacityRetry)
+	}
+	s.wg.Add(1)
+	s.closeMu.Unlock()
 	s.sessions.add(r)
 	s.metrics.sessionStarted(r)
-	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
 		<-r.sess.Done()
@@ -255,6 +273,7 @@ func (s *Service) track(r *resource) {
 		}
 		s.log.Info("session ended", "room", r.room, "session", r.id, "kind", r.kind.String())
 	}()
+	return nil
 }
 
 // Ready reports whether the service takes new sessions (for /readyz).

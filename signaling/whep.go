@@ -101,7 +101,12 @@ func (s *Service) whep(c *fiber.Ctx) error {
 	if s.opt.Events != nil {
 		r.left = s.opt.Events.ViewerJoined(rm.ID, who)
 	}
-	s.track(r)
+	if err := s.track(r); err != nil {
+		if r.left != nil {
+			r.left() // the watcher that would have called it never started
+		}
+		return err
+	}
 	s.log.Info("viewing", "room", rm.ID, "session", r.id, "user", who.UserID)
 	return s.answer(c, r)
 }

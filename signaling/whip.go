@@ -76,7 +76,9 @@ func (s *Service) whip(c *fiber.Ctx) error {
 		id: auth.RandomSecret(16), kind: kindWHIP, room: rm.ID, keyID: keyID, who: who, sess: sess,
 		mids: info.Mids, kinds: info.Kinds, etag: newETag(), remoteUfrag: info.Ufrag,
 	}
-	s.track(r)
+	if err := s.track(r); err != nil {
+		return err
+	}
 	s.syncState(rm.ID)
 	// The room may have been ended, or the key revoked, while the engine
 	// answered; re-check both now that the session can be found.

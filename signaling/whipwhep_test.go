@@ -486,3 +486,31 @@ func TestRateLimits(t *testing.T) {
 		t.Fatalf("PATCH statuses = %v", statuses)
 	}
 }
+
+func TestClosedServiceRefusesSessions(t *testing.T) {
+	h := newHarness(t, nil)
+	rm := h.createRoom(false)
+	if r := h.publish(rm.ID, rm.PushKey); r.status != http.StatusCreated {
+		t.Fatalf("publish: %d %s", r.status, r.body)
+	}
+	pub := h.eng.sessions[0]
+	if r := h.play("/whep/" + rm.ID); r.status != http.StatusCreated {
+		t.Fatalf("play: %d %s", r.status, r.body)
+	}
+	if err := h.svc.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !pub.closed() || !h.eng.sessions[1].closed() {
+		t.Fatal("Close left sessions open")
+	}
+	if j, l := h.events.counts(rm.ID); j != 1 || l != 1 {
+		t.Fatalf("joined/left = %d/%d after Close", j, l)
+	}
+	if err := h.svc.Ready(context.Background()); err == nil {
+		t.Fatal("closed service is ready")
+	}
+	r := h.publish(rm.ID, rm.PushKey)
+	if r.status != http.StatusServiceUnavailable || r.code() != "shutting_down" || !h.eng.sessions[len(h.eng.sessions)-1].closed() {
+		t.Fatalf("publish after Close = %d %s", r.status, r.body)
+	}
+}
