@@ -448,7 +448,6 @@ func (e *Engine) tick() {
 				rooms = append(rooms, r)
 			}
 			e.mu.Unlock()
-			var in int64
 			for _, r := range rooms {
 				pub := r.publisher()
 				if pub == nil {
@@ -461,7 +460,6 @@ func (e *Engine) tick() {
 						l.rate.Store(int64(float64(b-l.prevBytes) * 8 / dt))
 					}
 					l.prevBytes, l.prevAt = b, now
-					in += l.bitrate()
 				}
 				for _, s := range r.subscribers() {
 					if s.auto() {
