@@ -301,6 +301,16 @@ func (p *page) number(expr string) float64 {
 	return v
 }
 
+// bool evaluates a boolean JS expression.
+func (p *page) bool(expr string) bool {
+	p.t.Helper()
+	v, err := evalJS[bool](p, expr)
+	if err != nil {
+		p.fail("eval %s: %v", expr, err)
+	}
+	return v
+}
+
 // text evaluates a string JS expression.
 func (p *page) text(expr string) string {
 	p.t.Helper()
@@ -311,12 +321,17 @@ func (p *page) text(expr string) string {
 	return v
 }
 
-// screenshot writes a PNG of the page to testdata/screenshots/name.png.
-func (p *page) screenshot(name string) {
+// screenshot writes a PNG of the viewport (or, with full, the whole page)
+// to testdata/screenshots/name.png.
+func (p *page) screenshot(name string, full ...bool) {
 	p.t.Helper()
 	ctx, cancel := context.WithTimeout(p.ctx, 20*time.Second)
 	defer cancel()
-	buf, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	shot := chromedp.CaptureScreenshot()
+	if len(full) > 0 && full[0] {
+		shot = chromedp.FullScreenshot(100)
+	}
+	buf, err := chromedp.Run(ctx, shot)
 	if err != nil {
 		p.t.Errorf("%s: screenshot: %v", p.name, err)
 		return

@@ -198,15 +198,29 @@ async function loadProducts() {
   try {
     const items = list(await api.get(`/api/rooms/${encodeURIComponent(selected)}/products`), 'products', 'items');
     if (!items.length) tb.append(h('tr', {}, h('td', { colspan: '3', class: 'empty' }, 'No products.')));
+    roomProductIds = items.map((p) => p.id);
     for (const p of items) {
+      const input = h('input', { type: 'number', min: '0', step: '1', value: String(p.stock_total ?? 0), class: 'stock-input', 'aria-label': `Stock put on sale for ${p.title || p.id}` });
       tb.append(h('tr', { dataset: { product: p.id } },
         h('td', {}, p.title || p.id),
-        h('td', {}, money(p.live_price_minor || p.price_minor, p.currency)),
-        h('td', { class: 'stock' }, String(p.stock_left ?? p.stock ?? 0))));
+        h('td', {}, money(p.price_minor, p.currency)),
+        h('td', { class: 'stock' }, String(p.stock_left ?? 0), ' left of ',
+          h('form', { class: 'stock-form', onsubmit: (e) => { e.preventDefault(); setStock(p.id, input.value); } },
+            input, h('button', { class: 'btn-mini', type: 'submit' }, 'Set total')))));
     }
   } catch (err) { fail(err); }
 }
 
+let roomProductIds = [];
+
+async function setStock(id, value) {
+  try {
+    await api.put(`/api/products/${encodeURIComponent(id)}/stock`, { stock: parseInt(value, 10) });
+    loadProducts();
+  } catch (err) { fail(err); }
+}
+
+// A product is created in the shop's catalog, then added to the room's list.
 $('new-product').addEventListener('submit', async (e) => {
   e.preventDefault();
   const body = {
@@ -215,11 +229,12 @@ $('new-product').addEventListener('submit', async (e) => {
     currency: $('p-cur').value.trim().toUpperCase(),
     stock: parseInt($('p-stock').value, 10),
   };
-  const live = parseInt($('p-live').value, 10);
-  if (live > 0) body.live_price_minor = live;
-  if ($('p-image').value.trim()) body.image = $('p-image').value.trim();
+  const limit = parseInt($('p-limit').value, 10);
+  if (limit > 0) body.per_user_limit = limit;
+  if ($('p-image').value.trim()) body.images = [$('p-image').value.trim()];
   try {
-    await api.post(`/api/rooms/${encodeURIComponent(selected)}/products`, body);
+    const p = await api.post('/api/products', body);
+    await api.put(`/api/rooms/${encodeURIComponent(selected)}/products`, { product_ids: [...roomProductIds, p.id] });
     $('p-title').value = '';
     loadProducts();
   } catch (err) { fail(err); }
@@ -273,10 +288,10 @@ async function loadCharts() {
     chartCard(`Danmaku per minute (${Number(s.danmaku || 0)} in all)`, lineChart(rate(series('danmaku_series', 'danmaku')), { label: 'danmaku/min', color: '#7b61ff' })),
   );
   const o = orders || {};
-  const clicks = Number(s.clicks ?? 0), paid = Number(o.orders_paid ?? o.paid ?? 0);
-  const conv = clicks > 0 ? Math.round((paid / clicks) * 1000) / 10 : 0;
-  box.append(chartCard(`Product clicks → paid orders (conversion ${conv}%)`,
-    barChart([{ label: 'clicks', v: clicks }, { label: 'orders', v: Number(o.orders_created ?? o.orders ?? paid) }, { label: 'paid', v: paid }])));
+  const clicks = Number(s.clicks ?? 0), paid = Number(o.paid_orders ?? 0);
+  const conv = o.conversion === null || o.conversion === undefined ? '–' : `${Math.round(Number(o.conversion) * 1000) / 10}%`;
+  box.append(chartCard(`Watchers → clicks → orders → paid (conversion ${conv} of watchers bought; revenue ${money(o.revenue_minor || 0, o.currency || 'USD')})`,
+    barChart([{ label: 'watchers', v: Number(o.watchers ?? 0) }, { label: 'clicks', v: clicks }, { label: 'orders', v: Number(o.orders ?? 0) }, { label: 'paid', v: paid }])));
 }
 
 function chartCard(title, svg) {

@@ -30,7 +30,7 @@ el.addEventListener('buy', (e) => {
   record('buy', e.detail || {});
   if (document.getElementById('take-over').checked) {
     e.preventDefault();
-    alert(`Your own checkout for ${e.detail.title || e.detail.product_id} would start here.`);
+    document.getElementById('own-checkout').textContent = `Your own checkout for ${e.detail.title || e.detail.product_id} starts here (livesell created no order).`;
   }
 });
 window.livesellExample = { el, seen };

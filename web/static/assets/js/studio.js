@@ -114,6 +114,17 @@ async function enter() {
 // carry the cluster-wide count and win.
 async function pollRoom() {
   try {
+    const st = await api.get(`/api/rooms/${encodeURIComponent(room)}/stats`);
+    const paid = Number(st.paid_orders || 0);
+    if (paid >= state.orders) {
+      state.orders = paid;
+      state.revenue = Number(st.revenue_minor || 0);
+      if (st.currency) state.currency = st.currency;
+      $('s-orders').textContent = String(state.orders);
+      $('s-revenue').textContent = money(state.revenue, state.currency);
+    }
+  } catch (_) { /* commerce stats unavailable */ }
+  try {
     const r = await api.get(`/api/rooms/${encodeURIComponent(room)}`);
     if (!state.countsAt || Date.now() - state.countsAt > 5000) {
       if (r.viewers !== undefined) $('s-viewers').textContent = String(Number(r.viewers) || 0);
@@ -311,8 +322,9 @@ async function loadGoods() {
     for (const p of list) {
       const id = p.id || p.product_id;
       const price = p.live_price_minor || p.price_minor;
+      const img = p.image || (Array.isArray(p.images) ? p.images[0] : '');
       ul.append(h('li', { class: 'good', dataset: { id } },
-        p.image && /^(https:|\/|data:image\/)/.test(p.image) ? h('img', { src: p.image, alt: '' }) : h('span', { class: 'good-ph', 'aria-hidden': 'true' }, '🛍'),
+        img && /^(https:|\/|data:image\/)/.test(img) ? h('img', { src: img, alt: '' }) : h('span', { class: 'good-ph', 'aria-hidden': 'true' }, (p.title || '?').slice(0, 1).toUpperCase()),
         h('span', { class: 'good-title' }, p.title || id),
         h('span', { class: 'good-price' }, money(price, p.currency)),
         h('span', { class: 'good-stock' }, `${Number(p.stock_left ?? p.stock ?? 0)} in stock`),
@@ -330,7 +342,7 @@ async function loadPresenting() {
 
 async function present(productId) {
   try {
-    const card = await api.put(`/api/rooms/${encodeURIComponent(room)}/presenting`, { product_id: productId });
+    const card = await api.post(`/api/rooms/${encodeURIComponent(room)}/presenting`, { product_id: productId });
     presenting(card && (card.card || card));
   } catch (err) {
     showError('studio-error', err);

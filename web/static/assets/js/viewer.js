@@ -59,7 +59,7 @@ export class Viewer {
     el.video.muted = true;
     el.layer = h('div', { class: 'ls-danmaku-layer' });
     el.status = h('div', { class: 'ls-status', role: 'status', 'aria-live': 'polite' }, 'Connecting…');
-    el.unmute = h('button', { class: 'ls-unmute', type: 'button', onclick: () => this.unmute() }, '🔇 Tap to unmute');
+    el.unmute = h('button', { class: 'ls-unmute', type: 'button', onclick: () => this.unmute() }, '♪ Tap to unmute');
     el.ticker = h('div', { class: 'ls-ticker', 'aria-live': 'polite', hidden: true });
     el.hearts = h('div', { class: 'ls-hearts', 'aria-hidden': 'true' });
     el.cardImg = h('img', { class: 'ls-card-img', alt: '' });
@@ -70,7 +70,7 @@ export class Viewer {
     el.buy = h('button', { class: 'ls-buy', type: 'button', onclick: () => this.buy() }, 'Buy now');
     el.card = h('div', { class: 'ls-card', hidden: true, role: 'region', 'aria-label': 'Product on sale' },
       el.cardImg, h('div', { class: 'ls-card-body' }, el.cardTitle, h('div', { class: 'ls-card-prices' }, el.cardPrice, el.cardWas), el.cardStock), el.buy);
-    el.viewers = h('span', { class: 'ls-viewers', title: 'Viewers online' }, '👁 0');
+    el.viewers = h('span', { class: 'ls-viewers', title: 'Viewers online' }, '0 watching');
     el.likeCount = h('span', { class: 'ls-like-count' }, '0');
     el.like = h('button', { class: 'ls-like', type: 'button', 'aria-label': 'Like', onclick: () => this.like() }, '❤', el.likeCount);
     el.stage = h('div', { class: 'ls-stage' }, el.video, el.layer, el.hearts, el.status, el.unmute, el.ticker, el.card,
@@ -214,7 +214,7 @@ export class Viewer {
 
   /** online and likes_total of a welcome or batch. */
   _onCounters(m) {
-    if (m.online !== undefined) this.el.viewers.textContent = `👁 ${Number(m.online) || 0}`;
+    if (m.online !== undefined) this.el.viewers.textContent = `${Number(m.online) || 0} watching`;
     const total = Number(m.likes_total);
     if (Number.isFinite(total) && total > this.likes) {
       const delta = total - this.likes;
@@ -245,7 +245,7 @@ export class Viewer {
   _onRoomState(m) {
     if (!m || typeof m !== 'object') return;
     const viewers = m.viewers ?? m.online;
-    if (viewers !== undefined) this.el.viewers.textContent = `👁 ${Number(viewers) || 0}`;
+    if (viewers !== undefined) this.el.viewers.textContent = `${Number(viewers) || 0} watching`;
     const likes = m.likes ?? m.like_total;
     if (likes !== undefined && Number(likes) > this.likes) { this.likes = Number(likes); this.el.likeCount.textContent = String(this.likes); }
     const st = m.room_state || (typeof m.state === 'string' ? m.state : '') || (m.live === false ? 'paused' : '');
@@ -266,7 +266,7 @@ export class Viewer {
     const who = m.city ? `Someone in ${m.city}` : 'Someone';
     const what = m.product_title || m.title || 'an item';
     const el = this.el.ticker;
-    el.textContent = `🛍 ${who} just bought ${what}`;
+    el.textContent = `${who} just bought ${what}`;
     el.hidden = false;
     el.classList.remove('ls-ticker-in');
     void el.offsetWidth;
@@ -328,7 +328,8 @@ export class Viewer {
   heart() {
     const s = document.createElement('span');
     s.className = 'ls-heart';
-    s.textContent = ['❤', '💖', '💗', '🧡', '💜'][Math.floor(Math.random() * 5)];
+    s.textContent = '❤';
+    s.style.color = ['#ff3b6b', '#ff8a3d', '#ff5fa2', '#c86bff', '#ffd23d'][Math.floor(Math.random() * 5)];
     s.style.left = `${Math.round(Math.random() * 40)}px`;
     s.addEventListener('animationend', () => s.remove(), { once: true });
     if (this.el.hearts.childElementCount < 30) this.el.hearts.appendChild(s);
@@ -373,7 +374,7 @@ export class Viewer {
       if (final.status === 'paid') {
         this.el.checkoutFrame.hidden = true;
         this.el.checkoutFrame.removeAttribute('src');
-        this.el.checkoutMsg.textContent = `✅ Paid! Order ${orderId} is confirmed.`;
+        this.el.checkoutMsg.textContent = `✓ Paid! Order ${orderId} is confirmed.`;
         this.el.checkout.dataset.result = 'paid';
         this.onEvent('order-paid', { order: final });
       } else {
