@@ -1,6 +1,7 @@
 package sfu
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -8,8 +9,9 @@ import (
 	"github.com/pion/webrtc/v4"
 )
 
-// Payload types of the codecs the SFU registers. Remote peers may use other
-// numbers; Pion maps them during negotiation.
+// Payload types of the codecs the SFU registers (each video codec's RTX is
+// the next number). Remote peers may use other numbers; Pion maps them
+// during negotiation.
 var videoFeedback = []webrtc.RTCPFeedback{
 	{Type: webrtc.TypeRTCPFBGoogREMB},
 	{Type: webrtc.TypeRTCPFBTransportCC},
@@ -88,6 +90,14 @@ func registerCodecs(m *webrtc.MediaEngine, twcc bool) error {
 	}
 	for _, c := range supportedVideo {
 		if err := m.RegisterCodec(withoutTWCC(c), webrtc.RTPCodecTypeVideo); err != nil {
+			return err
+		}
+		rtx := webrtc.RTPCodecParameters{
+			RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeRTX, ClockRate: 90000,
+				SDPFmtpLine: fmt.Sprintf("apt=%d", c.PayloadType)},
+			PayloadType: c.PayloadType + 1,
+		}
+		if err := m.RegisterCodec(rtx, webrtc.RTPCodecTypeVideo); err != nil {
 			return err
 		}
 	}

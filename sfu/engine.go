@@ -186,7 +186,7 @@ func (e *Engine) Publish(ctx context.Context, r PublishRequest) (*Session, error
 	e.mu.Unlock()
 	e.metrics.publishers.Inc()
 
-	if err := e.startPublisher(ctx, s, r); err != nil {
+	if err := e.startPublisher(ctx, s, r, info); err != nil {
 		_ = s.Close()
 		return nil, err
 	}
@@ -200,7 +200,7 @@ func (e *Engine) Publish(ctx context.Context, r PublishRequest) (*Session, error
 	return s, nil
 }
 
-func (e *Engine) startPublisher(ctx context.Context, s *Session, r PublishRequest) error {
+func (e *Engine) startPublisher(ctx context.Context, s *Session, r PublishRequest, info offerInfo) error {
 	pc, err := e.pubAPI.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		return fmt.Errorf("sfu: new peer connection: %w", err)
@@ -220,9 +220,7 @@ func (e *Engine) startPublisher(ctx context.Context, s *Session, r PublishReques
 	}
 	for _, t := range pc.GetTransceivers() {
 		if t.Kind() == webrtc.RTPCodecTypeVideo {
-			c := s.pub.codec
-			c.PayloadType = 0
-			if err := t.SetCodecPreferences([]webrtc.RTPCodecParameters{c}); err != nil {
+			if err := t.SetCodecPreferences(info.codecPrefs(s.pub.codec)); err != nil {
 				return fmt.Errorf("%w: %v", ErrUnsupportedMedia, err)
 			}
 		}
@@ -291,7 +289,7 @@ func (e *Engine) Subscribe(ctx context.Context, r SubscribeRequest) (*Session, e
 	e.mu.Unlock()
 	e.metrics.viewers.Inc()
 
-	if err := e.startSubscriber(ctx, s, r, pub.codec); err != nil {
+	if err := e.startSubscriber(ctx, s, r, info.codecPrefs(pub.codec)); err != nil {
 		_ = s.Close()
 		return nil, err
 	}
@@ -299,7 +297,7 @@ func (e *Engine) Subscribe(ctx context.Context, r SubscribeRequest) (*Session, e
 	return s, nil
 }
 
-func (e *Engine) startSubscriber(ctx context.Context, s *Session, r SubscribeRequest, codec webrtc.RTPCodecParameters) error {
+func (e *Engine) startSubscriber(ctx context.Context, s *Session, r SubscribeRequest, prefs []webrtc.RTPCodecParameters) error {
 	var pc *webrtc.PeerConnection
 	var err error
 	if s.sub.pref == "" {
@@ -340,9 +338,7 @@ func (e *Engine) startSubscriber(ctx context.Context, s *Session, r SubscribeReq
 		}
 		for _, t := range pc.GetTransceivers() {
 			if t.Sender() == sender {
-				c := codec
-				c.PayloadType = 0
-				if err := t.SetCodecPreferences([]webrtc.RTPCodecParameters{c}); err != nil {
+				if err := t.SetCodecPreferences(prefs); err != nil {
 					return fmt.Errorf("%w: %v", ErrUnsupportedMedia, err)
 				}
 			}

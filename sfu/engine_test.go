@@ -2,11 +2,13 @@ package sfu
 
 import (
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/livesell/livesell/sfu/synth"
+	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -374,4 +376,30 @@ func TestH264SingleLayer(t *testing.T) {
 			t.Errorf("%s = %v, want >= %v", name, got[name], min)
 		}
 	}
+}
+
+// TestNACKRetransmission asks for a packet again and gets it, over RTX
+// since both sides offer it.
+func TestNACKRetransmission(t *testing.T) {
+	e := newTestEngine(t, Config{})
+	startPublisher(t, e, "r1", simulcast)
+	v, s := startViewer(t, e, "r1", "h")
+	if !strings.Contains(s.AnswerSDP(), "rtx/90000") || !strings.Contains(s.AnswerSDP(), "ssrc-group:FID") {
+		t.Error("answer negotiates no RTX stream")
+	}
+	waitFor(t, 10*time.Second, "packets", func() bool { return len(v.Packets()) >= 20 })
+	pk := v.Packets()[10]
+	nack := &rtcp.TransportLayerNack{MediaSSRC: pk.SSRC, Nacks: rtcp.NackPairsFromSequenceNumbers([]uint16{pk.Seq})}
+	if err := v.PeerConnection().WriteRTCP([]rtcp.Packet{nack}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "retransmission", func() bool {
+		n := 0
+		for _, p := range v.Packets() {
+			if p.Seq == pk.Seq && p.Tail == pk.Tail {
+				n++
+			}
+		}
+		return n == 2
+	})
 }

@@ -19,6 +19,9 @@ type offerInfo struct {
 	videoOK    bool
 	// videoCodecs are all the SFU codecs the video section can receive.
 	videoCodecs []webrtc.RTPCodecParameters
+	// videoPTs are the offerer's payload types for videoCodecs (same
+	// order), with the payload type of their RTX stream (0 if none).
+	videoPTs []remotePT
 	opus        bool
 	rids        []string // send rids of the video section, in offer order
 }
@@ -55,12 +58,14 @@ func inspectOffer(raw string) (offerInfo, error) {
 				return info, fmt.Errorf("%w: more than one video section", ErrUnsupportedMedia)
 			}
 			info.video = true
-			for _, c := range sectionCodecs(md) {
+			codecs := sectionCodecs(md)
+			for _, c := range codecs {
 				if vc, ok := matchVideoCodec(c.mime, c.fmtp); ok {
 					if !info.videoOK {
 						info.videoCodec, info.videoOK = vc, true
 					}
 					info.videoCodecs = append(info.videoCodecs, vc)
+					info.videoPTs = append(info.videoPTs, remotePT{pt: c.pt, rtx: rtxFor(codecs, c.pt)})
 				}
 			}
 			for _, a := range md.Attributes {
@@ -79,7 +84,35 @@ func inspectOffer(raw string) (offerInfo, error) {
 	return info, nil
 }
 
-type sdpCodec struct{ mime, fmtp string }
+type sdpCodec struct {
+	pt         uint8
+	mime, fmtp string
+}
+
+type remotePT struct{ pt, rtx uint8 }
+
+// codecPrefs returns the codec list that restricts a transceiver to the SFU
+// codec c, in the offerer's payload types, with its RTX codec when offered.
+func (o *offerInfo) codecPrefs(c webrtc.RTPCodecParameters) []webrtc.RTPCodecParameters {
+	for i, vc := range o.videoCodecs {
+		if vc.PayloadType != c.PayloadType {
+			continue
+		}
+		main := c
+		main.PayloadType = webrtc.PayloadType(o.videoPTs[i].pt)
+		prefs := []webrtc.RTPCodecParameters{main}
+		if rtx := o.videoPTs[i].rtx; rtx != 0 {
+			prefs = append(prefs, webrtc.RTPCodecParameters{
+				RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeRTX, ClockRate: 90000,
+					SDPFmtpLine: "apt=" + strconv.Itoa(int(main.PayloadType))},
+				PayloadType: webrtc.PayloadType(rtx),
+			})
+		}
+		return prefs
+	}
+	c.PayloadType = 0
+	return []webrtc.RTPCodecParameters{c}
+}
 
 // sectionCodecs lists a media section's codecs in the order of its format
 // list, as "kind/name" MIME types with their fmtp lines.
@@ -104,14 +137,25 @@ func sectionCodecs(md *sdp.MediaDescription) []sdpCodec {
 	}
 	var out []sdpCodec
 	for _, pt := range md.MediaName.Formats {
-		if _, err := strconv.Atoi(pt); err != nil {
+		n, err := strconv.Atoi(pt)
+		if err != nil || n < 0 || n > 127 {
 			continue
 		}
-		if n, ok := names[pt]; ok {
-			out = append(out, sdpCodec{mime: n, fmtp: fmtps[pt]})
+		if name, ok := names[pt]; ok {
+			out = append(out, sdpCodec{pt: uint8(n), mime: name, fmtp: fmtps[pt]})
 		}
 	}
 	return out
+}
+
+// rtxFor returns the payload type of the RTX codec whose apt is pt, or 0.
+func rtxFor(codecs []sdpCodec, pt uint8) uint8 {
+	for _, c := range codecs {
+		if strings.EqualFold(c.mime, webrtc.MimeTypeRTX) && fmtpParam(c.fmtp, "apt") == strconv.Itoa(int(pt)) {
+			return c.pt
+		}
+	}
+	return 0
 }
 
 // iceParams extracts the ICE credentials and candidates of a local SDP.

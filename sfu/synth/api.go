@@ -2,13 +2,14 @@ package synth
 
 import (
 	"net"
+	"strconv"
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
 	"github.com/pion/webrtc/v4"
 )
 
-// NewAPI returns a Pion API for synthetic peers with Opus, VP8 and H.264,
+// NewAPI returns a Pion API for synthetic peers with Opus, VP8 and H.264 (with RTX),
 // the simulcast header extensions, NACK, reports and TWCC feedback. With
 // loopbackOnly, ICE gathers on "lo" only and accepts only loopback
 // addresses.
@@ -26,6 +27,14 @@ func NewAPI(loopbackOnly bool) (*webrtc.API, error) {
 			SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f"}, PayloadType: 102},
 	} {
 		if err := m.RegisterCodec(c, webrtc.RTPCodecTypeVideo); err != nil {
+			return nil, err
+		}
+		rtx := webrtc.RTPCodecParameters{
+			RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeRTX, ClockRate: 90000,
+				SDPFmtpLine: "apt=" + strconv.Itoa(int(c.PayloadType))},
+			PayloadType: c.PayloadType + 1,
+		}
+		if err := m.RegisterCodec(rtx, webrtc.RTPCodecTypeVideo); err != nil {
 			return nil, err
 		}
 	}
