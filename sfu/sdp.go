@@ -22,8 +22,8 @@ type offerInfo struct {
 	// videoPTs are the offerer's payload types for videoCodecs (same
 	// order), with the payload type of their RTX stream (0 if none).
 	videoPTs []remotePT
-	opus        bool
-	rids        []string // send rids of the video section, in offer order
+	opus     bool
+	rids     []string // send rids of the video section, in offer order
 }
 
 // inspectOffer parses an SDP offer from outside. It fails with
