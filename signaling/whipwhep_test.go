@@ -3,10 +3,16 @@ package signaling_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
+	"go.uber.org/goleak"
+
+	"github.com/livesell/livesell/internal/apierr"
+	"github.com/livesell/livesell/internal/auth"
 	"github.com/livesell/livesell/internal/testenv"
 	"github.com/livesell/livesell/signaling"
 	"github.com/livesell/livesell/signaling/room"
@@ -513,4 +519,47 @@ func TestClosedServiceRefusesSessions(t *testing.T) {
 	if r.status != http.StatusServiceUnavailable || r.code() != "shutting_down" || !h.eng.sessions[len(h.eng.sessions)-1].closed() {
 		t.Fatalf("publish after Close = %d %s", r.status, r.body)
 	}
+}
+
+func TestServiceStopsItsGoroutines(t *testing.T) {
+	b := testenv.Backends(t, testenv.Embedded)
+	rooms, err := room.NewStore(context.Background(), b.SQL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// fasthttp starts one process-wide date ticker on first use.
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent(), goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.updateServerDate.func1"))
+	eng := newFakeEngine()
+	svc, err := signaling.New(signaling.Options{Engine: eng, Rooms: rooms, Users: auth.NewVerifier([]byte("s"), ""), AdminToken: "a", KeyCheckInterval: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng.onLive = svc.RoomLive
+	app := fiber.New(fiber.Config{ErrorHandler: apierr.FiberHandler(testenv.Logger(t))})
+	svc.Mount(app)
+	rm, _ := rooms.Create(context.Background(), room.NewRoom{Title: "leak"})
+	_, key, _ := rooms.IssueKey(context.Background(), rm.ID)
+	for _, req := range []*http.Request{
+		withHeaders(httptest.NewRequest("POST", "/whip/"+rm.ID, strings.NewReader(testOffer)), "Content-Type", "application/sdp", "Authorization", "Bearer "+key),
+		withHeaders(httptest.NewRequest("POST", "/whep/"+rm.ID, strings.NewReader(testOffer)), "Content-Type", "application/sdp"),
+	} {
+		resp, err := app.Test(req, -1)
+		if err != nil || resp.StatusCode != http.StatusCreated {
+			t.Fatalf("%s: %v %v", req.URL, resp, err)
+		}
+	}
+	time.Sleep(50 * time.Millisecond) // let the key checker run
+	if err := svc.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := app.Shutdown(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func withHeaders(r *http.Request, kv ...string) *http.Request {
+	for i := 0; i+1 < len(kv); i += 2 {
+		r.Header.Set(kv[i], kv[i+1])
+	}
+	return r
 }
