@@ -66,8 +66,8 @@ func (m *member) dispatch(ctx context.Context, msg *protocol.Inbound) error {
 	case protocol.TypeDanmaku:
 		return m.danmaku(ctx, msg)
 	case protocol.TypeLike:
-		if code, err := m.sanction(ctx); err != nil || code == protocol.CodeBanned {
-			return sanctionErr(code, err)
+		if code := m.sanction(); code == protocol.CodeBanned {
+			return sanctionErr(code)
 		}
 		m.room.likesDelta.Add(int64(msg.Count))
 	case protocol.TypeClick, protocol.TypeWant:
@@ -86,17 +86,14 @@ func (m *member) dispatch(ctx context.Context, msg *protocol.Inbound) error {
 	return nil
 }
 
-func (m *member) sanction(ctx context.Context) (string, error) {
+func (m *member) sanction() string {
 	if m.anchor || m.who.Admin {
-		return "", nil
+		return ""
 	}
-	return m.room.hub.sanctionOf(ctx, m.room.id, m.who.UserID)
+	return m.room.sanctionOf(m.who.UserID)
 }
 
-func sanctionErr(code string, err error) error {
-	if err != nil {
-		return err
-	}
+func sanctionErr(code string) error {
 	switch code {
 	case protocol.CodeBanned:
 		return protocol.Errorf(code, "you are banned from this room")
@@ -115,8 +112,8 @@ func (m *member) danmaku(ctx context.Context, msg *protocol.Inbound) error {
 	if err != nil {
 		return err
 	}
-	if code, err := m.sanction(ctx); err != nil || code != "" {
-		return sanctionErr(code, err)
+	if code := m.sanction(); code != "" {
+		return sanctionErr(code)
 	}
 	if !m.anchor && !m.who.Admin {
 		if _, blocked := h.filter.Blocked(text); blocked {

@@ -75,6 +75,10 @@ func (h *Hub) backgroundLoop() {
 		case <-timeline.C:
 			for _, r := range h.snapshotRooms() {
 				h.sampleTimeline(h.ctx, r)
+				// Re-read mutes and bans, in case a control event was missed.
+				ctx, cancel := context.WithTimeout(h.ctx, 2*time.Second)
+				h.loadSanctions(ctx, r)
+				cancel()
 			}
 		}
 	}

@@ -49,6 +49,8 @@ type Room struct {
 	pinned  protocol.Pinned
 	info    room.Room
 	infoAt  time.Time
+	// sanctions are the room's mutes and bans (see sanctions.go).
+	sanctions map[string]sanction
 
 	// Owned by the batch loop.
 	buf        []byte
@@ -102,6 +104,7 @@ func (r *Room) start(ctx context.Context) {
 	defer cancel()
 	r.loadMeta(lctx)
 	r.refreshInfo(lctx)
+	h.loadSanctions(lctx, r)
 	h.loadCard(lctx, r)
 	h.loadRecent(lctx, r)
 	h.wg.Add(1)
@@ -363,6 +366,8 @@ func (r *Room) onCtl(msg *nats.Msg) {
 		r.state = c.State
 		r.broadcast(protocol.AppendState(nil, c.State))
 		r.mu.Unlock()
+	case "sanction":
+		r.applySanction(c)
 	case "kick":
 		for _, m := range *r.members.Load() {
 			if m.who.UserID == c.UserID && !m.anchor && !m.who.Admin {

@@ -73,6 +73,24 @@ func TestTwoNodes(t *testing.T) {
 		t.Fatalf("welcome on node two lacks node one's danmaku: %v", w["recent"])
 	}
 
+	// A mute on node one holds on node two at once.
+	if err := h1.Mute(context.Background(), "live1", "ben", 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	testenv.Eventually(t, 5*time.Second, func() bool { return h2.room("live1").sanctionOf("ben") == "muted" }, "node two never learned the mute")
+	time.Sleep(time.Second) // ben's danmaku bucket
+	bClient.sendJSON(map[string]any{"type": "danmaku", "text": "muted?", "ref": "mu"})
+	bClient.waitFor("muted on node two", 5*time.Second, isError("muted"))
+	// A room that starts later reads mutes and bans from Redis.
+	if err := b1.Redis.Set(context.Background(), h1.keyBan("live2", "dan"), "1", time.Minute).Err(); err != nil {
+		t.Fatal(err)
+	}
+	left := h2.ViewerJoined("live2", auth.Identity{UserID: "x"})
+	if got := h2.room("live2").sanctionOf("dan"); got != "banned" {
+		t.Fatalf("sanction of dan in a fresh room = %q, want banned", got)
+	}
+	left()
+
 	// A crashed node's count expires: write a ghost entry that expired.
 	ctx := context.Background()
 	if err := b1.Redis.HSet(ctx, h1.keyOnline("live1"), "ghost", "100 1").Err(); err != nil {
