@@ -159,6 +159,7 @@ func TestEndToEnd(t *testing.T) {
 	phone.must(chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile))
 	phone.must(chromedp.Navigate(n.base + "/live/" + r.ID + "?token=" + mintUser(t, n, "carol", "Carol")))
 	phone.waitFor(15*time.Second, viewerState+` === 'live'`, "playback on the phone")
+	waitFramesGrow(t, phone, framesDecodedJS, 15*time.Second)
 	say(va, "welcome to the phone viewer")
 	phone.waitFor(10*time.Second, listHas("welcome to the phone viewer"), "a comment on the phone")
 	phone.screenshot("viewer-phone")

@@ -140,24 +140,24 @@ export class Viewer {
     this._watchTimer = setInterval(async () => {
       if (!this.session || this.session.state !== 'connected') return;
       const st = await this.session.health();
-      if (st.framesDecoded !== last) {
+      if (st.framesDecoded !== last && st.framesDecoded > 0) {
         last = st.framesDecoded;
         still = 0;
         if (this.state === 'paused' || this.state === 'connecting') {
           this._setState('live', '');
           this.onEvent('live', { room: this.room });
         }
-      } else if (++still >= 3 && this.state === 'live') {
+      } else if (++still >= 6 && this.state === 'live') {
         this._setState('paused', 'The anchor will be right back…');
       }
-    }, 1000);
+    }, 500);
   }
 
   _onSessionState(s) {
     switch (s) {
       case 'connected':
-        this._setState('live', '');
-        this.onEvent('live', { room: this.room });
+        // "live" once frames are decoded (the watchdog flips it).
+        if (this.state !== 'live') this._setState('connecting', 'Starting the video…');
         this._watch();
         break;
       case 'waiting':
