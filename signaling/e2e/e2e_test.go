@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -31,13 +32,23 @@ type node struct {
 	srv   *server.Server
 }
 
-func startNode(t testing.TB) *node {
+// startNode runs a node configured the way an operator does it, through
+// LIVESELL_* variables (extra ones given as name, value pairs).
+func startNode(t testing.TB, env ...string) *node {
 	t.Helper()
-	cfg := config.Default()
-	cfg.DataDir = t.TempDir()
-	cfg.HTTPAddr = "127.0.0.1:0"
-	cfg.Media.ICEInterfaces = []string{"lo"}
-	cfg.Media.ICEServers = []string{"stun:127.0.0.1:3478"}
+	vars := map[string]string{
+		"LIVESELL_HTTP_ADDR":      "127.0.0.1:0",
+		"LIVESELL_DATA_DIR":       t.TempDir(),
+		"LIVESELL_ICE_INTERFACES": "lo",
+		"LIVESELL_ICE_SERVERS":    "stun:127.0.0.1:3478",
+	}
+	for i := 0; i+1 < len(env); i += 2 {
+		vars[env[i]] = env[i+1]
+	}
+	cfg, err := config.Load(nil, func(k string) string { return vars[k] }, io.Discard)
+	if err != nil {
+		t.Fatalf("config: %v", err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	srv, err := server.New(ctx, cfg, testenv.Logger(t))
 	if err != nil {
@@ -176,6 +187,7 @@ func (n *node) publish(api *webrtc.API, whipURL, key string, gen uint8) *publish
 	if !strings.Contains(resp.Header.Get("Link"), `<stun:127.0.0.1:3478>; rel="ice-server"`) {
 		n.t.Fatalf("Link = %q", resp.Header.Values("Link"))
 	}
+	checkLoopback(n.t, answer)
 	if err := p.Start(answer); err != nil {
 		n.t.Fatal(err)
 	}
@@ -223,6 +235,25 @@ func (n *node) play(api *webrtc.API, whepURL string) *viewer {
 		n.t.Fatal(err)
 	}
 	return v
+}
+
+// checkLoopback fails the test unless every candidate of the server's
+// answer is on loopback (LIVESELL_ICE_INTERFACES=lo).
+func checkLoopback(t testing.TB, answer string) {
+	t.Helper()
+	cands := candidates(answer)
+	if len(cands) == 0 {
+		t.Fatal("answer without candidates")
+	}
+	for _, c := range cands {
+		f := strings.Fields(c)
+		if len(f) < 8 {
+			t.Fatalf("bad candidate %q", c)
+		}
+		if ip := net.ParseIP(f[4]); ip == nil || !ip.IsLoopback() {
+			t.Fatalf("candidate off loopback: %q", c)
+		}
+	}
 }
 
 // candidates returns the a=candidate values of an SDP.
@@ -435,4 +466,42 @@ func mustInfo(t *testing.T, s string) signaling.OfferInfo {
 		t.Fatal(err)
 	}
 	return info
+}
+
+// TestSingleUDPPort: with LIVESELL_UDP_PORT every session is served on that
+// one port.
+func TestSingleUDPPort(t *testing.T) {
+	pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := pc.LocalAddr().(*net.UDPAddr).Port
+	pc.Close()
+	n := startNode(t, "LIVESELL_UDP_PORT", strconv.Itoa(port))
+	api := peerAPI(t)
+	var rm roomInfo
+	if st := n.adminJSON("POST", "/api/rooms", map[string]any{"title": "mux"}, &rm); st != http.StatusCreated {
+		t.Fatalf("create room: %d", st)
+	}
+	pub := n.publish(api, rm.WHIPURL, rm.PushKey, 1)
+	defer pub.Close()
+	udp := 0
+	for _, c := range candidates(pub.PeerConnection().RemoteDescription().SDP) {
+		f := strings.Fields(c)
+		if strings.EqualFold(f[2], "udp") {
+			udp++
+			if f[5] != strconv.Itoa(port) {
+				t.Fatalf("UDP candidate %q is not on port %d", c, port)
+			}
+		}
+	}
+	if udp == 0 {
+		t.Fatal("no UDP candidate")
+	}
+	v := n.play(api, rm.WHEPURL)
+	select {
+	case <-v.Keyframe():
+	case <-time.After(20 * time.Second):
+		t.Fatal("viewer got no keyframe over the single port")
+	}
 }
