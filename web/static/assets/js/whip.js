@@ -114,6 +114,7 @@ export class MediaSession extends EventTarget {
     this._setState('connecting');
     const pc = new RTCPeerConnection({ iceServers: this.iceServers, bundlePolicy: 'max-bundle' });
     this.pc = pc;
+    this._pending = [];
     if (this.kind === 'whip') {
       for (const track of this.stream.getTracks()) {
         const init = { direction: 'sendonly', streams: [this.stream] };
@@ -134,7 +135,7 @@ export class MediaSession extends EventTarget {
     const dc = pc.createDataChannel('livesell', { ordered: true });
     this.dataChannel = dc;
     this.dispatchEvent(new CustomEvent('datachannel', { detail: dc }));
-    pc.addEventListener('icecandidate', (ev) => this._onCandidate(ev.candidate));
+    pc.addEventListener('icecandidate', (ev) => { if (this.pc === pc) this._onCandidate(ev.candidate); });
     pc.addEventListener('connectionstatechange', () => this._onConnState());
 
     const offer = await pc.createOffer();
@@ -225,6 +226,10 @@ export class MediaSession extends EventTarget {
       case 'failed':
         this._recover();
         break;
+      case 'closed':
+        // Closed by the far end (the server ended the session), not by us.
+        if (this.pc === pc && this.state !== 'closed') this._reconnect();
+        break;
       default:
     }
   }
@@ -279,6 +284,7 @@ export class MediaSession extends EventTarget {
 
   _teardown(deleteResource) {
     clearTimeout(this._discTimer);
+    this._pending = [];
     const pc = this.pc;
     this.pc = null;
     if (pc) pc.close();
