@@ -25,15 +25,16 @@ type roomView struct {
 }
 
 func (s *Service) view(c *fiber.Ctx, r room.Room, operator bool) roomView {
+	_, viewers := s.sessions.counts()
+	return s.viewWith(c, r, operator, viewers)
+}
+
+// viewWith builds a roomView with viewer counts taken once for a whole list.
+func (s *Service) viewWith(c *fiber.Ctx, r room.Room, operator bool, viewers map[string]int) roomView {
 	base := s.baseURL(c)
-	v := roomView{Room: r, WHEPURL: base + "/whep/" + r.ID, Live: s.opt.Engine.RoomLive(r.ID)}
+	v := roomView{Room: r, WHEPURL: base + "/whep/" + r.ID, Live: s.opt.Engine.RoomLive(r.ID), Viewers: viewers[r.ID]}
 	if operator {
 		v.WHIPURL = base + "/whip/" + r.ID
-	}
-	for _, res := range s.sessions.inRoom(r.ID) {
-		if res.kind == kindWHEP {
-			v.Viewers++
-		}
 	}
 	return v
 }
@@ -88,9 +89,10 @@ func (s *Service) listRooms(c *fiber.Ctx) error {
 	if err != nil {
 		return roomError(err)
 	}
+	_, viewers := s.sessions.counts()
 	views := make([]roomView, len(rooms))
 	for i, r := range rooms {
-		views[i] = s.view(c, r, op)
+		views[i] = s.viewWith(c, r, op, viewers)
 	}
 	return c.JSON(fiber.Map{"rooms": views})
 }

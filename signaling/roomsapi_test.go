@@ -264,6 +264,22 @@ func TestMetrics(t *testing.T) {
 			t.Errorf("%s%v = %v (found %v), want %v", c.name, c.labels, got, ok, c.want)
 		}
 	}
+	var view struct {
+		Live    bool `json:"live"`
+		Viewers int  `json:"viewers"`
+	}
+	if h.json("GET", "/api/rooms/"+rm.ID, nil, &view); !view.Live || view.Viewers != 2 {
+		t.Fatalf("room view = %+v, want live with 2 viewers", view)
+	}
+	var list struct {
+		Rooms []struct {
+			ID      string `json:"id"`
+			Viewers int    `json:"viewers"`
+		} `json:"rooms"`
+	}
+	if h.json("GET", "/api/rooms", nil, &list); len(list.Rooms) != 1 || list.Rooms[0].Viewers != 2 {
+		t.Fatalf("list = %+v", list)
+	}
 	// The publisher leaves: its viewers are counted as waiting.
 	h.eng.sessions[0].Close()
 	if got, _ := metric(t, h, "livesell_signaling_viewers", "state", "waiting"); got != 2 {
