@@ -125,6 +125,14 @@ func TestDataChannelRoom(t *testing.T) {
 		h.RoomLive(roomID, false)
 		alice.waitFor("state paused", 5*time.Second, func(m map[string]any) bool { return m["type"] == "state" && m["state"] == "paused" })
 
+		// Bob's batches rode his lossy channel; nothing else did.
+		bob.mu.Lock()
+		lb, lo := bob.lossyBatches, bob.lossyOther
+		bob.mu.Unlock()
+		if lb == 0 || lo != 0 {
+			t.Fatalf("bob's lossy channel carried %d batches and %d other messages", lb, lo)
+		}
+
 		// Nothing refused was ever delivered.
 		for _, c := range []*client{anchor, alice, bob, anon, late} {
 			for _, s := range c.danmakuTexts() {

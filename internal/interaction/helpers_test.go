@@ -116,6 +116,8 @@ type client struct {
 	msgs []map[string]any
 	raw  [][]byte
 	ch   chan struct{}
+	// lossyBatches counts batches that came on the livesell-lossy channel.
+	lossyBatches, lossyOther int
 }
 
 func newClient(t testing.TB, name string) *client {
@@ -274,7 +276,16 @@ func dcClient(t testing.TB, h *Hub, roomID, name string, who auth.Identity, anch
 		if err != nil {
 			t.Fatal(err)
 		}
-		ldc.OnMessage(func(m webrtc.DataChannelMessage) { c.add(m.Data) })
+		ldc.OnMessage(func(m webrtc.DataChannelMessage) {
+			c.mu.Lock()
+			if strings.Contains(string(m.Data), `"type":"batch"`) {
+				c.lossyBatches++
+			} else {
+				c.lossyOther++
+			}
+			c.mu.Unlock()
+			c.add(m.Data)
+		})
 	}
 	offer, err := cli.CreateOffer(nil)
 	if err != nil {
@@ -305,5 +316,3 @@ func dcClient(t testing.TB, h *Hub, roomID, name string, who auth.Identity, anch
 }
 
 func text(i int) string { return fmt.Sprintf("message %d", i) }
-
-var _ = strings.Contains
