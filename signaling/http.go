@@ -62,9 +62,20 @@ func (s *Service) countRequests(res string) fiber.Handler {
 				status = apierr.From(err).Status
 			}
 		}
-		s.metrics.request(res, c.Method(), status)
+		s.metrics.request(res, methodLabel(c.Method()), status)
 		return err
 	}
+}
+
+// methodLabel is a constant copy of an HTTP method for a metric label
+// (Fiber's strings are views into a buffer it reuses).
+func methodLabel(m string) string {
+	for _, known := range [...]string{fiber.MethodGet, fiber.MethodHead, fiber.MethodPost, fiber.MethodPatch, fiber.MethodDelete, fiber.MethodOptions} {
+		if m == known {
+			return known
+		}
+	}
+	return "OTHER"
 }
 
 // param returns a route parameter as a string the caller may keep (Fiber's

@@ -245,6 +245,8 @@ func TestMetrics(t *testing.T) {
 	h.play("/whep/" + rm.ID)
 	h.publish(rm.ID, "lsk_bad")
 	h.play("/whep/nosuch")
+	h.do("HEAD", "/whep/"+rm.ID, "")
+	h.do("OPTIONS", "/whip/"+rm.ID, "")
 
 	for _, c := range []struct {
 		name   string
@@ -259,6 +261,8 @@ func TestMetrics(t *testing.T) {
 		{"livesell_signaling_requests_total", []string{"resource", "whep", "method", "POST", "status", "201"}, 2},
 		{"livesell_signaling_requests_total", []string{"resource", "whep", "method", "POST", "status", "404"}, 1},
 		{"livesell_signaling_sessions_total", []string{"resource", "whep"}, 2},
+		{"livesell_signaling_requests_total", []string{"resource", "whep", "method", "HEAD", "status", "204"}, 1},
+		{"livesell_signaling_requests_total", []string{"resource", "whip", "method", "OPTIONS", "status", "204"}, 1},
 	} {
 		if got, ok := metric(t, h, c.name, c.labels...); !ok || got != c.want {
 			t.Errorf("%s%v = %v (found %v), want %v", c.name, c.labels, got, ok, c.want)

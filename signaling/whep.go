@@ -2,6 +2,7 @@ package signaling
 
 import (
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -36,7 +37,7 @@ func (s *Service) viewer(c *fiber.Ctx) (who auth.Identity, presented bool, err e
 	}
 	id, err := s.opt.Users.Verify(c.UserContext(), tok)
 	if err != nil {
-		s.failures.fail(c.IP())
+		s.failures.fail(strings.Clone(c.IP()))
 		return auth.Identity{}, true, apierr.Unauthorized("bad_token", "the viewer token is not valid").WithCause(err)
 	}
 	return id, true, nil
@@ -69,7 +70,7 @@ func (s *Service) whep(c *fiber.Ctx) error {
 	if err := admit(rm, who, presented); err != nil {
 		return err
 	}
-	layer, ok := normalizeLayer(c.Query("layer"))
+	layer, ok := normalizeLayer(strings.Clone(c.Query("layer")))
 	if !ok {
 		return apierr.BadRequest("invalid_layer", "layer must be q, h, f, low, mid, high, auto or a rid")
 	}

@@ -2,6 +2,7 @@ package signaling
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -32,7 +33,7 @@ func (s *Service) pushKey(c *fiber.Ctx, roomID string) (string, error) {
 	k, err := s.opt.Rooms.VerifyPushKey(c.UserContext(), roomID, tok)
 	if err != nil {
 		if errors.Is(err, room.ErrBadKey) || errors.Is(err, room.ErrKeyRevoked) {
-			s.failures.fail(c.IP())
+			s.failures.fail(strings.Clone(c.IP()))
 		}
 		return "", roomError(err)
 	}
