@@ -50,6 +50,8 @@ type Hub struct {
 	closed bool
 
 	dcm      dcMembers
+	wsMu     sync.Mutex
+	wsPerIP  map[string]int
 	seq      atomic.Uint64
 	subs     []*nats.Subscription
 	tickerMu sync.Mutex

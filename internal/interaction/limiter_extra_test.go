@@ -39,3 +39,19 @@ func TestLimitsPerUserAndIP(t *testing.T) {
 		})
 	}
 }
+
+func TestWebSocketsPerIP(t *testing.T) {
+	h := &Hub{}
+	for i := 0; i < MaxWebSocketsPerIP; i++ {
+		h.wsCount("203.0.113.7", 1)
+	}
+	if n := h.wsCount("203.0.113.7", 0); n != MaxWebSocketsPerIP {
+		t.Fatalf("count = %d", n)
+	}
+	for i := 0; i < MaxWebSocketsPerIP; i++ {
+		h.wsCount("203.0.113.7", -1)
+	}
+	if n := h.wsCount("203.0.113.7", 0); n != 0 || len(h.wsPerIP) != 0 {
+		t.Fatalf("count after close = %d, map %v", n, h.wsPerIP)
+	}
+}

@@ -24,6 +24,10 @@ const (
 	wsPingPeriod = 25 * time.Second
 )
 
+// MaxWebSocketsPerIP bounds concurrent room WebSockets from one address
+// (loopback, i.e. this host's reverse proxy, is exempt).
+const MaxWebSocketsPerIP = 64
+
 // Locals set by the pre-upgrade check.
 const (
 	localWho    = "interaction.who"
@@ -41,6 +45,9 @@ func (h *Hub) wsPrecheck(c *fiber.Ctx) error {
 	roomID := c.Params("room")
 	if err := h.checkRoom(c.UserContext(), roomID); err != nil {
 		return err
+	}
+	if ip := c.IP(); !isLoopback(ip) && h.wsCount(ip, 0) >= MaxWebSocketsPerIP {
+		return apierr.TooManyRequests("too_many_connections", "at most %d room connections per address", MaxWebSocketsPerIP).WithRetryAfter(10 * time.Second)
 	}
 	c.Locals(localCount, c.Query("count") != "false")
 	if key := c.Query("key"); key != "" {
@@ -129,6 +136,8 @@ func (h *Hub) serveWS(c *fiberws.Conn) {
 	conn := &wsConn{c: ws}
 	ws.SetReadLimit(2 * protocol.MaxMessageBytes) // over 4 KiB: too_long; over 8 KiB: closed
 	ip := c.IP()
+	h.wsCount(ip, 1)
+	defer h.wsCount(ip, -1)
 	who, authed := c.Locals(localWho).(auth.Identity)
 	anchor, _ := c.Locals(localAnchor).(bool)
 	count, _ := c.Locals(localCount).(bool)
@@ -202,4 +211,20 @@ func (h *Hub) serveWS(c *fiberws.Conn) {
 		}
 		m.handle(data)
 	}
+}
+
+// wsCount adds delta to ip's open WebSockets and returns the count.
+func (h *Hub) wsCount(ip string, delta int) int {
+	h.wsMu.Lock()
+	defer h.wsMu.Unlock()
+	if h.wsPerIP == nil {
+		h.wsPerIP = make(map[string]int)
+	}
+	n := h.wsPerIP[ip] + delta
+	if n <= 0 {
+		delete(h.wsPerIP, ip)
+		return 0
+	}
+	h.wsPerIP[ip] = n
+	return n
 }
