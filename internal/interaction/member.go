@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/livesell/livesell/internal/auth"
+	"github.com/livesell/livesell/internal/events"
 	"github.com/livesell/livesell/internal/interaction/outbox"
 	"github.com/livesell/livesell/internal/interaction/protocol"
 )
@@ -216,7 +217,7 @@ func (h *Hub) join(ctx context.Context, roomID string, who auth.Identity, anchor
 	h.wg.Add(1)
 	go m.writeLoop()
 	if count && !anchor {
-		h.activity(who, roomID, "watched", "")
+		h.activity(who, roomID, events.ActivityWatched, "")
 	}
 	return m, nil
 }
