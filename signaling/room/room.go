@@ -3,8 +3,10 @@
 // authenticate their WHIP publish with a push key that can be rotated and
 // revoked. Keys are random (≥128 bits) and stored only as hashes.
 //
-// Other capabilities read rooms through small interfaces of their own with
-// these methods of *Store:
+// NewStore opens the store over the node's SQL database (applying the
+// "rooms" migrations); it keeps no other state, so each capability may hold
+// its own. Other capabilities read rooms through small interfaces of their
+// own with these methods of *Store:
 //
 //	Get(ctx, id string) (room.Room, error)                      // room.ErrNotFound
 //	VerifyPushKey(ctx, roomID, key string) (room.Key, error)     // room.ErrBadKey, room.ErrKeyRevoked
