@@ -163,7 +163,13 @@ func (s *Service) Create(ctx context.Context, user, idemKey string, r Request) (
 	id := orderID(user, idemKey)
 	hash := r.hash()
 
-	res, err := s.stock.Reserve(ctx, p.ID, id, user, r.Quantity, p.PerUserLimit, now)
+	var res stock.Result
+	seen := false // the order id was written before (an explicit key reused)
+	if explicit {
+		res, seen, err = s.stock.ReserveRemembering(ctx, p.ID, id, user, r.Quantity, p.PerUserLimit, now)
+	} else {
+		res, err = s.stock.Reserve(ctx, p.ID, id, user, r.Quantity, p.PerUserLimit, now)
+	}
 	if err != nil {
 		return Order{}, false, err
 	}
@@ -174,16 +180,17 @@ func (s *Service) Create(ctx context.Context, user, idemKey string, r Request) (
 		if res, err = s.stock.Reserve(ctx, p.ID, id, user, r.Quantity, p.PerUserLimit, now); err != nil {
 			return Order{}, false, err
 		}
+		if explicit {
+			seen, _ = s.stock.Remembers(ctx, id)
+		}
 	}
 	switch res.Code {
 	case stock.No, stock.Limit:
 		// The key may have named an order of another product before: Redis
 		// remembers written orders, so only those reach SQL.
-		if explicit {
-			if seen, err := s.stock.Remembers(ctx, id); err != nil || seen {
-				if prev, err := s.store.Get(ctx, id); err == nil {
-					return s.replay(prev, hash)
-				}
+		if seen {
+			if prev, err := s.store.Get(ctx, id); err == nil {
+				return s.replay(prev, hash)
 			}
 		}
 		if res.Code == stock.Limit {

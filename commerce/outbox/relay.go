@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -107,15 +109,50 @@ func (r *Relay) Flush(ctx context.Context) (int, error) {
 	if err := rows.Err(); err != nil {
 		return 0, fmt.Errorf("outbox: read: %w", err)
 	}
-	for i, x := range pending {
+	// Publish the batch pipelined (each acknowledged by the stream), then
+	// mark what was acknowledged in one statement.
+	futures := make([]jetstream.PubAckFuture, 0, len(pending))
+	var pubErr error
+	for _, x := range pending {
 		msg := &nats.Msg{Subject: events.OrderSubject(r.ns, x.typ), Data: []byte(x.payload), Header: nats.Header{}}
 		msg.Header.Set(jetstream.MsgIDHeader, x.id)
-		if _, err := r.js.PublishMsg(ctx, msg); err != nil {
-			return i, fmt.Errorf("outbox: publish %s: %w", x.id, err)
+		f, err := r.js.PublishMsgAsync(msg)
+		if err != nil {
+			pubErr = fmt.Errorf("outbox: publish %s: %w", x.id, err)
+			break
 		}
-		if _, err := r.db.ExecContext(ctx, `UPDATE commerce_outbox SET published_at = $1 WHERE id = $2`, time.Now().UnixMilli(), x.id); err != nil {
-			return i, fmt.Errorf("outbox: mark %s: %w", x.id, err)
+		futures = append(futures, f)
+	}
+	done := make([]any, 0, len(futures)+1)
+	done = append(done, time.Now().UnixMilli())
+	for i, f := range futures {
+		select {
+		case <-f.Ok():
+			done = append(done, pending[i].id)
+		case err := <-f.Err():
+			if pubErr == nil {
+				pubErr = fmt.Errorf("outbox: publish %s: %w", pending[i].id, err)
+			}
+		case <-ctx.Done():
+			return 0, ctx.Err()
 		}
+	}
+	if len(done) > 1 {
+		var q strings.Builder
+		q.WriteString(`UPDATE commerce_outbox SET published_at = $1 WHERE id IN (`)
+		for i := 2; i <= len(done); i++ {
+			if i > 2 {
+				q.WriteByte(',')
+			}
+			q.WriteString("$" + strconv.Itoa(i))
+		}
+		q.WriteByte(')')
+		if _, err := r.db.ExecContext(ctx, q.String(), done...); err != nil {
+			return 0, fmt.Errorf("outbox: mark published: %w", err)
+		}
+	}
+	if pubErr != nil {
+		return len(done) - 1, pubErr
 	}
 	return len(pending), nil
 }

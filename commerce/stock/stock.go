@@ -305,3 +305,35 @@ func (s *Store) Remembers(ctx context.Context, order string) (bool, error) {
 	}
 	return n == 1, nil
 }
+
+// ReserveRemembering is Reserve plus, in the same round trip (a pipeline,
+// which Redis Cluster splits by slot), whether order was marked by
+// Remember: a request answered "sold out" learns at no extra cost whether
+// its idempotency key named an order before.
+func (s *Store) ReserveRemembering(ctx context.Context, product, order, user string, qty, limit int, now time.Time) (Result, bool, error) {
+	k := s.keysOf(product)
+	for attempt := 0; ; attempt++ {
+		s.reserve.mu.RLock()
+		sha := s.reserve.sha
+		s.reserve.mu.RUnlock()
+		pipe := s.rdb.Pipeline()
+		ev := pipe.EvalSha(ctx, sha, k[:], order, user, qty, limit, now.UnixMilli())
+		ex := pipe.Exists(ctx, s.idemKey(order))
+		pipe.Exec(ctx)
+		v, err := ev.Int64()
+		if err != nil {
+			if attempt == 0 && strings.HasPrefix(err.Error(), "NOSCRIPT") {
+				if lerr := s.reserve.loadInto(ctx, s.rdb); lerr != nil {
+					return Result{}, false, lerr
+				}
+				continue
+			}
+			return Result{}, false, fmt.Errorf("stock: %w", err)
+		}
+		n, err := ex.Result()
+		if err != nil {
+			return Result{}, false, fmt.Errorf("stock: remembers: %w", err)
+		}
+		return decode(v), n == 1, nil
+	}
+}

@@ -183,6 +183,15 @@ func TestReloadsOnNoScript(t *testing.T) {
 		if err != nil || r.Code != stock.Done {
 			t.Fatalf("reserve after SCRIPT FLUSH: %+v %v", r, err)
 		}
+		b.Redis.ScriptFlush(ctx)
+		s.Remember(ctx, "o", time.Minute)
+		r, seen, err := s.ReserveRemembering(ctx, "p", "o2", "u", 1, 0, time.Now())
+		if err != nil || r.Code != stock.No || seen {
+			t.Fatalf("pipelined reserve after SCRIPT FLUSH: %+v seen %v %v", r, seen, err)
+		}
+		if r, seen, err := s.ReserveRemembering(ctx, "p", "o", "u", 1, 0, time.Now()); err != nil || r.Code != stock.Already || !seen {
+			t.Fatalf("remembered order: %+v seen %v %v", r, seen, err)
+		}
 	})
 }
 
