@@ -4,6 +4,8 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/pion/webrtc/v4"
+
 	"github.com/livesell/livesell/internal/config"
 	"github.com/livesell/livesell/sfu"
 	"github.com/livesell/livesell/signaling"
@@ -39,11 +41,25 @@ func TestEngineErrorsTranslate(t *testing.T) {
 	}
 	defer eng.Close()
 	e := sfuengine.New(eng)
-	if _, err := e.Subscribe(t.Context(), signaling.SubscribeRequest{Room: "r", OfferSDP: "v=0"}); !errors.Is(err, signaling.ErrInvalidOffer) && !errors.Is(err, signaling.ErrNotLive) {
-		t.Fatalf("Subscribe garbage = %v", err)
+	if _, err := e.Publish(t.Context(), signaling.PublishRequest{Room: "r", OfferSDP: "garbage"}); !errors.Is(err, signaling.ErrInvalidOffer) || !errors.Is(err, sfu.ErrInvalidOffer) {
+		t.Fatalf("Publish garbage = %v, want ErrInvalidOffer (keeping the sfu cause)", err)
 	}
-	if _, err := e.Publish(t.Context(), signaling.PublishRequest{Room: "r", OfferSDP: "garbage"}); !errors.Is(err, signaling.ErrInvalidOffer) {
-		t.Fatalf("Publish garbage = %v, want ErrInvalidOffer", err)
+
+	// A well-formed viewer offer for a room nobody publishes in.
+	pc, err := webrtc.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
+		t.Fatal(err)
+	}
+	offer, err := pc.CreateOffer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Subscribe(t.Context(), signaling.SubscribeRequest{Room: "r", OfferSDP: offer.SDP}); !errors.Is(err, signaling.ErrNotLive) {
+		t.Fatalf("Subscribe to an empty room = %v, want ErrNotLive", err)
 	}
 	if e.RoomLive("r") {
 		t.Fatal("room live without publisher")
