@@ -111,10 +111,11 @@ func RunMedia(ctx context.Context, opts MediaOptions, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	answer, _, err := post(ctx, client, opts.Server+"/whip/"+opts.Room, opts.PushKey, offer)
+	answer, loc, err := post(ctx, client, opts.Server+"/whip/"+opts.Room, opts.PushKey, offer)
 	if err != nil {
 		return fmt.Errorf("bench: WHIP: %w", err)
 	}
+	defer deleteResource(client, opts.Server, loc, opts.PushKey)
 	if err := pub.Start(answer); err != nil {
 		return err
 	}
@@ -250,6 +251,28 @@ func post(ctx context.Context, c *http.Client, url, bearer, body string) (string
 		return "", "", fmt.Errorf("%s: %s: %s", url, resp.Status, bytes.TrimSpace(b))
 	}
 	return string(b), resp.Header.Get("Location"), nil
+}
+
+// deleteResource ends a WHIP/WHEP session (best effort).
+func deleteResource(c *http.Client, server, loc, bearer string) {
+	if loc == "" {
+		return
+	}
+	if strings.HasPrefix(loc, "/") {
+		loc = server + loc
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, loc, nil)
+	if err != nil {
+		return
+	}
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	if resp, err := c.Do(req); err == nil {
+		_ = resp.Body.Close()
+	}
 }
 
 // startLocal runs an in-process engine with NewHandler on loopback.
