@@ -8,14 +8,17 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
 	"github.com/gofiber/fiber/v2"
+	"github.com/nats-io/nats.go"
 
 	"github.com/livesell/livesell/internal/apierr"
 	"github.com/livesell/livesell/internal/backend"
+	"github.com/livesell/livesell/internal/events"
 	"github.com/livesell/livesell/internal/testenv"
 )
 
@@ -121,6 +124,32 @@ func TestWebSocket(t *testing.T) {
 			t.Fatalf("plain GET of the WebSocket = %d, want 400", st)
 		}
 
+		// Viewer activity for commerce's user tags.
+		var actMu sync.Mutex
+		var acts []events.Activity
+		sub, err := b.NATS.Subscribe(events.ActivitySubject(ns), func(m *nats.Msg) {
+			var a events.Activity
+			if json.Unmarshal(m.Data, &a) == nil {
+				actMu.Lock()
+				acts = append(acts, a)
+				actMu.Unlock()
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sub.Unsubscribe()
+		hasActivity := func(user, kind, product string) bool {
+			actMu.Lock()
+			defer actMu.Unlock()
+			for _, a := range acts {
+				if a.UserID == user && a.Kind == kind && a.ProductID == product && a.Room == "shop1" {
+					return true
+				}
+			}
+			return false
+		}
+
 		// Token in the URL, token in hello, anonymous hello, anchor by push key.
 		alice := wsClient(t, base, "/ws/rooms/shop1?token="+userToken(t, "alice"), "alice", nil)
 		bob := wsClient(t, base, "/ws/rooms/shop1", "bob", map[string]any{"type": "hello", "token": userToken(t, "bob")})
@@ -158,6 +187,19 @@ func TestWebSocket(t *testing.T) {
 		anon.waitFor("login_required", 5*time.Second, isError("login_required"))
 		bob.sendJSON(map[string]any{"type": "like", "count": 3})
 		anchor.waitFor("likes", 5*time.Second, func(m map[string]any) bool { return m["type"] == "batch" && m["likes_total"] == float64(3) })
+		bob.sendJSON(map[string]any{"type": "click", "product_id": "p1"})
+		bob.sendJSON(map[string]any{"type": "want", "product_id": "p2"})
+		anon.sendJSON(map[string]any{"type": "click", "product_id": "p1"})
+		testenv.Eventually(t, 5*time.Second, func() bool {
+			return hasActivity("alice", events.ActivityWatched, "") && hasActivity("bob", events.ActivityClicked, "p1") && hasActivity("bob", events.ActivityWant, "p2")
+		}, "activity events missing")
+		actMu.Lock()
+		for _, a := range acts {
+			if strings.HasPrefix(a.UserID, "anon-") {
+				t.Errorf("activity published for an anonymous viewer: %+v", a)
+			}
+		}
+		actMu.Unlock()
 		bob.sendJSON(map[string]any{"type": "ping", "ref": "p"})
 		bob.waitFor("pong", 5*time.Second, isType("pong"))
 
@@ -222,7 +264,7 @@ func TestWebSocket(t *testing.T) {
 		testenv.Eventually(t, 5*time.Second, func() bool {
 			st, body := httpDo(t, "GET", base+"/api/rooms/shop1/timeline", "push-shop1", nil)
 			tl, _ := body["timeline"].([]any)
-			return st == 200 && body["likes"] == float64(3) && body["danmaku"].(float64) >= 2 && len(tl) > 0
+			return st == 200 && body["likes"] == float64(3) && body["danmaku"].(float64) >= 2 && body["clicks"] == float64(3) && len(tl) > 0
 		}, "dashboard counters and timeline never appeared")
 		if st, _ := httpDo(t, "GET", base+"/api/rooms/shop1/timeline", "", nil); st != 401 {
 			t.Fatalf("timeline without token = %d", st)
