@@ -203,9 +203,10 @@ func (n *node) publish(api *webrtc.API, whipURL, key string, gen uint8) *publish
 // the last publisher it saw.
 type viewer struct {
 	*synth.Viewer
-	location string
-	lastGen  atomic.Int32
-	frames   atomic.Int64
+	location  string
+	lastGen   atomic.Int32
+	lastLayer atomic.Int32
+	frames    atomic.Int64
 }
 
 func (n *node) play(api *webrtc.API, whepURL string) *viewer {
@@ -214,6 +215,7 @@ func (n *node) play(api *webrtc.API, whepURL string) *viewer {
 	sv, err := synth.NewViewer(api, synth.ViewerOptions{OnVideo: func(p synth.Packet) {
 		if p.TailOK {
 			v.lastGen.Store(int32(p.Tail.Gen))
+			v.lastLayer.Store(int32(p.Tail.Layer))
 			v.frames.Add(1)
 		}
 	}})
@@ -383,6 +385,21 @@ func TestWHIPWHEPEndToEnd(t *testing.T) {
 	}
 	flowing(t, v, 20, 10*time.Second, "after join")
 	testenv.Eventually(t, 10*time.Second, func() bool { return v.AudioPackets() > 0 }, "no audio")
+
+	// Pin layers over the JSON endpoint: the viewer receives what it asked for.
+	for _, l := range []struct {
+		name  string
+		layer int32
+	}{{"q", 0}, {"f", 2}, {"h", 1}} {
+		resp, body := n.request("PATCH", v.location+"/layer", `{"layer":"`+l.name+`"}`, "Content-Type", "application/json")
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("layer %s: %d %s", l.name, resp.StatusCode, body)
+		}
+		testenv.Eventually(t, 10*time.Second, func() bool { return v.lastLayer.Load() == l.layer }, "viewer not switched to layer %s (last %d)", l.name, v.lastLayer.Load())
+	}
+	if resp, body := n.request("PATCH", v.location+"/layer", `{"layer":"auto"}`, "Content-Type", "application/json"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("layer auto: %d %s", resp.StatusCode, body)
+	}
 
 	// ICE restart on the publisher: 200, a new ETag, and media keeps flowing.
 	status, etag := n.restartICE(pub)
