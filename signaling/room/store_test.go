@@ -106,6 +106,18 @@ func TestStoreRooms(t *testing.T) {
 		if got, _ := s.Get(ctx, r.ID); got.State != room.StatePaused {
 			t.Fatalf("state = %s, want paused", got.State)
 		}
+		if ok, err := s.Transition(ctx, r.ID, room.StateLive, room.StateIdle, room.StatePaused); err != nil || !ok {
+			t.Fatalf("Transition paused→live from two states = %v, %v", ok, err)
+		}
+		if _, err := s.SetState(ctx, r.ID, room.StateEnded); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := s.Transition(ctx, r.ID, room.StateLive, room.StateIdle, room.StatePaused); err != nil || ok {
+			t.Fatalf("Transition left ended = %v, %v", ok, err)
+		}
+		if _, err := s.SetState(ctx, r.ID, room.StatePaused); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := s.SetState(ctx, r.ID, "bogus"); !errors.Is(err, room.ErrInvalid) {
 			t.Fatalf("SetState bogus: %v", err)
 		}
