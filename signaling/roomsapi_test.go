@@ -147,8 +147,8 @@ func TestRoomAPI(t *testing.T) {
 	if r := h.publish("spring-sale", created.PushKey); r.status != 403 || r.code() != "push_key_revoked" {
 		t.Fatalf("publish with rotated key = %d %s", r.status, r.body)
 	}
-	if r := h.publish("spring-sale", rot.PushKey); r.status != 201 {
-		t.Fatalf("publish with new key = %d %s", r.status, r.body)
+	if r := h.publish("spring-sale", rot.PushKey); r.status != 201 || !strings.HasPrefix(r.header.Get("Location"), "https://live.example.com/whip/spring-sale/") {
+		t.Fatalf("publish with new key = %d %s, Location %q", r.status, r.body, r.header.Get("Location"))
 	}
 	if r := h.do("DELETE", "/api/rooms/spring-sale/keys/knope", "", admin...); r.status != 404 {
 		t.Fatalf("revoke unknown key = %d", r.status)
