@@ -87,6 +87,11 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatal("the blocked comment reached Bob")
 	}
 
+	// The anchor deletes a comment: it disappears everywhere.
+	studio.must(chromedp.Click(chromedp.CSS(`#danmaku .dm-item:first-child button[aria-label="Delete comment"]`)))
+	vb.waitFor(10*time.Second, `!`+listHas("hello from alice <b>not bold</b>"), "the deleted comment to leave Bob's page")
+	va.waitFor(10*time.Second, `!`+listHas("hello from alice <b>not bold</b>"), "the deleted comment to leave Alice's page")
+
 	// Likes: Bob's hearts reach the studio's total.
 	for i := 0; i < 3; i++ {
 		vb.must(chromedp.Click(chromedp.CSS(".ls-like")))

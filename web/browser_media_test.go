@@ -32,17 +32,17 @@ func createRoom(t testing.TB, n *node, title string, extra map[string]any) creat
 	return r
 }
 
-// goLive signs the studio in with the push key and presses Go live.
+// goLive signs the studio in with the push key and goes live, with the
+// keyboard only: type the key and Enter, then Enter on "Go live".
 func goLive(t testing.TB, studio *page, pushKey string) {
 	t.Helper()
-	studio.waitFor(10*time.Second, `!document.getElementById('login').hidden`, "the studio login")
-	studio.must(
-		chromedp.SendKeys(chromedp.ID("login-key"), pushKey),
-		chromedp.Click(chromedp.CSS("#login-form button[type=submit]")),
-	)
+	studio.waitFor(10*time.Second, `!document.getElementById('login').hidden && document.activeElement === document.getElementById('login-key')`, "the studio login with the key field focused")
+	studio.must(chromedp.SendKeys(chromedp.ID("login-key"), pushKey+"\r"))
 	studio.waitFor(10*time.Second, `document.getElementById('preview').videoWidth > 0`, "the camera preview")
-	studio.must(chromedp.Click(chromedp.ID("go-live")))
+	studio.must(chromedp.Focus(chromedp.ID("go-live")), chromedp.KeyEvent("\r"))
 	studio.waitFor(15*time.Second, `document.body.dataset.live === 'true'`, "the studio to be live")
+	// Focus moves to "End live", so the next Enter ends it.
+	studio.waitFor(5*time.Second, `document.activeElement === document.getElementById('end-live')`, "focus on End live")
 }
 
 // framesDecoded reads the viewer's decoded frame count.
