@@ -30,13 +30,21 @@ func (p *publisher) layerList() []*layer {
 	return nil
 }
 
-func (p *publisher) addLayer(l *layer) {
+// addLayer adds l unless a layer already reads its track (then it returns
+// false).
+func (p *publisher) addLayer(l *layer) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	for _, o := range p.layers {
+		if o.track == l.track || o.rid == l.rid {
+			return false
+		}
+	}
 	ls := append(slices.Clone(p.layers), l)
 	slices.SortStableFunc(ls, func(a, b *layer) int { return a.rank - b.rank })
 	p.layers = ls
 	p.snap.Store(&ls)
+	return true
 }
 
 // onTrack runs in a Pion goroutine for every incoming track (one per
@@ -48,11 +56,11 @@ func (p *publisher) onTrack(track *webrtc.TrackRemote, recv *webrtc.RTPReceiver)
 	}
 	defer s.leave()
 	rid := track.RID()
-	s.goRun(func() { drainRTCP(recv, rid) })
 
 	switch track.Kind() {
 	case webrtc.RTPCodecTypeAudio:
 		s.log.Debug("audio track", "codec", track.Codec().MimeType)
+		s.goRun(func() { drainRTCP(recv, rid) })
 		(&audioSource{pub: p, track: track}).run()
 	case webrtc.RTPCodecTypeVideo:
 		rank, ok := p.ranks[rid]
@@ -68,8 +76,12 @@ func (p *publisher) onTrack(track *webrtc.TrackRemote, recv *webrtc.RTPReceiver)
 		if l.clock == 0 {
 			l.clock = 90000
 		}
+		if !p.addLayer(l) {
+			s.log.Debug("second OnTrack for a layer, ignored", "rid", rid)
+			return
+		}
 		s.log.Debug("video layer", "rid", rid, "rank", rank, "codec", track.Codec().MimeType)
-		p.addLayer(l)
+		s.goRun(func() { drainRTCP(recv, rid) })
 		p.room.reselect()
 		l.run()
 		l.closed.Store(true)
