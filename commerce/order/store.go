@@ -64,15 +64,31 @@ func paidMs(o *Order) int64 {
 // id or the (user, idempotency key) pair is reported with
 // sqldb.IsUniqueViolation.
 func (s *Store) Insert(ctx context.Context, o Order) error {
-	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO commerce_orders (`+orderCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
-			o.ID, o.UserID, o.idemKey, o.requestHash, o.Room, o.ProductID, o.ProductTitle, o.Quantity, o.UnitPriceMinor, o.AmountMinor, o.Currency,
-			o.Status, o.Provider, o.providerTxn, o.CreatedAt.UnixMilli(), o.UpdatedAt.UnixMilli(), o.ExpiresAt.UnixMilli(), paidMs(&o)); err != nil {
-			return fmt.Errorf("order: insert: %w", err)
+	args := []any{o.ID, o.UserID, o.idemKey, o.requestHash, o.Room, o.ProductID, o.ProductTitle, o.Quantity, o.UnitPriceMinor, o.AmountMinor, o.Currency,
+		o.Status, o.Provider, o.providerTxn, o.CreatedAt.UnixMilli(), o.UpdatedAt.UnixMilli(), o.ExpiresAt.UnixMilli(), paidMs(&o)}
+	const insertOrder = `INSERT INTO commerce_orders (` + orderCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`
+	var err error
+	if s.db.Dialect == sqldb.Postgres {
+		// One statement (an implicit transaction, one round trip): the
+		// order and its event are written together or not at all.
+		var row outbox.Row
+		if row, err = outbox.NewRow(o.Event(eventType(o.Status))); err != nil {
+			return err
 		}
-		_, err := outbox.Add(ctx, tx, o.Event(eventType(o.Status)))
-		return err
-	})
+		_, err = s.db.ExecContext(ctx, `WITH o AS (`+insertOrder+` RETURNING id)
+			INSERT INTO commerce_outbox (`+outbox.Columns+`) SELECT $19, $20, $21, $22 FROM o`, append(args, row.Args()...)...)
+		if err != nil {
+			err = fmt.Errorf("order: insert: %w", err)
+		}
+	} else {
+		err = s.db.InTx(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, insertOrder, args...); err != nil {
+				return fmt.Errorf("order: insert: %w", err)
+			}
+			_, err := outbox.Add(ctx, tx, o.Event(eventType(o.Status)))
+			return err
+		})
+	}
 	if err == nil {
 		s.committed()
 	}

@@ -26,19 +26,40 @@ func newID() string {
 	return fmt.Sprintf("evt_%012x%08x%s", time.Now().UnixMilli(), seq.Add(1), ids.New("")[12:20])
 }
 
-// Add writes ev to the outbox inside tx, giving it its id (returned).
-func Add(ctx context.Context, tx *sql.Tx, ev events.OrderEvent) (string, error) {
+// Row is an event ready to be written: its id and its outbox columns.
+type Row struct {
+	ID, Type, Payload string
+	CreatedAt         int64
+}
+
+// Columns are the outbox columns in the order of Row.Args.
+const Columns = `id, event_type, payload, created_at`
+
+// Args are the values of Columns.
+func (r Row) Args() []any { return []any{r.ID, r.Type, r.Payload, r.CreatedAt} }
+
+// NewRow gives ev its id and encodes it, for a caller that writes the row
+// in a statement of its own (see Add).
+func NewRow(ev events.OrderEvent) (Row, error) {
 	ev.ID = newID()
 	if ev.At.IsZero() {
 		ev.At = time.Now().UTC()
 	}
 	body, err := json.Marshal(ev)
 	if err != nil {
-		return "", fmt.Errorf("outbox: encode: %w", err)
+		return Row{}, fmt.Errorf("outbox: encode: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO commerce_outbox (id, event_type, payload, created_at) VALUES ($1, $2, $3, $4)`,
-		ev.ID, ev.Type, string(body), ev.At.UnixMilli()); err != nil {
+	return Row{ID: ev.ID, Type: ev.Type, Payload: string(body), CreatedAt: ev.At.UnixMilli()}, nil
+}
+
+// Add writes ev to the outbox inside tx, giving it its id (returned).
+func Add(ctx context.Context, tx *sql.Tx, ev events.OrderEvent) (string, error) {
+	row, err := NewRow(ev)
+	if err != nil {
+		return "", err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO commerce_outbox (`+Columns+`) VALUES ($1, $2, $3, $4)`, row.Args()...); err != nil {
 		return "", fmt.Errorf("outbox: add: %w", err)
 	}
-	return ev.ID, nil
+	return row.ID, nil
 }
