@@ -177,7 +177,8 @@ func (b *chatBench) prepare(ctx context.Context) ([]string, error) {
 // viewerStats is what one viewer saw.
 type viewerStats struct {
 	msgs, bytes, danmaku, dropped atomic.Int64
-	lat                           []time.Duration // probes only, owned by the reader
+	lat                           []time.Duration // send → receive; probes only, owned by the reader
+	in, out                       []time.Duration // send → server accept (at), accept → receive
 }
 
 func (b *chatBench) run(ctx context.Context) error {
@@ -317,7 +318,10 @@ func (b *chatBench) read(ctx context.Context, wg *sync.WaitGroup, c *websocket.C
 			b.countErr(e.Code)
 		case probe && bytes.Contains(data[:min(len(data), 40)], []byte(`"type":"batch"`)):
 			var m struct {
-				Danmaku []struct{ Text string }
+				Danmaku []struct {
+					Text string
+					At   int64
+				}
 				Dropped int64
 			}
 			if json.Unmarshal(data, &m) != nil {
@@ -328,7 +332,10 @@ func (b *chatBench) read(ctx context.Context, wg *sync.WaitGroup, c *websocket.C
 			for _, d := range m.Danmaku {
 				if ts, ok := strings.CutPrefix(d.Text, "bench "); ok {
 					if n, err := strconv.ParseInt(ts, 10, 64); err == nil {
-						s.lat = append(s.lat, now.Sub(time.Unix(0, n)))
+						sent, at := time.Unix(0, n), time.UnixMilli(d.At)
+						s.lat = append(s.lat, now.Sub(sent))
+						s.in = append(s.in, at.Sub(sent))
+						s.out = append(s.out, now.Sub(at))
 					}
 				}
 			}
@@ -337,24 +344,29 @@ func (b *chatBench) read(ctx context.Context, wg *sync.WaitGroup, c *websocket.C
 }
 
 func (b *chatBench) report(stats []*viewerStats, elapsed time.Duration, serverCPU, selfCPU time.Duration) {
-	var lat []time.Duration
+	var lat, in, out []time.Duration
 	var msgs, byts, delivered, dropped int64
 	for i, s := range stats {
 		msgs += s.msgs.Load()
 		byts += s.bytes.Load()
 		if i < b.probes {
 			lat = append(lat, s.lat...)
+			in = append(in, s.in...)
+			out = append(out, s.out...)
 			delivered += s.danmaku.Load()
 			dropped += s.dropped.Load()
 		}
 	}
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	pct := func(p float64) time.Duration {
-		if len(lat) == 0 {
+	for _, l := range [][]time.Duration{lat, in, out} {
+		sort.Slice(l, func(i, j int) bool { return l[i] < l[j] })
+	}
+	pctOf := func(l []time.Duration, p float64) time.Duration {
+		if len(l) == 0 {
 			return 0
 		}
-		return lat[min(len(lat)-1, int(p*float64(len(lat))))].Round(time.Millisecond)
+		return l[min(len(l)-1, int(p*float64(len(l))))].Round(time.Millisecond)
 	}
+	pct := func(p float64) time.Duration { return pctOf(lat, p) }
 	sec := elapsed.Seconds()
 	n := float64(len(stats))
 	fmt.Fprintf(b.out, "room %s: %d viewers, %d senders, %.0f danmaku/s for %s\n", b.room, len(stats), b.senders, b.rate, b.duration)
@@ -364,6 +376,8 @@ func (b *chatBench) report(stats []*viewerStats, elapsed time.Duration, serverCP
 			b.probes, 100*float64(delivered)/float64(max(1, b.acked.Load()*int64(b.probes))), dropped)
 	}
 	fmt.Fprintf(b.out, "delivery latency: p50 %s  p90 %s  p99 %s  max %s  (%d samples)\n", pct(0.50), pct(0.90), pct(0.99), pct(1), len(lat))
+	fmt.Fprintf(b.out, "  of which send → server accept: p50 %s p99 %s; accept → viewer (relay, batching, write): p50 %s p99 %s\n",
+		pctOf(in, 0.5), pctOf(in, 0.99), pctOf(out, 0.5), pctOf(out, 0.99))
 	fmt.Fprintf(b.out, "per viewer: %.1f messages/s, %.0f bytes/s\n", float64(msgs)/n/sec, float64(byts)/n/sec)
 	if b.serverPID > 0 {
 		fmt.Fprintf(b.out, "server CPU: %.0f%% of one core (pid %d)\n", 100*serverCPU.Seconds()/sec, b.serverPID)
