@@ -22,6 +22,9 @@ type Config struct {
 	DataDir string
 	// CORSOrigins lists origins allowed to call the APIs from a browser; "*" allows any.
 	CORSOrigins []string
+	// TrustedProxies are reverse proxies (IPs or CIDRs) whose
+	// X-Forwarded-For names the real client, for per-IP limits.
+	TrustedProxies []string
 	// LogLevel is debug, info, warn or error.
 	LogLevel string
 	// LogFormat is text or json.

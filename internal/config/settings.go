@@ -24,6 +24,7 @@ func (c *Config) settings() []setting {
 		{"admin-token", envs("ADMIN_TOKEN"), "bearer token for operator endpoints; empty generates one into <data-dir>/admin-token", (*stringValue)(&c.AdminToken)},
 		{"data-dir", envs("DATA_DIR"), "directory of the embedded stores and generated secrets", (*stringValue)(&c.DataDir)},
 		{"cors-origins", envs("CORS_ORIGINS"), "comma-separated origins allowed to call the APIs from a browser (* = any)", (*listValue)(&c.CORSOrigins)},
+		{"trusted-proxies", envs("TRUSTED_PROXIES"), "comma-separated reverse-proxy IPs/CIDRs whose X-Forwarded-For names the client (per-IP limits)", (*listValue)(&c.TrustedProxies)},
 		{"log-level", envs("LOG_LEVEL"), "debug, info, warn or error", (*stringValue)(&c.LogLevel)},
 		{"log-format", envs("LOG_FORMAT"), "text or json", (*stringValue)(&c.LogFormat)},
 		{"shutdown-grace", envs("SHUTDOWN_GRACE"), "how long graceful shutdown may take", (*durationValue)(&c.ShutdownGrace)},

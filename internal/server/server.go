@@ -84,7 +84,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, e
 	s.addCloser(func(context.Context) error { return s.back.Close() })
 	s.addReadiness(s.backendsReady)
 
-	s.app = fiber.New(fiber.Config{
+	fcfg := fiber.Config{
 		AppName:               "livesell",
 		DisableStartupMessage: true,
 		ErrorHandler:          apierr.FiberHandler(log),
@@ -92,13 +92,20 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, e
 		ReadTimeout:           30 * time.Second,
 		WriteTimeout:          30 * time.Second,
 		IdleTimeout:           2 * time.Minute,
-		ProxyHeader:           "",
-	})
+	}
+	if len(cfg.TrustedProxies) > 0 {
+		// Behind a reverse proxy, per-IP limits must see the client's
+		// address, taken from X-Forwarded-For only when the proxy is trusted.
+		fcfg.ProxyHeader = fiber.HeaderXForwardedFor
+		fcfg.EnableTrustedProxyCheck = true
+		fcfg.TrustedProxies = cfg.TrustedProxies
+	}
+	s.app = fiber.New(fcfg)
 	s.app.Use(cors.New(cors.Config{
 		AllowOrigins:  strings.Join(cfg.CORSOrigins, ","),
 		AllowMethods:  "GET,POST,PATCH,PUT,DELETE,OPTIONS,HEAD",
 		AllowHeaders:  "Authorization,Content-Type,If-Match,Idempotency-Key",
-		ExposeHeaders: "Location,ETag,Link,Accept-Patch,Retry-After,Content-Type",
+		ExposeHeaders: "Location,ETag,Link,Accept-Patch,Accept-Post,Retry-After,Content-Type,Livesell-Room-State",
 		MaxAge:        3600,
 	}))
 	s.mountOps(s.app)
