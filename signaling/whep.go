@@ -51,8 +51,8 @@ func admit(rm room.Room, who auth.Identity, presented bool) error {
 	if !presented {
 		return apierr.Unauthorized("missing_token", "this room is private: a viewer token is required")
 	}
-	if !who.CanEnter(rm.ID) {
-		return apierr.Forbidden("room_forbidden", "the viewer token does not admit this room")
+	if !who.Admits(rm.ID, true) {
+		return apierr.Forbidden("room_forbidden", "the viewer token does not admit this room: private rooms need a viewer token minted for them")
 	}
 	return nil
 }

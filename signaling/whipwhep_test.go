@@ -170,6 +170,7 @@ func TestWHEPStatuses(t *testing.T) {
 	}
 	good := mint("u1", priv.ID)
 	other := mint("u2", pub.ID)
+	unscoped := mint("u3")
 
 	tests := []struct {
 		name       string
@@ -187,6 +188,7 @@ func TestWHEPStatuses(t *testing.T) {
 		{"bad layer", "/whep/" + pub.ID + "?layer=h%20igh", nil, 400, "invalid_layer", ""},
 		{"private without token", "/whep/" + priv.ID, nil, 401, "missing_token", ""},
 		{"private with token of another room", "/whep/" + priv.ID, []string{"Authorization", "Bearer " + other}, 403, "room_forbidden", ""},
+		{"private with unscoped user token", "/whep/" + priv.ID, []string{"Authorization", "Bearer " + unscoped}, 403, "room_forbidden", ""},
 		{"private with token", "/whep/" + priv.ID, []string{"Authorization", "Bearer " + good}, 201, "", ""},
 		{"private with query token", "/whep/" + priv.ID + "?token=" + good, nil, 201, "", ""},
 		{"private with bad query token", "/whep/" + priv.ID + "?token=junk", nil, 401, "bad_token", ""},

@@ -38,12 +38,26 @@ type Identity struct {
 	Rooms []string `json:"rooms,omitempty"`
 }
 
-// CanEnter reports whether a token scoped to rooms admits room; an unscoped
-// user token admits every room.
+// CanEnter reports whether a token scoped to rooms admits the public room;
+// an unscoped user token admits every public room.
 func (id Identity) CanEnter(room string) bool {
 	if id.Admin || len(id.Rooms) == 0 {
 		return true
 	}
+	return id.names(room)
+}
+
+// Admits reports whether the identity may watch room: any public room its
+// scope allows (CanEnter), but a private room only when the token names it
+// (a viewer token minted for that room) or it is the operator's.
+func (id Identity) Admits(room string, private bool) bool {
+	if !private {
+		return id.CanEnter(room)
+	}
+	return id.Admin || id.names(room)
+}
+
+func (id Identity) names(room string) bool {
 	for _, r := range id.Rooms {
 		if r == room {
 			return true

@@ -34,6 +34,30 @@ func TestMintAndVerify(t *testing.T) {
 	}
 }
 
+func TestAdmits(t *testing.T) {
+	tests := []struct {
+		name    string
+		id      Identity
+		room    string
+		private bool
+		want    bool
+	}{
+		{"unscoped user, public room", Identity{UserID: "u"}, "r1", false, true},
+		{"unscoped user, private room", Identity{UserID: "u"}, "r1", true, false},
+		{"scoped user, its private room", Identity{UserID: "u", Rooms: []string{"r1"}}, "r1", true, true},
+		{"scoped user, other public room", Identity{UserID: "u", Rooms: []string{"r1"}}, "r2", false, false},
+		{"admin, private room", Identity{UserID: "admin", Admin: true}, "r9", true, true},
+		{"anonymous, private room", Identity{UserID: "anon-1", Anonymous: true}, "r1", true, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.id.Admits(tt.room, tt.private); got != tt.want {
+				t.Fatalf("Admits(%q, %v) = %v, want %v", tt.room, tt.private, got, tt.want)
+			}
+		})
+	}
+}
+
 func TestVerifyRejects(t *testing.T) {
 	v := NewVerifier([]byte("secret-1"), "")
 	other := NewVerifier([]byte("secret-2"), "")
