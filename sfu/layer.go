@@ -113,6 +113,7 @@ func (l *layer) handle(p *rtp.Packet, now int64) {
 		out, pkts = l.fan.run(*subs, fanJob{layer: l, p: p, info: info, now: now})
 	}
 	if pkts > 0 {
+		m.fanout.Observe(float64(time.Now().UnixNano()-now) / 1e9)
 		m.packetsOut.Add(float64(pkts))
 		m.bytesOut.Add(float64(out))
 	}
@@ -148,6 +149,7 @@ func (a *audioSource) run() {
 			out, pkts = fan.run(*subs, fanJob{audio: a, p: &p, now: now})
 		}
 		if pkts > 0 {
+			m.fanout.Observe(float64(time.Now().UnixNano()-now) / 1e9)
 			m.packetsOut.Add(float64(pkts))
 			m.bytesOut.Add(float64(out))
 		}

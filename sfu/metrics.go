@@ -18,6 +18,7 @@ type metrics struct {
 	plis                       prometheus.Counter
 	switches                   prometheus.Counter
 	replays                    prometheus.Counter
+	fanout                     prometheus.Histogram
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -42,12 +43,17 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		plis:       c("plis_sent_total", "Keyframe requests (PLI) sent to publishers after coalescing."),
 		switches:   c("layer_switches_total", "Simulcast layer switches of subscribers."),
 		replays:    c("keyframe_cache_replays_total", "Viewers started from a layer's keyframe cache."),
+		fanout: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Namespace: "livesell", Subsystem: "sfu", Name: "fanout_seconds",
+			Help:    "Time from reading a publisher's packet to having written it to every subscriber.",
+			Buckets: []float64{.0001, .00025, .0005, .001, .002, .004, .006, .008, .01, .015, .02, .03, .05, .1, .25, .5, 1},
+		}),
 	}
 	if reg == nil {
 		return m, nil
 	}
 	for _, col := range []prometheus.Collector{m.rooms, m.publishers, m.viewers, m.bitrateIn, m.bitrateOut,
-		m.bytesIn, m.bytesOut, m.packetsIn, m.packetsOut, m.lost, m.nacks, m.plis, m.switches, m.replays} {
+		m.bytesIn, m.bytesOut, m.packetsIn, m.packetsOut, m.lost, m.nacks, m.plis, m.switches, m.replays, m.fanout} {
 		if err := reg.Register(col); err != nil {
 			return nil, err
 		}

@@ -23,6 +23,8 @@ import (
 	"github.com/livesell/livesell/sfu"
 	"github.com/livesell/livesell/sfu/synth"
 	"github.com/pion/webrtc/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // MediaOptions configure RunMedia. Zero values take the defaults noted.
@@ -181,6 +183,7 @@ func RunMedia(ctx context.Context, opts MediaOptions, out io.Writer) error {
 		v.begin()
 	}
 	self := cpuReader(0)
+	fan0 := scrapeFanout(client, opts.Server)
 	cpu0, self0 := readCPU(cpu), readCPU(self)
 	t0 := time.Now()
 	select {
@@ -190,11 +193,15 @@ func RunMedia(ctx context.Context, opts MediaOptions, out io.Writer) error {
 	}
 	cpu1, self1 := readCPU(cpu), readCPU(self)
 	elapsed := time.Since(t0)
+	fan1 := scrapeFanout(client, opts.Server)
 	for _, v := range viewers {
 		v.end()
 	}
 	if err := report(out, opts, viewers, joinAll, elapsed, cpu1-cpu0, cpu != nil, cpuLabel); err != nil {
 		return err
+	}
+	if f := fanoutSummary(fan0, fan1); f != "" {
+		fmt.Fprintf(out, "  server fan-out (packet read -> written to every viewer): %s\n", f)
 	}
 	if opts.ServerPID > 0 {
 		fmt.Fprintf(out, "  load generator CPU: %.2f cores (same machine: latency and join times include its queueing)\n",
@@ -277,7 +284,8 @@ func deleteResource(c *http.Client, server, loc, bearer string) {
 
 // startLocal runs an in-process engine with NewHandler on loopback.
 func startLocal(opts MediaOptions) (string, func(), error) {
-	eng, err := sfu.NewEngine(sfu.Config{ICEInterfaces: []string{"lo"}, Logger: opts.Logger})
+	reg := prometheus.NewRegistry()
+	eng, err := sfu.NewEngine(sfu.Config{ICEInterfaces: []string{"lo"}, Logger: opts.Logger, Metrics: reg})
 	if err != nil {
 		return "", nil, err
 	}
@@ -286,7 +294,10 @@ func startLocal(opts MediaOptions) (string, func(), error) {
 		_ = eng.Close()
 		return "", nil, err
 	}
-	srv := &http.Server{Handler: NewHandler(eng), ReadHeaderTimeout: 5 * time.Second}
+	mux := http.NewServeMux()
+	mux.Handle("/", NewHandler(eng))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

@@ -13,11 +13,31 @@ import (
 	"github.com/livesell/livesell/sfu/synth"
 )
 
-// Latency histogram: 50 µs buckets up to 100 ms.
+// Latency histogram: 50 µs buckets up to 50 ms, then 1 ms buckets up to 2 s.
 const (
-	bucketWidth = 50 * time.Microsecond
-	buckets     = 2000
+	fineWidth   = 50 * time.Microsecond
+	fineBuckets = 1000
+	coarseWidth = time.Millisecond
+	buckets     = fineBuckets + 1950
 )
+
+func bucketOf(d time.Duration) int {
+	if d < 0 {
+		return 0
+	}
+	if b := int(d / fineWidth); b < fineBuckets {
+		return b
+	}
+	return min(fineBuckets+int((d-fineBuckets*fineWidth)/coarseWidth), buckets)
+}
+
+// bucketTop is the upper bound of bucket i.
+func bucketTop(i int) time.Duration {
+	if i < fineBuckets {
+		return time.Duration(i+1) * fineWidth
+	}
+	return fineBuckets*fineWidth + time.Duration(i-fineBuckets+1)*coarseWidth
+}
 
 // viewerStats accumulates what one viewer received during the window.
 type viewerStats struct {
@@ -51,12 +71,7 @@ func (s *viewerStats) onVideo(p synth.Packet) {
 		s.lastSeq += d
 	}
 	if p.TailOK {
-		lat := time.Duration(p.ArrivalNs - p.Tail.SentNs)
-		b := int(lat / bucketWidth)
-		if b < 0 {
-			b = 0
-		}
-		s.hist[min(b, buckets)]++
+		s.hist[bucketOf(time.Duration(p.ArrivalNs-p.Tail.SentNs))]++
 	}
 }
 
@@ -96,10 +111,10 @@ func histPercentile(h *[buckets + 1]uint64, total uint64, p float64) time.Durati
 	for i, n := range h {
 		acc += n
 		if acc > want {
-			return time.Duration(i+1) * bucketWidth
+			return bucketTop(i)
 		}
 	}
-	return time.Duration(buckets) * bucketWidth
+	return bucketTop(buckets)
 }
 
 func report(out io.Writer, o MediaOptions, vs []*viewerStats, joinAll, window, cpu time.Duration, haveCPU bool, cpuLabel string) error {

@@ -19,6 +19,8 @@ import (
 
 	"github.com/livesell/livesell/sfu"
 	"github.com/livesell/livesell/sfu/bench"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 func main() {
@@ -30,12 +32,16 @@ func main() {
 	if *pprofAddr != "" {
 		go func() { _ = http.ListenAndServe(*pprofAddr, nil) }() //nolint:gosec // debug only
 	}
-	eng, err := sfu.NewEngine(sfu.Config{ICEInterfaces: []string{*iface}, Logger: log})
+	reg := prometheus.NewRegistry()
+	eng, err := sfu.NewEngine(sfu.Config{ICEInterfaces: []string{*iface}, Logger: log, Metrics: reg})
 	if err != nil {
 		log.Error("engine", "err", err)
 		os.Exit(1)
 	}
-	srv := &http.Server{Addr: *addr, Handler: bench.NewHandler(eng), ReadHeaderTimeout: 5 * time.Second}
+	mux := http.NewServeMux()
+	mux.Handle("/", bench.NewHandler(eng))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	srv := &http.Server{Addr: *addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go func() {
