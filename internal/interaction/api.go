@@ -3,6 +3,7 @@ package interaction
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"time"
 
 	fiberws "github.com/gofiber/contrib/websocket"
@@ -51,7 +52,7 @@ func (h *Hub) Mount(r fiber.Router, origins []string) {
 // requireModerator admits the admin token or the room's push key (as a
 // bearer token) for the room in the path.
 func (h *Hub) requireModerator(c *fiber.Ctx) error {
-	roomID := c.Params("room")
+	roomID := param(c, "room")
 	if err := h.checkRoom(c.UserContext(), roomID); err != nil {
 		return err
 	}
@@ -69,7 +70,7 @@ func (h *Hub) requireModerator(c *fiber.Ctx) error {
 }
 
 func (h *Hub) getOnline(c *fiber.Ctx) error {
-	roomID := c.Params("room")
+	roomID := param(c, "room")
 	if err := h.checkRoom(c.UserContext(), roomID); err != nil {
 		return err
 	}
@@ -81,7 +82,7 @@ func (h *Hub) getOnline(c *fiber.Ctx) error {
 }
 
 func (h *Hub) getTimeline(c *fiber.Ctx) error {
-	s, err := h.RoomStats(c.UserContext(), c.Params("room"))
+	s, err := h.RoomStats(c.UserContext(), param(c, "room"))
 	if err != nil {
 		return err
 	}
@@ -112,7 +113,7 @@ func (h *Hub) postSanction(ban bool) fiber.Handler {
 		if b.Seconds < 0 || b.Seconds > protocol.MaxSanctionSeconds {
 			return apierr.BadRequest("bad_seconds", "seconds must be 0 to %d", protocol.MaxSanctionSeconds)
 		}
-		roomID := c.Params("room")
+		roomID := param(c, "room")
 		d := time.Duration(b.Seconds) * time.Second
 		var err error
 		if ban {
@@ -136,7 +137,7 @@ func (h *Hub) postSanction(ban bool) fiber.Handler {
 
 func (h *Hub) deleteSanction(ban bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		roomID, user := c.Params("room"), c.Params("user")
+		roomID, user := param(c, "room"), param(c, "user")
 		if user == "" || len(user) > protocol.MaxIDLength {
 			return apierr.BadRequest("bad_user_id", "user id must be 1 to %d bytes", protocol.MaxIDLength)
 		}
@@ -154,11 +155,11 @@ func (h *Hub) deleteSanction(ban bool) fiber.Handler {
 }
 
 func (h *Hub) deleteDanmaku(c *fiber.Ctx) error {
-	id := c.Params("id")
+	id := param(c, "id")
 	if !protocol.ValidID(id) {
 		return apierr.BadRequest("bad_message_id", "malformed message id")
 	}
-	if err := h.DeleteDanmaku(c.UserContext(), c.Params("room"), id); err != nil {
+	if err := h.DeleteDanmaku(c.UserContext(), param(c, "room"), id); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -180,7 +181,7 @@ func (h *Hub) putPinned(c *fiber.Ctx) error {
 			return apierr.BadRequest(pe.Code, "%s", pe.Message)
 		}
 	}
-	if err := h.Pin(c.UserContext(), c.Params("room"), text); err != nil {
+	if err := h.Pin(c.UserContext(), param(c, "room"), text); err != nil {
 		return err
 	}
 	return c.JSON(fiber.Map{"text": text})
@@ -209,3 +210,7 @@ func (h *Hub) putWords(c *fiber.Ctx) error {
 	words := h.filter.Words()
 	return c.JSON(fiber.Map{"words": words, "count": len(words)})
 }
+
+// param returns a copy of a path parameter: Fiber's values point into a
+// buffer that is reused after the handler returns.
+func param(c *fiber.Ctx, name string) string { return strings.Clone(c.Params(name)) }

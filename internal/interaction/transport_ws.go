@@ -42,7 +42,7 @@ func (h *Hub) wsPrecheck(c *fiber.Ctx) error {
 	if !fiberws.IsWebSocketUpgrade(c) {
 		return apierr.BadRequest("websocket_required", "GET /ws/rooms/{room} must be a WebSocket upgrade")
 	}
-	roomID := c.Params("room")
+	roomID := param(c, "room")
 	if err := h.checkRoom(c.UserContext(), roomID); err != nil {
 		return err
 	}
