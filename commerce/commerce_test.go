@@ -298,8 +298,35 @@ func TestLiveSellingOverHTTP(t *testing.T) {
 			t.Fatalf("stock after refund %v", s)
 		}
 
+		// An unpaid order expires (two sweepers racing) and its unit returns once.
+		one := h.must(201, "POST", "/api/products", adminToken, map[string]any{"title": "Cup", "price_minor": 500, "currency": "USD", "stock": 1}, nil)
+		erin := h.token("erin")
+		h.must(201, "POST", "/api/orders", erin, map[string]any{"product_id": one["id"]}, nil)
+		later := time.Now().Add(time.Hour)
+		done := make(chan int, 2)
+		for i := 0; i < 2; i++ {
+			go func() { n, _ := h.c.Orders.Sweep(ctx, later); done <- n }()
+		}
+		if n := <-done + <-done; n != 1 {
+			t.Fatalf("sweepers expired %d orders; want 1", n)
+		}
+		if s := h.must(200, "GET", "/api/products/"+one["id"].(string)+"/stock", "", nil, nil); s["stock_left"].(float64) != 1 {
+			t.Fatalf("stock after expiry %v", s)
+		}
+
+		// Order attempts are rate limited per user.
+		frank := h.token("frank")
+		limited := false
+		for i := 0; i < 15 && !limited; i++ {
+			st, raw := h.do("POST", "/api/orders", frank, map[string]any{"product_id": "prd_missing"}, nil)
+			limited = st == 429 && errCode(raw) == "rate_limited"
+		}
+		if !limited {
+			t.Fatal("15 order attempts in a burst were never rate limited")
+		}
+
 		// Outbox → JetStream: exactly one event per state change.
-		want := map[string]int{"created": 2, "paid": 2, "refunded": 1}
+		want := map[string]int{"created": 3, "paid": 2, "refunded": 1, "expired": 1}
 		testenv.Eventually(t, 10*time.Second, func() bool {
 			n, _ := h.c.Relay.Pending(ctx)
 			return n == 0
@@ -315,7 +342,7 @@ func TestLiveSellingOverHTTP(t *testing.T) {
 		if _, err := h.c.Relay.Flush(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if again := countEvents(t, b, ns); again["created"] != 2 || again["paid"] != 2 || again["refunded"] != 1 {
+		if again := countEvents(t, b, ns); again["created"] != 3 || again["paid"] != 2 || again["refunded"] != 1 || again["expired"] != 1 {
 			t.Fatalf("republishing duplicated events: %v", again)
 		}
 

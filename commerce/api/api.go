@@ -48,9 +48,13 @@ type Deps struct {
 	Log     *slog.Logger
 }
 
+// OrdersPerSecond bounds the order attempts of one user on one node.
+const OrdersPerSecond = 10
+
 // Handler serves the commerce routes.
 type Handler struct {
-	d Deps
+	d      Deps
+	orders *limiter // order attempts per user
 }
 
 // New returns the handlers over d.
@@ -61,7 +65,7 @@ func New(d Deps) *Handler {
 	if d.TokenTTL <= 0 {
 		d.TokenTTL = 24 * time.Hour
 	}
-	return &Handler{d: d}
+	return &Handler{d: d, orders: newLimiter(OrdersPerSecond, time.Second)}
 }
 
 // Mount registers every commerce route on r.

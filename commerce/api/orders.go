@@ -2,6 +2,7 @@ package api
 
 import (
 	"strconv"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -25,6 +26,9 @@ func (h *Handler) createOrder(c *fiber.Ctx) error {
 	}
 	if who.Admin {
 		return apierr.Forbidden("buyer_only", "orders are placed with a user token")
+	}
+	if !h.orders.allow(who.UserID, time.Now()) {
+		return apierr.TooManyRequests("rate_limited", "at most %d order attempts per second", OrdersPerSecond).WithRetryAfter(time.Second)
 	}
 	if err := checkJSON(c); err != nil {
 		return err

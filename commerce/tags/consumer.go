@@ -50,6 +50,9 @@ func (c *Consumer) Start(ctx context.Context) (stop func(), err error) {
 	cc, err := cons.Consume(func(m jetstream.Msg) {
 		wg.Add(1)
 		defer wg.Done()
+		if ctx.Err() != nil {
+			return // stopping: the message is redelivered to the next consumer
+		}
 		var ev events.OrderEvent
 		if err := json.Unmarshal(m.Data(), &ev); err != nil {
 			c.log.Warn("tags: undecodable order event", "err", err)
@@ -57,6 +60,9 @@ func (c *Consumer) Start(ctx context.Context) (stop func(), err error) {
 			return
 		}
 		if err := c.store.ApplyOrderEvent(ctx, ev); err != nil {
+			if ctx.Err() != nil {
+				return
+			}
 			c.log.Warn("tags: order event", "order", ev.OrderID, "err", err)
 			m.NakWithDelay(time.Second)
 			return
