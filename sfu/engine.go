@@ -453,13 +453,23 @@ func (e *Engine) tick() {
 				if pub == nil {
 					continue
 				}
-				for _, l := range pub.layerList() {
+				var mask uint64
+				for i, l := range pub.layerList() {
+					if l.active(now.UnixNano()) && i < 64 {
+						mask |= 1 << i
+					}
 					b := l.bytes.Load()
 					if !l.prevAt.IsZero() {
 						dt := now.Sub(l.prevAt).Seconds()
 						l.rate.Store(int64(float64(b-l.prevBytes) * 8 / dt))
 					}
 					l.prevBytes, l.prevAt = b, now
+				}
+				if mask != r.activeMask {
+					// A layer stopped or resumed: everyone picks again.
+					r.activeMask = mask
+					r.reselect()
+					continue
 				}
 				for _, s := range r.subscribers() {
 					if s.auto() {

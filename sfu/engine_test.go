@@ -403,3 +403,24 @@ func TestNACKRetransmission(t *testing.T) {
 		return n == 2
 	})
 }
+
+// TestPausedLayer: when the publisher stops its top layer, a viewer pinned
+// to it moves down, and comes back when the layer resumes.
+func TestPausedLayer(t *testing.T) {
+	e := newTestEngine(t, Config{})
+	pub, _ := startPublisher(t, e, "r1", simulcast)
+	v, _ := startViewer(t, e, "r1", "f")
+	last := func() uint8 {
+		p := v.Packets()
+		if len(p) == 0 {
+			return 255
+		}
+		return p[len(p)-1].Tail.Layer
+	}
+	waitFor(t, 10*time.Second, "top layer", func() bool { return last() == 2 })
+	pub.Pause(2, true)
+	waitFor(t, 10*time.Second, "move to the middle layer", func() bool { return last() == 1 })
+	pub.Pause(2, false)
+	waitFor(t, 10*time.Second, "back to the top layer", func() bool { return last() == 2 })
+	checkStream(t, v.Packets())
+}

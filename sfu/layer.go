@@ -38,6 +38,7 @@ type layer struct {
 	bytes   atomic.Uint64
 	packets atomic.Uint64
 	rate    atomic.Int64 // bits per second, updated by the engine's ticker
+	lastAt  atomic.Int64 // unix nanoseconds of the last packet
 	closed  atomic.Bool
 
 	// engine ticker only
@@ -47,6 +48,36 @@ type layer struct {
 	// reader goroutine only
 	haveSeq bool
 	lastSeq uint16
+}
+
+// layerIdle is how long a layer may send nothing before viewers are moved
+// off it: browsers stop their top layers when their own estimate drops.
+const layerIdle = 1500 * time.Millisecond
+
+// active reports whether the layer sent a packet recently.
+func (l *layer) active(now int64) bool {
+	return !l.closed.Load() && now-l.lastAt.Load() < int64(layerIdle)
+}
+
+// activeLayers returns the layers that are sending, or all of them when
+// none is (so that a viewer still waits on something).
+func activeLayers(layers []*layer, now int64) []*layer {
+	n := 0
+	for _, l := range layers {
+		if l.active(now) {
+			n++
+		}
+	}
+	if n == len(layers) || n == 0 {
+		return layers
+	}
+	out := make([]*layer, 0, n)
+	for _, l := range layers {
+		if l.active(now) {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // bitrate returns the layer's measured bitrate in bits per second.
@@ -83,6 +114,7 @@ func (l *layer) run() {
 // handle forwards one packet to every subscriber of the room, then caches it.
 func (l *layer) handle(p *rtp.Packet, now int64) {
 	m := l.pub.room.eng.metrics
+	l.lastAt.Store(now)
 	l.bytes.Add(uint64(len(p.Payload) + 12))
 	l.packets.Add(1)
 	m.packetsIn.Inc()

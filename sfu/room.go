@@ -20,6 +20,8 @@ type room struct {
 	// subs is a copy-on-write snapshot of list read by the media readers
 	// for every packet without locking.
 	subs atomic.Pointer[[]*subscriber]
+
+	activeMask uint64 // engine ticker only: which layers were sending
 }
 
 func (r *room) publisher() *publisher {

@@ -66,7 +66,7 @@ func (s *subscriber) selectLayer(fromTicker bool) {
 	if pub == nil {
 		return
 	}
-	layers := pub.layerList()
+	layers := activeLayers(pub.layerList(), time.Now().UnixNano())
 	if len(layers) == 0 {
 		return
 	}

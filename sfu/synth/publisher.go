@@ -32,8 +32,9 @@ type Publisher struct {
 	audio  *webrtc.TrackLocalStaticRTP
 	sender *webrtc.RTPSender
 
-	kf   []atomic.Bool
-	plis []atomic.Int64
+	kf     []atomic.Bool
+	paused []atomic.Bool
+	plis   []atomic.Int64
 	sent atomic.Int64
 
 	closed    chan struct{}
@@ -58,7 +59,7 @@ func NewPublisher(api *webrtc.API, opts PublisherOptions) (*Publisher, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Publisher{opts: opts, pc: pc, kf: make([]atomic.Bool, n), plis: make([]atomic.Int64, n), closed: make(chan struct{})}
+	p := &Publisher{opts: opts, pc: pc, kf: make([]atomic.Bool, n), paused: make([]atomic.Bool, n), plis: make([]atomic.Int64, n), closed: make(chan struct{})}
 	fail := func(err error) (*Publisher, error) {
 		_ = pc.Close()
 		return nil, err
@@ -153,6 +154,16 @@ func (p *Publisher) Start(answer string) error {
 	return nil
 }
 
+// Pause stops (or resumes) sending layer i, as a browser does with its top
+// layers when its bandwidth estimate drops. A resumed layer starts with a
+// keyframe.
+func (p *Publisher) Pause(i int, paused bool) {
+	p.paused[i].Store(paused)
+	if !paused {
+		p.kf[i].Store(true)
+	}
+}
+
 // PLIs returns the keyframe requests layer i received.
 func (p *Publisher) PLIs(i int) int64 { return p.plis[i].Load() }
 
@@ -219,6 +230,9 @@ func (p *Publisher) sendVideo(midID, ridID uint8, mid string) {
 		case <-t.C:
 		}
 		for i, tr := range p.video {
+			if p.paused[i].Load() {
+				continue
+			}
 			st := &states[i]
 			key := st.frame%uint32(p.opts.GOP) == 0 || p.kf[i].Swap(false)
 			bytes := p.opts.Bitrates[min(i, len(p.opts.Bitrates)-1)] / 8 / p.opts.FPS
