@@ -35,7 +35,7 @@ type Publisher struct {
 	kf     []atomic.Bool
 	paused []atomic.Bool
 	plis   []atomic.Int64
-	sent atomic.Int64
+	sent   atomic.Int64
 
 	closed    chan struct{}
 	closeOnce sync.Once
