@@ -265,7 +265,8 @@ func (e *Engine) Subscribe(ctx context.Context, r SubscribeRequest) (*Session, e
 		e.mu.Unlock()
 		return nil, fmt.Errorf("%w: %s", ErrNotLive, r.Room)
 	}
-	if info.video && !slices.ContainsFunc(info.videoCodecs, func(c webrtc.RTPCodecParameters) bool {
+	pubVideo := pub.codec.MimeType != "" // audio-only publishers have none
+	if info.video && pubVideo && !slices.ContainsFunc(info.videoCodecs, func(c webrtc.RTPCodecParameters) bool {
 		return c.PayloadType == pub.codec.PayloadType
 	}) {
 		e.mu.Unlock()
@@ -276,7 +277,7 @@ func (e *Engine) Subscribe(ctx context.Context, r SubscribeRequest) (*Session, e
 	if info.audio {
 		sub.audio = &audioForwarder{dt: newDownTrack(webrtc.RTPCodecTypeAudio, opusCodec, stream)}
 	}
-	if info.video {
+	if info.video && pubVideo {
 		sub.video = &videoForwarder{dt: newDownTrack(webrtc.RTPCodecTypeVideo, pub.codec, stream), met: e.metrics}
 	}
 	if validLayerName(r.Layer, pub.layerList()) {

@@ -424,3 +424,36 @@ func TestPausedLayer(t *testing.T) {
 	waitFor(t, 10*time.Second, "back to the top layer", func() bool { return last() == 2 })
 	checkStream(t, v.Packets())
 }
+
+func TestAudioOnlyPublisher(t *testing.T) {
+	e := newTestEngine(t, Config{})
+	p, err := synth.NewPublisher(api(t), synth.PublisherOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	// Strip the video section: an audio-only offer.
+	offer, err := p.Offer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := strings.Index(offer, "m=video")
+	j := strings.Index(offer, "m=audio")
+	if i < 0 || j < i {
+		t.Fatalf("unexpected offer layout")
+	}
+	audioOnly := strings.Replace(offer[:i]+offer[j:], "BUNDLE 0 1", "BUNDLE 1", 1)
+	s, err := e.Publish(testCtx(t), PublishRequest{Room: "radio", OfferSDP: audioOnly})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	vs, err := e.Subscribe(testCtx(t), SubscribeRequest{Room: "radio", OfferSDP: viewerOffer(t)})
+	if err != nil {
+		t.Fatalf("viewer of an audio-only room: %v", err)
+	}
+	defer vs.Close()
+	if vs.sub.video != nil || vs.sub.audio == nil {
+		t.Error("audio-only room: want an audio forwarder only")
+	}
+}
