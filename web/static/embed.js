@@ -52,11 +52,11 @@
       var link = document.createElement('link');
       link.rel = 'stylesheet';
       link.href = base + '/assets/css/room.css';
-      var host = document.createElement('style');
-      host.textContent = ':host{display:block;position:relative;min-height:240px;font-family:system-ui,sans-serif}';
+      // Styles come from a stylesheet, never inline, so that host pages
+      // with a strict style-src need not allow 'unsafe-inline'.
       var root = document.createElement('div');
       root.className = 'ls-embed';
-      shadow.append(host, link, root);
+      shadow.append(link, root);
       if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(room)) {
         root.textContent = 'livesell-room: set a valid room attribute.';
         return;
