@@ -22,7 +22,7 @@ func TestNodeDiesBetweenReserveAndInsert(t *testing.T) {
 		ctx := context.Background()
 		opts := func(hook func(context.Context, string) error) commerce.Options {
 			return commerce.Options{Backends: b, Namespace: ns, AdminToken: "adm", Users: auth.NewVerifier([]byte("k"), ""),
-				Config: config.CommerceConfig{OrderTTL: time.Minute, ReconcileInterval: 200 * time.Millisecond},
+				Config:        config.CommerceConfig{OrderTTL: time.Minute, ReconcileInterval: 200 * time.Millisecond},
 				SandboxSecret: "s", Sandbox: true, AfterReserve: hook, Log: testenv.Logger(t)}
 		}
 		dying, err := commerce.New(ctx, opts(func(context.Context, string) error { return order.ErrCrashed }))
