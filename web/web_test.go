@@ -283,3 +283,40 @@ func TestReferencesResolve(t *testing.T) {
 		}
 	}
 }
+
+// Any request path under /assets/ answers 200 with an embedded file, 304 or
+// a 404 in the error shape: never a 5xx, never a file outside the assets.
+func FuzzAssetPath(f *testing.F) {
+	for _, s := range []string{"js/api.js", "../web.go", "js/../js/api.js", "%2e%2e/%2e%2e/etc/passwd", "css//room.css", "", "a\x00b", "img/scarf.svg?x=1"} {
+		f.Add(s)
+	}
+	app := fiber.New(fiber.Config{ErrorHandler: apierr.FiberHandler(slog.New(slog.DiscardHandler))})
+	if err := Mount(app, Options{}); err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, p string) {
+		req, err := http.NewRequest(http.MethodGet, "http://x/assets/"+p, nil)
+		if err != nil {
+			return // not a URL a client could send
+		}
+		resp, err := app.Test(req, -1)
+		if err != nil {
+			return
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		switch resp.StatusCode {
+		case http.StatusOK:
+			if strings.Contains(string(body), "package web") {
+				t.Fatalf("%q served Go source", p)
+			}
+		case http.StatusNotFound, http.StatusBadRequest:
+			var doc apierr.Body
+			if json.Unmarshal(body, &doc) != nil || doc.Error.Code == "" {
+				t.Fatalf("%q: %d without the error shape: %s", p, resp.StatusCode, body)
+			}
+		default:
+			t.Fatalf("%q: status %d", p, resp.StatusCode)
+		}
+	})
+}
