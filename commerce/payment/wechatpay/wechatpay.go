@@ -28,6 +28,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/livesell/livesell/commerce/internal/ids"
 	"github.com/livesell/livesell/commerce/payment"
@@ -149,9 +150,13 @@ func (p *Provider) Refund(ctx context.Context, r payment.Refund) error {
 	return p.call(ctx, http.MethodPost, "/v3/refund/domestic/refunds", req, nil)
 }
 
+// truncate cuts s to at most n bytes without splitting a UTF-8 character.
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n]
 }

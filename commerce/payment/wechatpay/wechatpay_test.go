@@ -20,6 +20,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/livesell/livesell/commerce/payment"
 	"github.com/livesell/livesell/commerce/payment/wechatpay"
@@ -135,7 +136,12 @@ func TestBeginSignsRequest(t *testing.T) {
 		}
 		sig, _ := base64.StdEncoding.DecodeString(m[2])
 		sum := sha256.Sum256([]byte("POST\n/v3/pay/transactions/native\n" + m[3] + "\n" + m[1] + "\n" + string(body) + "\n"))
-		if rsa.VerifyPKCS1v15(&f.merchantKey.PublicKey, crypto.SHA256, sum[:], sig) != nil || !strings.Contains(string(body), `"out_trade_no":"pay_7"`) {
+		var req struct {
+			Description string `json:"description"`
+		}
+		json.Unmarshal(body, &req)
+		if rsa.VerifyPKCS1v15(&f.merchantKey.PublicKey, crypto.SHA256, sum[:], sig) != nil || !strings.Contains(string(body), `"out_trade_no":"pay_7"`) ||
+			!utf8.ValidString(req.Description) || len(req.Description) > 127 {
 			w.WriteHeader(401)
 			return
 		}
@@ -143,7 +149,7 @@ func TestBeginSignsRequest(t *testing.T) {
 	}))
 	defer srv.Close()
 	p, _ := wechatpay.New(wechatpay.Options{AppID: "wxapp", MchID: "1900000001", APIv3Key: apiKey, PlatformCert: f.cert, PrivateKey: f.merchantKey, SerialNo: "MERCHANTSERIAL", BaseURL: srv.URL})
-	co, err := p.Begin(context.Background(), payment.Charge{PaymentID: "pay_7", AmountMinor: 100, Currency: "CNY", Title: "茶", BaseURL: "https://shop.example"})
+	co, err := p.Begin(context.Background(), payment.Charge{PaymentID: "pay_7", AmountMinor: 100, Currency: "CNY", Title: strings.Repeat("茶", 60), BaseURL: "https://shop.example"})
 	if err != nil || co.QRCode != "weixin://wxpay/bizpayurl?pr=abc" {
 		t.Fatalf("begin: %+v %v", co, err)
 	}
