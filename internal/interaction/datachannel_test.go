@@ -75,11 +75,7 @@ func TestDataChannelRoom(t *testing.T) {
 		// A product card published on NATS reaches every viewer at once.
 		card := events.ProductCard{Room: roomID, Shown: true, ProductID: "p1", Title: "Silk scarf", PriceMinor: 9900, LivePriceMinor: 6900, Currency: "CNY", StockLeft: 20, Version: 1, At: time.Now()}
 		raw, _ := json.Marshal(card)
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if _, err := b.JetStream.Publish(ctx, events.CardSubject(ns, roomID), raw); err != nil {
-			t.Fatal(err)
-		}
+		jsPublish(t, b, events.CardSubject(ns, roomID), raw)
 		isCard := func(m map[string]any) bool {
 			c, _ := m["card"].(map[string]any)
 			return m["type"] == "card" && c["product_id"] == "p1" && c["title"] == "Silk scarf"
@@ -113,9 +109,7 @@ func TestDataChannelRoom(t *testing.T) {
 		// A paid order shows in the ticker without personal data.
 		ev := events.OrderEvent{ID: "ev1", Type: events.OrderPaid, OrderID: "o1", Room: roomID, ProductID: "p1", ProductTitle: "Silk scarf", UserID: "alice", Quantity: 2, City: "Hangzhou", At: time.Now()}
 		raw, _ = json.Marshal(ev)
-		if _, err := b.JetStream.Publish(ctx, events.OrderSubject(ns, events.OrderPaid), raw); err != nil {
-			t.Fatal(err)
-		}
+		jsPublish(t, b, events.OrderSubject(ns, events.OrderPaid), raw)
 		tk := bob.waitFor("ticker", 5*time.Second, isType("ticker"))
 		if tk["product_title"] != "Silk scarf" || tk["city"] != "Hangzhou" || tk["quantity"] != float64(2) || tk["user_id"] != nil || tk["order_id"] != nil {
 			t.Fatalf("ticker = %v", tk)
@@ -143,4 +137,13 @@ func TestDataChannelRoom(t *testing.T) {
 			}
 		}
 	})
+}
+
+func jsPublish(t *testing.T, b *backend.Backends, subject string, data []byte) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := b.JetStream.Publish(ctx, subject, data); err != nil {
+		t.Fatalf("publish %s: %v", subject, err)
+	}
 }
