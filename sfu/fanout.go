@@ -48,6 +48,7 @@ func (j *fanJob) run() {
 
 // fanout is owned by one reader goroutine; its workers live until close.
 type fanout struct {
+	nworker int
 	jobs    chan *fanJob
 	batch   sync.WaitGroup
 	workers sync.WaitGroup
@@ -60,7 +61,8 @@ func newFanout() *fanout {
 	if n <= 0 {
 		return f
 	}
-	f.jobs = make(chan *fanJob, maxShards)
+	f.nworker = n
+	f.jobs = make(chan *fanJob, n)
 	f.workers.Add(n)
 	for range n {
 		go func() {
@@ -87,8 +89,7 @@ func (f *fanout) close() {
 func (f *fanout) run(subs []*subscriber, job fanJob) (bytes, pkts int) {
 	shards := 1
 	if f.jobs != nil {
-		shards = min(len(subs)/shardMin, cap(f.jobs)+1, maxShards)
-		shards = max(shards, 1)
+		shards = max(min(len(subs)/shardMin, f.nworker+1), 1)
 	}
 	per := (len(subs) + shards - 1) / shards
 	for i := 1; i < shards; i++ {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/pion/webrtc/v4"
 )
@@ -166,11 +167,29 @@ func (s *Session) Close() error {
 				s.log.Debug("close peer connection", "err", err)
 			}
 		}
-		s.wg.Wait()
+		s.waitGoroutines(closeWait)
 		close(s.done)
 		s.log.Info("session closed")
 	})
 	return nil
+}
+
+// closeWait bounds how long Close waits for the session's readers: Pion
+// has left a track reader blocked after PeerConnection.Close (seen with a
+// simulcast repair stream), and one stuck reader must not hang Engine.Close.
+const closeWait = 5 * time.Second
+
+func (s *Session) waitGoroutines(d time.Duration) {
+	done := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(d):
+		s.log.Error("session readers still running after close", "waited", d)
+	}
 }
 
 // attach gives the session its PeerConnection, unless it is already
