@@ -134,7 +134,7 @@ func TestBatching(t *testing.T) {
 			close(gate) // slow viewers catch up
 			elapsed := time.Since(start)
 			all := append(append([]*fakeConn{}, fast...), slow...)
-			testenv.Eventually(t, 5*time.Second, func() bool {
+			testenv.Eventually(t, 10*time.Second, func() bool {
 				for _, c := range all {
 					s := c.tally(t)
 					if s.danmaku+s.dropped != sent || s.cards != 1 {

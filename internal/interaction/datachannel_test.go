@@ -27,17 +27,17 @@ func TestDataChannelRoom(t *testing.T) {
 		// A danmaku reaches the other viewers and the anchor, and the
 		// sender gets an ack with its id.
 		alice.sendJSON(map[string]any{"type": "danmaku", "text": "  hello everyone  ", "ref": "a1"})
-		ack := alice.waitFor("ack", 5*time.Second, func(m map[string]any) bool { return m["type"] == "ack" && m["ref"] == "a1" })
+		ack := alice.waitFor("ack", 10*time.Second, func(m map[string]any) bool { return m["type"] == "ack" && m["ref"] == "a1" })
 		firstID, _ := ack["id"].(string)
 		for _, c := range []*client{anchor, bob, anon, alice} {
-			c.waitDanmaku("hello everyone", 5*time.Second)
+			c.waitDanmaku("hello everyone", 10*time.Second)
 		}
 
 		// Blocked words, in full-width and mixed case, are refused with an error event.
 		for i, s := range []string{"this is a ＳＣＡＭ", "sCaM", "什么垃 圾"} {
 			ref := "blk" + string(rune('0'+i))
 			alice.sendJSON(map[string]any{"type": "danmaku", "text": s, "ref": ref})
-			alice.waitFor("blocked_word for "+s, 5*time.Second, func(m map[string]any) bool {
+			alice.waitFor("blocked_word for "+s, 10*time.Second, func(m map[string]any) bool {
 				return m["type"] == "error" && m["code"] == "blocked_word" && m["ref"] == ref
 			})
 		}
@@ -48,27 +48,27 @@ func TestDataChannelRoom(t *testing.T) {
 			long[i] = '长'
 		}
 		alice.sendJSON(map[string]any{"type": "danmaku", "text": string(long), "ref": "long"})
-		alice.waitFor("too_long", 5*time.Second, isError("too_long"))
+		alice.waitFor("too_long", 10*time.Second, isError("too_long"))
 		anon.sendJSON(map[string]any{"type": "danmaku", "text": "hi from nobody"})
-		anon.waitFor("login_required", 5*time.Second, isError("login_required"))
+		anon.waitFor("login_required", 10*time.Second, isError("login_required"))
 		// ...but anonymous viewers may like.
 		anon.sendJSON(map[string]any{"type": "like", "count": 7})
-		bob.waitFor("likes_total 7", 5*time.Second, func(m map[string]any) bool { return m["type"] == "batch" && m["likes_total"] == float64(7) })
+		bob.waitFor("likes_total 7", 10*time.Second, func(m map[string]any) bool { return m["type"] == "batch" && m["likes_total"] == float64(7) })
 
 		// A spammer is rate-limited (2/s, burst 6) with an error event.
 		for i := 0; i < 8; i++ {
 			bob.sendJSON(map[string]any{"type": "danmaku", "text": text(i)})
 		}
-		bob.waitFor("rate_limited", 5*time.Second, isError("rate_limited"))
+		bob.waitFor("rate_limited", 10*time.Second, isError("rate_limited"))
 
 		// Non-anchors cannot moderate; the anchor mutes bob, who then cannot post.
 		alice.sendJSON(map[string]any{"type": "mute", "user_id": "bob", "ref": "m0"})
-		alice.waitFor("forbidden", 5*time.Second, isError("forbidden"))
+		alice.waitFor("forbidden", 10*time.Second, isError("forbidden"))
 		anchor.sendJSON(map[string]any{"type": "mute", "user_id": "bob", "duration": 60, "ref": "m1"})
-		anchor.waitFor("mute ack", 5*time.Second, func(m map[string]any) bool { return m["type"] == "ack" && m["ref"] == "m1" })
+		anchor.waitFor("mute ack", 10*time.Second, func(m map[string]any) bool { return m["type"] == "ack" && m["ref"] == "m1" })
 		time.Sleep(600 * time.Millisecond) // let bob's bucket refill one token
 		bob.sendJSON(map[string]any{"type": "danmaku", "text": "can I talk?", "ref": "muted"})
-		bob.waitFor("muted", 5*time.Second, func(m map[string]any) bool {
+		bob.waitFor("muted", 10*time.Second, func(m map[string]any) bool {
 			return m["type"] == "error" && m["code"] == "muted" && m["ref"] == "muted"
 		})
 
@@ -81,7 +81,7 @@ func TestDataChannelRoom(t *testing.T) {
 			return m["type"] == "card" && c["product_id"] == "p1" && c["title"] == "Silk scarf"
 		}
 		for _, c := range []*client{anchor, alice, bob, anon} {
-			c.waitFor("card", 5*time.Second, isCard)
+			c.waitFor("card", 10*time.Second, isCard)
 		}
 
 		// A late joiner gets the current card and the recent danmaku in its welcome.
@@ -103,21 +103,21 @@ func TestDataChannelRoom(t *testing.T) {
 		// The anchor deletes a danmaku everywhere.
 		anchor.sendJSON(map[string]any{"type": "delete", "message_id": firstID})
 		for _, c := range []*client{alice, bob, late} {
-			c.waitFor("delete", 5*time.Second, func(m map[string]any) bool { return m["type"] == "delete" && m["message_id"] == firstID })
+			c.waitFor("delete", 10*time.Second, func(m map[string]any) bool { return m["type"] == "delete" && m["message_id"] == firstID })
 		}
 
 		// A paid order shows in the ticker without personal data.
 		ev := events.OrderEvent{ID: "ev1", Type: events.OrderPaid, OrderID: "o1", Room: roomID, ProductID: "p1", ProductTitle: "Silk scarf", UserID: "alice", Quantity: 2, City: "Hangzhou", At: time.Now()}
 		raw, _ = json.Marshal(ev)
 		jsPublish(t, b, events.OrderSubject(ns, events.OrderPaid), raw)
-		tk := bob.waitFor("ticker", 5*time.Second, isType("ticker"))
+		tk := bob.waitFor("ticker", 10*time.Second, isType("ticker"))
 		if tk["product_title"] != "Silk scarf" || tk["city"] != "Hangzhou" || tk["quantity"] != float64(2) || tk["user_id"] != nil || tk["order_id"] != nil {
 			t.Fatalf("ticker = %v", tk)
 		}
 
 		// Room state changes are broadcast.
 		h.RoomLive(roomID, false)
-		alice.waitFor("state paused", 5*time.Second, func(m map[string]any) bool { return m["type"] == "state" && m["state"] == "paused" })
+		alice.waitFor("state paused", 10*time.Second, func(m map[string]any) bool { return m["type"] == "state" && m["state"] == "paused" })
 
 		// Bob's batches rode his lossy channel; nothing else did.
 		bob.mu.Lock()

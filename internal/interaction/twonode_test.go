@@ -23,8 +23,8 @@ func TestTwoNodes(t *testing.T) {
 
 	a := wsClient(t, base1, "/ws/rooms/live1?token="+userToken(t, "ann"), "ann@1", nil)
 	bClient := wsClient(t, base2, "/ws/rooms/live1?token="+userToken(t, "ben"), "ben@2", nil)
-	a.waitFor("welcome", 5*time.Second, isType("welcome"))
-	bClient.waitFor("welcome", 5*time.Second, isType("welcome"))
+	a.waitFor("welcome", 10*time.Second, isType("welcome"))
+	bClient.waitFor("welcome", 10*time.Second, isType("welcome"))
 
 	a.sendJSON(map[string]any{"type": "danmaku", "text": "from node one"})
 	bClient.sendJSON(map[string]any{"type": "danmaku", "text": "from node two"})
@@ -36,19 +36,19 @@ func TestTwoNodes(t *testing.T) {
 	left2 := h1.ViewerJoined("live1", auth.Anonymous())
 	left3 := h2.ViewerJoined("live1", auth.Identity{UserID: "v3"})
 	for _, base := range []string{base1, base2} {
-		testenv.Eventually(t, 5*time.Second, func() bool {
+		testenv.Eventually(t, 10*time.Second, func() bool {
 			st, body := httpDo(t, "GET", base+"/api/rooms/live1/online", "", nil)
 			return st == 200 && body["online"] == float64(5) && body["peak"] == float64(5)
 		}, "online on %s never reached 5", base)
 	}
 	for _, c := range []*client{a, bClient} {
-		c.waitFor("batch online 5", 5*time.Second, func(m map[string]any) bool { return m["type"] == "batch" && m["online"] == float64(5) })
+		c.waitFor("batch online 5", 10*time.Second, func(m map[string]any) bool { return m["type"] == "batch" && m["online"] == float64(5) })
 	}
 	left1()
 	left1() // idempotent
 	left2()
 	left3()
-	testenv.Eventually(t, 5*time.Second, func() bool {
+	testenv.Eventually(t, 10*time.Second, func() bool {
 		st, body := httpDo(t, "GET", base2+"/api/rooms/live1/online", "", nil)
 		return st == 200 && body["online"] == float64(2) && body["peak"] == float64(5)
 	}, "online never fell back to 2 with peak 5")
@@ -57,12 +57,12 @@ func TestTwoNodes(t *testing.T) {
 	a.sendJSON(map[string]any{"type": "like", "count": 10})
 	bClient.sendJSON(map[string]any{"type": "like", "count": 5})
 	for _, c := range []*client{a, bClient} {
-		c.waitFor("likes 15", 5*time.Second, func(m map[string]any) bool { return m["type"] == "batch" && m["likes_total"] == float64(15) })
+		c.waitFor("likes 15", 10*time.Second, func(m map[string]any) bool { return m["type"] == "batch" && m["likes_total"] == float64(15) })
 	}
 
 	// A late joiner on node two sees node one's danmaku in its welcome.
 	late := wsClient(t, base2, "/ws/rooms/live1?token="+userToken(t, "cat"), "cat@2", nil)
-	w := late.waitFor("welcome", 5*time.Second, isType("welcome"))
+	w := late.waitFor("welcome", 10*time.Second, isType("welcome"))
 	found := false
 	for _, d := range w["recent"].([]any) {
 		if d.(map[string]any)["text"] == "from node one" {
@@ -77,10 +77,10 @@ func TestTwoNodes(t *testing.T) {
 	if err := h1.Mute(context.Background(), "live1", "ben", 30*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	testenv.Eventually(t, 5*time.Second, func() bool { return h2.room("live1").sanctionOf("ben") == "muted" }, "node two never learned the mute")
+	testenv.Eventually(t, 10*time.Second, func() bool { return h2.room("live1").sanctionOf("ben") == "muted" }, "node two never learned the mute")
 	time.Sleep(time.Second) // ben's danmaku bucket
 	bClient.sendJSON(map[string]any{"type": "danmaku", "text": "muted?", "ref": "mu"})
-	bClient.waitFor("muted on node two", 5*time.Second, isError("muted"))
+	bClient.waitFor("muted on node two", 10*time.Second, isError("muted"))
 	// A room that starts later reads mutes and bans from Redis.
 	if err := b1.Redis.Set(context.Background(), h1.keyBan("live2", "dan"), "1", time.Minute).Err(); err != nil {
 		t.Fatal(err)
@@ -96,7 +96,7 @@ func TestTwoNodes(t *testing.T) {
 	if err := b1.Redis.HSet(ctx, h1.keyOnline("live1"), "ghost", "100 1").Err(); err != nil {
 		t.Fatal(err)
 	}
-	testenv.Eventually(t, 5*time.Second, func() bool {
+	testenv.Eventually(t, 10*time.Second, func() bool {
 		online, _, err := h1.Online(ctx, "live1")
 		return err == nil && online == 3
 	}, "online with an expired ghost never settled at 3")

@@ -156,7 +156,7 @@ func TestWebSocket(t *testing.T) {
 		anon := wsClient(t, base, "/ws/rooms/shop1", "anon", map[string]any{"type": "hello"})
 		anchor := wsClient(t, base, "/ws/rooms/shop1?key=push-shop1", "anchor", nil)
 		for _, c := range []*client{alice, bob, anon, anchor} {
-			c.waitFor("welcome", 5*time.Second, isType("welcome"))
+			c.waitFor("welcome", 10*time.Second, isType("welcome"))
 		}
 		if you := bob.find(isType("welcome"))["you"].(map[string]any); you["user_id"] != "bob" || you["name"] != "name-bob" {
 			t.Fatalf("bob's welcome you = %v", you)
@@ -165,12 +165,12 @@ func TestWebSocket(t *testing.T) {
 			t.Fatalf("anchor's welcome you = %v", you)
 		}
 		bad := wsClient(t, base, "/ws/rooms/shop1", "bad", map[string]any{"type": "hello", "token": "forged"})
-		bad.waitFor("bad_token", 5*time.Second, isError("bad_token"))
+		bad.waitFor("bad_token", 10*time.Second, isError("bad_token"))
 
 		// The same protocol: danmaku, errors, likes.
 		alice.sendJSON(map[string]any{"type": "danmaku", "text": "<b>hi</b> from ws"})
 		for _, c := range []*client{bob, anon, anchor} {
-			c.waitDanmaku("<b>hi</b> from ws", 5*time.Second)
+			c.waitDanmaku("<b>hi</b> from ws", 10*time.Second)
 		}
 		// Plain text travels escaped: no raw HTML on the wire.
 		bob.mu.Lock()
@@ -181,16 +181,16 @@ func TestWebSocket(t *testing.T) {
 		}
 		bob.mu.Unlock()
 		alice.sendJSON(map[string]any{"type": "nonsense"})
-		alice.waitFor("bad_message", 5*time.Second, isError("bad_message"))
+		alice.waitFor("bad_message", 10*time.Second, isError("bad_message"))
 		alice.send([]byte("not json"))
 		anon.sendJSON(map[string]any{"type": "danmaku", "text": "anon talk"})
-		anon.waitFor("login_required", 5*time.Second, isError("login_required"))
+		anon.waitFor("login_required", 10*time.Second, isError("login_required"))
 		bob.sendJSON(map[string]any{"type": "like", "count": 3})
-		anchor.waitFor("likes", 5*time.Second, func(m map[string]any) bool { return m["type"] == "batch" && m["likes_total"] == float64(3) })
+		anchor.waitFor("likes", 10*time.Second, func(m map[string]any) bool { return m["type"] == "batch" && m["likes_total"] == float64(3) })
 		bob.sendJSON(map[string]any{"type": "click", "product_id": "p1"})
 		bob.sendJSON(map[string]any{"type": "want", "product_id": "p2"})
 		anon.sendJSON(map[string]any{"type": "click", "product_id": "p1"})
-		testenv.Eventually(t, 5*time.Second, func() bool {
+		testenv.Eventually(t, 10*time.Second, func() bool {
 			return hasActivity("alice", events.ActivityWatched, "") && hasActivity("bob", events.ActivityClicked, "p1") && hasActivity("bob", events.ActivityWant, "p2")
 		}, "activity events missing")
 		actMu.Lock()
@@ -201,7 +201,7 @@ func TestWebSocket(t *testing.T) {
 		}
 		actMu.Unlock()
 		bob.sendJSON(map[string]any{"type": "ping", "ref": "p"})
-		bob.waitFor("pong", 5*time.Second, isType("pong"))
+		bob.waitFor("pong", 10*time.Second, isType("pong"))
 
 		// Blocked words reload at runtime through the admin API.
 		if st, _ := httpDo(t, "PUT", base+"/api/moderation/words", "", map[string]any{"words": []string{"x"}}); st != 401 {
@@ -220,7 +220,7 @@ func TestWebSocket(t *testing.T) {
 			t.Fatalf("GET words = %d %v", st, body)
 		}
 		bob.sendJSON(map[string]any{"type": "danmaku", "text": "is this ＦＡＫＥ?"})
-		bob.waitFor("blocked_word", 5*time.Second, isError("blocked_word"))
+		bob.waitFor("blocked_word", 10*time.Second, isError("blocked_word"))
 
 		// Moderation over HTTP: ban kicks the user out and keeps them out.
 		if st, _ := httpDo(t, "POST", base+"/api/rooms/shop1/bans", "wrong", map[string]any{"user_id": "alice"}); st != 403 {
@@ -229,9 +229,9 @@ func TestWebSocket(t *testing.T) {
 		if st, body := httpDo(t, "POST", base+"/api/rooms/shop1/bans", "push-shop1", map[string]any{"user_id": "alice", "seconds": 60}); st != 201 {
 			t.Fatalf("ban = %d %v", st, body)
 		}
-		alice.waitFor("banned", 5*time.Second, isError("banned"))
+		alice.waitFor("banned", 10*time.Second, isError("banned"))
 		again := wsClient(t, base, "/ws/rooms/shop1?token="+userToken(t, "alice"), "alice2", nil)
-		again.waitFor("banned on join", 5*time.Second, isError("banned"))
+		again.waitFor("banned on join", 10*time.Second, isError("banned"))
 		if st, _ := httpDo(t, "DELETE", base+"/api/rooms/shop1/bans/alice", testAdminToken, nil); st != 204 {
 			t.Fatalf("unban = %d", st)
 		}
@@ -242,7 +242,7 @@ func TestWebSocket(t *testing.T) {
 			t.Fatalf("mute = %d", st)
 		}
 		bob.sendJSON(map[string]any{"type": "danmaku", "text": "still here", "ref": "m"})
-		bob.waitFor("muted", 5*time.Second, isError("muted"))
+		bob.waitFor("muted", 10*time.Second, isError("muted"))
 		if st, _ := httpDo(t, "DELETE", base+"/api/rooms/shop1/mutes/bob", testAdminToken, nil); st != 204 {
 			t.Fatalf("unmute = %d", st)
 		}
@@ -254,14 +254,14 @@ func TestWebSocket(t *testing.T) {
 		if st, _ := httpDo(t, "PUT", base+"/api/rooms/shop1/pinned", "push-shop1", map[string]any{"text": "Free shipping today"}); st != 200 {
 			t.Fatalf("pin = %d", st)
 		}
-		anon.waitFor("pinned", 5*time.Second, func(m map[string]any) bool { return m["type"] == "pinned" && m["text"] == "Free shipping today" })
+		anon.waitFor("pinned", 10*time.Second, func(m map[string]any) bool { return m["type"] == "pinned" && m["text"] == "Free shipping today" })
 
 		// Online count (bob, anon, alice2 gone... the anchor does not count) and the dashboard.
-		testenv.Eventually(t, 5*time.Second, func() bool {
+		testenv.Eventually(t, 10*time.Second, func() bool {
 			st, body := httpDo(t, "GET", base+"/api/rooms/shop1/online", "", nil)
 			return st == 200 && body["online"] == float64(2) && body["peak"].(float64) >= 2
 		}, "online count never settled at 2")
-		testenv.Eventually(t, 5*time.Second, func() bool {
+		testenv.Eventually(t, 10*time.Second, func() bool {
 			st, body := httpDo(t, "GET", base+"/api/rooms/shop1/timeline", "push-shop1", nil)
 			tl, _ := body["timeline"].([]any)
 			return st == 200 && body["likes"] == float64(3) && body["danmaku"].(float64) >= 2 && body["clicks"] == float64(3) && len(tl) > 0
