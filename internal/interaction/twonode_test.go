@@ -28,8 +28,8 @@ func TestTwoNodes(t *testing.T) {
 
 	a.sendJSON(map[string]any{"type": "danmaku", "text": "from node one"})
 	bClient.sendJSON(map[string]any{"type": "danmaku", "text": "from node two"})
-	bClient.waitDanmaku("from node one", 5*time.Second)
-	a.waitDanmaku("from node two", 5*time.Second)
+	bClient.waitDanmaku("from node one", 10*time.Second)
+	a.waitDanmaku("from node two", 10*time.Second)
 
 	// WHEP viewers without a channel count too: 1+2 on node one, 1 on node two.
 	left1 := h1.ViewerJoined("live1", auth.Identity{UserID: "v1"})

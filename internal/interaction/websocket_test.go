@@ -48,7 +48,7 @@ func wsClient(t testing.TB, base, path, name string, hello map[string]any) *clie
 	conn.SetReadLimit(1 << 20)
 	c := newClient(t, name)
 	c.send = func(b []byte) error {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		return conn.Write(ctx, websocket.MessageText, b)
 	}
@@ -108,7 +108,7 @@ func TestWebSocket(t *testing.T) {
 			{"/ws/rooms/nope", 404, "room_not_found"},
 			{"/ws/rooms/bad%20room", 400, "bad_room"},
 		} {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			_, resp, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+tt.path, nil)
 			cancel()
 			if err == nil || resp == nil || resp.StatusCode != tt.status {
@@ -248,7 +248,7 @@ func TestWebSocket(t *testing.T) {
 		}
 		time.Sleep(time.Second) // bob's danmaku bucket
 		bob.sendJSON(map[string]any{"type": "danmaku", "text": "back again", "ref": "b"})
-		anchor.waitDanmaku("back again", 5*time.Second)
+		anchor.waitDanmaku("back again", 10*time.Second)
 
 		// Pinned announcement over HTTP.
 		if st, _ := httpDo(t, "PUT", base+"/api/rooms/shop1/pinned", "push-shop1", map[string]any{"text": "Free shipping today"}); st != 200 {
