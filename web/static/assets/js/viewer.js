@@ -147,10 +147,20 @@ export class Viewer {
           this._setState('live', '');
           this.onEvent('live', { room: this.room });
         }
-      } else if (++still >= 6 && this.state === 'live') {
-        this._setState('paused', 'The anchor will be right back…');
+      } else if (++still >= 6) {
+        if (this.state === 'live') this._setState('paused', 'The anchor will be right back…');
+        // Room events say when the live ends; ask the room too, in case
+        // they were lost with the connection.
+        if (still % 6 === 0) this._checkRoom();
       }
     }, 500);
+  }
+
+  async _checkRoom() {
+    try {
+      const r = await this.api.get(`/api/rooms/${encodeURIComponent(this.room)}`);
+      if (r && r.state === 'ended') this.ended();
+    } catch (_) { /* try again on the next tick */ }
   }
 
   _onSessionState(s) {
