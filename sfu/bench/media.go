@@ -157,6 +157,23 @@ func RunMedia(ctx context.Context, opts MediaOptions, out io.Writer) error {
 	wg.Wait()
 	joinAll := time.Since(joinStart)
 	defer func() {
+		// End the WHEP sessions first so that the server stops sending at
+		// once instead of after an ICE timeout (which would load the next run).
+		var dwg sync.WaitGroup
+		dsem := make(chan struct{}, 16)
+		for _, v := range viewers {
+			if v == nil {
+				continue
+			}
+			dwg.Add(1)
+			dsem <- struct{}{}
+			go func() {
+				defer dwg.Done()
+				defer func() { <-dsem }()
+				deleteResource(client, opts.Server, v.loc, "")
+			}()
+		}
+		dwg.Wait()
 		for _, v := range viewers {
 			if v != nil {
 				_ = v.v.Close()
@@ -224,11 +241,12 @@ func join(ctx context.Context, api *webrtc.API, client *http.Client, opts MediaO
 		return nil, err
 	}
 	vs.postAt = time.Now()
-	answer, _, err := post(ctx, client, opts.Server+"/whep/"+opts.Room+"?layer="+opts.Layer, "", offer)
+	answer, loc, err := post(ctx, client, opts.Server+"/whep/"+opts.Room+"?layer="+opts.Layer, "", offer)
 	if err != nil {
 		_ = v.Close()
 		return nil, err
 	}
+	vs.loc = loc
 	if err := v.Start(answer); err != nil {
 		_ = v.Close()
 		return nil, err

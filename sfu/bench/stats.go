@@ -42,6 +42,7 @@ func bucketTop(i int) time.Duration {
 // viewerStats accumulates what one viewer received during the window.
 type viewerStats struct {
 	v      *synth.Viewer
+	loc    string // WHEP resource
 	postAt time.Time
 
 	mu        sync.Mutex
