@@ -2,6 +2,7 @@ package order_test
 
 import (
 	"context"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -27,6 +28,27 @@ type env struct {
 
 func newEnv(t *testing.T, b *backend.Backends, ns string, opt order.Options) *env {
 	t.Helper()
+	if opt.Log == nil {
+		opt.Log = testenv.Logger(t)
+	}
+	return newEnvOpt(t, b, ns, opt)
+}
+
+// newEnvTB is newEnv for benchmarks (quiet logs).
+func newEnvTB(tb testing.TB, b *backend.Backends, ns string) *env {
+	return newEnvOpt(tb, b, ns, order.Options{Log: slog.New(slog.DiscardHandler)})
+}
+
+func (e *env) productTB(tb testing.TB, stockTotal int64) catalog.Product {
+	p, err := e.cat.Create(context.Background(), catalog.Product{Title: "Tea", PriceMinor: 1999, Currency: "usd", StockTotal: stockTotal})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return p
+}
+
+func newEnvOpt(t testing.TB, b *backend.Backends, ns string, opt order.Options) *env {
+	t.Helper()
 	ctx := context.Background()
 	if err := schema.Migrate(ctx, b.SQL); err != nil {
 		t.Fatal(err)
@@ -37,9 +59,6 @@ func newEnv(t *testing.T, b *backend.Backends, ns string, opt order.Options) *en
 	}
 	e := &env{b: b, ns: ns, cat: catalog.NewStore(b.SQL), stock: st, sandbox: sandbox.New("s3cret", time.Minute)}
 	e.cache = catalog.NewCache(e.cat, time.Second)
-	if opt.Log == nil {
-		opt.Log = testenv.Logger(t)
-	}
 	e.svc = order.NewService(order.NewStore(b.SQL, nil), st, e.cache, []payment.Provider{e.sandbox}, opt)
 	return e
 }

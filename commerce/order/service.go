@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/livesell/livesell/commerce/catalog"
@@ -102,8 +103,10 @@ type Request struct {
 	Room      string `json:"room,omitempty"`
 }
 
+// hash identifies the request's body, to tell a retry from a reuse of its
+// idempotency key. It is computed only off the sold-out path.
 func (r Request) hash() string {
-	h := sha256.Sum256([]byte(fmt.Sprintf("%s\x00%d\x00%s", r.ProductID, r.Quantity, r.Room)))
+	h := sha256.Sum256([]byte(r.ProductID + "\x00" + strconv.Itoa(r.Quantity) + "\x00" + r.Room))
 	return hex.EncodeToString(h[:16])
 }
 
@@ -127,7 +130,10 @@ func (s *Service) Validate(r *Request) error {
 // a retry names the same reservation in Redis.
 func orderID(user, key string) string {
 	h := sha256.Sum256([]byte(user + "\x00" + key))
-	return "ord_" + hex.EncodeToString(h[:12])
+	var buf [4 + 24]byte
+	copy(buf[:], "ord_")
+	hex.Encode(buf[4:], h[:12])
+	return string(buf[:])
 }
 
 // Create places an order for user. idemKey (optional, ≤ 128 bytes) makes
@@ -161,7 +167,6 @@ func (s *Service) Create(ctx context.Context, user, idemKey string, r Request) (
 		}
 	}
 	id := orderID(user, idemKey)
-	hash := r.hash()
 
 	var res stock.Result
 	seen := false // the order id was written before (an explicit key reused)
@@ -190,7 +195,7 @@ func (s *Service) Create(ctx context.Context, user, idemKey string, r Request) (
 		// remembers written orders, so only those reach SQL.
 		if seen {
 			if prev, err := s.store.Get(ctx, id); err == nil {
-				return s.replay(prev, hash)
+				return s.replay(prev, r.hash())
 			}
 		}
 		if res.Code == stock.Limit {
@@ -198,7 +203,7 @@ func (s *Service) Create(ctx context.Context, user, idemKey string, r Request) (
 		}
 		return Order{}, false, ErrSoldOut
 	case stock.Already:
-		return s.retry(ctx, p, id, user, idemKey, hash, r, now)
+		return s.retry(ctx, p, id, user, idemKey, r.hash(), r, now)
 	case stock.Done:
 		s.opt.StockChanged(p.ID, res.Avail)
 	default:
@@ -210,6 +215,7 @@ func (s *Service) Create(ctx context.Context, user, idemKey string, r Request) (
 			return Order{}, false, err
 		}
 	}
+	hash := r.hash()
 	o = s.newOrder(p, id, user, idemKey, hash, r, price, now)
 	if err := s.store.Insert(ctx, o); err != nil {
 		if sqldb.IsUniqueViolation(err) {
