@@ -203,6 +203,9 @@ func TestEndToEnd(t *testing.T) {
 	host.must(chromedp.Evaluate[chromedp.Void](shadow + `.querySelector('.ls-checkout-frame').contentDocument.querySelector('#sandbox-pay').click()`))
 	host.waitFor(20*time.Second, `document.body.dataset.seenOrderPaid === '1'`, "the order-paid event on the host page")
 	host.screenshot("embed-example")
+	// The layer attribute pins a simulcast layer at once (PATCH …/layer).
+	host.must(chromedp.Evaluate[chromedp.Void](`document.querySelector('livesell-room').setAttribute('layer', 'q')`))
+	host.waitFor(20*time.Second, `(async () => { const s = await document.querySelector('livesell-room').stats(); return s && s.width > 0 && s.width <= 320; })()`, "the quarter layer after layer=q")
 	n.mustCall(t, "GET", "/api/orders?room="+r.ID+"&status=PAID", admin, nil, &orders)
 	if len(orders.Orders) != 2 {
 		t.Fatalf("paid orders = %d, want 2 (Bob's and Carol's)", len(orders.Orders))
