@@ -63,8 +63,8 @@ func (s *subscriber) selectLayer(fromTicker bool) {
 		return
 	}
 	pub := s.room.publisher()
-	if pub == nil {
-		return
+	if pub == nil || pub.codec.PayloadType != s.video.dt.codec.PayloadType {
+		return // no publisher, or one whose codec this viewer did not negotiate
 	}
 	layers := activeLayers(pub.layerList(), time.Now().UnixNano())
 	if len(layers) == 0 {
