@@ -81,16 +81,35 @@ func TestEndToEnd(t *testing.T) {
 	// A blocked word is refused on the sender's screen and reaches no one.
 	say(va, "buy it at forbiddenword dot com")
 	va.waitFor(10*time.Second, `document.querySelector('.ls-dm-error').textContent.length > 0`, "the refusal on Alice's screen")
+	// The refused text goes back into the field for editing.
+	va.waitFor(5*time.Second, `document.querySelector('.ls-dm-input').value === 'buy it at forbiddenword dot com'`, "the refused text back in the field")
+	va.must(chromedp.Evaluate[chromedp.Void](`document.querySelector('.ls-dm-input').value = ''`))
 	say(va, "second line after the refusal")
 	vb.waitFor(10*time.Second, listHas("second line after the refusal"), "the next comment")
 	if vb.number(`[...document.querySelectorAll('.ls-dm-list .dm-text')].filter(e => e.textContent.includes('forbiddenword')).length`) != 0 {
 		t.Fatal("the blocked comment reached Bob")
 	}
 
+	say(vb, "hi from bob")
+	va.waitFor(10*time.Second, listHas("hi from bob"), "Bob's comment on Alice's page")
+
 	// The anchor deletes a comment: it disappears everywhere.
 	studio.must(chromedp.Click(chromedp.CSS(`#danmaku .dm-item:first-child button[aria-label="Delete comment"]`)))
 	vb.waitFor(10*time.Second, `!`+listHas("hello from alice <b>not bold</b>"), "the deleted comment to leave Bob's page")
 	va.waitFor(10*time.Second, `!`+listHas("hello from alice <b>not bold</b>"), "the deleted comment to leave Alice's page")
+
+	// The anchor mutes Bob: his next comment is refused with "muted".
+	studio.waitFor(10*time.Second, `[...document.querySelectorAll('#danmaku .dm-item')].some(li => li.querySelector('.dm-user').textContent === 'Bob')`, "Bob's comment in the studio")
+	studio.must(chromedp.Click(chromedp.CSS(`#danmaku .dm-item button[aria-label="Mute bob"]`)))
+	say(vb, "am I muted now")
+	vb.waitFor(10*time.Second, `document.querySelector('.ls-dm-error').textContent.length > 0`, "the mute refusal on Bob's screen")
+	if va.bool(listHas("am I muted now")) {
+		t.Fatal("a muted user's comment reached Alice")
+	}
+
+	// The anchor pins an announcement; viewers see it over the video.
+	studio.must(chromedp.SendKeys(chromedp.ID("pin-text"), "Free shipping today\r"))
+	va.waitFor(10*time.Second, `!document.querySelector('.ls-pinned').hidden && document.querySelector('.ls-pinned').textContent === 'Free shipping today'`, "the pinned announcement")
 
 	// Likes: Bob's hearts reach the studio's total.
 	for i := 0; i < 3; i++ {

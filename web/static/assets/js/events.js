@@ -16,6 +16,7 @@ export class RoomEvents extends EventTarget {
    * @param {string} o.room
    * @param {() => string} o.token bearer token ('' = anonymous)
    * @param {boolean} [o.anchor] the token is the room's push key (studio)
+   * @param {() => boolean} [o.countOnline] whether a WebSocket should count as a viewer
    */
   constructor(o) {
     super();
@@ -23,6 +24,7 @@ export class RoomEvents extends EventTarget {
     this.room = o.room;
     this.token = typeof o.token === 'function' ? o.token : () => o.token || '';
     this.anchor = !!o.anchor;
+    this.countOnline = o.countOnline || (() => true);
     this.dc = null;
     this.ws = null;
     this.transport = 'offline';
@@ -73,7 +75,8 @@ export class RoomEvents extends EventTarget {
     const tok = this.token();
     if (tok && this.anchor) u.searchParams.set('key', tok);
     else if (tok) u.searchParams.set('token', tok);
-    if (this.anchor) u.searchParams.set('count', 'false');
+    // A page that also plays the room over WHEP is counted by that session.
+    if (this.anchor || !this.countOnline()) u.searchParams.set('count', 'false');
     this._setTransport('connecting');
     let ws;
     try { ws = new WebSocket(u.href); } catch (_) { this._scheduleWebSocket(); return; }
@@ -145,8 +148,11 @@ export class RoomEvents extends EventTarget {
     return false;
   }
 
-  /** Sends a danmaku (chat line). */
-  danmaku(text) { return this.send({ type: 'danmaku', text }); }
+  /** Sends a danmaku (chat line); ref comes back in its ack or error. */
+  danmaku(text, ref) { return this.send(ref ? { type: 'danmaku', text, ref } : { type: 'danmaku', text }); }
+
+  /** Pins an announcement (anchor); '' unpins. */
+  pin(text, ref) { return this.send(ref ? { type: 'pin', text, ref } : { type: 'pin', text }); }
 
   /** Sends n likes (the server may coalesce). */
   like(n = 1) { return this.send({ type: 'like', count: n }); }

@@ -369,6 +369,12 @@ function presenting(card) {
 document.addEventListener('keydown', (e) => {
   if (e.key === 'Escape' && document.activeElement && document.activeElement.blur) document.activeElement.blur();
 });
+$('pin-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const t = $('pin-text').value.trim();
+  if (state.events && state.events.pin(t)) $('pin-status').textContent = t ? `Pinned: ${t}` : 'Unpinned';
+});
+
 $('anchor-say').addEventListener('submit', (e) => {
   e.preventDefault();
   const t = $('anchor-text').value.trim();

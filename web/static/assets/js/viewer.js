@@ -50,6 +50,8 @@ export class Viewer {
     this.events = null;
     this.lastOrder = null;
     this._stopped = false;
+    this._pending = new Map(); // ref → text of comments awaiting their ack
+    this._refs = 0;
     this._render();
   }
 
@@ -61,6 +63,7 @@ export class Viewer {
     el.status = h('div', { class: 'ls-status', role: 'status', 'aria-live': 'polite' }, 'Connecting…');
     el.unmute = h('button', { class: 'ls-unmute', type: 'button', onclick: () => this.unmute() }, '♪ Tap to unmute');
     el.ticker = h('div', { class: 'ls-ticker', 'aria-live': 'polite', hidden: true });
+    el.pinned = h('div', { class: 'ls-pinned', role: 'note', 'aria-label': 'Announcement', hidden: true });
     el.hearts = h('div', { class: 'ls-hearts', 'aria-hidden': 'true' });
     el.cardImg = h('img', { class: 'ls-card-img', alt: '' });
     el.cardTitle = h('div', { class: 'ls-card-title' });
@@ -73,7 +76,7 @@ export class Viewer {
     el.viewers = h('span', { class: 'ls-viewers', title: 'Viewers online' }, '0 watching');
     el.likeCount = h('span', { class: 'ls-like-count' }, '0');
     el.like = h('button', { class: 'ls-like', type: 'button', 'aria-label': 'Like', onclick: () => this.like() }, '❤', el.likeCount);
-    el.stage = h('div', { class: 'ls-stage' }, el.video, el.layer, el.hearts, el.status, el.unmute, el.ticker, el.card,
+    el.stage = h('div', { class: 'ls-stage' }, el.video, el.layer, el.hearts, el.status, el.unmute, el.ticker, el.pinned, el.card,
       h('div', { class: 'ls-stage-bar' }, h('span', { class: 'ls-live-badge' }, 'LIVE'), el.viewers));
     el.list = h('ul', { class: 'ls-dm-list', 'aria-label': 'Comments', 'aria-live': 'polite' });
     el.input = h('input', { class: 'ls-dm-input', type: 'text', maxlength: '200', 'aria-label': 'Write a comment', placeholder: 'Say something…', autocomplete: 'off' });
@@ -106,7 +109,10 @@ export class Viewer {
   /** Starts playback and room events. */
   async start() {
     const cfg = await browserConfig(this.base);
-    this.events = new RoomEvents({ base: this.base, room: this.room, token: () => this.token });
+    this.events = new RoomEvents({
+      base: this.base, room: this.room, token: () => this.token,
+      countOnline: () => !(this.session && this.session.state === 'connected'),
+    });
     this._wireEvents();
     this.session = new MediaSession({
       kind: 'whep', url: `${this.base || location.origin}/whep/${encodeURIComponent(this.room)}`,
@@ -212,12 +218,15 @@ export class Viewer {
     ev.addEventListener('delete', (e) => this.list.remove(e.detail.message_id || e.detail.id));
     ev.addEventListener('batch', (e) => this._onCounters(e.detail));
     ev.addEventListener('error', (e) => this._onError(e.detail));
+    ev.addEventListener('ack', (e) => { if (e.detail.ref) this._pending.delete(e.detail.ref); });
+    ev.addEventListener('pinned', (e) => this._onPinned(e.detail));
   }
 
   _onWelcome(m) {
     if (Array.isArray(m.recent)) for (const d of m.recent) if (d && typeof d === 'object') this.list.add(d);
     if (m.card) this.showCard(cardOf(m.card));
     this.you = m.you || null;
+    this._onPinned(m.pinned);
     this._onCounters(m);
     this._onRoomState(m);
   }
@@ -265,7 +274,18 @@ export class Viewer {
     else if (st === 'live' && this.state === 'paused' && this.session && this.session.state === 'connected') this._setState('live', '');
   }
 
+  _onPinned(p) {
+    const text = p && typeof p.text === 'string' ? p.text : '';
+    this.el.pinned.textContent = text;
+    this.el.pinned.hidden = !text;
+  }
+
   _onError(m) {
+    // A refused comment goes back into the field, so it can be edited.
+    if (m && m.ref && this._pending.has(m.ref)) {
+      if (!this.el.input.value) this.el.input.value = this._pending.get(m.ref);
+      this._pending.delete(m.ref);
+    }
     const msg = (m && (m.message || m.code)) || 'Something went wrong';
     this.el.chatError.textContent = msg;
     clearTimeout(this._errTimer);
@@ -348,10 +368,13 @@ export class Viewer {
   sendDanmaku() {
     const text = this.el.input.value.trim();
     if (!text) return;
-    if (!this.events || !this.events.danmaku(text)) {
+    const ref = `d${++this._refs}`;
+    if (!this.events || !this.events.danmaku(text, ref)) {
       this._onError({ message: 'Not connected yet — try again in a moment.' });
       return;
     }
+    this._pending.set(ref, text);
+    if (this._pending.size > 20) this._pending.delete(this._pending.keys().next().value);
     this.el.input.value = '';
   }
 
