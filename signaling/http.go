@@ -169,12 +169,18 @@ func (s *Service) answer(c *fiber.Ctx, r *resource) error {
 }
 
 // endpointInfo answers GET and HEAD on /whip/{room} and /whep/{room}:
-// 204 for a known room (players use HEAD to discover the endpoint).
+// 204 for a known room (players use HEAD to discover the endpoint), or for
+// WHEP a 307 to the node holding the room's publisher.
 func (s *Service) endpointInfo(k kind) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		r, err := s.loadRoom(c)
 		if err != nil {
 			return err
+		}
+		if k == kindWHEP && r.State != room.StateEnded {
+			if done, err := s.redirectToOwner(c, k, r.ID); done || err != nil {
+				return err
+			}
 		}
 		c.Set("Accept-Post", ContentTypeSDP)
 		c.Set("Livesell-Room-State", string(r.State))

@@ -8,11 +8,12 @@ import (
 
 // metrics are the livesell_signaling_* collectors.
 type metrics struct {
-	svc      *Service
-	requests *prometheus.CounterVec
-	sessions *prometheus.CounterVec
-	pubDesc  *prometheus.Desc
-	viewDesc *prometheus.Desc
+	svc       *Service
+	requests  *prometheus.CounterVec
+	sessions  *prometheus.CounterVec
+	redirects *prometheus.CounterVec
+	pubDesc   *prometheus.Desc
+	viewDesc  *prometheus.Desc
 }
 
 func newMetrics(s *Service) *metrics {
@@ -26,6 +27,10 @@ func newMetrics(s *Service) *metrics {
 			Name: "livesell_signaling_sessions_total",
 			Help: "WHIP and WHEP sessions started.",
 		}, []string{"resource"}),
+		redirects: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "livesell_signaling_redirects_total",
+			Help: "WHEP requests redirected (307) to the node holding the room's publisher.",
+		}, []string{"resource"}),
 		pubDesc: prometheus.NewDesc("livesell_signaling_publishers",
 			"WHIP sessions on this node.", nil, nil),
 		viewDesc: prometheus.NewDesc("livesell_signaling_viewers",
@@ -34,7 +39,7 @@ func newMetrics(s *Service) *metrics {
 }
 
 func (m *metrics) register(r prometheus.Registerer) error {
-	for _, c := range []prometheus.Collector{m.requests, m.sessions, m} {
+	for _, c := range []prometheus.Collector{m.requests, m.sessions, m.redirects, m} {
 		if err := r.Register(c); err != nil {
 			return err
 		}
@@ -72,3 +77,5 @@ func (m *metrics) request(res, method string, status int) {
 func (m *metrics) sessionStarted(r *resource) { m.sessions.WithLabelValues(r.kind.String()).Inc() }
 
 func (m *metrics) sessionEnded(*resource) {}
+
+func (m *metrics) redirect(res string) { m.redirects.WithLabelValues(res).Inc() }

@@ -25,15 +25,16 @@ func (k kind) String() string {
 
 // resource is one WHIP or WHEP session resource.
 type resource struct {
-	id    string // 128-bit random, the last path segment of Location
-	kind  kind
-	room  string
-	keyID string        // WHIP: the push key it published with
-	who   auth.Identity // WHEP: the viewer; WHIP: the anchor
-	sess  MediaSession
-	left  func() // WHEP: RoomEvents.ViewerJoined's departure hook
-	kinds []string
-	mids  []string
+	id      string // 128-bit random, the last path segment of Location
+	kind    kind
+	room    string
+	keyID   string        // WHIP: the push key it published with
+	claimed bool          // WHIP: holds a RoomOwners claim, released when it ends
+	who     auth.Identity // WHEP: the viewer; WHIP: the anchor
+	sess    MediaSession
+	left    func() // WHEP: RoomEvents.ViewerJoined's departure hook
+	kinds   []string
+	mids    []string
 
 	patches *rate.Limiter // PATCH requests allowed
 

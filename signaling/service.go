@@ -51,6 +51,10 @@ type Options struct {
 	AdminToken string
 	// Events receives viewer presence, data channels and live changes; nil is allowed.
 	Events RoomEvents
+	// Owners records which node holds each room's publisher; WHEP requests
+	// for a room live on another node are redirected there. Nil (no
+	// PublicURL) runs single-node.
+	Owners RoomOwners
 	// PublicURL is the base of whip_url/whep_url and Location; empty
 	// derives it from each request (Location is then a path).
 	PublicURL string
@@ -269,6 +273,9 @@ func (s *Service) track(r *resource) error {
 			r.left()
 		}
 		if r.kind == kindWHIP {
+			if r.claimed {
+				s.releaseRoom(r.room)
+			}
 			s.syncState(r.room)
 		}
 		s.log.Info("session ended", "room", r.room, "session", r.id, "kind", r.kind.String())

@@ -74,6 +74,13 @@ func (s *Service) whep(c *fiber.Ctx) error {
 	if !ok {
 		return apierr.BadRequest("invalid_layer", "layer must be q, h, f, low, mid, high, auto or a rid")
 	}
+	// The publisher is on another node: send the viewer there with its
+	// query (the client re-POSTs the offer to the Location).
+	if rm.State != room.StateEnded {
+		if done, err := s.redirectToOwner(c, kindWHEP, rm.ID); done || err != nil {
+			return err
+		}
+	}
 	offer, info, err := s.readOffer(c)
 	if err != nil {
 		return err

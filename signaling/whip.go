@@ -62,6 +62,12 @@ func (s *Service) whip(c *fiber.Ctx) error {
 	if rm.State == room.StateEnded {
 		return apierr.Conflict("room_ended", "the live in this room has ended")
 	}
+	// One publisher per room across the cluster: take the room's claim
+	// first (a crashed node's claim has expired by then).
+	claimed, err := s.claimRoom(rm.ID)
+	if err != nil {
+		return err
+	}
 	who := anchorIdentity(rm.ID)
 	ctx, cancel := s.signalCtx()
 	defer cancel()
@@ -71,13 +77,20 @@ func (s *Service) whip(c *fiber.Ctx) error {
 		OnDataChannel: s.dataChannels(rm.ID, who, true),
 	})
 	if err != nil {
+		if claimed {
+			s.releaseRoom(rm.ID)
+		}
 		return engineError(err)
 	}
 	r := &resource{
 		id: auth.RandomSecret(16), kind: kindWHIP, room: rm.ID, keyID: keyID, who: who, sess: sess,
 		mids: info.Mids, kinds: info.Kinds, etag: newETag(), remoteUfrag: info.Ufrag,
+		claimed: claimed,
 	}
 	if err := s.track(r); err != nil {
+		if claimed {
+			s.releaseRoom(rm.ID) // the watcher that would have released it never started
+		}
 		return err
 	}
 	s.syncState(rm.ID)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/livesell/livesell/sfu"
 	"github.com/livesell/livesell/signaling"
+	"github.com/livesell/livesell/signaling/claim"
 	"github.com/livesell/livesell/signaling/room"
 	"github.com/livesell/livesell/signaling/sfuengine"
 )
@@ -49,12 +50,18 @@ func (s *Server) mountMedia(ctx context.Context, r fiber.Router) error {
 	}
 	s.addCloser(func(context.Context) error { return eng.Close() })
 
+	owners, err := s.roomOwners(&svc)
+	if err != nil {
+		return err
+	}
+
 	service, err := signaling.New(signaling.Options{
 		Engine:               sfuengine.New(eng),
 		Rooms:                rooms,
 		Users:                s.users,
 		AdminToken:           s.secrets.AdminToken,
 		Events:               s.roomEvents,
+		Owners:               owners,
 		PublicURL:            s.cfg.PublicURL,
 		ICEServers:           s.cfg.Media.ICEServers,
 		MaxBodyBytes:         s.cfg.Media.MaxBodyBytes,
@@ -71,4 +78,35 @@ func (s *Server) mountMedia(ctx context.Context, r fiber.Router) error {
 	s.addReadiness(service.Ready)
 	service.Mount(r)
 	return nil
+}
+
+// roomOwners records this node's rooms in Redis for the other nodes of a
+// cluster (signaling/claim), so that WHEP viewers reaching another node are
+// redirected here and a room has one publisher. A node without PublicURL
+// cannot be redirected to: it claims nothing and redirects nowhere
+// (single-node mode), and the result is nil.
+func (s *Server) roomOwners(svc *atomic.Pointer[signaling.Service]) (signaling.RoomOwners, error) {
+	if s.cfg.PublicURL == "" {
+		s.log.Info("media: no public URL; rooms are not shared with other nodes (single-node mode)")
+		return nil, nil
+	}
+	claims, err := claim.New(claim.Options{
+		Redis:     s.back.Redis,
+		Namespace: s.cfg.Store.Namespace,
+		PublicURL: s.cfg.PublicURL,
+		Logger:    s.log.With("component", "claim"),
+		OnLost: func(room string) {
+			if v := svc.Load(); v != nil {
+				v.LostRoom(room)
+			}
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("media: %w", err)
+	}
+	// Closers run in reverse: the signaling service (added later) ends its
+	// sessions, releasing their claims, before this stops the refresher and
+	// deletes any claim left.
+	s.addCloser(claims.Close)
+	return claims, nil
 }

@@ -1,0 +1,97 @@
+package signaling
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/livesell/livesell/internal/apierr"
+	"github.com/livesell/livesell/signaling/claim"
+)
+
+// RoomOwners records which node holds each room's publisher, so that a
+// cluster has one publisher per room and viewers reaching another node are
+// redirected to it (*claim.Claims). Nil runs single-node.
+type RoomOwners interface {
+	// Claim makes this node the room's owner; an error wrapping
+	// claim.ErrHeld means another node is.
+	Claim(ctx context.Context, room string) error
+	// Release undoes one successful Claim.
+	Release(ctx context.Context, room string) error
+	// OwnerURL is the base URL of the node holding room when that is
+	// another node, else "".
+	OwnerURL(ctx context.Context, room string) (string, error)
+}
+
+// ownerTimeout bounds one ownership call to Redis.
+const ownerTimeout = 2 * time.Second
+
+// claimRoom makes this node the owner of roomID before it publishes there:
+// 409 room_busy when another node's publisher holds it, 503 when ownership
+// cannot be checked (two publishers in one room would follow).
+func (s *Service) claimRoom(roomID string) (claimed bool, err error) {
+	if s.opt.Owners == nil {
+		return false, nil
+	}
+	ctx, cancel := context.WithTimeout(s.ctx, ownerTimeout)
+	defer cancel()
+	if err := s.opt.Owners.Claim(ctx, roomID); err != nil {
+		if errors.Is(err, claim.ErrHeld) {
+			return false, apierr.Conflict("room_busy", "the room already has a live publisher on another node").WithCause(err)
+		}
+		s.log.Warn("room claim failed", "room", roomID, "err", err)
+		return false, apierr.Unavailable("ownership_unavailable", "the room's owner cannot be checked now; retry").WithCause(err).WithRetryAfter(notLiveRetry)
+	}
+	return true, nil
+}
+
+// releaseRoom undoes a claimRoom. It runs after the session ended, also
+// during Close, so it does not use the service's context.
+func (s *Service) releaseRoom(roomID string) {
+	ctx, cancel := context.WithTimeout(context.Background(), ownerTimeout)
+	defer cancel()
+	if err := s.opt.Owners.Release(ctx, roomID); err != nil {
+		s.log.Warn("room claim not released; it expires by itself", "room", roomID, "err", err)
+	}
+}
+
+// redirectToOwner answers 307 to the node holding roomID's publisher when
+// this node does not have it and another node does; it reports whether it
+// answered. A failed lookup is logged and the request is served here (a
+// viewer then gets 409 not_live and retries).
+func (s *Service) redirectToOwner(c *fiber.Ctx, k kind, roomID string) (bool, error) {
+	if s.opt.Owners == nil || s.opt.Engine.RoomLive(roomID) {
+		return false, nil
+	}
+	ctx, cancel := context.WithTimeout(c.UserContext(), ownerTimeout)
+	defer cancel()
+	base, err := s.opt.Owners.OwnerURL(ctx, roomID)
+	if err != nil {
+		s.log.Warn("room owner lookup failed", "room", roomID, "err", err)
+		return false, nil
+	}
+	if base == "" {
+		return false, nil
+	}
+	loc := base + "/" + k.String() + "/" + roomID
+	if q := c.Request().URI().QueryString(); len(q) > 0 {
+		loc += "?" + string(q)
+	}
+	s.metrics.redirect(k.String())
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderLocation, loc)
+	return true, c.SendStatus(fiber.StatusTemporaryRedirect)
+}
+
+// LostRoom ends this node's publish in roomID after another node took the
+// room's claim (the claim's OnLost hook): one publisher per room.
+func (s *Service) LostRoom(roomID string) {
+	for _, r := range s.sessions.publishers() {
+		if r.room == roomID {
+			s.log.Warn("room claimed by another node: ending publisher", "room", roomID, "session", r.id)
+			r.sess.Close()
+		}
+	}
+}
