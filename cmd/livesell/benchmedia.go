@@ -19,14 +19,15 @@ func init() { benchCommands["media"] = benchMedia }
 // benchMedia is "livesell bench media": a synthetic three-layer simulcast
 // VP8 publisher over WHIP and N WHEP viewers over loopback; it reports join
 // time, forwarding latency, loss, bitrate and server CPU per forwarded
-// packet. Without --server it runs an in-process engine.
+// packet. Without --server it starts a whole livesell node in-process.
 func benchMedia(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("bench media", flag.ContinueOnError)
 	fs.SetOutput(out)
 	var o sfubench.MediaOptions
 	var bitrates string
 	var verbose bool
-	fs.StringVar(&o.Server, "server", "", "livesell base URL (loopback only); empty runs an in-process engine")
+	fs.StringVar(&o.Server, "server", "", "livesell base URL (loopback only); empty starts a livesell node in this process")
+	fs.StringVar(&o.AdminToken, "admin-token", "", "admin token: the tool creates its own room when no --push-key is given")
 	fs.StringVar(&o.Room, "room", "bench", "room to publish into")
 	fs.StringVar(&o.PushKey, "push-key", "", "push key sent as Bearer on the WHIP request")
 	fs.IntVar(&o.Viewers, "viewers", 300, "WHEP viewers to attach")
@@ -42,8 +43,10 @@ func benchMedia(ctx context.Context, args []string, out io.Writer) error {
 	if o.Viewers < 1 || o.Viewers > 5000 {
 		return errors.New("bench media: --viewers must be 1..5000")
 	}
-	if o.Server != "" && !strings.Contains(o.Server, "127.0.0.1") && !strings.Contains(o.Server, "localhost") && !strings.Contains(o.Server, "[::1]") {
-		return fmt.Errorf("bench media: --server %q is not loopback", o.Server)
+	if o.Server != "" {
+		if err := requireLoopback(o.Server); err != nil {
+			return err
+		}
 	}
 	for _, f := range strings.Split(bitrates, ",") {
 		var b int
@@ -57,6 +60,17 @@ func benchMedia(ctx context.Context, args []string, out io.Writer) error {
 	}
 	if verbose {
 		o.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	if o.Server == "" {
+		url, token, stop, err := localServer(ctx, o.Logger)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		o.Server, o.AdminToken, o.PushKey, o.ServerPID = url, token, "", 0
+	}
+	if o.PushKey == "" && o.AdminToken == "" {
+		return errors.New("bench media: give --push-key for --room, or --admin-token to create a room")
 	}
 	return sfubench.RunMedia(ctx, o, out)
 }

@@ -6,12 +6,12 @@ package bench
 
 import (
 	"bytes"
+	"encoding/json"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"strconv"
@@ -20,20 +20,18 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/livesell/livesell/sfu"
 	"github.com/livesell/livesell/sfu/synth"
 	"github.com/pion/webrtc/v4"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // MediaOptions configure RunMedia. Zero values take the defaults noted.
 type MediaOptions struct {
-	// Server is the base URL of a livesell server (http://host:port). Empty
-	// starts an in-process engine with minimal WHIP/WHEP endpoints on
-	// loopback; its CPU is then measured from this process, load generator
-	// included (an upper bound).
+	// Server is the base URL of a livesell server (http://host:port) on
+	// loopback; required.
 	Server string
+	// AdminToken, when PushKey is empty, creates a fresh room through
+	// POST /api/rooms and publishes with its push key.
+	AdminToken string
 	// Room to publish into; default "bench".
 	Room string
 	// PushKey is sent as "Authorization: Bearer" on the WHIP request.
@@ -47,7 +45,8 @@ type MediaOptions struct {
 	// JoinConcurrency is the number of WHEP requests in flight; default 8.
 	JoinConcurrency int
 	// ServerPID, when > 0, is the server process whose CPU time is read
-	// from /proc/<pid>/stat.
+	// from /proc/<pid>/stat; 0 reads this process's own CPU time (the
+	// server runs in-process, load generator included: an upper bound).
 	ServerPID int
 	// Bitrates of the q, h and f layers in bits per second; default
 	// 250k, 650k and 1.6M (2.5 Mbps in all).
@@ -84,18 +83,13 @@ func (o *MediaOptions) defaults() {
 func RunMedia(ctx context.Context, opts MediaOptions, out io.Writer) error {
 	opts.defaults()
 	log := opts.Logger
+	if opts.Server == "" {
+		return errors.New("bench: no server URL")
+	}
 	cpu := cpuReader(opts.ServerPID)
 	cpuLabel := fmt.Sprintf("server pid %d", opts.ServerPID)
-	if opts.Server == "" {
-		url, stop, err := startLocal(opts)
-		if err != nil {
-			return err
-		}
-		defer stop()
-		opts.Server = url
-		cpuLabel = "this process (engine + load generator)"
-	} else if opts.ServerPID <= 0 {
-		cpu = nil
+	if opts.ServerPID <= 0 {
+		cpuLabel = "this process (server + load generator)"
 	}
 	api, err := synth.NewAPI(true)
 	if err != nil {
@@ -103,6 +97,13 @@ func RunMedia(ctx context.Context, opts MediaOptions, out io.Writer) error {
 	}
 	client := &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{}}
 	defer client.CloseIdleConnections()
+	if opts.PushKey == "" && opts.AdminToken != "" {
+		room, key, err := createRoom(ctx, client, opts.Server, opts.AdminToken)
+		if err != nil {
+			return fmt.Errorf("bench: create room: %w", err)
+		}
+		opts.Room, opts.PushKey = room, key
+	}
 
 	pub, err := synth.NewPublisher(api, synth.PublisherOptions{RIDs: []string{"q", "h", "f"}, Bitrates: opts.Bitrates, FPS: 30, GOP: 30})
 	if err != nil {
@@ -300,35 +301,6 @@ func deleteResource(c *http.Client, server, loc, bearer string) {
 	}
 }
 
-// startLocal runs an in-process engine with NewHandler on loopback.
-func startLocal(opts MediaOptions) (string, func(), error) {
-	reg := prometheus.NewRegistry()
-	eng, err := sfu.NewEngine(sfu.Config{ICEInterfaces: []string{"lo"}, Logger: opts.Logger, Metrics: reg})
-	if err != nil {
-		return "", nil, err
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		_ = eng.Close()
-		return "", nil, err
-	}
-	mux := http.NewServeMux()
-	mux.Handle("/", NewHandler(eng))
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = srv.Serve(ln)
-	}()
-	stop := func() {
-		_ = srv.Close()
-		<-done
-		_ = eng.Close()
-	}
-	return "http://" + ln.Addr().String(), stop, nil
-}
-
 // cpuReader returns a function reading a process's CPU time: pid > 0 from
 // /proc/<pid>/stat, else this process's rusage.
 func cpuReader(pid int) func() (time.Duration, error) {
@@ -374,4 +346,35 @@ func procCPU(pid int) (time.Duration, error) {
 	}
 	const hz = 100 // USER_HZ on Linux
 	return time.Duration(ut+st) * time.Second / hz, nil
+}
+
+// createRoom makes a fresh room through the admin API and returns its id
+// and push key.
+func createRoom(ctx context.Context, c *http.Client, server, adminToken string) (string, string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, server+"/api/rooms", strings.NewReader(`{"title":"bench media"}`))
+	if err != nil {
+		return "", "", err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	resp, err := c.Do(req)
+	if err != nil {
+		return "", "", err
+	}
+	defer resp.Body.Close()
+	var room struct {
+		ID      string `json:"id"`
+		PushKey string `json:"push_key"`
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if err != nil {
+		return "", "", err
+	}
+	if resp.StatusCode != http.StatusCreated {
+		return "", "", fmt.Errorf("%s: %s", resp.Status, bytes.TrimSpace(body))
+	}
+	if err := json.Unmarshal(body, &room); err != nil || room.ID == "" || room.PushKey == "" {
+		return "", "", fmt.Errorf("unexpected answer %s (%v)", body, err)
+	}
+	return room.ID, room.PushKey, nil
 }
