@@ -177,6 +177,14 @@ func TestExpiryReturnsStockOnceWithRacingSweepers(t *testing.T) {
 		if n := e.count(t, `SELECT count(*) FROM commerce_outbox WHERE event_type = 'expired'`); n != 30 {
 			t.Fatalf("%d expired events; want 30", n)
 		}
+		// Reconcile forgets the released records; nothing else changes.
+		rep, err := e.svc.Reconcile(ctx, later)
+		if err != nil || rep.Forgotten != 30 || rep.Released != 0 || rep.Reinstated != 0 {
+			t.Fatalf("reconcile after expiry: %+v %v", rep, err)
+		}
+		if a := e.avail(t, p.ID); a != 50 {
+			t.Fatalf("avail %d after forgetting; want 50", a)
+		}
 	})
 }
 
@@ -205,7 +213,7 @@ func TestCrashBetweenReserveAndInsertIsReconciled(t *testing.T) {
 			t.Fatalf("retry after crash: %+v %v %v", o, created, err)
 		}
 		rep, err := node.Reconcile(ctx, time.Now().Add(2*time.Second))
-		if err != nil || rep.Released != 2 {
+		if err != nil || rep.Released != 2 || rep.Forgotten != 2 {
 			t.Fatalf("reconcile after grace: %+v %v; want 2 released", rep, err)
 		}
 		if a := e.avail(t, p.ID); a != 4 {

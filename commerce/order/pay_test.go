@@ -128,6 +128,10 @@ func TestLatePaymentRule(t *testing.T) {
 		}
 		pay2 := e.pay(t, o2)
 		e.svc.Sweep(ctx, later)
+		// Its released record may be forgotten before the payment comes.
+		if rep, err := e.svc.Reconcile(ctx, later); err != nil || rep.Forgotten != 1 {
+			t.Fatalf("reconcile: %+v %v", rep, err)
+		}
 		if _, _, err := e.svc.Create(ctx, "u3", "k", order.Request{ProductID: p.ID}); err != nil {
 			t.Fatalf("u3 buys the released unit: %v", err)
 		}

@@ -16,6 +16,7 @@ type Report struct {
 	Confirmed  int // reservations of paid orders confirmed
 	Reinstated int // pending orders whose reservation was missing, re-reserved
 	Expired    int // pending orders without reservation and stock, expired
+	Forgotten  int // records of released reservations of finished orders, deleted
 }
 
 // Reconcile makes Redis agree with SQL, the source of truth: it loads
@@ -73,6 +74,13 @@ func (s *Service) Reconcile(ctx context.Context, now time.Time) (Report, error) 
 			}
 		}
 	}
+	for product := range totals {
+		n, err := s.forgetFinished(ctx, product)
+		if err != nil {
+			return rep, err
+		}
+		rep.Forgotten += n
+	}
 	pending, err := s.store.PendingOrders(ctx, now.Add(-s.opt.Grace), 10000)
 	if err != nil {
 		return rep, err
@@ -124,4 +132,41 @@ func (s *Service) RunReconciler(ctx context.Context, every time.Duration) {
 			}
 		}
 	}
+}
+
+// forgetFinished deletes the Redis records of released reservations whose
+// orders are finished for good in SQL (expired, cancelled, refunded, or
+// never written). A late payment or retry after that finds no record and
+// behaves as for a released one.
+func (s *Service) forgetFinished(ctx context.Context, product string) (int, error) {
+	total := 0
+	var cursor uint64
+	for i := 0; i < 100; i++ { // bounded work per pass
+		released, next, err := s.stock.Released(ctx, product, cursor, 500)
+		if err != nil {
+			return total, err
+		}
+		if len(released) > 0 {
+			statuses, err := s.store.Statuses(ctx, released)
+			if err != nil {
+				return total, err
+			}
+			var done []string
+			for _, id := range released {
+				if st, ok := statuses[id]; !ok || st == Expired || st == Cancelled || st == Refunded {
+					done = append(done, id)
+				}
+			}
+			n, err := s.stock.ForgetReleased(ctx, product, done)
+			if err != nil {
+				return total, err
+			}
+			total += int(n)
+		}
+		if next == 0 {
+			break
+		}
+		cursor = next
+	}
+	return total, nil
 }

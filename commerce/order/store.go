@@ -326,16 +326,36 @@ func (s *Store) PendingOrders(ctx context.Context, before time.Time, limit int) 
 // Statuses returns the status of each existing order among ids.
 func (s *Store) Statuses(ctx context.Context, ids []string) (map[string]Status, error) {
 	out := make(map[string]Status, len(ids))
-	for _, id := range ids {
-		var st Status
-		err := s.db.QueryRowContext(ctx, `SELECT status FROM commerce_orders WHERE id = $1`, id).Scan(&st)
-		if errors.Is(err, sql.ErrNoRows) {
-			continue
+	for start := 0; start < len(ids); start += 500 {
+		chunk := ids[start:min(start+500, len(ids))]
+		var q strings.Builder
+		q.WriteString(`SELECT id, status FROM commerce_orders WHERE id IN (`)
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			if i > 0 {
+				q.WriteByte(',')
+			}
+			q.WriteString("$" + strconv.Itoa(i+1))
+			args[i] = id
 		}
+		q.WriteByte(')')
+		rows, err := s.db.QueryContext(ctx, q.String(), args...)
 		if err != nil {
 			return nil, fmt.Errorf("order: statuses: %w", err)
 		}
-		out[id] = st
+		for rows.Next() {
+			var id string
+			var st Status
+			if err := rows.Scan(&id, &st); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("order: statuses: %w", err)
+			}
+			out[id] = st
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("order: statuses: %w", err)
+		}
 	}
 	return out, nil
 }

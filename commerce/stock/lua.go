@@ -135,3 +135,18 @@ if avail < 0 then avail = 0 code = 7 end
 redis.call('HSET', KEYS[1], 'total', total, 'avail', avail)
 return avail * 16 + code
 `
+
+// forgetLua deletes the reservation records of the orders in ARGV that are
+// released (state X), once SQL says they are finished for good. Answers how
+// many it deleted (packed like the others, in the avail field).
+const forgetLua = `
+local n = 0
+for i = 1, #ARGV do
+  local cur = redis.call('HGET', KEYS[3], ARGV[i])
+  if cur and string.sub(cur, 1, 1) == 'X' then
+    redis.call('HDEL', KEYS[3], ARGV[i])
+    n = n + 1
+  end
+end
+return n * 16 + 9
+`

@@ -84,7 +84,7 @@ type Store struct {
 	rdb redis.UniversalClient
 	ns  string
 
-	reserve, confirm, release, reinstate, setTotal, load script
+	reserve, confirm, release, reinstate, setTotal, load, forget script
 
 	keys sync.Map // product → *[4]string
 }
@@ -93,9 +93,9 @@ type Store struct {
 func New(ctx context.Context, rdb redis.UniversalClient, ns string) (*Store, error) {
 	s := &Store{rdb: rdb, ns: ns,
 		reserve: script{src: reserveLua}, confirm: script{src: confirmLua}, release: script{src: releaseLua},
-		reinstate: script{src: reinstateLua}, setTotal: script{src: setTotalLua}, load: script{src: loadLua},
+		reinstate: script{src: reinstateLua}, setTotal: script{src: setTotalLua}, load: script{src: loadLua}, forget: script{src: forgetLua},
 	}
-	for _, sc := range []*script{&s.reserve, &s.confirm, &s.release, &s.reinstate, &s.setTotal, &s.load} {
+	for _, sc := range []*script{&s.reserve, &s.confirm, &s.release, &s.reinstate, &s.setTotal, &s.load, &s.forget} {
 		if err := sc.loadInto(ctx, rdb); err != nil {
 			return nil, err
 		}
@@ -336,4 +336,34 @@ func (s *Store) ReserveRemembering(ctx context.Context, product, order, user str
 		}
 		return decode(v), n == 1, nil
 	}
+}
+
+// Released lists up to limit orders of product whose reservation is
+// released (state X), starting a scan at cursor; next is 0 at the end.
+func (s *Store) Released(ctx context.Context, product string, cursor uint64, limit int64) (orders []string, next uint64, err error) {
+	kv, next, err := s.rdb.HScan(ctx, s.keysOf(product)[2], cursor, "*", limit).Result()
+	if err != nil {
+		return nil, 0, fmt.Errorf("stock: released: %w", err)
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		if strings.HasPrefix(kv[i+1], "X") {
+			orders = append(orders, kv[i])
+		}
+	}
+	return orders, next, nil
+}
+
+// ForgetReleased deletes the records of released reservations (state X) of orders
+// that are finished for good, so that the reservation hash does not grow
+// for ever; it returns how many were deleted.
+func (s *Store) ForgetReleased(ctx context.Context, product string, orders []string) (int64, error) {
+	if len(orders) == 0 {
+		return 0, nil
+	}
+	args := make([]any, len(orders))
+	for i, o := range orders {
+		args[i] = o
+	}
+	r, err := s.forget.run(ctx, s.rdb, s.keysOf(product)[:], args...)
+	return r.Avail, err
 }

@@ -46,9 +46,26 @@ func (c *Consumer) Start(ctx context.Context) (stop func(), err error) {
 	if err != nil {
 		return nil, fmt.Errorf("tags: consumer: %w", err)
 	}
-	var wg sync.WaitGroup
-	cc, err := cons.Consume(func(m jetstream.Msg) {
+	// Handlers register under mu, so that stop can wait for the running
+	// ones without racing a handler that starts meanwhile.
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		stopped bool
+	)
+	enter := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		if stopped {
+			return false
+		}
 		wg.Add(1)
+		return true
+	}
+	cc, err := cons.Consume(func(m jetstream.Msg) {
+		if !enter() {
+			return
+		}
 		defer wg.Done()
 		if ctx.Err() != nil {
 			return // stopping: the message is redelivered to the next consumer
@@ -88,6 +105,9 @@ func (c *Consumer) Start(ctx context.Context) (stop func(), err error) {
 	return func() {
 		sub.Unsubscribe()
 		cc.Stop()
+		mu.Lock()
+		stopped = true
+		mu.Unlock()
 		wg.Wait()
 	}, nil
 }
