@@ -150,11 +150,15 @@ func (m *member) writeLoop() {
 				data = m.scratch
 			}
 			if l := m.lossy.Load(); l != nil && l.c.SendLossy(data) {
+				m.room.hub.met.writeDelay.Observe(time.Since(f.At).Seconds())
 				continue
 			}
 		}
 		if err := m.conn.Send(m.ctx, data); err != nil {
 			return
+		}
+		if f.Batch {
+			m.room.hub.met.writeDelay.Observe(time.Since(f.At).Seconds())
 		}
 	}
 }

@@ -14,6 +14,9 @@ type metrics struct {
 	members  prometheus.Gauge
 	batches  prometheus.Counter
 	dropped  prometheus.Counter
+	// writeDelay is the time from a batch's encoding to its write to one
+	// viewer's transport returning (queueing, scheduling, the write).
+	writeDelay prometheus.Histogram
 
 	acceptedBy map[string]prometheus.Counter
 	refusedBy  map[string]prometheus.Counter
@@ -36,6 +39,11 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		dropped: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "livesell_chat_room_dropped_total", Help: "Danmaku a room dropped because more arrived in one interval than it keeps.",
 		}),
+		writeDelay: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "livesell_chat_batch_write_delay_seconds",
+			Help:    "Time from a batch's encoding to its write to one viewer completing.",
+			Buckets: []float64{.001, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}),
 		acceptedBy: map[string]prometheus.Counter{},
 		refusedBy:  map[string]prometheus.Counter{},
 	}
@@ -49,7 +57,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		m.refusedBy[c] = m.refused.WithLabelValues(c)
 	}
 	if reg != nil {
-		for _, c := range []prometheus.Collector{m.accepted, m.refused, m.members, m.batches, m.dropped} {
+		for _, c := range []prometheus.Collector{m.accepted, m.refused, m.members, m.batches, m.dropped, m.writeDelay} {
 			if err := reg.Register(c); err != nil {
 				// Registered twice (two hubs on one registry in tests): keep counting locally.
 				continue

@@ -222,7 +222,7 @@ func (r *Room) flushBatch() {
 	r.pending.reset()
 	r.mu.Unlock()
 	buf, at := protocol.AppendBatchEnd(buf, dropped)
-	frame := outbox.Frame{Data: append([]byte(nil), buf...), Danmaku: n, DroppedAt: at, Dropped: dropped}
+	frame := outbox.Frame{Data: append([]byte(nil), buf...), Danmaku: n, DroppedAt: at, Dropped: dropped, At: time.Now()}
 	r.buf = buf
 	r.sentOnline, r.sentLikes = online, likes
 	r.hub.met.batches.Inc()

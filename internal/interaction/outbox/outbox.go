@@ -10,6 +10,7 @@ package outbox
 import (
 	"errors"
 	"sync"
+	"time"
 )
 
 // ErrFull means a reliable frame did not fit: the viewer is too slow.
@@ -28,6 +29,8 @@ type Frame struct {
 	DroppedAt int
 	// Dropped is the count already encoded in Data.
 	Dropped int
+	// At is when the frame was queued (for the write-delay metric).
+	At time.Time
 }
 
 // Outbox is a bounded queue of frames for one viewer. Safe for one or more
