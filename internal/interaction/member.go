@@ -25,8 +25,17 @@ type Conn interface {
 // lossyConn is an optional unordered channel for batches.
 type lossyConn interface {
 	// SendLossy writes data if the channel is open and not backed up.
-	SendLossy(data []byte) bool
+	SendLossy(data []byte) lossyResult
 }
+
+// lossyResult is what SendLossy did.
+type lossyResult int
+
+const (
+	lossyUnavailable lossyResult = iota // not open: use the reliable channel
+	lossySent
+	lossyDropped // open but backed up: the batch is lost
+)
 
 // pinger is implemented by transports that need keep-alives.
 type pinger interface {
@@ -149,9 +158,16 @@ func (m *member) writeLoop() {
 				m.scratch = protocol.WithDropped(m.scratch[:0], f.Data, f.DroppedAt, f.Dropped+dropped)
 				data = m.scratch
 			}
-			if l := m.lossy.Load(); l != nil && l.c.SendLossy(data) {
-				m.room.hub.met.writeDelay.Observe(time.Since(f.At).Seconds())
-				continue
+			if l := m.lossy.Load(); l != nil {
+				switch l.c.SendLossy(data) {
+				case lossySent:
+					m.room.hub.met.writeDelay.Observe(time.Since(f.At).Seconds())
+					continue
+				case lossyDropped:
+					// Counted in the next batch's dropped, like a queue drop.
+					m.out.AddDropped(f.Danmaku + f.Dropped + dropped)
+					continue
+				}
 			}
 		}
 		if err := m.conn.Send(m.ctx, data); err != nil {

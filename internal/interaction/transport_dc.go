@@ -71,11 +71,16 @@ func (c *dcConn) Close() { c.dc.Close() }
 // lossyDC is the optional batch channel.
 type lossyDC struct{ dc *webrtc.DataChannel }
 
-func (l lossyDC) SendLossy(data []byte) bool {
-	if l.dc.ReadyState() != webrtc.DataChannelStateOpen || l.dc.BufferedAmount() > lossyHighWater {
-		return l.dc.ReadyState() == webrtc.DataChannelStateOpen // open but backed up: drop
+func (l lossyDC) SendLossy(data []byte) lossyResult {
+	switch {
+	case l.dc.ReadyState() != webrtc.DataChannelStateOpen:
+		return lossyUnavailable
+	case l.dc.BufferedAmount() > lossyHighWater:
+		return lossyDropped
+	case l.dc.Send(data) != nil:
+		return lossyUnavailable
 	}
-	return l.dc.Send(data) == nil
+	return lossySent
 }
 
 // remoteIP is the peer's address on the selected ICE candidate pair.

@@ -125,6 +125,14 @@ func (o *Outbox) Pop() (f Frame, dropped int, ok bool) {
 	return f, dropped, true
 }
 
+// AddDropped counts n danmaku lost elsewhere (a batch dropped by a lossy
+// transport), to be reported with the next batch popped.
+func (o *Outbox) AddDropped(n int) {
+	o.mu.Lock()
+	o.dropped += n
+	o.mu.Unlock()
+}
+
 // Len is the number of waiting frames.
 func (o *Outbox) Len() int {
 	o.mu.Lock()

@@ -80,6 +80,19 @@ func TestOutboxCarriesRoomDrops(t *testing.T) {
 	}
 }
 
+func TestOutboxAddDropped(t *testing.T) {
+	o := New(4, 10)
+	o.AddDropped(5)
+	o.PushReliable([]byte("r"))
+	o.PushBatch(Frame{Danmaku: 2})
+	if _, dropped, _ := o.Pop(); dropped != 0 {
+		t.Fatalf("a reliable frame reported %d dropped", dropped)
+	}
+	if f, dropped, _ := o.Pop(); !f.Batch || dropped != 5 {
+		t.Fatalf("batch after AddDropped(5): %+v dropped %d", f, dropped)
+	}
+}
+
 func TestOutboxClose(t *testing.T) {
 	o := New(4, 4)
 	o.PushBatch(Frame{Danmaku: 1})
