@@ -92,8 +92,10 @@ type ChatConfig struct {
 
 // CommerceConfig configures orders and payments.
 type CommerceConfig struct {
-	OrderTTL           time.Duration
-	ReconcileInterval  time.Duration
+	OrderTTL          time.Duration
+	ReconcileInterval time.Duration
+	// Sandbox is "auto" (on while no real provider is configured), "on" or "off".
+	Sandbox            string
 	SandboxSecret      string
 	StripeSecretKey    string
 	StripeWebhookKey   string

@@ -38,6 +38,7 @@ func Default() Config {
 			OrderTTL:          15 * time.Minute,
 			ReconcileInterval: time.Minute,
 			CallbackWindow:    5 * time.Minute,
+			Sandbox:           "auto",
 		},
 	}
 }
@@ -142,6 +143,11 @@ func (c Config) Validate() error {
 	}
 	if c.Media.MaxBodyBytes <= 0 {
 		errs = append(errs, errors.New("max-sdp-bytes must be positive"))
+	}
+	switch c.Commerce.Sandbox {
+	case "auto", "on", "off":
+	default:
+		errs = append(errs, errors.New("payment-sandbox must be auto, on or off"))
 	}
 	if c.Store.Namespace == "" {
 		errs = append(errs, errors.New("namespace is empty"))

@@ -61,6 +61,7 @@ func (c *Config) settings() []setting {
 		{"order-ttl", envs("ORDER_TTL"), "how long an unpaid order holds its stock", (*durationValue)(&c.Commerce.OrderTTL)},
 		{"reconcile-interval", envs("RECONCILE_INTERVAL"), "how often Redis stock is reconciled from the SQL store", (*durationValue)(&c.Commerce.ReconcileInterval)},
 		{"callback-window", envs("CALLBACK_WINDOW"), "how old a signed payment callback may be", (*durationValue)(&c.Commerce.CallbackWindow)},
+		{"payment-sandbox", envs("PAYMENT_SANDBOX"), "sandbox payment provider (anyone may 'pay' with it): auto = on only while no real provider is configured, on, off", (*stringValue)(&c.Commerce.Sandbox)},
 		{"sandbox-secret", envs("SANDBOX_SECRET"), "HMAC secret of the sandbox payment provider; empty generates one into <data-dir>", (*stringValue)(&c.Commerce.SandboxSecret)},
 		{"stripe-secret-key", envs("STRIPE_SECRET_KEY"), "Stripe secret key (enables the stripe provider)", (*stringValue)(&c.Commerce.StripeSecretKey)},
 		{"stripe-webhook-secret", envs("STRIPE_WEBHOOK_SECRET"), "Stripe webhook signing secret", (*stringValue)(&c.Commerce.StripeWebhookKey)},

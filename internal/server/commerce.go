@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/livesell/livesell/commerce"
+	"github.com/livesell/livesell/internal/config"
 )
 
 // mountCommerce mounts live goods, orders, payments and tags. Anchors'
@@ -25,12 +26,10 @@ func (s *Server) mountCommerce(ctx context.Context, r fiber.Router) error {
 		Users:         s.users,
 		TokenTTL:      s.cfg.Auth.TokenTTL,
 		SandboxSecret: s.secrets.SandboxSecret,
-		// The sandbox lets anyone "pay" without money: it is on only
-		// while no real provider is configured.
-		Sandbox:   cfg.StripeSecretKey == "" && cfg.WeChatMchID == "",
-		Rooms:     rooms,
-		PublicURL: s.cfg.PublicURL,
-		Log:       s.log,
+		Sandbox:       sandboxOn(cfg),
+		Rooms:         rooms,
+		PublicURL:     s.cfg.PublicURL,
+		Log:           s.log,
 	})
 	if err != nil {
 		return err
@@ -38,4 +37,18 @@ func (s *Server) mountCommerce(ctx context.Context, r fiber.Router) error {
 	s.addCloser(c.Close)
 	c.Mount(r)
 	return nil
+}
+
+// sandboxOn decides whether the sandbox provider runs. It lets anyone "pay"
+// without money, so "auto" turns it on only while no real provider is
+// configured.
+func sandboxOn(cfg config.CommerceConfig) bool {
+	switch cfg.Sandbox {
+	case "on":
+		return true
+	case "off":
+		return false
+	default:
+		return cfg.StripeSecretKey == "" && cfg.WeChatMchID == ""
+	}
 }
