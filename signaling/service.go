@@ -37,6 +37,7 @@ type RoomStore interface {
 	ListKeys(ctx context.Context, roomID string) ([]room.Key, error)
 	VerifyPushKey(ctx context.Context, roomID, key string) (room.Key, error)
 	Revoked(ctx context.Context, keyIDs []string) ([]string, error)
+	Ended(ctx context.Context, roomIDs []string) ([]string, error)
 }
 
 // Options configure a Service.
@@ -66,8 +67,9 @@ type Options struct {
 	AnonymousChatDefault bool
 	// TokenTTL is the default lifetime of viewer tokens; 0 means 24h.
 	TokenTTL time.Duration
-	// KeyCheckInterval is how often live publishers' keys are re-checked
-	// against the store (revocations on other nodes); 0 means 500ms.
+	// KeyCheckInterval is how often live publishers' keys and the rooms of
+	// live sessions are re-checked against the store (revocations and ends
+	// on other nodes); 0 means 500ms.
 	KeyCheckInterval time.Duration
 	// SignalTimeout bounds one offer/answer or ICE restart; 0 means 15s.
 	SignalTimeout time.Duration
@@ -203,8 +205,9 @@ func (s *Service) syncState(roomID string) {
 }
 
 // checkKeys re-checks the push keys of live publishers every
-// KeyCheckInterval and ends the sessions whose key was revoked, so that a
-// revocation made through another node takes effect here too.
+// KeyCheckInterval and ends the sessions whose key was revoked, and the
+// sessions of rooms whose live was ended, so that a revocation or an end
+// made through another node takes effect here too.
 func (s *Service) checkKeys() {
 	defer s.wg.Done()
 	t := time.NewTicker(s.opt.KeyCheckInterval)
@@ -215,6 +218,7 @@ func (s *Service) checkKeys() {
 			return
 		case <-t.C:
 		}
+		s.checkRoomsEnded()
 		pubs := s.sessions.publishers()
 		if len(pubs) == 0 {
 			continue
@@ -232,6 +236,36 @@ func (s *Service) checkKeys() {
 		}
 		for _, id := range revoked {
 			s.kickKey(id)
+		}
+	}
+}
+
+// checkRoomsEnded closes this node's sessions in rooms whose live was
+// ended, e.g. through another node's API.
+func (s *Service) checkRoomsEnded() {
+	all := s.sessions.all()
+	if len(all) == 0 {
+		return
+	}
+	seen := make(map[string]bool, len(all))
+	ids := make([]string, 0, len(all))
+	for _, r := range all {
+		if !seen[r.room] {
+			seen[r.room] = true
+			ids = append(ids, r.room)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), s.opt.KeyCheckInterval*4)
+	ended, err := s.opt.Rooms.Ended(ctx, ids)
+	cancel()
+	if err != nil {
+		s.log.Warn("ended room check failed", "err", err)
+		return
+	}
+	for _, id := range ended {
+		for _, r := range s.sessions.inRoom(id) {
+			s.log.Info("live ended elsewhere: ending session", "room", id, "session", r.id)
+			r.sess.Close()
 		}
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/webrtc/v4"
+
 	"github.com/livesell/livesell/internal/config"
 	"github.com/livesell/livesell/internal/server"
 	"github.com/livesell/livesell/internal/testenv"
@@ -218,6 +220,20 @@ func TestWHEPFollowsThePublisherAcrossNodes(t *testing.T) {
 		t.Fatalf("viewer at A after takeover: Location %q", v2.location)
 	}
 	testenv.Eventually(t, 20*time.Second, func() bool { return v2.lastGen.Load() == 2 }, "viewer at A does not see B's publisher")
+
+	// The operator ends the live through A: B's publisher and viewer end
+	// too, and B's claim goes with them.
+	if st := a.adminJSON("POST", "/api/rooms/"+rm.ID+"/end", nil, nil); st != http.StatusOK {
+		t.Fatalf("end room on A: %d", st)
+	}
+	testenv.Eventually(t, 10*time.Second, func() bool { return rdb.Exists(rctx, key).Val() == 0 }, "B's claim outlived the ended live")
+	testenv.Eventually(t, 10*time.Second, func() bool {
+		st := v2.PeerConnection().ConnectionState()
+		return st == webrtc.PeerConnectionStateDisconnected || st == webrtc.PeerConnectionStateFailed || st == webrtc.PeerConnectionStateClosed
+	}, "B's viewer still connected after the live ended through A")
+	if resp := noFollow(t, "POST", whepA, viewerOffer(t), "Content-Type", "application/sdp"); resp.StatusCode != http.StatusConflict {
+		t.Fatalf("WHEP on A after the end = %d", resp.StatusCode)
+	}
 }
 
 // viewerOffer is a fresh viewer offer (its peer is closed with the test).

@@ -239,3 +239,36 @@ func (s *Store) Transition(ctx context.Context, id string, to State, from ...Sta
 	}
 	return n > 0, nil
 }
+
+// Ended returns those of roomIDs whose live was ended. The signaling layer
+// polls it for the rooms of its sessions, so that ending a live through
+// another node closes the sessions on this one too.
+func (s *Store) Ended(ctx context.Context, roomIDs []string) ([]string, error) {
+	if len(roomIDs) == 0 {
+		return nil, nil
+	}
+	ph := make([]string, len(roomIDs))
+	args := make([]any, 0, len(roomIDs)+1)
+	args = append(args, string(StateEnded))
+	for i, id := range roomIDs {
+		ph[i] = fmt.Sprintf("$%d", i+2)
+		args = append(args, id)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id FROM rooms WHERE state = $1 AND id IN (`+strings.Join(ph, ", ")+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("room: ended rooms: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("room: ended rooms: %w", err)
+		}
+		out = append(out, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("room: ended rooms: %w", err)
+	}
+	return out, nil
+}

@@ -226,3 +226,31 @@ func TestStorePushKeys(t *testing.T) {
 		}
 	})
 }
+
+func TestStoreEnded(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, b *backend.Backends, _ string) {
+		ctx := context.Background()
+		s := newStore(t, b)
+		if got, err := s.Ended(ctx, nil); err != nil || got != nil {
+			t.Fatalf("Ended(nil) = %v, %v", got, err)
+		}
+		var ids []string
+		for i := 0; i < 3; i++ {
+			r, err := s.Create(ctx, room.NewRoom{Title: "r"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, r.ID)
+		}
+		if _, err := s.SetState(ctx, ids[1], room.StateLive); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SetState(ctx, ids[2], room.StateEnded); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Ended(ctx, append(ids, "missing"))
+		if err != nil || len(got) != 1 || got[0] != ids[2] {
+			t.Fatalf("Ended = %v, %v; want [%s]", got, err, ids[2])
+		}
+	})
+}
