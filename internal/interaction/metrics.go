@@ -53,7 +53,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	}
 	for _, c := range []string{protocol.CodeBadMessage, protocol.CodeTooLong, protocol.CodeBlockedWord, protocol.CodeRateLimited,
 		protocol.CodeMuted, protocol.CodeBanned, protocol.CodeLoginRequired, protocol.CodeForbidden, protocol.CodeBadToken,
-		protocol.CodeNotFound, protocol.CodeTooSlow, protocol.CodeInternal} {
+		protocol.CodeInternal} {
 		m.refusedBy[c] = m.refused.WithLabelValues(c)
 	}
 	if reg != nil {

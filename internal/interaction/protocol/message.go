@@ -56,8 +56,6 @@ const (
 	CodeLoginRequired = "login_required"
 	CodeForbidden     = "forbidden"
 	CodeBadToken      = "bad_token"
-	CodeNotFound      = "not_found"
-	CodeTooSlow       = "too_slow"
 	CodeInternal      = "internal"
 )
 
