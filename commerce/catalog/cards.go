@@ -43,12 +43,7 @@ type roomCard struct {
 
 // EnsureCardsStream creates (or updates) the cards stream of ns.
 func EnsureCardsStream(ctx context.Context, js jetstream.JetStream, ns string) error {
-	_, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-		Name:              events.CardsStream(ns),
-		Subjects:          []string{events.CardSubject(ns, "*")},
-		MaxMsgsPerSubject: 1,
-		Storage:           jetstream.FileStorage,
-	})
+	_, err := js.CreateOrUpdateStream(ctx, events.CardsStreamConfig(ns))
 	if err != nil {
 		return fmt.Errorf("catalog: stream %s: %w", events.CardsStream(ns), err)
 	}

@@ -28,13 +28,7 @@ type Relay struct {
 
 // EnsureStream creates (or updates) the order events stream of ns.
 func EnsureStream(ctx context.Context, js jetstream.JetStream, ns string) error {
-	_, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-		Name:       events.OrdersStream(ns),
-		Subjects:   []string{events.OrderSubject(ns, ">")},
-		Storage:    jetstream.FileStorage,
-		Duplicates: 10 * time.Minute,
-		MaxAge:     30 * 24 * time.Hour,
-	})
+	_, err := js.CreateOrUpdateStream(ctx, events.OrdersStreamConfig(ns))
 	if err != nil {
 		return fmt.Errorf("outbox: stream %s: %w", events.OrdersStream(ns), err)
 	}
