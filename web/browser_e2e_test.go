@@ -202,7 +202,8 @@ func TestEndToEnd(t *testing.T) {
 	// hears its events.
 	carol := mintUser(t, n, "carol", "Carol")
 	host := newPage(t, browser, "embed-host", n.base+"/embed/example?room="+r.ID+"&token="+carol)
-	host.waitFor(15*time.Second, `document.body.dataset.seenReady && document.body.dataset.seenLive && document.body.dataset.seenProduct`, "ready, live and product events on the host page")
+	host.waitFor(20*time.Second, `!!document.body.dataset.seenReady`, "the ready event on the host page")
+	host.waitFor(30*time.Second, `!!(document.body.dataset.seenLive && document.body.dataset.seenProduct)`, "live and product events on the host page")
 	shadow := `document.querySelector('livesell-room').shadowRoot`
 	host.waitFor(10*time.Second, `(async () => { const s = await document.querySelector('livesell-room').stats(); return s && s.framesDecoded > 10; })()`, "playback inside the element")
 	if got := host.text(`document.querySelector('livesell-room').product.title`); got != "Silk scarf" {

@@ -46,7 +46,9 @@ export class DanmakuList {
     this.byId = new Map();
   }
 
+  /** Adds a comment; returns false when it is already listed (same id). */
   add(item) {
+    if (item.id && this.byId.has(String(item.id))) return false;
     const li = document.createElement('li');
     li.className = 'dm-item';
     if (item.id) { li.dataset.id = String(item.id); this.byId.set(String(item.id), li); }
@@ -66,6 +68,7 @@ export class DanmakuList {
       first.remove();
     }
     if (atBottom) this.list.scrollTop = this.list.scrollHeight;
+    return true;
   }
 
   /** Removes a comment the anchor deleted. */

@@ -86,7 +86,11 @@ export class RoomEvents extends EventTarget {
       this._backoff = 500;
       if (!(this.dc && this.dc.readyState === 'open')) this._setTransport('ws');
     });
-    ws.addEventListener('message', (ev) => { if (this.ws === ws) this._onData(ev.data); });
+    // Once the data channel is open it is the one source (no duplicates
+    // while the WebSocket closes).
+    ws.addEventListener('message', (ev) => {
+      if (this.ws === ws && !(this.dc && this.dc.readyState === 'open')) this._onData(ev.data);
+    });
     ws.addEventListener('close', () => {
       if (this.ws !== ws) return;
       this.ws = null;

@@ -110,19 +110,23 @@ async function enter() {
   pollRoom();
 }
 
+// Paid orders and revenue come from the commerce stats when the key may read
+// them; purchase tickers only count while they cannot be read.
+async function pollStats() {
+  const st = await api.get(`/api/rooms/${encodeURIComponent(room)}/stats`);
+  state.statsOK = true;
+  state.orders = Number(st.paid_orders || 0);
+  state.revenue = Number(st.revenue_minor || 0);
+  if (st.currency) state.currency = st.currency;
+  $('s-orders').textContent = String(state.orders);
+  $('s-revenue').textContent = money(state.revenue, state.currency);
+}
+
 // The room API counts this node's viewers; room events (when connected)
 // carry the cluster-wide count and win.
 async function pollRoom() {
   try {
-    const st = await api.get(`/api/rooms/${encodeURIComponent(room)}/stats`);
-    const paid = Number(st.paid_orders || 0);
-    if (paid >= state.orders) {
-      state.orders = paid;
-      state.revenue = Number(st.revenue_minor || 0);
-      if (st.currency) state.currency = st.currency;
-      $('s-orders').textContent = String(state.orders);
-      $('s-revenue').textContent = money(state.revenue, state.currency);
-    }
+    await pollStats();
   } catch (_) { /* commerce stats unavailable */ }
   try {
     const r = await api.get(`/api/rooms/${encodeURIComponent(room)}`);
@@ -299,11 +303,15 @@ function order(m) {
   const id = m.order_id || m.id;
   if (id && state.seenOrders.has(id)) return;
   if (id) state.seenOrders.add(id);
-  state.orders++;
-  state.revenue += Number(m.amount_minor || 0);
-  if (m.currency) state.currency = m.currency;
-  $('s-orders').textContent = String(state.orders);
-  $('s-revenue').textContent = money(state.revenue, state.currency);
+  if (state.statsOK) {
+    pollStats().catch(() => {});
+  } else {
+    state.orders++;
+    state.revenue += Number(m.amount_minor || 0);
+    if (m.currency) state.currency = m.currency;
+    $('s-orders').textContent = String(state.orders);
+    $('s-revenue').textContent = money(state.revenue, state.currency);
+  }
   const li = h('li', { class: 'order-item' },
     h('span', { class: 'order-title' }, m.product_title || m.title || 'item'),
     h('span', { class: 'order-city' }, m.city || ''),

@@ -248,8 +248,8 @@ export class Viewer {
   _onDanmaku(m) {
     const text = typeof m.text === 'string' ? m.text : '';
     if (!text) return;
-    this.list.add(m);
-    this.flyer.fly(text, { self: !!m.self });
+    if (!this.list.add(m)) return; // seen already (welcome replay, transport switch)
+    this.flyer.fly(text, { self: !!(this.you && m.user === this.you.user_id) });
   }
 
   _onLike(m) {
