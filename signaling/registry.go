@@ -98,6 +98,21 @@ func (g *registry) inRoom(room string) []*resource {
 	return g.filter(func(r *resource) bool { return r.room == room })
 }
 
+// rooms returns the distinct rooms of this node's sessions.
+func (g *registry) rooms() []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var out []string
+	seen := make(map[string]struct{})
+	for _, r := range g.byID {
+		if _, ok := seen[r.room]; !ok {
+			seen[r.room] = struct{}{}
+			out = append(out, r.room)
+		}
+	}
+	return out
+}
+
 // counts returns the publishers and, per room, the viewers of this node.
 func (g *registry) counts() (publishers int, viewers map[string]int) {
 	g.mu.Lock()

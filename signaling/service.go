@@ -243,17 +243,9 @@ func (s *Service) checkKeys() {
 // checkRoomsEnded closes this node's sessions in rooms whose live was
 // ended, e.g. through another node's API.
 func (s *Service) checkRoomsEnded() {
-	all := s.sessions.all()
-	if len(all) == 0 {
+	ids := s.sessions.rooms()
+	if len(ids) == 0 {
 		return
-	}
-	seen := make(map[string]bool, len(all))
-	ids := make([]string, 0, len(all))
-	for _, r := range all {
-		if !seen[r.room] {
-			seen[r.room] = true
-			ids = append(ids, r.room)
-		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.opt.KeyCheckInterval*4)
 	ended, err := s.opt.Rooms.Ended(ctx, ids)
