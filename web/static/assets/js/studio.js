@@ -312,8 +312,11 @@ function order(m) {
     $('s-orders').textContent = String(state.orders);
     $('s-revenue').textContent = money(state.revenue, state.currency);
   }
+  // Stock moved: refresh the goods list (debounced).
+  clearTimeout(state.goodsTimer);
+  state.goodsTimer = setTimeout(loadGoods, 500);
   const li = h('li', { class: 'order-item' },
-    h('span', { class: 'order-title' }, m.product_title || m.title || 'item'),
+    h('span', { class: 'order-title' }, `${m.product_title || m.title || 'item'} × ${Number(m.quantity || 1)}`),
     h('span', { class: 'order-city' }, m.city || ''),
     h('span', { class: 'order-amount' }, m.amount_minor ? money(m.amount_minor, m.currency) : ''));
   $('orders').prepend(li);
@@ -335,7 +338,7 @@ async function loadGoods() {
         img && /^(https:|\/|data:image\/)/.test(img) ? h('img', { src: img, alt: '' }) : h('span', { class: 'good-ph', 'aria-hidden': 'true' }, (p.title || '?').slice(0, 1).toUpperCase()),
         h('span', { class: 'good-title' }, p.title || id),
         h('span', { class: 'good-price' }, money(price, p.currency)),
-        h('span', { class: 'good-stock' }, `${Number(p.stock_left ?? p.stock ?? 0)} in stock`),
+        h('span', { class: 'good-stock' }, `${Number(p.stock_left ?? p.stock ?? 0)} left`),
         h('button', { class: 'btn btn-primary present', type: 'button', 'aria-label': `Present ${p.title || id}`, onclick: () => present(id) }, 'Present this')));
     }
   } catch (err) {
