@@ -20,6 +20,9 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/pion/webrtc/v4"
+
+	"github.com/livesell/livesell/sfu/synth"
 )
 
 func init() { benchCommands["chat"] = benchChat }
@@ -30,10 +33,15 @@ const (
 	chatMaxRate     = 20000
 	chatMaxDuration = 10 * time.Minute
 	chatProbes      = 50 // viewers that decode every batch to measure latency
+	// chatMaxDCViewers bounds data-channel viewers: each is a Pion peer
+	// with its own ICE, DTLS and SCTP in this process.
+	chatMaxDCViewers = 500
 )
 
 type chatBench struct {
 	server, room, adminToken string
+	transport                string
+	pushKey                  string // dc: the anchor's key (from the room's creation or a new key)
 	viewers, senders, probes int
 	rate                     float64
 	duration                 time.Duration
@@ -59,7 +67,7 @@ func benchChat(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&b.senders, "senders", 500, "viewers among them that send danmaku")
 	fs.Float64Var(&b.rate, "rate", 500, "danmaku per second sent in total")
 	fs.DurationVar(&b.duration, "duration", 20*time.Second, "how long to send")
-	transport := fs.String("transport", "ws", "viewer transport: ws (dc: use the WHEP load tool's data channels)")
+	fs.StringVar(&b.transport, "transport", "ws", "viewer transport: ws (WebSocket) or dc (WHEP session + data channel, at most 500 viewers; publishes a synthetic anchor)")
 	fs.StringVar(&b.adminToken, "admin-token", "", "admin token (to create the room and mint sender tokens)")
 	tokenFile := fs.String("admin-token-file", "", "file holding the admin token (e.g. DATA_DIR/admin-token)")
 	fs.IntVar(&b.serverPID, "server-pid", 0, "livesell's pid, to report its CPU from /proc/<pid>/stat")
@@ -67,8 +75,11 @@ func benchChat(ctx context.Context, args []string, out io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *transport != "ws" {
-		return fmt.Errorf("bench chat: transport %q not supported here: only ws (data channels need a WHEP session)", *transport)
+	switch {
+	case b.transport != "ws" && b.transport != "dc":
+		return fmt.Errorf("bench chat: --transport must be ws or dc, not %q", b.transport)
+	case b.transport == "dc" && b.viewers > chatMaxDCViewers:
+		return fmt.Errorf("bench chat: --transport dc attaches at most %d viewers (one Pion peer each)", chatMaxDCViewers)
 	}
 	switch {
 	case b.viewers < 1 || b.viewers > chatMaxViewers:
@@ -141,6 +152,9 @@ func (b *chatBench) api(ctx context.Context, method, path string, body any) (int
 func (b *chatBench) prepare(ctx context.Context) ([]string, error) {
 	tokens := make([]string, b.senders)
 	if b.adminToken == "" {
+		if b.transport == "dc" {
+			return nil, errors.New("bench chat: --transport dc needs the admin token (it publishes a synthetic anchor)")
+		}
 		fmt.Fprintln(b.out, "no admin token: senders are anonymous (the room must allow anonymous chat)")
 		return tokens, nil
 	}
@@ -148,12 +162,23 @@ func (b *chatBench) prepare(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	var key struct {
+		PushKey string `json:"push_key"`
+	}
 	if st == http.StatusNotFound {
 		st, body, err := b.api(ctx, "POST", "/api/rooms", map[string]any{"id": b.room, "title": "chat load test"})
 		if err != nil || st/100 != 2 {
 			return nil, fmt.Errorf("bench chat: create room: %d %s %v", st, body, err)
 		}
+		json.Unmarshal(body, &key)
+	} else if b.transport == "dc" {
+		st, body, err := b.api(ctx, "POST", "/api/rooms/"+url.PathEscape(b.room)+"/keys", nil)
+		if err != nil || st/100 != 2 {
+			return nil, fmt.Errorf("bench chat: issue push key: %d %s %v", st, body, err)
+		}
+		json.Unmarshal(body, &key)
 	}
+	b.pushKey = key.PushKey
 	for i := range tokens {
 		user := "bench-" + strconv.Itoa(i)
 		st, body, err := b.api(ctx, "POST", "/api/rooms/"+url.PathEscape(b.room)+"/viewer-tokens", map[string]any{"user_id": user, "name": user})
@@ -177,9 +202,23 @@ func (b *chatBench) prepare(ctx context.Context) ([]string, error) {
 // viewerStats is what one viewer saw.
 type viewerStats struct {
 	msgs, bytes, danmaku, dropped atomic.Int64
-	lat                           []time.Duration // send → receive; probes only, owned by the reader
+	mu                            sync.Mutex
+	lat                           []time.Duration // send → receive; probes only
 	in, out                       []time.Duration // send → server accept (at), accept → receive
 }
+
+// chatConn is one viewer's connection, whatever the transport.
+type chatConn interface {
+	send(ctx context.Context, msg []byte) error
+	close()
+}
+
+type wsChatConn struct{ c *websocket.Conn }
+
+func (w wsChatConn) send(ctx context.Context, msg []byte) error {
+	return w.c.Write(ctx, websocket.MessageText, msg)
+}
+func (w wsChatConn) close() { w.c.Close(websocket.StatusNormalClosure, "") }
 
 func (b *chatBench) run(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, b.duration+2*time.Minute)
@@ -188,23 +227,41 @@ func (b *chatBench) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	wsBase := "ws" + strings.TrimPrefix(strings.TrimRight(b.server, "/"), "http") + "/ws/rooms/" + url.PathEscape(b.room)
 	stats := make([]*viewerStats, b.viewers)
-	conns := make([]*websocket.Conn, b.viewers)
+	conns := make([]chatConn, b.viewers)
 	var wg sync.WaitGroup
 	readCtx, stopRead := context.WithCancel(ctx)
+	var cleanup []func()
 	defer func() {
 		stopRead()
 		for _, c := range conns {
 			if c != nil {
-				c.Close(websocket.StatusNormalClosure, "")
+				c.close()
 			}
 		}
 		wg.Wait()
+		for _, fn := range cleanup {
+			fn()
+		}
 	}()
-	// Attach viewers, 50 at a time.
+	attach := b.attachWS
+	if b.transport == "dc" {
+		pub, api, err := b.publish(ctx)
+		if err != nil {
+			return err
+		}
+		cleanup = append(cleanup, func() { pub.Close() })
+		attach = func(ctx, readCtx context.Context, wg *sync.WaitGroup, token string, s *viewerStats, probe bool) (chatConn, error) {
+			return b.attachDC(ctx, api, token, s, probe)
+		}
+	}
+	// Attach viewers, a few at a time.
 	start := time.Now()
-	sem := make(chan struct{}, 50)
+	par := 50
+	if b.transport == "dc" {
+		par = 10
+	}
+	sem := make(chan struct{}, par)
 	var dialErr atomic.Value
 	var dialWG sync.WaitGroup
 	for i := 0; i < b.viewers; i++ {
@@ -214,25 +271,16 @@ func (b *chatBench) run(ctx context.Context) error {
 		go func(i int) {
 			defer dialWG.Done()
 			defer func() { <-sem }()
-			u := wsBase
-			if i < b.senders && tokens[i] != "" {
-				u += "?token=" + url.QueryEscape(tokens[i])
+			token := ""
+			if i < b.senders {
+				token = tokens[i]
 			}
-			c, _, err := websocket.Dial(ctx, u, nil)
+			c, err := attach(ctx, readCtx, &wg, token, stats[i], i < b.probes)
 			if err != nil {
 				dialErr.Store(err)
 				return
 			}
-			c.SetReadLimit(1 << 20)
-			if i >= b.senders || tokens[i] == "" {
-				if err := c.Write(ctx, websocket.MessageText, []byte(`{"v":1,"type":"hello"}`)); err != nil {
-					dialErr.Store(err)
-					return
-				}
-			}
 			conns[i] = c
-			wg.Add(1)
-			go b.read(readCtx, &wg, c, stats[i], i < b.probes)
 		}(i)
 	}
 	dialWG.Wait()
@@ -259,8 +307,39 @@ func (b *chatBench) run(ctx context.Context) error {
 	return nil
 }
 
+// attachWS opens one WebSocket viewer and its reader.
+func (b *chatBench) attachWS(ctx, readCtx context.Context, wg *sync.WaitGroup, token string, s *viewerStats, probe bool) (chatConn, error) {
+	u := "ws" + strings.TrimPrefix(strings.TrimRight(b.server, "/"), "http") + "/ws/rooms/" + url.PathEscape(b.room)
+	if token != "" {
+		u += "?token=" + url.QueryEscape(token)
+	}
+	c, _, err := websocket.Dial(ctx, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	c.SetReadLimit(1 << 20)
+	if token == "" {
+		if err := c.Write(ctx, websocket.MessageText, []byte(`{"v":1,"type":"hello"}`)); err != nil {
+			c.CloseNow()
+			return nil, err
+		}
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			_, data, err := c.Read(readCtx)
+			if err != nil {
+				return
+			}
+			b.onMessage(data, s, probe)
+		}
+	}()
+	return wsChatConn{c}, nil
+}
+
 // send paces rate danmaku per second over the senders for the duration.
-func (b *chatBench) send(ctx context.Context, senders []*websocket.Conn) {
+func (b *chatBench) send(ctx context.Context, senders []chatConn) {
 	if len(senders) == 0 || b.rate == 0 {
 		time.Sleep(b.duration)
 		return
@@ -285,7 +364,7 @@ func (b *chatBench) send(ctx context.Context, senders []*websocket.Conn) {
 			defer wg.Done()
 			wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 			defer cancel()
-			if err := c.Write(wctx, websocket.MessageText, []byte(msg)); err != nil {
+			if err := c.send(wctx, []byte(msg)); err != nil {
 				b.countErr("write_failed")
 			}
 		}()
@@ -298,45 +377,41 @@ func (b *chatBench) countErr(code string) {
 	b.errMu.Unlock()
 }
 
-// read counts every message; probes decode batches for latency.
-func (b *chatBench) read(ctx context.Context, wg *sync.WaitGroup, c *websocket.Conn, s *viewerStats, probe bool) {
-	defer wg.Done()
-	for {
-		_, data, err := c.Read(ctx)
-		if err != nil {
+// onMessage counts every message; probes decode batches for latency.
+func (b *chatBench) onMessage(data []byte, s *viewerStats, probe bool) {
+	now := time.Now()
+	s.msgs.Add(1)
+	s.bytes.Add(int64(len(data)))
+	head := data[:min(len(data), 40)]
+	switch {
+	case bytes.Contains(head, []byte(`"type":"ack"`)):
+		b.acked.Add(1)
+	case bytes.Contains(head, []byte(`"type":"error"`)):
+		var e struct{ Code string }
+		json.Unmarshal(data, &e)
+		b.countErr(e.Code)
+	case probe && bytes.Contains(head, []byte(`"type":"batch"`)):
+		var m struct {
+			Danmaku []struct {
+				Text string
+				At   int64
+			}
+			Dropped int64
+		}
+		if json.Unmarshal(data, &m) != nil {
 			return
 		}
-		now := time.Now()
-		s.msgs.Add(1)
-		s.bytes.Add(int64(len(data)))
-		switch {
-		case bytes.Contains(data[:min(len(data), 40)], []byte(`"type":"ack"`)):
-			b.acked.Add(1)
-		case bytes.Contains(data[:min(len(data), 40)], []byte(`"type":"error"`)):
-			var e struct{ Code string }
-			json.Unmarshal(data, &e)
-			b.countErr(e.Code)
-		case probe && bytes.Contains(data[:min(len(data), 40)], []byte(`"type":"batch"`)):
-			var m struct {
-				Danmaku []struct {
-					Text string
-					At   int64
-				}
-				Dropped int64
-			}
-			if json.Unmarshal(data, &m) != nil {
-				continue
-			}
-			s.dropped.Add(m.Dropped)
-			s.danmaku.Add(int64(len(m.Danmaku)))
-			for _, d := range m.Danmaku {
-				if ts, ok := strings.CutPrefix(d.Text, "bench "); ok {
-					if n, err := strconv.ParseInt(ts, 10, 64); err == nil {
-						sent, at := time.Unix(0, n), time.UnixMilli(d.At)
-						s.lat = append(s.lat, now.Sub(sent))
-						s.in = append(s.in, at.Sub(sent))
-						s.out = append(s.out, now.Sub(at))
-					}
+		s.dropped.Add(m.Dropped)
+		s.danmaku.Add(int64(len(m.Danmaku)))
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for _, d := range m.Danmaku {
+			if ts, ok := strings.CutPrefix(d.Text, "bench "); ok {
+				if n, err := strconv.ParseInt(ts, 10, 64); err == nil {
+					sent, at := time.Unix(0, n), time.UnixMilli(d.At)
+					s.lat = append(s.lat, now.Sub(sent))
+					s.in = append(s.in, at.Sub(sent))
+					s.out = append(s.out, now.Sub(at))
 				}
 			}
 		}
@@ -350,9 +425,11 @@ func (b *chatBench) report(stats []*viewerStats, elapsed time.Duration, serverCP
 		msgs += s.msgs.Load()
 		byts += s.bytes.Load()
 		if i < b.probes {
+			s.mu.Lock()
 			lat = append(lat, s.lat...)
 			in = append(in, s.in...)
 			out = append(out, s.out...)
+			s.mu.Unlock()
 			delivered += s.danmaku.Load()
 			dropped += s.dropped.Load()
 		}
@@ -369,7 +446,7 @@ func (b *chatBench) report(stats []*viewerStats, elapsed time.Duration, serverCP
 	pct := func(p float64) time.Duration { return pctOf(lat, p) }
 	sec := elapsed.Seconds()
 	n := float64(len(stats))
-	fmt.Fprintf(b.out, "room %s: %d viewers, %d senders, %.0f danmaku/s for %s\n", b.room, len(stats), b.senders, b.rate, b.duration)
+	fmt.Fprintf(b.out, "room %s (%s): %d viewers, %d senders, %.0f danmaku/s for %s\n", b.room, b.transport, len(stats), b.senders, b.rate, b.duration)
 	fmt.Fprintf(b.out, "danmaku sent %d, accepted %d, refused %v\n", b.sent.Load(), b.acked.Load(), b.errs)
 	if b.probes > 0 {
 		fmt.Fprintf(b.out, "probes %d: received %.1f%% of accepted danmaku, %d reported dropped\n",
@@ -407,4 +484,123 @@ func procCPU(pid int) (time.Duration, error) {
 	st, _ := strconv.ParseInt(f[12], 10, 64)
 	const ticks = 100 // USER_HZ
 	return time.Duration(ut+st) * time.Second / ticks, nil
+}
+
+// publish puts a synthetic anchor on air over WHIP (one small VP8 layer),
+// so that WHEP viewers can join the room.
+func (b *chatBench) publish(ctx context.Context) (*synth.Publisher, *webrtc.API, error) {
+	if b.pushKey == "" {
+		return nil, nil, errors.New("bench chat: no push key for the synthetic anchor")
+	}
+	api, err := synth.NewAPI(true)
+	if err != nil {
+		return nil, nil, err
+	}
+	pub, err := synth.NewPublisher(api, synth.PublisherOptions{Bitrates: []int{100_000}, FPS: 10, NoAudio: true})
+	if err != nil {
+		return nil, nil, err
+	}
+	offer, err := pub.Offer()
+	if err != nil {
+		pub.Close()
+		return nil, nil, err
+	}
+	answer, err := b.sdp(ctx, "/whip/"+url.PathEscape(b.room), offer, b.pushKey)
+	if err != nil {
+		pub.Close()
+		return nil, nil, fmt.Errorf("bench chat: WHIP: %w", err)
+	}
+	if err := pub.Start(answer); err != nil {
+		pub.Close()
+		return nil, nil, err
+	}
+	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if err := synth.WaitConnected(wctx, pub.PeerConnection()); err != nil {
+		pub.Close()
+		return nil, nil, fmt.Errorf("bench chat: anchor not connected: %w", err)
+	}
+	return pub, api, nil
+}
+
+// sdp posts an offer and returns the answer (retrying while the room is
+// not live yet).
+func (b *chatBench) sdp(ctx context.Context, path, offer, token string) (string, error) {
+	for attempt := 0; ; attempt++ {
+		req, err := http.NewRequestWithContext(ctx, "POST", strings.TrimRight(b.server, "/")+path, strings.NewReader(offer))
+		if err != nil {
+			return "", err
+		}
+		req.Header.Set("Content-Type", "application/sdp")
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := b.http.Do(req)
+		if err != nil {
+			return "", err
+		}
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusCreated {
+			return string(body), nil
+		}
+		if attempt >= 20 || resp.StatusCode/100 == 4 && resp.StatusCode != http.StatusConflict && resp.StatusCode != http.StatusTooManyRequests {
+			return "", fmt.Errorf("%s: %d %s", path, resp.StatusCode, body)
+		}
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// dcChatConn is a WHEP viewer chatting over its "livesell" data channel.
+type dcChatConn struct {
+	v  *synth.Viewer
+	dc *webrtc.DataChannel
+}
+
+func (d dcChatConn) send(_ context.Context, msg []byte) error { return d.dc.Send(msg) }
+func (d dcChatConn) close()                                   { d.v.Close() }
+
+// attachDC plays the room over WHEP with a data channel and waits for it
+// to open.
+func (b *chatBench) attachDC(ctx context.Context, api *webrtc.API, token string, s *viewerStats, probe bool) (chatConn, error) {
+	v, err := synth.NewViewer(api, synth.ViewerOptions{NoAudio: true})
+	if err != nil {
+		return nil, err
+	}
+	dc, err := v.PeerConnection().CreateDataChannel("livesell", nil)
+	if err != nil {
+		v.Close()
+		return nil, err
+	}
+	open := make(chan struct{})
+	dc.OnOpen(func() { close(open) })
+	dc.OnMessage(func(m webrtc.DataChannelMessage) { b.onMessage(m.Data, s, probe) })
+	offer, err := v.Offer()
+	if err != nil {
+		v.Close()
+		return nil, err
+	}
+	answer, err := b.sdp(ctx, "/whep/"+url.PathEscape(b.room), offer, token)
+	if err != nil {
+		v.Close()
+		return nil, fmt.Errorf("WHEP: %w", err)
+	}
+	if err := v.Start(answer); err != nil {
+		v.Close()
+		return nil, err
+	}
+	select {
+	case <-open:
+		return dcChatConn{v: v, dc: dc}, nil
+	case <-time.After(20 * time.Second):
+		v.Close()
+		return nil, errors.New("data channel did not open")
+	case <-ctx.Done():
+		v.Close()
+		return nil, ctx.Err()
+	}
 }

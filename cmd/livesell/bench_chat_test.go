@@ -35,7 +35,8 @@ func TestBenchChatFlagBounds(t *testing.T) {
 		{"--viewers", "10", "--senders", "11"},
 		{"--rate", "-1"},
 		{"--duration", "11m"},
-		{"--transport", "dc"},
+		{"--transport", "dc", "--viewers", "501"},
+		{"--transport", "carrier-pigeon"},
 		{"--server", "http://192.0.2.1:8080"},
 	} {
 		if err := benchChat(context.Background(), args, io.Discard); err == nil {
