@@ -1,0 +1,149 @@
+package apidoc
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// MaxDocumentBytes bounds a document given to Parse.
+const MaxDocumentBytes = 4 << 20
+
+// ErrInvalid means a document is not well-formed OpenAPI 3.
+var ErrInvalid = errors.New("apidoc: invalid OpenAPI document")
+
+// Methods are the HTTP methods an OpenAPI path item may describe, in the
+// order the specification lists them.
+var Methods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+// Operation is one documented or registered method on one path, the path
+// in OpenAPI's template form (/api/orders/{id}).
+type Operation struct {
+	Method string // upper case: GET, POST, …
+	Path   string
+}
+
+func (o Operation) String() string { return o.Method + " " + o.Path }
+
+// Document is a parsed OpenAPI document.
+type Document struct {
+	// Version is the openapi field, e.g. "3.0.3".
+	Version string
+	root    map[string]any
+}
+
+// Parse reads an OpenAPI document in JSON (or YAML) without judging it
+// beyond its top-level shape; Validate checks the rest.
+func Parse(doc []byte) (*Document, error) {
+	if len(doc) > MaxDocumentBytes {
+		return nil, fmt.Errorf("%w: larger than %d bytes", ErrInvalid, MaxDocumentBytes)
+	}
+	js, err := toJSON(doc)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	var root map[string]any
+	if err := json.Unmarshal(js, &root); err != nil {
+		return nil, fmt.Errorf("%w: not an object: %v", ErrInvalid, err)
+	}
+	v, _ := root["openapi"].(string)
+	if !strings.HasPrefix(v, "3.0.") && !strings.HasPrefix(v, "3.1.") {
+		return nil, fmt.Errorf("%w: openapi is %q, not 3.0.x or 3.1.x", ErrInvalid, v)
+	}
+	if _, ok := root["paths"].(map[string]any); !ok {
+		return nil, fmt.Errorf("%w: no paths object", ErrInvalid)
+	}
+	return &Document{Version: v, root: root}, nil
+}
+
+// Operations returns every documented operation, sorted by path then method.
+func (d *Document) Operations() []Operation {
+	paths, _ := d.root["paths"].(map[string]any)
+	var out []Operation
+	for p, item := range paths {
+		m, _ := item.(map[string]any)
+		for _, method := range Methods {
+			if _, ok := m[method]; ok {
+				out = append(out, Operation{Method: strings.ToUpper(method), Path: p})
+			}
+		}
+	}
+	sortOps(out)
+	return out
+}
+
+// Has reports whether op is documented.
+func (d *Document) Has(op Operation) bool {
+	paths, _ := d.root["paths"].(map[string]any)
+	item, _ := paths[op.Path].(map[string]any)
+	_, ok := item[strings.ToLower(op.Method)]
+	return ok
+}
+
+// Responses returns the documented response keys of op ("200", "4XX",
+// "default", …), or nil when op is not documented.
+func (d *Document) Responses(op Operation) []string {
+	o := d.operation(op)
+	if o == nil {
+		return nil
+	}
+	rs, _ := o["responses"].(map[string]any)
+	keys := make([]string, 0, len(rs))
+	for k := range rs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// Documents reports whether op documents the HTTP status code, directly,
+// through a range such as "4XX", or through "default".
+func (d *Document) Documents(op Operation, status int) bool {
+	code := fmt.Sprint(status)
+	for _, k := range d.Responses(op) {
+		if k == code || k == "default" || (len(k) == 3 && k[0] == code[0] && strings.EqualFold(k[1:], "XX")) {
+			return true
+		}
+	}
+	return false
+}
+
+// Secured reports whether op requires credentials: its security (or the
+// document's) names at least one scheme and has no empty alternative.
+func (d *Document) Secured(op Operation) bool {
+	o := d.operation(op)
+	if o == nil {
+		return false
+	}
+	sec, ok := o["security"].([]any)
+	if !ok {
+		sec, _ = d.root["security"].([]any)
+	}
+	if len(sec) == 0 {
+		return false
+	}
+	for _, alt := range sec {
+		if m, _ := alt.(map[string]any); len(m) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func (d *Document) operation(op Operation) map[string]any {
+	paths, _ := d.root["paths"].(map[string]any)
+	item, _ := paths[op.Path].(map[string]any)
+	o, _ := item[strings.ToLower(op.Method)].(map[string]any)
+	return o
+}
+
+func sortOps(ops []Operation) {
+	sort.Slice(ops, func(i, j int) bool {
+		if ops[i].Path != ops[j].Path {
+			return ops[i].Path < ops[j].Path
+		}
+		return ops[i].Method < ops[j].Method
+	})
+}
