@@ -32,19 +32,8 @@ func (h *Hub) ensureStreams(ctx context.Context) error {
 			Storage:           jetstream.MemoryStorage,
 			Discard:           jetstream.DiscardOld,
 		},
-		{ // as commerce/catalog.EnsureCardsStream
-			Name:              events.CardsStream(h.ns),
-			Subjects:          []string{events.CardSubject(h.ns, "*")},
-			MaxMsgsPerSubject: 1,
-			Storage:           jetstream.FileStorage,
-		},
-		{ // as commerce/outbox.EnsureStream
-			Name:       events.OrdersStream(h.ns),
-			Subjects:   []string{events.OrderSubject(h.ns, ">")},
-			Storage:    jetstream.FileStorage,
-			Duplicates: 10 * time.Minute,
-			MaxAge:     30 * 24 * time.Hour,
-		},
+		events.CardsStreamConfig(h.ns),
+		events.OrdersStreamConfig(h.ns),
 	} {
 		_, err := h.opts.JetStream.CreateStream(ctx, cfg)
 		if err != nil && !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {

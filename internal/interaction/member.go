@@ -197,7 +197,7 @@ func (h *Hub) join(ctx context.Context, roomID string, who auth.Identity, anchor
 		r.mu.Lock()
 		private := r.info.Private
 		r.mu.Unlock()
-		if !who.CanEnter(roomID) || (private && who.Anonymous) {
+		if !who.Admits(roomID, private) {
 			h.release(r)
 			return nil, protocol.Errorf(protocol.CodeForbidden, "this token does not admit you to this room")
 		}
