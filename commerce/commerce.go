@@ -19,7 +19,6 @@ import (
 
 	"github.com/livesell/livesell/commerce/api"
 	"github.com/livesell/livesell/commerce/catalog"
-	"github.com/livesell/livesell/commerce/openapi"
 	"github.com/livesell/livesell/commerce/order"
 	"github.com/livesell/livesell/commerce/outbox"
 	"github.com/livesell/livesell/commerce/payment"
@@ -115,13 +114,9 @@ func New(ctx context.Context, o Options) (*Commerce, error) {
 	} else if rep != (order.Report{}) {
 		log.Info("reconciled stock on start", "report", rep)
 	}
-	doc, err := openapi.JSON()
-	if err != nil {
-		return nil, err
-	}
 	c.handler = api.New(api.Deps{
 		Catalog: c.Catalog, Cache: cache, Cards: c.Cards, Stock: st, Orders: c.Orders, Tags: c.Tags, Sandbox: c.Sandbox,
-		Users: o.Users, TokenTTL: o.TokenTTL, AdminToken: o.AdminToken, Rooms: o.Rooms, PublicURL: o.PublicURL, OpenAPI: doc, Log: log,
+		Users: o.Users, TokenTTL: o.TokenTTL, AdminToken: o.AdminToken, Rooms: o.Rooms, PublicURL: o.PublicURL, Log: log,
 	})
 
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
