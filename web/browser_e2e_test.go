@@ -187,6 +187,7 @@ func TestEndToEnd(t *testing.T) {
 	say(va, "welcome to the phone viewer")
 	phone.waitFor(10*time.Second, listHas("welcome to the phone viewer"), "a comment on the phone")
 	phone.screenshot("viewer-phone")
+	phone.close() // two cores: keep only the pages the rest of the test uses
 
 	dash := newPage(t, browser, "dashboard", n.base+"/dashboard")
 	dash.waitFor(10*time.Second, `!document.getElementById('login').hidden`, "the dashboard login")
@@ -199,13 +200,16 @@ func TestEndToEnd(t *testing.T) {
 	dash.screenshot("dashboard", true)
 
 	// The embed: a host page watches and buys through <livesell-room> and
-	// hears its events.
+	// hears its events. (The other viewers and the dashboard are done.)
+	for _, p := range []*page{va, vb, dash} {
+		p.close()
+	}
 	carol := mintUser(t, n, "carol", "Carol")
 	host := newPage(t, browser, "embed-host", n.base+"/embed/example?room="+r.ID+"&token="+carol)
 	host.waitFor(20*time.Second, `!!document.body.dataset.seenReady`, "the ready event on the host page")
 	host.waitFor(30*time.Second, `!!(document.body.dataset.seenLive && document.body.dataset.seenProduct)`, "live and product events on the host page")
 	shadow := `document.querySelector('livesell-room').shadowRoot`
-	host.waitFor(10*time.Second, `(async () => { const s = await document.querySelector('livesell-room').stats(); return s && s.framesDecoded > 10; })()`, "playback inside the element")
+	host.waitFor(20*time.Second, `(async () => { const s = await document.querySelector('livesell-room').stats(); return s && s.framesDecoded > 10; })()`, "playback inside the element")
 	if got := host.text(`document.querySelector('livesell-room').product.title`); got != "Silk scarf" {
 		t.Fatalf("el.product.title = %q", got)
 	}

@@ -203,6 +203,8 @@ type page struct {
 	ctx  context.Context
 	name string
 	logs *logBuffer
+	// close closes the tab (idempotent; also run at cleanup).
+	close func()
 }
 
 func newPage(t testing.TB, browser context.Context, name, url string) *page {
@@ -214,10 +216,11 @@ func newPage(t testing.TB, browser context.Context, name, url string) *page {
 		t.Fatalf("%s: open tab: %v", name, err)
 	}
 	stopped := listenConsole(ctx, name, p.logs)
-	t.Cleanup(func() {
+	p.close = func() {
 		cancel()
 		<-stopped
-	})
+	}
+	t.Cleanup(p.close)
 	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
 		t.Fatalf("%s: navigate %s: %v", name, url, err)
 	}
