@@ -17,9 +17,9 @@ import (
 type RoomOwners interface {
 	// Claim makes this node the room's owner; an error wrapping
 	// claim.ErrHeld means another node is.
-	Claim(ctx context.Context, room string) error
+	Claim(ctx context.Context, room string) (claim.Hold, error)
 	// Release undoes one successful Claim.
-	Release(ctx context.Context, room string) error
+	Release(ctx context.Context, room string, h claim.Hold) error
 	// OwnerURL is the base URL of the node holding room when that is
 	// another node, else "".
 	OwnerURL(ctx context.Context, room string) (string, error)
@@ -31,28 +31,30 @@ const ownerTimeout = 2 * time.Second
 // claimRoom makes this node the owner of roomID before it publishes there:
 // 409 room_busy when another node's publisher holds it, 503 when ownership
 // cannot be checked (two publishers in one room would follow).
-func (s *Service) claimRoom(roomID string) (claimed bool, err error) {
+// The returned release func undoes the claim (a no-op in single-node mode).
+func (s *Service) claimRoom(roomID string) (release func(), err error) {
 	if s.opt.Owners == nil {
-		return false, nil
+		return func() {}, nil
 	}
 	ctx, cancel := context.WithTimeout(s.ctx, ownerTimeout)
 	defer cancel()
-	if err := s.opt.Owners.Claim(ctx, roomID); err != nil {
+	h, err := s.opt.Owners.Claim(ctx, roomID)
+	if err != nil {
 		if errors.Is(err, claim.ErrHeld) {
-			return false, apierr.Conflict("room_busy", "the room already has a live publisher on another node").WithCause(err)
+			return nil, apierr.Conflict("room_busy", "the room already has a live publisher on another node").WithCause(err)
 		}
 		s.log.Warn("room claim failed", "room", roomID, "err", err)
-		return false, apierr.Unavailable("ownership_unavailable", "the room's owner cannot be checked now; retry").WithCause(err).WithRetryAfter(notLiveRetry)
+		return nil, apierr.Unavailable("ownership_unavailable", "the room's owner cannot be checked now; retry").WithCause(err).WithRetryAfter(notLiveRetry)
 	}
-	return true, nil
+	return func() { s.releaseRoom(roomID, h) }, nil
 }
 
 // releaseRoom undoes a claimRoom. It runs after the session ended, also
 // during Close, so it does not use the service's context.
-func (s *Service) releaseRoom(roomID string) {
+func (s *Service) releaseRoom(roomID string, h claim.Hold) {
 	ctx, cancel := context.WithTimeout(context.Background(), ownerTimeout)
 	defer cancel()
-	if err := s.opt.Owners.Release(ctx, roomID); err != nil {
+	if err := s.opt.Owners.Release(ctx, roomID, h); err != nil {
 		s.log.Warn("room claim not released; it expires by itself", "room", roomID, "err", err)
 	}
 }

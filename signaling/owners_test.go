@@ -62,10 +62,13 @@ func TestWHEPRedirectsToTheOwningNode(t *testing.T) {
 	h := newClusterHarness(t)
 	pub, priv, ended := h.createRoom(false), h.createRoom(true), h.createRoom(false)
 	ctx := context.Background()
+	holds := map[string]claim.Hold{}
 	for _, id := range []string{pub.ID, priv.ID, ended.ID} {
-		if err := h.other.Claim(ctx, id); err != nil {
+		hold, err := h.other.Claim(ctx, id)
+		if err != nil {
 			t.Fatal(err)
 		}
+		holds[id] = hold
 	}
 	if r := h.json("POST", "/api/rooms/"+ended.ID+"/end", nil, nil, "Authorization", "Bearer "+testAdmin); r.status != http.StatusOK {
 		t.Fatalf("end room: %d %s", r.status, r.body)
@@ -118,7 +121,7 @@ func TestWHEPRedirectsToTheOwningNode(t *testing.T) {
 
 	// Once the other node lets go, viewers are told to retry here; once this
 	// node publishes, they are served here.
-	if err := h.other.Release(ctx, pub.ID); err != nil {
+	if err := h.other.Release(ctx, pub.ID, holds[pub.ID]); err != nil {
 		t.Fatal(err)
 	}
 	if r := h.play("/whep/" + pub.ID); r.status != http.StatusConflict || r.code() != "not_live" {
@@ -138,7 +141,8 @@ func TestWHIPTakesTheRoomClaim(t *testing.T) {
 	ctx := context.Background()
 
 	// Another node's publisher holds the room: 409 room_busy, nothing started.
-	if err := h.other.Claim(ctx, rm.ID); err != nil {
+	hold, err := h.other.Claim(ctx, rm.ID)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if r := h.publish(rm.ID, rm.PushKey); r.status != http.StatusConflict || r.code() != "room_busy" {
@@ -151,7 +155,7 @@ func TestWHIPTakesTheRoomClaim(t *testing.T) {
 	if r := h.publish(rm.ID, "lsk_wrong"); r.status != http.StatusForbidden {
 		t.Fatalf("WHIP with a bad key = %d %s", r.status, r.body)
 	}
-	if err := h.other.Release(ctx, rm.ID); err != nil {
+	if err := h.other.Release(ctx, rm.ID, hold); err != nil {
 		t.Fatal(err)
 	}
 
@@ -204,8 +208,8 @@ type brokenOwners struct{}
 
 var errStoreDown = errors.New("store down")
 
-func (brokenOwners) Claim(context.Context, string) error   { return errStoreDown }
-func (brokenOwners) Release(context.Context, string) error { return errStoreDown }
+func (brokenOwners) Claim(context.Context, string) (claim.Hold, error) { return 0, errStoreDown }
+func (brokenOwners) Release(context.Context, string, claim.Hold) error { return errStoreDown }
 func (brokenOwners) OwnerURL(context.Context, string) (string, error) {
 	return "", errStoreDown
 }

@@ -29,10 +29,10 @@ type resource struct {
 	kind    kind
 	room    string
 	keyID   string        // WHIP: the push key it published with
-	claimed bool          // WHIP: holds a RoomOwners claim, released when it ends
 	who     auth.Identity // WHEP: the viewer; WHIP: the anchor
 	sess    MediaSession
 	left    func() // WHEP: RoomEvents.ViewerJoined's departure hook
+	release func() // WHIP: gives the room's claim back when the session ends
 	kinds   []string
 	mids    []string
 

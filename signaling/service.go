@@ -299,8 +299,8 @@ func (s *Service) track(r *resource) error {
 			r.left()
 		}
 		if r.kind == kindWHIP {
-			if r.claimed {
-				s.releaseRoom(r.room)
+			if r.release != nil {
+				r.release()
 			}
 			s.syncState(r.room)
 		}

@@ -64,7 +64,7 @@ func (s *Service) whip(c *fiber.Ctx) error {
 	}
 	// One publisher per room across the cluster: take the room's claim
 	// first (a crashed node's claim has expired by then).
-	claimed, err := s.claimRoom(rm.ID)
+	release, err := s.claimRoom(rm.ID)
 	if err != nil {
 		return err
 	}
@@ -77,20 +77,16 @@ func (s *Service) whip(c *fiber.Ctx) error {
 		OnDataChannel: s.dataChannels(rm.ID, who, true),
 	})
 	if err != nil {
-		if claimed {
-			s.releaseRoom(rm.ID)
-		}
+		release()
 		return engineError(err)
 	}
 	r := &resource{
 		id: auth.RandomSecret(16), kind: kindWHIP, room: rm.ID, keyID: keyID, who: who, sess: sess,
 		mids: info.Mids, kinds: info.Kinds, etag: newETag(), remoteUfrag: info.Ufrag,
-		claimed: claimed,
+		release: release,
 	}
 	if err := s.track(r); err != nil {
-		if claimed {
-			s.releaseRoom(rm.ID) // the watcher that would have released it never started
-		}
+		release() // the watcher that would have released it never started
 		return err
 	}
 	s.syncState(rm.ID)

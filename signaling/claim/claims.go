@@ -44,6 +44,17 @@ return 0
 
 var takeOnce = redis.NewScript(takeScript)
 
+// Hold identifies one holding of a room's claim, for Release. Holds of a
+// claim that was lost, or already released, release nothing.
+type Hold uint64
+
+// entry is a held room: how many local publishers hold it, and the Hold of
+// this holding (a claim lost and taken again gets a new one).
+type entry struct {
+	refs int
+	hold Hold
+}
+
 // Options configure Claims.
 type Options struct {
 	// Redis is the store shared by every node (required).
@@ -80,8 +91,9 @@ type Claims struct {
 	onLost  func(string)
 	log     *slog.Logger
 
-	mu    sync.Mutex     // held across the Redis calls that change a claim
-	refs  map[string]int // room → local publishers holding its claim
+	mu    sync.Mutex        // held across the Redis calls that change a claim
+	held  map[string]*entry // rooms this node holds
+	gen   Hold              // last Hold handed out
 	ttlMS int64
 
 	stop     chan struct{}
@@ -130,7 +142,7 @@ func New(opts Options) (*Claims, error) {
 		refresh: opts.Refresh,
 		onLost:  opts.OnLost,
 		log:     opts.Logger,
-		refs:    map[string]int{},
+		held:    map[string]*entry{},
 		ttlMS:   opts.TTL.Milliseconds(),
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
@@ -149,20 +161,26 @@ func (c *Claims) Self() Owner { return c.self }
 
 // Claim makes this node the owner of room, or returns an error wrapping
 // ErrHeld (with the holder) when another node's claim is in place. Every
-// successful Claim must be matched by a Release; the claim is deleted when
-// the last one is.
-func (c *Claims) Claim(ctx context.Context, room string) error {
+// successful Claim must be matched by a Release of its Hold; the claim is
+// deleted when the last one is.
+func (c *Claims) Claim(ctx context.Context, room string) (Hold, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	got, err := takeOnce.Run(ctx, c.rdb, []string{Key(c.ns, room)}, c.value, c.ttlMS).Text()
 	if err != nil {
-		return fmt.Errorf("claim: take %s: %w", room, err)
+		return 0, fmt.Errorf("claim: take %s: %w", room, err)
 	}
 	if got != c.value {
-		return fmt.Errorf("%w: %s", ErrHeld, holderURL(got))
+		return 0, fmt.Errorf("%w: %s", ErrHeld, holderURL(got))
 	}
-	c.refs[room]++
-	return nil
+	e := c.held[room]
+	if e == nil {
+		c.gen++
+		e = &entry{hold: c.gen}
+		c.held[room] = e
+	}
+	e.refs++
+	return e.hold, nil
 }
 
 // holderURL is the holder's base URL for an error message ("?" when the
@@ -176,19 +194,20 @@ func holderURL(v string) string {
 }
 
 // Release drops one hold on room's claim; the last one deletes the claim
-// from Redis if it is still ours. Releasing a room not held is a no-op.
-func (c *Claims) Release(ctx context.Context, room string) error {
+// from Redis if it is still ours. Releasing a Hold of a claim that was lost
+// or released meanwhile is a no-op.
+func (c *Claims) Release(ctx context.Context, room string, h Hold) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	n, ok := c.refs[room]
-	if !ok {
+	e := c.held[room]
+	if e == nil || e.hold != h {
 		return nil
 	}
-	if n > 1 {
-		c.refs[room] = n - 1
+	if e.refs > 1 {
+		e.refs--
 		return nil
 	}
-	delete(c.refs, room)
+	delete(c.held, room)
 	if err := releaseScript.Run(ctx, c.rdb, []string{Key(c.ns, room)}, c.value).Err(); err != nil {
 		// The claim will expire by itself within TTL.
 		return fmt.Errorf("claim: release %s: %w", room, err)
@@ -200,7 +219,7 @@ func (c *Claims) Release(ctx context.Context, room string) error {
 func (c *Claims) Holds(room string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.refs[room] > 0
+	return c.held[room] != nil
 }
 
 // Lookup returns the current owner of room, if any. A stored value that is
@@ -261,15 +280,15 @@ func (c *Claims) refresher() {
 func (c *Claims) renew() (lost []string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(c.refs) == 0 {
+	if len(c.held) == 0 {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), c.ttl/2)
 	defer cancel()
-	rooms := make([]string, 0, len(c.refs))
-	cmds := make([]*redis.Cmd, 0, len(c.refs))
+	rooms := make([]string, 0, len(c.held))
+	cmds := make([]*redis.Cmd, 0, len(c.held))
 	_, err := c.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for room := range c.refs {
+		for room := range c.held {
 			rooms = append(rooms, room)
 			cmds = append(cmds, p.Eval(ctx, takeScript, []string{Key(c.ns, room)}, c.value, c.ttlMS))
 		}
@@ -281,7 +300,7 @@ func (c *Claims) renew() (lost []string) {
 	}
 	for i, cmd := range cmds {
 		if got, err := cmd.Text(); err == nil && got != c.value {
-			delete(c.refs, rooms[i])
+			delete(c.held, rooms[i])
 			lost = append(lost, rooms[i])
 		}
 	}
@@ -300,11 +319,11 @@ func (c *Claims) Close(ctx context.Context) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var errs []error
-	for room := range c.refs {
+	for room := range c.held {
 		if err := releaseScript.Run(ctx, c.rdb, []string{Key(c.ns, room)}, c.value).Err(); err != nil {
 			errs = append(errs, fmt.Errorf("claim: release %s: %w", room, err))
 		}
-		delete(c.refs, room)
+		delete(c.held, room)
 	}
 	return errors.Join(errs...)
 }

@@ -52,8 +52,9 @@ func TestClaimLookupRelease(t *testing.T) {
 			t.Fatalf("Key = %q", key)
 		}
 
-		if err := a.Claim(ctx(t), "r1"); err != nil {
-			t.Fatalf("A claims a free room: %v", err)
+		h1, err := a.Claim(ctx(t), "r1")
+		if err != nil || h1 == 0 {
+			t.Fatalf("A claims a free room: %v, %v", h1, err)
 		}
 		v, err := rdb.Get(ctx(t), key).Result()
 		if err != nil {
@@ -71,7 +72,7 @@ func TestClaimLookupRelease(t *testing.T) {
 			t.Fatal("Holds wrong")
 		}
 
-		err = bb.Claim(ctx(t), "r1")
+		_, err = bb.Claim(ctx(t), "r1")
 		if !errors.Is(err, claim.ErrHeld) || !strings.Contains(err.Error(), "http://127.0.0.1:8001") {
 			t.Fatalf("B claims A's room: %v; want ErrHeld naming A", err)
 		}
@@ -86,27 +87,27 @@ func TestClaimLookupRelease(t *testing.T) {
 		}
 
 		// Claims are counted: the claim stays until the last release.
-		if err := a.Claim(ctx(t), "r1"); err != nil {
-			t.Fatalf("A claims its own room again: %v", err)
+		if h2, err := a.Claim(ctx(t), "r1"); err != nil || h2 != h1 {
+			t.Fatalf("A claims its own room again: %v, %v; want the same hold %v", h2, err, h1)
 		}
-		if err := a.Release(ctx(t), "r1"); err != nil {
+		if err := a.Release(ctx(t), "r1", h1); err != nil {
 			t.Fatal(err)
 		}
 		if n, _ := rdb.Exists(ctx(t), key).Result(); n != 1 {
 			t.Fatal("claim deleted while A still holds it once")
 		}
-		if err := a.Release(ctx(t), "r1"); err != nil {
+		if err := a.Release(ctx(t), "r1", h1); err != nil {
 			t.Fatal(err)
 		}
 		if n, _ := rdb.Exists(ctx(t), key).Result(); n != 0 {
 			t.Fatal("claim left after the last release")
 		}
-		if err := a.Release(ctx(t), "r1"); err != nil {
+		if err := a.Release(ctx(t), "r1", h1); err != nil {
 			t.Fatalf("extra release: %v", err)
 		}
 
 		// Now B may take it, and A's stale release does not delete B's claim.
-		if err := bb.Claim(ctx(t), "r1"); err != nil {
+		if _, err := bb.Claim(ctx(t), "r1"); err != nil {
 			t.Fatalf("B claims the released room: %v", err)
 		}
 		if u, _ := a.OwnerURL(ctx(t), "r1"); u != "https://node-b.example" {
@@ -118,13 +119,14 @@ func TestClaimLookupRelease(t *testing.T) {
 func TestReleaseNeverDeletesAnotherNodesClaim(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, b *backend.Backends, ns string) {
 		a := newClaims(t, b.Redis, ns, "http://127.0.0.1:8001", nil)
-		if err := a.Claim(ctx(t), "r"); err != nil {
+		h, err := a.Claim(ctx(t), "r")
+		if err != nil {
 			t.Fatal(err)
 		}
 		// Another node took the key (A's claim had expired meanwhile).
 		other := claim.Owner{NodeID: "other", URL: "http://127.0.0.1:8002"}.String()
 		b.Redis.Set(ctx(t), claim.Key(ns, "r"), other, time.Minute)
-		if err := a.Release(ctx(t), "r"); err != nil {
+		if err := a.Release(ctx(t), "r", h); err != nil {
 			t.Fatal(err)
 		}
 		if v, _ := b.Redis.Get(ctx(t), claim.Key(ns, "r")).Result(); v != other {
@@ -140,7 +142,8 @@ func TestRefreshKeepsAndRestoresTheClaim(t *testing.T) {
 			o.TTL, o.Refresh = ttl, 50*time.Millisecond
 		})
 		key := claim.Key(ns, "r")
-		if err := a.Claim(ctx(t), "r"); err != nil {
+		h, err := a.Claim(ctx(t), "r")
+		if err != nil {
 			t.Fatal(err)
 		}
 		// On the real Redis the TTL runs: the claim must outlive it several
@@ -157,7 +160,7 @@ func TestRefreshKeepsAndRestoresTheClaim(t *testing.T) {
 			return v == a.Self().String() && pttl > 0 && pttl <= ttl
 		}, "the refresher did not restore the claim with its TTL")
 		// Released claims are not refreshed back.
-		if err := a.Release(ctx(t), "r"); err != nil {
+		if err := a.Release(ctx(t), "r", h); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(200 * time.Millisecond)
@@ -179,10 +182,12 @@ func TestLostClaimIsReported(t *testing.T) {
 				mu.Unlock()
 			}
 		})
-		for _, r := range []string{"kept", "taken"} {
-			if err := a.Claim(ctx(t), r); err != nil {
-				t.Fatal(err)
-			}
+		if _, err := a.Claim(ctx(t), "kept"); err != nil {
+			t.Fatal(err)
+		}
+		takenHold, err := a.Claim(ctx(t), "taken")
+		if err != nil {
+			t.Fatal(err)
 		}
 		other := claim.Owner{NodeID: "n2", URL: "http://127.0.0.1:8002"}.String()
 		b.Redis.Set(ctx(t), claim.Key(ns, "taken"), other, time.Minute)
@@ -191,11 +196,24 @@ func TestLostClaimIsReported(t *testing.T) {
 			defer mu.Unlock()
 			return len(lost) == 1 && lost[0] == "taken"
 		}, "OnLost not called for the taken room")
+		if v, _ := b.Redis.Get(ctx(t), claim.Key(ns, "taken")).Result(); v != other {
+			t.Fatalf("the other node's claim was overwritten: %q", v)
+		}
 		if a.Holds("taken") || !a.Holds("kept") {
 			t.Fatal("Holds after loss wrong")
 		}
-		if v, _ := b.Redis.Get(ctx(t), claim.Key(ns, "taken")).Result(); v != other {
-			t.Fatalf("the other node's claim was overwritten: %q", v)
+		// The room comes back to A (the other node let go); the hold of the
+		// lost claim, released late, must not release the new one.
+		b.Redis.Del(ctx(t), claim.Key(ns, "taken"))
+		fresh, err := a.Claim(ctx(t), "taken")
+		if err != nil || fresh == takenHold {
+			t.Fatalf("claim again = %v, %v (lost hold %v)", fresh, err, takenHold)
+		}
+		if err := a.Release(ctx(t), "taken", takenHold); err != nil {
+			t.Fatal(err)
+		}
+		if v, _ := b.Redis.Get(ctx(t), claim.Key(ns, "taken")).Result(); v != a.Self().String() || !a.Holds("taken") {
+			t.Fatalf("a stale hold released the new claim: %q", v)
 		}
 	})
 }
@@ -207,7 +225,7 @@ func TestCloseReleasesHeldClaims(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, r := range []string{"x", "y"} {
-			if err := a.Claim(ctx(t), r); err != nil {
+			if _, err := a.Claim(ctx(t), r); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -231,10 +249,10 @@ func TestCrashedNodesClaimExpires(t *testing.T) {
 	crashed := claim.Owner{NodeID: "crashed", URL: "http://127.0.0.1:8009"}.String()
 	b.Redis.Set(ctx(t), claim.Key(ns, "r"), crashed, 300*time.Millisecond)
 	a := newClaims(t, b.Redis, ns, "http://127.0.0.1:8001", nil)
-	if err := a.Claim(ctx(t), "r"); !errors.Is(err, claim.ErrHeld) {
+	if _, err := a.Claim(ctx(t), "r"); !errors.Is(err, claim.ErrHeld) {
 		t.Fatalf("claim over a live claim: %v", err)
 	}
-	testenv.Eventually(t, 5*time.Second, func() bool { return a.Claim(ctx(t), "r") == nil },
+	testenv.Eventually(t, 5*time.Second, func() bool { _, err := a.Claim(ctx(t), "r"); return err == nil },
 		"the crashed node's claim never expired")
 	if u, _ := a.OwnerURL(ctx(t), "r"); u != "" {
 		t.Fatalf("OwnerURL after takeover = %q", u)
