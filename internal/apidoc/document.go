@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -101,13 +102,40 @@ func (d *Document) Responses(op Operation) []string {
 // Documents reports whether op documents the HTTP status code, directly,
 // through a range such as "4XX", or through "default".
 func (d *Document) Documents(op Operation, status int) bool {
-	code := fmt.Sprint(status)
-	for _, k := range d.Responses(op) {
-		if k == code || k == "default" || (len(k) == 3 && k[0] == code[0] && strings.EqualFold(k[1:], "XX")) {
-			return true
+	return d.response(op, status) != ""
+}
+
+// response returns the response key of op that covers status: the exact
+// code, else its nXX range, else "default", else "".
+func (d *Document) response(op Operation, status int) string {
+	keys := d.Responses(op)
+	code := strconv.Itoa(status)
+	for _, want := range []string{code, code[:1] + "XX", "default"} {
+		for _, k := range keys {
+			if strings.EqualFold(k, want) {
+				return k
+			}
 		}
 	}
-	return false
+	return ""
+}
+
+// ContentTypes returns the media types documented for op's response to
+// status (nil when it documents no body), following $ref.
+func (d *Document) ContentTypes(op Operation, status int) []string {
+	key := d.response(op, status)
+	if key == "" {
+		return nil
+	}
+	rs, _ := d.operation(op)["responses"].(map[string]any)
+	r := d.resolve(rs[key])
+	content, _ := r["content"].(map[string]any)
+	out := make([]string, 0, len(content))
+	for mt := range content {
+		out = append(out, mt)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Secured reports whether op requires credentials: its security (or the
