@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
+	"time"
 
 	"github.com/livesell/livesell/internal/config"
 	"github.com/livesell/livesell/internal/server"
@@ -32,22 +32,16 @@ func localServer(ctx context.Context, log *slog.Logger) (url, adminToken string,
 		os.RemoveAll(dir)
 		return "", "", nil, fmt.Errorf("local server: %w", err)
 	}
-	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	url, stopServer, err := srv.Start(cfg.HTTPAddr, cfg.ShutdownGrace+5*time.Second)
 	if err != nil {
-		srv.Close(context.Background())
 		os.RemoveAll(dir)
 		return "", "", nil, fmt.Errorf("local server: %w", err)
 	}
-	serveCtx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		srv.Serve(serveCtx, ln)
-	}()
 	stop = func() {
-		cancel()
-		<-done
+		if err := stopServer(); err != nil {
+			log.Warn("local server did not stop cleanly", "err", err)
+		}
 		os.RemoveAll(dir)
 	}
-	return "http://" + ln.Addr().String(), srv.AdminToken(), stop, nil
+	return url, srv.AdminToken(), stop, nil
 }

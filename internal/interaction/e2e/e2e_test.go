@@ -21,6 +21,7 @@ import (
 	"github.com/livesell/livesell/internal/events"
 	"github.com/livesell/livesell/internal/server"
 	"github.com/livesell/livesell/internal/testenv"
+	"github.com/livesell/livesell/internal/testnode"
 	"github.com/livesell/livesell/sfu/synth"
 )
 
@@ -32,32 +33,10 @@ type node struct {
 
 func startNode(t *testing.T) *node {
 	t.Helper()
-	cfg := config.Default()
-	cfg.DataDir = t.TempDir()
-	cfg.Media.ICEInterfaces = []string{"lo"}
+	cfg := testnode.Config(t)
 	cfg.Chat.BatchInterval = 50 * time.Millisecond
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := server.New(ctx, cfg, quietAfter(t))
-	if err != nil {
-		cancel()
-		t.Fatalf("server.New: %v", err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-served:
-		case <-time.After(15 * time.Second):
-			t.Error("server did not stop")
-		}
-	})
-	return &node{t: t, base: "http://" + ln.Addr().String(), srv: srv}
+	srv, base := testnode.Start(t, cfg, quietAfter(t))
+	return &node{t: t, base: base, srv: srv}
 }
 
 // quietAfter logs through t until the test's last cleanup, and drops what
