@@ -1,11 +1,13 @@
 package signaling_test
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/livesell/livesell/internal/testenv"
 	"github.com/livesell/livesell/signaling"
 )
 
@@ -50,5 +52,29 @@ func BenchmarkWHEPRequest(b *testing.B) {
 		if resp, err := h.app.Test(del, -1); err != nil || resp.StatusCode != http.StatusOK {
 			b.Fatalf("DELETE: %v %v", resp, err)
 		}
+	}
+}
+
+// BenchmarkWHEPRedirect measures a WHEP POST at a node without the room's
+// publisher while another node holds it: room lookup, claim lookup in
+// Redis, 307. Embedded Redis and the machine's real one.
+func BenchmarkWHEPRedirect(b *testing.B) {
+	for _, kind := range []testenv.Kind{testenv.Embedded, testenv.Real} {
+		b.Run(string(kind), func(b *testing.B) {
+			h := newClusterHarnessOn(b, kind)
+			rm := h.createRoom(false)
+			if _, err := h.other.Claim(context.Background(), rm.ID); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				req := httptest.NewRequest("POST", "/whep/"+rm.ID+"?layer=auto", strings.NewReader(testOffer))
+				req.Header.Set("Content-Type", "application/sdp")
+				resp, err := h.app.Test(req, -1)
+				if err != nil || resp.StatusCode != http.StatusTemporaryRedirect {
+					b.Fatalf("WHEP: %v %v", resp, err)
+				}
+			}
+		})
 	}
 }

@@ -32,9 +32,14 @@ type clusterHarness struct {
 	other *claim.Claims
 }
 
-func newClusterHarness(t *testing.T) *clusterHarness {
+func newClusterHarness(t testing.TB) *clusterHarness {
+	return newClusterHarnessOn(t, testenv.Embedded)
+}
+
+// newClusterHarnessOn keeps the claims in the Redis of kind.
+func newClusterHarnessOn(t testing.TB, kind testenv.Kind) *clusterHarness {
 	t.Helper()
-	b := testenv.Backends(t, testenv.Embedded)
+	b := testenv.Backends(t, kind)
 	ns := testenv.Namespace(t)
 	var svc atomic.Pointer[signaling.Service]
 	mk := func(url string, onLost func(string)) *claim.Claims {

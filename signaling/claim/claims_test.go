@@ -281,3 +281,28 @@ func TestNewChecksOptions(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkClaimRelease is one publisher's claim and release (two Lua
+// calls), on the embedded and the real Redis.
+func BenchmarkClaimRelease(b *testing.B) {
+	for _, kind := range []testenv.Kind{testenv.Embedded, testenv.Real} {
+		b.Run(string(kind), func(b *testing.B) {
+			c, err := claim.New(claim.Options{Redis: testenv.Backends(b, kind).Redis, Namespace: testenv.Namespace(b), PublicURL: "http://127.0.0.1:8001"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer c.Close(context.Background())
+			ctx := context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				h, err := c.Claim(ctx, "r")
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := c.Release(ctx, "r", h); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
