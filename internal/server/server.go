@@ -89,9 +89,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, e
 		DisableStartupMessage: true,
 		ErrorHandler:          apierr.FiberHandler(log),
 		BodyLimit:             1 << 20,
-		ReadTimeout:           30 * time.Second,
-		WriteTimeout:          30 * time.Second,
-		IdleTimeout:           2 * time.Minute,
+		// Strings from c.Params, c.Query and c.Body stay valid after the
+		// handler returns: handlers hand them to goroutines (sessions,
+		// hubs, outboxes), and fasthttp would otherwise reuse the bytes.
+		Immutable:    true,
+		ReadTimeout:  30 * time.Second,
+		WriteTimeout: 30 * time.Second,
+		IdleTimeout:  2 * time.Minute,
 	}
 	if len(cfg.TrustedProxies) > 0 {
 		// Behind a reverse proxy, per-IP limits must see the client's
