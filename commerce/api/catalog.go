@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -10,6 +11,7 @@ import (
 	"github.com/livesell/livesell/commerce/stock"
 	"github.com/livesell/livesell/internal/apierr"
 	"github.com/livesell/livesell/internal/auth"
+	roompkg "github.com/livesell/livesell/signaling/room"
 )
 
 // requireAnchor admits the admin token or the push key of the room in the path.
@@ -26,8 +28,12 @@ func (h *Handler) requireAnchor(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	if h.d.Rooms != nil {
-		if _, err := h.d.Rooms.VerifyPushKey(c.UserContext(), room, tok); err == nil {
+		_, err := h.d.Rooms.VerifyPushKey(c.UserContext(), room, tok)
+		switch {
+		case err == nil:
 			return c.Next()
+		case !errors.Is(err, roompkg.ErrBadKey) && !errors.Is(err, roompkg.ErrKeyRevoked) && !errors.Is(err, roompkg.ErrNotFound):
+			return apierr.Internal(fmt.Errorf("verify push key: %w", err))
 		}
 	}
 	return apierr.Forbidden("bad_token", "the token is neither the admin token nor a push key of room %s", room)
