@@ -63,7 +63,7 @@ func (s *Service) whip(c *fiber.Ctx) error {
 		return apierr.Conflict("room_ended", "the live in this room has ended")
 	}
 	// One publisher per room across the cluster: take the room's claim
-	// first (a crashed node's claim has expired by then).
+	// first; a crashed node's claim stops it only until its TTL runs out.
 	release, err := s.claimRoom(rm.ID)
 	if err != nil {
 		return err
