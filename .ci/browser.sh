@@ -31,4 +31,4 @@ ns=(unshare --net)
 if [ "$(id -u)" != 0 ]; then ns=(unshare --net --map-root-user); fi
 args=(-test.v -test.timeout 15m "$@")
 quoted=$(printf ' %q' "${args[@]}")
-"${ns[@]}" bash -c "ip link set lo up && cd web && LIVESELL_CHROMIUM=$(command -v chromium) $(printf %q "$bin")$quoted"
+"${ns[@]}" bash -c "ip link set lo up && cd web && LIVESELL_TEST_LOG=${LIVESELL_TEST_LOG:-warn} LIVESELL_CHROMIUM=$(command -v chromium) $(printf %q "$bin")$quoted"

@@ -7,13 +7,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +18,8 @@ import (
 
 	"github.com/livesell/livesell/internal/config"
 	"github.com/livesell/livesell/internal/server"
+	"github.com/livesell/livesell/internal/testenv"
+	"github.com/livesell/livesell/internal/testnode"
 )
 
 // node is a livesell server on 127.0.0.1 with the embedded defaults.
@@ -31,35 +30,12 @@ type node struct {
 
 func startNode(t testing.TB, tweak ...func(*config.Config)) *node {
 	t.Helper()
-	cfg := config.Default()
-	cfg.DataDir = t.TempDir()
-	cfg.Media.ICEInterfaces = []string{"lo"}
-	cfg.LogLevel = "warn"
+	cfg := testnode.Config(t)
 	for _, f := range tweak {
 		f(&cfg)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := server.New(ctx, cfg, testLogger(t))
-	if err != nil {
-		cancel()
-		t.Fatalf("server.New: %v", err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(20 * time.Second):
-			t.Error("server did not stop within 20s")
-		}
-	})
-	return &node{srv: srv, base: "http://" + ln.Addr().String()}
+	srv, base := testnode.Start(t, cfg, testenv.Logger(t))
+	return &node{srv: srv, base: base}
 }
 
 // call makes an API request and decodes a JSON answer into out (if not nil).
@@ -101,38 +77,6 @@ func (n *node) call(t testing.TB, method, path, token string, body, out any, hdr
 		t.Logf("%s %s → %d %s", method, path, resp.StatusCode, raw)
 	}
 	return resp.StatusCode
-}
-
-// testLogger logs to t until the test ends and drops what comes later (a
-// goroutine that outlives the test must not crash the binary). The level is
-// warn unless LIVESELL_TEST_LOG says debug or info.
-func testLogger(t testing.TB) *slog.Logger {
-	w := &guardedWriter{t: t}
-	t.Cleanup(func() {
-		w.mu.Lock()
-		w.done = true
-		w.mu.Unlock()
-	})
-	level := slog.LevelWarn
-	if v := os.Getenv("LIVESELL_TEST_LOG"); v != "" {
-		level.UnmarshalText([]byte(v))
-	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
-}
-
-type guardedWriter struct {
-	t    testing.TB
-	mu   sync.Mutex
-	done bool
-}
-
-func (w *guardedWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if !w.done {
-		w.t.Log(strings.TrimRight(string(p), "\n"))
-	}
-	return len(p), nil
 }
 
 // mustCall is call that fails the test unless the status is 2xx.

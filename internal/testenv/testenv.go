@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -130,15 +131,36 @@ func Each(t *testing.T, fn func(t *testing.T, b *backend.Backends, namespace str
 	}
 }
 
-// Logger is a slog.Logger that writes through t.Log (quiet unless the test fails or -v).
+// Logger is a slog.Logger that writes through t.Log (shown when the test
+// fails or with -v) until the test ends, and drops what goroutines that
+// outlive the test log later (Pion callbacks may), instead of crashing the
+// test binary. The level is debug unless LIVESELL_TEST_LOG names another.
 func Logger(t testing.TB) *slog.Logger {
-	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	w := &guardedWriter{t: t}
+	t.Cleanup(func() {
+		w.mu.Lock()
+		w.done = true
+		w.mu.Unlock()
+	})
+	level := slog.LevelDebug
+	if v := os.Getenv("LIVESELL_TEST_LOG"); v != "" {
+		level.UnmarshalText([]byte(v))
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
 }
 
-type testWriter struct{ t testing.TB }
+type guardedWriter struct {
+	t    testing.TB
+	mu   sync.Mutex
+	done bool
+}
 
-func (w testWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimRight(string(p), "\n"))
+func (w *guardedWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.done {
+		w.t.Log(strings.TrimRight(string(p), "\n"))
+	}
 	return len(p), nil
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -35,31 +34,8 @@ func startNode(t *testing.T) *node {
 	t.Helper()
 	cfg := testnode.Config(t)
 	cfg.Chat.BatchInterval = 50 * time.Millisecond
-	srv, base := testnode.Start(t, cfg, quietAfter(t))
+	srv, base := testnode.Start(t, cfg, testenv.Logger(t))
 	return &node{t: t, base: base, srv: srv}
-}
-
-// quietAfter logs through t until the test's last cleanup, and drops what
-// Pion callbacks still log after it.
-func quietAfter(t *testing.T) *slog.Logger {
-	w := &guardedWriter{t: t}
-	t.Cleanup(func() { w.mu.Lock(); w.done = true; w.mu.Unlock() })
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
-
-type guardedWriter struct {
-	t    *testing.T
-	mu   sync.Mutex
-	done bool
-}
-
-func (w *guardedWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if !w.done {
-		w.t.Log(strings.TrimRight(string(p), "\n"))
-	}
-	return len(p), nil
 }
 
 func (n *node) do(method, path, body, token, ctype string) (*http.Response, string) {
