@@ -271,6 +271,8 @@ func FuzzParseValidate(f *testing.F) {
 		for _, op := range doc.Operations() {
 			doc.Documents(op, 200)
 			doc.Secured(op)
+			doc.ContentTypes(op, 200)
+			doc.CheckBody(op, 200, b)
 		}
 	})
 }
@@ -285,4 +287,56 @@ func FuzzToOpenAPIPath(f *testing.F) {
 			t.Fatalf("%q → %q changed the segments", s, out)
 		}
 	})
+}
+
+func TestCheckBody(t *testing.T) {
+	doc, err := apidoc.Parse([]byte(`{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{"/a":{"get":{"responses":{
+		"200":{"description":"x","content":{"application/json":{"schema":{"$ref":"#/components/schemas/B"}}}},
+		"204":{"description":"no body"}}}}},
+	"components":{"schemas":{
+		"A":{"type":"object","required":["id"],"properties":{"id":{"type":"string"},"n":{"type":"integer"},"at":{"type":"string","format":"date-time"}}},
+		"B":{"allOf":[{"$ref":"#/components/schemas/A"},{"type":"object","properties":{
+			"state":{"type":"string","enum":["on","off"]},"ratio":{"type":"number","nullable":true},
+			"list":{"type":"array","items":{"type":"integer"}},"free":{"type":"object","additionalProperties":true}}}]}}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := doc.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	op := apidoc.Operation{Method: "GET", Path: "/a"}
+	tests := []struct {
+		name, body, want string
+	}{
+		{"conforming", `{"id":"x","n":3,"at":"2026-11-24T17:00:00.123Z","state":"on","ratio":null,"list":[1,2],"free":{"any":1}}`, ""},
+		{"missing required", `{"n":3}`, `required property "id"`},
+		{"wrong type", `{"id":1}`, "$.id: a number, but the schema says string"},
+		{"not an integer", `{"id":"x","n":1.5}`, "$.n: a number, but the schema says integer"},
+		{"enum", `{"id":"x","state":"maybe"}`, "is not one of"},
+		{"date-time", `{"id":"x","at":"yesterday"}`, "not an RFC 3339 date-time"},
+		{"undocumented property", `{"id":"x","secret":1}`, `property "secret" is not documented`},
+		{"null not nullable", `{"id":null}`, "not nullable"},
+		{"array items", `{"id":"x","list":[1,"2"]}`, "$.list[1]"},
+		{"not JSON", `{`, "not JSON"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := doc.CheckBody(op, 200, []byte(tt.body))
+			if tt.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v; want %q", err, tt.want)
+			}
+		})
+	}
+	if err := doc.CheckBody(op, 204, nil); err != nil {
+		t.Fatalf("a response without a schema: %v", err)
+	}
+	if err := doc.CheckBody(op, 500, nil); err == nil {
+		t.Fatal("an undocumented status passed")
+	}
 }

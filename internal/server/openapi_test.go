@@ -17,12 +17,8 @@ import (
 	"github.com/livesell/livesell/internal/server"
 )
 
-// probeRoom is the room the probes address; every other path parameter
-// names nothing.
+// probeRoom is the room the probes address.
 const probeRoom = "openapi-probe"
-
-// probeParams fills the path templates of the document.
-var probeParams = map[string]string{"room": probeRoom, "outcome": "pay"}
 
 // servedDocument fetches /api/openapi.json from s, checks it is the
 // internal/apidoc document and well-formed, and parses it.
@@ -51,7 +47,16 @@ func servedDocument(t *testing.T, s *server.Server) *apidoc.Document {
 
 func call(t *testing.T, s *server.Server, method, path, bearer string) (int, string, []byte) {
 	t.Helper()
-	req := httptest.NewRequest(method, path, nil)
+	return send(t, s, method, path, bearer, "")
+}
+
+// send makes one request; a non-empty body is sent as JSON.
+func send(t *testing.T, s *server.Server, method, path, bearer, body string) (int, string, []byte) {
+	t.Helper()
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	}
 	if bearer != "" {
 		req.Header.Set(fiber.HeaderAuthorization, "Bearer "+bearer)
 	}
@@ -60,8 +65,8 @@ func call(t *testing.T, s *server.Server, method, path, bearer string) (int, str
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header.Get(fiber.HeaderContentType), body
+	out, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header.Get(fiber.HeaderContentType), out
 }
 
 // TestOpenAPIDocumentMatchesRoutes checks the composed node against the
@@ -115,23 +120,30 @@ func TestOpenAPIDocumentMatchesRoutes(t *testing.T) {
 // TestOpenAPIStatusesAreTrue sends every documented operation to a real
 // node, without credentials and (for reads) with the admin token, and
 // checks that the answer is one the document gives for that operation: its
-// status is documented, its body has the documented media type, every error
-// is the shared Error shape, and no operation that requires credentials
-// succeeds without them.
+// status is documented, its body has the documented media type and
+// conforms to the documented schema, every error is the shared Error shape,
+// and no operation that requires credentials succeeds without them.
 func TestOpenAPIStatusesAreTrue(t *testing.T) {
 	s := newServer(t)
 	doc := servedDocument(t, s)
 	admin := s.AdminToken()
 
-	// A real room, so that the probes get past the room lookup to auth.
-	req := httptest.NewRequest(http.MethodPost, "/api/rooms", strings.NewReader(`{"id":"`+probeRoom+`","title":"probe"}`))
-	req.Header.Set(fiber.HeaderAuthorization, "Bearer "+admin)
-	req.Header.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
-	resp, err := s.App().Test(req, -1)
-	if err != nil || resp.StatusCode != http.StatusCreated {
-		t.Fatalf("create room: %v %v", resp.StatusCode, err)
+	// A real room with a product bound and presented, so that the probes
+	// get past the lookups to auth, and reads return documents to check.
+	must := func(status int, method, path, body string) []byte {
+		t.Helper()
+		got, _, b := send(t, s, method, path, admin, body)
+		if got != status {
+			t.Fatalf("%s %s: %d, want %d: %s", method, path, got, status, b)
+		}
+		return b
 	}
-	resp.Body.Close()
+	must(http.StatusCreated, http.MethodPost, "/api/rooms", `{"id":"`+probeRoom+`","title":"probe"}`)
+	var product struct{ ID string }
+	json.Unmarshal(must(http.StatusCreated, http.MethodPost, "/api/products", `{"title":"Mug","price_minor":1200,"currency":"USD","stock":5}`), &product)
+	must(http.StatusOK, http.MethodPut, "/api/rooms/"+probeRoom+"/products", `{"product_ids":["`+product.ID+`"]}`)
+	must(http.StatusOK, http.MethodPost, "/api/rooms/"+probeRoom+"/presenting", `{"product_id":"`+product.ID+`","live_price_minor":999}`)
+	params := map[string]string{"room": probeRoom, "id": product.ID, "outcome": "pay"}
 
 	ops := doc.Operations()
 	for _, pass := range []struct {
@@ -149,7 +161,7 @@ func TestOpenAPIStatusesAreTrue(t *testing.T) {
 					continue
 				}
 				n++
-				path := fill(op.Path)
+				path := fill(op.Path, params)
 				status, ct, body := call(t, s, op.Method, path, pass.bearer)
 				what := op.String() + " (" + path + ")"
 				if !doc.Documents(op, status) {
@@ -165,6 +177,11 @@ func TestOpenAPIStatusesAreTrue(t *testing.T) {
 				mt, _, _ := mime.ParseMediaType(ct)
 				if want := doc.ContentTypes(op, status); !slices.Contains(want, mt) {
 					t.Errorf("%s answered %d with %q; documented media types %v", what, status, ct, want)
+				}
+				if mt == fiber.MIMEApplicationJSON {
+					if err := doc.CheckBody(op, status, body); err != nil {
+						t.Error(err)
+					}
 				}
 				if status >= 400 && mt == fiber.MIMEApplicationJSON {
 					var e struct {
@@ -182,12 +199,12 @@ func TestOpenAPIStatusesAreTrue(t *testing.T) {
 	}
 }
 
-// fill substitutes the probe values into a path template.
-func fill(tmpl string) string {
+// fill substitutes values into a path template ("nosuch" where none is given).
+func fill(tmpl string, values map[string]string) string {
 	parts := strings.Split(tmpl, "/")
 	for i, p := range parts {
 		if strings.HasPrefix(p, "{") && strings.HasSuffix(p, "}") {
-			v, ok := probeParams[p[1:len(p)-1]]
+			v, ok := values[p[1:len(p)-1]]
 			if !ok {
 				v = "nosuch"
 			}
