@@ -13,9 +13,13 @@ import (
 	"github.com/livesell/livesell/signaling/room"
 )
 
-// DataChannelLabel is the label of the data channel handed to the
-// interaction layer.
-const DataChannelLabel = "livesell"
+// Labels of the data channels handed to the interaction layer: the
+// reliable, ordered room channel, and the optional unordered one without
+// retransmissions that carries danmaku and like batches.
+const (
+	DataChannelLabel      = "livesell"
+	LossyDataChannelLabel = "livesell-lossy"
+)
 
 // Mount registers the room API, WHIP and WHEP routes on r.
 func (s *Service) Mount(r fiber.Router) {
@@ -145,10 +149,10 @@ func (s *Service) signalCtx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(s.ctx, s.opt.SignalTimeout)
 }
 
-// dataChannels hands "livesell" data channels to the interaction layer.
+// dataChannels hands the room's data channels to the interaction layer.
 func (s *Service) dataChannels(roomID string, who auth.Identity, anchor bool) func(*webrtc.DataChannel) {
 	return func(dc *webrtc.DataChannel) {
-		if dc.Label() != DataChannelLabel || s.opt.Events == nil {
+		if (dc.Label() != DataChannelLabel && dc.Label() != LossyDataChannelLabel) || s.opt.Events == nil {
 			s.log.Debug("data channel ignored", "room", roomID, "label", dc.Label())
 			return
 		}
