@@ -29,7 +29,7 @@ func (s *Service) Mount(r fiber.Router) {
 	r.Get("/api/rooms", s.listRooms)
 	r.Get("/api/rooms/:room", s.getRoom)
 	r.Patch("/api/rooms/:room", admin, s.patchRoom)
-	r.Post("/api/rooms/:room/end", admin, s.endRoom)
+	r.Post("/api/rooms/:room/end", s.requireAnchor, s.endRoom)
 	r.Post("/api/rooms/:room/keys", admin, s.issueKey)
 	r.Get("/api/rooms/:room/keys", admin, s.listKeys)
 	r.Post("/api/rooms/:room/keys/:key/rotate", admin, s.rotateKey)

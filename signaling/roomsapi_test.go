@@ -19,7 +19,6 @@ func TestRoomAPIAuth(t *testing.T) {
 	}{
 		{"POST", "/api/rooms", `{"title":"x"}`},
 		{"PATCH", "/api/rooms/" + rm.ID, `{"title":"x"}`},
-		{"POST", "/api/rooms/" + rm.ID + "/end", ``},
 		{"POST", "/api/rooms/" + rm.ID + "/keys", ``},
 		{"GET", "/api/rooms/" + rm.ID + "/keys", ``},
 		{"POST", "/api/rooms/" + rm.ID + "/keys/" + rm.PushKeyID + "/rotate", ``},
@@ -37,6 +36,30 @@ func TestRoomAPIAuth(t *testing.T) {
 	}
 	if st := h.roomState(rm.ID); st != room.StateIdle {
 		t.Fatalf("state changed by unauthenticated calls: %s", st)
+	}
+}
+
+// TestAnchorEndsLive: ending a live takes the admin token or a push key of
+// that room (what the anchor's studio holds), nothing else.
+func TestAnchorEndsLive(t *testing.T) {
+	h := newHarness(t, nil)
+	rm := h.createRoom(false)
+	other := h.createRoom(false)
+	end := "/api/rooms/" + rm.ID + "/end"
+	if r := h.do("POST", end, ""); r.status != http.StatusUnauthorized {
+		t.Fatalf("no token: %d %s", r.status, r.body)
+	}
+	if r := h.do("POST", end, "", "Authorization", "Bearer "+other.PushKey); r.status != http.StatusForbidden {
+		t.Fatalf("another room's push key: %d %s", r.status, r.body)
+	}
+	if st := h.roomState(rm.ID); st != room.StateIdle {
+		t.Fatalf("state changed by refused calls: %s", st)
+	}
+	if r := h.do("POST", end, "", "Authorization", "Bearer "+rm.PushKey); r.status != http.StatusOK {
+		t.Fatalf("the room's push key: %d %s", r.status, r.body)
+	}
+	if st := h.roomState(rm.ID); st != room.StateEnded {
+		t.Fatalf("state after the anchor ended the live: %s", st)
 	}
 }
 

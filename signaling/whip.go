@@ -40,6 +40,15 @@ func (s *Service) pushKey(c *fiber.Ctx, roomID string) (string, error) {
 	return k.ID, nil
 }
 
+// requireAnchor admits the admin token or a push key of the room in the
+// path: what the anchor's studio holds, so the anchor can end the live.
+func (s *Service) requireAnchor(c *fiber.Ctx) error {
+	if _, err := s.pushKey(c, c.Params("room")); err != nil {
+		return err
+	}
+	return c.Next()
+}
+
 // whip answers POST /whip/{room}: a publisher's offer.
 func (s *Service) whip(c *fiber.Ctx) error {
 	rm, err := s.loadRoom(c)
