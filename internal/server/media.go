@@ -14,12 +14,18 @@ import (
 	"github.com/livesell/livesell/signaling/sfuengine"
 )
 
-// roomStore returns the room store over the node's SQL store, applying its
-// migrations. *room.Store keeps no state besides the database handle, so
-// every capability may call this at mount time (interaction mounts before
-// media) and hold its own.
+// roomStore returns the node's one room store over its SQL store, opening it
+// (and applying its migrations) on first use: every capability calls this at
+// mount time (interaction mounts before media).
 func (s *Server) roomStore(ctx context.Context) (*room.Store, error) {
-	return room.NewStore(ctx, s.back.SQL)
+	if s.rooms == nil {
+		rooms, err := room.NewStore(ctx, s.back.SQL)
+		if err != nil {
+			return nil, err
+		}
+		s.rooms = rooms
+	}
+	return s.rooms, nil
 }
 
 // mountMedia builds the SFU from cfg.Media and mounts WHIP, WHEP and the

@@ -26,6 +26,7 @@ import (
 	"github.com/livesell/livesell/internal/backend"
 	"github.com/livesell/livesell/internal/config"
 	"github.com/livesell/livesell/signaling"
+	"github.com/livesell/livesell/signaling/room"
 )
 
 // Server is one livesell node.
@@ -39,6 +40,8 @@ type Server struct {
 	users    *auth.Verifier
 	draining chan struct{}
 
+	// rooms is opened by the first roomStore call; mounting is sequential.
+	rooms *room.Store
 	// roomEvents is set by mountInteraction and used by mountMedia.
 	roomEvents signaling.RoomEvents
 
