@@ -79,6 +79,7 @@ func TestLoadErrors(t *testing.T) {
 		{"unknown file key", []string{"--config", unknown}, nil, "no_such_setting"},
 		{"missing file", []string{"--config", filepath.Join(dir, "missing.yaml")}, nil, "config file"},
 		{"invalid combination", []string{"--udp-port-min", "9000", "--udp-port-max", "8000"}, nil, "udp-port-min"},
+		{"relative public url", []string{"--public-url", "live.example.com"}, nil, "public-url"},
 		{"bad sandbox mode", []string{"--payment-sandbox", "maybe"}, nil, "payment-sandbox"},
 		{"stray argument", []string{"oops"}, nil, "unexpected argument"},
 	}

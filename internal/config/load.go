@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"sort"
 	"strings"
@@ -148,6 +149,12 @@ func (c Config) Validate() error {
 	case "auto", "on", "off":
 	default:
 		errs = append(errs, errors.New("payment-sandbox must be auto, on or off"))
+	}
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			errs = append(errs, fmt.Errorf("public-url %q must be an absolute http(s) URL without query or fragment", c.PublicURL))
+		}
 	}
 	if c.Store.Namespace == "" {
 		errs = append(errs, errors.New("namespace is empty"))

@@ -20,7 +20,7 @@ type setting struct {
 func (c *Config) settings() []setting {
 	return []setting{
 		{"http-addr", envs("HTTP_ADDR"), "listen address of the HTTP server", (*stringValue)(&c.HTTPAddr)},
-		{"public-url", envs("PUBLIC_URL"), "base URL clients reach this node at; empty derives it from each request", (*stringValue)(&c.PublicURL)},
+		{"public-url", envs("PUBLIC_URL"), "base URL clients reach this node at (absolute http(s) URL); empty derives it from each request; set it on every node of a cluster so WHEP can be redirected to the node holding a room's publisher", (*stringValue)(&c.PublicURL)},
 		{"admin-token", envs("ADMIN_TOKEN"), "bearer token for operator endpoints; empty generates one into <data-dir>/admin-token", (*stringValue)(&c.AdminToken)},
 		{"data-dir", envs("DATA_DIR"), "directory of the embedded stores and generated secrets", (*stringValue)(&c.DataDir)},
 		{"cors-origins", envs("CORS_ORIGINS"), "comma-separated origins allowed to call the APIs from a browser (* = any)", (*listValue)(&c.CORSOrigins)},
