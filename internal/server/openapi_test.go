@@ -201,6 +201,7 @@ func TestOpenAPIStatusesAreTrue(t *testing.T) {
 
 // fill substitutes values into a path template ("nosuch" where none is given).
 func fill(tmpl string, values map[string]string) string {
+	tmpl, query, hasQuery := strings.Cut(tmpl, "?")
 	parts := strings.Split(tmpl, "/")
 	for i, p := range parts {
 		if strings.HasPrefix(p, "{") && strings.HasSuffix(p, "}") {
@@ -211,5 +212,126 @@ func fill(tmpl string, values map[string]string) string {
 			parts[i] = v
 		}
 	}
+	if hasQuery {
+		return strings.Join(parts, "/") + "?" + query
+	}
 	return strings.Join(parts, "/")
+}
+
+// TestOpenAPIWriteTour walks the API as an operator, an anchor (push key)
+// and a buyer would — rooms, keys, tokens, products, live goods, orders,
+// payments, moderation — and checks every answer against the document:
+// the expected status, documented, with a body of the documented media
+// type and schema.
+func TestOpenAPIWriteTour(t *testing.T) {
+	s := newServer(t)
+	doc := servedDocument(t, s)
+	admin := s.AdminToken()
+	vals := map[string]string{"room": "tour", "user": "troll", "outcome": "pay"}
+	do := func(bearer, method, tmpl, body string, want int) map[string]any {
+		t.Helper()
+		op := apidoc.Operation{Method: method, Path: strings.SplitN(tmpl, "?", 2)[0]}
+		if !doc.Has(op) {
+			t.Fatalf("%s is not documented", op)
+		}
+		status, ct, out := send(t, s, method, fill(tmpl, vals), bearer, body)
+		if status != want {
+			t.Fatalf("%s: %d, want %d: %.300s", op, status, want, out)
+		}
+		if !doc.Documents(op, status) {
+			t.Errorf("%s answered %d, which is not documented", op, status)
+		}
+		if len(out) == 0 {
+			return nil
+		}
+		mt, _, _ := mime.ParseMediaType(ct)
+		if types := doc.ContentTypes(op, status); !slices.Contains(types, mt) {
+			t.Errorf("%s answered %d with %q; documented %v", op, status, ct, types)
+		}
+		if mt != fiber.MIMEApplicationJSON {
+			return nil
+		}
+		if err := doc.CheckBody(op, status, out); err != nil {
+			t.Error(err)
+		}
+		var m map[string]any
+		json.Unmarshal(out, &m)
+		return m
+	}
+	str := func(m map[string]any, k string) string {
+		t.Helper()
+		v, ok := m[k].(string)
+		if !ok || v == "" {
+			t.Fatalf("no %s in %v", k, m)
+		}
+		return v
+	}
+
+	// The operator sets up a room and its keys.
+	created := do(admin, "POST", "/api/rooms", `{"id":"tour","title":"Tour","private":false}`, http.StatusCreated)
+	pushKey := str(created, "push_key")
+	do("", "GET", "/api/rooms/{room}", "", http.StatusOK)
+	do("", "GET", "/api/rooms?limit=10", "", http.StatusOK)
+	do(admin, "PATCH", "/api/rooms/{room}", `{"title":"Tour 2","anonymous_chat":true}`, http.StatusOK)
+	vals["key"] = str(do(admin, "POST", "/api/rooms/{room}/keys", "", http.StatusCreated), "id")
+	do(admin, "GET", "/api/rooms/{room}/keys", "", http.StatusOK)
+	vals["key"] = str(do(admin, "POST", "/api/rooms/{room}/keys/{key}/rotate", "", http.StatusCreated), "id")
+	do(admin, "DELETE", "/api/rooms/{room}/keys/{key}", "", http.StatusOK)
+	do(admin, "POST", "/api/rooms/{room}/viewer-tokens", `{"user_id":"fan","ttl_seconds":600}`, http.StatusCreated)
+	buyer := str(do(admin, "POST", "/api/tokens", `{"user_id":"buyer","name":"Bea"}`, http.StatusCreated), "token")
+	do(admin, "GET", "/api/moderation/words", "", http.StatusOK)
+	do(admin, "PUT", "/api/moderation/words", `{"words":["spam"]}`, http.StatusOK)
+
+	// The operator lists goods; the anchor, with the push key, sells them live.
+	vals["id"] = str(do(admin, "POST", "/api/products", `{"title":"Mug","price_minor":1200,"currency":"USD","stock":5,"images":["https://example.com/m.png"]}`, http.StatusCreated), "id")
+	do(admin, "PATCH", "/api/products/{id}", `{"title":"Big mug","per_user_limit":3}`, http.StatusOK)
+	do(admin, "PUT", "/api/products/{id}/stock", `{"stock":10}`, http.StatusOK)
+	do("", "GET", "/api/products/{id}/stock", "", http.StatusOK)
+	do("", "GET", "/api/products?limit=5", "", http.StatusOK)
+	do(pushKey, "PUT", "/api/rooms/{room}/products", `{"product_ids":["`+vals["id"]+`"]}`, http.StatusOK)
+	do(pushKey, "POST", "/api/rooms/{room}/presenting", `{"product_id":"`+vals["id"]+`","live_price_minor":999}`, http.StatusOK)
+	do("", "GET", "/api/rooms/{room}/presenting", "", http.StatusOK)
+
+	// Moderation by the anchor.
+	do(pushKey, "POST", "/api/rooms/{room}/mutes", `{"user_id":"troll","seconds":60}`, http.StatusCreated)
+	do(pushKey, "DELETE", "/api/rooms/{room}/mutes/{user}", "", http.StatusNoContent)
+	do(pushKey, "POST", "/api/rooms/{room}/bans", `{"user_id":"troll"}`, http.StatusCreated)
+	do(pushKey, "DELETE", "/api/rooms/{room}/bans/{user}", "", http.StatusNoContent)
+	do(pushKey, "PUT", "/api/rooms/{room}/pinned", `{"text":"Free shipping today"}`, http.StatusOK)
+	product := vals["id"]
+	vals["id"] = "m1" // a danmaku id
+	do(pushKey, "DELETE", "/api/rooms/{room}/danmaku/{id}", "", http.StatusNoContent)
+	vals["id"] = product
+	do("", "GET", "/api/rooms/{room}/online", "", http.StatusOK)
+	do(pushKey, "GET", "/api/rooms/{room}/timeline", "", http.StatusOK)
+
+	// A buyer orders, cancels, orders again and pays in the sandbox; the
+	// operator ships, completes and refunds.
+	order := func() string {
+		return str(do(buyer, "POST", "/api/orders", `{"product_id":"`+product+`","room":"tour"}`, http.StatusCreated), "id")
+	}
+	pay := func() {
+		vals["payment"] = str(do(buyer, "POST", "/api/orders/{id}/pay", `{"provider":"sandbox"}`, http.StatusOK), "payment_id")
+		do("", "GET", "/pay/sandbox/{payment}", "", http.StatusOK)
+		do("", "POST", "/pay/sandbox/{payment}/{outcome}", "", http.StatusOK)
+	}
+	vals["id"] = order()
+	do(buyer, "GET", "/api/orders/{id}", "", http.StatusOK)
+	do(buyer, "POST", "/api/orders/{id}/cancel", "", http.StatusOK)
+	vals["id"] = order()
+	pay()
+	do(admin, "POST", "/api/orders/{id}/ship", "", http.StatusOK)
+	do(admin, "POST", "/api/orders/{id}/complete", "", http.StatusOK)
+	vals["id"] = order()
+	pay()
+	do(admin, "POST", "/api/orders/{id}/refund", "", http.StatusOK)
+	do(admin, "GET", "/api/orders?room=tour&limit=10", "", http.StatusOK)
+	do(pushKey, "GET", "/api/rooms/{room}/stats", "", http.StatusOK)
+	vals["id"] = "buyer"
+	do(admin, "GET", "/api/users/{id}/tags", "", http.StatusOK)
+	do(admin, "GET", "/api/segments/export.csv?tag=ordered", "", http.StatusOK)
+	vals["id"] = product
+
+	do(pushKey, "DELETE", "/api/rooms/{room}/presenting", "", http.StatusNoContent)
+	do(admin, "POST", "/api/rooms/{room}/end", "", http.StatusOK)
 }
