@@ -38,8 +38,15 @@
 // numbers, timestamps and VP8 picture IDs before its downTrack writes the
 // packet with the subscriber's SSRC. A viewer that joins starts from the
 // cache, catching up with the live edge eight packets per live packet with
-// its cached frames one timestamp tick apart; keyframe requests (PLI) to the
-// publisher are throttled to one per layer per 500 ms.
+// its cached frames one timestamp tick apart; keyframe requests (PLI) go to
+// the awaited layer's media SSRC, at most one per layer per 500 ms, and are
+// repeated by the engine's 100 ms tick until the keyframe comes. A layer
+// silent for 600 ms is treated as stopped: its viewers move to a live layer
+// at once and ask for a keyframe there.
+//
+// Engine.Close waits for every goroutine the engine started and for the
+// Pion callbacks running on its behalf; after it returns nothing logs
+// through Config.Logger.
 //
 // Viewers in automatic mode (Layer "") get a GCC send-side bandwidth
 // estimator fed by TWCC; viewers pinned to a layer do not (it costs about a

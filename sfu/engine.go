@@ -6,15 +6,21 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/webrtc/v4"
 )
 
-// tickInterval is how often the engine measures layer bitrates and
-// re-evaluates automatic layer choices.
-const tickInterval = 500 * time.Millisecond
+// tickInterval is how often the engine checks which layers are sending
+// and retries the keyframe requests of viewers still waiting for one;
+// every rateTicks ticks it also measures layer bitrates and re-evaluates
+// automatic layer choices.
+const (
+	tickInterval = 100 * time.Millisecond
+	rateTicks    = 5
+)
 
 // Engine is the media plane of one node: it owns the rooms, their
 // publishers and subscribers, and the shared ICE transports.
@@ -37,8 +43,9 @@ type Engine struct {
 	nPub     int
 	nSub     int
 
-	stop chan struct{}
-	wg   sync.WaitGroup
+	stop    chan struct{}
+	wg      sync.WaitGroup // the ticker, goClose and Pion callbacks in flight
+	logShut atomic.Bool    // set when Close returns: see gateHandler
 }
 
 // NewEngine builds an Engine from cfg and starts its ticker.
@@ -53,7 +60,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 	if e.log == nil {
 		e.log = slog.Default()
 	}
-	e.log = e.log.With("component", "sfu")
+	e.log = slog.New(gateHandler{next: e.log.Handler(), shut: &e.logShut}).With("component", "sfu")
 	m, err := newMetrics(cfg.Metrics)
 	if err != nil {
 		return nil, fmt.Errorf("sfu: metrics: %w", err)
@@ -108,7 +115,33 @@ func (e *Engine) Close() error {
 	wg.Wait()
 	e.wg.Wait()
 	e.tr.close()
+	e.logShut.Store(true)
 	return nil
+}
+
+// enterCallback registers a Pion callback running on the engine's
+// behalf; it returns false once the engine is closed (the callback must
+// then do nothing). Engine.Close waits for the callbacks registered.
+func (e *Engine) enterCallback() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return false
+	}
+	e.wg.Add(1)
+	return true
+}
+
+// watchState returns the connection-state handler of s, run by Pion in a
+// goroutine of its own and accounted for by Engine.Close.
+func (e *Engine) watchState(s *Session) func(webrtc.PeerConnectionState) {
+	return func(st webrtc.PeerConnectionState) {
+		if !e.enterCallback() {
+			return
+		}
+		defer e.wg.Done()
+		s.watch(st)
+	}
 }
 
 // RoomLive reports whether room has a publisher.
@@ -212,7 +245,7 @@ func (e *Engine) startPublisher(ctx context.Context, s *Session, r PublishReques
 	if r.OnDataChannel != nil {
 		pc.OnDataChannel(r.OnDataChannel)
 	}
-	pc.OnConnectionStateChange(s.watch)
+	pc.OnConnectionStateChange(e.watchState(s))
 	s.sigMu.Lock()
 	defer s.sigMu.Unlock()
 	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: r.OfferSDP}); err != nil {
@@ -323,7 +356,7 @@ func (e *Engine) startSubscriber(ctx context.Context, s *Session, r SubscribeReq
 	if r.OnDataChannel != nil {
 		pc.OnDataChannel(r.OnDataChannel)
 	}
-	pc.OnConnectionStateChange(s.watch)
+	pc.OnConnectionStateChange(e.watchState(s))
 	s.sigMu.Lock()
 	defer s.sigMu.Unlock()
 	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: r.OfferSDP}); err != nil {
@@ -430,7 +463,8 @@ func (e *Engine) goClose(s *Session) {
 	}()
 }
 
-// tick measures layer bitrates and re-evaluates automatic layer choices.
+// tick watches layer activity, retries keyframe requests, measures layer
+// bitrates and re-evaluates automatic layer choices.
 func (e *Engine) tick() {
 	defer e.wg.Done()
 	t := time.NewTicker(tickInterval)
@@ -438,11 +472,12 @@ func (e *Engine) tick() {
 	var prevIn, prevOut float64
 	var prevAt time.Time
 	var rooms []*room
-	for {
+	for n := 1; ; n++ {
 		select {
 		case <-e.stop:
 			return
 		case now := <-t.C:
+			measure := n%rateTicks == 0
 			e.mu.Lock()
 			rooms = rooms[:0]
 			for _, r := range e.rooms {
@@ -450,35 +485,52 @@ func (e *Engine) tick() {
 			}
 			e.mu.Unlock()
 			for _, r := range rooms {
-				pub := r.publisher()
-				if pub == nil {
-					continue
-				}
-				var mask uint64
-				for i, l := range pub.layerList() {
-					if l.active(now.UnixNano()) && i < 64 {
-						mask |= 1 << i
-					}
-					b := l.bytes.Load()
-					if !l.prevAt.IsZero() {
-						dt := now.Sub(l.prevAt).Seconds()
-						l.rate.Store(int64(float64(b-l.prevBytes) * 8 / dt))
-					}
-					l.prevBytes, l.prevAt = b, now
-				}
-				if mask != r.activeMask {
-					// A layer stopped or resumed: everyone picks again.
-					r.activeMask = mask
-					r.reselect()
-					continue
-				}
-				for _, s := range r.subscribers() {
-					if s.auto() {
-						s.selectLayer(true)
-					}
-				}
+				e.tickRoom(r, now, measure)
 			}
-			e.updateBitrates(now, &prevIn, &prevOut, &prevAt)
+			if measure {
+				e.updateBitrates(now, &prevIn, &prevOut, &prevAt)
+			}
+		}
+	}
+}
+
+// tickRoom is one tick for one room. A layer that stopped or resumed makes
+// every viewer pick again at once; a viewer still waiting for a keyframe
+// asks again (the layer's throttle spaces the requests).
+func (e *Engine) tickRoom(r *room, now time.Time, measure bool) {
+	pub := r.publisher()
+	if pub == nil {
+		return
+	}
+	var mask uint64
+	for i, l := range pub.layerList() {
+		if l.active(now.UnixNano()) && i < 64 {
+			mask |= 1 << i
+		}
+		if !measure {
+			continue
+		}
+		b := l.bytes.Load()
+		if !l.prevAt.IsZero() {
+			dt := now.Sub(l.prevAt).Seconds()
+			l.rate.Store(int64(float64(b-l.prevBytes) * 8 / dt))
+		}
+		l.prevBytes, l.prevAt = b, now
+	}
+	if mask != r.activeMask {
+		// A layer stopped or resumed: everyone picks again.
+		r.activeMask = mask
+		r.reselect()
+		return
+	}
+	for _, s := range r.subscribers() {
+		if measure && s.auto() {
+			s.selectLayer(true)
+		}
+		if s.video != nil && s.connected.Load() {
+			if l := s.video.waiting(); l != nil {
+				l.requestKeyframe(now.UnixNano())
+			}
 		}
 	}
 }

@@ -167,6 +167,20 @@ func (f *videoForwarder) setTarget(l *layer) (needKeyframe bool) {
 	return l != nil && (f.current != nil || !l.cacheReady.Load())
 }
 
+// waiting returns the layer whose keyframe the subscriber waits for: its
+// target when it is not catching up from that layer's cache (nil when it
+// waits for nothing).
+func (f *videoForwarder) waiting() *layer {
+	t := f.tgt.Load()
+	if t == nil || t.closed.Load() {
+		return nil
+	}
+	if f.cur.Load() == nil && t.cacheReady.Load() {
+		return nil // starts from the cache on the next packet
+	}
+	return t
+}
+
 // layers returns the current and target layers.
 func (f *videoForwarder) layers() (current, target *layer) {
 	f.mu.Lock()

@@ -51,8 +51,10 @@ type layer struct {
 }
 
 // layerIdle is how long a layer may send nothing before viewers are moved
-// off it: browsers stop their top layers when their own estimate drops.
-const layerIdle = 1500 * time.Millisecond
+// off it: browsers stop their top layers when their own estimate drops, or
+// when the encoder is short of CPU. Even a degraded layer sends several
+// frames a second; a viewer left on a stopped layer sees nothing.
+const layerIdle = 600 * time.Millisecond
 
 // active reports whether the layer sent a packet recently.
 func (l *layer) active(now int64) bool {

@@ -163,7 +163,9 @@ func (s *Session) Close() error {
 		s.mu.Unlock()
 		s.eng.detach(s)
 		if pc != nil {
-			if err := pc.Close(); err != nil {
+			// Graceful: waits for Pion's own goroutines of this
+			// PeerConnection. Never called from a Pion callback (goClose).
+			if err := pc.GracefulClose(); err != nil {
 				s.log.Debug("close peer connection", "err", err)
 			}
 		}

@@ -140,7 +140,7 @@ func (s *subscriber) auto() bool {
 }
 
 // readRTCP handles the feedback of one sender: keyframe requests go to the
-// current layer (throttled there), NACKs are counted (the NACK responder
+// current layer (or the awaited one) (throttled there), NACKs are counted (the NACK responder
 // interceptor answers them).
 func (s *subscriber) readRTCP(sender *webrtc.RTPSender, video bool) {
 	met := s.sess.eng.metrics
@@ -153,7 +153,13 @@ func (s *subscriber) readRTCP(sender *webrtc.RTPSender, video bool) {
 			switch p := p.(type) {
 			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
 				if video && s.video != nil {
-					if cur, _ := s.video.layers(); cur != nil {
+					// The layer being sent, or, before the first
+					// keyframe, the one awaited.
+					cur, tgt := s.video.layers()
+					if cur == nil {
+						cur = tgt
+					}
+					if cur != nil {
 						cur.requestKeyframe(time.Now().UnixNano())
 					}
 				}

@@ -35,6 +35,7 @@ type Publisher struct {
 	kf     []atomic.Bool
 	paused []atomic.Bool
 	plis   []atomic.Int64
+	ignore []atomic.Int64
 	sent   atomic.Int64
 
 	closed    chan struct{}
@@ -59,7 +60,7 @@ func NewPublisher(api *webrtc.API, opts PublisherOptions) (*Publisher, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Publisher{opts: opts, pc: pc, kf: make([]atomic.Bool, n), paused: make([]atomic.Bool, n), plis: make([]atomic.Int64, n), closed: make(chan struct{})}
+	p := &Publisher{opts: opts, pc: pc, kf: make([]atomic.Bool, n), paused: make([]atomic.Bool, n), plis: make([]atomic.Int64, n), ignore: make([]atomic.Int64, n), closed: make(chan struct{})}
 	fail := func(err error) (*Publisher, error) {
 		_ = pc.Close()
 		return nil, err
@@ -164,6 +165,10 @@ func (p *Publisher) Pause(i int, paused bool) {
 	}
 }
 
+// IgnorePLIs makes layer i leave its next n keyframe requests unanswered
+// (they are still counted), as an encoder busy or short of CPU does.
+func (p *Publisher) IgnorePLIs(i int, n int64) { p.ignore[i].Store(n) }
+
 // PLIs returns the keyframe requests layer i received.
 func (p *Publisher) PLIs(i int) int64 { return p.plis[i].Load() }
 
@@ -198,8 +203,23 @@ func (p *Publisher) readRTCP(i int, rid string) {
 			switch pk.(type) {
 			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
 				p.plis[i].Add(1)
-				p.kf[i].Store(true)
+				if !p.takeIgnore(i) {
+					p.kf[i].Store(true)
+				}
 			}
+		}
+	}
+}
+
+// takeIgnore consumes one of layer i's requests to ignore, if any is left.
+func (p *Publisher) takeIgnore(i int) bool {
+	for {
+		n := p.ignore[i].Load()
+		if n <= 0 {
+			return false
+		}
+		if p.ignore[i].CompareAndSwap(n, n-1) {
+			return true
 		}
 	}
 }
