@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/textproto"
 	"sort"
 	"strconv"
 	"strings"
@@ -133,6 +134,23 @@ func (d *Document) ContentTypes(op Operation, status int) []string {
 	out := make([]string, 0, len(content))
 	for mt := range content {
 		out = append(out, mt)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Headers returns the response headers documented for op's response to
+// status, in canonical form, following $ref.
+func (d *Document) Headers(op Operation, status int) []string {
+	key := d.response(op, status)
+	if key == "" {
+		return nil
+	}
+	rs, _ := d.operation(op)["responses"].(map[string]any)
+	hs, _ := d.resolve(rs[key])["headers"].(map[string]any)
+	out := make([]string, 0, len(hs))
+	for h := range hs {
+		out = append(out, textproto.CanonicalMIMEHeaderKey(h))
 	}
 	sort.Strings(out)
 	return out

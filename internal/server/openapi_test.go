@@ -10,11 +10,14 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/livesell/livesell/internal/apidoc"
 	"github.com/livesell/livesell/internal/server"
+	"github.com/livesell/livesell/internal/testenv"
+	"github.com/livesell/livesell/sfu/synth"
 )
 
 // probeRoom is the room the probes address.
@@ -53,12 +56,27 @@ func call(t *testing.T, s *server.Server, method, path, bearer string) (int, str
 // send makes one request; a non-empty body is sent as JSON.
 func send(t *testing.T, s *server.Server, method, path, bearer, body string) (int, string, []byte) {
 	t.Helper()
-	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	ct := ""
 	if body != "" {
-		req.Header.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+		ct = fiber.MIMEApplicationJSON
+	}
+	resp, out := exchange(t, s, method, path, bearer, ct, body)
+	return resp.StatusCode, resp.Header.Get(fiber.HeaderContentType), out
+}
+
+// exchange makes one request with a body of type ct and extra headers
+// (name, value, …) and returns the response and its body.
+func exchange(t *testing.T, s *server.Server, method, path, bearer, ct, body string, headers ...string) (*http.Response, []byte) {
+	t.Helper()
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	if ct != "" {
+		req.Header.Set(fiber.HeaderContentType, ct)
 	}
 	if bearer != "" {
 		req.Header.Set(fiber.HeaderAuthorization, "Bearer "+bearer)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
 	}
 	resp, err := s.App().Test(req, -1)
 	if err != nil {
@@ -66,7 +84,7 @@ func send(t *testing.T, s *server.Server, method, path, bearer, body string) (in
 	}
 	defer resp.Body.Close()
 	out, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header.Get(fiber.HeaderContentType), out
+	return resp, out
 }
 
 // TestOpenAPIDocumentMatchesRoutes checks the composed node against the
@@ -334,4 +352,117 @@ func TestOpenAPIWriteTour(t *testing.T) {
 
 	do(pushKey, "DELETE", "/api/rooms/{room}/presenting", "", http.StatusNoContent)
 	do(admin, "POST", "/api/rooms/{room}/end", "", http.StatusOK)
+}
+
+// TestOpenAPIMediaExchange publishes over WHIP and plays over WHEP with
+// real Pion peers (ICE on loopback) and checks each answer against the
+// document: statuses, media types (application/sdp,
+// application/trickle-ice-sdpfrag) and the documented headers (Location,
+// ETag, Accept-Patch, Accept-Post, Allow), the If-Match rules of PATCH and
+// the layer switch's JSON body.
+func TestOpenAPIMediaExchange(t *testing.T) {
+	s := newServer(t)
+	doc := servedDocument(t, s)
+	admin := s.AdminToken()
+	var created struct {
+		PushKey string `json:"push_key"`
+	}
+	_, _, raw := send(t, s, http.MethodPost, "/api/rooms", admin, `{"id":"media","title":"Media"}`)
+	if err := json.Unmarshal(raw, &created); err != nil || created.PushKey == "" {
+		t.Fatalf("create room: %s", raw)
+	}
+
+	// check sends one request and checks the answer against op's documentation.
+	check := func(tmpl, method, path, bearer, ct, body string, want int, headers ...string) (*http.Response, []byte) {
+		t.Helper()
+		op := apidoc.Operation{Method: method, Path: tmpl}
+		resp, out := exchange(t, s, method, path, bearer, ct, body, headers...)
+		if resp.StatusCode != want {
+			t.Fatalf("%s (%s): %d, want %d: %.300s", op, path, resp.StatusCode, want, out)
+		}
+		if !doc.Documents(op, want) {
+			t.Fatalf("%s: %d is not documented", op, want)
+		}
+		for _, h := range doc.Headers(op, want) {
+			if h == "Link" {
+				continue // only with ICE servers configured
+			}
+			if resp.Header.Get(h) == "" {
+				t.Errorf("%s %d: documented header %s is missing", op, want, h)
+			}
+		}
+		for _, h := range []string{"Location", "Etag", "Accept-Patch", "Accept-Post"} {
+			if resp.Header.Get(h) != "" && !slices.Contains(doc.Headers(op, want), h) {
+				t.Errorf("%s %d: header %s is sent but not documented (documented: %v)", op, want, h, doc.Headers(op, want))
+			}
+		}
+		if len(out) > 0 && method != http.MethodHead {
+			mt, _, _ := mime.ParseMediaType(resp.Header.Get(fiber.HeaderContentType))
+			if types := doc.ContentTypes(op, want); !slices.Contains(types, mt) {
+				t.Errorf("%s %d: media type %q; documented %v", op, want, mt, types)
+			}
+			if mt == fiber.MIMEApplicationJSON {
+				if err := doc.CheckBody(op, want, out); err != nil {
+					t.Error(err)
+				}
+			}
+		}
+		return resp, out
+	}
+
+	api, err := synth.NewAPI(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("/whip/{room}", "OPTIONS", "/whip/media", "", "", "", http.StatusNoContent)
+	check("/whip/{room}", "HEAD", "/whip/media", "", "", "", http.StatusNoContent)
+	pub, err := synth.NewPublisher(api, synth.PublisherOptions{FPS: 15, Bitrates: []int{100_000}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pub.Close() })
+	offer, err := pub.Offer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("/whip/{room}", "POST", "/whip/media", created.PushKey, "text/plain", offer, http.StatusUnsupportedMediaType)
+	resp, answer := check("/whip/{room}", "POST", "/whip/media", created.PushKey, "application/sdp", offer, http.StatusCreated)
+	whip, etag := resp.Header.Get("Location"), resp.Header.Get("ETag")
+	if err := pub.Start(string(answer)); err != nil {
+		t.Fatal(err)
+	}
+	const sess = "/whip/{room}/{session}"
+	check(sess, "GET", whip, created.PushKey, "", "", http.StatusNoContent)
+	check(sess, "OPTIONS", whip, "", "", "", http.StatusNoContent)
+	frag := "a=end-of-candidates\r\n"
+	check(sess, "PATCH", whip, created.PushKey, "application/trickle-ice-sdpfrag", frag, http.StatusPreconditionRequired)
+	check(sess, "PATCH", whip, created.PushKey, "application/trickle-ice-sdpfrag", frag, http.StatusPreconditionFailed, "If-Match", `"stale"`)
+	check(sess, "PATCH", whip, created.PushKey, "application/trickle-ice-sdpfrag", frag, http.StatusNoContent, "If-Match", etag)
+
+	// A viewer plays once the room is live.
+	testenv.Eventually(t, 10*time.Second, func() bool {
+		_, _, b := call(t, s, http.MethodGet, "/api/rooms/media", "")
+		return strings.Contains(string(b), `"live":true`)
+	}, "the room did not go live")
+	viewer, err := synth.NewViewer(api, synth.ViewerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { viewer.Close() })
+	voffer, err := viewer.Offer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("/whep/{room}", "GET", "/whep/media", "", "", "", http.StatusNoContent)
+	resp, vanswer := check("/whep/{room}", "POST", "/whep/media?layer=auto", "", "application/sdp", voffer, http.StatusCreated)
+	whep := resp.Header.Get("Location")
+	if err := viewer.Start(string(vanswer)); err != nil {
+		t.Fatal(err)
+	}
+	check("/whep/{room}/{session}", "HEAD", whep, "", "", "", http.StatusNoContent)
+	check("/whep/{room}/{session}/layer", "PATCH", whep+"/layer", "", fiber.MIMEApplicationJSON, `{"layer":"auto"}`, http.StatusOK)
+	check("/whep/{room}/{session}/layer", "PATCH", whep+"/layer", "", fiber.MIMEApplicationJSON, `{"layer":"no such layer!"}`, http.StatusBadRequest)
+	check("/whep/{room}/{session}", "DELETE", whep, "", "", "", http.StatusOK)
+	check("/whep/{room}/{session}", "GET", whep, "", "", "", http.StatusNotFound)
+	check(sess, "DELETE", whip, created.PushKey, "", "", http.StatusOK)
 }
