@@ -2,9 +2,11 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"mime"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -12,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/livesell/livesell/internal/apidoc"
@@ -465,4 +468,50 @@ func TestOpenAPIMediaExchange(t *testing.T) {
 	check("/whep/{room}/{session}", "DELETE", whep, "", "", "", http.StatusOK)
 	check("/whep/{room}/{session}", "GET", whep, "", "", "", http.StatusNotFound)
 	check(sess, "DELETE", whip, created.PushKey, "", "", http.StatusOK)
+}
+
+// TestOpenAPIWebSocketUpgrade checks the documented answers of
+// GET /ws/rooms/{room} on a real listener: 101 for a WebSocket upgrade,
+// 404 for an unknown room, 401 for a bad token.
+func TestOpenAPIWebSocketUpgrade(t *testing.T) {
+	s := newServer(t)
+	doc := servedDocument(t, s)
+	if status, _, b := send(t, s, http.MethodPost, "/api/rooms", s.AdminToken(), `{"id":"ws","title":"WS"}`); status != http.StatusCreated {
+		t.Fatalf("create room: %d %s", status, b)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx, ln) }()
+	t.Cleanup(func() { cancel(); <-done })
+
+	op := apidoc.Operation{Method: http.MethodGet, Path: "/ws/rooms/{room}"}
+	base := "ws://" + ln.Addr().String()
+	tests := []struct {
+		name, path string
+		want       int
+	}{
+		{"upgrade", "/ws/rooms/ws", http.StatusSwitchingProtocols},
+		{"unknown room", "/ws/rooms/nosuch", http.StatusNotFound},
+		{"bad token", "/ws/rooms/ws?token=forged", http.StatusUnauthorized},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dctx, dcancel := context.WithTimeout(ctx, 5*time.Second)
+			defer dcancel()
+			c, resp, err := websocket.Dial(dctx, base+tt.path, nil)
+			if c != nil {
+				c.Close(websocket.StatusNormalClosure, "")
+			}
+			if resp == nil {
+				t.Fatalf("no HTTP answer: %v", err)
+			}
+			if resp.StatusCode != tt.want || !doc.Documents(op, resp.StatusCode) {
+				t.Fatalf("%s: %d (documented: %v), want %d: %v", tt.path, resp.StatusCode, doc.Responses(op), tt.want, err)
+			}
+		})
+	}
 }
