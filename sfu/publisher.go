@@ -4,6 +4,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/pion/webrtc/v4"
 )
@@ -76,6 +77,11 @@ func (p *publisher) onTrack(track *webrtc.TrackRemote, recv *webrtc.RTPReceiver)
 		if l.clock == 0 {
 			l.clock = 90000
 		}
+		// Pion fires OnTrack on the layer's first packet (a keyframe when a
+		// browser starts or resumes a layer): count the layer as sending
+		// already, so that the viewers waiting for it target it now and
+		// switch on that keyframe instead of asking for another one.
+		l.lastAt.Store(time.Now().UnixNano())
 		if !p.addLayer(l) {
 			s.log.Debug("second OnTrack for a layer, ignored", "rid", rid)
 			return
