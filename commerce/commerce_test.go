@@ -418,11 +418,10 @@ func countEvents(t *testing.T, b *backend.Backends, ns string) map[string]int {
 func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, b *backend.Backends, ns string) {
 		h := newHarness(t, b, ns)
-		raw := h.must(200, "GET", "/api/openapi.json", "", nil, nil)
-		if raw["openapi"] == nil {
-			t.Fatal("no openapi field")
+		served, err := apidoc.JSON()
+		if err != nil {
+			t.Fatal(err)
 		}
-		_, served := h.do("GET", "/api/openapi.json", "", nil, nil)
 		doc, err := apidoc.Parse(served)
 		if err != nil {
 			t.Fatal(err)

@@ -17,7 +17,6 @@ import (
 	"github.com/livesell/livesell/commerce/payment/sandbox"
 	"github.com/livesell/livesell/commerce/stock"
 	"github.com/livesell/livesell/commerce/tags"
-	"github.com/livesell/livesell/internal/apidoc"
 	"github.com/livesell/livesell/internal/auth"
 	"github.com/livesell/livesell/signaling/room"
 )
@@ -73,9 +72,6 @@ func (h *Handler) Mount(r fiber.Router) {
 	user := auth.RequireUser(h.d.Users, h.d.AdminToken)
 	anchor := h.requireAnchor
 
-	// The API's one OpenAPI document (internal/apidoc). Mounted here until
-	// the server composer calls apidoc.Mount itself; then delete this line.
-	apidoc.Mount(r)
 	r.Post("/api/tokens", admin, h.mintToken)
 
 	r.Post("/api/products", admin, h.createProduct)

@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/livesell/livesell/internal/apidoc"
 	"github.com/livesell/livesell/internal/apierr"
 	"github.com/livesell/livesell/internal/auth"
 	"github.com/livesell/livesell/internal/backend"
@@ -116,6 +117,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, e
 		MaxAge:        3600,
 	}))
 	s.mountOps(s.app)
+	apidoc.Mount(s.app) // GET /api/openapi.json: the whole API, kept true by openapi_test.go
 	for _, mount := range []struct {
 		name string
 		fn   func(context.Context, fiber.Router) error
