@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/livesell/livesell/commerce/loadtest"
+	"github.com/livesell/livesell/commerce/stock"
 )
 
 func init() {
@@ -21,7 +22,12 @@ func init() {
 		fs.IntVar(&o.Concurrency, "concurrency", 256, "requests in flight")
 		fs.Float64Var(&o.PayShare, "pay-share", 0.3, "share of the created orders to pay through sandbox callbacks")
 		fs.StringVar(&o.SandboxSecret, "sandbox-secret", "", "the server's sandbox secret (signs callbacks here); empty presses the hosted page's Pay button")
+		printScript := fs.Bool("print-reserve-script", false, "print the Redis reserve script and exit (for commerce/loadtest/ceilings.sh)")
 		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		if *printScript {
+			_, err := io.WriteString(out, stock.ReserveScript())
 			return err
 		}
 		if o.AdminToken == "" {

@@ -150,3 +150,7 @@ for i = 1, #ARGV do
 end
 return n * 16 + 9
 `
+
+// ReserveScript is the text of the reserve script, for measuring its raw
+// ceiling with redis-benchmark (commerce/loadtest/ceilings.sh).
+func ReserveScript() string { return reserveLua }
