@@ -20,13 +20,13 @@ for path in sold_out reserve; do
   redis-cli -h 127.0.0.1 HSET "${keys[0]}" avail "$avail" total "$avail" >/dev/null
   echo "redis EVALSHA reserve ($path), $clients clients:"
   redis-benchmark -h 127.0.0.1 -q -n 100000 -c "$clients" -r 100000000 \
-    EVALSHA "$sha" 4 "${keys[@]}" o__rand_int__ u__rand_int__ 1 0 1
+    EVALSHA "$sha" 4 "${keys[@]}" o__rand_int__ u__rand_int__ 1 0 1 | tr '\r' '\n' | grep -o '[0-9.]* requests per second.*' | sed 's/^/  /'
 done
 redis-cli -h 127.0.0.1 DEL "${keys[@]}" >/dev/null
 
 export PGOPTIONS="-c search_path=$ns"
 psql -q -h 127.0.0.1 -U postgres -d test -c "CREATE SCHEMA $ns"
-trap 'psql -q -h 127.0.0.1 -U postgres -d test -c "DROP SCHEMA $ns CASCADE"' EXIT
+trap 'psql -q -h 127.0.0.1 -U postgres -d test -c "SET client_min_messages = warning; DROP SCHEMA $ns CASCADE"' EXIT
 psql -q -h 127.0.0.1 -U postgres -d test -f commerce/schema/migrations/001_commerce.sql >/dev/null
 sqlfile=$(mktemp)
 cat > "$sqlfile" <<'SQL'
