@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/livesell/livesell/internal/procstat"
 	"io"
 	"net"
 	"net/http"
@@ -294,14 +295,14 @@ func (b *chatBench) run(ctx context.Context) error {
 		s.bytes.Store(0)
 	}
 
-	cpu0, _ := procCPU(b.serverPID)
-	self0, _ := procCPU(os.Getpid())
+	cpu0, _ := procstat.CPU(b.serverPID)
+	self0, _ := procstat.CPU(os.Getpid())
 	t0 := time.Now()
 	b.send(ctx, conns[:b.senders])
 	time.Sleep(time.Second) // the last batches
 	elapsed := time.Since(t0)
-	cpu1, _ := procCPU(b.serverPID)
-	self1, _ := procCPU(os.Getpid())
+	cpu1, _ := procstat.CPU(b.serverPID)
+	self1, _ := procstat.CPU(os.Getpid())
 	stopRead()
 	b.report(stats, elapsed, cpu1-cpu0, self1-self0)
 	return nil
@@ -460,30 +461,6 @@ func (b *chatBench) report(stats []*viewerStats, elapsed time.Duration, serverCP
 		fmt.Fprintf(b.out, "server CPU: %.0f%% of one core (pid %d)\n", 100*serverCPU.Seconds()/sec, b.serverPID)
 	}
 	fmt.Fprintf(b.out, "load tool CPU: %.0f%% of one core\n", 100*selfCPU.Seconds()/sec)
-}
-
-// procCPU reads utime+stime of pid from /proc/<pid>/stat.
-func procCPU(pid int) (time.Duration, error) {
-	if pid <= 0 {
-		return 0, errors.New("no pid")
-	}
-	raw, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0, err
-	}
-	// Fields after the command name, which is in parentheses.
-	i := bytes.LastIndexByte(raw, ')')
-	if i < 0 {
-		return 0, errors.New("bad stat")
-	}
-	f := strings.Fields(string(raw[i+1:]))
-	if len(f) < 13 {
-		return 0, errors.New("bad stat")
-	}
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	const ticks = 100 // USER_HZ
-	return time.Duration(ut+st) * time.Second / ticks, nil
 }
 
 // publish puts a synthetic anchor on air over WHIP (one small VP8 layer),

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"io"
-	"os"
 	"testing"
 )
 
@@ -42,14 +41,5 @@ func TestBenchChatFlagBounds(t *testing.T) {
 		if err := benchChat(context.Background(), args, io.Discard); err == nil {
 			t.Errorf("bench chat %v: want an error", args)
 		}
-	}
-}
-
-func TestProcCPU(t *testing.T) {
-	if _, err := procCPU(os.Getpid()); err != nil {
-		t.Fatalf("procCPU(self): %v", err)
-	}
-	if _, err := procCPU(0); err == nil {
-		t.Fatal("procCPU(0) succeeded")
 	}
 }

@@ -10,11 +10,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/livesell/livesell/internal/procstat"
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -305,7 +304,7 @@ func deleteResource(c *http.Client, server, loc, bearer string) {
 // /proc/<pid>/stat, else this process's rusage.
 func cpuReader(pid int) func() (time.Duration, error) {
 	if pid > 0 {
-		return func() (time.Duration, error) { return procCPU(pid) }
+		return func() (time.Duration, error) { return procstat.CPU(pid) }
 	}
 	return func() (time.Duration, error) {
 		var ru syscall.Rusage
@@ -322,30 +321,6 @@ func readCPU(f func() (time.Duration, error)) time.Duration {
 	}
 	d, _ := f()
 	return d
-}
-
-// procCPU reads utime+stime of pid from /proc (in clock ticks of 10 ms).
-func procCPU(pid int) (time.Duration, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0, err
-	}
-	// Fields after the command name, which is in parentheses.
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return 0, errors.New("bench: malformed /proc stat")
-	}
-	f := strings.Fields(string(b[i+1:]))
-	if len(f) < 13 {
-		return 0, errors.New("bench: short /proc stat")
-	}
-	ut, err1 := strconv.ParseInt(f[11], 10, 64)
-	st, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, errors.New("bench: bad /proc stat times")
-	}
-	const hz = 100 // USER_HZ on Linux
-	return time.Duration(ut+st) * time.Second / hz, nil
 }
 
 // createRoom makes a fresh room through the admin API and returns its id

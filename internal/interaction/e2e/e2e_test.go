@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -12,8 +11,6 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-	"github.com/pion/ice/v4"
-	"github.com/pion/interceptor"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/livesell/livesell/internal/config"
@@ -72,32 +69,6 @@ func (n *node) adminJSON(method, path string, body, out any) {
 			n.t.Fatalf("%s %s: %s: %v", method, path, text, err)
 		}
 	}
-}
-
-func peerAPI(t *testing.T) *webrtc.API {
-	m := &webrtc.MediaEngine{}
-	if err := m.RegisterCodec(webrtc.RTPCodecParameters{
-		RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2, SDPFmtpLine: "minptime=10;useinbandfec=1"},
-		PayloadType:        111,
-	}, webrtc.RTPCodecTypeAudio); err != nil {
-		t.Fatal(err)
-	}
-	if err := m.RegisterCodec(webrtc.RTPCodecParameters{
-		RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, PayloadType: 96,
-	}, webrtc.RTPCodecTypeVideo); err != nil {
-		t.Fatal(err)
-	}
-	reg := &interceptor.Registry{}
-	if err := webrtc.RegisterDefaultInterceptors(m, reg); err != nil {
-		t.Fatal(err)
-	}
-	var se webrtc.SettingEngine
-	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-	se.SetIncludeLoopbackCandidate(true)
-	se.SetInterfaceFilter(func(name string) bool { return name == "lo" })
-	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
-	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se))
 }
 
 // inbox records the protocol messages a peer receives.
@@ -178,7 +149,10 @@ func send(t *testing.T, dc *webrtc.DataChannel, v map[string]any) {
 // count as online; a product card published on NATS reaches everyone.
 func TestChatOverWHIPAndWHEP(t *testing.T) {
 	n := startNode(t)
-	api := peerAPI(t)
+	api, err := synth.NewAPI(true) // ICE on loopback only
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	var rm struct {
 		ID, PushKey, WHIPURL, WHEPURL string
