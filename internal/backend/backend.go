@@ -81,7 +81,8 @@ func (b *Backends) openRedis(ctx context.Context, opts Options, log *slog.Logger
 		if err := mr.StartAddr("127.0.0.1:0"); err != nil {
 			return fmt.Errorf("backend: embedded redis: %w", err)
 		}
-		b.closers = append(b.closers, func() error { mr.Close(); return nil })
+		stopClock := runClock(mr)
+		b.closers = append(b.closers, func() error { stopClock(); mr.Close(); return nil })
 		b.Embedded = append(b.Embedded, "redis")
 		b.Redis = redis.NewClient(&redis.Options{Addr: mr.Addr(), PoolSize: 64})
 		log.Info("embedded redis-compatible store started", "addr", mr.Addr())
@@ -187,4 +188,29 @@ func drain(nc *nats.Conn) error {
 		time.Sleep(10 * time.Millisecond)
 	}
 	return nil
+}
+
+// runClock makes the embedded store's TTLs count down in real time:
+// miniredis expires keys only when its clock is moved, so presence
+// heartbeats, idempotency markers and room claims would otherwise live
+// forever. It returns the function that stops the clock.
+func runClock(mr *miniredis.Miniredis) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(250 * time.Millisecond)
+		defer t.Stop()
+		last := time.Now()
+		for {
+			select {
+			case <-done:
+				return
+			case now := <-t.C:
+				mr.FastForward(now.Sub(last))
+				last = now
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
 }

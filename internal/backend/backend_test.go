@@ -38,3 +38,18 @@ func TestBackendsRoundTrip(t *testing.T) {
 		}
 	})
 }
+
+// TestKeysExpire checks that TTLs count down on both paths (the embedded
+// store only expires keys when its clock runs).
+func TestKeysExpire(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, b *backend.Backends, ns string) {
+		ctx := context.Background()
+		if err := b.Redis.Set(ctx, ns+":ttl", "x", 500*time.Millisecond).Err(); err != nil {
+			t.Fatal(err)
+		}
+		testenv.Eventually(t, 5*time.Second, func() bool {
+			n, err := b.Redis.Exists(ctx, ns+":ttl").Result()
+			return err == nil && n == 0
+		}, "a key with a 500ms TTL did not expire")
+	})
+}
