@@ -118,6 +118,17 @@ func (s *Service) Reconcile(ctx context.Context, now time.Time) (Report, error) 
 
 // RunReconciler reconciles every interval until ctx is done.
 func (s *Service) RunReconciler(ctx context.Context, every time.Duration) {
+	runEvery(ctx, every, func() {
+		if rep, err := s.Reconcile(ctx, s.now()); err != nil && ctx.Err() == nil {
+			s.log.Warn("reconcile", "err", err)
+		} else if rep != (Report{}) {
+			s.log.Info("reconcile repaired", "report", rep)
+		}
+	})
+}
+
+// runEvery calls fn every interval until ctx is done.
+func runEvery(ctx context.Context, every time.Duration, fn func()) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -125,11 +136,7 @@ func (s *Service) RunReconciler(ctx context.Context, every time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if rep, err := s.Reconcile(ctx, s.now()); err != nil && ctx.Err() == nil {
-				s.log.Warn("reconcile", "err", err)
-			} else if rep != (Report{}) {
-				s.log.Info("reconcile repaired", "report", rep)
-			}
+			fn()
 		}
 	}
 }

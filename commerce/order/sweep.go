@@ -28,16 +28,9 @@ func (s *Service) Sweep(ctx context.Context, now time.Time) (int, error) {
 
 // RunSweeper sweeps every interval until ctx is done.
 func (s *Service) RunSweeper(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if _, err := s.Sweep(ctx, s.now()); err != nil && ctx.Err() == nil {
-				s.log.Warn("order sweep", "err", err)
-			}
+	runEvery(ctx, every, func() {
+		if _, err := s.Sweep(ctx, s.now()); err != nil && ctx.Err() == nil {
+			s.log.Warn("order sweep", "err", err)
 		}
-	}
+	})
 }
