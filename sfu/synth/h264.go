@@ -34,6 +34,8 @@ func AppendH264(dst []byte, keyframe, first bool, size int, t Tail) []byte {
 	return pad(dst, start, size, t)
 }
 
+// pad fills the payload that began at dst[start] with filler up to size
+// bytes, ending in the tail (shared by the VP8 and H.264 generators).
 func pad(dst []byte, start, size int, t Tail) []byte {
 	for len(dst)-start < size-TailLen {
 		dst = append(dst, 0x55)

@@ -20,6 +20,7 @@ type Tail struct {
 // picture ID and TL0PICIDX), the VP8 frame header on a frame's first packet,
 // filler up to size bytes, and the tail.
 func AppendVP8(dst []byte, keyframe, first bool, picID uint16, tl0 uint8, size int, t Tail) []byte {
+	start := len(dst)
 	b0 := byte(0x80) // X
 	if first {
 		b0 |= 0x10 // S, partition 0
@@ -38,17 +39,7 @@ func AppendVP8(dst []byte, keyframe, first bool, picID uint16, tl0 uint8, size i
 			dst = append(dst, 0x9d, 0x01, 0x2a, 0x80, 0x02, 0xe0, 0x01) // start code, 640x480
 		}
 	}
-	for len(dst) < size-TailLen {
-		dst = append(dst, 0x55)
-	}
-	var tb [TailLen]byte
-	tb[0] = tailMagic
-	tb[1] = t.Gen
-	tb[2] = t.Layer
-	tb[3] = t.Packet
-	binary.BigEndian.PutUint32(tb[4:], t.Frame)
-	binary.BigEndian.PutUint64(tb[8:], uint64(t.SentNs))
-	return append(dst, tb[:]...)
+	return pad(dst, start, size, t)
 }
 
 // ParseTail reads the tail of a synthetic payload.
