@@ -74,6 +74,28 @@ func (h *Handler) view(c *fiber.Ctx, p catalog.Product) (productView, error) {
 	return productView{Product: p, StockLeft: avail}, nil
 }
 
+// views is view for each product, in order.
+func (h *Handler) views(c *fiber.Ctx, ps []catalog.Product) ([]productView, error) {
+	out := make([]productView, 0, len(ps))
+	for _, p := range ps {
+		v, err := h.view(c, p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// sendView answers with p and its stock left.
+func (h *Handler) sendView(c *fiber.Ctx, p catalog.Product) error {
+	v, err := h.view(c, p)
+	if err != nil {
+		return err
+	}
+	return c.JSON(v)
+}
+
 func (h *Handler) createProduct(c *fiber.Ctx) error {
 	if err := checkJSON(c); err != nil {
 		return err
@@ -119,13 +141,9 @@ func (h *Handler) listProducts(c *fiber.Ctx) error {
 	if err != nil {
 		return mapErr(err)
 	}
-	out := make([]productView, 0, len(ps))
-	for _, p := range ps {
-		v, err := h.view(c, p)
-		if err != nil {
-			return err
-		}
-		out = append(out, v)
+	out, err := h.views(c, ps)
+	if err != nil {
+		return err
 	}
 	return c.JSON(fiber.Map{"products": out})
 }
@@ -139,11 +157,7 @@ func (h *Handler) getProduct(c *fiber.Ctx) error {
 	if err != nil {
 		return mapErr(err)
 	}
-	v, err := h.view(c, p)
-	if err != nil {
-		return err
-	}
-	return c.JSON(v)
+	return h.sendView(c, p)
 }
 
 func (h *Handler) updateProduct(c *fiber.Ctx) error {
@@ -163,11 +177,7 @@ func (h *Handler) updateProduct(c *fiber.Ctx) error {
 		return mapErr(err)
 	}
 	h.d.Cache.Forget(id, "")
-	v, err := h.view(c, p)
-	if err != nil {
-		return err
-	}
-	return c.JSON(v)
+	return h.sendView(c, p)
 }
 
 func (h *Handler) setStock(c *fiber.Ctx) error {
@@ -250,13 +260,9 @@ func (h *Handler) roomProducts(c *fiber.Ctx) error {
 	if err != nil {
 		return mapErr(err)
 	}
-	out := make([]productView, 0, len(ps))
-	for _, p := range ps {
-		v, err := h.view(c, p)
-		if err != nil {
-			return err
-		}
-		out = append(out, v)
+	out, err := h.views(c, ps)
+	if err != nil {
+		return err
 	}
 	return c.JSON(fiber.Map{"room": room, "products": out})
 }
