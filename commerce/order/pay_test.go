@@ -3,11 +3,11 @@ package order_test
 import (
 	"context"
 	"errors"
-	"github.com/livesell/livesell/commerce/catalog"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/livesell/livesell/commerce/catalog"
 	"github.com/livesell/livesell/commerce/order"
 	"github.com/livesell/livesell/commerce/payment"
 	"github.com/livesell/livesell/internal/backend"
