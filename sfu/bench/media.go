@@ -184,15 +184,18 @@ func RunMedia(ctx context.Context, opts MediaOptions, out io.Writer) error {
 		return fmt.Errorf("bench: joining viewers: %w", joinErr)
 	}
 	log.Info("viewers joined", "n", len(viewers), "in", joinAll)
-	// Wait for every first keyframe (or 5 s).
-	deadline := time.After(5 * time.Second)
+	// Wait for every first keyframe, 5 s at most in all: viewers still
+	// without one are reported as such.
+	waitCtx, cancelWait := context.WithTimeout(ctx, 5*time.Second)
 	for _, v := range viewers {
 		select {
 		case <-v.v.Keyframe():
-		case <-deadline:
-		case <-ctx.Done():
-			return ctx.Err()
+		case <-waitCtx.Done():
 		}
+	}
+	cancelWait()
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	time.Sleep(time.Second) // settle
 
