@@ -40,9 +40,9 @@ func (c *Config) settings() []setting {
 
 		{"ice-interfaces", envs("ICE_INTERFACES"), "comma-separated network interfaces ICE may use (lo = loopback only); empty = all", (*listValue)(&c.Media.ICEInterfaces)},
 		{"nat-1to1-ips", envs("NAT_1TO1_IPS"), "comma-separated public IPs advertised for 1:1 NAT", (*listValue)(&c.Media.NAT1To1IPs)},
-		{"udp-port", envs("UDP_PORT"), "single UDP port for all media (0 = use the port range)", (*intValue)(&c.Media.UDPMuxPort)},
-		{"udp-port-min", envs("UDP_PORT_MIN"), "lowest UDP port for media when no single port is set (0 = any)", (*intValue)(&c.Media.UDPPortMin)},
-		{"udp-port-max", envs("UDP_PORT_MAX"), "highest UDP port for media when no single port is set (0 = any)", (*intValue)(&c.Media.UDPPortMax)},
+		{"udp-port", envs("UDP_PORT"), "UDP port shared by all media sessions (0 = one the OS picks, unless a port range is set)", (*intValue)(&c.Media.UDPMuxPort)},
+		{"udp-port-min", envs("UDP_PORT_MIN"), "with udp-port 0: lowest port of a range giving each PeerConnection its own port (0 = no range)", (*intValue)(&c.Media.UDPPortMin)},
+		{"udp-port-max", envs("UDP_PORT_MAX"), "with udp-port 0: highest port of that range (0 = no range)", (*intValue)(&c.Media.UDPPortMax)},
 		{"ice-tcp-port", envs("ICE_TCP_PORT"), "TCP port for ICE-TCP fallback (0 = off)", (*intValue)(&c.Media.ICETCPPort)},
 		{"ice-servers", envs("ICE_SERVERS"), "comma-separated STUN/TURN URLs advertised to clients (turn://user:pass@host:port)", (*listValue)(&c.Media.ICEServers)},
 		{"max-publishers", envs("MAX_PUBLISHERS"), "publishers this node accepts before answering 503 (0 = unlimited)", (*intValue)(&c.Media.MaxPublishers)},
