@@ -2,6 +2,7 @@ package sfu
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"sync/atomic"
 
@@ -16,6 +17,9 @@ type binding struct {
 	ssrc   uint32
 	pt     uint8
 	writer webrtc.TrackLocalWriter
+	// The RTX stream (RFC 4588) for retransmissions, when negotiated.
+	rtxSSRC uint32
+	rtxPT   uint8
 }
 
 // downTrack is one outgoing track of a subscriber: a webrtc.TrackLocal that
@@ -29,6 +33,11 @@ type downTrack struct {
 	bound atomic.Pointer[binding]
 	live  atomic.Bool // the subscriber's transport is connected
 	hdr   rtp.Header  // reused for every packet
+
+	// Retransmissions, by the subscriber's RTCP reader only.
+	rtxHdr rtp.Header
+	rtxSeq uint16
+	rtxBuf [1602]byte // original sequence number + payload
 }
 
 func newDownTrack(kind webrtc.RTPCodecType, codec webrtc.RTPCodecParameters, streamID string) *downTrack {
@@ -47,7 +56,15 @@ func (d *downTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameter
 				continue
 			}
 		}
-		d.bound.Store(&binding{ssrc: uint32(ctx.SSRC()), pt: uint8(c.PayloadType), writer: ctx.WriteStream()})
+		b := &binding{ssrc: uint32(ctx.SSRC()), pt: uint8(c.PayloadType), writer: ctx.WriteStream()}
+		if rtx := uint32(ctx.SSRCRetransmission()); rtx != 0 {
+			for _, r := range ctx.CodecParameters() {
+				if strings.EqualFold(r.MimeType, webrtc.MimeTypeRTX) && fmtpParam(r.SDPFmtpLine, "apt") == strconv.Itoa(int(c.PayloadType)) {
+					b.rtxSSRC, b.rtxPT = rtx, uint8(r.PayloadType)
+				}
+			}
+		}
+		d.bound.Store(b)
 		return c, nil
 	}
 	return webrtc.RTPCodecParameters{}, errCodecNotNegotiated
@@ -93,6 +110,30 @@ func (d *downTrack) write(marker bool, seq uint16, ts uint32, payload []byte) in
 	h.ExtensionProfile = 0
 	h.Extensions = h.Extensions[:0]
 	h.PaddingSize = 0
+	if _, err := b.writer.WriteRTP(h, payload); err != nil {
+		return 0
+	}
+	return len(payload) + 12
+}
+
+// resend sends a packet again: on the RTX stream when one is negotiated
+// (its payload prefixed with the original sequence number), else as it was
+// first sent. Called by the subscriber's RTCP reader only.
+func (d *downTrack) resend(marker bool, seq uint16, ts uint32, payload []byte) int {
+	b := d.bound.Load()
+	if b == nil || !d.live.Load() {
+		return 0
+	}
+	h := &d.rtxHdr
+	*h = rtp.Header{Version: 2, Marker: marker, PayloadType: b.pt, SequenceNumber: seq, Timestamp: ts, SSRC: b.ssrc,
+		CSRC: h.CSRC[:0], Extensions: h.Extensions[:0]}
+	if b.rtxSSRC != 0 && len(payload)+2 <= len(d.rtxBuf) {
+		d.rtxBuf[0], d.rtxBuf[1] = byte(seq>>8), byte(seq)
+		n := 2 + copy(d.rtxBuf[2:], payload)
+		payload = d.rtxBuf[:n]
+		h.PayloadType, h.SSRC, h.SequenceNumber = b.rtxPT, b.rtxSSRC, d.rtxSeq
+		d.rtxSeq++
+	}
 	if _, err := b.writer.WriteRTP(h, payload); err != nil {
 		return 0
 	}

@@ -388,20 +388,33 @@ func TestNACKRetransmission(t *testing.T) {
 		t.Error("answer negotiates no RTX stream")
 	}
 	waitFor(t, 10*time.Second, "packets", func() bool { return len(v.Packets()) >= 20 })
+	if b := s.sub.video.dt.bound.Load(); b == nil || b.rtxSSRC == 0 || b.rtxPT == 0 {
+		t.Fatalf("video downtrack bound without an RTX stream: %+v", b)
+	}
 	pk := v.Packets()[10]
 	nack := &rtcp.TransportLayerNack{MediaSSRC: pk.SSRC, Nacks: rtcp.NackPairsFromSequenceNumbers([]uint16{pk.Seq})}
 	if err := v.PeerConnection().WriteRTCP([]rtcp.Packet{nack}); err != nil {
 		t.Fatal(err)
 	}
+	var again synth.Packet
 	waitFor(t, 5*time.Second, "retransmission", func() bool {
 		n := 0
 		for _, p := range v.Packets() {
 			if p.Seq == pk.Seq && p.Tail == pk.Tail {
 				n++
+				again = p
 			}
 		}
 		return n == 2
 	})
+	// Sent again as first sent: same timestamp, marker, size and
+	// rewritten VP8 picture ID, from the layer's shared history.
+	if again.TS != pk.TS || again.Marker != pk.Marker || again.Size != pk.Size || again.VP8 != pk.VP8 || again.SSRC != pk.SSRC {
+		t.Errorf("retransmission %+v differs from the original %+v", again, pk)
+	}
+	if got := counterValue(e.metrics.retransmits); got < 1 {
+		t.Errorf("retransmits_total = %v, want >= 1", got)
+	}
 }
 
 // TestPausedLayer: when the publisher stops its top layer, a viewer pinned

@@ -34,6 +34,12 @@ type videoForwarder struct {
 	cur, tgt atomic.Pointer[layer]
 	met      *metrics
 	scratch  [1600]byte // outgoing VP8 payload with rewritten descriptor
+	sent     sentLog    // for retransmissions
+
+	// RTCP reader only: a retransmission being built.
+	rtxBuf  [1600]byte
+	rtxDesc [1600]byte
+	rtx     retransmitBudget
 }
 
 // forward handles packet p of layer l and returns the bytes and packets it
@@ -91,7 +97,7 @@ func (f *videoForwarder) forward(l *layer, p *rtp.Packet, info *pktInfo, now int
 	if info.vp8ok {
 		d = &info.vp8
 	}
-	if n := f.emit(p.Marker, p.SequenceNumber, p.Timestamp, p.Payload, d, now); n > 0 {
+	if n := f.emit(l, p.Marker, p.SequenceNumber, p.Timestamp, p.Payload, d, now); n > 0 {
 		bytes += n
 		pkts++
 	}
@@ -105,17 +111,20 @@ func (f *videoForwarder) publish() {
 }
 
 // emit rewrites and sends one packet.
-func (f *videoForwarder) emit(marker bool, srcSeq uint16, srcTs uint32, payload []byte, d *vp8Desc, now int64) int {
+func (f *videoForwarder) emit(l *layer, marker bool, srcSeq uint16, srcTs uint32, payload []byte, d *vp8Desc, now int64) int {
 	seq, ts, ok := f.m.rewrite(srcSeq, srcTs, now)
 	if !ok {
 		return 0
 	}
+	sp := sentPacket{layer: l, seq: seq, srcSeq: srcSeq, ts: ts, marker: marker}
 	if d != nil && len(payload)-d.hdrLen <= len(f.scratch)-6 {
-		pic, tl0 := f.m.vp8(d)
-		n := writeVP8Desc(f.scratch[:], d, pic, tl0)
+		sp.vp8 = true
+		sp.pic, sp.tl0 = f.m.vp8(d)
+		n := writeVP8Desc(f.scratch[:], d, sp.pic, sp.tl0)
 		n += copy(f.scratch[n:], payload[d.hdrLen:])
 		payload = f.scratch[:n]
 	}
+	f.sent.record(sp)
 	return f.dt.write(marker, seq, ts, payload)
 }
 
@@ -142,7 +151,7 @@ func (f *videoForwarder) replay(l *layer, now int64, n int) (bytes, pkts int) {
 		if l.kind == codecVP8 && parseVP8(payload, &d) {
 			dp = &d
 		}
-		if k := f.emit(cp.marker, cp.seq, cp.ts, payload, dp, now); k > 0 {
+		if k := f.emit(l, cp.marker, cp.seq, cp.ts, payload, dp, now); k > 0 {
 			bytes += k
 			pkts++
 		}

@@ -32,6 +32,7 @@ type layer struct {
 	fan        *fanout       // reader goroutine only
 	info       pktInfo       // reader goroutine only: the packet being handled
 	cache      keyframeCache // reader goroutine only
+	history    packetHistory // for subscribers' retransmissions
 	cacheReady atomic.Bool   // mirrors cache.ready() for other goroutines
 	pli        pliThrottle
 
@@ -133,6 +134,9 @@ func (l *layer) handle(p *rtp.Packet, now int64) {
 		l.haveSeq, l.lastSeq = true, p.SequenceNumber
 	}
 
+	if len(p.Payload) > 0 {
+		l.history.add(p.SequenceNumber, p.Payload)
+	}
 	info := &l.info
 	*info = pktInfo{}
 	if l.kind == codecVP8 {

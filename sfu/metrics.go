@@ -15,6 +15,7 @@ type metrics struct {
 	packetsIn, packetsOut      prometheus.Counter
 	lost                       prometheus.Counter
 	nacks                      prometheus.Counter
+	retransmits                prometheus.Counter
 	plis                       prometheus.Counter
 	switches                   prometheus.Counter
 	replays                    prometheus.Counter
@@ -29,20 +30,21 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		return prometheus.NewCounter(prometheus.CounterOpts{Namespace: "livesell", Subsystem: "sfu", Name: name, Help: help})
 	}
 	m := &metrics{
-		rooms:      g("rooms", "Rooms with a publisher or viewers."),
-		publishers: g("publishers", "Publisher sessions."),
-		viewers:    g("viewers", "Subscriber sessions."),
-		bitrateIn:  g("bitrate_in_bps", "Media received from publishers, bits per second (last 500 ms)."),
-		bitrateOut: g("bitrate_out_bps", "Media sent to subscribers, bits per second (last 500 ms)."),
-		bytesIn:    c("bytes_in_total", "RTP bytes received from publishers."),
-		bytesOut:   c("bytes_out_total", "RTP bytes forwarded to subscribers."),
-		packetsIn:  c("packets_in_total", "RTP packets received from publishers."),
-		packetsOut: c("packets_out_total", "RTP packets forwarded to subscribers."),
-		lost:       c("packets_lost_total", "Packets missing from publishers' streams (sequence gaps)."),
-		nacks:      c("nacks_total", "Packets subscribers asked to retransmit (NACK)."),
-		plis:       c("plis_sent_total", "Keyframe requests (PLI) sent to publishers after coalescing."),
-		switches:   c("layer_switches_total", "Simulcast layer switches of subscribers."),
-		replays:    c("keyframe_cache_replays_total", "Viewers started from a layer's keyframe cache."),
+		rooms:       g("rooms", "Rooms with a publisher or viewers."),
+		publishers:  g("publishers", "Publisher sessions."),
+		viewers:     g("viewers", "Subscriber sessions."),
+		bitrateIn:   g("bitrate_in_bps", "Media received from publishers, bits per second (last 500 ms)."),
+		bitrateOut:  g("bitrate_out_bps", "Media sent to subscribers, bits per second (last 500 ms)."),
+		bytesIn:     c("bytes_in_total", "RTP bytes received from publishers."),
+		bytesOut:    c("bytes_out_total", "RTP bytes forwarded to subscribers."),
+		packetsIn:   c("packets_in_total", "RTP packets received from publishers."),
+		packetsOut:  c("packets_out_total", "RTP packets forwarded to subscribers."),
+		lost:        c("packets_lost_total", "Packets missing from publishers' streams (sequence gaps)."),
+		nacks:       c("nacks_total", "Packets subscribers asked to retransmit (NACK)."),
+		retransmits: c("retransmits_total", "Packets sent again to subscribers after a NACK (over RTX where negotiated)."),
+		plis:        c("plis_sent_total", "Keyframe requests (PLI) sent to publishers after coalescing."),
+		switches:    c("layer_switches_total", "Simulcast layer switches of subscribers."),
+		replays:     c("keyframe_cache_replays_total", "Viewers started from a layer's keyframe cache."),
 		fanout: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Namespace: "livesell", Subsystem: "sfu", Name: "fanout_seconds",
 			Help:    "Time from reading a publisher's packet to having written it to every subscriber.",
@@ -53,7 +55,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		return m, nil
 	}
 	for _, col := range []prometheus.Collector{m.rooms, m.publishers, m.viewers, m.bitrateIn, m.bitrateOut,
-		m.bytesIn, m.bytesOut, m.packetsIn, m.packetsOut, m.lost, m.nacks, m.plis, m.switches, m.replays, m.fanout} {
+		m.bytesIn, m.bytesOut, m.packetsIn, m.packetsOut, m.lost, m.nacks, m.retransmits, m.plis, m.switches, m.replays, m.fanout} {
 		if err := reg.Register(col); err != nil {
 			return nil, err
 		}

@@ -130,12 +130,15 @@ func publisherAPI(se webrtc.SettingEngine) (*webrtc.API, error) {
 	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)), nil
 }
 
-// subscriberAPI builds the API for subscriber PeerConnections: a NACK
-// responder and reports and, when onBWE is non-nil, a GCC send-side
+// subscriberAPI builds the API for subscriber PeerConnections: reports and,
+// when onBWE is non-nil, a GCC send-side
 // bandwidth estimator per PeerConnection (handed to onBWE while
 // NewPeerConnection runs) fed by TWCC sequence numbers on outgoing packets.
 // Viewers pinned to a layer do without the estimator: it costs about a
-// quarter of the per-packet CPU (TWCC extension, feedback parsing).
+// quarter of the per-packet CPU (TWCC extension, feedback parsing). NACKs
+// are answered by the SFU itself from the layers' shared history
+// (retransmit.go), not by Pion's responder, which copies every packet
+// once per viewer.
 func subscriberAPI(se webrtc.SettingEngine, onBWE func(cc.BandwidthEstimator)) (*webrtc.API, error) {
 	m := &webrtc.MediaEngine{}
 	if err := registerCodecs(m, onBWE != nil); err != nil {
@@ -147,11 +150,6 @@ func subscriberAPI(se webrtc.SettingEngine, onBWE func(cc.BandwidthEstimator)) (
 			return nil, err
 		}
 	}
-	resp, err := nack.NewResponderInterceptor(nack.ResponderSize(1024))
-	if err != nil {
-		return nil, err
-	}
-	reg.Add(resp)
 	if err := addReports(reg); err != nil {
 		return nil, err
 	}

@@ -140,8 +140,8 @@ func (s *subscriber) auto() bool {
 }
 
 // readRTCP handles the feedback of one sender: keyframe requests go to the
-// current layer (or the awaited one) (throttled there), NACKs are counted (the NACK responder
-// interceptor answers them).
+// current layer (or the awaited one) (throttled there); NACKed video
+// packets are sent again from their layer's history.
 func (s *subscriber) readRTCP(sender *webrtc.RTPSender, video bool) {
 	met := s.sess.eng.metrics
 	for {
@@ -175,6 +175,9 @@ func (s *subscriber) readRTCP(sender *webrtc.RTPSender, video bool) {
 					n += len(pair.PacketList())
 				}
 				met.nacks.Add(float64(n))
+				if video && s.video != nil {
+					met.retransmits.Add(float64(s.video.retransmit(p, time.Now().UnixNano())))
+				}
 			}
 		}
 	}
