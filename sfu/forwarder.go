@@ -34,7 +34,7 @@ type videoForwarder struct {
 	cur, tgt atomic.Pointer[layer]
 	met      *metrics
 	scratch  [1600]byte // outgoing VP8 payload with rewritten descriptor
-	sent     sentLog    // for retransmissions
+	sent     sentLog    // for retransmissions; guarded by mu
 
 	// RTCP reader only: a retransmission being built.
 	rtxBuf  [1600]byte

@@ -59,23 +59,16 @@ type sentPacket struct {
 	tl0    uint8
 }
 
-// sentLog is a forwarder's record of its last historySize packets. The
-// forwarder records under its own lock; retransmissions read under mu.
+// sentLog is a forwarder's record of its last historySize packets,
+// guarded by the forwarder's mutex.
 type sentLog struct {
-	mu    sync.Mutex
 	slots [historySize]sentPacket
 }
 
-func (l *sentLog) record(p sentPacket) {
-	l.mu.Lock()
-	l.slots[p.seq%historySize] = p
-	l.mu.Unlock()
-}
+func (l *sentLog) record(p sentPacket) { l.slots[p.seq%historySize] = p }
 
 // lookup returns what was sent as seq.
 func (l *sentLog) lookup(seq uint16) (sentPacket, bool) {
-	l.mu.Lock()
 	p := l.slots[seq%historySize]
-	l.mu.Unlock()
 	return p, p.layer != nil && p.seq == seq
 }

@@ -39,7 +39,9 @@ func (f *videoForwarder) retransmit(nack *rtcp.TransportLayerNack, now int64) (s
 }
 
 func (f *videoForwarder) resend(seq uint16, now int64) bool {
+	f.mu.Lock()
 	sp, ok := f.sent.lookup(seq)
+	f.mu.Unlock()
 	if !ok {
 		return false
 	}
