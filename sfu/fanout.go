@@ -3,6 +3,7 @@ package sfu
 import (
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/pion/rtp"
 )
@@ -23,40 +24,53 @@ type fanJob struct {
 	audio *audioSource // audio packet
 	p     *rtp.Packet
 	info  *pktInfo
-	now   int64
+	now   int64 // when the packet was read
 	bytes int
 	pkts  int
+	lat   latencyCounts // read -> written, per subscriber sent to
 }
 
 func (j *fanJob) run() {
 	j.bytes, j.pkts = 0, 0
+	j.lat = latencyCounts{}
+	pending := 0 // subscribers sent to since the clock was last read
 	for _, s := range j.subs {
+		var n, k int
 		if j.layer != nil {
 			if s.video != nil {
-				n, k := s.video.forward(j.layer, j.p, j.info, j.now)
-				j.bytes += n
-				j.pkts += k
+				n, k = s.video.forward(j.layer, j.p, j.info, j.now)
 			}
 		} else if s.audio != nil {
-			if n := s.audio.forward(j.audio, j.p, j.now); n > 0 {
-				j.bytes += n
-				j.pkts++
+			if n = s.audio.forward(j.audio, j.p, j.now); n > 0 {
+				k = 1
 			}
 		}
+		if k > 0 {
+			j.bytes += n
+			j.pkts += k
+			if pending++; pending == latencyStride {
+				j.lat.add(time.Now().UnixNano()-j.now, pending)
+				pending = 0
+			}
+		}
+	}
+	if pending > 0 {
+		j.lat.add(time.Now().UnixNano()-j.now, pending)
 	}
 }
 
 // fanout is owned by one reader goroutine; its workers live until close.
 type fanout struct {
+	lat     *latencyHistogram // nil: not recorded
 	nworker int
 	jobs    chan *fanJob
-	batch   sync.WaitGroup
+	shards  sync.WaitGroup // the current packet's shards on workers
 	workers sync.WaitGroup
 	buf     [maxShards]fanJob
 }
 
-func newFanout() *fanout {
-	f := &fanout{}
+func newFanout(lat *latencyHistogram) *fanout {
+	f := &fanout{lat: lat}
 	n := min(runtime.GOMAXPROCS(0), maxShards) - 1
 	if n <= 0 {
 		return f
@@ -69,7 +83,7 @@ func newFanout() *fanout {
 			defer f.workers.Done()
 			for j := range f.jobs {
 				j.run()
-				f.batch.Done()
+				f.shards.Done()
 			}
 		}()
 	}
@@ -97,7 +111,7 @@ func (f *fanout) run(subs []*subscriber, job fanJob) (bytes, pkts int) {
 		j := &f.buf[i]
 		*j = job
 		j.subs = subs[lo:min(lo+per, len(subs))]
-		f.batch.Add(1)
+		f.shards.Add(1)
 		f.jobs <- j
 	}
 	j0 := &f.buf[0]
@@ -105,11 +119,12 @@ func (f *fanout) run(subs []*subscriber, job fanJob) (bytes, pkts int) {
 	j0.subs = subs[:min(per, len(subs))]
 	j0.run()
 	if shards > 1 {
-		f.batch.Wait()
+		f.shards.Wait()
 	}
 	for i := range shards {
 		bytes += f.buf[i].bytes
 		pkts += f.buf[i].pkts
+		f.lat.merge(&f.buf[i].lat)
 	}
 	return bytes, pkts
 }

@@ -33,7 +33,7 @@ func benchRoom(b *testing.B, n int) (*layer, []*subscriber) {
 	r := &room{name: "bench", eng: e}
 	pub := &publisher{room: r}
 	r.pub = pub
-	l := &layer{pub: pub, rid: "h", kind: codecVP8, clock: 90000, fan: newFanout()}
+	l := &layer{pub: pub, rid: "h", kind: codecVP8, clock: 90000, fan: newFanout(nil)}
 	b.Cleanup(l.fan.close)
 	pub.addLayer(l)
 	subs := make([]*subscriber, n)

@@ -98,23 +98,13 @@ func (l *layer) requestKeyframe(now int64) {
 
 // run reads the layer until its track ends.
 func (l *layer) run() {
-	l.fan = newFanout()
+	l.fan = newFanout(l.pub.room.eng.metrics.forward)
 	defer l.fan.close()
-	buf := make([]byte, 1500)
-	var p rtp.Packet
-	for {
-		n, _, err := l.track.Read(buf)
-		if err != nil {
-			return
-		}
-		if p.Unmarshal(buf[:n]) != nil {
-			continue
-		}
-		l.handle(&p, time.Now().UnixNano())
-	}
+	readPackets(l.track, l.handle)
 }
 
-// handle forwards one packet to every subscriber of the room, then caches it.
+// handle forwards one packet, read at now, to every subscriber of the
+// room, then caches it.
 func (l *layer) handle(p *rtp.Packet, now int64) {
 	m := l.pub.room.eng.metrics
 	l.lastAt.Store(now)
@@ -166,30 +156,20 @@ type audioSource struct {
 }
 
 func (a *audioSource) run() {
-	fan := newFanout()
-	defer fan.close()
-	buf := make([]byte, 1500)
-	var p rtp.Packet
 	m := a.pub.room.eng.metrics
-	for {
-		n, _, err := a.track.Read(buf)
-		if err != nil {
-			return
-		}
-		if p.Unmarshal(buf[:n]) != nil {
-			continue
-		}
-		now := time.Now().UnixNano()
+	fan := newFanout(m.forward)
+	defer fan.close()
+	readPackets(a.track, func(p *rtp.Packet, now int64) {
 		m.packetsIn.Inc()
-		m.bytesIn.Add(float64(n))
+		m.bytesIn.Add(float64(len(p.Payload) + 12))
 		var out, pkts int
 		if subs := a.pub.room.subs.Load(); subs != nil {
-			out, pkts = fan.run(*subs, fanJob{audio: a, p: &p, now: now})
+			out, pkts = fan.run(*subs, fanJob{audio: a, p: p, now: now})
 		}
 		if pkts > 0 {
 			m.fanout.Observe(float64(time.Now().UnixNano()-now) / 1e9)
 			m.packetsOut.Add(float64(pkts))
 			m.bytesOut.Add(float64(out))
 		}
-	}
+	})
 }

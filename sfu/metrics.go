@@ -20,6 +20,7 @@ type metrics struct {
 	switches                   prometheus.Counter
 	replays                    prometheus.Counter
 	fanout                     prometheus.Histogram
+	forward                    *latencyHistogram
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -50,12 +51,14 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help:    "Time from reading a publisher's packet to having written it to every subscriber.",
 			Buckets: []float64{.0001, .00025, .0005, .001, .002, .004, .006, .008, .01, .015, .02, .03, .05, .1, .25, .5, 1},
 		}),
+		forward: newLatencyHistogram("livesell_sfu_forward_latency_seconds",
+			"Time from reading a publisher's packet to having written it to one subscriber, per packet and subscriber."),
 	}
 	if reg == nil {
 		return m, nil
 	}
 	for _, col := range []prometheus.Collector{m.rooms, m.publishers, m.viewers, m.bitrateIn, m.bitrateOut,
-		m.bytesIn, m.bytesOut, m.packetsIn, m.packetsOut, m.lost, m.nacks, m.retransmits, m.plis, m.switches, m.replays, m.fanout} {
+		m.bytesIn, m.bytesOut, m.packetsIn, m.packetsOut, m.lost, m.nacks, m.retransmits, m.plis, m.switches, m.replays, m.fanout, m.forward} {
 		if err := reg.Register(col); err != nil {
 			return nil, err
 		}

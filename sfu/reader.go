@@ -1,0 +1,49 @@
+package sfu
+
+import (
+	"time"
+
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+)
+
+// readAhead is how many packets of a track may wait, read and stamped,
+// while the previous one is fanned out.
+const readAhead = 64
+
+// readPackets reads track until it ends and calls handle for every packet
+// with the time it was read. A goroutine reads and stamps while handle
+// fans the previous packets out, so that the time a packet waits behind
+// the fan-out of those before it counts as forwarding latency. The packet
+// and its payload are valid during the call only. Nothing is allocated
+// per packet.
+func readPackets(track *webrtc.TrackRemote, handle func(p *rtp.Packet, readAt int64)) {
+	type slot struct {
+		n  int
+		at int64
+		b  [1500]byte
+	}
+	// The reader fills at most readAhead+1 slots beyond the one handled.
+	ring := make([]slot, 2*readAhead)
+	ready := make(chan int, readAhead)
+	go func() {
+		defer close(ready)
+		for i := 0; ; i = (i + 1) % len(ring) {
+			s := &ring[i]
+			n, _, err := track.Read(s.b[:])
+			if err != nil {
+				return
+			}
+			s.n, s.at = n, time.Now().UnixNano()
+			ready <- i
+		}
+	}()
+	var p rtp.Packet
+	for i := range ready {
+		s := &ring[i]
+		if p.Unmarshal(s.b[:s.n]) != nil {
+			continue
+		}
+		handle(&p, s.at)
+	}
+}
