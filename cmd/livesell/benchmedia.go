@@ -36,6 +36,7 @@ func benchMedia(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&o.JoinConcurrency, "join-concurrency", 8, "WHEP requests in flight while joining")
 	fs.IntVar(&o.ServerPID, "server-pid", 0, "server process to read CPU time from (/proc/<pid>/stat)")
 	fs.StringVar(&bitrates, "bitrates", "250000,650000,1600000", "q,h,f layer bitrates in bits per second")
+	fs.Float64Var(&o.Pacing, "pacing", 2.5, "publisher pacing as a multiple of its bitrate, in 5 ms bursts like a browser's pacer (0 = each frame in one burst)")
 	fs.BoolVar(&verbose, "v", false, "log progress to stderr")
 	if err := fs.Parse(args); err != nil {
 		return err

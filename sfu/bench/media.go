@@ -50,6 +50,10 @@ type MediaOptions struct {
 	// Bitrates of the q, h and f layers in bits per second; default
 	// 250k, 650k and 1.6M (2.5 Mbps in all).
 	Bitrates []int
+	// Pacing spreads the publisher's frames like a browser's pacer (see
+	// synth.PublisherOptions.Pacing; the command line uses 2.5); 0 sends
+	// each frame of every layer in one burst.
+	Pacing float64
 	// Logger for progress; nil discards.
 	Logger *slog.Logger
 }
@@ -104,7 +108,7 @@ func RunMedia(ctx context.Context, opts MediaOptions, out io.Writer) error {
 		opts.Room, opts.PushKey = room, key
 	}
 
-	pub, err := synth.NewPublisher(api, synth.PublisherOptions{RIDs: []string{"q", "h", "f"}, Bitrates: opts.Bitrates, FPS: 30, GOP: 30})
+	pub, err := synth.NewPublisher(api, synth.PublisherOptions{RIDs: []string{"q", "h", "f"}, Bitrates: opts.Bitrates, FPS: 30, GOP: 30, Pacing: opts.Pacing})
 	if err != nil {
 		return err
 	}
@@ -203,7 +207,7 @@ func RunMedia(ctx context.Context, opts MediaOptions, out io.Writer) error {
 		v.begin()
 	}
 	self := cpuReader(0)
-	fan0 := scrapeFanout(client, opts.Server)
+	h0 := scrapeHistograms(client, opts.Server, fanoutMetric, forwardMetric)
 	cpu0, self0 := readCPU(cpu), readCPU(self)
 	t0 := time.Now()
 	select {
@@ -213,14 +217,17 @@ func RunMedia(ctx context.Context, opts MediaOptions, out io.Writer) error {
 	}
 	cpu1, self1 := readCPU(cpu), readCPU(self)
 	elapsed := time.Since(t0)
-	fan1 := scrapeFanout(client, opts.Server)
+	h1 := scrapeHistograms(client, opts.Server, fanoutMetric, forwardMetric)
 	for _, v := range viewers {
 		v.end()
 	}
 	if err := report(out, opts, viewers, joinAll, elapsed, cpu1-cpu0, cpu != nil, cpuLabel); err != nil {
 		return err
 	}
-	if f := fanoutSummary(fan0, fan1); f != "" {
+	if f := latencySummary(h0[forwardMetric], h1[forwardMetric]); f != "" {
+		fmt.Fprintf(out, "  server forwarding latency (packet read -> written to the viewer): %s\n", f)
+	}
+	if f := fanoutSummary(h0[fanoutMetric], h1[fanoutMetric]); f != "" {
 		fmt.Fprintf(out, "  server fan-out (packet read -> written to every viewer): %s\n", f)
 	}
 	if opts.ServerPID > 0 {

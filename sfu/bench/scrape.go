@@ -6,20 +6,43 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// fanoutMetric is the server-side histogram of the time from reading a
-// publisher's packet to having written it to every subscriber.
-const fanoutMetric = "livesell_sfu_fanout_seconds_bucket"
+// Server-side histograms the tool reads from /metrics.
+const (
+	// fanoutMetric: from reading a publisher's packet to having written it
+	// to every subscriber.
+	fanoutMetric = "livesell_sfu_fanout_seconds"
+	// forwardMetric: from reading a publisher's packet to having written it
+	// to one subscriber, per packet and subscriber.
+	forwardMetric = "livesell_sfu_forward_latency_seconds"
+)
 
-// scrapeFanout reads the cumulative fan-out histogram from {server}/metrics,
-// keyed by upper bound in seconds. It returns nil when the server does not
-// expose it.
-func scrapeFanout(c *http.Client, server string) map[float64]float64 {
+// histogram is a scraped cumulative histogram: counts by upper bound in
+// seconds, and the sum of the observations.
+type histogram struct {
+	buckets map[float64]float64
+	sum     float64
+}
+
+// histograms are scraped histograms by metric name.
+type histograms map[string]*histogram
+
+func (h histograms) get(name string) *histogram {
+	if h[name] == nil {
+		h[name] = &histogram{buckets: map[float64]float64{}}
+	}
+	return h[name]
+}
+
+// scrapeHistograms reads the named cumulative histograms from
+// {server}/metrics. Names the server does not expose are missing.
+func scrapeHistograms(c *http.Client, server string, names ...string) histograms {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, server+"/metrics", nil)
@@ -34,12 +57,19 @@ func scrapeFanout(c *http.Client, server string) map[float64]float64 {
 	if resp.StatusCode != http.StatusOK {
 		return nil
 	}
-	out := map[float64]float64{}
+	out := histograms{}
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
 		line := sc.Text()
-		if !strings.HasPrefix(line, fanoutMetric+"{") {
+		if name, v, ok := strings.Cut(line, "_sum "); ok && slices.Contains(names, name) {
+			if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
+				out.get(name).sum = f
+			}
+			continue
+		}
+		name, _, ok := strings.Cut(line, "_bucket{")
+		if !ok || !slices.Contains(names, name) {
 			continue
 		}
 		i := strings.Index(line, `le="`)
@@ -50,21 +80,19 @@ func scrapeFanout(c *http.Client, server string) map[float64]float64 {
 		le, err1 := strconv.ParseFloat(line[i+4:j], 64)
 		n, err2 := strconv.ParseFloat(strings.TrimSpace(line[j+2:]), 64)
 		if err1 == nil && err2 == nil {
-			out[le] = n
+			out.get(name).buckets[le] = n
 		}
-	}
-	if len(out) == 0 {
-		return nil
 	}
 	return out
 }
 
 // fanoutSummary formats p50/p95/p99 (as bucket upper bounds) of the
 // histogram's growth between two scrapes.
-func fanoutSummary(before, after map[float64]float64) string {
-	if before == nil || after == nil {
+func fanoutSummary(b, a *histogram) string {
+	if b == nil || a == nil {
 		return ""
 	}
+	before, after := b.buckets, a.buckets
 	les := make([]float64, 0, len(after))
 	for le := range after {
 		les = append(les, le)
@@ -86,4 +114,38 @@ func fanoutSummary(before, after map[float64]float64) string {
 		return "?"
 	}
 	return fmt.Sprintf("p50 %s  p95 %s  p99 %s  (%.0f packets)", q(.5), q(.95), q(.99), total)
+}
+
+// latencySummary formats p50/p95/p99 of the histogram's growth between
+// two scrapes, interpolated linearly within buckets, and the mean.
+func latencySummary(b, a *histogram) string {
+	if b == nil || a == nil {
+		return ""
+	}
+	before, after, sum := b.buckets, a.buckets, a.sum-b.sum
+	les := make([]float64, 0, len(after))
+	for le := range after {
+		les = append(les, le)
+	}
+	sort.Float64s(les)
+	total := after[math.Inf(1)] - before[math.Inf(1)]
+	if total <= 0 {
+		return ""
+	}
+	q := func(p float64) string {
+		prevLe, prevN := 0.0, 0.0
+		for _, le := range les {
+			n := after[le] - before[le]
+			if n >= p*total {
+				if math.IsInf(le, 1) {
+					return fmt.Sprintf("> %v", time.Duration(prevLe*float64(time.Second)))
+				}
+				v := prevLe + (le-prevLe)*(p*total-prevN)/math.Max(n-prevN, 1)
+				return fmt.Sprintf("%.2fms", v*1e3)
+			}
+			prevLe, prevN = le, n
+		}
+		return "?"
+	}
+	return fmt.Sprintf("p50 %s  p95 %s  p99 %s  mean %.2fms  (%.0f packets to viewers)", q(.5), q(.95), q(.99), sum/total*1e3, total)
 }

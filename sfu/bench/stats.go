@@ -147,6 +147,11 @@ func report(out io.Writer, o MediaOptions, vs []*viewerStats, joinAll, window, c
 	}
 	fmt.Fprintf(out, "livesell bench media: %d viewers on layer %q, %s window, %d CPUs, load average %s, %s\n",
 		len(vs), o.Layer, window.Round(time.Millisecond), runtime.NumCPU(), loadAvg(), time.Now().Format("2006-01-02"))
+	pacing := "each frame in one burst"
+	if o.Pacing > 0 {
+		pacing = fmt.Sprintf("paced at %.1fx its bitrate in 5 ms bursts", o.Pacing)
+	}
+	fmt.Fprintf(out, "  publisher: %v bps (q, h, f), %s\n", o.Bitrates, pacing)
 	fmt.Fprintf(out, "  join (WHEP POST -> first keyframe): p50 %.0f ms  p95 %.0f ms  max %.0f ms  (%d without keyframe; all joined in %v)\n",
 		percentile(joins, .5), percentile(joins, .95), percentile(joins, 1), noKF, joinAll.Round(time.Millisecond))
 	fmt.Fprintf(out, "  forwarding latency (publisher send -> viewer receive): p50 %v  p95 %v  p99 %v  (%d packets)\n",

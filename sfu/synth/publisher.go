@@ -22,7 +22,15 @@ type PublisherOptions struct {
 	Gen      uint8    // written into every Tail
 	NoAudio  bool
 	H264     bool // send H.264 (packetization mode 1) instead of VP8
+	// Pacing, when > 0, spreads each frame's video packets the way
+	// libwebrtc's pacer does: at Pacing times the summed layer bitrate
+	// (browsers use 2.5), in bursts every 5 ms. 0 sends every layer's
+	// frame in one burst.
+	Pacing float64
 }
+
+// paceSlot is the interval between the pacer's bursts (libwebrtc: 5 ms).
+const paceSlot = 5 * time.Millisecond
 
 // Publisher is a synthetic publishing peer.
 type Publisher struct {
@@ -249,6 +257,7 @@ func (p *Publisher) sendVideo(midID, ridID uint8, mid string) {
 			return
 		case <-t.C:
 		}
+		pace := newPacer(p.opts, time.Now())
 		for i, tr := range p.video {
 			if p.paused[i].Load() {
 				continue
@@ -259,6 +268,9 @@ func (p *Publisher) sendVideo(midID, ridID uint8, mid string) {
 			n := max(1, (bytes+1099)/1100)
 			size := max(bytes/n, 64)
 			for j := 0; j < n; j++ {
+				if !pace.wait(size, p.closed) {
+					return
+				}
 				tail := Tail{Gen: p.opts.Gen, Layer: uint8(i), Packet: uint8(j), Frame: st.frame, SentNs: time.Now().UnixNano()}
 				if p.opts.H264 {
 					buf = AppendH264(buf[:0], key, j == 0, size, tail)
@@ -319,4 +331,41 @@ func WaitConnected(ctx context.Context, pc *webrtc.PeerConnection) error {
 		}
 	}
 	return nil
+}
+
+// pacer spreads one frame's packets over time like libwebrtc's pacer: a
+// packet may leave once the bytes before it fit in the time since the
+// frame began at the pacing rate, rounded up to the next 5 ms burst.
+type pacer struct {
+	start time.Time
+	bps   float64 // 0: no pacing
+	sent  int     // bytes of this frame so far
+}
+
+func newPacer(o PublisherOptions, start time.Time) *pacer {
+	var total int
+	for _, b := range o.Bitrates {
+		total += b
+	}
+	return &pacer{start: start, bps: o.Pacing * float64(total)}
+}
+
+// wait blocks until a packet of size bytes may leave; false if done closed.
+func (p *pacer) wait(size int, done <-chan struct{}) bool {
+	if p.bps <= 0 {
+		return true
+	}
+	due := time.Duration(float64(p.sent*8) / p.bps * float64(time.Second))
+	due = due.Truncate(paceSlot)
+	p.sent += size
+	if d := time.Until(p.start.Add(due)); d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-done:
+			return false
+		}
+	}
+	return true
 }
