@@ -93,9 +93,12 @@ func (f *videoForwarder) forward(l *layer, p *rtp.Packet, info *pktInfo, now int
 		f.m.skip(p.SequenceNumber)
 		return bytes, pkts
 	}
-	var d *vp8Desc
-	if info.vp8ok {
-		d = &info.vp8
+	var d desc
+	switch {
+	case info.vp8ok:
+		d.vp8 = &info.vp8
+	case info.vp9ok:
+		d.vp9 = &info.vp9
 	}
 	if n := f.emit(l, p.Marker, p.SequenceNumber, p.Timestamp, p.Payload, d, now); n > 0 {
 		bytes += n
@@ -111,18 +114,17 @@ func (f *videoForwarder) publish() {
 }
 
 // emit rewrites and sends one packet.
-func (f *videoForwarder) emit(l *layer, marker bool, srcSeq uint16, srcTs uint32, payload []byte, d *vp8Desc, now int64) int {
+func (f *videoForwarder) emit(l *layer, marker bool, srcSeq uint16, srcTs uint32, payload []byte, d desc, now int64) int {
 	seq, ts, ok := f.m.rewrite(srcSeq, srcTs, now)
 	if !ok {
 		return 0
 	}
 	sp := sentPacket{layer: l, seq: seq, srcSeq: srcSeq, ts: ts, marker: marker}
-	if d != nil && len(payload)-d.hdrLen <= len(f.scratch)-6 {
-		sp.vp8 = true
-		sp.pic, sp.tl0 = f.m.vp8(d)
-		n := writeVP8Desc(f.scratch[:], d, sp.pic, sp.tl0)
-		n += copy(f.scratch[n:], payload[d.hdrLen:])
-		payload = f.scratch[:n]
+	if d.fits(payload, len(f.scratch)) {
+		sp.rewritten = true
+		pd := d.picture()
+		sp.pic, sp.tl0 = f.m.vp8(&pd)
+		payload = f.scratch[:d.write(f.scratch[:], payload, sp.pic, sp.tl0)]
 	}
 	f.sent.record(sp)
 	return f.dt.write(marker, seq, ts, payload)
@@ -133,7 +135,7 @@ func (f *videoForwarder) emit(l *layer, marker bool, srcSeq uint16, srcTs uint32
 // reader (or its fan-out workers), which owns the cache.
 func (f *videoForwarder) replay(l *layer, now int64, n int) (bytes, pkts int) {
 	c := &l.cache
-	var d vp8Desc
+	var d descBuf
 	for ; n > 0 && f.cursor < len(c.pkts); n-- {
 		cp := &c.pkts[f.cursor]
 		if f.cursor == 0 {
@@ -147,11 +149,7 @@ func (f *videoForwarder) replay(l *layer, now int64, n int) (bytes, pkts int) {
 			continue
 		}
 		payload := c.payload(cp)
-		var dp *vp8Desc
-		if l.kind == codecVP8 && parseVP8(payload, &d) {
-			dp = &d
-		}
-		if k := f.emit(l, cp.marker, cp.seq, cp.ts, payload, dp, now); k > 0 {
+		if k := f.emit(l, cp.marker, cp.seq, cp.ts, payload, d.parse(l.kind, payload), now); k > 0 {
 			bytes += k
 			pkts++
 		}

@@ -54,9 +54,10 @@ type sentPacket struct {
 	srcSeq uint16 // as the publisher sent it
 	ts     uint32 // as sent
 	marker bool
-	vp8    bool // the descriptor was rewritten with pic and tl0
-	pic    uint16
-	tl0    uint8
+	// The VP8 or VP9 descriptor was rewritten with pic and tl0.
+	rewritten bool
+	pic       uint16
+	tl0       uint8
 }
 
 // sentLog is a forwarder's record of its last historySize packets,

@@ -15,6 +15,8 @@ type pktInfo struct {
 	keyframe bool // first packet of a keyframe: a switch point
 	vp8ok    bool // vp8 holds a parsed descriptor
 	vp8      vp8Desc
+	vp9ok    bool // vp9 holds a parsed descriptor
+	vp9      vp9Desc
 }
 
 // layer is one incoming video stream of a publisher: a simulcast encoding
@@ -129,10 +131,14 @@ func (l *layer) handle(p *rtp.Packet, now int64) {
 	}
 	info := &l.info
 	*info = pktInfo{}
-	if l.kind == codecVP8 {
+	switch l.kind {
+	case codecVP8:
 		info.vp8ok = parseVP8(p.Payload, &info.vp8)
 		info.keyframe = info.vp8ok && info.vp8.keyframe
-	} else {
+	case codecVP9:
+		info.vp9ok = parseVP9(p.Payload, &info.vp9)
+		info.keyframe = isKeyframe(l.kind, p.Payload)
+	default:
 		info.keyframe = isKeyframe(l.kind, p.Payload)
 	}
 

@@ -50,12 +50,10 @@ func (f *videoForwarder) resend(seq uint16, now int64) bool {
 		return false
 	}
 	payload := f.rtxBuf[:n]
-	if sp.vp8 {
-		var d vp8Desc
-		if parseVP8(payload, &d) && n-d.hdrLen <= len(f.rtxDesc)-6 {
-			k := writeVP8Desc(f.rtxDesc[:], &d, sp.pic, sp.tl0)
-			k += copy(f.rtxDesc[k:], payload[d.hdrLen:])
-			payload = f.rtxDesc[:k]
+	if sp.rewritten {
+		var b descBuf
+		if d := b.parse(sp.layer.kind, payload); d.fits(payload, len(f.rtxDesc)) {
+			payload = f.rtxDesc[:d.write(f.rtxDesc[:], payload, sp.pic, sp.tl0)]
 		}
 	}
 	return f.dt.resend(sp.marker, sp.seq, sp.ts, payload) > 0
