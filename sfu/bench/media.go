@@ -224,10 +224,10 @@ func RunMedia(ctx context.Context, opts MediaOptions, out io.Writer) error {
 	if err := report(out, opts, viewers, joinAll, elapsed, cpu1-cpu0, cpu != nil, cpuLabel); err != nil {
 		return err
 	}
-	if f := latencySummary(h0[forwardMetric], h1[forwardMetric]); f != "" {
+	if f := latencySummary(h0[forwardMetric], h1[forwardMetric], "packets to viewers"); f != "" {
 		fmt.Fprintf(out, "  server forwarding latency (packet read -> written to the viewer): %s\n", f)
 	}
-	if f := fanoutSummary(h0[fanoutMetric], h1[fanoutMetric]); f != "" {
+	if f := latencySummary(h0[fanoutMetric], h1[fanoutMetric], "packets"); f != "" {
 		fmt.Fprintf(out, "  server fan-out (packet read -> written to every viewer): %s\n", f)
 	}
 	if opts.ServerPID > 0 {

@@ -86,66 +86,59 @@ func scrapeHistograms(c *http.Client, server string, names ...string) histograms
 	return out
 }
 
-// fanoutSummary formats p50/p95/p99 (as bucket upper bounds) of the
-// histogram's growth between two scrapes.
-func fanoutSummary(b, a *histogram) string {
-	if b == nil || a == nil {
-		return ""
-	}
-	before, after := b.buckets, a.buckets
-	les := make([]float64, 0, len(after))
-	for le := range after {
-		les = append(les, le)
-	}
-	sort.Float64s(les)
-	total := after[math.Inf(1)] - before[math.Inf(1)]
-	if total <= 0 {
-		return ""
-	}
-	q := func(p float64) string {
-		for _, le := range les {
-			if after[le]-before[le] >= p*total {
-				if math.IsInf(le, 1) {
-					return "> 1s"
-				}
-				return "≤ " + time.Duration(le*float64(time.Second)).String()
-			}
-		}
-		return "?"
-	}
-	return fmt.Sprintf("p50 %s  p95 %s  p99 %s  (%.0f packets)", q(.5), q(.95), q(.99), total)
+// summary is the growth of a histogram between two scrapes: quantiles
+// interpolated linearly within buckets (seconds), the mean and the count.
+type summary struct {
+	p50, p95, p99, mean float64
+	n                   float64
 }
 
-// latencySummary formats p50/p95/p99 of the histogram's growth between
-// two scrapes, interpolated linearly within buckets, and the mean.
-func latencySummary(b, a *histogram) string {
+// summarize returns the growth of the histogram from b to a, or false
+// when nothing was observed in between.
+func summarize(b, a *histogram) (summary, bool) {
 	if b == nil || a == nil {
-		return ""
+		return summary{}, false
 	}
-	before, after, sum := b.buckets, a.buckets, a.sum-b.sum
-	les := make([]float64, 0, len(after))
-	for le := range after {
+	les := make([]float64, 0, len(a.buckets))
+	for le := range a.buckets {
 		les = append(les, le)
 	}
 	sort.Float64s(les)
-	total := after[math.Inf(1)] - before[math.Inf(1)]
+	total := a.buckets[math.Inf(1)] - b.buckets[math.Inf(1)]
 	if total <= 0 {
-		return ""
+		return summary{}, false
 	}
-	q := func(p float64) string {
+	q := func(p float64) float64 {
 		prevLe, prevN := 0.0, 0.0
 		for _, le := range les {
-			n := after[le] - before[le]
+			n := a.buckets[le] - b.buckets[le]
 			if n >= p*total {
 				if math.IsInf(le, 1) {
-					return fmt.Sprintf("> %v", time.Duration(prevLe*float64(time.Second)))
+					return math.Inf(1)
 				}
-				v := prevLe + (le-prevLe)*(p*total-prevN)/math.Max(n-prevN, 1)
-				return fmt.Sprintf("%.2fms", v*1e3)
+				return prevLe + (le-prevLe)*(p*total-prevN)/math.Max(n-prevN, 1)
 			}
 			prevLe, prevN = le, n
 		}
-		return "?"
+		return math.NaN()
 	}
-	return fmt.Sprintf("p50 %s  p95 %s  p99 %s  mean %.2fms  (%.0f packets to viewers)", q(.5), q(.95), q(.99), sum/total*1e3, total)
+	return summary{p50: q(.5), p95: q(.95), p99: q(.99), mean: (a.sum - b.sum) / total, n: total}, true
+}
+
+// ms formats seconds as milliseconds.
+func ms(s float64) string {
+	if math.IsInf(s, 1) {
+		return "> 1s"
+	}
+	return fmt.Sprintf("%.2fms", s*1e3)
+}
+
+// latencySummary formats the growth of a latency histogram between two
+// scrapes; "" when nothing was observed.
+func latencySummary(b, a *histogram, what string) string {
+	s, ok := summarize(b, a)
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf("p50 %s  p95 %s  p99 %s  mean %s  (%.0f %s)", ms(s.p50), ms(s.p95), ms(s.p99), ms(s.mean), s.n, what)
 }
