@@ -253,11 +253,7 @@ func (e *Engine) startPublisher(ctx context.Context, s *Session, r PublishReques
 	}
 	for _, t := range pc.GetTransceivers() {
 		if t.Kind() == webrtc.RTPCodecTypeVideo {
-			// Without RTX: publishers retransmit on the media SSRC. Pion fires
-			// OnTrack again for a simulcast layer's repair stream.
-			c := s.pub.codec
-			c.PayloadType = 0
-			if err := t.SetCodecPreferences([]webrtc.RTPCodecParameters{c}); err != nil {
+			if err := t.SetCodecPreferences(publisherCodecPrefs(info, s.pub.codec)); err != nil {
 				return fmt.Errorf("%w: %v", ErrUnsupportedMedia, err)
 			}
 		}

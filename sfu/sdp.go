@@ -91,6 +91,22 @@ type sdpCodec struct {
 
 type remotePT struct{ pt, rtx uint8 }
 
+// publisherCodecPrefs restricts a publisher's video to codec c, with RTX
+// when the offer has it and is not simulcast. A single layer's repair
+// stream is declared by SSRC (a=ssrc-group:FID) and Pion pairs the two; a
+// simulcast layer's is found by its header extension, and a sender that
+// tags repair packets with the layer's rid instead of the repaired rid
+// (Pion's own NACK responder does) makes Pion's receiver replace the
+// layer's stream with the repair stream. Without RTX, simulcast
+// publishers retransmit on the media SSRC.
+func publisherCodecPrefs(info offerInfo, c webrtc.RTPCodecParameters) []webrtc.RTPCodecParameters {
+	if len(info.rids) == 0 {
+		return info.codecPrefs(c)
+	}
+	c.PayloadType = 0
+	return []webrtc.RTPCodecParameters{c}
+}
+
 // codecPrefs returns the codec list that restricts a transceiver to the SFU
 // codec c, in the offerer's payload types, with its RTX codec when offered.
 func (o *offerInfo) codecPrefs(c webrtc.RTPCodecParameters) []webrtc.RTPCodecParameters {

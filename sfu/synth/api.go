@@ -14,6 +14,13 @@ import (
 // loopbackOnly, ICE gathers on "lo" only and accepts only loopback
 // addresses.
 func NewAPI(loopbackOnly bool) (*webrtc.API, error) {
+	return NewAPIWith(loopbackOnly)
+}
+
+// NewAPIWith is NewAPI with extra interceptors placed first in the chain:
+// nearest the network, so that they see what the other interceptors (the
+// NACK responder's retransmissions, say) send, and can drop it.
+func NewAPIWith(loopbackOnly bool, first ...interceptor.Factory) (*webrtc.API, error) {
 	m := &webrtc.MediaEngine{}
 	if err := m.RegisterCodec(webrtc.RTPCodecParameters{
 		RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2, SDPFmtpLine: "minptime=10;useinbandfec=1"},
@@ -41,6 +48,9 @@ func NewAPI(loopbackOnly bool) (*webrtc.API, error) {
 	// Pion's defaults without the stats interceptor, which load tools
 	// running hundreds of peers do not need.
 	reg := &interceptor.Registry{}
+	for _, f := range first {
+		reg.Add(f)
+	}
 	if err := webrtc.ConfigureNack(m, reg); err != nil {
 		return nil, err
 	}
