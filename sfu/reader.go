@@ -1,6 +1,8 @@
 package sfu
 
 import (
+	"errors"
+	"io"
 	"time"
 
 	"github.com/pion/rtp"
@@ -10,6 +12,10 @@ import (
 // readAhead is how many packets of a track may wait, read and stamped,
 // while the previous one is fanned out.
 const readAhead = 64
+
+// maxTooBig is how many oversized packets in a row a track may send before
+// its reader gives up on it.
+const maxTooBig = 64
 
 // readPackets reads track until it ends and calls handle for every packet
 // with the time it was read. A goroutine reads and stamps while handle
@@ -28,14 +34,21 @@ func readPackets(track *webrtc.TrackRemote, handle func(p *rtp.Packet, readAt in
 	ready := make(chan int, readAhead)
 	go func() {
 		defer close(ready)
-		for i := 0; ; i = (i + 1) % len(ring) {
+		tooBig := 0
+		for i := 0; ; {
 			s := &ring[i]
 			n, _, err := track.Read(s.b[:])
+			if errors.Is(err, io.ErrShortBuffer) && tooBig < maxTooBig {
+				tooBig++ // a datagram larger than any RTP packet a browser sends: dropped
+				continue
+			}
 			if err != nil {
 				return
 			}
+			tooBig = 0
 			s.n, s.at = n, time.Now().UnixNano()
 			ready <- i
+			i = (i + 1) % len(ring)
 		}
 	}()
 	var p rtp.Packet
