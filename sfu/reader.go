@@ -5,8 +5,8 @@ import (
 	"io"
 	"time"
 
+	"github.com/pion/interceptor"
 	"github.com/pion/rtp"
-	"github.com/pion/webrtc/v4"
 )
 
 // readAhead is how many packets of a track may wait, read and stamped,
@@ -17,13 +17,18 @@ const readAhead = 64
 // its reader gives up on it.
 const maxTooBig = 64
 
+// packetReader is what readPackets reads: a *webrtc.TrackRemote.
+type packetReader interface {
+	Read(b []byte) (int, interceptor.Attributes, error)
+}
+
 // readPackets reads track until it ends and calls handle for every packet
 // with the time it was read. A goroutine reads and stamps while handle
 // fans the previous packets out, so that the time a packet waits behind
 // the fan-out of those before it counts as forwarding latency. The packet
 // and its payload are valid during the call only. Nothing is allocated
 // per packet.
-func readPackets(track *webrtc.TrackRemote, handle func(p *rtp.Packet, readAt int64)) {
+func readPackets(track packetReader, handle func(p *rtp.Packet, readAt int64)) {
 	type slot struct {
 		n  int
 		at int64
