@@ -66,7 +66,20 @@ func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool)
 // engine has all its video layers.
 func startPublisher(t testing.TB, e *Engine, room string, opts synth.PublisherOptions, prep ...func(*synth.Publisher)) (*synth.Publisher, *Session) {
 	t.Helper()
-	p, err := synth.NewPublisher(api(t), opts)
+	p, s := offerPublisher(t, e, api(t), room, opts, prep...)
+	if err := p.Start(s.AnswerSDP()); err != nil {
+		t.Fatal(err)
+	}
+	want := max(1, len(opts.RIDs))
+	waitFor(t, 10*time.Second, "publisher layers", func() bool { return len(s.pub.layerList()) == want })
+	return p, s
+}
+
+// offerPublisher makes a synthetic publisher on a, publishes its offer into
+// room and returns both, the publisher not started yet.
+func offerPublisher(t testing.TB, e *Engine, a *webrtc.API, room string, opts synth.PublisherOptions, prep ...func(*synth.Publisher)) (*synth.Publisher, *Session) {
+	t.Helper()
+	p, err := synth.NewPublisher(a, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,11 +96,6 @@ func startPublisher(t testing.TB, e *Engine, room string, opts synth.PublisherOp
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
-	if err := p.Start(s.AnswerSDP()); err != nil {
-		t.Fatal(err)
-	}
-	want := max(1, len(opts.RIDs))
-	waitFor(t, 10*time.Second, "publisher layers", func() bool { return len(s.pub.layerList()) == want })
 	return p, s
 }
 

@@ -143,20 +143,7 @@ func TestUnansweredPLIRetried(t *testing.T) {
 // tracks exist; it must end up on its layer without a long stall.
 func TestJoinRightAfterPublisherStart(t *testing.T) {
 	e := newTestEngine(t, Config{})
-	p, err := synth.NewPublisher(api(t), longGOP)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = p.Close() })
-	offer, err := p.Offer()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ps, err := e.Publish(testCtx(t), PublishRequest{Room: "r1", OfferSDP: offer})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = ps.Close() })
+	p, ps := offerPublisher(t, e, api(t), "r1", longGOP)
 	v, _ := startViewer(t, e, "r1", "f")
 	start := time.Now()
 	if err := p.Start(ps.AnswerSDP()); err != nil {

@@ -77,20 +77,7 @@ func TestPublisherLossRecovered(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			p, err := synth.NewPublisher(pubAPI, tc.opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = p.Close() })
-			offer, err := p.Offer()
-			if err != nil {
-				t.Fatal(err)
-			}
-			s, err := e.Publish(testCtx(t), PublishRequest{Room: "r1", OfferSDP: offer})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = s.Close() })
+			p, s := offerPublisher(t, e, pubAPI, "r1", tc.opts)
 			if got := strings.Contains(s.AnswerSDP(), "rtx/90000"); got != tc.rtx {
 				t.Fatalf("answer negotiates RTX: %v, want %v", got, tc.rtx)
 			}
