@@ -8,6 +8,17 @@ type desc struct {
 	vp9 *vp9Desc
 }
 
+// desc returns the descriptor the reader parsed for the packet.
+func (i *pktInfo) desc() desc {
+	switch {
+	case i.vp8ok:
+		return desc{vp8: &i.vp8}
+	case i.vp9ok:
+		return desc{vp9: &i.vp9}
+	}
+	return desc{}
+}
+
 // descBuf holds a descriptor parsed from a cached or retransmitted packet.
 type descBuf struct {
 	vp8 vp8Desc

@@ -93,14 +93,7 @@ func (f *videoForwarder) forward(l *layer, p *rtp.Packet, info *pktInfo, now int
 		f.m.skip(p.SequenceNumber)
 		return bytes, pkts
 	}
-	var d desc
-	switch {
-	case info.vp8ok:
-		d.vp8 = &info.vp8
-	case info.vp9ok:
-		d.vp9 = &info.vp9
-	}
-	if n := f.emit(l, p.Marker, p.SequenceNumber, p.Timestamp, p.Payload, d, now); n > 0 {
+	if n := f.emit(l, p.Marker, p.SequenceNumber, p.Timestamp, p.Payload, info.desc(), now); n > 0 {
 		bytes += n
 		pkts++
 	}

@@ -137,7 +137,7 @@ func (l *layer) handle(p *rtp.Packet, now int64) {
 		info.keyframe = info.vp8ok && info.vp8.keyframe
 	case codecVP9:
 		info.vp9ok = parseVP9(p.Payload, &info.vp9)
-		info.keyframe = isKeyframe(l.kind, p.Payload)
+		fallthrough
 	default:
 		info.keyframe = isKeyframe(l.kind, p.Payload)
 	}

@@ -131,9 +131,9 @@ func publisherAPI(se webrtc.SettingEngine) (*webrtc.API, error) {
 }
 
 // subscriberAPI builds the API for subscriber PeerConnections: reports and,
-// when onBWE is non-nil, a GCC send-side
-// bandwidth estimator per PeerConnection (handed to onBWE while
-// NewPeerConnection runs) fed by TWCC sequence numbers on outgoing packets.
+// when onBWE is non-nil, a GCC send-side bandwidth estimator per
+// PeerConnection (handed to onBWE while NewPeerConnection runs) fed by
+// TWCC sequence numbers on outgoing packets.
 // Viewers pinned to a layer do without the estimator: it costs about a
 // quarter of the per-packet CPU (TWCC extension, feedback parsing). NACKs
 // are answered by the SFU itself from the layers' shared history

@@ -251,13 +251,14 @@ func (p *Publisher) sendVideo(midID, ridID uint8, mid string) {
 	}
 	buf := make([]byte, 0, 1500)
 	var pkt rtp.Packet
+	pace := newPacer(p.opts)
 	for {
 		select {
 		case <-p.closed:
 			return
 		case <-t.C:
 		}
-		pace := newPacer(p.opts, time.Now())
+		pace.frame(time.Now())
 		for i, tr := range p.video {
 			if p.paused[i].Load() {
 				continue
@@ -342,13 +343,16 @@ type pacer struct {
 	sent  int     // bytes of this frame so far
 }
 
-func newPacer(o PublisherOptions, start time.Time) *pacer {
+func newPacer(o PublisherOptions) *pacer {
 	var total int
 	for _, b := range o.Bitrates {
 		total += b
 	}
-	return &pacer{start: start, bps: o.Pacing * float64(total)}
+	return &pacer{bps: o.Pacing * float64(total)}
 }
+
+// frame starts pacing a new frame at start.
+func (p *pacer) frame(start time.Time) { p.start, p.sent = start, 0 }
 
 // wait blocks until a packet of size bytes may leave; false if done closed.
 func (p *pacer) wait(size int, done <-chan struct{}) bool {
