@@ -6,7 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/livesell/livesell/internal/interaction"
+	"github.com/livesell/livesell/signaling/interaction"
 	"github.com/livesell/livesell/signaling"
 )
 

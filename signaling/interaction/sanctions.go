@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/livesell/livesell/internal/interaction/protocol"
+	"github.com/livesell/livesell/signaling/interaction/protocol"
 )
 
 // DefaultMute is the length of a mute without a duration.

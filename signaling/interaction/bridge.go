@@ -12,7 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/livesell/livesell/internal/events"
-	"github.com/livesell/livesell/internal/interaction/protocol"
+	"github.com/livesell/livesell/signaling/interaction/protocol"
 )
 
 func cardSubject(ns, roomID string) string { return events.CardSubject(ns, roomID) }

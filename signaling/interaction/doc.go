@@ -7,10 +7,10 @@
 // A Hub is one node's view of every room with local viewers. Each room runs
 // one goroutine that encodes, once per batch interval, one batch of the
 // danmaku, like total and online count it learned, and hands the same bytes
-// to every member's outbox; each member has one writer goroutine that sends
+// to every member's queue; each member has one writer goroutine that sends
 // them. Reliable frames (cards, state, pins, deletes, errors) bypass
 // batching. The wire format is package protocol (docs/protocol.md); abuse
-// controls are package moderation; the per-viewer queue is package outbox.
+// controls are package moderation; the per-viewer queue is package queue.
 //
 // Across nodes (one subject tree per room, all under the namespace):
 //

@@ -1,7 +1,7 @@
 package interaction
 
 import (
-	"github.com/livesell/livesell/internal/interaction/protocol"
+	"github.com/livesell/livesell/signaling/interaction/protocol"
 )
 
 // ring keeps the last len(slots) encoded danmaku, oldest first, reusing

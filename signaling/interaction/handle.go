@@ -10,7 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/livesell/livesell/internal/events"
-	"github.com/livesell/livesell/internal/interaction/protocol"
+	"github.com/livesell/livesell/signaling/interaction/protocol"
 )
 
 // handle processes one inbound message of m. Every refusal is answered with

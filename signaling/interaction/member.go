@@ -9,8 +9,8 @@ import (
 
 	"github.com/livesell/livesell/internal/auth"
 	"github.com/livesell/livesell/internal/events"
-	"github.com/livesell/livesell/internal/interaction/outbox"
-	"github.com/livesell/livesell/internal/interaction/protocol"
+	"github.com/livesell/livesell/signaling/interaction/protocol"
+	"github.com/livesell/livesell/signaling/interaction/queue"
 )
 
 // Conn is one client transport (data channel or WebSocket).
@@ -54,7 +54,7 @@ type member struct {
 	ip     string
 	conn   Conn
 	lossy  atomic.Pointer[lossyHolder]
-	out    *outbox.Outbox
+	out    *queue.Queue
 
 	ctx     context.Context
 	cancel  context.CancelFunc
@@ -75,7 +75,7 @@ func (h *Hub) newMember(r *Room, who auth.Identity, anchor bool, ip string, conn
 		anchor: anchor,
 		ip:     ip,
 		conn:   conn,
-		out:    outbox.New(maxFrames, h.opts.Chat.ViewerQueueLength),
+		out:    queue.New(maxFrames, h.opts.Chat.ViewerQueueLength),
 
 		writerDone: make(chan struct{}),
 	}
@@ -83,10 +83,10 @@ func (h *Hub) newMember(r *Room, who auth.Identity, anchor bool, ip string, conn
 	return m
 }
 
-func (m *member) pushBatch(f outbox.Frame) { m.out.PushBatch(f) }
+func (m *member) pushBatch(f queue.Frame) { m.out.PushBatch(f) }
 
 func (m *member) pushReliable(data []byte) {
-	if err := m.out.PushReliable(data); errors.Is(err, outbox.ErrFull) {
+	if err := m.out.PushReliable(data); errors.Is(err, queue.ErrFull) {
 		m.room.hub.log.Info("viewer too slow, disconnected", "room", m.room.id, "user", m.who.UserID)
 		// Not inline: the caller may hold the room's lock, and the last
 		// member's close stops the room.

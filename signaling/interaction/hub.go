@@ -18,8 +18,8 @@ import (
 
 	"github.com/livesell/livesell/internal/auth"
 	"github.com/livesell/livesell/internal/events"
-	"github.com/livesell/livesell/internal/interaction/moderation"
-	"github.com/livesell/livesell/internal/interaction/protocol"
+	"github.com/livesell/livesell/signaling/interaction/moderation"
+	"github.com/livesell/livesell/signaling/interaction/protocol"
 	"github.com/livesell/livesell/signaling/room"
 )
 

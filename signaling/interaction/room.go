@@ -12,8 +12,8 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/livesell/livesell/internal/interaction/outbox"
-	"github.com/livesell/livesell/internal/interaction/protocol"
+	"github.com/livesell/livesell/signaling/interaction/protocol"
+	"github.com/livesell/livesell/signaling/interaction/queue"
 	"github.com/livesell/livesell/signaling/room"
 )
 
@@ -222,7 +222,7 @@ func (r *Room) flushBatch() {
 	r.pending.reset()
 	r.mu.Unlock()
 	buf, at := protocol.AppendBatchEnd(buf, dropped)
-	frame := outbox.Frame{Data: append([]byte(nil), buf...), Danmaku: n, DroppedAt: at, Dropped: dropped, At: time.Now()}
+	frame := queue.Frame{Data: append([]byte(nil), buf...), Danmaku: n, DroppedAt: at, Dropped: dropped, At: time.Now()}
 	r.buf = buf
 	r.sentOnline, r.sentLikes = online, likes
 	r.hub.met.batches.Inc()

@@ -5,8 +5,8 @@ import (
 	"time"
 
 	"github.com/livesell/livesell/internal/config"
-	"github.com/livesell/livesell/internal/interaction/moderation"
-	"github.com/livesell/livesell/internal/interaction/protocol"
+	"github.com/livesell/livesell/signaling/interaction/moderation"
+	"github.com/livesell/livesell/signaling/interaction/protocol"
 )
 
 // ipFactor is how many users' worth of traffic one IP address may send

@@ -1,11 +1,11 @@
-// Package outbox is the per-viewer send queue of room interaction: frames
+// Package queue is the per-viewer send queue of room interaction: frames
 // shared between viewers wait here until the viewer's writer sends them.
 // Batch frames (danmaku, likes, online count) are lossy: when a slow viewer
 // has more than its limit of danmaku waiting, the oldest batches are dropped
 // and the count is reported with the next batch sent. Reliable frames
 // (cards, state, deletes, errors) are never dropped; a viewer that lets too
 // many of them pile up is too slow and must be disconnected.
-package outbox
+package queue
 
 import (
 	"errors"
@@ -14,10 +14,10 @@ import (
 )
 
 // ErrFull means a reliable frame did not fit: the viewer is too slow.
-var ErrFull = errors.New("outbox: full of reliable frames")
+var ErrFull = errors.New("queue: full of reliable frames")
 
-// ErrClosed means the outbox was closed.
-var ErrClosed = errors.New("outbox: closed")
+// ErrClosed means the queue was closed.
+var ErrClosed = errors.New("queue: closed")
 
 // Frame is one encoded message. Data is shared and never modified.
 type Frame struct {
@@ -33,9 +33,9 @@ type Frame struct {
 	At time.Time
 }
 
-// Outbox is a bounded queue of frames for one viewer. Safe for one or more
+// Queue is a bounded queue of frames for one viewer. Safe for one or more
 // producers and one consumer.
-type Outbox struct {
+type Queue struct {
 	mu      sync.Mutex
 	ring    []Frame
 	head, n int
@@ -46,25 +46,25 @@ type Outbox struct {
 	notify  chan struct{}
 }
 
-// New returns an outbox holding at most frames frames and, in batch frames,
+// New returns a queue holding at most frames frames and, in batch frames,
 // at most limit danmaku.
-func New(frames, limit int) *Outbox {
+func New(frames, limit int) *Queue {
 	if frames < 2 {
 		frames = 2
 	}
 	if limit < 1 {
 		limit = 1
 	}
-	return &Outbox{ring: make([]Frame, frames), limit: limit, notify: make(chan struct{}, 1)}
+	return &Queue{ring: make([]Frame, frames), limit: limit, notify: make(chan struct{}, 1)}
 }
 
-// Ready is signalled when frames arrive or the outbox closes.
-func (o *Outbox) Ready() <-chan struct{} { return o.notify }
+// Ready is signalled when frames arrive or the queue closes.
+func (o *Queue) Ready() <-chan struct{} { return o.notify }
 
 // PushBatch queues a batch frame. Waiting batches without danmaku are
 // superseded and removed; then, while the danmaku waiting would exceed the
 // limit (or the ring is full), the oldest batch is dropped and counted.
-func (o *Outbox) PushBatch(f Frame) error {
+func (o *Queue) PushBatch(f Frame) error {
 	f.Batch = true
 	o.mu.Lock()
 	if o.closed {
@@ -89,7 +89,7 @@ func (o *Outbox) PushBatch(f Frame) error {
 
 // PushReliable queues a frame that must not be dropped. If the ring is
 // full, the oldest batch makes room; if there is none, ErrFull.
-func (o *Outbox) PushReliable(data []byte) error {
+func (o *Queue) PushReliable(data []byte) error {
 	o.mu.Lock()
 	if o.closed {
 		o.mu.Unlock()
@@ -108,7 +108,7 @@ func (o *Outbox) PushReliable(data []byte) error {
 // Pop returns the oldest frame. For a batch frame, dropped is the number
 // of danmaku this viewer lost before it (to add to the frame's own count);
 // it is reset. ok is false when nothing waits.
-func (o *Outbox) Pop() (f Frame, dropped int, ok bool) {
+func (o *Queue) Pop() (f Frame, dropped int, ok bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.n == 0 {
@@ -127,21 +127,21 @@ func (o *Outbox) Pop() (f Frame, dropped int, ok bool) {
 
 // AddDropped counts n danmaku lost elsewhere (a batch dropped by a lossy
 // transport), to be reported with the next batch popped.
-func (o *Outbox) AddDropped(n int) {
+func (o *Queue) AddDropped(n int) {
 	o.mu.Lock()
 	o.dropped += n
 	o.mu.Unlock()
 }
 
 // Len is the number of waiting frames.
-func (o *Outbox) Len() int {
+func (o *Queue) Len() int {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return o.n
 }
 
 // Close discards waiting frames and refuses new ones.
-func (o *Outbox) Close() {
+func (o *Queue) Close() {
 	o.mu.Lock()
 	o.closed = true
 	for o.n > 0 {
@@ -154,26 +154,26 @@ func (o *Outbox) Close() {
 }
 
 // Closed reports whether Close was called.
-func (o *Outbox) Closed() bool {
+func (o *Queue) Closed() bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return o.closed
 }
 
-func (o *Outbox) signal() {
+func (o *Queue) signal() {
 	select {
 	case o.notify <- struct{}{}:
 	default:
 	}
 }
 
-func (o *Outbox) push(f Frame) {
+func (o *Queue) push(f Frame) {
 	o.ring[(o.head+o.n)%len(o.ring)] = f
 	o.n++
 }
 
 // dropOldestBatch removes the oldest batch frame, counting its danmaku.
-func (o *Outbox) dropOldestBatch() bool {
+func (o *Queue) dropOldestBatch() bool {
 	first := true
 	removed := false
 	o.removeBatches(func(g *Frame) bool {
@@ -190,7 +190,7 @@ func (o *Outbox) dropOldestBatch() bool {
 // removeBatches removes the batch frames for which drop is true, keeping
 // the order of the rest, and counts what they carried (their danmaku and
 // the room's drops they reported) as dropped.
-func (o *Outbox) removeBatches(drop func(*Frame) bool) {
+func (o *Queue) removeBatches(drop func(*Frame) bool) {
 	w := 0
 	size := len(o.ring)
 	for r := 0; r < o.n; r++ {

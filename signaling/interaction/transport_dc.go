@@ -11,7 +11,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/livesell/livesell/internal/auth"
-	"github.com/livesell/livesell/internal/interaction/protocol"
+	"github.com/livesell/livesell/signaling/interaction/protocol"
 )
 
 // Data channel labels.

@@ -11,8 +11,8 @@ import (
 
 	"github.com/livesell/livesell/internal/apierr"
 	"github.com/livesell/livesell/internal/auth"
-	"github.com/livesell/livesell/internal/interaction/moderation"
-	"github.com/livesell/livesell/internal/interaction/protocol"
+	"github.com/livesell/livesell/signaling/interaction/moderation"
+	"github.com/livesell/livesell/signaling/interaction/protocol"
 )
 
 // Mount registers the interaction routes on r:

@@ -11,8 +11,8 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/livesell/livesell/internal/auth"
-	"github.com/livesell/livesell/internal/interaction/protocol"
 	"github.com/livesell/livesell/internal/testenv"
+	"github.com/livesell/livesell/signaling/interaction/protocol"
 )
 
 // fakeConn records frames; a gate, until closed, blocks Send (a slow viewer).

@@ -3,7 +3,7 @@ package interaction
 import (
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/livesell/livesell/internal/interaction/protocol"
+	"github.com/livesell/livesell/signaling/interaction/protocol"
 )
 
 // metrics are the hub's Prometheus series; the zero value (no registry)
