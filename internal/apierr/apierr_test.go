@@ -19,12 +19,14 @@ import (
 func TestFiberHandlerWritesOneShape(t *testing.T) {
 	app := fiber.New(fiber.Config{ErrorHandler: FiberHandler(slog.New(slog.DiscardHandler)), BodyLimit: 8})
 	app.Get("/conflict", func(c *fiber.Ctx) error {
-		return fmt.Errorf("wrapped: %w", Conflict("room_busy", "room %s already has a publisher", "r1"))
+		return fmt.Errorf("wrapped: %w", E(CodeRoomBusy, "room %s already has a publisher", "r1"))
 	})
 	app.Get("/busy", func(c *fiber.Ctx) error {
-		return Unavailable("node_full", "try later").WithRetryAfter(3 * time.Second)
+		return New(CodeCapacity).WithRetryAfter(3 * time.Second)
 	})
 	app.Get("/boom", func(c *fiber.Ctx) error { return errors.New("secret database detail") })
+	app.Get("/notlive", func(c *fiber.Ctx) error { return New(CodeNotLive) })
+	app.Get("/uncatalogued", func(c *fiber.Ctx) error { return E("no_such_code", "x") })
 	app.Post("/body", func(c *fiber.Ctx) error { return nil })
 
 	tests := []struct {
@@ -33,7 +35,9 @@ func TestFiberHandlerWritesOneShape(t *testing.T) {
 		code, retryAfter   string
 	}{
 		{"GET", "/conflict", "", 409, "room_busy", ""},
-		{"GET", "/busy", "", 503, "node_full", "3"},
+		{"GET", "/busy", "", 503, "capacity", "3"},
+		{"GET", "/notlive", "", 409, "not_live", "2"},
+		{"GET", "/uncatalogued", "", 500, "internal", ""},
 		{"GET", "/boom", "", 500, "internal", ""},
 		{"GET", "/missing", "", 404, "not_found", ""},
 	}

@@ -25,7 +25,10 @@ func FiberHandler(log *slog.Logger) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
 		var fe *fiber.Error
 		if errors.As(err, &fe) {
-			return Write(c, &Error{Status: fe.Code, Code: fiberCode(fe.Code), Message: fe.Message})
+			if code := fiberCode(fe.Code); code != CodeInternal {
+				return Write(c, E(code, "%s", fe.Message))
+			}
+			return Write(c, New(CodeInternal))
 		}
 		e := From(err)
 		if e.Status >= http.StatusInternalServerError {
@@ -35,26 +38,24 @@ func FiberHandler(log *slog.Logger) fiber.ErrorHandler {
 	}
 }
 
-func fiberCode(status int) string {
+func fiberCode(status int) Code {
 	switch status {
 	case http.StatusNotFound:
-		return "not_found"
+		return CodeNotFound
 	case http.StatusMethodNotAllowed:
-		return "method_not_allowed"
+		return CodeMethodNotAllowed
 	case http.StatusRequestEntityTooLarge:
-		return "body_too_large"
-	case http.StatusBadRequest:
-		return "bad_request"
+		return CodeBodyTooLarge
 	case http.StatusUnsupportedMediaType:
-		return "unsupported_media_type"
+		return CodeUnsupportedMediaType
 	case http.StatusTooManyRequests:
-		return "rate_limited"
+		return CodeRateLimited
 	case http.StatusRequestTimeout:
-		return "timeout"
+		return CodeRequestTimeout
 	default:
 		if status >= 500 {
-			return "internal"
+			return CodeInternal
 		}
-		return "bad_request"
+		return CodeInvalidRequest
 	}
 }

@@ -1,0 +1,56 @@
+package apierr
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"testing"
+)
+
+// TestCatalogueIsWellFormed checks every code once, a status that is an
+// error status, a message, and the naming rule (no "bad_" drift).
+func TestCatalogueIsWellFormed(t *testing.T) {
+	name := regexp.MustCompile(`^[a-z][a-z0-9_]*[a-z0-9]$`)
+	seen := map[Code]bool{}
+	for _, e := range Catalogue() {
+		if seen[e.Code] {
+			t.Errorf("%s declared twice", e.Code)
+		}
+		seen[e.Code] = true
+		if !name.MatchString(string(e.Code)) || regexp.MustCompile(`^bad_`).MatchString(string(e.Code)) {
+			t.Errorf("%s: not a catalogue name (lower_snake, invalid_* rather than bad_*)", e.Code)
+		}
+		if e.Status < 400 || e.Status > 599 {
+			t.Errorf("%s: status %d is not an error status", e.Code, e.Status)
+		}
+		if e.Message == "" {
+			t.Errorf("%s: no default message", e.Code)
+		}
+	}
+}
+
+func TestEUsesTheCatalogue(t *testing.T) {
+	tests := []struct {
+		err    *Error
+		status int
+		code   Code
+		msg    string
+	}{
+		{New(CodeSoldOut), 409, CodeSoldOut, "the product is sold out"},
+		{E(CodeInvalidSDP, "no m= section in %s", "offer"), 400, CodeInvalidSDP, "no m= section in offer"},
+		{E("made_up", "x"), 500, CodeInternal, "internal server error"},
+		{Wrap(CodeRoomNotFound, errors.New("cause")), 404, CodeRoomNotFound, "no such room"},
+	}
+	for _, tt := range tests {
+		if tt.err.Status != tt.status || tt.err.Code != tt.code || tt.err.Message != tt.msg {
+			t.Errorf("got %d %s %q, want %d %s %q", tt.err.Status, tt.err.Code, tt.err.Message, tt.status, tt.code, tt.msg)
+		}
+	}
+	wrapped := fmt.Errorf("ctx: %w", E(CodeSoldOut, "p1 is gone"))
+	if !errors.Is(wrapped, New(CodeSoldOut)) || errors.Is(wrapped, New(CodeLimitReached)) {
+		t.Fatal("errors.Is does not compare codes")
+	}
+	if CodeOf(wrapped) != CodeSoldOut || CodeOf(errors.New("x")) != CodeInternal {
+		t.Fatal("CodeOf")
+	}
+}
