@@ -31,7 +31,10 @@ type Options struct {
 	NATSURL     string
 	// DataDir holds the embedded SQLite file and JetStream store.
 	DataDir string
-	Logger  *slog.Logger
+	// ConnectTimeout bounds the first contact with each real service; 0
+	// means 10s. A service that does not answer in time is a start-up error.
+	ConnectTimeout time.Duration
+	Logger         *slog.Logger
 }
 
 // Backends are the open clients.
@@ -51,26 +54,26 @@ type Backends struct {
 }
 
 // Open connects to (or starts) every backend. On error, whatever was opened
-// is closed again.
-func Open(ctx context.Context, opts Options) (b *Backends, err error) {
+// is closed again and the error names the service that failed.
+func Open(ctx context.Context, opts Options) (*Backends, error) {
 	log := opts.Logger
 	if log == nil {
 		log = slog.Default()
 	}
-	b = &Backends{}
-	defer func() {
+	if opts.ConnectTimeout <= 0 {
+		opts.ConnectTimeout = 10 * time.Second
+	}
+	b := &Backends{}
+	for _, open := range []func(context.Context, Options, *slog.Logger) error{b.openRedis, b.openSQL, b.openNATS} {
+		octx, cancel := context.WithTimeout(ctx, opts.ConnectTimeout)
+		err := open(octx, opts, log)
+		cancel()
 		if err != nil {
-			b.Close()
+			if cerr := b.Close(); cerr != nil {
+				log.Warn("closing the backends opened so far", "err", cerr)
+			}
+			return nil, err
 		}
-	}()
-	if err := b.openRedis(ctx, opts, log); err != nil {
-		return nil, err
-	}
-	if err := b.openSQL(ctx, opts, log); err != nil {
-		return nil, err
-	}
-	if err := b.openNATS(ctx, opts, log); err != nil {
-		return nil, err
 	}
 	return b, nil
 }
@@ -98,7 +101,7 @@ func (b *Backends) openRedis(ctx context.Context, opts Options, log *slog.Logger
 	}
 	b.closers = append(b.closers, b.Redis.Close)
 	if err := b.Redis.Ping(ctx).Err(); err != nil {
-		return fmt.Errorf("backend: redis ping: %w", err)
+		return fmt.Errorf("backend: redis unreachable (REDIS_URL): %w", err)
 	}
 	return nil
 }
@@ -148,9 +151,13 @@ func (b *Backends) openNATS(ctx context.Context, opts Options, log *slog.Logger)
 		log.Info("embedded NATS server started", "store", storeDir)
 	} else {
 		var err error
-		nc, err = nats.Connect(opts.NATSURL, nats.Name("livesell"), nats.MaxReconnects(-1))
+		timeout := 10 * time.Second
+		if dl, ok := ctx.Deadline(); ok {
+			timeout = time.Until(dl)
+		}
+		nc, err = nats.Connect(opts.NATSURL, nats.Name("livesell"), nats.MaxReconnects(-1), nats.Timeout(timeout))
 		if err != nil {
-			return fmt.Errorf("backend: NATS_URL: %w", err)
+			return fmt.Errorf("backend: nats unreachable (NATS_URL): %w", err)
 		}
 	}
 	b.NATS = nc
@@ -166,8 +173,12 @@ func (b *Backends) openNATS(ctx context.Context, opts Options, log *slog.Logger)
 	return nil
 }
 
-// Close closes every backend in reverse order of opening.
+// Close closes every backend in reverse order of opening. It is safe on a
+// nil *Backends and after a failed Open.
 func (b *Backends) Close() error {
+	if b == nil {
+		return nil
+	}
 	var errs []error
 	for i := len(b.closers) - 1; i >= 0; i-- {
 		if err := b.closers[i](); err != nil && !errors.Is(err, nats.ErrConnectionClosed) {

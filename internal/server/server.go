@@ -68,9 +68,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, e
 		users:    auth.NewVerifier([]byte(secrets.JWTSecret), cfg.Auth.JWKSURL),
 		draining: make(chan struct{}),
 	}
+	// Every "return nil, err" below sets s to nil: close the node built so
+	// far through its own variable.
+	built := s
 	defer func() {
 		if err != nil {
-			s.Close(context.Background())
+			built.Close(context.Background())
 		}
 	}()
 	s.metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -168,8 +171,12 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return errors.Join(err, s.Close(grace))
 }
 
-// Close ends every session and closes every store, in reverse order of start.
+// Close ends every session and closes every store, in reverse order of
+// start. It is safe on a nil *Server.
 func (s *Server) Close(ctx context.Context) error {
+	if s == nil {
+		return nil
+	}
 	s.mu.Lock()
 	closers := s.closers
 	s.closers = nil

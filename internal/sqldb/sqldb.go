@@ -36,7 +36,9 @@ type DB struct {
 }
 
 // Open connects to databaseURL, or, when it is empty, opens (creating it if
-// needed) dataDir/livesell.db.
+// needed) dataDir/livesell.db. The data directory is created 0700 and the
+// file 0600 (an existing file is narrowed to 0600): it holds every order and
+// user tag. SQLite gives its -wal and -shm files the database file's mode.
 func Open(ctx context.Context, databaseURL, dataDir string) (*DB, error) {
 	if databaseURL != "" {
 		db, err := sql.Open("pgx", databaseURL)
@@ -48,7 +50,7 @@ func Open(ctx context.Context, databaseURL, dataDir string) (*DB, error) {
 		db.SetConnMaxIdleTime(5 * time.Minute)
 		if err := db.PingContext(ctx); err != nil {
 			db.Close()
-			return nil, fmt.Errorf("sqldb: connect postgres: %w", err)
+			return nil, fmt.Errorf("sqldb: postgres unreachable (DATABASE_URL): %w", err)
 		}
 		return &DB{DB: db, Dialect: Postgres}, nil
 	}
@@ -56,6 +58,9 @@ func Open(ctx context.Context, databaseURL, dataDir string) (*DB, error) {
 		return nil, fmt.Errorf("sqldb: data dir: %w", err)
 	}
 	path := filepath.Join(dataDir, "livesell.db")
+	if err := privateFile(path); err != nil {
+		return nil, fmt.Errorf("sqldb: %w", err)
+	}
 	dsn := "file:" + path + "?_txlock=immediate&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
@@ -69,6 +74,27 @@ func Open(ctx context.Context, databaseURL, dataDir string) (*DB, error) {
 		return nil, fmt.Errorf("sqldb: open sqlite %s: %w", path, err)
 	}
 	return &DB{DB: db, Dialect: SQLite}, nil
+}
+
+// privateFile creates path with mode 0600 if it does not exist, or narrows
+// an existing file to 0600, so that SQLite opens (and copies the mode of) a
+// file only its owner can read.
+func privateFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if st.Mode().Perm()&0o077 != 0 {
+		if err := f.Chmod(0o600); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ForUpdate is the row-locking suffix of a SELECT inside a transaction:
