@@ -8,6 +8,8 @@ package backend
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -80,15 +82,24 @@ func Open(ctx context.Context, opts Options) (*Backends, error) {
 
 func (b *Backends) openRedis(ctx context.Context, opts Options, log *slog.Logger) error {
 	if opts.RedisURL == "" {
+		// The embedded store listens on loopback, where any local process
+		// could reach it: it requires a password generated at each start and
+		// written 0600 into the data directory (for redis-cli -a when
+		// debugging).
+		password, err := newRedisPassword(opts.DataDir)
+		if err != nil {
+			return fmt.Errorf("backend: embedded redis: %w", err)
+		}
 		mr := miniredis.NewMiniRedis()
+		mr.RequireAuth(password)
 		if err := mr.StartAddr("127.0.0.1:0"); err != nil {
 			return fmt.Errorf("backend: embedded redis: %w", err)
 		}
 		stopClock := runClock(mr)
 		b.closers = append(b.closers, func() error { stopClock(); mr.Close(); return nil })
 		b.Embedded = append(b.Embedded, "redis")
-		b.Redis = redis.NewClient(&redis.Options{Addr: mr.Addr(), PoolSize: 64})
-		log.Info("embedded redis-compatible store started", "addr", mr.Addr())
+		b.Redis = redis.NewClient(&redis.Options{Addr: mr.Addr(), Password: password, PoolSize: 64})
+		log.Info("embedded redis-compatible store started", "addr", mr.Addr(), "password_file", filepath.Join(opts.DataDir, RedisPasswordFile))
 	} else {
 		ropts, err := redis.ParseURL(opts.RedisURL)
 		if err != nil {
@@ -104,6 +115,32 @@ func (b *Backends) openRedis(ctx context.Context, opts Options, log *slog.Logger
 		return fmt.Errorf("backend: redis unreachable (REDIS_URL): %w", err)
 	}
 	return nil
+}
+
+// RedisPasswordFile is the file in the data directory that holds the
+// embedded Redis-compatible store's password (mode 0600).
+const RedisPasswordFile = "redis-password"
+
+// newRedisPassword generates the embedded store's password and writes it to
+// dir/RedisPasswordFile, readable by this user only.
+func newRedisPassword(dir string) (string, error) {
+	var raw [32]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return "", err
+	}
+	password := hex.EncodeToString(raw[:])
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("data dir: %w", err)
+	}
+	path := filepath.Join(dir, RedisPasswordFile)
+	// Remove first: WriteFile keeps the mode of an existing file.
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return "", err
+	}
+	if err := os.WriteFile(path, []byte(password+"\n"), 0o600); err != nil {
+		return "", err
+	}
+	return password, nil
 }
 
 func (b *Backends) openSQL(ctx context.Context, opts Options, log *slog.Logger) error {
