@@ -8,6 +8,7 @@ package stripe
 
 import (
 	"context"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -81,11 +82,20 @@ func (p *Provider) Parse(ctx context.Context, header http.Header, body []byte, n
 	if sig == "" || len(sig) > 4096 || p.webhookSecret == "" {
 		return payment.Notice{}, fmt.Errorf("%w: missing Stripe-Signature", payment.ErrBadSignature)
 	}
-	if err := webhook.ValidatePayloadIgnoringTolerance(body, sig, p.webhookSecret); err != nil {
+	// Exactly one t=: stripe-go signs and checks the last one, so a header
+	// with two could pass a fresh one to one check and an old one to the other.
+	ts, ok := timestamp(sig)
+	if !ok {
+		return payment.Notice{}, fmt.Errorf("%w: Stripe-Signature needs exactly one t=", payment.ErrBadSignature)
+	}
+	// stripe-go's own tolerance check (too old), then the window both ways.
+	if err := webhook.ValidatePayloadWithTolerance(body, sig, p.webhookSecret, p.window); err != nil {
+		if errors.Is(err, webhook.ErrTooOld) {
+			return payment.Notice{}, fmt.Errorf("%w: %w", payment.ErrStale, err)
+		}
 		return payment.Notice{}, fmt.Errorf("%w: %w", payment.ErrBadSignature, err)
 	}
-	ts, ok := timestamp(sig)
-	if !ok || !payment.Within(ts, now, p.window) {
+	if !payment.Within(ts, now, p.window) {
 		return payment.Notice{}, payment.ErrStale
 	}
 	var ev stripego.Event
@@ -118,19 +128,25 @@ func (p *Provider) Parse(ctx context.Context, header http.Header, body []byte, n
 	}, nil
 }
 
-// timestamp reads t= of a Stripe-Signature header.
+// timestamp reads the one t= of a Stripe-Signature header, written exactly
+// as stripe-go reads it; false when there is none, more than one (also
+// counting " t=", which stripe-go would skip) or it is not a number.
 func timestamp(header string) (time.Time, bool) {
+	var ts time.Time
+	n := 0
 	for _, part := range strings.Split(header, ",") {
-		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
-		if ok && k == "t" {
-			sec, err := strconv.ParseInt(v, 10, 64)
-			if err != nil {
-				return time.Time{}, false
-			}
-			return time.Unix(sec, 0), true
+		k, v, _ := strings.Cut(part, "=")
+		if strings.TrimSpace(k) != "t" {
+			continue
 		}
+		n++
+		sec, err := strconv.ParseInt(v, 10, 64)
+		if k != "t" || err != nil {
+			return time.Time{}, false
+		}
+		ts = time.Unix(sec, 0)
 	}
-	return time.Time{}, false
+	return ts, n == 1
 }
 
 // Refund refunds the PaymentIntent, idempotently per order and transaction.

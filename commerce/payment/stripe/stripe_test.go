@@ -108,3 +108,28 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestParseRefusesTwoTimestamps is the window bypass of issue #11.6: a fresh
+// t= in front of an hour-old signed one.
+func TestParseRefusesTwoTimestamps(t *testing.T) {
+	p := stripe.New(stripe.Options{WebhookSecret: secret, Window: 5 * time.Minute})
+	now := time.Now()
+	body := event("payment_intent.succeeded", "pi_1", "pay_1", 1999)
+	old := now.Add(-time.Hour)
+	v1 := hex.EncodeToString(webhook.ComputeSignature(old, body, secret))
+	for _, header := range []string{
+		fmt.Sprintf("t=%d,t=%d,v1=%s", now.Unix(), old.Unix(), v1),
+		fmt.Sprintf("t=%d,v1=%s,t=%d", now.Unix(), v1, old.Unix()),
+		fmt.Sprintf("t=%d, t=%d,v1=%s", old.Unix(), now.Unix(), v1),
+		fmt.Sprintf("t=%d,v1=%s", old.Unix(), v1),
+		fmt.Sprintf("v1=%s", v1),
+	} {
+		h := http.Header{}
+		h.Set("Stripe-Signature", header)
+		if _, err := p.Parse(context.Background(), h, body, now); err == nil {
+			t.Fatalf("%s: accepted an hour-old webhook", header)
+		} else if !errors.Is(err, payment.ErrBadSignature) && !errors.Is(err, payment.ErrStale) {
+			t.Fatalf("%s: err %v", header, err)
+		}
+	}
+}
