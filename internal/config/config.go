@@ -31,6 +31,11 @@ type Config struct {
 	LogFormat string
 	// ShutdownGrace bounds graceful shutdown.
 	ShutdownGrace time.Duration
+	// MetricsToken, when set, is the bearer token /metrics requires.
+	MetricsToken string
+	// MetricsAddr, when set, serves /metrics on this separate listener
+	// (for example 127.0.0.1:9090) instead of the public one.
+	MetricsAddr string
 
 	// Store selects real or embedded backends.
 	Store StoreConfig
@@ -76,6 +81,25 @@ type MediaConfig struct {
 	MaxPublishers int
 	MaxViewers    int
 	MaxBodyBytes  int
+	// SessionRate and SessionBurst bound WHIP/WHEP offers per client
+	// address (token bucket); SessionsPerAddress bounds its open sessions.
+	SessionRate        float64
+	SessionBurst       int
+	SessionsPerAddress int
+	// ICEConnectTimeout closes a session whose ICE has not connected in time.
+	ICEConnectTimeout time.Duration
+	// MaxRemoteCandidates caps the remote ICE candidates of one session
+	// (offer and trickle together).
+	MaxRemoteCandidates int
+	// AllowPrivateCandidates accepts remote candidates on private,
+	// link-local and loopback addresses (a LAN deployment).
+	AllowPrivateCandidates bool
+	// TURNSecret is the TURN REST API shared secret (coturn's
+	// static-auth-secret): answers then carry short-lived credentials for
+	// the turn: servers of ICEServers.
+	TURNSecret string
+	// TURNCredentialTTL is the lifetime of those credentials.
+	TURNCredentialTTL time.Duration
 }
 
 // ChatConfig configures the interaction layer.

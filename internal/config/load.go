@@ -26,7 +26,15 @@ func Default() Config {
 		ShutdownGrace: 10 * time.Second,
 		Store:         StoreConfig{Namespace: "livesell"},
 		Auth:          AuthConfig{TokenTTL: 24 * time.Hour},
-		Media:         MediaConfig{MaxBodyBytes: 64 << 10},
+		Media: MediaConfig{
+			MaxBodyBytes:        64 << 10,
+			SessionRate:         5,
+			SessionBurst:        20,
+			SessionsPerAddress:  50,
+			ICEConnectTimeout:   10 * time.Second,
+			MaxRemoteCandidates: 16,
+			TURNCredentialTTL:   time.Hour,
+		},
 		Chat: ChatConfig{
 			BatchInterval:     100 * time.Millisecond,
 			MaxDanmakuRunes:   200,
@@ -144,6 +152,21 @@ func (c Config) Validate() error {
 	}
 	if c.Media.MaxBodyBytes <= 0 {
 		errs = append(errs, errors.New("max-sdp-bytes must be positive"))
+	}
+	if c.Media.SessionRate <= 0 || c.Media.SessionBurst <= 0 || c.Media.SessionsPerAddress <= 0 {
+		errs = append(errs, errors.New("session-rate, session-burst and sessions-per-address must be positive"))
+	}
+	if c.Media.ICEConnectTimeout < 100*time.Millisecond {
+		errs = append(errs, errors.New("ice-connect-timeout must be at least 100ms"))
+	}
+	if c.Media.MaxRemoteCandidates <= 0 {
+		errs = append(errs, errors.New("max-remote-candidates must be positive"))
+	}
+	if c.Media.TURNSecret != "" && len(c.Media.TURNSecret) < 32 {
+		errs = append(errs, errors.New("turn-secret must be at least 32 bytes"))
+	}
+	if c.Media.TURNCredentialTTL < time.Minute {
+		errs = append(errs, errors.New("turn-ttl must be at least 1m"))
 	}
 	switch c.Commerce.Sandbox {
 	case "auto", "on", "off":

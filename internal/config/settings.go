@@ -28,6 +28,8 @@ func (c *Config) settings() []setting {
 		{"log-level", envs("LOG_LEVEL"), "debug, info, warn or error", (*stringValue)(&c.LogLevel)},
 		{"log-format", envs("LOG_FORMAT"), "text or json", (*stringValue)(&c.LogFormat)},
 		{"shutdown-grace", envs("SHUTDOWN_GRACE"), "how long graceful shutdown may take", (*durationValue)(&c.ShutdownGrace)},
+		{"metrics-token", envs("METRICS_TOKEN"), "bearer token /metrics requires (empty: /metrics is only served on metrics-addr, or not at all)", (*stringValue)(&c.MetricsToken)},
+		{"metrics-addr", envs("METRICS_ADDR"), "separate listen address of /metrics, e.g. 127.0.0.1:9090 (empty: on http-addr, behind metrics-token)", (*stringValue)(&c.MetricsAddr)},
 
 		{"redis-url", append(envs("REDIS_URL"), "REDIS_URL"), "Redis URL (redis://127.0.0.1:6379/0); empty runs an in-process Redis-compatible store", (*stringValue)(&c.Store.RedisURL)},
 		{"database-url", append(envs("DATABASE_URL"), "DATABASE_URL"), "PostgreSQL URL (postgres://…); empty uses an embedded SQLite file in the data dir", (*stringValue)(&c.Store.DatabaseURL)},
@@ -48,6 +50,14 @@ func (c *Config) settings() []setting {
 		{"max-publishers", envs("MAX_PUBLISHERS"), "publishers this node accepts before answering 503 (0 = unlimited)", (*intValue)(&c.Media.MaxPublishers)},
 		{"max-viewers", envs("MAX_VIEWERS"), "viewers this node accepts before answering 503 (0 = unlimited)", (*intValue)(&c.Media.MaxViewers)},
 		{"max-sdp-bytes", envs("MAX_SDP_BYTES"), "largest SDP or trickle body accepted", (*intValue)(&c.Media.MaxBodyBytes)},
+		{"session-rate", envs("SESSION_RATE"), "WHIP/WHEP offers per second one client address may make, sustained (direct loopback peers are exempt)", (*floatValue)(&c.Media.SessionRate)},
+		{"session-burst", envs("SESSION_BURST"), "WHIP/WHEP offers one client address may make in a burst", (*intValue)(&c.Media.SessionBurst)},
+		{"sessions-per-address", envs("SESSIONS_PER_ADDRESS"), "open WHIP/WHEP sessions one client address (IPv6: /64) may hold", (*intValue)(&c.Media.SessionsPerAddress)},
+		{"ice-connect-timeout", envs("ICE_CONNECT_TIMEOUT"), "a session whose ICE has not connected within this is closed", (*durationValue)(&c.Media.ICEConnectTimeout)},
+		{"max-remote-candidates", envs("MAX_REMOTE_CANDIDATES"), "remote ICE candidates kept per session (offer and trickle together); more are dropped", (*intValue)(&c.Media.MaxRemoteCandidates)},
+		{"allow-private-candidates", envs("ALLOW_PRIVATE_CANDIDATES"), "accept remote ICE candidates on private, link-local and loopback addresses (LAN deployments; loopback is always accepted with ice-interfaces=lo)", (*boolValue)(&c.Media.AllowPrivateCandidates)},
+		{"turn-secret", envs("TURN_SECRET"), "TURN REST API shared secret (coturn static-auth-secret): WHIP/WHEP answers carry short-lived credentials for the turn: ice-servers", (*stringValue)(&c.Media.TURNSecret)},
+		{"turn-ttl", envs("TURN_TTL"), "lifetime of the short-lived TURN credentials", (*durationValue)(&c.Media.TURNCredentialTTL)},
 
 		{"chat-batch-interval", envs("CHAT_BATCH_INTERVAL"), "how often each viewer gets one batch of room events", (*durationValue)(&c.Chat.BatchInterval)},
 		{"chat-max-runes", envs("CHAT_MAX_RUNES"), "longest danmaku in characters after trimming", (*intValue)(&c.Chat.MaxDanmakuRunes)},
