@@ -107,6 +107,10 @@ const (
 	CodeAmountMismatch       Code = "amount_mismatch"
 	CodeStockBelowHeld       Code = "stock_below_held"
 	CodePaymentRefused       Code = "payment_refused"
+	CodeUnpaidLimit          Code = "unpaid_limit"
+	CodeStoreUnavailable     Code = "store_unavailable"
+	CodePriceBelowFloor      Code = "price_below_floor"
+	CodeProductNotInRoom     Code = "product_not_in_room"
 )
 
 var entries = []Entry{
@@ -182,6 +186,10 @@ var entries = []Entry{
 	{CodeAmountMismatch, http.StatusBadRequest, "the amount does not match the order", 0},
 	{CodeStockBelowHeld, http.StatusConflict, "the new stock is below the units orders hold", 0},
 	{CodePaymentRefused, http.StatusConflict, "the payment was refused", 0},
+	{CodeUnpaidLimit, http.StatusConflict, "too many units of this product are held unpaid; pay or cancel an order first", 0},
+	{CodeStoreUnavailable, http.StatusServiceUnavailable, "the stock store cannot be reached; retry", 2 * time.Second},
+	{CodePriceBelowFloor, http.StatusUnprocessableEntity, "the live price is below the floor the admin set for this product", 0},
+	{CodeProductNotInRoom, http.StatusConflict, "the product is not bound to this room", 0},
 }
 
 var byCode = func() map[Code]Entry {
