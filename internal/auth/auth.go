@@ -10,6 +10,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -75,14 +76,26 @@ type claims struct {
 
 // Verifier checks user tokens and mints HS256 ones.
 type Verifier struct {
-	secret []byte
-	jwks   *jwksCache
-	parser *jwt.Parser
+	secret   []byte
+	jwks     *jwksCache
+	issuer   string
+	audience string
+	parser   *jwt.Parser
+}
+
+// VerifierOption configures a Verifier.
+type VerifierOption func(*Verifier)
+
+// WithIssuer requires tokens checked against the JWKS to carry iss (when
+// not empty) and to name aud in their aud claim (when not empty). Tokens
+// livesell mints itself (HS256, iss "livesell") are not affected.
+func WithIssuer(iss, aud string) VerifierOption {
+	return func(v *Verifier) { v.issuer, v.audience = iss, aud }
 }
 
 // NewVerifier verifies HS256 tokens with secret and, when jwksURL is set,
 // RS256/ES256 tokens against that key set.
-func NewVerifier(secret []byte, jwksURL string) *Verifier {
+func NewVerifier(secret []byte, jwksURL string, opts ...VerifierOption) *Verifier {
 	v := &Verifier{
 		secret: secret,
 		parser: jwt.NewParser(jwt.WithValidMethods([]string{"HS256", "RS256", "ES256"}), jwt.WithExpirationRequired(), jwt.WithLeeway(30*time.Second)),
@@ -90,10 +103,15 @@ func NewVerifier(secret []byte, jwksURL string) *Verifier {
 	if jwksURL != "" {
 		v.jwks = newJWKSCache(jwksURL)
 	}
+	for _, o := range opts {
+		o(v)
+	}
 	return v
 }
 
-// Verify parses and checks token and returns the identity it names.
+// Verify parses and checks token and returns the identity it names. It
+// fails with ErrNoToken, ErrInvalidToken, or ErrJWKSUnavailable when the
+// token needs a JWKS key that cannot be fetched now (an outage).
 func (v *Verifier) Verify(ctx context.Context, token string) (Identity, error) {
 	if token == "" {
 		return Identity{}, ErrNoToken
@@ -102,7 +120,7 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Identity, error) {
 		return Identity{}, fmt.Errorf("%w: too long", ErrInvalidToken)
 	}
 	var c claims
-	_, err := v.parser.ParseWithClaims(token, &c, func(t *jwt.Token) (any, error) {
+	tk, err := v.parser.ParseWithClaims(token, &c, func(t *jwt.Token) (any, error) {
 		switch t.Method.Alg() {
 		case "HS256":
 			if len(v.secret) == 0 {
@@ -118,7 +136,18 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Identity, error) {
 		}
 	})
 	if err != nil {
+		if errors.Is(err, ErrJWKSUnavailable) {
+			return Identity{}, err
+		}
 		return Identity{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+	}
+	if tk.Method.Alg() != "HS256" {
+		if v.issuer != "" && c.Issuer != v.issuer {
+			return Identity{}, fmt.Errorf("%w: iss is not %q", ErrInvalidToken, v.issuer)
+		}
+		if v.audience != "" && !slices.Contains(c.Audience, v.audience) {
+			return Identity{}, fmt.Errorf("%w: aud does not name %q", ErrInvalidToken, v.audience)
+		}
 	}
 	if c.Subject == "" || len(c.Subject) > 128 {
 		return Identity{}, fmt.Errorf("%w: sub must be a user id of 1 to 128 characters", ErrInvalidToken)

@@ -4,23 +4,87 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/livesell/livesell/internal/apierr"
 )
 
-const identityKey = "livesell.identity"
+const (
+	identityKey  = "livesell.identity"
+	principalKey = "livesell.principal"
+)
+
+// Query parameters that have carried credentials; a push key or the admin
+// token in any query parameter is refused (query strings end up in proxy
+// and access logs).
+var credentialParams = []string{"token", "key", "push_key", "access_token", "admin_token"}
+
+// Request checks the credential of c against accept: the bearer token of
+// the Authorization header (or, with UserInQuery, a user JWT in ?token= for
+// players that cannot set headers), for room (the room a push key must
+// belong to; "" for none), from ClientAddr(c). A push key or the admin token
+// found in the query string is refused with credential_in_query.
+func (a *Authenticator) Request(c *fiber.Ctx, accept Accept, room string) (Principal, error) {
+	if err := a.refuseQueryCredentials(c); err != nil {
+		return Principal{}, err
+	}
+	tok := BearerToken(c.Get(fiber.HeaderAuthorization))
+	if tok == "" && accept&UserInQuery != 0 {
+		tok = c.Query("token")
+	}
+	p, err := a.Check(c.UserContext(), Credential{Token: tok, Room: room, Addr: ClientAddr(c)}, accept)
+	if err != nil {
+		return Principal{}, err
+	}
+	c.Locals(principalKey, p)
+	c.Locals(identityKey, p.Identity)
+	return p, nil
+}
+
+// Require is Fiber middleware admitting the credential kinds in accept for
+// the room in the path (parameter "room", when the route has one); the
+// handler reads the result with PrincipalOf or IdentityOf.
+func (a *Authenticator) Require(accept Accept) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if _, err := a.Request(c, accept, c.Params("room")); err != nil {
+			return err
+		}
+		return c.Next()
+	}
+}
+
+func (a *Authenticator) refuseQueryCredentials(c *fiber.Ctx) error {
+	for _, name := range credentialParams {
+		v := c.Query(name)
+		if v == "" {
+			continue
+		}
+		if strings.HasPrefix(v, PushKeyPrefix) || a.IsAdminToken(v) {
+			return apierr.E(apierr.CodeCredentialInQuery, "a push key or the admin token was sent in the URL (?%s=); send it as Authorization: Bearer …, and treat this key as leaked", name)
+		}
+	}
+	return nil
+}
+
+// PrincipalOf returns the principal stored by Request or Require.
+func PrincipalOf(c *fiber.Ctx) (Principal, bool) {
+	p, ok := c.Locals(principalKey).(Principal)
+	return p, ok
+}
 
 // RequireAdmin is Fiber middleware that admits only the admin bearer token.
+//
+// Deprecated: use (*Authenticator).Require or Request (one limiter, one check); removed soon.
 func RequireAdmin(adminToken string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		tok := BearerToken(c.Get(fiber.HeaderAuthorization))
 		if tok == "" {
-			return apierr.Unauthorized("missing_token", "an admin bearer token is required")
+			return apierr.E(apierr.CodeMissingToken, "an admin bearer token is required")
 		}
 		if !SecretEqual(tok, adminToken) {
-			return apierr.Forbidden("bad_token", "the admin token is not valid")
+			return apierr.E(apierr.CodeInvalidToken, "the admin token is not valid")
 		}
 		c.Locals(identityKey, Identity{UserID: "admin", Admin: true})
 		return c.Next()
@@ -29,6 +93,8 @@ func RequireAdmin(adminToken string) fiber.Handler {
 
 // RequireUser is Fiber middleware that admits a valid user JWT (or the admin
 // token, acting as the operator) and stores its Identity for IdentityOf.
+//
+// Deprecated: use (*Authenticator).Require or Request (one limiter, one check); removed soon.
 func RequireUser(v *Verifier, adminToken string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		id, err := Authenticate(c, v, adminToken)
@@ -42,10 +108,12 @@ func RequireUser(v *Verifier, adminToken string) fiber.Handler {
 
 // Authenticate reads the bearer token of c: the admin token, or a user JWT.
 // It returns an *apierr.Error (401) when there is none or it is invalid.
+//
+// Deprecated: use (*Authenticator).Require or Request (one limiter, one check); removed soon.
 func Authenticate(c *fiber.Ctx, v *Verifier, adminToken string) (Identity, error) {
 	tok := BearerToken(c.Get(fiber.HeaderAuthorization))
 	if tok == "" {
-		return Identity{}, apierr.Unauthorized("missing_token", "a bearer token is required")
+		return Identity{}, apierr.New(apierr.CodeMissingToken)
 	}
 	if SecretEqual(tok, adminToken) {
 		return Identity{UserID: "admin", Admin: true}, nil
@@ -53,9 +121,9 @@ func Authenticate(c *fiber.Ctx, v *Verifier, adminToken string) (Identity, error
 	id, err := v.Verify(c.UserContext(), tok)
 	if err != nil {
 		if errors.Is(err, ErrNoToken) {
-			return Identity{}, apierr.Unauthorized("missing_token", "a bearer token is required")
+			return Identity{}, apierr.New(apierr.CodeMissingToken)
 		}
-		return Identity{}, apierr.Unauthorized("bad_token", "the token is not valid").WithCause(err)
+		return Identity{}, apierr.Wrap(apierr.CodeInvalidToken, err)
 	}
 	return id, nil
 }

@@ -14,40 +14,104 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 )
 
-// jwksCache fetches a JSON Web Key Set and keeps it for a while; an unknown
-// kid refreshes it at most once a minute.
-type jwksCache struct {
-	url    string
-	client *http.Client
+// ErrJWKSUnavailable means a token needs a key from the JWKS and the key
+// set cannot be fetched (and no copy of the key is held): an outage, not
+// a bad token.
+var ErrJWKSUnavailable = errors.New("auth: JWKS unavailable")
 
-	mu      sync.Mutex
-	keys    map[string]any
-	fetched time.Time
+// JWKS cache timings.
+const (
+	jwksFresh          = 10 * time.Minute // keys are refreshed after this
+	jwksUnknownKidWait = time.Minute      // an unknown kid refetches at most this often
+	jwksBackoffMin     = time.Second      // after a failed fetch, wait this long, doubling …
+	jwksBackoffMax     = time.Minute      // … up to this
+	jwksFetchTimeout   = 5 * time.Second
+)
+
+// jwksCache holds a JSON Web Key Set. The fetch runs outside the lock, one
+// at a time (singleflight); a key already held is served — stale if the
+// endpoint is down — while a refresh runs; failures back off; an unknown
+// kid refetches at most once a minute.
+type jwksCache struct {
+	url     string
+	client  *http.Client
+	now     func() time.Time
+	timeout time.Duration // of one fetch
+	group   singleflight.Group
+
+	mu       sync.Mutex
+	keys     map[string]any
+	fetched  time.Time // last successful fetch
+	nextTry  time.Time // no fetch before this
+	failures int       // consecutive failed fetches
 }
 
 func newJWKSCache(url string) *jwksCache {
-	return &jwksCache{url: url, client: &http.Client{Timeout: 5 * time.Second}}
+	return &jwksCache{url: url, client: &http.Client{}, now: time.Now, timeout: jwksFetchTimeout}
 }
 
+// key returns the public key kid names.
 func (c *jwksCache) key(ctx context.Context, kid string) (any, error) {
+	now := c.now()
+	c.mu.Lock()
+	k, have := c.keys[kid]
+	fresh := now.Sub(c.fetched) < jwksFresh
+	mayFetch := !now.Before(c.nextTry)
+	everFetched := c.keys != nil
+	c.mu.Unlock()
+	switch {
+	case have && fresh:
+		return k, nil
+	case have:
+		if mayFetch {
+			c.group.DoChan("jwks", c.refresh) // in the background: serve the held key now
+		}
+		return k, nil
+	case !mayFetch && everFetched:
+		return nil, fmt.Errorf("jwks: no key %q", kid)
+	case !mayFetch:
+		return nil, fmt.Errorf("%w: backing off after a failed fetch", ErrJWKSUnavailable)
+	}
+	select {
+	case r := <-c.group.DoChan("jwks", c.refresh):
+		if r.Err != nil {
+			return nil, r.Err
+		}
+	case <-ctx.Done():
+		return nil, fmt.Errorf("%w: %w", ErrJWKSUnavailable, ctx.Err())
+	}
+	c.mu.Lock()
+	k, have = c.keys[kid]
+	c.mu.Unlock()
+	if !have {
+		return nil, fmt.Errorf("jwks: no key %q", kid)
+	}
+	return k, nil
+}
+
+// refresh fetches the key set and records the outcome; it runs under the
+// singleflight, with its own deadline so that no caller's cancellation
+// fails the others.
+func (c *jwksCache) refresh() (any, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+	defer cancel()
+	keys, err := c.fetch(ctx)
+	now := c.now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if k, ok := c.keys[kid]; ok && time.Since(c.fetched) < 10*time.Minute {
-		return k, nil
+	if err != nil {
+		c.failures++
+		backoff := jwksBackoffMin << min(c.failures-1, 6)
+		c.nextTry = now.Add(min(backoff, jwksBackoffMax))
+		return nil, fmt.Errorf("%w: %w", ErrJWKSUnavailable, err)
 	}
-	if time.Since(c.fetched) > time.Minute || c.keys == nil {
-		keys, err := c.fetch(ctx)
-		if err != nil {
-			return nil, err
-		}
-		c.keys, c.fetched = keys, time.Now()
-	}
-	if k, ok := c.keys[kid]; ok {
-		return k, nil
-	}
-	return nil, fmt.Errorf("jwks: no key %q", kid)
+	c.keys, c.fetched, c.failures = keys, now, 0
+	c.nextTry = now.Add(jwksUnknownKidWait)
+	return nil, nil
 }
 
 type jwk struct {
