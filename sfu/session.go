@@ -38,6 +38,9 @@ type Session struct {
 
 	closeOnce sync.Once
 	done      chan struct{}
+
+	connectedOnce sync.Once
+	connected     chan struct{} // closed once the PeerConnection connected
 }
 
 func newSession(e *Engine, room, kind string) *Session {
@@ -46,8 +49,9 @@ func newSession(e *Engine, room, kind string) *Session {
 	id := hex.EncodeToString(b[:])
 	return &Session{
 		id: id, room: room, eng: e,
-		log:  e.log.With("room", room, "session", id, "kind", kind),
-		done: make(chan struct{}),
+		log:       e.log.With("room", room, "session", id, "kind", kind),
+		done:      make(chan struct{}),
+		connected: make(chan struct{}),
 	}
 }
 
@@ -68,6 +72,10 @@ func (s *Session) AnswerSDP() string {
 // Done is closed when the session has ended, by Close or because its
 // connection failed.
 func (s *Session) Done() <-chan struct{} { return s.done }
+
+// Connected is closed once the session's PeerConnection connected (ICE and
+// DTLS). The signaling layer closes sessions that never get there.
+func (s *Session) Connected() <-chan struct{} { return s.connected }
 
 func (s *Session) isClosed() bool {
 	s.mu.Lock()
@@ -237,6 +245,7 @@ func (s *Session) watch(st webrtc.PeerConnectionState) {
 	s.log.Debug("connection state", "state", st.String())
 	switch st {
 	case webrtc.PeerConnectionStateConnected:
+		s.connectedOnce.Do(func() { close(s.connected) })
 		if s.sub != nil {
 			s.sub.onConnected()
 		}
