@@ -23,7 +23,7 @@ func TestCloseStopsEveryGoroutine(t *testing.T) {
 	b.NATS.Flush()
 	opt := goleak.IgnoreCurrent()
 	c, err := commerce.New(ctx, commerce.Options{Backends: b, Namespace: ns, AdminToken: "adm", Users: auth.NewVerifier([]byte("k"), ""),
-		SandboxSecret: "s", Sandbox: true, SweepEvery: 10 * time.Millisecond, Log: testenv.Logger(t)})
+		SandboxSecret: "sandbox-secret-for-tests-0123456789", Sandbox: true, SweepEvery: 10 * time.Millisecond, Log: testenv.Logger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

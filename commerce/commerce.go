@@ -43,12 +43,17 @@ type Options struct {
 	Users      *auth.Verifier
 	TokenTTL   time.Duration
 	// SandboxSecret signs sandbox callbacks; Sandbox enables that provider
-	// (a free "payment" anyone can make: keep it off in production).
+	// (a "payment" without money: on only when the operator asks for it).
 	SandboxSecret string
 	Sandbox       bool
-	// Rooms verifies anchors' push keys; nil admits the admin token only.
-	Rooms     api.PushKeys
-	PublicURL string
+	// Anchors checks anchor credentials (admin token or the room's push
+	// key); nil admits the admin token only.
+	Anchors api.Anchors
+	// Rooms tells private rooms apart (nil: every room is public).
+	Rooms api.RoomInfo
+	// ClientAddr is a request's client address (nil: Fiber's c.IP()).
+	ClientAddr func(c *fiber.Ctx) string
+	PublicURL  string
 	// SweepEvery is how often unpaid orders are expired (default 1 s).
 	SweepEvery time.Duration
 	// AfterReserve is a test hook (see order.Options).
@@ -81,6 +86,9 @@ func New(ctx context.Context, o Options) (*Commerce, error) {
 		o.Log = slog.Default()
 	}
 	log := o.Log.With("component", "commerce")
+	if err := checkSecrets(o); err != nil {
+		return nil, err
+	}
 	b := o.Backends
 	if err := schema.Migrate(ctx, b.SQL); err != nil {
 		return nil, err
@@ -103,11 +111,14 @@ func New(ctx context.Context, o Options) (*Commerce, error) {
 	for _, p := range providers {
 		if sp, ok := p.(*sandbox.Provider); ok {
 			c.Sandbox = sp
+			log.Warn("the sandbox payment provider is ON: anyone may \"pay\" without money (payment-sandbox=on); never in production")
 		}
 	}
 	cache := catalog.NewCache(c.Catalog, time.Second)
+	lim := limitsOf(o.Config)
 	c.Orders = order.NewService(order.NewStore(b.SQL, c.Relay.Kick), st, cache, providers, order.Options{
-		TTL: o.Config.OrderTTL, Grace: grace(o.Config), StockChanged: c.Cards.StockChanged, AfterReserve: o.AfterReserve, Log: log,
+		TTL: o.Config.OrderTTL, LiveTTL: lim.LiveOrderTTL, UnpaidPerUser: lim.MaxUnpaidPerUser, UnpaidPerAddr: lim.MaxUnpaidPerAddress,
+		Grace: grace(o.Config), StockChanged: c.Cards.StockChanged, AfterReserve: o.AfterReserve, Log: log,
 	})
 	if rep, err := c.Orders.Reconcile(ctx, time.Now()); err != nil {
 		return nil, fmt.Errorf("commerce: reconcile on start: %w", err)
@@ -116,7 +127,8 @@ func New(ctx context.Context, o Options) (*Commerce, error) {
 	}
 	c.handler = api.New(api.Deps{
 		Catalog: c.Catalog, Cache: cache, Cards: c.Cards, Stock: st, Orders: c.Orders, Tags: c.Tags, Sandbox: c.Sandbox,
-		Users: o.Users, TokenTTL: o.TokenTTL, AdminToken: o.AdminToken, Rooms: o.Rooms, PublicURL: o.PublicURL, Log: log,
+		Users: o.Users, TokenTTL: o.TokenTTL, AdminToken: o.AdminToken, Anchors: o.Anchors, Rooms: o.Rooms, ClientAddr: o.ClientAddr,
+		PublicURL: o.PublicURL, Log: log,
 	})
 
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -133,6 +145,7 @@ func New(ctx context.Context, o Options) (*Commerce, error) {
 	c.goRun(func() { c.Cards.Run(runCtx) })
 	c.goRun(func() { c.Orders.RunSweeper(runCtx, sweepEvery) })
 	c.goRun(func() { c.Orders.RunReconciler(runCtx, reconcileEvery) })
+	c.goRun(func() { c.Relay.RunPruner(runCtx, lim.OutboxRetention, pruneEvery(lim.OutboxRetention)) })
 	stop, err := tags.NewConsumer(c.Tags, b.NATS, b.JetStream, o.Namespace, log).Start(runCtx)
 	if err != nil {
 		c.Close(ctx)
@@ -155,6 +168,13 @@ func (c *Commerce) goRun(fn func()) {
 	c.wg.Add(1)
 	go func() { defer c.wg.Done(); fn() }()
 }
+
+// SandboxOn reports whether the sandbox provider (payments without money)
+// is enabled, for the readiness report.
+func (c *Commerce) SandboxOn() bool { return c.Sandbox != nil }
+
+// Providers lists the enabled payment providers.
+func (c *Commerce) Providers() []string { return c.Orders.Providers() }
 
 // Mount registers the commerce routes on r.
 func (c *Commerce) Mount(r fiber.Router) { c.handler.Mount(r) }

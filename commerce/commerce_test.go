@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/livesell/livesell/commerce"
+	"github.com/livesell/livesell/commerce/api"
 	"github.com/livesell/livesell/commerce/payment/sandbox"
 	"github.com/livesell/livesell/internal/apidoc"
 	"github.com/livesell/livesell/internal/apierr"
@@ -21,18 +22,21 @@ import (
 	"github.com/livesell/livesell/internal/backend"
 	"github.com/livesell/livesell/internal/events"
 	"github.com/livesell/livesell/internal/testenv"
-	"github.com/livesell/livesell/signaling/room"
 )
 
 const adminToken = "admin-secret-token"
 
+// sandboxSecret is long enough for commerce.New (at least 32 bytes).
+const sandboxSecret = "sandbox-secret-for-tests-0123456789"
+
 type fakeRooms map[string]string // room → push key
 
-func (f fakeRooms) VerifyPushKey(ctx context.Context, roomID, key string) (room.Key, error) {
+// verify is a push-key check: the key's id is "k1-<room>".
+func (f fakeRooms) verify(ctx context.Context, roomID, key string) (string, error) {
 	if k, ok := f[roomID]; ok && auth.SecretEqual(key, k) {
-		return room.Key{ID: "k1", RoomID: roomID}, nil
+		return "k1-" + roomID, nil
 	}
-	return room.Key{}, room.ErrBadKey
+	return "", api.ErrNotAnchor
 }
 
 type harness struct {
@@ -51,7 +55,7 @@ func newHarness(t *testing.T, b *backend.Backends, ns string) *harness {
 	ctx := context.Background()
 	c, err := commerce.New(ctx, commerce.Options{
 		Backends: b, Namespace: ns, AdminToken: adminToken, Users: users, TokenTTL: time.Hour,
-		SandboxSecret: "sandbox-secret", Sandbox: true, Rooms: fakeRooms{"r1": "pushkey-r1"},
+		SandboxSecret: sandboxSecret, Sandbox: true, Anchors: api.PushKeyAnchors{AdminToken: adminToken, Verify: fakeRooms{"r1": "pushkey-r1"}.verify},
 		SweepEvery: 50 * time.Millisecond, Log: testenv.Logger(t),
 	})
 	if err != nil {
@@ -60,7 +64,7 @@ func newHarness(t *testing.T, b *backend.Backends, ns string) *harness {
 	t.Cleanup(func() { c.Close(context.Background()) })
 	app := fiber.New(fiber.Config{ErrorHandler: apierr.FiberHandler(testenv.Logger(t))})
 	c.Mount(app)
-	return &harness{t: t, app: app, c: c, users: users, b: b, ns: ns, sbx: sandbox.New("sandbox-secret", 5*time.Minute)}
+	return &harness{t: t, app: app, c: c, users: users, b: b, ns: ns, sbx: sandbox.New(sandboxSecret, 5*time.Minute)}
 }
 
 func (h *harness) do(method, path, token string, body any, header map[string]string) (int, []byte) {
@@ -212,7 +216,7 @@ func TestLiveSellingOverHTTP(t *testing.T) {
 		// Pay through the sandbox: the hosted page, then callbacks.
 		co := h.must(200, "POST", "/api/orders/"+oid+"/pay", alice, map[string]any{"provider": "sandbox"}, nil)
 		payID := co["payment_id"].(string)
-		if !strings.HasSuffix(co["redirect_url"].(string), "/pay/sandbox/"+payID) {
+		if !strings.Contains(co["redirect_url"].(string), "/pay/sandbox/"+payID+"#t=") {
 			t.Fatalf("checkout %v", co)
 		}
 		st, page := h.do("GET", "/pay/sandbox/"+payID, "", nil, nil)
@@ -266,7 +270,12 @@ func TestLiveSellingOverHTTP(t *testing.T) {
 
 		// Bob pays through the hosted page's button.
 		bco := h.must(200, "POST", "/api/orders/"+bo["id"].(string)+"/pay", bob, map[string]any{"provider": "sandbox"}, nil)
-		if st, raw := h.do("POST", "/pay/sandbox/"+bco["payment_id"].(string)+"/pay", "", nil, nil); st != 200 || !bytes.Contains(raw, []byte(`data-status="PAID"`)) {
+		bpay := bco["payment_id"].(string)
+		if st, raw := h.do("POST", "/pay/sandbox/"+bpay+"/pay", "", nil, nil); st != 403 {
+			t.Fatalf("anonymous press of the sandbox pay button: %d %s", st, raw)
+		}
+		_, pageToken, _ := strings.Cut(bco["redirect_url"].(string), "#t=")
+		if st, raw := h.do("POST", "/pay/sandbox/"+bpay+"/pay", "", "t="+pageToken, map[string]string{"Content-Type": "application/x-www-form-urlencoded"}); st != 200 || !bytes.Contains(raw, []byte(`data-status="PAID"`)) {
 			t.Fatalf("sandbox pay button: %d %s", st, raw)
 		}
 

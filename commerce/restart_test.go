@@ -23,7 +23,7 @@ func TestNodeDiesBetweenReserveAndInsert(t *testing.T) {
 		opts := func(hook func(context.Context, string) error) commerce.Options {
 			return commerce.Options{Backends: b, Namespace: ns, AdminToken: "adm", Users: auth.NewVerifier([]byte("k"), ""),
 				Config:        config.CommerceConfig{OrderTTL: time.Minute, ReconcileInterval: 200 * time.Millisecond},
-				SandboxSecret: "s", Sandbox: true, AfterReserve: hook, Log: testenv.Logger(t)}
+				SandboxSecret: "sandbox-secret-for-tests-0123456789", Sandbox: true, AfterReserve: hook, Log: testenv.Logger(t)}
 		}
 		dying, err := commerce.New(ctx, opts(func(context.Context, string) error { return order.ErrCrashed }))
 		if err != nil {

@@ -6,7 +6,6 @@
 package api
 
 import (
-	"context"
 	"log/slog"
 	"time"
 
@@ -18,13 +17,7 @@ import (
 	"github.com/livesell/livesell/commerce/stock"
 	"github.com/livesell/livesell/commerce/tags"
 	"github.com/livesell/livesell/internal/auth"
-	"github.com/livesell/livesell/signaling/room"
 )
-
-// PushKeys verifies a room's push key (the signaling room store).
-type PushKeys interface {
-	VerifyPushKey(ctx context.Context, roomID, key string) (room.Key, error)
-}
 
 // Deps are what the handlers call.
 type Deps struct {
@@ -39,20 +32,36 @@ type Deps struct {
 	TokenTTL time.Duration
 	// AdminToken is the operator's bearer token.
 	AdminToken string
-	// Rooms verifies anchors' push keys; nil admits the admin token only.
-	Rooms PushKeys
+	// Anchors checks anchor credentials; nil admits the admin token only.
+	Anchors Anchors
+	// Rooms tells private rooms (nil: every room is public).
+	Rooms RoomInfo
+	// ClientAddr is the request's client address (nil: Fiber's c.IP()).
+	ClientAddr func(c *fiber.Ctx) string
 	// PublicURL is the node's base URL ("" derives it from each request).
 	PublicURL string
 	Log       *slog.Logger
 }
 
-// OrdersPerSecond bounds the order attempts of one user on one node.
-const OrdersPerSecond = 10
+// Rates of one node.
+const (
+	// OrdersPerSecond bounds the order attempts of one user.
+	OrdersPerSecond = 10
+	// PaysPerSecond bounds the /pay calls of one user.
+	PaysPerSecond = 5
+	// CallbackFailuresPerMinute bounds the refused (badly signed or stale)
+	// payment callbacks from one address; beyond it they answer 429
+	// without being logged. Correctly signed callbacks are never refused.
+	CallbackFailuresPerMinute = 20
+)
 
 // Handler serves the commerce routes.
 type Handler struct {
-	d      Deps
-	orders *limiter // order attempts per user
+	d       Deps
+	orders  *limiter // order attempts per user
+	pays    *limiter // /pay calls per user
+	badCall *limiter // refused callbacks per address
+	warns   *logLimiter
 }
 
 // New returns the handlers over d.
@@ -63,7 +72,17 @@ func New(d Deps) *Handler {
 	if d.TokenTTL <= 0 {
 		d.TokenTTL = 24 * time.Hour
 	}
-	return &Handler{d: d, orders: newLimiter(OrdersPerSecond, time.Second)}
+	if d.Anchors == nil {
+		d.Anchors = PushKeyAnchors{AdminToken: d.AdminToken}
+	}
+	if d.Rooms == nil {
+		d.Rooms = publicRooms{}
+	}
+	if d.ClientAddr == nil {
+		d.ClientAddr = func(c *fiber.Ctx) string { return c.IP() }
+	}
+	return &Handler{d: d, orders: newLimiter(OrdersPerSecond, time.Second), pays: newLimiter(PaysPerSecond, time.Second),
+		badCall: newLimiter(CallbackFailuresPerMinute, time.Minute), warns: newLogLimiter(10 * time.Second)}
 }
 
 // Mount registers every commerce route on r.
@@ -97,6 +116,7 @@ func (h *Handler) Mount(r fiber.Router) {
 	r.Post("/api/orders/:id/ship", admin, h.advance(order.Shipped))
 	r.Post("/api/orders/:id/complete", admin, h.advance(order.Completed))
 
+	r.Get("/api/payments/providers", h.providers)
 	r.Post("/api/payments/:provider/callback", h.callback)
 
 	r.Get("/api/users/:id/tags", admin, h.userTags)

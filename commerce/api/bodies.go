@@ -23,15 +23,15 @@ const MaxBodyBytes = 64 << 10
 // decodeStrict reads exactly one JSON object into v, refusing unknown fields.
 func decodeStrict(body []byte, v any) error {
 	if len(body) > MaxBodyBytes {
-		return apierr.TooLarge("the body is larger than %d bytes", MaxBodyBytes)
+		return apierr.E(apierr.CodeBodyTooLarge, "the body is larger than %d bytes", MaxBodyBytes)
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return apierr.BadRequest("invalid_json", "the body is not the expected JSON object: %s", jsonErr(err))
+		return apierr.E(apierr.CodeInvalidJSON, "the body is not the expected JSON object: %s", jsonErr(err))
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return apierr.BadRequest("invalid_json", "the body has data after the JSON object")
+		return apierr.E(apierr.CodeInvalidJSON, "the body has data after the JSON object")
 	}
 	return nil
 }
@@ -48,7 +48,7 @@ func jsonErr(err error) string {
 func checkJSON(c *fiber.Ctx) error {
 	ct := c.Get(fiber.HeaderContentType)
 	if ct != "" && !strings.HasPrefix(strings.ToLower(ct), fiber.MIMEApplicationJSON) {
-		return apierr.UnsupportedMediaType("send application/json")
+		return apierr.E(apierr.CodeUnsupportedMediaType, "send application/json")
 	}
 	return nil
 }
@@ -63,13 +63,13 @@ func ParseOrderRequest(b []byte) (order.Request, error) {
 		r.Quantity = 1
 	}
 	if !ids.Valid(r.ProductID) {
-		return r, apierr.BadRequest("invalid_request", "product_id is required")
+		return r, apierr.E(apierr.CodeInvalidRequest, "product_id is required")
 	}
-	if r.Room != "" && !ids.Valid(r.Room) {
-		return r, apierr.BadRequest("invalid_request", "room is not a room id")
+	if r.Room != "" && !validRoom(r.Room) {
+		return r, apierr.E(apierr.CodeInvalidRoomID, "room is not a room id")
 	}
 	if r.Quantity < 1 || r.Quantity > 100 {
-		return r, apierr.BadRequest("invalid_request", "quantity must be between 1 and 100")
+		return r, apierr.E(apierr.CodeInvalidRequest, "quantity must be between 1 and 100")
 	}
 	return r, nil
 }
@@ -82,6 +82,11 @@ type ProductBody struct {
 	Currency     *string   `json:"currency"`
 	PerUserLimit *int      `json:"per_user_limit"`
 	Stock        *int64    `json:"stock"`
+	// The live-price floor and the sale hold (admin only, like every
+	// product field).
+	MinLivePriceMinor  *int64 `json:"min_live_price_minor"`
+	MaxDiscountPercent *int   `json:"max_discount_percent"`
+	HoldForSale        *bool  `json:"hold_for_sale"`
 }
 
 // Apply copies the fields present in b onto p.
@@ -101,6 +106,15 @@ func (b ProductBody) Apply(p *catalog.Product) {
 	if b.PerUserLimit != nil {
 		p.PerUserLimit = *b.PerUserLimit
 	}
+	if b.MinLivePriceMinor != nil {
+		p.MinLivePriceMinor = *b.MinLivePriceMinor
+	}
+	if b.MaxDiscountPercent != nil {
+		p.MaxDiscountPercent = *b.MaxDiscountPercent
+	}
+	if b.HoldForSale != nil {
+		p.HoldForSale = *b.HoldForSale
+	}
 }
 
 // ParseProduct reads a product body; create requires title, price and currency.
@@ -110,10 +124,10 @@ func ParseProduct(b []byte, create bool) (ProductBody, error) {
 		return pb, err
 	}
 	if create && (pb.Title == nil || pb.PriceMinor == nil || pb.Currency == nil) {
-		return pb, apierr.BadRequest("invalid_product", "title, price_minor and currency are required")
+		return pb, apierr.E(apierr.CodeInvalidProduct, "title, price_minor and currency are required")
 	}
 	if !create && pb.Stock != nil {
-		return pb, apierr.BadRequest("invalid_product", "change stock with PUT /api/products/{id}/stock")
+		return pb, apierr.E(apierr.CodeInvalidProduct, "change stock with PUT /api/products/{id}/stock")
 	}
 	return pb, nil
 }
@@ -134,11 +148,11 @@ func ParsePresent(b []byte) (PresentBody, error) {
 	}
 	switch {
 	case !ids.Valid(pb.ProductID):
-		return pb, apierr.BadRequest("invalid_request", "product_id is required")
+		return pb, apierr.E(apierr.CodeInvalidRequest, "product_id is required")
 	case pb.LivePriceMinor < 0 || pb.LivePriceMinor > catalog.MaxPriceMinor:
-		return pb, apierr.BadRequest("invalid_request", "live_price_minor must be between 0 (none) and %d", int64(catalog.MaxPriceMinor))
+		return pb, apierr.E(apierr.CodeInvalidRequest, "live_price_minor must be between 0 (none) and %d", int64(catalog.MaxPriceMinor))
 	case pb.SaleStartsAt != nil && pb.SaleEndsAt != nil && !pb.SaleEndsAt.After(*pb.SaleStartsAt):
-		return pb, apierr.BadRequest("invalid_request", "sale_ends_at must be after sale_starts_at")
+		return pb, apierr.E(apierr.CodeInvalidRequest, "sale_ends_at must be after sale_starts_at")
 	}
 	return pb, nil
 }
@@ -155,14 +169,14 @@ func ParseBind(b []byte) (BindBody, error) {
 		return bb, err
 	}
 	if bb.ProductIDs == nil {
-		return bb, apierr.BadRequest("invalid_request", "product_ids is required (an empty list unbinds all)")
+		return bb, apierr.E(apierr.CodeInvalidRequest, "product_ids is required (an empty list unbinds all)")
 	}
 	if len(bb.ProductIDs) > catalog.MaxRoomProducts {
-		return bb, apierr.BadRequest("invalid_request", "at most %d products", catalog.MaxRoomProducts)
+		return bb, apierr.E(apierr.CodeInvalidRequest, "at most %d products", catalog.MaxRoomProducts)
 	}
 	for _, id := range bb.ProductIDs {
 		if !ids.Valid(id) {
-			return bb, apierr.BadRequest("invalid_request", "product_ids must be product ids")
+			return bb, apierr.E(apierr.CodeInvalidRequest, "product_ids must be product ids")
 		}
 	}
 	return bb, nil
@@ -181,10 +195,10 @@ func ParseToken(b []byte) (TokenBody, error) {
 		return tb, err
 	}
 	if tb.UserID == "" || len(tb.UserID) > 128 || !utf8.ValidString(tb.UserID) || strings.TrimSpace(tb.UserID) != tb.UserID {
-		return tb, apierr.BadRequest("invalid_request", "user_id must be 1 to 128 bytes without surrounding spaces")
+		return tb, apierr.E(apierr.CodeInvalidRequest, "user_id must be 1 to 128 bytes without surrounding spaces")
 	}
 	if utf8.RuneCountInString(tb.Name) > 64 || !utf8.ValidString(tb.Name) {
-		return tb, apierr.BadRequest("invalid_request", "name must be at most 64 characters")
+		return tb, apierr.E(apierr.CodeInvalidRequest, "name must be at most 64 characters")
 	}
 	return tb, nil
 }
@@ -201,7 +215,7 @@ func ParsePay(b []byte) (PayBody, error) {
 		return pb, err
 	}
 	if pb.Provider == "" {
-		return pb, apierr.BadRequest("invalid_request", "provider is required")
+		return pb, apierr.E(apierr.CodeInvalidRequest, "provider is required")
 	}
 	return pb, nil
 }
@@ -218,15 +232,40 @@ func ParseStock(b []byte) (int64, error) {
 		return 0, err
 	}
 	if sb.Stock == nil || *sb.Stock < 0 || *sb.Stock > catalog.MaxStock {
-		return 0, apierr.BadRequest("invalid_request", "stock must be between 0 and %d", catalog.MaxStock)
+		return 0, apierr.E(apierr.CodeInvalidRequest, "stock must be between 0 and %d", catalog.MaxStock)
 	}
 	return *sb.Stock, nil
 }
 
+// param is the path parameter name, an id of catalogue, order or payment.
 func param(c *fiber.Ctx, name string) (string, error) {
 	v := c.Params(name)
 	if !ids.Valid(v) {
-		return "", apierr.BadRequest("invalid_"+name, "%s is not a valid id", name)
+		return "", apierr.E(apierr.CodeInvalidRequest, "%s is not a valid id", name)
 	}
 	return v, nil
+}
+
+// roomParam is the room id in the path.
+func roomParam(c *fiber.Ctx) (string, error) {
+	v := c.Params("room")
+	if !validRoom(v) {
+		return "", apierr.New(apierr.CodeInvalidRoomID)
+	}
+	return v, nil
+}
+
+// validRoom is the room-id rule: 1 to 64 of A-Z a-z 0-9 _ - (no dots).
+// TODO(core): replace with the one shared rule when it lands.
+func validRoom(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
 }

@@ -2,7 +2,6 @@ package api
 
 import (
 	"errors"
-	"fmt"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -10,34 +9,7 @@ import (
 	"github.com/livesell/livesell/commerce/catalog"
 	"github.com/livesell/livesell/commerce/stock"
 	"github.com/livesell/livesell/internal/apierr"
-	"github.com/livesell/livesell/internal/auth"
-	roompkg "github.com/livesell/livesell/signaling/room"
 )
-
-// requireAnchor admits the admin token or the push key of the room in the path.
-func (h *Handler) requireAnchor(c *fiber.Ctx) error {
-	room, err := param(c, "room")
-	if err != nil {
-		return err
-	}
-	tok := auth.BearerToken(c.Get(fiber.HeaderAuthorization))
-	if tok == "" {
-		return apierr.Unauthorized("missing_token", "the admin token or the room's push key is required")
-	}
-	if auth.SecretEqual(tok, h.d.AdminToken) {
-		return c.Next()
-	}
-	if h.d.Rooms != nil {
-		_, err := h.d.Rooms.VerifyPushKey(c.UserContext(), room, tok)
-		switch {
-		case err == nil:
-			return c.Next()
-		case !errors.Is(err, roompkg.ErrBadKey) && !errors.Is(err, roompkg.ErrKeyRevoked) && !errors.Is(err, roompkg.ErrNotFound):
-			return apierr.Internal(fmt.Errorf("verify push key: %w", err))
-		}
-	}
-	return apierr.Forbidden("bad_token", "the token is neither the admin token nor a push key of room %s", room)
-}
 
 func (h *Handler) mintToken(c *fiber.Ctx) error {
 	if err := checkJSON(c); err != nil {
@@ -49,7 +21,7 @@ func (h *Handler) mintToken(c *fiber.Ctx) error {
 	}
 	tok, exp, err := h.d.Users.Mint(tb.UserID, tb.Name, h.d.TokenTTL)
 	if err != nil {
-		return apierr.Internal(err)
+		return mapErr(err)
 	}
 	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"token": tok, "expires_at": exp.UTC()})
 }
@@ -63,11 +35,11 @@ type productView struct {
 func (h *Handler) view(c *fiber.Ctx, p catalog.Product) (productView, error) {
 	avail, _, ok, err := h.d.Stock.Avail(c.UserContext(), p.ID)
 	if err != nil {
-		return productView{}, apierr.Internal(err)
+		return productView{}, mapErr(err)
 	}
 	if !ok {
 		if err := h.d.Orders.LoadStock(c.UserContext(), p.ID, p.StockTotal); err != nil {
-			return productView{}, apierr.Internal(err)
+			return productView{}, mapErr(err)
 		}
 		avail, _, _, _ = h.d.Stock.Avail(c.UserContext(), p.ID)
 	}
@@ -114,7 +86,7 @@ func (h *Handler) createProduct(c *fiber.Ctx) error {
 		return mapErr(err)
 	}
 	if err := h.d.Orders.LoadStock(c.UserContext(), p.ID, p.StockTotal); err != nil {
-		return apierr.Internal(err)
+		return mapErr(err)
 	}
 	v, err := h.view(c, p)
 	if err != nil {
@@ -129,13 +101,13 @@ func (h *Handler) listProducts(c *fiber.Ctx) error {
 	if s := c.Query("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > 200 {
-			return apierr.BadRequest("invalid_limit", "limit must be between 1 and 200")
+			return apierr.E(apierr.CodeInvalidRequest, "limit must be between 1 and 200")
 		}
 		limit = n
 	}
 	after := c.Query("after")
 	if len(after) > 64 {
-		return apierr.BadRequest("invalid_cursor", "after is not a product id")
+		return apierr.E(apierr.CodeInvalidRequest, "after is not a product id")
 	}
 	ps, err := h.d.Catalog.List(c.UserContext(), after, limit)
 	if err != nil {
@@ -200,7 +172,7 @@ func (h *Handler) setStock(c *fiber.Ctx) error {
 	res, err := h.d.Stock.SetTotal(ctx, id, total)
 	if errors.Is(err, stock.ErrNotLoaded) {
 		if err := h.d.Orders.LoadStock(ctx, id, p.StockTotal); err != nil {
-			return apierr.Internal(err)
+			return mapErr(err)
 		}
 		res, err = h.d.Stock.SetTotal(ctx, id, total)
 	}
@@ -234,7 +206,7 @@ func (h *Handler) getStock(c *fiber.Ctx) error {
 }
 
 func (h *Handler) bindRoom(c *fiber.Ctx) error {
-	room, err := param(c, "room")
+	room, err := roomParam(c)
 	if err != nil {
 		return err
 	}
@@ -252,7 +224,7 @@ func (h *Handler) bindRoom(c *fiber.Ctx) error {
 }
 
 func (h *Handler) roomProducts(c *fiber.Ctx) error {
-	room, err := param(c, "room")
+	room, err := roomParam(c)
 	if err != nil {
 		return err
 	}
@@ -268,7 +240,7 @@ func (h *Handler) roomProducts(c *fiber.Ctx) error {
 }
 
 func (h *Handler) present(c *fiber.Ctx) error {
-	room, err := param(c, "room")
+	room, err := roomParam(c)
 	if err != nil {
 		return err
 	}
@@ -284,6 +256,23 @@ func (h *Handler) present(c *fiber.Ctx) error {
 	if err != nil {
 		return mapErr(err)
 	}
+	// Only the room's own products, and never below the admin's floor.
+	bound, err := h.d.Catalog.Bound(ctx, room, p.ID)
+	if err != nil {
+		return mapErr(err)
+	}
+	a := anchorOf(c)
+	refuse := func(err error) error {
+		h.d.Log.Warn("presenting refused", "room", room, "product", p.ID, "credential", a.credential(), "key_id", a.KeyID,
+			"live_price_minor", pb.LivePriceMinor, "err", err)
+		return mapErr(err)
+	}
+	if !bound {
+		return refuse(catalog.ErrNotInRoom)
+	}
+	if err := p.CheckLivePrice(pb.LivePriceMinor); err != nil {
+		return refuse(err)
+	}
 	if _, err := h.view(c, p); err != nil { // loads stock if needed
 		return err
 	}
@@ -292,30 +281,35 @@ func (h *Handler) present(c *fiber.Ctx) error {
 		return mapErr(err)
 	}
 	h.d.Cache.Forget("", room)
+	h.d.Log.Info("presenting changed", "room", room, "product", p.ID, "credential", a.credential(), "key_id", a.KeyID,
+		"live_price_minor", pb.LivePriceMinor, "price_minor", p.PriceMinor, "sale_starts_at", pb.SaleStartsAt, "sale_ends_at", pb.SaleEndsAt)
 	card, err := h.d.Cards.Show(ctx, pr, p)
 	if err != nil {
-		return apierr.Internal(err)
+		return mapErr(err)
 	}
 	return c.JSON(card)
 }
 
 func (h *Handler) unpresent(c *fiber.Ctx) error {
-	room, err := param(c, "room")
+	room, err := roomParam(c)
 	if err != nil {
 		return err
 	}
-	if _, err := h.d.Catalog.ClearPresenting(c.UserContext(), room); err != nil {
+	shown, err := h.d.Catalog.ClearPresenting(c.UserContext(), room)
+	if err != nil {
 		return mapErr(err)
 	}
 	h.d.Cache.Forget("", room)
+	a := anchorOf(c)
+	h.d.Log.Info("presenting cleared", "room", room, "was_shown", shown, "credential", a.credential(), "key_id", a.KeyID)
 	if err := h.d.Cards.Hide(c.UserContext(), room); err != nil {
-		return apierr.Internal(err)
+		return mapErr(err)
 	}
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
 func (h *Handler) presenting(c *fiber.Ctx) error {
-	room, err := param(c, "room")
+	room, err := roomParam(c)
 	if err != nil {
 		return err
 	}
@@ -338,7 +332,7 @@ func (h *Handler) presenting(c *fiber.Ctx) error {
 }
 
 func (h *Handler) stats(c *fiber.Ctx) error {
-	room, err := param(c, "room")
+	room, err := roomParam(c)
 	if err != nil {
 		return err
 	}

@@ -9,34 +9,33 @@ import (
 	"github.com/livesell/livesell/internal/apierr"
 )
 
-// errTable maps domain errors to API errors, in one place.
+// errTable maps domain errors to catalogue codes, in one place; detail
+// says whether the domain's message is shown (it names the broken rule).
 var errTable = []struct {
-	err error
-	api func(msg string) *apierr.Error
+	err    error
+	code   apierr.Code
+	detail bool
 }{
-	{order.ErrInvalid, func(m string) *apierr.Error { return apierr.BadRequest("invalid_request", "%s", m) }},
-	{catalog.ErrInvalid, func(m string) *apierr.Error { return apierr.BadRequest("invalid_product", "%s", m) }},
-	{catalog.ErrNotFound, func(m string) *apierr.Error { return apierr.NotFound("product_not_found", "%s", m) }},
-	{order.ErrNotFound, func(m string) *apierr.Error { return apierr.NotFound("order_not_found", "%s", m) }},
-	{order.ErrUnknownPayment, func(m string) *apierr.Error { return apierr.NotFound("payment_not_found", "%s", m) }},
-	{order.ErrSoldOut, func(m string) *apierr.Error { return apierr.Conflict("sold_out", "the product is sold out") }},
-	{order.ErrLimit, func(m string) *apierr.Error {
-		return apierr.Conflict("limit_reached", "the per-user purchase limit is reached")
-	}},
-	{order.ErrSaleClosed, func(m string) *apierr.Error {
-		return apierr.Conflict("sale_not_started", "the flash sale has not started")
-	}},
-	{order.ErrBadState, func(m string) *apierr.Error { return apierr.Conflict("bad_state", "%s", m) }},
-	{order.ErrIdempotencyReuse, func(m string) *apierr.Error {
-		return apierr.Unprocessable("idempotency_key_reused", "the Idempotency-Key was used with another request")
-	}},
-	{order.ErrAmountMismatch, func(m string) *apierr.Error { return apierr.BadRequest("amount_mismatch", "%s", m) }},
-	{stock.ErrBelowHeld, func(m string) *apierr.Error {
-		return apierr.Conflict("stock_below_held", "the new stock is below the units orders hold")
-	}},
+	{order.ErrInvalid, apierr.CodeInvalidRequest, true},
+	{catalog.ErrInvalid, apierr.CodeInvalidProduct, true},
+	{catalog.ErrNotFound, apierr.CodeProductNotFound, true},
+	{catalog.ErrBelowFloor, apierr.CodePriceBelowFloor, true},
+	{catalog.ErrNotInRoom, apierr.CodeProductNotInRoom, false},
+	{order.ErrNotFound, apierr.CodeOrderNotFound, true},
+	{order.ErrUnknownPayment, apierr.CodePaymentNotFound, true},
+	{order.ErrSoldOut, apierr.CodeSoldOut, false},
+	{order.ErrLimit, apierr.CodeLimitReached, false},
+	{order.ErrUnpaidLimit, apierr.CodeUnpaidLimit, false},
+	{order.ErrSaleClosed, apierr.CodeSaleNotStarted, false},
+	{order.ErrBadState, apierr.CodeStateConflict, true},
+	{order.ErrIdempotencyReuse, apierr.CodeIdempotencyKeyReused, false},
+	{order.ErrAmountMismatch, apierr.CodeAmountMismatch, true},
+	{stock.ErrBelowHeld, apierr.CodeStockBelowHeld, false},
+	{stock.ErrUnavailable, apierr.CodeStoreUnavailable, false},
 }
 
-// mapErr turns a domain error into an API error (or leaves it for the 500 path).
+// mapErr turns a domain error into a catalogue error (or leaves it for the
+// 500 path).
 func mapErr(err error) error {
 	if err == nil {
 		return nil
@@ -47,7 +46,10 @@ func mapErr(err error) error {
 	}
 	for _, e := range errTable {
 		if errors.Is(err, e.err) {
-			return e.api(err.Error()).WithCause(err)
+			if e.detail {
+				return apierr.E(e.code, "%s", err.Error()).WithCause(err)
+			}
+			return apierr.Wrap(e.code, err)
 		}
 	}
 	return apierr.Internal(err)

@@ -14,7 +14,7 @@ import (
 func identity(c *fiber.Ctx) (auth.Identity, error) {
 	id, ok := auth.IdentityOf(c)
 	if !ok {
-		return id, apierr.Unauthorized("missing_token", "a bearer token is required")
+		return id, apierr.New(apierr.CodeMissingToken)
 	}
 	return id, nil
 }
@@ -25,10 +25,10 @@ func (h *Handler) createOrder(c *fiber.Ctx) error {
 		return err
 	}
 	if who.Admin {
-		return apierr.Forbidden("buyer_only", "orders are placed with a user token")
+		return apierr.New(apierr.CodeBuyerOnly)
 	}
 	if !h.orders.allow(who.UserID, time.Now()) {
-		return apierr.TooManyRequests("rate_limited", "at most %d order attempts per second", OrdersPerSecond).WithRetryAfter(time.Second)
+		return apierr.E(apierr.CodeRateLimited, "at most %d order attempts per second", OrdersPerSecond)
 	}
 	if err := checkJSON(c); err != nil {
 		return err
@@ -39,11 +39,20 @@ func (h *Handler) createOrder(c *fiber.Ctx) error {
 	}
 	key := c.Get("Idempotency-Key")
 	if len(key) > 128 {
-		return apierr.BadRequest("invalid_idempotency_key", "Idempotency-Key must be at most 128 bytes")
+		return apierr.E(apierr.CodeInvalidRequest, "Idempotency-Key must be at most 128 bytes")
 	}
-	if req.Room != "" && !who.CanEnter(req.Room) {
-		return apierr.Forbidden("room_forbidden", "the token does not admit room %s", req.Room)
+	if req.Room != "" {
+		// A room's live price is for its viewers: a private room's only
+		// for tokens that name it.
+		private, err := h.d.Rooms.Private(c.UserContext(), req.Room)
+		if err != nil {
+			return mapErr(err)
+		}
+		if !who.Admits(req.Room, private) {
+			return apierr.E(apierr.CodeRoomForbidden, "the token does not admit room %s", req.Room)
+		}
 	}
+	req.Addr = h.d.ClientAddr(c)
 	o, created, err := h.d.Orders.Create(c.UserContext(), who.UserID, key, req)
 	if err != nil {
 		return mapErr(err)
@@ -59,15 +68,15 @@ func (h *Handler) createOrder(c *fiber.Ctx) error {
 func (h *Handler) listOrders(c *fiber.Ctx) error {
 	f := order.Filter{Room: c.Query("room"), Status: order.Status(c.Query("status")), User: c.Query("user"), Cursor: c.Query("cursor")}
 	if f.Status != "" && !order.ValidStatus(f.Status) {
-		return apierr.BadRequest("invalid_status", "status must be one of PENDING, PAID, SHIPPED, COMPLETED, CANCELLED, EXPIRED, REFUNDED")
+		return apierr.E(apierr.CodeInvalidRequest, "status must be one of PENDING, PAID, SHIPPED, COMPLETED, CANCELLED, EXPIRED, REFUNDED")
 	}
 	if len(f.Room) > 64 || len(f.User) > 128 || len(f.Cursor) > 300 {
-		return apierr.BadRequest("invalid_filter", "a filter is too long")
+		return apierr.E(apierr.CodeInvalidRequest, "a filter is too long")
 	}
 	if s := c.Query("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > 500 {
-			return apierr.BadRequest("invalid_limit", "limit must be between 1 and 500")
+			return apierr.E(apierr.CodeInvalidRequest, "limit must be between 1 and 500")
 		}
 		f.Limit = n
 	}
@@ -93,7 +102,7 @@ func (h *Handler) ownOrder(c *fiber.Ctx) (order.Order, auth.Identity, error) {
 		return order.Order{}, who, mapErr(err)
 	}
 	if !who.Admin && o.UserID != who.UserID {
-		return order.Order{}, who, apierr.NotFound("order_not_found", "no order %s", id)
+		return order.Order{}, who, apierr.E(apierr.CodeOrderNotFound, "no order %s", id)
 	}
 	return o, who, nil
 }
@@ -122,6 +131,9 @@ func (h *Handler) payOrder(c *fiber.Ctx) error {
 	o, who, err := h.ownOrder(c)
 	if err != nil {
 		return err
+	}
+	if !h.pays.allow(who.UserID, time.Now()) {
+		return apierr.E(apierr.CodeRateLimited, "at most %d payment starts per second", PaysPerSecond)
 	}
 	if err := checkJSON(c); err != nil {
 		return err

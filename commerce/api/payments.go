@@ -2,9 +2,12 @@ package api
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"html/template"
 	"net/http"
+	"sort"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -14,6 +17,7 @@ import (
 	"github.com/livesell/livesell/commerce/payment"
 	"github.com/livesell/livesell/commerce/payment/sandbox"
 	"github.com/livesell/livesell/internal/apierr"
+	"github.com/livesell/livesell/internal/auth"
 )
 
 // callback is POST /api/payments/{provider}/callback: verify (signature and
@@ -22,32 +26,46 @@ import (
 func (h *Handler) callback(c *fiber.Ctx) error {
 	prov, ok := h.d.Orders.Provider(c.Params("provider"))
 	if !ok {
-		return apierr.NotFound("unknown_provider", "no payment provider %q", c.Params("provider"))
+		return apierr.New(apierr.CodeProviderNotFound)
 	}
 	if len(c.Body()) > payment.MaxCallbackBytes {
-		return apierr.TooLarge("a callback is at most %d bytes", payment.MaxCallbackBytes)
+		return apierr.E(apierr.CodeBodyTooLarge, "a callback is at most %d bytes", payment.MaxCallbackBytes)
 	}
 	header := http.Header{}
 	c.Request().Header.VisitAll(func(k, v []byte) { header.Add(string(k), string(v)) })
-	status, msg := h.applyCallback(c.UserContext(), prov, header, c.Body())
+	status, msg := h.applyCallback(c.UserContext(), prov, header, c.Body(), h.d.ClientAddr(c))
 	ct, b := prov.Ack(status < 300, msg)
 	c.Set(fiber.HeaderContentType, ct)
+	if status == http.StatusTooManyRequests {
+		c.Set(fiber.HeaderRetryAfter, "60")
+	}
 	return c.Status(status).Send(b)
 }
 
 // applyCallback verifies and applies a callback and returns the HTTP status
-// to answer with and a message for refusals.
-func (h *Handler) applyCallback(ctx context.Context, prov payment.Provider, header http.Header, body []byte) (int, string) {
-	n, err := prov.Parse(ctx, header, body, time.Now())
+// to answer with and a message for refusals. from is the sender's address
+// ("" for the sandbox page, which calls in-process): beyond
+// CallbackFailuresPerMinute refused callbacks from one address, refusals
+// answer 429; they are logged at most once per provider and reason every
+// 10 s, with the count of those held back.
+func (h *Handler) applyCallback(ctx context.Context, prov payment.Provider, header http.Header, body []byte, from string) (int, string) {
+	now := time.Now()
+	n, err := prov.Parse(ctx, header, body, now)
 	switch {
 	case errors.Is(err, payment.ErrIgnored):
 		return http.StatusOK, ""
-	case errors.Is(err, payment.ErrBadSignature):
-		h.d.Log.Warn("payment callback with a bad signature", "provider", prov.Name())
-		return http.StatusUnauthorized, "bad signature"
-	case errors.Is(err, payment.ErrStale):
-		h.d.Log.Warn("payment callback outside the time window", "provider", prov.Name())
-		return http.StatusUnauthorized, "timestamp outside the window"
+	case errors.Is(err, payment.ErrBadSignature), errors.Is(err, payment.ErrStale):
+		reason, msg := "bad_signature", "bad signature"
+		if errors.Is(err, payment.ErrStale) {
+			reason, msg = "stale", "timestamp outside the window"
+		}
+		if from != "" && !h.badCall.allow(from, now) {
+			return http.StatusTooManyRequests, "too many refused callbacks"
+		}
+		if ok, held := h.warns.allow(prov.Name()+"/"+reason, now); ok {
+			h.d.Log.Warn("payment callback refused", "provider", prov.Name(), "reason", reason, "held_back", held)
+		}
+		return http.StatusUnauthorized, msg
 	case err != nil:
 		return http.StatusBadRequest, "malformed notice"
 	}
@@ -77,9 +95,22 @@ var sandboxPage = template.Must(template.New("sandbox").Parse(`<!doctype html>
 <body><h1>Sandbox checkout</h1>
 {{if .Done}}<p id="sandbox-result" data-status="{{.Status}}">Order {{.OrderID}} is <strong>{{.Status}}</strong>.</p>
 {{else}}<p>{{.Title}}</p><p class="amount">{{.Amount}} {{.Currency}}</p>
-<form method="post" action="/pay/sandbox/{{.PaymentID}}/pay" style="display:inline"><button id="sandbox-pay" type="submit">Pay</button></form>
-<form method="post" action="/pay/sandbox/{{.PaymentID}}/fail" style="display:inline"><button id="sandbox-fail" type="submit">Fail</button></form>
+<form method="post" action="/pay/sandbox/{{.PaymentID}}/pay" style="display:inline"><input type="hidden" name="t" value=""><button id="sandbox-pay" type="submit">Pay</button></form>
+<form method="post" action="/pay/sandbox/{{.PaymentID}}/fail" style="display:inline"><input type="hidden" name="t" value=""><button id="sandbox-fail" type="submit">Fail</button></form>
+<script>` + sandboxScript + `</script>
 {{end}}<p class="note">Test payments only: no money moves. Payment {{.PaymentID}}.</p></body></html>`))
+
+// sandboxScript hands the page token from the URL fragment (which the
+// browser never sends) to the buttons' forms.
+const sandboxScript = `(function(){var m=/(?:^#|&)t=([0-9a-f]{32})/.exec(location.hash);if(!m)return;` +
+	`var f=document.querySelectorAll('input[name=t]');for(var i=0;i<f.length;i++)f[i].value=m[1];})();`
+
+// sandboxCSP allows the page's one script and nothing from elsewhere.
+var sandboxCSP = func() string {
+	sum := sha256.Sum256([]byte(sandboxScript))
+	return "default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) +
+		"'; form-action 'self'; base-uri 'none'"
+}()
 
 type sandboxView struct {
 	PaymentID, OrderID, Title, Currency, Status string
@@ -114,14 +145,14 @@ func formatMinor(v int64) string {
 func (h *Handler) sandboxLoad(c *fiber.Ctx) (order.Payment, order.Order, error) {
 	pid := c.Params("payment")
 	if !ids.Valid(pid) {
-		return order.Payment{}, order.Order{}, apierr.BadRequest("invalid_payment", "not a payment id")
+		return order.Payment{}, order.Order{}, apierr.E(apierr.CodeInvalidRequest, "not a payment id")
 	}
 	pay, err := h.d.Orders.Store().GetPayment(c.UserContext(), pid)
 	if err != nil {
 		return pay, order.Order{}, mapErr(err)
 	}
 	if pay.Provider != "sandbox" {
-		return pay, order.Order{}, apierr.NotFound("payment_not_found", "no sandbox payment %s", pid)
+		return pay, order.Order{}, apierr.E(apierr.CodePaymentNotFound, "no sandbox payment %s", pid)
 	}
 	o, err := h.d.Orders.Get(c.UserContext(), pay.OrderID)
 	if err != nil {
@@ -138,16 +169,23 @@ func (h *Handler) sandboxPage(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	c.Set("Cache-Control", "no-store")
+	c.Set("Content-Security-Policy", sandboxCSP)
+	c.Set("Referrer-Policy", "no-referrer")
 	return sandboxPage.Execute(c, sandboxView{PaymentID: pay.ID, OrderID: o.ID, Title: o.ProductTitle, Currency: pay.Currency,
 		Amount: formatMinor(pay.AmountMinor), Status: string(o.Status), Done: o.Status != order.Pending})
 }
 
 // sandboxSubmit is the page's Pay/Fail button: it calls back exactly like a
 // real provider would (a signed notice through the same verification path).
+// Knowing a payment id is not enough: the press carries the page token (the
+// page's script puts it in the form) or the buyer's bearer token.
 func (h *Handler) sandboxSubmit(c *fiber.Ctx) error {
-	pay, _, err := h.sandboxLoad(c)
+	pay, o, err := h.sandboxLoad(c)
 	if err != nil {
 		return err
+	}
+	if !h.d.Sandbox.CheckPageToken(pay.ID, c.FormValue("t")) && !h.isBuyer(c, o) {
+		return apierr.E(apierr.CodeForbidden, "press Pay on the page the checkout opened, or send the buyer's token")
 	}
 	outcome := c.Params("outcome")
 	n := sandbox.Notice{PaymentID: pay.ID, AmountMinor: pay.AmountMinor, Currency: pay.Currency}
@@ -157,17 +195,41 @@ func (h *Handler) sandboxSubmit(c *fiber.Ctx) error {
 	case "fail":
 		n.Status, n.TransactionID = "failed", ids.New("sbxf_")
 	default:
-		return apierr.NotFound("not_found", "no such sandbox action %q", outcome)
+		return apierr.E(apierr.CodeNotFound, "no such sandbox action")
 	}
 	header, b := h.d.Sandbox.Callback(n, time.Now())
-	if status, msg := h.applyCallback(c.UserContext(), h.d.Sandbox, header, b); status >= 300 {
-		return apierr.Conflict("payment_refused", "the sandbox payment was refused: %s", msg)
+	if status, msg := h.applyCallback(c.UserContext(), h.d.Sandbox, header, b, ""); status >= 300 {
+		return apierr.E(apierr.CodePaymentRefused, "the sandbox payment was refused: %s", msg)
 	}
-	_, o, err := h.sandboxLoad(c)
+	_, o, err = h.sandboxLoad(c)
 	if err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	c.Set("Cache-Control", "no-store")
+	c.Set("Content-Security-Policy", sandboxCSP)
 	return sandboxPage.Execute(c, sandboxView{PaymentID: pay.ID, OrderID: o.ID, Status: string(o.Status), Done: true})
+}
+
+// isBuyer reports whether the request carries the token of o's buyer (or
+// the admin token).
+func (h *Handler) isBuyer(c *fiber.Ctx, o order.Order) bool {
+	if auth.BearerToken(c.Get(fiber.HeaderAuthorization)) == "" {
+		return false
+	}
+	who, err := auth.Authenticate(c, h.d.Users, h.d.AdminToken)
+	return err == nil && (who.Admin || (!who.Anonymous && who.UserID == o.UserID))
+}
+
+// providers is GET /api/payments/providers: the providers this server
+// takes payments with, for the checkout to offer (the sandbox last).
+func (h *Handler) providers(c *fiber.Ctx) error {
+	names := h.d.Orders.Providers()
+	sort.Slice(names, func(i, j int) bool {
+		if (names[i] == "sandbox") != (names[j] == "sandbox") {
+			return names[j] == "sandbox"
+		}
+		return names[i] < names[j]
+	})
+	return c.JSON(fiber.Map{"providers": names, "sandbox": h.d.Sandbox != nil})
 }

@@ -36,3 +36,36 @@ func (l *limiter) allow(key string, now time.Time) bool {
 	l.cur[key] = c + 1
 	return true
 }
+
+// logLimiter lets one log line per key through per interval and counts
+// the ones it held back, so that a flood of refused requests cannot flood
+// the log.
+type logLimiter struct {
+	every time.Duration
+
+	mu   sync.Mutex
+	last map[string]time.Time
+	held map[string]int
+}
+
+func newLogLimiter(every time.Duration) *logLimiter {
+	return &logLimiter{every: every, last: map[string]time.Time{}, held: map[string]int{}}
+}
+
+// allow reports whether a line for key may be logged at now and how many
+// were held back since the last one.
+func (l *logLimiter) allow(key string, now time.Time) (ok bool, suppressed int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if last, seen := l.last[key]; seen && now.Sub(last) < l.every {
+		l.held[key]++
+		return false, 0
+	}
+	if len(l.last) > 10_000 {
+		l.last, l.held = map[string]time.Time{}, map[string]int{}
+	}
+	l.last[key] = now
+	n := l.held[key]
+	delete(l.held, key)
+	return true, n
+}

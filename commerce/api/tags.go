@@ -14,7 +14,7 @@ import (
 func (h *Handler) userTags(c *fiber.Ctx) error {
 	user := c.Params("id")
 	if user == "" || len(user) > 128 {
-		return apierr.BadRequest("invalid_user", "not a user id")
+		return apierr.New(apierr.CodeInvalidUserID)
 	}
 	ts, err := h.d.Tags.Of(c.UserContext(), user)
 	if err != nil {
@@ -27,10 +27,10 @@ func (h *Handler) userTags(c *fiber.Ctx) error {
 func (h *Handler) exportSegment(c *fiber.Ctx) error {
 	tag, room := c.Query("tag"), c.Query("room")
 	if !tags.Valid(tag) {
-		return apierr.BadRequest("invalid_tag", "tag must be one of watched, clicked, want, ordered, paid")
+		return apierr.E(apierr.CodeInvalidRequest, "tag must be one of watched, clicked, want, ordered, paid")
 	}
-	if len(room) > 64 {
-		return apierr.BadRequest("invalid_room", "room is too long")
+	if room != "" && !validRoom(room) {
+		return apierr.New(apierr.CodeInvalidRoomID)
 	}
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="segment-`+tag+`.csv"`)

@@ -19,6 +19,12 @@ type Cache struct {
 	mu         sync.RWMutex
 	products   map[string]cachedProduct
 	presenting map[string]cachedPresenting
+	sales      map[string]cachedSale
+}
+
+type cachedSale struct {
+	upcoming bool
+	at       time.Time
 }
 
 type cachedProduct struct {
@@ -34,7 +40,7 @@ type cachedPresenting struct {
 
 // NewCache caches store's reads for ttl.
 func NewCache(store *Store, ttl time.Duration) *Cache {
-	return &Cache{store: store, ttl: ttl, products: map[string]cachedProduct{}, presenting: map[string]cachedPresenting{}}
+	return &Cache{store: store, ttl: ttl, products: map[string]cachedProduct{}, presenting: map[string]cachedPresenting{}, sales: map[string]cachedSale{}}
 }
 
 // Product returns product id (ErrNotFound is cached too, briefly).
@@ -86,7 +92,31 @@ func (c *Cache) Presenting(ctx context.Context, room string) (*Presenting, error
 	return out, nil
 }
 
-// Forget drops product id and room from the cache after a local change.
+// UpcomingSale reports whether a room announced a flash sale of product
+// that has not started at now (cached like the other reads; only asked for
+// products that hold their stock for a sale).
+func (c *Cache) UpcomingSale(ctx context.Context, product string, now time.Time) (bool, error) {
+	c.mu.RLock()
+	e, ok := c.sales[product]
+	c.mu.RUnlock()
+	if ok && now.Sub(e.at) < c.ttl && now.Sub(e.at) >= 0 {
+		return e.upcoming, nil
+	}
+	up, err := c.store.UpcomingSale(ctx, product, now)
+	if err != nil {
+		return false, err
+	}
+	c.mu.Lock()
+	if len(c.sales) > 100_000 {
+		c.sales = map[string]cachedSale{}
+	}
+	c.sales[product] = cachedSale{upcoming: up, at: now}
+	c.mu.Unlock()
+	return up, nil
+}
+
+// Forget drops product id and room from the cache after a local change (a
+// change of what a room presents also forgets every product's sale state).
 func (c *Cache) Forget(productID, room string) {
 	c.mu.Lock()
 	if productID != "" {
@@ -94,6 +124,7 @@ func (c *Cache) Forget(productID, room string) {
 	}
 	if room != "" {
 		delete(c.presenting, room)
+		c.sales = map[string]cachedSale{}
 	}
 	c.mu.Unlock()
 }

@@ -6,6 +6,7 @@ package catalog
 
 import (
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -16,6 +17,11 @@ var (
 	// ErrInvalid means a product or binding breaks a rule; the wrapped
 	// message says which.
 	ErrInvalid = errors.New("catalog: invalid")
+	// ErrBelowFloor means a live price is below the floor the admin set
+	// for the product (minimum live price or maximum discount).
+	ErrBelowFloor = errors.New("catalog: live price below the product's floor")
+	// ErrNotInRoom means the product is not bound to the room.
+	ErrNotInRoom = errors.New("catalog: product not bound to the room")
 )
 
 // Product is one sellable item. Money is in minor units (cents, fen).
@@ -27,9 +33,38 @@ type Product struct {
 	Currency     string   `json:"currency"`
 	PerUserLimit int      `json:"per_user_limit"`
 	// StockTotal is the units put on sale (sold, held and left).
-	StockTotal int64     `json:"stock_total"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
+	StockTotal int64 `json:"stock_total"`
+	// MinLivePriceMinor (0 = none) and MaxDiscountPercent (0 = none) are
+	// the floor of any live price; only the admin sets them.
+	MinLivePriceMinor  int64 `json:"min_live_price_minor"`
+	MaxDiscountPercent int   `json:"max_discount_percent"`
+	// HoldForSale keeps the stock for a room's flash sale: while a sale of
+	// this product is announced and has not started, it cannot be bought
+	// anywhere, not even at list price.
+	HoldForSale bool      `json:"hold_for_sale"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// LiveFloor is the lowest live price the product may be presented at (0
+// when the admin set no floor).
+func (p Product) LiveFloor() int64 {
+	floor := p.MinLivePriceMinor
+	if p.MaxDiscountPercent > 0 {
+		// ceil(price × (100 − discount) / 100), in integers.
+		if f := (p.PriceMinor*int64(100-p.MaxDiscountPercent) + 99) / 100; f > floor {
+			floor = f
+		}
+	}
+	return floor
+}
+
+// CheckLivePrice refuses a live price (0 = none) below p's floor.
+func (p Product) CheckLivePrice(live int64) error {
+	if live > 0 && live < p.LiveFloor() {
+		return fmt.Errorf("%w: %d is below %d", ErrBelowFloor, live, p.LiveFloor())
+	}
+	return nil
 }
 
 // Presenting is the product a room shows now.

@@ -46,6 +46,10 @@ func Validate(p *Product) error {
 		return fmt.Errorf("%w: price_minor must be between 1 and %d", ErrInvalid, int64(MaxPriceMinor))
 	case p.PerUserLimit < 0 || p.PerUserLimit > MaxPerUserLimit:
 		return fmt.Errorf("%w: per_user_limit must be between 0 (none) and %d", ErrInvalid, MaxPerUserLimit)
+	case p.MinLivePriceMinor < 0 || p.MinLivePriceMinor > p.PriceMinor:
+		return fmt.Errorf("%w: min_live_price_minor must be between 0 (none) and price_minor", ErrInvalid)
+	case p.MaxDiscountPercent < 0 || p.MaxDiscountPercent > 99:
+		return fmt.Errorf("%w: max_discount_percent must be between 0 (none) and 99", ErrInvalid)
 	case p.StockTotal < 0 || p.StockTotal > MaxStock:
 		return fmt.Errorf("%w: stock must be between 0 and %d", ErrInvalid, MaxStock)
 	case len(p.Images) > MaxImages:
@@ -71,16 +75,24 @@ func (s *Store) Create(ctx context.Context, p Product) (Product, error) {
 	p.ID = ids.New("prd_")
 	p.CreatedAt, p.UpdatedAt = now, now
 	imgs, _ := json.Marshal(p.Images)
-	_, err := s.db.ExecContext(ctx, `INSERT INTO commerce_products (id, title, images, price_minor, currency, per_user_limit, stock_total, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		p.ID, p.Title, string(imgs), p.PriceMinor, p.Currency, p.PerUserLimit, p.StockTotal, now.UnixMilli(), now.UnixMilli())
+	_, err := s.db.ExecContext(ctx, `INSERT INTO commerce_products (`+productCols+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		p.ID, p.Title, string(imgs), p.PriceMinor, p.Currency, p.PerUserLimit, p.StockTotal, now.UnixMilli(), now.UnixMilli(),
+		p.MinLivePriceMinor, p.MaxDiscountPercent, boolInt(p.HoldForSale))
 	if err != nil {
 		return Product{}, fmt.Errorf("catalog: create: %w", err)
 	}
 	return p, nil
 }
 
-const productCols = `id, title, images, price_minor, currency, per_user_limit, stock_total, created_at, updated_at`
+const productCols = `id, title, images, price_minor, currency, per_user_limit, stock_total, created_at, updated_at, min_live_price_minor, max_discount_percent, hold_for_sale`
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -88,9 +100,12 @@ func scanProduct(row scanner) (Product, error) {
 	var p Product
 	var imgs string
 	var created, updated int64
-	if err := row.Scan(&p.ID, &p.Title, &imgs, &p.PriceMinor, &p.Currency, &p.PerUserLimit, &p.StockTotal, &created, &updated); err != nil {
+	var hold int
+	if err := row.Scan(&p.ID, &p.Title, &imgs, &p.PriceMinor, &p.Currency, &p.PerUserLimit, &p.StockTotal, &created, &updated,
+		&p.MinLivePriceMinor, &p.MaxDiscountPercent, &hold); err != nil {
 		return Product{}, err
 	}
+	p.HoldForSale = hold != 0
 	if err := json.Unmarshal([]byte(imgs), &p.Images); err != nil || p.Images == nil {
 		p.Images = []string{}
 	}
@@ -148,8 +163,10 @@ func (s *Store) Update(ctx context.Context, id string, fn func(*Product) error) 
 		}
 		p.UpdatedAt = time.Now().Truncate(time.Millisecond)
 		imgs, _ := json.Marshal(p.Images)
-		if _, err := tx.ExecContext(ctx, `UPDATE commerce_products SET title = $1, images = $2, price_minor = $3, currency = $4, per_user_limit = $5, stock_total = $6, updated_at = $7 WHERE id = $8`,
-			p.Title, string(imgs), p.PriceMinor, p.Currency, p.PerUserLimit, p.StockTotal, p.UpdatedAt.UnixMilli(), id); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE commerce_products SET title = $1, images = $2, price_minor = $3, currency = $4, per_user_limit = $5, stock_total = $6, updated_at = $7,
+			min_live_price_minor = $8, max_discount_percent = $9, hold_for_sale = $10 WHERE id = $11`,
+			p.Title, string(imgs), p.PriceMinor, p.Currency, p.PerUserLimit, p.StockTotal, p.UpdatedAt.UnixMilli(),
+			p.MinLivePriceMinor, p.MaxDiscountPercent, boolInt(p.HoldForSale), id); err != nil {
 			return fmt.Errorf("catalog: update: %w", err)
 		}
 		out = p
@@ -192,9 +209,34 @@ func (s *Store) BindRoom(ctx context.Context, room string, productIDs []string) 
 	})
 }
 
+// Bound reports whether product is bound to room.
+func (s *Store) Bound(ctx context.Context, room, product string) (bool, error) {
+	var one int
+	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM commerce_room_products WHERE room = $1 AND product_id = $2`, room, product).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("catalog: bound: %w", err)
+	}
+	return true, nil
+}
+
+// UpcomingSale reports whether some room announced a flash sale of product
+// that has not started at now.
+func (s *Store) UpcomingSale(ctx context.Context, product string, now time.Time) (bool, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM commerce_presenting WHERE product_id = $1 AND sale_starts_at > $2`, product, now.UnixMilli()).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("catalog: upcoming sale: %w", err)
+	}
+	return n > 0, nil
+}
+
 // RoomProducts returns room's products in the anchor's order.
 func (s *Store) RoomProducts(ctx context.Context, room string) ([]Product, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT p.id, p.title, p.images, p.price_minor, p.currency, p.per_user_limit, p.stock_total, p.created_at, p.updated_at
+	rows, err := s.db.QueryContext(ctx, `SELECT p.id, p.title, p.images, p.price_minor, p.currency, p.per_user_limit, p.stock_total, p.created_at, p.updated_at,
+		p.min_live_price_minor, p.max_discount_percent, p.hold_for_sale
 		FROM commerce_room_products rp JOIN commerce_products p ON p.id = rp.product_id
 		WHERE rp.room = $1 ORDER BY rp.position`, room)
 	if err != nil {

@@ -324,7 +324,9 @@ func Run(ctx context.Context, o Options, out io.Writer) (Result, error) {
 			}
 			st, err = c.call(ctx, "POST", "/api/payments/sandbox/callback", "", b, hdr, nil)
 		} else {
-			st, err = c.call(ctx, "POST", "/pay/sandbox/"+payIDs[k]+"/pay", "", nil, nil, nil)
+			// The hosted page's button, pressed as the buyer (an anonymous
+			// press is refused).
+			st, err = c.call(ctx, "POST", "/pay/sandbox/"+payIDs[k]+"/pay", tokens[i], nil, nil, nil)
 		}
 		if err != nil || st != 200 {
 			cbErrors.Add(1)

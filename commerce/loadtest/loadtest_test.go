@@ -33,7 +33,7 @@ func TestFlashSaleTool(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, b *backend.Backends, ns string) {
 		ctx := context.Background()
 		c, err := commerce.New(ctx, commerce.Options{Backends: b, Namespace: ns, AdminToken: "adm", Users: auth.NewVerifier([]byte("k"), ""),
-			SandboxSecret: "sbx", Sandbox: true, Log: testenv.Logger(t)})
+			SandboxSecret: "sandbox-secret-for-tests-0123456789", Sandbox: true, Log: testenv.Logger(t)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -46,7 +46,7 @@ func TestFlashSaleTool(t *testing.T) {
 		}
 		go app.Listener(ln)
 		defer app.ShutdownWithTimeout(5 * time.Second)
-		for _, secret := range []string{"sbx", ""} {
+		for _, secret := range []string{"sandbox-secret-for-tests-0123456789", ""} {
 			var out bytes.Buffer
 			res, err := loadtest.Run(ctx, loadtest.Options{Server: "http://" + ln.Addr().String(), AdminToken: "adm", Buyers: 300, Stock: 30,
 				Concurrency: 32, PayShare: 0.5, SandboxSecret: secret}, &out)

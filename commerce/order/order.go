@@ -10,6 +10,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/livesell/livesell/commerce/payment"
 	"github.com/livesell/livesell/internal/events"
 )
 
@@ -85,6 +86,7 @@ var (
 	ErrNotFound         = errors.New("order: not found")
 	ErrSoldOut          = errors.New("order: sold out")
 	ErrLimit            = errors.New("order: per-user limit reached")
+	ErrUnpaidLimit      = errors.New("order: too many units held unpaid")
 	ErrIdempotencyReuse = errors.New("order: idempotency key reused with another request")
 	ErrBadState         = errors.New("order: not allowed in this state")
 	ErrSaleClosed       = errors.New("order: the flash sale has not started")
@@ -138,4 +140,6 @@ type Payment struct {
 	Currency    string
 	ProviderRef string
 	CreatedAt   time.Time
+
+	checkout payment.Checkout // what Begin answered, reused by a repeated /pay
 }

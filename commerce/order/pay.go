@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"time"
 
 	"github.com/livesell/livesell/commerce/internal/ids"
@@ -30,16 +31,37 @@ func (s *Service) Pay(ctx context.Context, id, user string, admin bool, provider
 	if !s.now().Before(o.ExpiresAt) {
 		return payment.Checkout{}, fmt.Errorf("%w: the order expired", ErrBadState)
 	}
+	// One open attempt per order and provider: repeated calls (a buyer
+	// pressing Pay again, or a client looping) get the same checkout and
+	// never make the provider start another attempt. Concurrent calls for
+	// one order on this node queue on its stripe of locks.
+	mu := &s.payLocks[stripe(o.ID)]
+	mu.Lock()
+	defer mu.Unlock()
+	if co, ok, err := s.store.OpenCheckout(ctx, o.ID, prov.Name()); err != nil || ok {
+		return co, err
+	}
 	pay := Payment{ID: ids.New("pay"), OrderID: o.ID, Provider: prov.Name(), AmountMinor: o.AmountMinor, Currency: o.Currency, CreatedAt: s.now()}
 	co, err := prov.Begin(ctx, payment.Charge{PaymentID: pay.ID, OrderID: o.ID, Title: o.ProductTitle, AmountMinor: o.AmountMinor, Currency: o.Currency, BaseURL: baseURL})
 	if err != nil {
 		return payment.Checkout{}, fmt.Errorf("order: %s checkout: %w", prov.Name(), err)
 	}
 	pay.ProviderRef = co.ProviderRef
+	pay.checkout = co
 	if err := s.store.InsertPayment(ctx, pay); err != nil {
 		return payment.Checkout{}, err
 	}
 	return co, nil
+}
+
+// payStripes is how many locks serialise /pay per order on one node.
+const payStripes = 64
+
+// stripe picks one of the service's pay locks for an order id.
+func stripe(id string) int {
+	h := fnv.New32a()
+	h.Write([]byte(id))
+	return int(h.Sum32() % payStripes)
 }
 
 // Outcome says what a notice did.
@@ -50,6 +72,7 @@ const (
 	OutcomePaid            Outcome = "paid"             // PENDING → PAID
 	OutcomePaidLate        Outcome = "paid_late"        // EXPIRED/CANCELLED → PAID, stock reinstated
 	OutcomeRefundedLate    Outcome = "refunded_late"    // EXPIRED/CANCELLED → REFUNDED, no stock left
+	OutcomeRefundedLimit   Outcome = "refunded_limit"   // EXPIRED/CANCELLED → REFUNDED, the buyer reached the per-user limit meanwhile
 	OutcomeDuplicateRefund Outcome = "duplicate_refund" // a second payment of a settled order, refunded
 	OutcomeFailed          Outcome = "failed"           // a failed attempt: nothing changes
 	OutcomeDuplicate       Outcome = "duplicate"        // this transaction was applied before
@@ -73,6 +96,12 @@ func (s *Service) ApplyNotice(ctx context.Context, n payment.Notice) (Order, Out
 		return o, OutcomeFailed, err
 	}
 	txn := &Txn{Provider: n.Provider, TransactionID: n.TransactionID, PaymentID: pay.ID, AmountMinor: n.AmountMinor, Currency: n.Currency}
+	limit := 0 // the per-user limit a late payment must respect
+	if cur, err := s.store.Get(ctx, pay.OrderID); err == nil && (cur.Status == Expired || cur.Status == Cancelled) {
+		if p, err := s.catalog.Product(ctx, cur.ProductID); err == nil {
+			limit = p.PerUserLimit
+		}
+	}
 	var confirm, refund bool
 	o, err := s.store.ApplyTxn(ctx, pay.OrderID, txn, func(o *Order) error {
 		confirm, refund = false, false
@@ -86,18 +115,24 @@ func (s *Service) ApplyNotice(ctx context.Context, n payment.Notice) (Order, Out
 			txn.Outcome = string(OutcomePaid)
 			confirm = true
 		case Expired, Cancelled:
-			res, err := s.stock.Reinstate(ctx, o.ProductID, o.ID, o.UserID, o.Quantity, stock.StateConfirmed, now)
+			res, err := s.stock.ReinstateLimited(ctx, o.ProductID, o.ID, o.UserID, o.Quantity, stock.StateConfirmed, limit, now)
 			if err != nil {
 				return err
 			}
 			o.Provider, o.providerTxn = n.Provider, n.TransactionID
-			if res.Code == stock.Done || res.Code == stock.Already {
+			switch res.Code {
+			case stock.Done, stock.Already:
 				o.Status, o.PaidAt = Paid, &now
 				txn.Outcome = string(OutcomePaidLate)
 				if res.Code == stock.Done {
 					s.opt.StockChanged(o.ProductID, res.Avail)
 				}
-			} else {
+			case stock.Limit:
+				// The buyer bought up to the limit meanwhile.
+				o.Status = Refunded
+				txn.Outcome = string(OutcomeRefundedLimit)
+				refund = true
+			default:
 				o.Status = Refunded
 				txn.Outcome = string(OutcomeRefundedLate)
 				refund = true

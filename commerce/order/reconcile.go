@@ -17,6 +17,10 @@ type Report struct {
 	Reinstated int // pending orders whose reservation was missing, re-reserved
 	Expired    int // pending orders without reservation and stock, expired
 	Forgotten  int // records of released reservations of finished orders, deleted
+	// LateReleased counts paid (C) reservations a late payment's reinstate
+	// wrote whose SQL transaction never committed (a crash in between):
+	// their units are returned.
+	LateReleased int
 }
 
 // Reconcile makes Redis agree with SQL, the source of truth: it loads
@@ -75,6 +79,13 @@ func (s *Service) Reconcile(ctx context.Context, now time.Time) (Report, error) 
 		}
 	}
 	for product := range totals {
+		n, err := s.settleLate(ctx, product, now.Add(-s.opt.Grace))
+		if err != nil {
+			return rep, err
+		}
+		rep.LateReleased += n
+	}
+	for product := range totals {
 		n, err := s.forgetFinished(ctx, product)
 		if err != nil {
 			return rep, err
@@ -114,6 +125,38 @@ func (s *Service) Reconcile(ctx context.Context, now time.Time) (Report, error) 
 		s.log.Warn("reconcile expired a pending order whose stock was gone", "order", o.ID)
 	}
 	return rep, nil
+}
+
+// settleLate checks the reservations reinstate wrote straight as paid
+// before t against SQL: an order that is paid keeps them; one that is not
+// (the late payment's transaction never committed, or it was refunded
+// since) gives its units back. Either way the record leaves the late set.
+func (s *Service) settleLate(ctx context.Context, product string, before time.Time) (int, error) {
+	late, err := s.stock.Late(ctx, product, before, 1000)
+	if err != nil || len(late) == 0 {
+		return 0, err
+	}
+	statuses, err := s.store.Statuses(ctx, late)
+	if err != nil {
+		return 0, err
+	}
+	released := 0
+	for _, id := range late {
+		switch statuses[id] {
+		case Paid, Shipped, Completed, Pending:
+			continue
+		}
+		res, err := s.stock.Release(ctx, product, id, true)
+		if err != nil {
+			return released, err
+		}
+		if res.Code == stock.Done {
+			released++
+			s.opt.StockChanged(product, res.Avail)
+			s.log.Warn("reconcile returned the stock of a paid reservation no paid order backs", "order", id, "status", statuses[id])
+		}
+	}
+	return released, s.stock.Settled(ctx, product, late...)
 }
 
 // RunReconciler reconciles every interval until ctx is done.

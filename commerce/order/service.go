@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/livesell/livesell/commerce/catalog"
@@ -24,12 +26,24 @@ type Catalog interface {
 	Presenting(ctx context.Context, room string) (*catalog.Presenting, error)
 	// Products lists every product id and its total stock (for reconcile).
 	StockTotals(ctx context.Context) (map[string]int64, error)
+	// UpcomingSale reports whether a room announced a flash sale of
+	// product that has not started at now.
+	UpcomingSale(ctx context.Context, product string, now time.Time) (bool, error)
 }
 
 // Options configure a Service.
 type Options struct {
 	// TTL is how long an unpaid order holds its stock.
 	TTL time.Duration
+	// LiveTTL, when positive and shorter, is the TTL of orders of a
+	// product at the price a room presents it at (live and flash sales).
+	LiveTTL time.Duration
+	// UnpaidPerUser and UnpaidPerAddr cap the units of one product held
+	// unpaid by one user and from one client address (0 = no cap),
+	// independently of the product's purchase limit. Loopback addresses
+	// are not capped.
+	UnpaidPerUser int
+	UnpaidPerAddr int
 	// Grace is how old a Redis reservation without an order row must be
 	// before reconcile releases it (covers an insert still in flight).
 	Grace time.Duration
@@ -52,6 +66,7 @@ type Service struct {
 	opt       Options
 	log       *slog.Logger
 	now       func() time.Time
+	payLocks  [payStripes]sync.Mutex
 }
 
 // NewService composes a Service.
@@ -101,6 +116,9 @@ type Request struct {
 	ProductID string `json:"product_id"`
 	Quantity  int    `json:"quantity"`
 	Room      string `json:"room,omitempty"`
+	// Addr is the buyer's client address (for the per-address cap); it is
+	// not part of the request's identity.
+	Addr string `json:"-"`
 }
 
 // hash identifies the request's body, to tell a retry from a reuse of its
@@ -155,25 +173,20 @@ func (s *Service) Create(ctx context.Context, user, idemKey string, r Request) (
 		return Order{}, false, err
 	}
 	now := s.now()
-	price := p.PriceMinor
-	if r.Room != "" {
-		pr, err := s.catalog.Presenting(ctx, r.Room)
-		if err != nil {
-			return Order{}, false, err
-		}
-		var open bool
-		if price, open = pr.Price(p, now); !open {
-			return Order{}, false, ErrSaleClosed
-		}
+	t, err := s.terms(ctx, p, r.Room, now)
+	if err != nil {
+		return Order{}, false, err
 	}
+	price := t.price
 	id := orderID(user, idemKey)
+	hold := stock.Hold{Limit: p.PerUserLimit, UnpaidPerUser: s.opt.UnpaidPerUser, UnpaidPerAddr: s.opt.UnpaidPerAddr, Addr: capAddr(r.Addr)}
 
 	var res stock.Result
 	seen := false // the order id was written before (an explicit key reused)
 	if explicit {
-		res, seen, err = s.stock.ReserveRemembering(ctx, p.ID, id, user, r.Quantity, p.PerUserLimit, now)
+		res, seen, err = s.stock.ReserveHoldRemembering(ctx, p.ID, id, user, r.Quantity, hold, now)
 	} else {
-		res, err = s.stock.Reserve(ctx, p.ID, id, user, r.Quantity, p.PerUserLimit, now)
+		res, err = s.stock.ReserveHold(ctx, p.ID, id, user, r.Quantity, hold, now)
 	}
 	if err != nil {
 		return Order{}, false, err
@@ -182,7 +195,7 @@ func (s *Service) Create(ctx context.Context, user, idemKey string, r Request) (
 		if err := s.loadStock(ctx, p.ID, p.StockTotal); err != nil {
 			return Order{}, false, err
 		}
-		if res, err = s.stock.Reserve(ctx, p.ID, id, user, r.Quantity, p.PerUserLimit, now); err != nil {
+		if res, err = s.stock.ReserveHold(ctx, p.ID, id, user, r.Quantity, hold, now); err != nil {
 			return Order{}, false, err
 		}
 		if explicit {
@@ -190,7 +203,7 @@ func (s *Service) Create(ctx context.Context, user, idemKey string, r Request) (
 		}
 	}
 	switch res.Code {
-	case stock.No, stock.Limit:
+	case stock.No, stock.Limit, stock.Held:
 		// The key may have named an order of another product before: Redis
 		// remembers written orders, so only those reach SQL.
 		if seen {
@@ -198,8 +211,11 @@ func (s *Service) Create(ctx context.Context, user, idemKey string, r Request) (
 				return s.replay(prev, r.hash())
 			}
 		}
-		if res.Code == stock.Limit {
+		switch res.Code {
+		case stock.Limit:
 			return Order{}, false, ErrLimit
+		case stock.Held:
+			return Order{}, false, ErrUnpaidLimit
 		}
 		return Order{}, false, ErrSoldOut
 	case stock.Already:
@@ -216,7 +232,7 @@ func (s *Service) Create(ctx context.Context, user, idemKey string, r Request) (
 		}
 	}
 	hash := r.hash()
-	o = s.newOrder(p, id, user, idemKey, hash, r, price, now)
+	o = s.newOrder(p, id, user, idemKey, hash, r, price, t.ttl, now)
 	if err := s.store.Insert(ctx, o); err != nil {
 		if sqldb.IsUniqueViolation(err) {
 			prev, gerr := s.store.Get(ctx, id)
@@ -246,13 +262,62 @@ func (s *Service) remember(ctx context.Context, id string) {
 	}
 }
 
-func (s *Service) newOrder(p catalog.Product, id, user, idemKey, hash string, r Request, price int64, now time.Time) Order {
+func (s *Service) newOrder(p catalog.Product, id, user, idemKey, hash string, r Request, price int64, ttl time.Duration, now time.Time) Order {
 	now = now.UTC().Truncate(time.Millisecond)
 	return Order{
 		ID: id, UserID: user, Room: r.Room, ProductID: p.ID, ProductTitle: p.Title, Quantity: r.Quantity,
 		UnitPriceMinor: price, AmountMinor: price * int64(r.Quantity), Currency: p.Currency, Status: Pending,
-		CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(s.opt.TTL), idemKey: idemKey, requestHash: hash,
+		CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(ttl), idemKey: idemKey, requestHash: hash,
 	}
+}
+
+// terms is what an order of p placed in room at now costs and how long it
+// holds its stock unpaid.
+type terms struct {
+	price int64
+	ttl   time.Duration
+}
+
+// terms applies room's presentation of p: its live price and shorter hold,
+// ErrSaleClosed before its flash sale opens, and, for a product that holds
+// its stock for a sale, ErrSaleClosed anywhere else while a sale is
+// announced and not open.
+func (s *Service) terms(ctx context.Context, p catalog.Product, room string, now time.Time) (terms, error) {
+	t := terms{price: p.PriceMinor, ttl: s.opt.TTL}
+	var pr *catalog.Presenting
+	if room != "" {
+		var err error
+		if pr, err = s.catalog.Presenting(ctx, room); err != nil {
+			return t, err
+		}
+		var open bool
+		if t.price, open = pr.Price(p, now); !open {
+			return t, ErrSaleClosed
+		}
+	}
+	presented := pr != nil && pr.ProductID == p.ID
+	if presented && s.opt.LiveTTL > 0 && s.opt.LiveTTL < t.ttl {
+		t.ttl = s.opt.LiveTTL
+	}
+	if p.HoldForSale && !(presented && pr.SaleStartsAt != nil) {
+		upcoming, err := s.catalog.UpcomingSale(ctx, p.ID, now)
+		if err != nil {
+			return t, err
+		}
+		if upcoming {
+			return t, ErrSaleClosed
+		}
+	}
+	return t, nil
+}
+
+// capAddr is the address the per-address cap counts ("" = not counted):
+// loopback clients (tools and tests on the same host) are not capped.
+func capAddr(addr string) string {
+	if ip := net.ParseIP(addr); ip == nil || ip.IsLoopback() {
+		return ""
+	}
+	return addr
 }
 
 // replay answers a retry with the order it names, or ErrIdempotencyReuse.
@@ -289,13 +354,11 @@ func (s *Service) retry(ctx context.Context, p catalog.Product, id, user, idemKe
 	if res.Code != stock.Done && res.Code != stock.Already {
 		return Order{}, false, ErrSoldOut
 	}
-	price := p.PriceMinor
-	if r.Room != "" {
-		if pr, err := s.catalog.Presenting(ctx, r.Room); err == nil {
-			price, _ = pr.Price(p, now)
-		}
+	t, err := s.terms(ctx, p, r.Room, now)
+	if err != nil { // the first attempt passed these checks: keep its reservation
+		t = terms{price: p.PriceMinor, ttl: s.opt.TTL}
 	}
-	o := s.newOrder(p, id, user, idemKey, hash, r, price, now)
+	o := s.newOrder(p, id, user, idemKey, hash, r, t.price, t.ttl, now)
 	if err := s.store.Insert(ctx, o); err != nil {
 		if sqldb.IsUniqueViolation(err) {
 			if prev, gerr := s.store.Get(ctx, id); gerr == nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/livesell/livesell/commerce/outbox"
+	"github.com/livesell/livesell/commerce/payment"
 	"github.com/livesell/livesell/internal/sqldb"
 )
 
@@ -379,12 +381,43 @@ func (s *Store) query(ctx context.Context, q string, args ...any) ([]Order, erro
 
 // InsertPayment records a payment attempt.
 func (s *Store) InsertPayment(ctx context.Context, p Payment) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO commerce_payments (id, order_id, provider, amount_minor, currency, provider_ref, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		p.ID, p.OrderID, p.Provider, p.AmountMinor, p.Currency, p.ProviderRef, p.CreatedAt.UnixMilli())
+	co, err := json.Marshal(p.checkout)
+	if err != nil {
+		return fmt.Errorf("order: insert payment: %w", err)
+	}
+	_, err = s.db.ExecContext(ctx, `INSERT INTO commerce_payments (id, order_id, provider, amount_minor, currency, provider_ref, created_at, checkout) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		p.ID, p.OrderID, p.Provider, p.AmountMinor, p.Currency, p.ProviderRef, p.CreatedAt.UnixMilli(), string(co))
 	if err != nil {
 		return fmt.Errorf("order: insert payment: %w", err)
 	}
 	return nil
+}
+
+// OpenCheckout returns the checkout of order's latest attempt with
+// provider, if one was recorded.
+func (s *Store) OpenCheckout(ctx context.Context, order, provider string) (payment.Checkout, bool, error) {
+	var raw, ref string
+	err := s.db.QueryRowContext(ctx, `SELECT checkout, provider_ref FROM commerce_payments WHERE order_id = $1 AND provider = $2 AND checkout <> '' ORDER BY created_at DESC, id DESC LIMIT 1`,
+		order, provider).Scan(&raw, &ref)
+	if errors.Is(err, sql.ErrNoRows) {
+		return payment.Checkout{}, false, nil
+	}
+	if err != nil {
+		return payment.Checkout{}, false, fmt.Errorf("order: open checkout: %w", err)
+	}
+	var co payment.Checkout
+	if err := json.Unmarshal([]byte(raw), &co); err != nil || co.PaymentID == "" {
+		return payment.Checkout{}, false, nil
+	}
+	co.ProviderRef = ref
+	return co, true, nil
+}
+
+// PaymentCount counts order's payment attempts.
+func (s *Store) PaymentCount(ctx context.Context, order string) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM commerce_payments WHERE order_id = $1`, order).Scan(&n)
+	return n, err
 }
 
 // GetPayment returns payment id.

@@ -160,3 +160,44 @@ func (r *Relay) Pending(ctx context.Context) (int, error) {
 	}
 	return n, err
 }
+
+// pruneBatch bounds the rows one prune statement deletes.
+const pruneBatch = 5000
+
+// Prune deletes the rows relayed before t (their events are in the stream,
+// whose own limits keep them from then on) and returns how many it deleted.
+// Rows not yet relayed are never deleted.
+func (r *Relay) Prune(ctx context.Context, before time.Time) (int64, error) {
+	var total int64
+	for {
+		res, err := r.db.ExecContext(ctx, `DELETE FROM commerce_outbox WHERE id IN
+			(SELECT id FROM commerce_outbox WHERE published_at > 0 AND published_at < $1 LIMIT $2)`, before.UnixMilli(), pruneBatch)
+		if err != nil {
+			return total, fmt.Errorf("outbox: prune: %w", err)
+		}
+		n, _ := res.RowsAffected()
+		total += n
+		if n < pruneBatch {
+			return total, nil
+		}
+	}
+}
+
+// RunPruner deletes rows relayed more than retention ago, every `every`,
+// until ctx is done.
+func (r *Relay) RunPruner(ctx context.Context, retention, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if n, err := r.Prune(ctx, time.Now().Add(-retention)); err != nil && ctx.Err() == nil {
+			r.log.Warn("outbox prune", "err", err)
+		} else if n > 0 {
+			r.log.Info("outbox pruned", "rows", n, "retention", retention)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

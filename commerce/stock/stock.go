@@ -35,6 +35,7 @@ type Code int8
 
 // Script answers. Each script documents which it uses.
 const (
+	Held      Code = -3 // the unpaid-hold cap of the user or address is reached
 	NotLoaded Code = -2 // no stock (or no reservation) in Redis
 	Limit     Code = -1 // per-user limit reached / total below held
 	No        Code = 0  // sold out / not allowed
@@ -44,6 +45,8 @@ const (
 
 func (c Code) String() string {
 	switch c {
+	case Held:
+		return "held"
 	case NotLoaded:
 		return "not_loaded"
 	case Limit:
@@ -86,7 +89,7 @@ type Store struct {
 
 	reserve, confirm, release, reinstate, setTotal, load, forget script
 
-	keys sync.Map // product → *[4]string
+	keys sync.Map // product → *[6]string
 }
 
 // New loads the scripts into rdb and returns a Store for namespace ns.
@@ -104,24 +107,44 @@ func New(ctx context.Context, rdb redis.UniversalClient, ns string) (*Store, err
 }
 
 // Keys are the Redis keys of product (for tests and operators).
-func (s *Store) Keys(product string) [4]string { return *s.keysOf(product) }
+func (s *Store) Keys(product string) [6]string { return *s.keysOf(product) }
 
-func (s *Store) keysOf(product string) *[4]string {
+func (s *Store) keysOf(product string) *[6]string {
 	if k, ok := s.keys.Load(product); ok {
-		return k.(*[4]string)
+		return k.(*[6]string)
 	}
 	tag := "{" + s.ns + ":p:" + product + "}"
-	k := &[4]string{tag + ":st", tag + ":u", tag + ":r", tag + ":pend"}
+	k := &[6]string{tag + ":st", tag + ":u", tag + ":r", tag + ":pend", tag + ":unp", tag + ":late"}
 	actual, _ := s.keys.LoadOrStore(product, k)
-	return actual.(*[4]string)
+	return actual.(*[6]string)
+}
+
+// Hold bounds one reservation: Limit is the product's per-user purchase
+// limit (reserved and paid units); UnpaidPerUser and UnpaidPerAddr cap the
+// units held unpaid by one user and from one address Addr (0 or "" = no cap).
+type Hold struct {
+	Limit         int
+	UnpaidPerUser int
+	UnpaidPerAddr int
+	Addr          string
 }
 
 // Reserve atomically takes qty units of product for order of user, unless
 // the order already holds a reservation (Already), stock is short (No) or
 // the user would exceed limit (Limit; limit 0 means none).
 func (s *Store) Reserve(ctx context.Context, product, order, user string, qty, limit int, now time.Time) (Result, error) {
+	return s.ReserveHold(ctx, product, order, user, qty, Hold{Limit: limit}, now)
+}
+
+// ReserveHold is Reserve with the unpaid-hold caps of h: Held when the
+// user's or the address's unpaid units would exceed them.
+func (s *Store) ReserveHold(ctx context.Context, product, order, user string, qty int, h Hold, now time.Time) (Result, error) {
 	k := s.keysOf(product)
-	return s.reserve.run(ctx, s.rdb, k[:], order, user, qty, limit, now.UnixMilli())
+	return s.reserve.run(ctx, s.rdb, k[:], h.args(order, user, qty, now)...)
+}
+
+func (h Hold) args(order, user string, qty int, now time.Time) []any {
+	return []any{order, user, qty, h.Limit, now.UnixMilli(), h.UnpaidPerUser, h.UnpaidPerAddr, h.Addr}
 }
 
 // Confirm marks order's reservation paid: Done, Already, No (released: the
@@ -144,10 +167,59 @@ func (s *Store) Release(ctx context.Context, product, order string, paid bool) (
 // lost, into state (StateReserved or StateConfirmed), ignoring the per-user
 // limit: Done, Already (it holds stock), No (short) or NotLoaded.
 func (s *Store) Reinstate(ctx context.Context, product, order, user string, qty int, state State, now time.Time) (Result, error) {
+	return s.ReinstateLimited(ctx, product, order, user, qty, state, 0, now)
+}
+
+// ReinstateLimited is Reinstate that also answers Limit when taking the
+// units again would put user over the per-user limit (0 = none).
+func (s *Store) ReinstateLimited(ctx context.Context, product, order, user string, qty int, state State, limit int, now time.Time) (Result, error) {
 	if state != StateReserved && state != StateConfirmed {
 		return Result{}, fmt.Errorf("stock: reinstate into state %q", state)
 	}
-	return s.reinstate.run(ctx, s.rdb, s.keysOf(product)[:], order, user, qty, string(state), now.UnixMilli())
+	return s.reinstate.run(ctx, s.rdb, s.keysOf(product)[:], order, user, qty, string(state), now.UnixMilli(), limit)
+}
+
+// Late lists orders of product whose reservation reinstate wrote as paid
+// before t and that reconcile has not yet checked against SQL.
+func (s *Store) Late(ctx context.Context, product string, before time.Time, limit int64) ([]string, error) {
+	ids, err := s.rdb.ZRangeByScore(ctx, s.keysOf(product)[5], &redis.ZRangeBy{
+		Min: "-inf", Max: strconv.FormatInt(before.UnixMilli(), 10), Count: limit,
+	}).Result()
+	if err != nil {
+		return nil, fmt.Errorf("stock: late: %w", unavailable(err))
+	}
+	return ids, nil
+}
+
+// Settled takes orders off product's late set (SQL agrees with Redis).
+func (s *Store) Settled(ctx context.Context, product string, orders ...string) error {
+	if len(orders) == 0 {
+		return nil
+	}
+	args := make([]any, len(orders))
+	for i, o := range orders {
+		args[i] = o
+	}
+	if err := s.rdb.ZRem(ctx, s.keysOf(product)[5], args...).Err(); err != nil {
+		return fmt.Errorf("stock: settled: %w", unavailable(err))
+	}
+	return nil
+}
+
+// UnpaidHeld is the units of product user holds unpaid, and those held
+// unpaid from addr.
+func (s *Store) UnpaidHeld(ctx context.Context, product, user, addr string) (byUser, byAddr int64, err error) {
+	vals, err := s.rdb.HMGet(ctx, s.keysOf(product)[4], "u:"+user, "a:"+addr).Result()
+	if err != nil {
+		return 0, 0, fmt.Errorf("stock: unpaid: %w", unavailable(err))
+	}
+	if vals[0] != nil {
+		byUser, _ = strconv.ParseInt(fmt.Sprint(vals[0]), 10, 64)
+	}
+	if vals[1] != nil {
+		byAddr, _ = strconv.ParseInt(fmt.Sprint(vals[1]), 10, 64)
+	}
+	return byUser, byAddr, nil
 }
 
 // SetTotal changes product's total stock, keeping the units held by orders.
@@ -188,7 +260,7 @@ func (s *Store) Load(ctx context.Context, product string, total int64, holding [
 func (s *Store) Avail(ctx context.Context, product string) (avail, total int64, ok bool, err error) {
 	vals, err := s.rdb.HMGet(ctx, s.keysOf(product)[0], "avail", "total").Result()
 	if err != nil {
-		return 0, 0, false, fmt.Errorf("stock: avail: %w", err)
+		return 0, 0, false, fmt.Errorf("stock: avail: %w", unavailable(err))
 	}
 	if vals[0] == nil {
 		return 0, 0, false, nil
@@ -208,7 +280,7 @@ func (s *Store) States(ctx context.Context, product string, orders ...string) ([
 	}
 	vals, err := s.rdb.HMGet(ctx, s.keysOf(product)[2], orders...).Result()
 	if err != nil {
-		return nil, fmt.Errorf("stock: states: %w", err)
+		return nil, fmt.Errorf("stock: states: %w", unavailable(err))
 	}
 	for i, v := range vals {
 		if str, ok := v.(string); ok && str != "" {
@@ -224,7 +296,7 @@ func (s *Store) Stale(ctx context.Context, product string, before time.Time, lim
 		Min: "-inf", Max: strconv.FormatInt(before.UnixMilli(), 10), Count: limit,
 	}).Result()
 	if err != nil {
-		return nil, fmt.Errorf("stock: stale: %w", err)
+		return nil, fmt.Errorf("stock: stale: %w", unavailable(err))
 	}
 	return ids, nil
 }
@@ -236,7 +308,7 @@ func (s *Store) UserHeld(ctx context.Context, product, user string) (int64, erro
 		return 0, nil
 	}
 	if err != nil {
-		return 0, fmt.Errorf("stock: user held: %w", err)
+		return 0, fmt.Errorf("stock: user held: %w", unavailable(err))
 	}
 	return n, nil
 }
@@ -244,7 +316,7 @@ func (s *Store) UserHeld(ctx context.Context, product, user string) (int64, erro
 // Forget deletes every key of product (when the product is deleted, or in tests).
 func (s *Store) Forget(ctx context.Context, product string) error {
 	k := s.keysOf(product)
-	return s.rdb.Del(ctx, k[:]...).Err()
+	return unavailable(s.rdb.Del(ctx, k[:]...).Err())
 }
 
 // script is one Lua script called by SHA.
@@ -257,7 +329,7 @@ type script struct {
 func (sc *script) loadInto(ctx context.Context, rdb redis.UniversalClient) error {
 	sha, err := rdb.ScriptLoad(ctx, sc.src).Result()
 	if err != nil {
-		return fmt.Errorf("stock: script load: %w", err)
+		return fmt.Errorf("stock: script load: %w", unavailable(err))
 	}
 	sc.mu.Lock()
 	sc.sha = sha
@@ -280,7 +352,7 @@ func (sc *script) run(ctx context.Context, rdb redis.UniversalClient, keys []str
 			}
 			continue
 		}
-		return Result{}, fmt.Errorf("stock: %w", err)
+		return Result{}, fmt.Errorf("stock: %w", unavailable(err))
 	}
 }
 
@@ -292,7 +364,7 @@ func (s *Store) idemKey(order string) string { return s.ns + ":idem:" + order }
 // Remember marks order as written, for ttl.
 func (s *Store) Remember(ctx context.Context, order string, ttl time.Duration) error {
 	if err := s.rdb.Set(ctx, s.idemKey(order), "1", ttl).Err(); err != nil {
-		return fmt.Errorf("stock: remember: %w", err)
+		return fmt.Errorf("stock: remember: %w", unavailable(err))
 	}
 	return nil
 }
@@ -301,7 +373,7 @@ func (s *Store) Remember(ctx context.Context, order string, ttl time.Duration) e
 func (s *Store) Remembers(ctx context.Context, order string) (bool, error) {
 	n, err := s.rdb.Exists(ctx, s.idemKey(order)).Result()
 	if err != nil {
-		return false, fmt.Errorf("stock: remembers: %w", err)
+		return false, fmt.Errorf("stock: remembers: %w", unavailable(err))
 	}
 	return n == 1, nil
 }
@@ -311,13 +383,18 @@ func (s *Store) Remembers(ctx context.Context, order string) (bool, error) {
 // Remember: a request answered "sold out" learns at no extra cost whether
 // its idempotency key named an order before.
 func (s *Store) ReserveRemembering(ctx context.Context, product, order, user string, qty, limit int, now time.Time) (Result, bool, error) {
+	return s.ReserveHoldRemembering(ctx, product, order, user, qty, Hold{Limit: limit}, now)
+}
+
+// ReserveHoldRemembering is ReserveRemembering with the caps of h.
+func (s *Store) ReserveHoldRemembering(ctx context.Context, product, order, user string, qty int, h Hold, now time.Time) (Result, bool, error) {
 	k := s.keysOf(product)
 	for attempt := 0; ; attempt++ {
 		s.reserve.mu.RLock()
 		sha := s.reserve.sha
 		s.reserve.mu.RUnlock()
 		pipe := s.rdb.Pipeline()
-		ev := pipe.EvalSha(ctx, sha, k[:], order, user, qty, limit, now.UnixMilli())
+		ev := pipe.EvalSha(ctx, sha, k[:], h.args(order, user, qty, now)...)
 		ex := pipe.Exists(ctx, s.idemKey(order))
 		pipe.Exec(ctx)
 		v, err := ev.Int64()
@@ -328,11 +405,11 @@ func (s *Store) ReserveRemembering(ctx context.Context, product, order, user str
 				}
 				continue
 			}
-			return Result{}, false, fmt.Errorf("stock: %w", err)
+			return Result{}, false, fmt.Errorf("stock: %w", unavailable(err))
 		}
 		n, err := ex.Result()
 		if err != nil {
-			return Result{}, false, fmt.Errorf("stock: remembers: %w", err)
+			return Result{}, false, fmt.Errorf("stock: remembers: %w", unavailable(err))
 		}
 		return decode(v), n == 1, nil
 	}
@@ -343,7 +420,7 @@ func (s *Store) ReserveRemembering(ctx context.Context, product, order, user str
 func (s *Store) Released(ctx context.Context, product string, cursor uint64, limit int64) (orders []string, next uint64, err error) {
 	kv, next, err := s.rdb.HScan(ctx, s.keysOf(product)[2], cursor, "*", limit).Result()
 	if err != nil {
-		return nil, 0, fmt.Errorf("stock: released: %w", err)
+		return nil, 0, fmt.Errorf("stock: released: %w", unavailable(err))
 	}
 	for i := 0; i+1 < len(kv); i += 2 {
 		if strings.HasPrefix(kv[i+1], "X") {
@@ -367,3 +444,22 @@ func (s *Store) ForgetReleased(ctx context.Context, product string, orders []str
 	r, err := s.forget.run(ctx, s.rdb, s.keysOf(product)[:], args...)
 	return r.Avail, err
 }
+
+// ErrUnavailable means Redis could not be reached (refused, reset, timed out
+// or closed): the caller may retry later. Answers of a reachable server
+// (script errors, wrong types) are not this error.
+var ErrUnavailable = errors.New("stock: redis unavailable")
+
+// unavailable marks err as ErrUnavailable unless it is the server's answer.
+func unavailable(err error) error {
+	var re redis.Error
+	if err == nil || errors.As(err, &re) || errors.Is(err, redis.Nil) || errors.Is(err, ErrUnavailable) {
+		return err
+	}
+	return &unavailableError{err: err}
+}
+
+type unavailableError struct{ err error }
+
+func (e *unavailableError) Error() string   { return e.err.Error() }
+func (e *unavailableError) Unwrap() []error { return []error{ErrUnavailable, e.err} }

@@ -65,6 +65,10 @@ type AuthConfig struct {
 	JWTSecret string
 	// JWKSURL, when set, verifies RS256/ES256 user tokens against a JWKS.
 	JWKSURL string
+	// JWTIssuer and JWTAudience, when set, are required of tokens checked
+	// against the JWKS (iss equal, aud naming it).
+	JWTIssuer   string
+	JWTAudience string
 	// TokenTTL is the lifetime of tokens minted by POST /api/tokens.
 	TokenTTL time.Duration
 }
@@ -118,7 +122,8 @@ type ChatConfig struct {
 type CommerceConfig struct {
 	OrderTTL          time.Duration
 	ReconcileInterval time.Duration
-	// Sandbox is "auto" (on while no real provider is configured), "on" or "off".
+	// Sandbox is "on" or "off" (default): payments without money, on
+	// only when asked for.
 	Sandbox            string
 	SandboxSecret      string
 	StripeSecretKey    string
@@ -130,4 +135,12 @@ type CommerceConfig struct {
 	WeChatPrivateKey   string
 	WeChatSerialNo     string
 	CallbackWindow     time.Duration
+	// MaxUnpaidPerUser and MaxUnpaidPerAddress cap the units of one
+	// product held unpaid by one user and from one address.
+	MaxUnpaidPerUser    int
+	MaxUnpaidPerAddress int
+	// LiveOrderTTL is the shorter hold of orders at a room's live price.
+	LiveOrderTTL time.Duration
+	// OutboxRetention is how long relayed order events stay in SQL.
+	OutboxRetention time.Duration
 }

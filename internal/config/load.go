@@ -44,10 +44,14 @@ func Default() Config {
 			ViewerQueueLength: 64,
 		},
 		Commerce: CommerceConfig{
-			OrderTTL:          15 * time.Minute,
-			ReconcileInterval: time.Minute,
-			CallbackWindow:    5 * time.Minute,
-			Sandbox:           "auto",
+			OrderTTL:            15 * time.Minute,
+			ReconcileInterval:   time.Minute,
+			CallbackWindow:      5 * time.Minute,
+			Sandbox:             "off",
+			MaxUnpaidPerUser:    20,
+			MaxUnpaidPerAddress: 100,
+			LiveOrderTTL:        5 * time.Minute,
+			OutboxRetention:     7 * 24 * time.Hour,
 		},
 	}
 }
@@ -169,9 +173,14 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New("turn-ttl must be at least 1m"))
 	}
 	switch c.Commerce.Sandbox {
-	case "auto", "on", "off":
+	case "on", "off":
+	case "auto":
+		errs = append(errs, errors.New(`payment-sandbox "auto" is gone: the sandbox (payments without money) is on only with payment-sandbox=on`))
 	default:
-		errs = append(errs, errors.New("payment-sandbox must be auto, on or off"))
+		errs = append(errs, errors.New("payment-sandbox must be on or off"))
+	}
+	if c.Commerce.MaxUnpaidPerUser < 0 || c.Commerce.MaxUnpaidPerAddress < 0 {
+		errs = append(errs, errors.New("unpaid-per-user and unpaid-per-address must be at least 0 (0 = no cap)"))
 	}
 	if c.PublicURL != "" {
 		u, err := url.Parse(c.PublicURL)

@@ -38,6 +38,8 @@ func (c *Config) settings() []setting {
 
 		{"jwt-secret", envs("JWT_SECRET"), "HS256 secret of user tokens; empty generates one into <data-dir>/jwt-secret", (*stringValue)(&c.Auth.JWTSecret)},
 		{"jwks-url", envs("JWKS_URL"), "JWKS URL to verify the shop's own RS256/ES256 user tokens", (*stringValue)(&c.Auth.JWKSURL)},
+		{"jwt-issuer", envs("JWT_ISSUER"), "required iss of tokens checked against the JWKS (empty: not checked)", (*stringValue)(&c.Auth.JWTIssuer)},
+		{"jwt-audience", envs("JWT_AUDIENCE"), "required aud of tokens checked against the JWKS (empty: not checked)", (*stringValue)(&c.Auth.JWTAudience)},
 		{"token-ttl", envs("TOKEN_TTL"), "lifetime of user tokens minted by POST /api/tokens", (*durationValue)(&c.Auth.TokenTTL)},
 
 		{"ice-interfaces", envs("ICE_INTERFACES"), "comma-separated network interfaces ICE may use (lo = loopback only); empty = all", (*listValue)(&c.Media.ICEInterfaces)},
@@ -71,7 +73,11 @@ func (c *Config) settings() []setting {
 		{"order-ttl", envs("ORDER_TTL"), "how long an unpaid order holds its stock", (*durationValue)(&c.Commerce.OrderTTL)},
 		{"reconcile-interval", envs("RECONCILE_INTERVAL"), "how often Redis stock is reconciled from the SQL store", (*durationValue)(&c.Commerce.ReconcileInterval)},
 		{"callback-window", envs("CALLBACK_WINDOW"), "how old a signed payment callback may be", (*durationValue)(&c.Commerce.CallbackWindow)},
-		{"payment-sandbox", envs("PAYMENT_SANDBOX"), "sandbox payment provider (anyone may 'pay' with it): auto = on only while no real provider is configured, on, off", (*stringValue)(&c.Commerce.Sandbox)},
+		{"payment-sandbox", envs("PAYMENT_SANDBOX"), "sandbox payment provider (anyone may 'pay' with it without money): on or off; never on in production", (*stringValue)(&c.Commerce.Sandbox)},
+		{"unpaid-per-user", envs("UNPAID_PER_USER"), "most units of one product one user may hold unpaid (0 = no cap)", (*intValue)(&c.Commerce.MaxUnpaidPerUser)},
+		{"unpaid-per-address", envs("UNPAID_PER_ADDRESS"), "most units of one product held unpaid from one client address (0 = no cap; loopback is not capped)", (*intValue)(&c.Commerce.MaxUnpaidPerAddress)},
+		{"live-order-ttl", envs("LIVE_ORDER_TTL"), "how long an unpaid order at a room's live (or flash-sale) price holds its stock, when shorter than order-ttl", (*durationValue)(&c.Commerce.LiveOrderTTL)},
+		{"outbox-retention", envs("OUTBOX_RETENTION"), "how long order events already relayed to JetStream stay in the SQL outbox", (*durationValue)(&c.Commerce.OutboxRetention)},
 		{"sandbox-secret", envs("SANDBOX_SECRET"), "HMAC secret of the sandbox payment provider; empty generates one into <data-dir>", (*stringValue)(&c.Commerce.SandboxSecret)},
 		{"stripe-secret-key", envs("STRIPE_SECRET_KEY"), "Stripe secret key (enables the stripe provider)", (*stringValue)(&c.Commerce.StripeSecretKey)},
 		{"stripe-webhook-secret", envs("STRIPE_WEBHOOK_SECRET"), "Stripe webhook signing secret", (*stringValue)(&c.Commerce.StripeWebhookKey)},

@@ -54,14 +54,31 @@ func New(secret string, window time.Duration) *Provider {
 // Name is "sandbox".
 func (p *Provider) Name() string { return "sandbox" }
 
-// Begin points the buyer at the hosted test checkout page.
+// Begin points the buyer at the hosted test checkout page. The page's
+// token rides in the URL fragment, which browsers never send to a server
+// (nor to a proxy's log): the page's script hands it to its buttons.
 func (p *Provider) Begin(ctx context.Context, c payment.Charge) (payment.Checkout, error) {
 	return payment.Checkout{
 		PaymentID:   c.PaymentID,
 		Provider:    p.Name(),
-		RedirectURL: strings.TrimRight(c.BaseURL, "/") + "/pay/sandbox/" + c.PaymentID,
+		RedirectURL: strings.TrimRight(c.BaseURL, "/") + "/pay/sandbox/" + c.PaymentID + "#t=" + p.PageToken(c.PaymentID),
 		ProviderRef: c.PaymentID,
 	}, nil
+}
+
+// PageToken is the secret that the hosted page's Pay and Fail buttons of
+// payment id must present (an HMAC of the id with the sandbox secret: it
+// works for that payment only, which can be paid once).
+func (p *Provider) PageToken(paymentID string) string {
+	m := hmac.New(sha256.New, p.secret)
+	m.Write([]byte("sandbox-page\n"))
+	m.Write([]byte(paymentID))
+	return hex.EncodeToString(m.Sum(nil)[:16])
+}
+
+// CheckPageToken reports whether tok is payment id's page token.
+func (p *Provider) CheckPageToken(paymentID, tok string) bool {
+	return len(tok) == 32 && hmac.Equal([]byte(tok), []byte(p.PageToken(paymentID)))
 }
 
 // Sign returns the headers of a callback with body at t (for the hosted
