@@ -5,8 +5,6 @@ package web_test
 import (
 	"testing"
 	"time"
-
-	"github.com/chromedp/chromedp"
 )
 
 // The operator's dashboard: a wrong token is refused; a room is created
@@ -20,16 +18,17 @@ func TestDashboard(t *testing.T) {
 	d := newPage(t, browser, "dashboard", n.base+"/dashboard")
 
 	d.waitFor(10*time.Second, `!document.getElementById('login').hidden`, "the login form")
-	d.must(chromedp.SendKeys(chromedp.ID("login-token"), "not-the-admin-token\r"))
+	d.typeText(`document.getElementById('login-token')`, "not-the-admin-token\r")
 	d.waitFor(10*time.Second, `!document.getElementById('login').hidden && document.getElementById('login-error').textContent.includes('refused')`, "the refusal of a wrong token")
 	if d.text(`sessionStorage.getItem('livesell.admin') || ''`) != "" {
 		t.Fatal("a refused token was kept in sessionStorage")
 	}
-	d.must(chromedp.SendKeys(chromedp.ID("login-token"), admin+"\r"))
+	d.fill(`document.getElementById('login-token')`, admin+"\r")
 	d.waitFor(10*time.Second, `!document.getElementById('dash').hidden`, "the dashboard")
 
 	// Create a room.
-	d.must(chromedp.SendKeys(chromedp.ID("new-title"), "Dashboard room"), chromedp.Click(chromedp.CSS("#new-room button[type=submit]")))
+	d.fill(`document.getElementById('new-title')`, "Dashboard room")
+	d.clickCSS("#new-room button[type=submit]")
 	d.waitFor(10*time.Second, `!document.getElementById('secret').hidden && document.getElementById('secret-key').textContent.length > 20`, "the new push key")
 	roomID := d.text(`document.getElementById('detail-id').textContent`)
 	pushKey := d.text(`document.getElementById('secret-key').textContent`)
@@ -52,13 +51,13 @@ func TestDashboard(t *testing.T) {
 
 	// Keys: issue another, rotate it, revoke the first.
 	d.waitFor(10*time.Second, `document.querySelectorAll('#keys .key').length === 1`, "one key listed")
-	d.must(chromedp.Click(chromedp.ID("new-key")))
+	d.clickCSS("#new-key")
 	d.waitFor(10*time.Second, `document.querySelectorAll('#keys .key:not(.revoked)').length === 2`, "two live keys")
 	second := d.text(`document.getElementById('secret-key').textContent`)
-	d.must(chromedp.Click(chromedp.CSS(`#keys .key:not(.revoked):last-child button[aria-label^="Rotate"]`)))
+	d.clickCSS(`#keys .key:not(.revoked):last-child button[aria-label^="Rotate"]`)
 	d.waitFor(10*time.Second, `document.getElementById('secret-key').textContent !== `+jsString(second), "the rotated key")
 	rotated := d.text(`document.getElementById('secret-key').textContent`)
-	d.must(chromedp.Click(chromedp.CSS(`#keys .key:first-child button[aria-label^="Revoke"]`)))
+	d.clickCSS(`#keys .key:first-child button[aria-label^="Revoke"]`)
 	d.waitFor(10*time.Second, `document.querySelector('#keys .key:first-child').classList.contains('revoked')`, "the revoked key")
 	for _, k := range []struct {
 		key  string
@@ -70,12 +69,10 @@ func TestDashboard(t *testing.T) {
 	}
 
 	// Products: add one to the room, then change its stock.
-	d.must(
-		chromedp.SendKeys(chromedp.ID("p-title"), "Linen shirt"),
-		chromedp.SendKeys(chromedp.ID("p-price"), "4500"),
-		chromedp.SendKeys(chromedp.ID("p-image"), "/assets/img/scarf.svg"),
-		chromedp.Click(chromedp.CSS("#new-product button[type=submit]")),
-	)
+	d.typeText(`document.getElementById('p-title')`, "Linen shirt")
+	d.typeText(`document.getElementById('p-price')`, "4500")
+	d.typeText(`document.getElementById('p-image')`, "/assets/img/scarf.svg")
+	d.clickCSS("#new-product button[type=submit]")
 	d.waitFor(10*time.Second, `document.querySelectorAll('#products tr[data-product]').length === 1 || (document.getElementById('dash-error').textContent && (() => { throw new Error(document.getElementById('dash-error').textContent); })())`, "the product in the room")
 	productID := d.text(`document.querySelector('#products tr[data-product]').dataset.product`)
 	var stock struct {
@@ -86,7 +83,8 @@ func TestDashboard(t *testing.T) {
 	if stock.StockLeft != 10 {
 		t.Fatalf("stock left %d, want 10 (the form's default)", stock.StockLeft)
 	}
-	d.must(chromedp.SetValue(chromedp.CSS(".stock-input"), "7"), chromedp.Click(chromedp.CSS(".stock-form button")))
+	d.fill(`document.querySelector('.stock-input')`, "7")
+	d.clickCSS(".stock-form button")
 	d.waitFor(10*time.Second, `document.querySelector('#products .stock').textContent.startsWith('7 left')`, "the new stock")
 	n.mustCall(t, "GET", "/api/products/"+productID+"/stock", "", nil, &stock)
 	if stock.StockLeft != 7 || stock.StockTotal != 7 {
@@ -103,7 +101,8 @@ func TestDashboard(t *testing.T) {
 	}
 
 	// Blocked words.
-	d.must(chromedp.SetValue(chromedp.ID("words"), "spamword\nother"), chromedp.Click(chromedp.CSS("#words-form button")))
+	d.fill(`document.getElementById('words')`, "spamword\nother")
+	d.clickCSS("#words-form button")
 	d.waitFor(10*time.Second, `document.getElementById('words-status').textContent.includes('2')`, "the saved words")
 	var words struct {
 		Words []string `json:"words"`

@@ -16,7 +16,7 @@ const viewerState = `document.querySelector('.ls-room').dataset.state`
 // say types a comment into a viewer page and sends it with Enter.
 func say(p *page, text string) {
 	p.t.Helper()
-	p.must(chromedp.SendKeys(chromedp.CSS(".ls-dm-input"), text+"\r"))
+	p.typeText(`document.querySelector('.ls-dm-input')`, text+"\r")
 }
 
 // listHas is a JS expression: the viewer's comment list contains text.
@@ -94,13 +94,13 @@ func TestEndToEnd(t *testing.T) {
 	va.waitFor(10*time.Second, listHas("hi from bob"), "Bob's comment on Alice's page")
 
 	// The anchor deletes a comment: it disappears everywhere.
-	studio.must(chromedp.Click(chromedp.CSS(`#danmaku .dm-item:first-child button[aria-label="Delete comment"]`)))
+	studio.clickCSS(`#danmaku .dm-item:first-child button[aria-label="Delete comment"]`)
 	vb.waitFor(10*time.Second, `!`+listHas("hello from alice <b>not bold</b>"), "the deleted comment to leave Bob's page")
 	va.waitFor(10*time.Second, `!`+listHas("hello from alice <b>not bold</b>"), "the deleted comment to leave Alice's page")
 
 	// The anchor mutes Bob: his next comment is refused with "muted".
 	studio.waitFor(10*time.Second, `[...document.querySelectorAll('#danmaku .dm-item')].some(li => li.querySelector('.dm-user').textContent === 'Bob')`, "Bob's comment in the studio")
-	studio.must(chromedp.Click(chromedp.CSS(`#danmaku .dm-item button[aria-label="Mute bob"]`)))
+	studio.clickCSS(`#danmaku .dm-item button[aria-label="Mute bob"]`)
 	say(vb, "am I muted now")
 	vb.waitFor(10*time.Second, `document.querySelector('.ls-dm-error').textContent.length > 0`, "the mute refusal on Bob's screen")
 	if va.bool(listHas("am I muted now")) {
@@ -108,12 +108,12 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	// The anchor pins an announcement; viewers see it over the video.
-	studio.must(chromedp.SendKeys(chromedp.ID("pin-text"), "Free shipping today\r"))
+	studio.typeText(`document.getElementById('pin-text')`, "Free shipping today\r")
 	va.waitFor(10*time.Second, `!document.querySelector('.ls-pinned').hidden && document.querySelector('.ls-pinned').textContent === 'Free shipping today'`, "the pinned announcement")
 
 	// Likes: Bob's hearts reach the studio's total.
 	for i := 0; i < 3; i++ {
-		vb.must(chromedp.Click(chromedp.CSS(".ls-like")))
+		vb.clickCSS(".ls-like")
 	}
 	studio.waitFor(10*time.Second, `Number(document.getElementById('s-likes').textContent) >= 3`, "the likes in the studio")
 	va.waitFor(10*time.Second, `Number(document.querySelector('.ls-like-count').textContent) >= 3`, "the likes on Alice's page")
@@ -134,19 +134,19 @@ func TestEndToEnd(t *testing.T) {
 		"title": "Blue mug", "price_minor": 1200, "currency": "USD", "stock": 20, "images": []string{"/assets/img/mug.svg"},
 	}, &mug)
 	n.mustCall(t, "PUT", "/api/rooms/"+r.ID+"/products", admin, map[string]any{"product_ids": []string{prod.ID, mug.ID}}, nil)
-	studio.must(chromedp.Click(chromedp.ID("reload-goods")))
+	studio.clickCSS("#reload-goods")
 	studio.waitFor(10*time.Second, `document.querySelectorAll('#goods .good').length === 2`, "the goods in the studio")
-	studio.must(chromedp.Click(chromedp.CSS(`#goods .good[data-id="` + prod.ID + `"] .present`)))
+	studio.clickCSS(`#goods .good[data-id="` + prod.ID + `"] .present`)
 	studio.waitFor(10*time.Second, `document.querySelector('#goods .good.is-presenting') !== null`, "the presented product in the studio")
 	cardShown := `!document.querySelector('.ls-card').hidden && document.querySelector('.ls-card-title').textContent === 'Silk scarf' && document.querySelector('.ls-card-price').textContent.includes('25.99') && document.querySelector('.ls-card-stock').textContent === '5 left'`
 	va.waitFor(10*time.Second, cardShown, "the product card on Alice's page")
 	vb.waitFor(10*time.Second, cardShown, "the product card on Bob's page")
 
 	// Bob buys: order → sandbox checkout in the in-room overlay → paid.
-	vb.must(chromedp.Click(chromedp.CSS(".ls-buy")))
+	vb.clickCSS(".ls-buy")
 	vb.waitFor(10*time.Second, `(() => { const f = document.querySelector('.ls-checkout-frame'); return !f.hidden && f.src.includes('/pay/sandbox/') && f.contentDocument && f.contentDocument.querySelector('#sandbox-pay') !== null; })()`, "the sandbox checkout in the overlay")
 	vb.screenshot("viewer-checkout")
-	vb.must(chromedp.Evaluate[chromedp.Void](`document.querySelector('.ls-checkout-frame').contentDocument.querySelector('#sandbox-pay').click()`))
+	vb.clickInFrame(`document.querySelector('.ls-checkout-frame')`, "/pay/sandbox/", "#sandbox-pay")
 	vb.waitFor(20*time.Second, `document.querySelector('.ls-checkout').dataset.result === 'paid'`, "the paid confirmation on Bob's page")
 	if u := vb.text(`location.pathname`); u != "/live/"+r.ID {
 		t.Fatalf("Bob left the room: %s", u)
@@ -191,9 +191,10 @@ func TestEndToEnd(t *testing.T) {
 
 	dash := newPage(t, browser, "dashboard", n.base+"/dashboard")
 	dash.waitFor(10*time.Second, `!document.getElementById('login').hidden`, "the dashboard login")
-	dash.must(chromedp.SendKeys(chromedp.ID("login-token"), admin), chromedp.Click(chromedp.CSS("#login-form button[type=submit]")))
+	dash.typeText(`document.getElementById('login-token')`, admin)
+	dash.clickCSS("#login-form button[type=submit]")
 	dash.waitFor(10*time.Second, `!!document.querySelector('#rooms tr[data-room=`+jsString(r.ID)+`]')`, "the room in the dashboard")
-	dash.must(chromedp.Click(chromedp.CSS(`#rooms tr[data-room="` + r.ID + `"] button`)))
+	dash.clickCSS(`#rooms tr[data-room="` + r.ID + `"] button`)
 	dash.waitFor(10*time.Second, `document.querySelectorAll('#keys .key').length >= 1 && document.querySelectorAll('#charts svg').length >= 4`, "keys and charts")
 	dash.waitFor(10*time.Second, `document.querySelector('#orders tr[data-order=`+jsString(orders.Orders[0].ID)+`][data-status="PAID"]') !== null`, "the paid order in the dashboard")
 	dash.waitFor(10*time.Second, `document.querySelector('#products tr[data-product=`+jsString(prod.ID)+`] .stock').textContent.startsWith('4 left')`, "the stock in the dashboard")
@@ -214,17 +215,17 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("el.product.title = %q", got)
 	}
 	// First the host takes over checkout (cancels 'buy'): no order is made.
-	host.must(chromedp.Click(chromedp.ID("take-over")))
-	host.must(chromedp.Evaluate[chromedp.Void](`document.querySelector('livesell-room').buy()`))
+	host.clickCSS("#take-over")
+	host.click(shadow + `.querySelector('.ls-buy')`)
 	host.waitFor(5*time.Second, `document.body.dataset.seenBuy === '1' && document.getElementById('own-checkout').textContent.length > 0`, "the cancelled buy")
 	if !host.bool(shadow + `.querySelector('.ls-checkout').hidden`) {
 		t.Fatal("the built-in checkout opened although the host cancelled 'buy'")
 	}
 	// Then the built-in checkout runs inside the element.
-	host.must(chromedp.Click(chromedp.ID("take-over")))
-	host.must(chromedp.Evaluate[chromedp.Void](shadow + `.querySelector('.ls-buy').click()`))
+	host.clickCSS("#take-over")
+	host.click(shadow + `.querySelector('.ls-buy')`)
 	host.waitFor(10*time.Second, `(() => { const f = `+shadow+`.querySelector('.ls-checkout-frame'); return f && !f.hidden && f.contentDocument && f.contentDocument.querySelector('#sandbox-pay') !== null; })()`, "the checkout inside the element")
-	host.must(chromedp.Evaluate[chromedp.Void](shadow + `.querySelector('.ls-checkout-frame').contentDocument.querySelector('#sandbox-pay').click()`))
+	host.clickInFrame(shadow+`.querySelector('.ls-checkout-frame')`, "/pay/sandbox/", "#sandbox-pay")
 	host.waitFor(20*time.Second, `document.body.dataset.seenOrderPaid === '1'`, "the order-paid event on the host page")
 	host.screenshot("embed-example")
 	// The layer attribute pins a simulcast layer at once (PATCH …/layer).

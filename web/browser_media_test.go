@@ -37,7 +37,7 @@ func createRoom(t testing.TB, n *node, title string, extra map[string]any) creat
 func goLive(t testing.TB, studio *page, pushKey string) {
 	t.Helper()
 	studio.waitFor(10*time.Second, `!document.getElementById('login').hidden && document.activeElement === document.getElementById('login-key')`, "the studio login with the key field focused")
-	studio.must(chromedp.SendKeys(chromedp.ID("login-key"), pushKey+"\r"))
+	studio.typeText(`document.getElementById('login-key')`, pushKey+"\r")
 	studio.waitFor(10*time.Second, `document.getElementById('preview').videoWidth > 0`, "the camera preview")
 	studio.must(chromedp.Focus(chromedp.ID("go-live")), chromedp.KeyEvent("\r"))
 	studio.waitFor(15*time.Second, `document.body.dataset.live === 'true'`, "the studio to be live")
@@ -89,7 +89,7 @@ func TestPublishAndPlay(t *testing.T) {
 	studio.waitFor(10*time.Second, `Number(document.getElementById('s-viewers').textContent) >= 1`, "the viewer count in the studio")
 
 	// Ending the live closes the WHIP session (DELETE) and the viewer stops decoding.
-	studio.must(chromedp.Click(chromedp.ID("end-live")))
+	studio.clickCSS("#end-live")
 	studio.waitFor(5*time.Second, `document.body.dataset.live === 'false'`, "the studio to stop")
 	viewer.waitFor(15*time.Second, `document.querySelector('.ls-room').dataset.state !== 'live'`, fmt.Sprintf("the viewer to notice the end (room %s)", r.ID))
 }

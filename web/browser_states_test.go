@@ -35,7 +35,7 @@ func TestViewerStates(t *testing.T) {
 
 	// The operator ends the live: the viewer says so and stops retrying.
 	n.mustCall(t, "POST", "/api/rooms/"+r.ID+"/end", n.srv.AdminToken(), map[string]any{}, nil)
-	viewer.waitFor(15*time.Second, viewerState+` === 'ended' && document.querySelector('.ls-status').textContent.includes('ended')`, "the ended state")
+	viewer.waitFor(15*time.Second, viewerState+` === 'ended' && `+shown(`document.querySelector('.ls-closing')`)+` && document.querySelector('.ls-closing-title').textContent.includes('ended')`, "the closing screen")
 	viewer.screenshot("viewer-ended")
 	if st := viewer.text(`window.livesell.viewer.session.state`); st != "closed" {
 		t.Fatalf("the session is %q after the end, want closed", st)

@@ -4,27 +4,39 @@
  *   <script src="ORIGIN/embed.js" async></script>   (ORIGIN = your livesell server, e.g. https://live.shop.example)
  *
  * Attributes: room (required), token (user JWT; none = anonymous viewer),
- * hide-chat (no comment column), layer (q|h|f to pin a simulcast layer).
- * DOM events (bubbling, composed): ready, live, ended, product, buy
- * (cancelable: call event.preventDefault() to run checkout yourself),
- * order-paid, state. JS API: el.stats(), el.like(), el.buy(), el.unmute(),
- * el.say(text), el.token = "…", el.viewer. See docs/embed.md.
+ * hide-chat (no comment column), layer (q|h|f to pin a simulcast layer),
+ * lang (en | zh-CN; default: the browser's), sign-in-url (where guests sign in).
+ * DOM events (bubbling, composed): ready, live, ended, state, product,
+ * card-shown, card-hidden, stock-changed, login-required, cart-changed,
+ * order-created, order-paid, order-failed, order-cancelled, likes, comments,
+ * buy (cancelable: call event.preventDefault() to run checkout yourself).
+ * Hooks (the player asks, the host answers): el.hooks = {product, addToCart,
+ * checkout, login}. JS API: el.checkout({product_id, quantity}), el.stats(),
+ * el.like(), el.buy(), el.unmute(), el.say(text), el.token = "…", el.viewer.
+ * See docs/embed.md.
  */
 (function () {
   'use strict';
   if (!window.customElements || customElements.get('livesell-room')) return;
   var script = document.currentScript;
   var base = script && script.src ? new URL(script.src, location.href).origin : location.origin;
-  var EVENTS = ['ready', 'live', 'ended', 'product', 'order-paid', 'state'];
+  var EVENTS = ['ready', 'live', 'ended', 'state', 'product', 'card-shown', 'card-hidden', 'stock-changed',
+    'login-required', 'cart-changed', 'order-created', 'order-paid', 'order-failed', 'order-cancelled', 'likes', 'comments'];
 
   class LivesellRoom extends HTMLElement {
-    static get observedAttributes() { return ['room', 'token', 'hide-chat', 'layer']; }
+    static get observedAttributes() { return ['room', 'token', 'hide-chat', 'layer', 'lang', 'sign-in-url']; }
 
     constructor() {
       super();
       this.attachShadow({ mode: 'open' });
       this._viewer = null;
       this._gen = 0;
+      this._hooks = {};
+      // A host page may set hooks or token before this script upgraded the
+      // element: take those own properties over.
+      for (var p of ['hooks', 'token']) {
+        if (Object.prototype.hasOwnProperty.call(this, p)) { var v = this[p]; delete this[p]; this[p] = v; }
+      }
     }
 
     connectedCallback() { this._restart(); }
@@ -61,6 +73,8 @@
         root.textContent = 'livesell-room: set a valid room attribute.';
         return;
       }
+      var i18n = await import(base + '/assets/js/i18n.js');
+      if (this.getAttribute('lang')) i18n.useLang(this.getAttribute('lang'));
       var mod = await import(base + '/assets/js/viewer.js');
       if (gen !== this._gen) return;
       var self = this;
@@ -70,6 +84,8 @@
         token: this.getAttribute('token') || '',
         hideChat: this.hasAttribute('hide-chat'),
         layer: this.getAttribute('layer') || '',
+        signInURL: this.getAttribute('sign-in-url') || '',
+        hooks: function () { return self._hooks || {}; },
         onEvent: function (name, detail) {
           if (EVENTS.indexOf(name) >= 0) self.dispatchEvent(new CustomEvent(name, { detail: detail, bubbles: true, composed: true }));
         },
@@ -79,6 +95,23 @@
       });
       this._viewer.start();
     }
+
+    /**
+     * The host page's hooks (docs/embed.md): product(card) → extra data,
+     * addToCart(item) → true when added to the host's cart, checkout({items})
+     * → true when the host runs checkout, login(product) → a user token.
+     */
+    get hooks() { return this._hooks; }
+    set hooks(v) {
+      this._hooks = v && typeof v === 'object' ? v : {};
+      if (this._viewer && this._viewer.card) this._viewer.showCard(Object.assign({}, this._viewer.card, { version: undefined }));
+    }
+
+    /**
+     * Runs livesell's own checkout for {product_id, quantity} (a line of the
+     * host's cart, handed back); resolves to {status, order}.
+     */
+    checkout(line) { return this._viewer ? this._viewer.checkoutLine(line) : Promise.reject(new Error('livesell-room: not started')); }
 
     /** The Viewer behind the element (advanced use). */
     get viewer() { return this._viewer; }

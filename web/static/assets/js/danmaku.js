@@ -18,6 +18,8 @@ export class DanmakuLayer {
   /** Flies one comment; drops it when the stage is crowded. */
   fly(text, { self = false } = {}) {
     if (!this.enabled || this.flying >= MAX_FLYING || !text) return;
+    // Reduced motion: comments stay in the list and do not fly.
+    if (window.matchMedia && matchMedia('(prefers-reduced-motion: reduce)').matches) return;
     const now = performance.now();
     let lane = 0;
     for (let i = 1; i < this.lanes; i++) if (this.laneFree[i] < this.laneFree[lane]) lane = i;

@@ -16,14 +16,19 @@ function record(name, detail) {
   li.dataset.event = name;
   let text = '';
   if (name === 'product') text = `${detail.title || detail.product_id}`;
-  else if (name === 'order-paid') text = `order ${detail.order && (detail.order.id || '')}`;
+  else if (name.startsWith('order-')) text = `order ${detail.order && (detail.order.id || '')}`;
+  else if (name === 'state') text = detail.state;
+  else if (name === 'likes') text = String(detail.total);
+  else if (name === 'comments') text = String(detail.count);
+  else if (name === 'stock-changed') text = `${detail.stock_left} left`;
   else if (name === 'buy') text = `${detail.title || detail.product_id}`;
   li.textContent = `${new Date().toLocaleTimeString()} ${name} ${text}`.trim();
   log.prepend(li);
   document.body.dataset[`seen${name.replace(/-(.)/g, (_, c) => c.toUpperCase()).replace(/^./, (c) => c.toUpperCase())}`] = String(seen[name]);
 }
 
-for (const name of ['ready', 'live', 'ended', 'product', 'order-paid']) {
+for (const name of ['ready', 'live', 'ended', 'state', 'product', 'card-shown', 'card-hidden', 'stock-changed', 'login-required',
+  'cart-changed', 'order-created', 'order-paid', 'order-failed', 'order-cancelled', 'likes', 'comments']) {
   el.addEventListener(name, (e) => record(name, e.detail || {}));
 }
 el.addEventListener('buy', (e) => {

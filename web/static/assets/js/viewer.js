@@ -1,16 +1,16 @@
 // The viewer room, shared by /live/{room} and the <livesell-room> element:
 // WHEP playback (autoplay muted, tap to unmute), danmaku over the video and
 // beside it, likes with floating hearts, the presented product with a Buy
-// button that runs order → pay (sandbox checkout in an overlay) →
-// confirmation without leaving the room, and the purchase ticker.
+// button (built-in checkout, or the host page's cart and checkout through
+// its hooks), the purchase ticker, and the room's states: waiting, live,
+// paused ("right back"), ended (a closing screen; nothing reconnects).
 
-import { Api, ApiError, browserConfig, money, newIdempotencyKey, h, clear } from './api.js';
+import { Api, ApiError, browserConfig, h, clear } from './api.js';
 import { MediaSession } from './whip.js';
 import { RoomEvents } from './events.js';
 import { DanmakuLayer, DanmakuList } from './danmaku.js';
-
-const ORDER_POLL_MS = 1000;
-const ORDER_POLL_LIMIT_MS = 15 * 60 * 1000;
+import { Checkout } from './checkout.js';
+import { t, money, num, buyerMessage } from './i18n.js';
 
 /** Normalizes a card event or API answer into a ProductCard-like object. */
 export function cardOf(msg) {
@@ -19,6 +19,16 @@ export function cardOf(msg) {
   if (!c || typeof c !== 'object') return null;
   return c;
 }
+
+/** Formats a duration in ms as m:ss or h:mm:ss. */
+export function clock(ms) {
+  const s = Math.max(0, Math.ceil(ms / 1000));
+  const hh = Math.floor(s / 3600), mm = Math.floor((s % 3600) / 60), ss = s % 60;
+  const p = (n) => String(n).padStart(2, '0');
+  return hh ? `${hh}:${p(mm)}:${p(ss)}` : `${mm}:${p(ss)}`;
+}
+
+let providersPromise = null;
 
 export class Viewer {
   /**
@@ -29,8 +39,10 @@ export class Viewer {
    * @param {string} [o.token] user JWT ('' = anonymous)
    * @param {boolean} [o.hideChat]
    * @param {string} [o.layer] q|h|f or '' (automatic)
-   * @param {(name: string, detail: object) => void} [o.onEvent] ready, live, ended, product, order-paid, state
+   * @param {(name: string, detail: object) => void} [o.onEvent] host-page events (docs/embed.md)
    * @param {(product: object) => boolean} [o.onBuy] false = the host handles checkout
+   * @param {() => object} [o.hooks] the host page's hooks: product, addToCart, checkout, login
+   * @param {string} [o.signInURL] where a guest signs in ({return} = this page)
    */
   constructor(root, o) {
     this.root = root;
@@ -41,10 +53,14 @@ export class Viewer {
     this.layer = o.layer || '';
     this.onEvent = o.onEvent || (() => {});
     this.onBuy = o.onBuy || (() => true);
+    this.hooks = o.hooks || (() => ({}));
+    this.signInURL = o.signInURL || '';
     this.api = new Api(this.base, () => this.token);
     this.card = null;
     this.cardVersion = -1;
     this.likes = 0;
+    this.comments = 0;
+    this.cart = [];
     this.state = 'connecting';
     this.session = null;
     this.events = null;
@@ -55,40 +71,57 @@ export class Viewer {
     this._render();
   }
 
+  emit(name, detail) { this.onEvent(name, detail || {}); }
+
   _render() {
     const el = {};
-    el.video = h('video', { class: 'ls-video', playsinline: true, autoplay: true, muted: true, 'aria-label': 'Live video' });
+    el.video = h('video', { class: 'ls-video', playsinline: true, autoplay: true, muted: true, 'aria-label': t('room.video') });
     el.video.muted = true;
     el.layer = h('div', { class: 'ls-danmaku-layer' });
-    el.status = h('div', { class: 'ls-status', role: 'status', 'aria-live': 'polite' }, 'Connecting…');
-    el.unmute = h('button', { class: 'ls-unmute', type: 'button', onclick: () => this.unmute() }, '♪ Tap to unmute');
+    el.status = h('div', { class: 'ls-status', role: 'status', 'aria-live': 'polite' }, t('room.connecting'));
+    el.unmute = h('button', { class: 'ls-unmute', type: 'button', onclick: () => this.unmute() }, t('room.unmute'));
     el.ticker = h('div', { class: 'ls-ticker', 'aria-live': 'polite', hidden: true });
-    el.pinned = h('div', { class: 'ls-pinned', role: 'note', 'aria-label': 'Announcement', hidden: true });
+    el.pinned = h('div', { class: 'ls-pinned', role: 'note', 'aria-label': t('room.pinned'), hidden: true });
     el.hearts = h('div', { class: 'ls-hearts', 'aria-hidden': 'true' });
     el.cardImg = h('img', { class: 'ls-card-img', alt: '' });
     el.cardTitle = h('div', { class: 'ls-card-title' });
     el.cardPrice = h('div', { class: 'ls-card-price' });
     el.cardWas = h('s', { class: 'ls-card-was' });
     el.cardStock = h('div', { class: 'ls-card-stock' });
-    el.buy = h('button', { class: 'ls-buy', type: 'button', onclick: () => this.buy() }, 'Buy now');
-    el.card = h('div', { class: 'ls-card', hidden: true, role: 'region', 'aria-label': 'Product on sale' },
-      el.cardImg, h('div', { class: 'ls-card-body' }, el.cardTitle, h('div', { class: 'ls-card-prices' }, el.cardPrice, el.cardWas), el.cardStock), el.buy);
-    el.viewers = h('span', { class: 'ls-viewers', title: 'Viewers online' }, '0 watching');
+    el.cardNote = h('div', { class: 'ls-card-note' });
+    el.cardSale = h('div', { class: 'ls-card-sale', role: 'timer', 'aria-live': 'off', hidden: true });
+    el.buy = h('button', { class: 'ls-buy', type: 'button', onclick: () => this.buy() }, t('card.buy'));
+    el.card = h('div', { class: 'ls-card', hidden: true, role: 'region', 'aria-label': t('card.region') },
+      el.cardImg,
+      h('div', { class: 'ls-card-body' }, el.cardTitle, h('div', { class: 'ls-card-prices' }, el.cardPrice, el.cardWas), el.cardStock, el.cardNote, el.cardSale),
+      el.buy);
+    el.pendingText = h('span', { class: 'ls-pending-text' });
+    el.pendingPay = h('button', { class: 'ls-pending-pay', type: 'button', onclick: () => this.resumePending() }, t('room.pending.resume'));
+    el.pendingCancel = h('button', { class: 'ls-pending-cancel', type: 'button', onclick: () => this.cancelPending() }, t('room.pending.cancel'));
+    el.pending = h('div', { class: 'ls-pending', role: 'status', hidden: true }, el.pendingText, el.pendingPay, el.pendingCancel);
+    el.closing = h('div', { class: 'ls-closing', hidden: true, role: 'region', 'aria-label': t('room.ended.title') },
+      h('h2', { class: 'ls-closing-title' }, t('room.ended.title')), h('p', { class: 'ls-closing-body' }, t('room.ended.body')),
+      h('ul', { class: 'ls-closing-goods' }));
+    el.viewers = h('span', { class: 'ls-viewers', title: t('room.viewers') }, t('room.watching', { n: 0 }));
+    el.badge = h('span', { class: 'ls-live-badge' }, t('room.live'));
     el.likeCount = h('span', { class: 'ls-like-count' }, '0');
-    el.like = h('button', { class: 'ls-like', type: 'button', 'aria-label': 'Like', onclick: () => this.like() }, '❤', el.likeCount);
-    el.stage = h('div', { class: 'ls-stage' }, el.video, el.layer, el.hearts, el.status, el.unmute, el.ticker, el.pinned, el.card,
-      h('div', { class: 'ls-stage-bar' }, h('span', { class: 'ls-live-badge' }, 'LIVE'), el.viewers));
-    el.list = h('ul', { class: 'ls-dm-list', 'aria-label': 'Comments', 'aria-live': 'polite' });
-    el.input = h('input', { class: 'ls-dm-input', type: 'text', maxlength: '200', 'aria-label': 'Write a comment', placeholder: 'Say something…', autocomplete: 'off' });
-    el.send = h('button', { class: 'ls-dm-send', type: 'submit' }, 'Send');
+    el.like = h('button', { class: 'ls-like', type: 'button', 'aria-label': t('room.like'), onclick: () => this.like() }, '❤', el.likeCount);
+    el.stage = h('div', { class: 'ls-stage' }, el.video, el.layer, el.hearts, el.status, el.unmute, el.ticker, el.pinned, el.pending, el.card, el.closing,
+      h('div', { class: 'ls-stage-bar' }, el.badge, el.viewers));
+    el.list = h('ul', { class: 'ls-dm-list', 'aria-label': t('room.comments'), 'aria-live': 'polite' });
+    el.input = h('input', { class: 'ls-dm-input', type: 'text', maxlength: '200', 'aria-label': t('room.say.label'), placeholder: t('room.say'), autocomplete: 'off' });
+    el.send = h('button', { class: 'ls-dm-send', type: 'submit' }, t('room.send'));
     el.chatError = h('p', { class: 'ls-dm-error', role: 'alert' });
     el.form = h('form', { class: 'ls-dm-form', onsubmit: (e) => { e.preventDefault(); this.sendDanmaku(); } }, el.input, el.send);
-    el.side = h('aside', { class: 'ls-side', 'aria-label': 'Chat' }, el.list, el.chatError, h('div', { class: 'ls-actions' }, el.form, el.like));
-    el.checkoutFrame = h('iframe', { class: 'ls-checkout-frame', title: 'Checkout' });
-    el.checkoutMsg = h('p', { class: 'ls-checkout-msg', role: 'status', 'aria-live': 'polite' });
-    el.checkoutClose = h('button', { class: 'ls-checkout-close', type: 'button', 'aria-label': 'Close checkout', onclick: () => this.closeCheckout() }, '×');
-    el.checkout = h('div', { class: 'ls-checkout', hidden: true, role: 'dialog', 'aria-label': 'Checkout', 'aria-modal': 'true' },
-      h('div', { class: 'ls-checkout-box' }, el.checkoutClose, el.checkoutMsg, el.checkoutFrame));
+    el.side = h('aside', { class: 'ls-side', 'aria-label': t('room.chat') }, el.list, el.chatError, h('div', { class: 'ls-actions' }, el.form, el.like));
+    this.checkout = new Checkout({
+      api: this.api, base: this.base, room: this.room,
+      emit: (name, detail) => this._onCheckoutEvent(name, detail),
+      providers: () => this.providers(),
+    });
+    el.checkout = this.checkout.el;
+    el.checkoutFrame = this.checkout.frame;
+    el.checkoutMsg = this.checkout.msg;
     el.wrap = h('div', { class: 'ls-room' + (this.hideChat ? ' ls-nochat' : '') }, el.stage, this.hideChat ? null : el.side, el.checkout);
     el.wrap.dataset.state = 'connecting';
     clear(this.root);
@@ -99,16 +132,39 @@ export class Viewer {
   }
 
   _setState(state, text) {
+    const changed = this.state !== state;
     this.state = state;
     this.el.wrap.dataset.state = state;
     this.el.status.textContent = text || '';
     this.el.status.hidden = !text;
-    this.onEvent('state', { state });
+    this.el.badge.textContent = state === 'ended' ? t('room.ended.badge') : state === 'paused' ? t('room.paused.badge') : t('room.live');
+    if (changed) this.emit('state', { state });
   }
 
-  /** Starts playback and room events. */
+  /** The payment providers the server offers (asked once per page). */
+  providers() {
+    if (!providersPromise) {
+      providersPromise = this.api.get('/api/payments/providers')
+        .then((r) => {
+          const list = Array.isArray(r) ? r : (r && (r.providers || r.names)) || [];
+          return list.map((p) => (typeof p === 'string' ? p : p && (p.name || p.id))).filter(Boolean);
+        })
+        .catch((err) => { providersPromise = null; if (err instanceof ApiError && err.status === 404) return ['sandbox']; throw err; });
+    }
+    return providersPromise;
+  }
+
+  /** Starts playback and room events; an ended room shows its closing screen only. */
   async start() {
+    let info = null;
+    try { info = await this.api.get(`/api/rooms/${encodeURIComponent(this.room)}`); } catch (err) {
+      if (err instanceof ApiError && err.status === 404) { this._setState('missing', t('room.missing')); return; }
+    }
+    if (this._stopped) return;
+    this.info = info;
+    if (info && info.state === 'ended') { this.ended(); this.emit('ready', { room: this.room }); return; }
     const cfg = await browserConfig(this.base);
+    if (this._stopped) return;
     this.events = new RoomEvents({
       base: this.base, room: this.room, token: () => this.token,
       countOnline: () => !(this.session && this.session.state === 'connected'),
@@ -126,7 +182,8 @@ export class Viewer {
     this.session.addEventListener('state', (ev) => this._onSessionState(ev.detail));
     this.session.addEventListener('error', (ev) => this._onSessionError(ev.detail));
     this.loadCard();
-    this.onEvent('ready', { room: this.room });
+    this.loadPending();
+    this.emit('ready', { room: this.room });
     this.session.start().catch((err) => this._onSessionError(err));
   }
 
@@ -151,10 +208,10 @@ export class Viewer {
         still = 0;
         if (this.state === 'paused' || this.state === 'connecting') {
           this._setState('live', '');
-          this.onEvent('live', { room: this.room });
+          this.emit('live', { room: this.room });
         }
       } else if (++still >= 6) {
-        if (this.state === 'live') this._setState('paused', 'The anchor will be right back…');
+        if (this.state === 'live') this._setState('paused', t('room.paused'));
         // Room events say when the live ends; ask the room too, in case
         // they were lost with the connection.
         if (still % 6 === 0) this._checkRoom();
@@ -170,20 +227,23 @@ export class Viewer {
   }
 
   _onSessionState(s) {
+    if (this.state === 'ended') return;
     switch (s) {
       case 'connected':
         // "live" once frames are decoded (the watchdog flips it).
-        if (this.state !== 'live') this._setState('connecting', 'Starting the video…');
+        if (this.state !== 'live') this._setState('connecting', t('room.starting'));
         this._watch();
         break;
       case 'waiting':
-        this._setState('waiting', 'The live has not started yet — it will start here on its own.');
+        this._setState('waiting', t('room.waiting'));
         break;
       case 'reconnecting':
-        if (this.state !== 'ended') this._setState('reconnecting', 'Connection lost — reconnecting…');
+        this._setState('reconnecting', t('room.reconnecting'));
+        // A room that ended while we were away: stop trying.
+        this._checkRoom();
         break;
       case 'connecting':
-        if (this.state === 'connecting') this._setState('connecting', 'Connecting…');
+        if (this.state === 'connecting') this._setState('connecting', t('room.connecting'));
         break;
       default:
     }
@@ -192,17 +252,33 @@ export class Viewer {
   _onSessionError(err) {
     if (err instanceof ApiError) {
       if (err.code === 'room_ended' || err.status === 410) { this.ended(); return; }
-      if (err.status === 401 || err.status === 403) { this._setState('denied', 'You are not allowed to watch this room.'); return; }
-      if (err.status === 404) { this._setState('missing', 'There is no such live room.'); return; }
+      if (err.status === 401 || err.status === 403) { this._setState('denied', t('room.denied')); return; }
+      if (err.status === 404) { this._setState('missing', t('room.missing')); return; }
     }
   }
 
-  /** Shows the "ended" state and stops reconnecting. */
+  /** Shows the closing screen and stops every connection. */
   ended() {
     if (this.state === 'ended') return;
-    this._setState('ended', 'The live has ended. Thanks for watching!');
+    this._setState('ended', '');
     if (this.session) this.session.close();
-    this.onEvent('ended', { room: this.room });
+    if (this.events) this.events.close();
+    clearInterval(this._watchTimer);
+    this.el.video.srcObject = null;
+    this.el.closing.hidden = false;
+    this.el.unmute.hidden = true;
+    this._loadClosingGoods();
+    this.emit('ended', { room: this.room });
+  }
+
+  async _loadClosingGoods() {
+    const ul = this.el.closing.querySelector('.ls-closing-goods');
+    try {
+      const res = await this.api.get(`/api/rooms/${encodeURIComponent(this.room)}/products`);
+      const list = (res && (res.products || res)) || [];
+      ul.replaceChildren(...list.slice(0, 20).map((p) => h('li', { class: 'ls-closing-good' },
+        h('span', { class: 'ls-closing-good-title' }, p.title || p.id), ' ', h('span', { class: 'ls-closing-good-price' }, money(p.price_minor, p.currency)))));
+    } catch (_) { /* no goods list */ }
   }
 
   _wireEvents() {
@@ -223,7 +299,7 @@ export class Viewer {
   }
 
   _onWelcome(m) {
-    if (Array.isArray(m.recent)) for (const d of m.recent) if (d && typeof d === 'object') this.list.add(d);
+    if (Array.isArray(m.recent)) for (const d of m.recent) if (d && typeof d === 'object') this._countComment(d);
     if (m.card) this.showCard(cardOf(m.card));
     this.you = m.you || null;
     this._onPinned(m.pinned);
@@ -231,32 +307,43 @@ export class Viewer {
     this._onRoomState(m);
   }
 
+  _setLikes(total) {
+    if (total === this.likes) return;
+    this.likes = total;
+    this.el.likeCount.textContent = num(total);
+    this.emit('likes', { total });
+  }
+
   /** online and likes_total of a welcome or batch. */
   _onCounters(m) {
-    if (m.online !== undefined) this.el.viewers.textContent = `${Number(m.online) || 0} watching`;
+    if (m.online !== undefined) this.el.viewers.textContent = t('room.watching', { n: num(m.online) });
     const total = Number(m.likes_total);
     if (Number.isFinite(total) && total > this.likes) {
       const delta = total - this.likes;
       const first = this._likesSeen === undefined;
       this._likesSeen = true;
-      this.likes = total;
-      this.el.likeCount.textContent = String(total);
+      this._setLikes(total);
       if (!first) for (let i = 0; i < Math.min(delta, 5); i++) this.heart();
     }
+  }
+
+  _countComment(m) {
+    if (!this.list.add(m)) return false; // seen already (welcome replay, transport switch)
+    this.comments++;
+    this.emit('comments', { count: this.comments, last: { text: m.text, name: m.name || '' } });
+    return true;
   }
 
   _onDanmaku(m) {
     const text = typeof m.text === 'string' ? m.text : '';
     if (!text) return;
-    if (!this.list.add(m)) return; // seen already (welcome replay, transport switch)
+    if (!this._countComment(m)) return;
     this.flyer.fly(text, { self: !!(this.you && m.user === this.you.user_id) });
   }
 
   _onLike(m) {
     const total = Number(m.total ?? m.likes ?? NaN);
-    if (Number.isFinite(total)) this.likes = Math.max(this.likes, total);
-    else this.likes += Number(m.count || 1);
-    this.el.likeCount.textContent = String(this.likes);
+    this._setLikes(Number.isFinite(total) ? Math.max(this.likes, total) : this.likes + Number(m.count || 1));
     const n = Math.min(Number(m.count || m.delta || 1), 5);
     for (let i = 0; i < n; i++) this.heart();
   }
@@ -264,13 +351,14 @@ export class Viewer {
   _onRoomState(m) {
     if (!m || typeof m !== 'object') return;
     const viewers = m.viewers ?? m.online;
-    if (viewers !== undefined) this.el.viewers.textContent = `${Number(viewers) || 0} watching`;
+    if (viewers !== undefined) this.el.viewers.textContent = t('room.watching', { n: num(viewers) });
     const likes = m.likes ?? m.like_total;
-    if (likes !== undefined && Number(likes) > this.likes) { this.likes = Number(likes); this.el.likeCount.textContent = String(this.likes); }
+    if (likes !== undefined && Number(likes) > this.likes) this._setLikes(Number(likes));
     const st = m.room_state || (typeof m.state === 'string' ? m.state : '') || (m.live === false ? 'paused' : '');
     if (st === 'ended') this.ended();
-    else if (st === 'paused') this._setState('paused', 'The anchor will be right back…');
-    else if (st === 'idle' && this.state !== 'live') this._setState('waiting', 'The live has not started yet — it will start here on its own.');
+    else if (this.state === 'ended') return;
+    else if (st === 'paused') this._setState('paused', t('room.paused'));
+    else if (st === 'idle' && this.state !== 'live') this._setState('waiting', t('room.waiting'));
     else if (st === 'live' && this.state === 'paused' && this.session && this.session.state === 'connected') this._setState('live', '');
   }
 
@@ -286,17 +374,17 @@ export class Viewer {
       if (!this.el.input.value) this.el.input.value = this._pending.get(m.ref);
       this._pending.delete(m.ref);
     }
-    const msg = (m && (m.message || m.code)) || 'Something went wrong';
+    const msg = (m && (m.message || m.code)) || t('err.generic');
     this.el.chatError.textContent = msg;
     clearTimeout(this._errTimer);
     this._errTimer = setTimeout(() => { this.el.chatError.textContent = ''; }, 6000);
   }
 
   _onTicker(m) {
-    const who = m.city ? `Someone in ${m.city}` : 'Someone';
-    const what = m.product_title || m.title || 'an item';
+    const who = m.city ? t('room.someone.city', { city: m.city }) : t('room.someone');
+    const what = m.product_title || m.title || t('room.item');
     const el = this.el.ticker;
-    el.textContent = `${who} just bought ${what}`;
+    el.textContent = t('room.ticker', { who, what });
     el.hidden = false;
     el.classList.remove('ls-ticker-in');
     void el.offsetWidth;
@@ -318,30 +406,86 @@ export class Viewer {
   }
 
   /** Shows (or hides, when !card.shown) the product card. */
-  showCard(card) {
+  async showCard(card) {
     if (!card) return;
     if (typeof card.version === 'number' && card.version < this.cardVersion) return;
     if (typeof card.version === 'number') this.cardVersion = card.version;
     const shown = card.shown !== false && !!card.product_id;
-    this.card = shown ? { ...card } : null;
+    const was = this.card;
     const el = this.el;
-    el.card.hidden = !shown;
-    if (!shown) return;
-    el.cardTitle.textContent = card.title || '';
-    const live = card.live_price_minor || card.price_minor;
-    el.cardPrice.textContent = money(live, card.currency);
-    el.cardWas.textContent = card.live_price_minor && card.price_minor && card.live_price_minor < card.price_minor ? money(card.price_minor, card.currency) : '';
-    if (card.image && /^(https:|\/|data:image\/)/.test(card.image)) { el.cardImg.src = card.image; el.cardImg.hidden = false; } else { el.cardImg.removeAttribute('src'); el.cardImg.hidden = true; }
-    el.cardImg.alt = card.title || '';
+    if (!shown) {
+      this.card = null;
+      el.card.hidden = true;
+      clearInterval(this._saleTimer);
+      if (was) this.emit('card-hidden', { product_id: was.product_id });
+      return;
+    }
+    let c = { ...card };
+    // The host page may provide its own words and pictures (never the price: the card shows what is charged).
+    const hook = this.hooks().product;
+    if (typeof hook === 'function') {
+      try {
+        const extra = await hook({ ...c });
+        if (extra && typeof extra === 'object') {
+          for (const k of ['title', 'image', 'url', 'subtitle']) if (typeof extra[k] === 'string') c[k] = extra[k];
+        }
+      } catch (_) { /* the host's data is optional */ }
+      if (typeof card.version === 'number' && card.version < this.cardVersion) return;
+    }
+    this.card = c;
+    el.card.hidden = false;
+    el.card.dataset.product = c.product_id;
+    el.cardTitle.textContent = c.title || '';
+    const live = c.live_price_minor || c.price_minor;
+    el.cardPrice.textContent = money(live, c.currency);
+    el.card.dataset.priceMinor = String(live || 0);
+    el.cardWas.textContent = c.live_price_minor && c.price_minor && c.live_price_minor < c.price_minor ? money(c.price_minor, c.currency) : '';
+    if (c.image && /^(https:|\/|data:image\/)/.test(c.image)) { el.cardImg.src = new URL(c.image, (this.base || location.origin) + '/').href; el.cardImg.hidden = false; } else { el.cardImg.removeAttribute('src'); el.cardImg.hidden = true; }
+    el.cardImg.alt = c.title || '';
+    const limit = Number(c.per_user_limit || c.limit_per_user || 0);
+    el.cardNote.textContent = limit > 0 ? t('card.limit', { n: limit }) : '';
+    el.cardNote.hidden = !(limit > 0);
+    el.buy.textContent = typeof this.hooks().addToCart === 'function' ? t('card.add') : t('card.buy');
     this._renderStock();
-    this.onEvent('product', { ...card });
+    this._startSaleClock();
+    const event = was && was.product_id === c.product_id ? null : 'card-shown';
+    if (event) this.emit(event, { ...c });
+    this.emit('product', { ...c });
+  }
+
+  /** Flash sale: a countdown until the window opens (Buy disabled), then until it ends. */
+  _startSaleClock() {
+    clearInterval(this._saleTimer);
+    const tick = () => {
+      const c = this.card;
+      if (!c) return;
+      const now = Date.now();
+      const opens = c.sale_starts_at ? Date.parse(c.sale_starts_at) : NaN;
+      const ends = c.sale_ends_at ? Date.parse(c.sale_ends_at) : NaN;
+      let text = '', phase = '';
+      if (Number.isFinite(opens) && now < opens) { text = t('card.opens', { time: clock(opens - now) }); phase = 'before'; }
+      else if (Number.isFinite(ends) && now < ends) { text = t('card.ends', { time: clock(ends - now) }); phase = 'open'; }
+      else if (Number.isFinite(ends) && now >= ends) { text = t('err.sale_ended'); phase = 'after'; }
+      this.el.cardSale.textContent = text;
+      this.el.cardSale.hidden = !text;
+      this.el.card.dataset.sale = phase;
+      this._renderStock();
+      if (!phase || phase === 'after') clearInterval(this._saleTimer);
+    };
+    tick();
+    if (this.el.card.dataset.sale) this._saleTimer = setInterval(tick, 250);
   }
 
   _renderStock() {
+    if (!this.card) return;
     const left = Number(this.card.stock_left ?? 0);
-    this.el.cardStock.textContent = left > 0 ? `${left} left` : 'Sold out';
+    const held = Number(this.card.stock_held ?? 0);
+    const prev = this.el.card.dataset.stock;
+    this.el.cardStock.textContent = left > 0 ? t('card.left', { n: num(left) }) : held > 0 ? t('card.held') : t('card.soldout');
     this.el.card.dataset.stock = String(left);
-    this.el.buy.disabled = left <= 0;
+    const sale = this.el.card.dataset.sale;
+    this.el.buy.disabled = left <= 0 || sale === 'before' || sale === 'after' || this._buying === true;
+    if (prev !== undefined && prev !== String(left)) this.emit('stock-changed', { product_id: this.card.product_id, stock_left: left });
   }
 
   unmute() {
@@ -370,7 +514,7 @@ export class Viewer {
     if (!text) return;
     const ref = `d${++this._refs}`;
     if (!this.events || !this.events.danmaku(text, ref)) {
-      this._onError({ message: 'Not connected yet — try again in a moment.' });
+      this._onError({ message: t('room.notconnected') });
       return;
     }
     this._pending.set(ref, text);
@@ -378,87 +522,123 @@ export class Viewer {
     this.el.input.value = '';
   }
 
-  /** Runs order → pay → confirmation for the presented product. */
+  /**
+   * Asks for a signed-in buyer: the host page's login hook may answer with
+   * a token; else the room says how to sign in. Resolves to true when a
+   * token is there.
+   */
+  async _needLogin(card) {
+    if (this.token) return true;
+    this.emit('login-required', { product: card ? { ...card } : null, room: this.room });
+    const hook = this.hooks().login;
+    if (typeof hook === 'function') {
+      try {
+        const tok = await hook(card ? { ...card } : null);
+        if (typeof tok === 'string' && tok) { this.token = tok; return true; }
+      } catch (_) { /* fall through to the message */ }
+    }
+    this.checkout._show();
+    this.checkout._say(t('checkout.signin'), 'login');
+    if (this.signInURL) {
+      const u = this.signInURL.replace('{return}', encodeURIComponent(location.href));
+      const a = h('a', { class: 'ls-signin', href: u, target: '_top' }, t('checkout.signin.link'));
+      this.checkout.msg.append(' ', a);
+    }
+    return false;
+  }
+
+  /** The card's button: the host's cart when it has one, else checkout. */
   async buy() {
     const card = this.card;
     if (!card) return;
     if (this.events) this.events.click(card.product_id);
-    if (!this.onBuy({ ...card })) return; // the host page took over
-    if (!this.token) {
-      this._openCheckout();
-      this.el.checkoutMsg.textContent = 'Please sign in to buy.';
+    if (!this.onBuy({ ...card })) return; // the host page took over (cancelled 'buy')
+    const hooks = this.hooks();
+    const line = { product_id: card.product_id, title: card.title, quantity: 1, unit_price_minor: card.live_price_minor || card.price_minor, currency: card.currency, image: card.image || '' };
+    if (typeof hooks.addToCart === 'function') {
+      try {
+        const ok = await hooks.addToCart({ ...line });
+        if (ok !== false) {
+          this.cart.push(line);
+          this.emit('cart-changed', { items: this.cart.map((l) => ({ ...l })), count: this.cart.reduce((n, l) => n + l.quantity, 0) });
+          this._flash(t('card.added'));
+        }
+      } catch (err) { this._flash(buyerMessage(err)); }
       return;
     }
-    this.el.buy.disabled = true;
-    this._openCheckout();
-    this.el.checkoutMsg.textContent = 'Reserving your item…';
+    if (typeof hooks.checkout === 'function') {
+      // The player asks; the host answers: true = the host's checkout runs.
+      try { if (await hooks.checkout({ items: [line] }) !== false) return; } catch (_) { /* built-in checkout */ }
+    }
+    await this.checkoutLine(line);
+  }
+
+  /** Runs the built-in checkout for {product_id, quantity}; resolves to {status, order}. */
+  async checkoutLine(line) {
+    if (!line || !line.product_id) throw new TypeError('checkout needs a product_id');
+    if (!(await this._needLogin(this.card))) return { status: 'login-required' };
+    this._buying = true;
+    this._renderStock();
     try {
-      const order = await this.api.post('/api/orders',
-        { room: this.room, product_id: card.product_id, quantity: 1 },
-        { idempotencyKey: newIdempotencyKey() });
-      const orderId = order.id || order.order_id;
-      this.lastOrder = order;
-      this.el.checkoutMsg.textContent = 'Opening secure checkout…';
-      const pay = await this.api.post(`/api/orders/${encodeURIComponent(orderId)}/pay`, { provider: 'sandbox' });
-      const url = pay.redirect_url || pay.url || pay.checkout_url;
-      if (url) this._showCheckoutPage(url);
-      this.el.checkoutMsg.textContent = 'Complete the payment below.';
-      const final = await this._waitOrder(orderId);
-      if (final.status === 'paid') {
-        this.el.checkoutFrame.hidden = true;
-        this.el.checkoutFrame.removeAttribute('src');
-        this.el.checkoutMsg.textContent = `✓ Paid! Order ${orderId} is confirmed.`;
-        this.el.checkout.dataset.result = 'paid';
-        this.onEvent('order-paid', { order: final });
-      } else {
-        this.el.checkoutMsg.textContent = `Payment ${final.status || 'did not complete'}.`;
-        this.el.checkout.dataset.result = final.status || 'failed';
+      const res = await this.checkout.run(line);
+      if (res.status === 'paid') {
+        this.lastOrder = res.order;
+        this.cart = this.cart.filter((l) => l.product_id !== line.product_id);
+        this.el.pending.hidden = true;
       }
-    } catch (err) {
-      const msg = err instanceof ApiError ? (err.code === 'sold_out' ? 'Sorry, it just sold out.' : err.message) : 'Could not reach the shop — try again.';
-      this.el.checkoutMsg.textContent = msg;
-      this.el.checkout.dataset.result = 'error';
+      return res;
     } finally {
-      if (this.card) this._renderStock();
+      this._buying = false;
+      this._renderStock();
     }
   }
 
-  _openCheckout() {
-    const el = this.el;
-    el.checkout.hidden = false;
-    el.checkout.dataset.result = '';
-    el.checkoutFrame.hidden = true;
-    el.checkoutClose.focus();
+  _onCheckoutEvent(name, detail) {
+    if (name === 'order-cancelled' || name === 'order-failed') this.loadCard();
+    this.emit(name, detail);
   }
 
-  _showCheckoutPage(url) {
-    const u = new URL(url, this.base || location.origin);
-    if (u.origin === (this.base ? new URL(this.base).origin : location.origin) || u.origin === location.origin) {
-      this.el.checkoutFrame.hidden = false;
-      this.el.checkoutFrame.src = u.href;
-    } else {
-      window.open(u.href, 'livesell-checkout', 'popup,width=480,height=720,noopener');
-    }
+  /** A short line over the card (added to cart, …). */
+  _flash(text) {
+    const el = this.el.ticker;
+    el.textContent = text;
+    el.hidden = false;
+    clearTimeout(this._tickerTimer);
+    this._tickerTimer = setTimeout(() => { el.hidden = true; }, 4000);
   }
 
-  async _waitOrder(id) {
-    const deadline = Date.now() + ORDER_POLL_LIMIT_MS;
-    while (!this._stopped && Date.now() < deadline && !this.el.checkout.hidden) {
-      try {
-        const o = await this.api.get(`/api/orders/${encodeURIComponent(id)}`);
-        const st = String(o.status || '').toLowerCase();
-        if (st && st !== 'pending' && st !== 'created' && st !== 'reserved' && st !== 'paying') return { ...o, status: st };
-      } catch (_) { /* keep polling */ }
-      await new Promise((r) => setTimeout(r, ORDER_POLL_MS));
-    }
-    return { status: 'cancelled' };
+  /** Finds the buyer's own unpaid order of this room, to offer paying or cancelling it. */
+  async loadPending() {
+    if (!this.token) return;
+    try {
+      const res = await this.api.get(`/api/me/orders?room=${encodeURIComponent(this.room)}&status=PENDING`);
+      const list = (res && res.orders) || [];
+      const o = list.find((x) => String(x.status).toUpperCase() === 'PENDING');
+      this.pendingOrder = o || null;
+      this.el.pending.hidden = !o;
+      if (o) this.el.pendingText.textContent = t('room.pending', { title: o.product_title || o.product_id });
+    } catch (_) { this.el.pending.hidden = true; }
   }
 
-  closeCheckout() {
-    this.el.checkout.hidden = true;
-    this.el.checkoutFrame.removeAttribute('src');
-    this.el.checkoutFrame.hidden = true;
+  async resumePending() {
+    const o = this.pendingOrder;
+    if (!o) return;
+    this.el.pending.hidden = true;
+    this.pendingOrder = null;
+    const res = await this.checkout.run({ product_id: o.product_id, quantity: o.quantity }, { resume: o });
+    if (res.status !== 'paid') this.loadPending();
   }
+
+  async cancelPending() {
+    const o = this.pendingOrder;
+    if (!o) return;
+    this.pendingOrder = null;
+    this.el.pending.hidden = true;
+    try { await this.api.post(`/api/orders/${encodeURIComponent(o.id)}/cancel`, {}); this.emit('order-cancelled', { order: o }); } catch (_) { /* already final */ }
+    this.loadCard();
+  }
+
+  closeCheckout() { return this.checkout.close(); }
 
   /** Media stats of the playback (framesDecoded, fps, bitrate, loss). */
   stats() { return this.session ? this.session.health() : Promise.resolve(null); }
@@ -479,6 +659,8 @@ export class Viewer {
   stop() {
     this._stopped = true;
     clearInterval(this._watchTimer);
+    clearInterval(this._saleTimer);
+    if (this.checkout.open) this.checkout.close();
     if (this.session) this.session.close();
     if (this.events) this.events.close();
   }

@@ -173,7 +173,8 @@ export class MediaSession extends EventTarget {
       } catch (err) {
         if (this.state === 'closed') return;
         this.dispatchEvent(new CustomEvent('error', { detail: err }));
-        if (err && (err.status === 401 || err.status === 403 || err.status === 404)) {
+        // Refused for good (no access, no room, the room has ended): stop.
+        if (err && (err.status === 401 || err.status === 403 || err.status === 404 || err.status === 410 || err.code === 'room_ended')) {
           this._setState('failed');
           throw err;
         }
