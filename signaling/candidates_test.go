@@ -121,3 +121,34 @@ func TestFilterOfferCapsAndFilters(t *testing.T) {
 		t.Fatalf("loopback allowed, cap 4: kept %d\n%s", kept, out)
 	}
 }
+
+// FuzzFilterOffer feeds the candidate filter arbitrary offers: it never
+// panics, keeps at most Max candidates, keeps only allowed ones and leaves
+// every other line alone.
+func FuzzFilterOffer(f *testing.F) {
+	f.Add(craftedOffer([]string{"candidate:1 1 udp 2130706431 203.0.113.7 50000 typ host"}))
+	f.Add(craftedOffer([]string{"candidate:1 1 udp 2130706431 10.0.0.1 50000 typ host", "candidate:2 1 tcp 1 ::1 9 typ host tcptype active"}))
+	f.Add("a=candidate:\r\na=candidate:x\n\na=candidate:1 1 udp 1 fe80::1%eth0 1 typ host")
+	f.Fuzz(func(t *testing.T, offer string) {
+		p := CandidatePolicy{Max: 4}
+		out, kept, dropped := p.FilterOffer(offer)
+		if kept > 4 || kept < 0 || dropped < 0 {
+			t.Fatalf("kept %d dropped %d", kept, dropped)
+		}
+		if len(out) > len(offer) {
+			t.Fatal("the filter grew the offer")
+		}
+		n := 0
+		for _, l := range strings.Split(out, "\n") {
+			if v, ok := strings.CutPrefix(strings.TrimRight(l, "\r"), "a=candidate:"); ok {
+				n++
+				if ok, why := p.Allowed(v); !ok {
+					t.Fatalf("kept a refused candidate %q (%s)", v, why)
+				}
+			}
+		}
+		if n != kept {
+			t.Fatalf("%d candidate lines left, reported %d", n, kept)
+		}
+	})
+}
