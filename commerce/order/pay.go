@@ -93,6 +93,15 @@ func (s *Service) ApplyNotice(ctx context.Context, n payment.Notice) (Order, Out
 	if !n.Paid {
 		o, err := s.store.Get(ctx, pay.OrderID)
 		s.log.Info("payment failed", "order", pay.OrderID, "provider", n.Provider)
+		// A failed payment gives the unit back at once (#12): the buyer
+		// starts again with a new order; the stock is on sale meanwhile.
+		if err == nil && o.Status == Pending {
+			if c, cerr := s.Cancel(ctx, o.ID, o.UserID, true); cerr == nil {
+				o = c
+			} else if !errors.Is(cerr, ErrBadState) {
+				s.log.Warn("cancel after a failed payment", "order", o.ID, "err", cerr)
+			}
+		}
 		return o, OutcomeFailed, err
 	}
 	txn := &Txn{Provider: n.Provider, TransactionID: n.TransactionID, PaymentID: pay.ID, AmountMinor: n.AmountMinor, Currency: n.Currency}
