@@ -109,6 +109,7 @@ func (h *Handler) Mount(r fiber.Router) {
 
 	r.Post("/api/orders", user, h.createOrder)
 	r.Get("/api/orders", admin, h.listOrders)
+	r.Get("/api/me/orders", user, h.myOrders)
 	r.Get("/api/orders/:id", user, h.getOrder)
 	r.Post("/api/orders/:id/cancel", user, h.cancelOrder)
 	r.Post("/api/orders/:id/pay", user, h.payOrder)
