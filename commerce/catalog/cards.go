@@ -80,7 +80,7 @@ func (c *Cards) nextVersion() int64 {
 func Card(pr Presenting, p Product, avail int64) events.ProductCard {
 	card := events.ProductCard{
 		Room: pr.Room, Shown: true, ProductID: p.ID, Title: p.Title, PriceMinor: p.PriceMinor,
-		LivePriceMinor: pr.LivePriceMinor, Currency: p.Currency, StockLeft: avail,
+		LivePriceMinor: pr.LivePriceMinor, Currency: p.Currency, StockLeft: avail, PerUserLimit: p.PerUserLimit,
 		SaleStartsAt: pr.SaleStartsAt, SaleEndsAt: pr.SaleEndsAt,
 	}
 	if len(p.Images) > 0 {

@@ -61,17 +61,19 @@ type OrderEvent struct {
 // ProductCard is what viewers see while the anchor presents a product.
 // Shown false hides the card.
 type ProductCard struct {
-	Room           string     `json:"room"`
-	Shown          bool       `json:"shown"`
-	ProductID      string     `json:"product_id,omitempty"`
-	Title          string     `json:"title,omitempty"`
-	Image          string     `json:"image,omitempty"`
-	PriceMinor     int64      `json:"price_minor,omitempty"`
-	LivePriceMinor int64      `json:"live_price_minor,omitempty"`
-	Currency       string     `json:"currency,omitempty"`
-	StockLeft      int64      `json:"stock_left"`
-	SaleStartsAt   *time.Time `json:"sale_starts_at,omitempty"`
-	SaleEndsAt     *time.Time `json:"sale_ends_at,omitempty"`
+	Room           string `json:"room"`
+	Shown          bool   `json:"shown"`
+	ProductID      string `json:"product_id,omitempty"`
+	Title          string `json:"title,omitempty"`
+	Image          string `json:"image,omitempty"`
+	PriceMinor     int64  `json:"price_minor,omitempty"`
+	LivePriceMinor int64  `json:"live_price_minor,omitempty"`
+	Currency       string `json:"currency,omitempty"`
+	StockLeft      int64  `json:"stock_left"`
+	// PerUserLimit is how many units one buyer may buy (0 = no limit).
+	PerUserLimit int        `json:"per_user_limit,omitempty"`
+	SaleStartsAt *time.Time `json:"sale_starts_at,omitempty"`
+	SaleEndsAt   *time.Time `json:"sale_ends_at,omitempty"`
 	// Version increases with every change, so clients drop stale cards.
 	Version int64     `json:"version"`
 	At      time.Time `json:"at"`
