@@ -56,7 +56,7 @@ func TestServerWiresPushKeys(t *testing.T) {
 		t.Fatalf("create product: %d %v", st, p)
 	}
 	bind := map[string]any{"product_ids": []string{p["id"].(string)}}
-	if st, _ := call("PUT", "/api/rooms/shop1/products", r2["push_key"].(string), bind); st != 403 {
+	if st, _ := call("PUT", "/api/rooms/shop1/products", r2["push_key"].(string), bind); st != 401 {
 		t.Fatalf("shop2's key binding shop1: %d", st)
 	}
 	if st, m := call("PUT", "/api/rooms/shop1/products", r1["push_key"].(string), bind); st != 200 {
