@@ -1,43 +1,13 @@
 package signaling
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
 	"strings"
 	"time"
 
+	"github.com/livesell/livesell/internal/apierr"
+	"github.com/livesell/livesell/internal/roomid"
 	"github.com/livesell/livesell/signaling/room"
 )
-
-// maxJSONBody bounds the JSON bodies of the room API.
-const maxJSONBody = 16 << 10
-
-// ErrBadBody means a JSON request body is malformed or out of range.
-var ErrBadBody = errors.New("signaling: bad request body")
-
-// decodeJSON decodes exactly one JSON object into v, rejecting unknown
-// fields, trailing data and bodies over maxJSONBody. An empty body decodes
-// as {}.
-func decodeJSON(body []byte, v any) error {
-	if len(body) > maxJSONBody {
-		return fmt.Errorf("%w: larger than %d bytes", ErrBadBody, maxJSONBody)
-	}
-	if len(bytes.TrimSpace(body)) == 0 {
-		body = []byte("{}")
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("%w: %v", ErrBadBody, err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return fmt.Errorf("%w: trailing data after the JSON object", ErrBadBody)
-	}
-	return nil
-}
 
 // createRoomRequest is the body of POST /api/rooms.
 type createRoomRequest struct {
@@ -50,14 +20,14 @@ type createRoomRequest struct {
 // parseCreateRoom reads POST /api/rooms; anonymous_chat defaults to anonDefault.
 func parseCreateRoom(body []byte, anonDefault bool) (room.NewRoom, error) {
 	var req createRoomRequest
-	if err := decodeJSON(body, &req); err != nil {
+	if err := apierr.DecodeJSON(body, &req); err != nil {
 		return room.NewRoom{}, err
 	}
-	if req.ID != "" && !room.ValidID(req.ID) {
-		return room.NewRoom{}, fmt.Errorf("%w: id must be 1-%d letters, digits, '-' or '_'", ErrBadBody, room.MaxIDLen)
+	if req.ID != "" && !roomid.Valid(req.ID) {
+		return room.NewRoom{}, apierr.New(apierr.CodeInvalidRoomID)
 	}
 	if !room.ValidTitle(req.Title) {
-		return room.NewRoom{}, fmt.Errorf("%w: title must be 1-%d printable characters", ErrBadBody, room.MaxTitleRunes)
+		return room.NewRoom{}, apierr.E(apierr.CodeInvalidRequest, "title must be 1-%d printable characters", room.MaxTitleRunes)
 	}
 	n := room.NewRoom{ID: req.ID, Title: req.Title, Private: req.Private, AnonymousChat: anonDefault}
 	if req.AnonymousChat != nil {
@@ -76,14 +46,14 @@ type patchRoomRequest struct {
 // parsePatchRoom reads PATCH /api/rooms/{room}; at least one field is required.
 func parsePatchRoom(body []byte) (room.Patch, error) {
 	var req patchRoomRequest
-	if err := decodeJSON(body, &req); err != nil {
+	if err := apierr.DecodeJSON(body, &req); err != nil {
 		return room.Patch{}, err
 	}
 	if req.Title == nil && req.Private == nil && req.AnonymousChat == nil {
-		return room.Patch{}, fmt.Errorf("%w: nothing to change (title, private, anonymous_chat)", ErrBadBody)
+		return room.Patch{}, apierr.E(apierr.CodeInvalidRequest, "nothing to change (title, private, anonymous_chat)")
 	}
 	if req.Title != nil && !room.ValidTitle(*req.Title) {
-		return room.Patch{}, fmt.Errorf("%w: title must be 1-%d printable characters", ErrBadBody, room.MaxTitleRunes)
+		return room.Patch{}, apierr.E(apierr.CodeInvalidRequest, "title must be 1-%d printable characters", room.MaxTitleRunes)
 	}
 	return room.Patch{Title: req.Title, Private: req.Private, AnonymousChat: req.AnonymousChat}, nil
 }
@@ -101,19 +71,19 @@ const maxViewerTokenTTL = 30 * 24 * time.Hour
 // parseViewerToken reads POST /api/rooms/{room}/viewer-tokens; ttl 0 means def.
 func parseViewerToken(body []byte, def time.Duration) (userID, name string, ttl time.Duration, err error) {
 	var req viewerTokenRequest
-	if err := decodeJSON(body, &req); err != nil {
+	if err := apierr.DecodeJSON(body, &req); err != nil {
 		return "", "", 0, err
 	}
 	if !validToken(req.UserID, 128) {
-		return "", "", 0, fmt.Errorf("%w: user_id must be 1-128 visible characters", ErrBadBody)
+		return "", "", 0, apierr.E(apierr.CodeInvalidUserID, "user_id must be 1-128 visible characters")
 	}
 	name = strings.TrimSpace(req.Name)
 	if len(name) > 128 || !validText(name) {
-		return "", "", 0, fmt.Errorf("%w: name must be at most 128 printable bytes", ErrBadBody)
+		return "", "", 0, apierr.E(apierr.CodeInvalidRequest, "name must be at most 128 printable bytes")
 	}
 	switch {
 	case req.TTLSeconds < 0 || req.TTLSeconds > int64(maxViewerTokenTTL/time.Second):
-		return "", "", 0, fmt.Errorf("%w: ttl_seconds must be 0..%d", ErrBadBody, int64(maxViewerTokenTTL/time.Second))
+		return "", "", 0, apierr.E(apierr.CodeInvalidRequest, "ttl_seconds must be 0..%d", int64(maxViewerTokenTTL/time.Second))
 	case req.TTLSeconds == 0:
 		ttl = def
 	default:
@@ -133,12 +103,12 @@ type layerRequest struct {
 // parseLayerRequest reads the layer switch body.
 func parseLayerRequest(body []byte) (string, error) {
 	var req layerRequest
-	if err := decodeJSON(body, &req); err != nil {
+	if err := apierr.DecodeJSON(body, &req); err != nil {
 		return "", err
 	}
 	l, ok := normalizeLayer(req.Layer)
 	if !ok {
-		return "", fmt.Errorf("%w: layer must be q, h, f, low, mid, high, auto or a rid", ErrBadBody)
+		return "", apierr.New(apierr.CodeInvalidLayer)
 	}
 	return l, nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/livesell/livesell/internal/auth"
+	"github.com/livesell/livesell/sfu"
 	"github.com/livesell/livesell/signaling"
 )
 
@@ -18,7 +19,6 @@ type fakeEngine struct {
 	mu         sync.Mutex
 	live       map[string]*fakeSession
 	publishErr error
-	onLive     func(room string, live bool)
 	sessions   []*fakeSession
 }
 
@@ -30,7 +30,7 @@ func (e *fakeEngine) setPublishErr(err error) {
 	e.mu.Unlock()
 }
 
-func (e *fakeEngine) Publish(ctx context.Context, r signaling.PublishRequest) (signaling.MediaSession, error) {
+func (e *fakeEngine) Publish(ctx context.Context, r sfu.PublishRequest) (signaling.MediaSession, error) {
 	e.mu.Lock()
 	if e.publishErr != nil {
 		err := e.publishErr
@@ -39,23 +39,19 @@ func (e *fakeEngine) Publish(ctx context.Context, r signaling.PublishRequest) (s
 	}
 	if e.live[r.Room] != nil {
 		e.mu.Unlock()
-		return nil, fmt.Errorf("fake: %w", signaling.ErrRoomBusy)
+		return nil, fmt.Errorf("fake: %w", sfu.ErrRoomBusy)
 	}
 	s := e.newSession(r.Room, true)
 	e.live[r.Room] = s
-	onLive := e.onLive
 	e.mu.Unlock()
-	if onLive != nil {
-		onLive(r.Room, true)
-	}
 	return s, nil
 }
 
-func (e *fakeEngine) Subscribe(ctx context.Context, r signaling.SubscribeRequest) (signaling.MediaSession, error) {
+func (e *fakeEngine) Subscribe(ctx context.Context, r sfu.SubscribeRequest) (signaling.MediaSession, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.live[r.Room] == nil {
-		return nil, fmt.Errorf("fake: %w", signaling.ErrNotLive)
+		return nil, fmt.Errorf("fake: %w", sfu.ErrNotLive)
 	}
 	s := e.newSession(r.Room, false)
 	s.layer.Store(r.Layer)
@@ -94,7 +90,7 @@ func (s *fakeSession) AnswerSDP() string { return fakeAnswer }
 func (s *fakeSession) AddRemoteCandidate(c webrtc.ICECandidateInit) error {
 	select {
 	case <-s.done:
-		return signaling.ErrSessionClosed
+		return sfu.ErrSessionClosed
 	default:
 	}
 	s.mu.Lock()
@@ -103,20 +99,20 @@ func (s *fakeSession) AddRemoteCandidate(c webrtc.ICECandidateInit) error {
 	return nil
 }
 
-func (s *fakeSession) RestartICE(ctx context.Context, ufrag, pwd string) (signaling.ICEParams, error) {
+func (s *fakeSession) RestartICE(ctx context.Context, ufrag, pwd string) (sfu.ICEParams, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.restarts++
-	return signaling.ICEParams{Ufrag: fmt.Sprintf("srv%d", s.restarts) + "ufrag", Pwd: "serverpasswordserverpassword",
+	return sfu.ICEParams{Ufrag: fmt.Sprintf("srv%d", s.restarts) + "ufrag", Pwd: "serverpasswordserverpassword",
 		Candidates: []string{"candidate:1 1 udp 2130706431 127.0.0.1 40000 typ host"}}, nil
 }
 
 func (s *fakeSession) SetLayer(l string) error {
 	if s.pub {
-		return signaling.ErrInvalidLayer
+		return sfu.ErrInvalidLayer
 	}
 	if l == "zz" {
-		return fmt.Errorf("fake: %w", signaling.ErrInvalidLayer)
+		return fmt.Errorf("fake: %w", sfu.ErrInvalidLayer)
 	}
 	s.layer.Store(l)
 	return nil
@@ -124,19 +120,16 @@ func (s *fakeSession) SetLayer(l string) error {
 
 func (s *fakeSession) Close() error {
 	s.closeOnce.Do(func() {
-		close(s.done)
+		// As the sfu: the room stops being live before Done closes.
 		if s.pub {
 			e := s.eng
 			e.mu.Lock()
 			if e.live[s.room] == s {
 				delete(e.live, s.room)
 			}
-			onLive := e.onLive
 			e.mu.Unlock()
-			if onLive != nil {
-				onLive(s.room, false)
-			}
 		}
+		close(s.done)
 	})
 	return nil
 }

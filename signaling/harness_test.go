@@ -69,9 +69,11 @@ func newHarness(t testing.TB, mod func(*signaling.Options)) *harness {
 	h := &harness{t: t, eng: newFakeEngine(), events: newFakeEvents(), rooms: rooms,
 		users: auth.NewVerifier([]byte("jwt-secret-for-tests-0123456789"), ""), reg: prometheus.NewRegistry()}
 	opts := signaling.Options{
-		Engine: h.eng, Rooms: rooms, Users: h.users, AdminToken: testAdmin, Events: h.events,
+		Engine: h.eng, Rooms: rooms, Auth: auth.New(auth.Options{AdminToken: testAdmin, Users: h.users, PushKeys: rooms}), Events: h.events,
 		ICEServers: strings.Split(testICE, ","), MaxBodyBytes: 4096, Logger: testenv.Logger(t), Metrics: h.reg,
 		KeyCheckInterval: 50 * time.Millisecond,
+		// The tests' candidates are on 127.0.0.1, as with ICE on lo.
+		Candidates: signaling.CandidatePolicy{AllowLoopback: true},
 	}
 	if mod != nil {
 		mod(&opts)
@@ -80,7 +82,6 @@ func newHarness(t testing.TB, mod func(*signaling.Options)) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.eng.onLive = h.svc.RoomLive
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -90,6 +91,7 @@ func newHarness(t testing.TB, mod func(*signaling.Options)) *harness {
 	})
 	// The same middleware the server installs in front of every capability.
 	h.app = fiber.New(fiber.Config{ErrorHandler: apierr.FiberHandler(testenv.Logger(t)), BodyLimit: 1 << 20})
+	h.app.Use(auth.ClientAddrs(nil))
 	h.app.Use(cors.New(cors.Config{
 		AllowOrigins:  "*",
 		AllowMethods:  "GET,POST,PATCH,PUT,DELETE,OPTIONS,HEAD",

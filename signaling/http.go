@@ -10,6 +10,7 @@ import (
 
 	"github.com/livesell/livesell/internal/apierr"
 	"github.com/livesell/livesell/internal/auth"
+	"github.com/livesell/livesell/internal/roomid"
 	"github.com/livesell/livesell/signaling/room"
 )
 
@@ -23,13 +24,13 @@ const (
 
 // Mount registers the room API, WHIP and WHEP routes on r.
 func (s *Service) Mount(r fiber.Router) {
-	admin := auth.RequireAdmin(s.opt.AdminToken)
+	admin := s.opt.Auth.Require(auth.Admin)
 
 	r.Post("/api/rooms", admin, s.createRoom)
 	r.Get("/api/rooms", s.listRooms)
 	r.Get("/api/rooms/:room", s.getRoom)
 	r.Patch("/api/rooms/:room", admin, s.patchRoom)
-	r.Post("/api/rooms/:room/end", s.requireAnchor, s.endRoom)
+	r.Post("/api/rooms/:room/end", admin, s.endRoom) // for good: the operator's call, not a push key's
 	r.Post("/api/rooms/:room/keys", admin, s.issueKey)
 	r.Get("/api/rooms/:room/keys", admin, s.listKeys)
 	r.Post("/api/rooms/:room/keys/:key/rotate", admin, s.rotateKey)
@@ -89,8 +90,8 @@ func param(c *fiber.Ctx, name string) string { return strings.Clone(c.Params(nam
 // loadRoom returns the room named by the :room parameter, or a 404.
 func (s *Service) loadRoom(c *fiber.Ctx) (room.Room, error) {
 	id := param(c, "room")
-	if !room.ValidID(id) {
-		return room.Room{}, apierr.NotFound("room_not_found", "no such room")
+	if !roomid.Valid(id) {
+		return room.Room{}, apierr.New(apierr.CodeRoomNotFound)
 	}
 	r, err := s.opt.Rooms.Get(c.UserContext(), id)
 	if err != nil {
@@ -118,14 +119,14 @@ func (s *Service) location(k kind, roomID, id string) string {
 // and on the bytes actually read) and returns a copy of the body.
 func (s *Service) readBody(c *fiber.Ctx, contentType string) ([]byte, error) {
 	if !IsContentType(c.Get(fiber.HeaderContentType), contentType) {
-		return nil, apierr.UnsupportedMediaType("the body must be %s", contentType)
+		return nil, apierr.E(apierr.CodeUnsupportedMediaType, "the body must be %s", contentType)
 	}
 	if cl := c.Request().Header.ContentLength(); cl > s.opt.MaxBodyBytes {
-		return nil, apierr.TooLarge("the body is larger than %d bytes", s.opt.MaxBodyBytes)
+		return nil, apierr.E(apierr.CodeBodyTooLarge, "the body is larger than %d bytes", s.opt.MaxBodyBytes)
 	}
 	body := c.Body()
 	if len(body) > s.opt.MaxBodyBytes {
-		return nil, apierr.TooLarge("the body is larger than %d bytes", s.opt.MaxBodyBytes)
+		return nil, apierr.E(apierr.CodeBodyTooLarge, "the body is larger than %d bytes", s.opt.MaxBodyBytes)
 	}
 	return append([]byte(nil), body...), nil
 }
@@ -138,9 +139,14 @@ func (s *Service) readOffer(c *fiber.Ctx) (string, OfferInfo, error) {
 	}
 	info, err := ValidateOffer(body, s.opt.MaxBodyBytes)
 	if err != nil {
-		return "", OfferInfo{}, apierr.BadRequest("invalid_sdp", "%s", detail(err)).WithCause(err)
+		return "", OfferInfo{}, apierr.E(apierr.CodeInvalidSDP, "%s", detail(err)).WithCause(err)
 	}
-	return string(body), info, nil
+	offer, kept, dropped := s.opt.Candidates.FilterOffer(string(body))
+	if dropped > 0 {
+		s.log.Info("remote candidates dropped from an offer", "room", c.Params("room"), "kept", kept, "dropped", dropped)
+	}
+	info.Candidates = kept
+	return offer, info, nil
 }
 
 // signalCtx bounds one offer/answer exchange. It is tied to the service
@@ -169,26 +175,47 @@ func (s *Service) answer(c *fiber.Ctx, r *resource) error {
 	for _, l := range s.links {
 		c.Response().Header.Add("Link", l)
 	}
+	// RFC 9725 section 4.6: the session's own, short-lived TURN credentials.
+	for _, l := range s.turn.links(r.who.UserID) {
+		c.Response().Header.Add("Link", l)
+	}
 	return c.Status(fiber.StatusCreated).SendString(r.sess.AnswerSDP())
 }
 
 // endpointInfo answers GET and HEAD on /whip/{room} and /whep/{room}:
-// 204 for a known room (players use HEAD to discover the endpoint), or for
-// WHEP a 307 to the node holding the room's publisher.
+// 200 for a known room (players use HEAD to discover the endpoint; private
+// rooms need admission), or for WHEP a 307 to the node holding the room's publisher.
 func (s *Service) endpointInfo(k kind) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		r, err := s.loadRoom(c)
 		if err != nil {
 			return err
 		}
+		if r.Private {
+			accept := auth.Admin | auth.PushKey | auth.User | auth.AllowAnonymous
+			if k == kindWHEP {
+				accept |= auth.UserInQuery
+			}
+			p, err := s.opt.Auth.Request(c, accept, r.ID)
+			if err != nil {
+				return err
+			}
+			if err := mayView(r, p); err != nil {
+				return err
+			}
+		}
 		if k == kindWHEP && r.State != room.StateEnded {
 			if done, err := s.redirectToOwner(c, k, r.ID); done || err != nil {
 				return err
 			}
 		}
+		// As RFC 9725 §4.1 for a WHIP endpoint, on both: 200, the accepted
+		// offer type, and the room's state.
 		c.Set("Accept-Post", ContentTypeSDP)
+		c.Set(fiber.HeaderContentType, ContentTypeSDP)
 		c.Set("Livesell-Room-State", string(r.State))
-		return c.SendStatus(fiber.StatusNoContent)
+		c.Status(fiber.StatusOK) // and no body
+		return nil
 	}
 }
 

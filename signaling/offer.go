@@ -32,6 +32,9 @@ type OfferInfo struct {
 	Mids []string
 	// Kinds are the media kinds ("audio", "video", "application"), in order.
 	Kinds []string
+	// Candidates is how many remote candidates the offer keeps after
+	// CandidatePolicy.FilterOffer (set by the handler, not ValidateOffer).
+	Candidates int
 }
 
 // IsContentType reports whether a Content-Type header names want, ignoring
@@ -44,7 +47,7 @@ func IsContentType(header, want string) bool {
 // ValidateOffer checks an SDP offer before it reaches the media engine:
 // within maxBytes, parseable, with 1..8 m= sections that each carry an
 // a=mid, and ICE credentials at session or media level. Codec and track
-// rules are the engine's (ErrUnsupportedMedia).
+// rules are the engine's (sfu.ErrUnsupportedMedia).
 func ValidateOffer(body []byte, maxBytes int) (OfferInfo, error) {
 	if len(body) == 0 {
 		return OfferInfo{}, fmt.Errorf("%w: empty body", ErrMalformedOffer)

@@ -23,6 +23,8 @@ type RoomOwners interface {
 	// OwnerURL is the base URL of the node holding room when that is
 	// another node, else "".
 	OwnerURL(ctx context.Context, room string) (string, error)
+	// Lost is closed once another node takes the claim h holds.
+	Lost(room string, h claim.Hold) <-chan struct{}
 }
 
 // ownerTimeout bounds one ownership call to Redis.
@@ -31,22 +33,24 @@ const ownerTimeout = 2 * time.Second
 // claimRoom makes this node the owner of roomID before it publishes there:
 // 409 room_busy when another node's publisher holds it, 503 when ownership
 // cannot be checked (two publishers in one room would follow).
-// The returned release func undoes the claim (a no-op in single-node mode).
-func (s *Service) claimRoom(roomID string) (release func(), err error) {
+// The returned release func undoes the claim (a no-op in single-node mode);
+// lost is closed if another node takes the claim meanwhile (nil in
+// single-node mode).
+func (s *Service) claimRoom(roomID string) (release func(), lost <-chan struct{}, err error) {
 	if s.opt.Owners == nil {
-		return func() {}, nil
+		return func() {}, nil, nil
 	}
 	ctx, cancel := context.WithTimeout(s.ctx, ownerTimeout)
 	defer cancel()
 	h, err := s.opt.Owners.Claim(ctx, roomID)
 	if err != nil {
 		if errors.Is(err, claim.ErrHeld) {
-			return nil, apierr.Conflict("room_busy", "the room already has a live publisher on another node").WithCause(err)
+			return nil, nil, apierr.E(apierr.CodeRoomBusy, "the room already has a live publisher on another node").WithCause(err)
 		}
 		s.log.Warn("room claim failed", "room", roomID, "err", err)
-		return nil, apierr.Unavailable("ownership_unavailable", "the room's owner cannot be checked now; retry").WithCause(err).WithRetryAfter(notLiveRetry)
+		return nil, nil, apierr.Wrap(apierr.CodeOwnershipUnavailable, err)
 	}
-	return func() { s.releaseRoom(roomID, h) }, nil
+	return func() { s.releaseRoom(roomID, h) }, s.opt.Owners.Lost(roomID, h), nil
 }
 
 // releaseRoom undoes a claimRoom. It runs after the session ended, also
@@ -85,15 +89,4 @@ func (s *Service) redirectToOwner(c *fiber.Ctx, k kind, roomID string) (bool, er
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set(fiber.HeaderLocation, loc)
 	return true, c.SendStatus(fiber.StatusTemporaryRedirect)
-}
-
-// LostRoom ends this node's publish in roomID after another node took the
-// room's claim (the claim's OnLost hook): one publisher per room.
-func (s *Service) LostRoom(roomID string) {
-	for _, r := range s.sessions.publishers() {
-		if r.room == roomID {
-			s.log.Warn("room claimed by another node: ending publisher", "room", roomID, "session", r.id)
-			r.sess.Close()
-		}
-	}
 }

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/livesell/livesell/internal/apierr"
 )
 
 const fragFixture = "a=ice-ufrag:EsAw\r\na=ice-pwd:bP+XJMM09aR8AiX1jdukzR6Y\r\na=group:BUNDLE 0 1\r\n" +
@@ -150,7 +152,7 @@ func TestBodies(t *testing.T) {
 			t.Errorf("create %q accepted", bad)
 		}
 	}
-	if _, err := parseCreateRoom([]byte(`{"title":"`+strings.Repeat("x", maxJSONBody)+`"}`), false); err == nil {
+	if _, err := parseCreateRoom([]byte(`{"title":"`+strings.Repeat("x", apierr.MaxJSONBody)+`"}`), false); err == nil {
 		t.Error("oversized body accepted")
 	}
 

@@ -25,22 +25,28 @@ func (k kind) String() string {
 
 // resource is one WHIP or WHEP session resource.
 type resource struct {
-	id      string // 128-bit random, the last path segment of Location
-	kind    kind
-	room    string
-	keyID   string        // WHIP: the push key it published with
-	who     auth.Identity // WHEP: the viewer; WHIP: the anchor
-	sess    MediaSession
-	left    func() // WHEP: RoomEvents.ViewerJoined's departure hook
-	release func() // WHIP: gives the room's claim back when the session ends
-	kinds   []string
-	mids    []string
+	id    string // 128-bit random, the last path segment of Location
+	kind  kind
+	room  string
+	keyID string        // WHIP: the push key it published with
+	who   auth.Identity // WHEP: the viewer; WHIP: the anchor
+	sess  MediaSession
+	left  func() // WHEP: RoomEvents.ViewerJoined's departure hook, set once connected (by the watcher)
+	// admitted gives the client's admission slot back when the session ends.
+	admitted func()
+	release  func()          // WHIP: gives the room's claim back when the session ends
+	lost     <-chan struct{} // WHIP: closed when another node took the room's claim
+	kinds    []string
+	mids     []string
 
 	patches *rate.Limiter // PATCH requests allowed
 
 	mu          sync.Mutex // serialises PATCH on the resource
 	etag        string
 	remoteUfrag string
+	// candidates counts the remote candidates handed to the engine, offer
+	// and trickle together (CandidatePolicy.Max bounds it).
+	candidates int
 }
 
 // registry indexes the live session resources of this node.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/livesell/livesell/internal/apierr"
 	"github.com/livesell/livesell/internal/auth"
+	"github.com/livesell/livesell/internal/roomid"
 	"github.com/livesell/livesell/signaling/room"
 )
 
@@ -39,9 +40,21 @@ func (s *Service) viewWith(c *fiber.Ctx, r room.Room, operator bool, viewers map
 	return v
 }
 
-// isAdmin reports whether the request carries the admin token.
-func (s *Service) isAdmin(c *fiber.Ctx) bool {
-	return auth.SecretEqual(auth.BearerToken(c.Get(fiber.HeaderAuthorization)), s.opt.AdminToken)
+// caller is who is asking on an endpoint anyone may read: the admin, a
+// push key of roomID, a user token, or anonymous. A token that is presented
+// must verify.
+func (s *Service) caller(c *fiber.Ctx, roomID string) (auth.Principal, error) {
+	return s.opt.Auth.Request(c, auth.Admin|auth.PushKey|auth.User|auth.AllowAnonymous, roomID)
+}
+
+// mayView checks that p may see rm: anyone a public room; a private room
+// only the admin, the room's anchor (push key) and viewer tokens minted for
+// it — its title, state and counts are not public.
+func mayView(rm room.Room, p auth.Principal) error {
+	if !rm.Private || p.Kind == auth.KindAdmin || p.Kind == auth.KindPushKey {
+		return nil
+	}
+	return admit(rm, p.Identity, p.Kind != auth.KindAnonymous)
 }
 
 // keyView is a push key record, with the plaintext only when just issued.
@@ -54,7 +67,7 @@ type keyView struct {
 func (s *Service) createRoom(c *fiber.Ctx) error {
 	n, err := parseCreateRoom(c.Body(), s.opt.AnonymousChatDefault)
 	if err != nil {
-		return apierr.BadRequest("invalid_body", "%s", detail(err)).WithCause(err)
+		return err
 	}
 	ctx := c.UserContext()
 	r, err := s.opt.Rooms.Create(ctx, n)
@@ -84,7 +97,11 @@ func (s *Service) listRooms(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	op := s.isAdmin(c)
+	p, err := s.caller(c, "")
+	if err != nil {
+		return err
+	}
+	op := p.Kind == auth.KindAdmin
 	rooms, err := s.opt.Rooms.List(c.UserContext(), room.ListOptions{Limit: limit, Offset: offset, PublicOnly: !op})
 	if err != nil {
 		return roomError(err)
@@ -104,18 +121,26 @@ func queryInt(c *fiber.Ctx, name string, def, lo, hi int) (int, error) {
 	}
 	n, err := strconv.Atoi(raw)
 	if err != nil || n < lo || n > hi {
-		return 0, apierr.BadRequest("invalid_query", "%s must be a whole number from %d to %d", name, lo, hi)
+		return 0, apierr.E(apierr.CodeInvalidRequest, "%s must be a whole number from %d to %d", name, lo, hi)
 	}
 	return n, nil
 }
 
-// getRoom answers GET /api/rooms/{room}; anyone may read a room's public fields.
+// getRoom answers GET /api/rooms/{room}: anyone may read a public room;
+// a private one needs admission (mayView).
 func (s *Service) getRoom(c *fiber.Ctx) error {
 	r, err := s.loadRoom(c)
 	if err != nil {
 		return err
 	}
-	return c.JSON(s.view(c, r, s.isAdmin(c)))
+	p, err := s.caller(c, r.ID)
+	if err != nil {
+		return err
+	}
+	if err := mayView(r, p); err != nil {
+		return err
+	}
+	return c.JSON(s.view(c, r, p.Kind == auth.KindAdmin))
 }
 
 // patchRoom answers PATCH /api/rooms/{room}.
@@ -125,7 +150,7 @@ func (s *Service) patchRoom(c *fiber.Ctx) error {
 	}
 	p, err := parsePatchRoom(c.Body())
 	if err != nil {
-		return apierr.BadRequest("invalid_body", "%s", detail(err)).WithCause(err)
+		return err
 	}
 	r, err := s.opt.Rooms.Update(c.UserContext(), param(c, "room"), p)
 	if err != nil {
@@ -180,8 +205,8 @@ func (s *Service) listKeys(c *fiber.Ctx) error {
 // is revoked (its live publish ends) and a new one issued.
 func (s *Service) rotateKey(c *fiber.Ctx) error {
 	roomID, keyID := param(c, "room"), param(c, "key")
-	if !room.ValidID(roomID) {
-		return apierr.NotFound("room_not_found", "no such room")
+	if !roomid.Valid(roomID) {
+		return apierr.New(apierr.CodeRoomNotFound)
 	}
 	k, plain, err := s.opt.Rooms.RotateKey(c.UserContext(), roomID, keyID)
 	if err != nil {
@@ -199,8 +224,8 @@ func (s *Service) rotateKey(c *fiber.Ctx) error {
 // working and the live publish made with it ends now.
 func (s *Service) revokeKey(c *fiber.Ctx) error {
 	roomID, keyID := param(c, "room"), param(c, "key")
-	if !room.ValidID(roomID) {
-		return apierr.NotFound("room_not_found", "no such room")
+	if !roomid.Valid(roomID) {
+		return apierr.New(apierr.CodeRoomNotFound)
 	}
 	k, err := s.opt.Rooms.RevokeKey(c.UserContext(), roomID, keyID)
 	if err != nil {
@@ -222,9 +247,9 @@ func (s *Service) viewerToken(c *fiber.Ctx) error {
 	}
 	userID, name, ttl, err := parseViewerToken(c.Body(), s.opt.TokenTTL)
 	if err != nil {
-		return apierr.BadRequest("invalid_body", "%s", detail(err)).WithCause(err)
+		return err
 	}
-	tok, exp, err := s.opt.Users.Mint(userID, name, ttl, r.ID)
+	tok, exp, err := s.opt.Auth.Users().Mint(userID, name, ttl, r.ID)
 	if err != nil {
 		return apierr.Internal(err)
 	}

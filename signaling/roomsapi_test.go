@@ -29,7 +29,7 @@ func TestRoomAPIAuth(t *testing.T) {
 			if r := h.do(tt.method, tt.path, tt.body, "Content-Type", "application/json"); r.status != http.StatusUnauthorized || r.code() != "missing_token" {
 				t.Fatalf("no token: %d %s", r.status, r.body)
 			}
-			if r := h.do(tt.method, tt.path, tt.body, "Content-Type", "application/json", "Authorization", "Bearer "+rm.PushKey); r.status != http.StatusForbidden {
+			if r := h.do(tt.method, tt.path, tt.body, "Content-Type", "application/json", "Authorization", "Bearer "+rm.PushKey); r.status != http.StatusForbidden || r.code() != "admin_only" {
 				t.Fatalf("push key as admin token: %d %s", r.status, r.body)
 			}
 		})
@@ -39,9 +39,9 @@ func TestRoomAPIAuth(t *testing.T) {
 	}
 }
 
-// TestAnchorEndsLive: ending a live takes the admin token or a push key of
-// that room (what the anchor's studio holds), nothing else.
-func TestAnchorEndsLive(t *testing.T) {
+// TestOnlyAdminEndsLive is #11.15: ending a room for good takes the admin
+// token; a push key — even the room's own — is refused.
+func TestOnlyAdminEndsLive(t *testing.T) {
 	h := newHarness(t, nil)
 	rm := h.createRoom(false)
 	other := h.createRoom(false)
@@ -49,14 +49,16 @@ func TestAnchorEndsLive(t *testing.T) {
 	if r := h.do("POST", end, ""); r.status != http.StatusUnauthorized {
 		t.Fatalf("no token: %d %s", r.status, r.body)
 	}
-	if r := h.do("POST", end, "", "Authorization", "Bearer "+other.PushKey); r.status != http.StatusForbidden {
-		t.Fatalf("another room's push key: %d %s", r.status, r.body)
+	for name, key := range map[string]string{"another room's push key": other.PushKey, "the room's own push key": rm.PushKey} {
+		if r := h.do("POST", end, "", "Authorization", "Bearer "+key); r.status != http.StatusForbidden || r.code() != "admin_only" {
+			t.Fatalf("%s: %d %s", name, r.status, r.body)
+		}
 	}
 	if st := h.roomState(rm.ID); st != room.StateIdle {
 		t.Fatalf("state changed by refused calls: %s", st)
 	}
-	if r := h.do("POST", end, "", "Authorization", "Bearer "+rm.PushKey); r.status != http.StatusOK {
-		t.Fatalf("the room's push key: %d %s", r.status, r.body)
+	if r := h.do("POST", end, "", "Authorization", "Bearer "+testAdmin); r.status != http.StatusOK {
+		t.Fatalf("the admin token: %d %s", r.status, r.body)
 	}
 	if st := h.roomState(rm.ID); st != room.StateEnded {
 		t.Fatalf("state after the anchor ended the live: %s", st)
@@ -83,10 +85,10 @@ func TestRoomAPI(t *testing.T) {
 		code   string
 	}{
 		{"duplicate id", `{"id":"spring-sale","title":"again"}`, 409, "room_exists"},
-		{"no title", `{}`, 400, "invalid_body"},
-		{"unknown field", `{"title":"x","color":"red"}`, 400, "invalid_body"},
-		{"malformed", `{"title":`, 400, "invalid_body"},
-		{"bad id", `{"id":"a b","title":"x"}`, 400, "invalid_body"},
+		{"no title", `{}`, 400, "invalid_request"},
+		{"unknown field", `{"title":"x","color":"red"}`, 400, "invalid_json"},
+		{"malformed", `{"title":`, 400, "invalid_json"},
+		{"bad id", `{"id":"a b","title":"x"}`, 400, "invalid_room_id"},
 	} {
 		t.Run("create "+tt.name, func(t *testing.T) {
 			r := h.do("POST", "/api/rooms", tt.body, append([]string{"Content-Type", "application/json"}, admin...)...)
@@ -118,7 +120,7 @@ func TestRoomAPI(t *testing.T) {
 	if h.json("GET", "/api/rooms?limit=10", nil, &list, admin...); len(list.Rooms) != 2 {
 		t.Fatalf("operator list = %v", list.Rooms)
 	}
-	if r := h.do("GET", "/api/rooms?limit=0", ""); r.status != 400 || r.code() != "invalid_query" {
+	if r := h.do("GET", "/api/rooms?limit=0", ""); r.status != 400 || r.code() != "invalid_request" {
 		t.Fatalf("bad limit = %d %s", r.status, r.body)
 	}
 
@@ -167,7 +169,7 @@ func TestRoomAPI(t *testing.T) {
 	if !pub.closed() {
 		t.Fatal("rotation left the old key's publisher live")
 	}
-	if r := h.publish("spring-sale", created.PushKey); r.status != 403 || r.code() != "push_key_revoked" {
+	if r := h.publish("spring-sale", created.PushKey); r.status != 401 || r.code() != "push_key_revoked" {
 		t.Fatalf("publish with rotated key = %d %s", r.status, r.body)
 	}
 	if r := h.publish("spring-sale", rot.PushKey); r.status != 201 || !strings.HasPrefix(r.header.Get("Location"), "https://live.example.com/whip/spring-sale/") {
@@ -280,11 +282,11 @@ func TestMetrics(t *testing.T) {
 		{"livesell_signaling_viewers", []string{"state", "live"}, 2},
 		{"livesell_signaling_viewers", []string{"state", "waiting"}, 0},
 		{"livesell_signaling_requests_total", []string{"resource", "whip", "method", "POST", "status", "201"}, 1},
-		{"livesell_signaling_requests_total", []string{"resource", "whip", "method", "POST", "status", "403"}, 1},
+		{"livesell_signaling_requests_total", []string{"resource", "whip", "method", "POST", "status", "401"}, 1},
 		{"livesell_signaling_requests_total", []string{"resource", "whep", "method", "POST", "status", "201"}, 2},
 		{"livesell_signaling_requests_total", []string{"resource", "whep", "method", "POST", "status", "404"}, 1},
 		{"livesell_signaling_sessions_total", []string{"resource", "whep"}, 2},
-		{"livesell_signaling_requests_total", []string{"resource", "whep", "method", "HEAD", "status", "204"}, 1},
+		{"livesell_signaling_requests_total", []string{"resource", "whep", "method", "HEAD", "status", "200"}, 1},
 		{"livesell_signaling_requests_total", []string{"resource", "whip", "method", "OPTIONS", "status", "204"}, 1},
 	} {
 		if got, ok := metric(t, h, c.name, c.labels...); !ok || got != c.want {

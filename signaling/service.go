@@ -46,10 +46,9 @@ type Options struct {
 	Engine MediaEngine
 	// Rooms is the room store (required).
 	Rooms RoomStore
-	// Users verifies viewer tokens and mints them for private rooms (required).
-	Users *auth.Verifier
-	// AdminToken guards the operator API (required).
-	AdminToken string
+	// Auth checks every credential: the admin token, push keys and viewer
+	// tokens; its Users mints viewer tokens for private rooms (required).
+	Auth *auth.Authenticator
 	// Events receives viewer presence, data channels and live changes; nil is allowed.
 	Events RoomEvents
 	// Owners records which node holds each room's publisher; WHEP requests
@@ -73,6 +72,19 @@ type Options struct {
 	KeyCheckInterval time.Duration
 	// SignalTimeout bounds one offer/answer or ICE restart; 0 means 15s.
 	SignalTimeout time.Duration
+	// Admission bounds the WHIP and WHEP offers and open sessions of one
+	// client address (zero fields: defaults, see AdmissionLimits).
+	Admission AdmissionLimits
+	// ICEConnectTimeout ends a session whose ICE has not connected within
+	// it (for engines whose sessions report Connected); 0 means 10s. A
+	// viewer counts (RoomEvents.ViewerJoined) only once connected.
+	ICEConnectTimeout time.Duration
+	// Candidates filters and caps the remote ICE candidates of offers and
+	// trickle PATCHes.
+	Candidates CandidatePolicy
+	// TURN, when set, adds short-lived TURN REST credentials for its
+	// servers to every answer's Link headers.
+	TURN TURNOptions
 	// Logger receives the logs; nil means slog.Default().
 	Logger *slog.Logger
 	// Metrics, when set, receives the livesell_signaling_* collectors.
@@ -85,9 +97,11 @@ type Service struct {
 	opt      Options
 	log      *slog.Logger
 	links    []string
+	turn     *turnLinks // nil without a TURN secret
 	sessions *registry
 	metrics  *metrics
-	failures *failLimiter
+	// admitWHIP and admitWHEP apply Options.Admission per kind.
+	admitWHIP, admitWHEP *admission
 
 	stateMu sync.Mutex // serialises room state writes derived from the engine
 
@@ -108,10 +122,8 @@ func New(opts Options) (*Service, error) {
 		return nil, errors.New("signaling: no media engine")
 	case opts.Rooms == nil:
 		return nil, errors.New("signaling: no room store")
-	case opts.Users == nil:
-		return nil, errors.New("signaling: no token verifier")
-	case opts.AdminToken == "":
-		return nil, errors.New("signaling: no admin token")
+	case opts.Auth == nil || opts.Auth.Users() == nil:
+		return nil, errors.New("signaling: no authenticator (with a token verifier)")
 	}
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = 64 << 10
@@ -125,6 +137,9 @@ func New(opts Options) (*Service, error) {
 	if opts.SignalTimeout <= 0 {
 		opts.SignalTimeout = 15 * time.Second
 	}
+	if opts.ICEConnectTimeout <= 0 {
+		opts.ICEConnectTimeout = 10 * time.Second
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
@@ -132,13 +147,20 @@ func New(opts Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	turn, err := newTURNLinks(opts.TURN)
+	if err != nil {
+		return nil, err
+	}
 	s := &Service{
 		opt:      opts,
 		log:      opts.Logger,
 		links:    links,
+		turn:     turn,
 		sessions: newRegistry(),
-		failures: newFailLimiter(),
 		stop:     make(chan struct{}),
+
+		admitWHIP: newAdmission(opts.Admission),
+		admitWHEP: newAdmission(opts.Admission),
 	}
 	s.metrics = newMetrics(s)
 	if opts.Metrics != nil {
@@ -175,9 +197,11 @@ func (s *Service) Close(ctx context.Context) error {
 	}
 }
 
-// RoomLive is the engine's OnRoomLive hook: it brings the room's stored
-// state in line with the engine and tells the interaction layer.
-func (s *Service) RoomLive(roomID string, live bool) {
+// liveChanged follows a publish that started (live) or ended: it brings the
+// room's stored state in line with the engine and tells the interaction
+// layer. The engine is asked nothing back: the WHIP session this service
+// keeps is the one source of "the room went live".
+func (s *Service) liveChanged(roomID string, live bool) {
 	s.syncState(roomID)
 	if s.opt.Events != nil {
 		s.opt.Events.RoomLive(roomID, live)
@@ -284,15 +308,34 @@ func (s *Service) track(r *resource) error {
 	if s.closed {
 		s.closeMu.Unlock()
 		r.sess.Close()
-		return apierr.Unavailable("shutting_down", "this node is shutting down").WithRetryAfter(capacityRetry)
+		if r.admitted != nil {
+			r.admitted()
+		}
+		return apierr.New(apierr.CodeShuttingDown)
 	}
 	s.wg.Add(1)
 	s.closeMu.Unlock()
 	s.sessions.add(r)
 	s.metrics.sessionStarted(r)
+	connected := connectedChan(r.sess)
+	if connected == nil {
+		s.joined(r) // the engine does not report ICE: count it now
+	}
 	go func() {
 		defer s.wg.Done()
-		<-r.sess.Done()
+		if connected != nil {
+			s.awaitConnected(r, connected)
+		}
+		select {
+		case <-r.sess.Done():
+		case <-r.lost: // nil unless this publish holds a room claim
+			s.log.Warn("room claimed by another node: ending publisher", "room", r.room, "session", r.id)
+			r.sess.Close()
+			<-r.sess.Done()
+		}
+		if r.admitted != nil {
+			r.admitted()
+		}
 		s.sessions.remove(r)
 		s.metrics.sessionEnded(r)
 		if r.left != nil {
@@ -302,7 +345,7 @@ func (s *Service) track(r *resource) error {
 			if r.release != nil {
 				r.release()
 			}
-			s.syncState(r.room)
+			s.liveChanged(r.room, false)
 		}
 		s.log.Info("session ended", "room", r.room, "session", r.id, "kind", r.kind.String())
 	}()
@@ -316,5 +359,45 @@ func (s *Service) Ready(context.Context) error {
 		return errors.New("signaling: closed")
 	default:
 		return nil
+	}
+}
+
+// connectNotifier is a MediaSession that reports when its ICE connected
+// (the sfu engine's sessions do).
+type connectNotifier interface {
+	// Connected is closed once ICE (and DTLS) connected.
+	Connected() <-chan struct{}
+}
+
+// connectedChan is sess's Connected channel, or nil when it has none.
+func connectedChan(sess MediaSession) <-chan struct{} {
+	if n, ok := sess.(connectNotifier); ok {
+		return n.Connected()
+	}
+	return nil
+}
+
+// awaitConnected waits until r's session connects — then the viewer
+// counts — or, when ICEConnectTimeout passes first, ends it: an offer
+// that never connects holds a PeerConnection and its goroutines, and must
+// neither count as a viewer nor keep a room's publisher slot.
+func (s *Service) awaitConnected(r *resource, connected <-chan struct{}) {
+	t := time.NewTimer(s.opt.ICEConnectTimeout)
+	defer t.Stop()
+	select {
+	case <-connected:
+		s.joined(r)
+	case <-t.C:
+		s.log.Info("ICE did not connect in time: ending session", "room", r.room, "session", r.id, "kind", r.kind.String(), "timeout", s.opt.ICEConnectTimeout)
+		r.sess.Close()
+	case <-r.sess.Done():
+	}
+}
+
+// joined tells the interaction layer that a WHEP viewer is watching; the
+// departure hook runs when the session ends.
+func (s *Service) joined(r *resource) {
+	if r.kind == kindWHEP && s.opt.Events != nil {
+		r.left = s.opt.Events.ViewerJoined(r.room, r.who)
 	}
 }

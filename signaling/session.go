@@ -3,12 +3,13 @@ package signaling
 import (
 	"errors"
 	"strconv"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/livesell/livesell/internal/apierr"
+	"github.com/livesell/livesell/internal/auth"
+	"github.com/livesell/livesell/sfu"
 )
 
 // session finds the session resource of the request and checks that the
@@ -20,26 +21,26 @@ func (s *Service) session(c *fiber.Ctx, k kind) (*resource, error) {
 	roomID, id := c.Params("room"), c.Params("session")
 	r := s.sessions.get(k, roomID, id)
 	if r == nil {
-		return nil, apierr.NotFound("session_not_found", "no such session")
+		return nil, apierr.New(apierr.CodeSessionNotFound)
 	}
 	switch k {
 	case kindWHIP:
-		if _, err := s.pushKey(c, r.room); err != nil {
+		if _, err := s.opt.Auth.Request(c, auth.Admin|auth.PushKey, r.room); err != nil {
 			return nil, err
 		}
 	case kindWHEP:
 		if r.who.Anonymous {
 			return r, nil
 		}
-		who, presented, err := s.viewer(c)
+		who, presented, err := s.viewer(c, r.room)
 		if err != nil {
 			return nil, err
 		}
 		if !presented {
-			return nil, apierr.Unauthorized("missing_token", "this session belongs to a signed-in viewer: send the viewer token")
+			return nil, apierr.E(apierr.CodeMissingToken, "this session belongs to a signed-in viewer: send the viewer token")
 		}
 		if !who.Admin && who.UserID != r.who.UserID {
-			return nil, apierr.Forbidden("not_your_session", "this session belongs to another viewer")
+			return nil, apierr.New(apierr.CodeNotYourSession)
 		}
 	}
 	return r, nil
@@ -85,7 +86,7 @@ func (s *Service) patchSession(k kind) fiber.Handler {
 			return err
 		}
 		if !r.patches.Allow() {
-			return apierr.TooManyRequests("too_many_patches", "too many PATCH requests on this session").WithRetryAfter(time.Second)
+			return apierr.E(apierr.CodeRateLimited, "too many PATCH requests on this session")
 		}
 		body, err := s.readBody(c, ContentTypeSDPFrag)
 		if err != nil {
@@ -93,27 +94,37 @@ func (s *Service) patchSession(k kind) fiber.Handler {
 		}
 		match := c.Get(fiber.HeaderIfMatch)
 		if match == "" {
-			return apierr.PreconditionRequired("if_match_required", "send If-Match with the session's ETag (or *)")
+			return apierr.New(apierr.CodeIfMatchRequired)
 		}
 		frag, err := ParseFragment(body)
 		if err != nil {
-			return apierr.BadRequest("invalid_sdpfrag", "%s", detail(err)).WithCause(err)
+			return apierr.E(apierr.CodeInvalidSDPFrag, "%s", detail(err)).WithCause(err)
 		}
 
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		if !ifMatch(match, r.etag) {
-			return apierr.PreconditionFailed("etag_mismatch", "the ICE session changed; its ETag is no longer %s", match)
+			return apierr.E(apierr.CodeETagMismatch, "the ICE session changed; its ETag is no longer %s", match)
 		}
 		restart := frag.Ufrag != "" && frag.Ufrag != r.remoteUfrag
 		// Check every candidate's media section before applying any.
+		// Candidates the policy refuses, or beyond the session's cap, are
+		// dropped (204 all the same): the server never probes them.
 		inits := make([]webrtc.ICECandidateInit, 0, len(frag.Candidates)+1)
+		dropped := 0
 		for _, fc := range frag.Candidates {
 			init, err := r.candidate(fc)
 			if err != nil {
 				return err
 			}
+			if ok, _ := s.opt.Candidates.Allowed(fc.Value); !ok || r.candidates+len(inits) >= s.opt.Candidates.max() {
+				dropped++
+				continue
+			}
 			inits = append(inits, init)
+		}
+		if dropped > 0 {
+			s.log.Info("trickled remote candidates dropped", "room", r.room, "session", r.id, "dropped", dropped)
 		}
 		if frag.EndOfCandidates {
 			inits = append(inits, webrtc.ICECandidateInit{})
@@ -125,8 +136,8 @@ func (s *Service) patchSession(k kind) fiber.Handler {
 			params, err := r.sess.RestartICE(ctx, frag.Ufrag, frag.Pwd)
 			cancel()
 			if err != nil {
-				if errors.Is(err, ErrInvalidOffer) {
-					return apierr.Unprocessable("ice_restart_failed", "the ICE restart was not accepted").WithCause(err)
+				if errors.Is(err, sfu.ErrInvalidOffer) {
+					return apierr.Wrap(apierr.CodeICERestartFailed, err)
 				}
 				return engineError(err)
 			}
@@ -140,17 +151,22 @@ func (s *Service) patchSession(k kind) fiber.Handler {
 			s.log.Info("ICE restart", "room", r.room, "session", r.id)
 		}
 		for _, init := range inits {
+			if init.Candidate != "" {
+				r.candidates++
+			}
 			if err := r.sess.AddRemoteCandidate(init); err != nil {
-				if errors.Is(err, ErrSessionClosed) {
+				if errors.Is(err, sfu.ErrSessionClosed) {
 					return engineError(err)
 				}
-				return apierr.Unprocessable("unsupported_candidate", "a candidate was not accepted").WithCause(err)
+				return apierr.Wrap(apierr.CodeUnsupportedCandidate, err)
 			}
 		}
-		c.Set(fiber.HeaderETag, r.etag)
 		if !restart {
+			// RFC 9725 §4.3.1: a trickle-only PATCH answers 204 without an
+			// ETag (the ICE session did not change).
 			return c.SendStatus(fiber.StatusNoContent)
 		}
+		c.Set(fiber.HeaderETag, r.etag)
 		c.Set(fiber.HeaderContentType, ContentTypeSDPFrag)
 		return c.Status(fiber.StatusOK).Send(out)
 	}
@@ -174,7 +190,7 @@ func (r *resource) candidate(fc FragmentCandidate) (webrtc.ICECandidateInit, err
 		idx = fc.MLine
 	}
 	if idx < 0 {
-		return webrtc.ICECandidateInit{}, apierr.Unprocessable("unknown_mid", "a candidate names media section %s, which the session does not have", strconv.Quote(fc.Mid))
+		return webrtc.ICECandidateInit{}, apierr.E(apierr.CodeUnknownMid, "a candidate names media section %s, which the session does not have", strconv.Quote(fc.Mid))
 	}
 	mid := r.mids[idx]
 	line := uint16(idx)

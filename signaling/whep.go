@@ -3,44 +3,25 @@ package signaling
 import (
 	"errors"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/livesell/livesell/internal/apierr"
 	"github.com/livesell/livesell/internal/auth"
+	"github.com/livesell/livesell/sfu"
 	"github.com/livesell/livesell/signaling/room"
 )
 
-// viewerToken is the viewer's bearer token: the Authorization header, or
-// the token query parameter for players that cannot set headers.
-func viewerToken(c *fiber.Ctx) string {
-	if tok := auth.BearerToken(c.Get(fiber.HeaderAuthorization)); tok != "" {
-		return tok
-	}
-	return c.Query("token")
-}
-
-// viewer returns who is asking: the admin, a user token's identity, or a
-// fresh anonymous identity when no token was presented (presented=false).
+// viewer returns who is asking: the admin, a user token's identity (the
+// Authorization header, or ?token= for players that cannot set headers), or
+// a fresh anonymous identity when no token was presented (presented=false).
 // A presented token that does not verify is a 401.
-func (s *Service) viewer(c *fiber.Ctx) (who auth.Identity, presented bool, err error) {
-	tok := viewerToken(c)
-	if tok == "" {
-		return auth.Anonymous(), false, nil
-	}
-	if auth.SecretEqual(tok, s.opt.AdminToken) {
-		return auth.Identity{UserID: "admin", Admin: true}, true, nil
-	}
-	if err := s.checkFailures(c); err != nil {
+func (s *Service) viewer(c *fiber.Ctx, roomID string) (who auth.Identity, presented bool, err error) {
+	p, err := s.opt.Auth.Request(c, auth.Admin|auth.User|auth.AllowAnonymous|auth.UserInQuery, roomID)
+	if err != nil {
 		return auth.Identity{}, true, err
 	}
-	id, err := s.opt.Users.Verify(c.UserContext(), tok)
-	if err != nil {
-		s.failures.fail(strings.Clone(c.IP()))
-		return auth.Identity{}, true, apierr.Unauthorized("bad_token", "the viewer token is not valid").WithCause(err)
-	}
-	return id, true, nil
+	return p.Identity, p.Kind != auth.KindAnonymous, nil
 }
 
 // admit checks that who may watch rm.
@@ -49,10 +30,10 @@ func admit(rm room.Room, who auth.Identity, presented bool) error {
 		return nil
 	}
 	if !presented {
-		return apierr.Unauthorized("missing_token", "this room is private: a viewer token is required")
+		return apierr.E(apierr.CodeMissingToken, "this room is private: a viewer token is required")
 	}
 	if !who.Admits(rm.ID, true) {
-		return apierr.Forbidden("room_forbidden", "the viewer token does not admit this room: private rooms need a viewer token minted for them")
+		return apierr.E(apierr.CodeRoomForbidden, "the viewer token does not admit this room: private rooms need a viewer token minted for them")
 	}
 	return nil
 }
@@ -63,7 +44,7 @@ func (s *Service) whep(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	who, presented, err := s.viewer(c)
+	who, presented, err := s.viewer(c, rm.ID)
 	if err != nil {
 		return err
 	}
@@ -72,7 +53,7 @@ func (s *Service) whep(c *fiber.Ctx) error {
 	}
 	layer, ok := normalizeLayer(strings.Clone(c.Query("layer")))
 	if !ok {
-		return apierr.BadRequest("invalid_layer", "layer must be q, h, f, low, mid, high, auto or a rid")
+		return apierr.New(apierr.CodeInvalidLayer)
 	}
 	// The publisher is on another node: send the viewer there with its
 	// query (the client re-POSTs the offer to the Location).
@@ -86,18 +67,25 @@ func (s *Service) whep(c *fiber.Ctx) error {
 		return err
 	}
 	if rm.State == room.StateEnded {
-		return apierr.Conflict("room_ended", "the live in this room has ended")
+		return apierr.New(apierr.CodeRoomEnded)
+	}
+	admitted := func() {}
+	if !who.Admin {
+		if admitted, err = s.admitWHEP.admit(c); err != nil {
+			return err
+		}
 	}
 	ctx, cancel := s.signalCtx()
 	defer cancel()
-	sess, err := s.opt.Engine.Subscribe(ctx, SubscribeRequest{
+	sess, err := s.opt.Engine.Subscribe(ctx, sfu.SubscribeRequest{
 		Room:          rm.ID,
 		OfferSDP:      offer,
 		Layer:         layer,
 		OnDataChannel: s.dataChannels(rm.ID, who, false),
 	})
 	if err != nil {
-		if errors.Is(err, ErrNotLive) {
+		admitted()
+		if errors.Is(err, sfu.ErrNotLive) {
 			c.Set("Livesell-Room-State", string(rm.State))
 		}
 		return engineError(err)
@@ -105,14 +93,10 @@ func (s *Service) whep(c *fiber.Ctx) error {
 	r := &resource{
 		id: auth.RandomSecret(16), kind: kindWHEP, room: rm.ID, who: who, sess: sess,
 		mids: info.Mids, kinds: info.Kinds, etag: newETag(), remoteUfrag: info.Ufrag,
+		admitted: admitted, candidates: info.Candidates,
 	}
-	if s.opt.Events != nil {
-		r.left = s.opt.Events.ViewerJoined(rm.ID, who)
-	}
+	// The viewer counts (RoomEvents.ViewerJoined) once its ICE connected.
 	if err := s.track(r); err != nil {
-		if r.left != nil {
-			r.left() // the watcher that would have called it never started
-		}
 		return err
 	}
 	s.log.Info("viewing", "room", rm.ID, "session", r.id, "user", who.UserID)
@@ -126,14 +110,14 @@ func (s *Service) setLayer(c *fiber.Ctx) error {
 		return err
 	}
 	if !r.patches.Allow() {
-		return apierr.TooManyRequests("too_many_patches", "too many PATCH requests on this session").WithRetryAfter(time.Second)
+		return apierr.E(apierr.CodeRateLimited, "too many PATCH requests on this session")
 	}
 	if !IsContentType(c.Get(fiber.HeaderContentType), ContentTypeJSON) {
-		return apierr.UnsupportedMediaType("the body must be %s", ContentTypeJSON)
+		return apierr.E(apierr.CodeUnsupportedMediaType, "the body must be %s", ContentTypeJSON)
 	}
 	layer, err := parseLayerRequest(c.Body())
 	if err != nil {
-		return apierr.BadRequest("invalid_layer", "%s", detail(err)).WithCause(err)
+		return err
 	}
 	if err := r.sess.SetLayer(layer); err != nil {
 		return engineError(err)

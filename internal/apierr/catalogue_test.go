@@ -54,3 +54,44 @@ func TestEUsesTheCatalogue(t *testing.T) {
 		t.Fatal("CodeOf")
 	}
 }
+
+func TestDecodeJSON(t *testing.T) {
+	type body struct {
+		Title string `json:"title"`
+	}
+	tests := []struct {
+		in   string
+		code Code
+	}{
+		{`{"title":"x"}`, ""},
+		{``, ""},
+		{`{"title":`, CodeInvalidJSON},
+		{`{"title":"x","color":"red"}`, CodeInvalidJSON},
+		{`{"title":"x"} {}`, CodeInvalidJSON},
+		{`[1]`, CodeInvalidJSON},
+		{`{"title":` + string(make([]byte, MaxJSONBody)) + `}`, CodeBodyTooLarge},
+	}
+	for _, tt := range tests {
+		var b body
+		err := DecodeJSON([]byte(tt.in), &b)
+		if tt.code == "" && err != nil || tt.code != "" && CodeOf(err) != tt.code {
+			t.Errorf("DecodeJSON(%.30q) = %v, want %q", tt.in, err, tt.code)
+		}
+	}
+}
+
+func FuzzDecodeJSON(f *testing.F) {
+	f.Add([]byte(`{"title":"x"}`))
+	f.Add([]byte(`{"title":`))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		var v struct {
+			Title string `json:"title"`
+			N     int    `json:"n"`
+		}
+		if err := DecodeJSON(in, &v); err != nil {
+			if c := CodeOf(err); c != CodeInvalidJSON && c != CodeBodyTooLarge {
+				t.Fatalf("code %s", c)
+			}
+		}
+	})
+}

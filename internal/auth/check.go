@@ -148,6 +148,10 @@ func (a *Authenticator) Check(ctx context.Context, cred Credential, accept Accep
 				return Principal{}, apierr.Internal(err)
 			}
 		}
+		if accept&PushKey == 0 && accept&Admin != 0 {
+			// A push key (or a guess at one) where only the operator may act.
+			return Principal{}, a.failed(cred, apierr.New(apierr.CodeAdminOnly))
+		}
 		return Principal{}, a.failed(cred, a.refusal(accept))
 	}
 	if accept&User != 0 && a.users != nil {
@@ -165,7 +169,7 @@ func (a *Authenticator) Check(ctx context.Context, cred Credential, accept Accep
 
 // refusal is the error for a token that is none of the accepted kinds.
 func (a *Authenticator) refusal(accept Accept) *apierr.Error {
-	if accept&(User|Admin) == 0 && accept&PushKey != 0 {
+	if accept&PushKey != 0 && accept&User == 0 {
 		return apierr.New(apierr.CodeInvalidPushKey)
 	}
 	return apierr.New(apierr.CodeInvalidToken)

@@ -6,17 +6,15 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/livesell/livesell/commerce"
+	"github.com/livesell/livesell/internal/auth"
 	"github.com/livesell/livesell/internal/config"
 )
 
 // mountCommerce mounts live goods, orders, payments and tags. Anchors'
-// room endpoints accept the admin token or the room's push key, checked
-// against the signaling room store.
+// room endpoints accept the admin token or the room's push key, checked by
+// the node's one Authenticator.
 func (s *Server) mountCommerce(ctx context.Context, r fiber.Router) error {
-	rooms, err := s.roomStore(ctx)
-	if err != nil {
-		return err
-	}
+	rooms := s.rooms
 	cfg := s.cfg.Commerce
 	c, err := commerce.New(ctx, commerce.Options{
 		Backends:      s.back,
@@ -27,28 +25,23 @@ func (s *Server) mountCommerce(ctx context.Context, r fiber.Router) error {
 		TokenTTL:      s.cfg.Auth.TokenTTL,
 		SandboxSecret: s.secrets.SandboxSecret,
 		Sandbox:       sandboxOn(cfg),
-		Rooms:         rooms,
+		Anchors:       commerceAnchors{s.auth},
+		Rooms:         commerceRooms{rooms},
 		PublicURL:     s.cfg.PublicURL,
+		ClientAddr:    func(c *fiber.Ctx) string { return auth.ClientAddr(c).String() },
 		Log:           s.log,
 	})
 	if err != nil {
 		return err
 	}
 	s.addCloser(c.Close)
+	s.paymentSandbox = sandboxOn(cfg) // said in the start-up log and /readyz
 	c.Mount(r)
 	return nil
 }
 
 // sandboxOn decides whether the sandbox provider runs. It lets anyone "pay"
-// without money, so "auto" turns it on only while no real provider is
-// configured.
+// without money, so it runs only when the operator asks (payment-sandbox=on).
 func sandboxOn(cfg config.CommerceConfig) bool {
-	switch cfg.Sandbox {
-	case "on":
-		return true
-	case "off":
-		return false
-	default:
-		return cfg.StripeSecretKey == "" && cfg.WeChatMchID == ""
-	}
+	return cfg.Sandbox == "on"
 }

@@ -3,87 +3,105 @@ package server
 import (
 	"context"
 	"fmt"
-	"sync/atomic"
+	"net"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/livesell/livesell/internal/config"
 	"github.com/livesell/livesell/sfu"
 	"github.com/livesell/livesell/signaling"
 	"github.com/livesell/livesell/signaling/claim"
-	"github.com/livesell/livesell/signaling/room"
-	"github.com/livesell/livesell/signaling/sfuengine"
 )
 
-// roomStore returns the node's one room store over its SQL store, opening it
-// (and applying its migrations) on first use: every capability calls this at
-// mount time (interaction mounts before media).
-func (s *Server) roomStore(ctx context.Context) (*room.Store, error) {
-	if s.rooms == nil {
-		rooms, err := room.NewStore(ctx, s.back.SQL)
-		if err != nil {
-			return nil, err
-		}
-		s.rooms = rooms
-	}
-	return s.rooms, nil
-}
-
 // mountMedia builds the SFU from cfg.Media and mounts WHIP, WHEP and the
-// room API. On shutdown the signaling layer ends every session first, then
-// the engine closes.
+// room API. Signaling drives the engine and is the one source of "the
+// room went live" (its WHIP sessions); the engine calls nothing back. On
+// shutdown the signaling layer ends every session first, then the engine
+// closes.
 func (s *Server) mountMedia(ctx context.Context, r fiber.Router) error {
-	rooms, err := s.roomStore(ctx)
+	ecfg, err := engineConfig(s.cfg.Media)
 	if err != nil {
 		return err
 	}
-	ecfg, err := sfuengine.Config(s.cfg.Media)
-	if err != nil {
-		return err
-	}
-	// The engine reports live changes to the signaling service, which is
-	// built after it; no publish can happen before the routes are mounted.
-	var svc atomic.Pointer[signaling.Service]
 	ecfg.Logger = s.log
 	ecfg.Metrics = s.metrics
-	ecfg.OnRoomLive = func(room string, live bool) {
-		if v := svc.Load(); v != nil {
-			v.RoomLive(room, live)
-		}
-	}
 	eng, err := sfu.NewEngine(ecfg)
 	if err != nil {
 		return fmt.Errorf("media: %w", err)
 	}
 	s.addCloser(func(context.Context) error { return eng.Close() })
 
-	owners, err := s.roomOwners(&svc)
+	owners, err := s.roomOwners()
 	if err != nil {
 		return err
 	}
-
+	staticICE, turnURLs := splitICEServers(s.cfg.Media)
 	service, err := signaling.New(signaling.Options{
-		Engine:               sfuengine.New(eng),
-		Rooms:                rooms,
-		Users:                s.users,
-		AdminToken:           s.secrets.AdminToken,
+		Engine:               signaling.SFU(eng),
+		Rooms:                s.rooms,
+		Auth:                 s.auth,
 		Events:               s.roomEvents,
 		Owners:               owners,
 		PublicURL:            s.cfg.PublicURL,
-		ICEServers:           s.cfg.Media.ICEServers,
+		ICEServers:           staticICE,
 		MaxBodyBytes:         s.cfg.Media.MaxBodyBytes,
 		AnonymousChatDefault: s.cfg.Chat.AnonymousChat,
 		TokenTTL:             s.cfg.Auth.TokenTTL,
 		Logger:               s.log.With("component", "signaling"),
 		Metrics:              s.metrics,
+		Admission: signaling.AdmissionLimits{
+			Rate:       s.cfg.Media.SessionRate,
+			Burst:      s.cfg.Media.SessionBurst,
+			Concurrent: s.cfg.Media.SessionsPerAddress,
+		},
+		ICEConnectTimeout: s.cfg.Media.ICEConnectTimeout,
+		Candidates:        candidatePolicy(s.cfg.Media),
+		TURN:              signaling.TURNOptions{URLs: turnURLs, Secret: s.cfg.Media.TURNSecret, TTL: s.cfg.Media.TURNCredentialTTL},
 	})
 	if err != nil {
 		return fmt.Errorf("media: %w", err)
 	}
-	svc.Store(service)
 	s.addCloser(service.Close)
-	s.addReadiness(service.Ready)
+	s.addReadiness("media", service.Ready)
 	service.Mount(r)
 	return nil
+}
+
+// engineConfig builds the engine's networking and capacity settings from
+// the media configuration: ICE interfaces (LIVESELL_ICE_INTERFACES=lo keeps
+// ICE on loopback), 1:1 NAT IPs, a single UDP mux port or a port range,
+// ICE-TCP and the session caps. The caller adds Logger and Metrics.
+func engineConfig(m config.MediaConfig) (sfu.Config, error) {
+	for _, p := range []struct {
+		name string
+		v    int
+	}{{"udp-port", m.UDPMuxPort}, {"udp-port-min", m.UDPPortMin}, {"udp-port-max", m.UDPPortMax}, {"ice-tcp-port", m.ICETCPPort}} {
+		if p.v < 0 || p.v > 65535 {
+			return sfu.Config{}, fmt.Errorf("media: %s %d is not a port", p.name, p.v)
+		}
+	}
+	if m.UDPPortMin > m.UDPPortMax {
+		return sfu.Config{}, fmt.Errorf("media: udp-port-min %d is above udp-port-max %d", m.UDPPortMin, m.UDPPortMax)
+	}
+	for _, ip := range m.NAT1To1IPs {
+		if net.ParseIP(ip) == nil {
+			return sfu.Config{}, fmt.Errorf("media: nat-1to1-ips: %q is not an IP address", ip)
+		}
+	}
+	if m.MaxPublishers < 0 || m.MaxViewers < 0 {
+		return sfu.Config{}, fmt.Errorf("media: max-publishers and max-viewers may not be negative")
+	}
+	return sfu.Config{
+		ICEInterfaces: append([]string(nil), m.ICEInterfaces...),
+		NAT1To1IPs:    append([]string(nil), m.NAT1To1IPs...),
+		UDPMuxPort:    m.UDPMuxPort,
+		UDPPortMin:    uint16(m.UDPPortMin),
+		UDPPortMax:    uint16(m.UDPPortMax),
+		ICETCPPort:    m.ICETCPPort,
+		MaxPublishers: m.MaxPublishers,
+		MaxViewers:    m.MaxViewers,
+	}, nil
 }
 
 // roomOwners records this node's rooms in Redis for the other nodes of a
@@ -91,7 +109,7 @@ func (s *Server) mountMedia(ctx context.Context, r fiber.Router) error {
 // redirected here and a room has one publisher. A node without PublicURL
 // cannot be redirected to: it claims nothing and redirects nowhere
 // (single-node mode), and the result is nil.
-func (s *Server) roomOwners(svc *atomic.Pointer[signaling.Service]) (signaling.RoomOwners, error) {
+func (s *Server) roomOwners() (signaling.RoomOwners, error) {
 	if s.cfg.PublicURL == "" {
 		s.log.Info("media: no public URL; rooms are not shared with other nodes (single-node mode)")
 		return nil, nil
@@ -101,11 +119,6 @@ func (s *Server) roomOwners(svc *atomic.Pointer[signaling.Service]) (signaling.R
 		Namespace: s.cfg.Store.Namespace,
 		PublicURL: s.cfg.PublicURL,
 		Logger:    s.log.With("component", "claim"),
-		OnLost: func(room string) {
-			if v := svc.Load(); v != nil {
-				v.LostRoom(room)
-			}
-		},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("media: %w", err)
@@ -115,4 +128,51 @@ func (s *Server) roomOwners(svc *atomic.Pointer[signaling.Service]) (signaling.R
 	// deletes any claim left.
 	s.addCloser(claims.Close)
 	return claims, nil
+}
+
+// candidatePolicy is the remote-candidate filter of the media settings:
+// loopback candidates are kept when ICE runs on the loopback interface only
+// (tests and load tools on one machine), private ones when configured.
+func candidatePolicy(m config.MediaConfig) signaling.CandidatePolicy {
+	loopbackOnly := len(m.ICEInterfaces) > 0
+	for _, name := range m.ICEInterfaces {
+		if name != "lo" && !strings.HasPrefix(name, "lo0") {
+			loopbackOnly = false
+		}
+	}
+	return signaling.CandidatePolicy{
+		Max:           m.MaxRemoteCandidates,
+		AllowPrivate:  m.AllowPrivateCandidates,
+		AllowLoopback: loopbackOnly,
+	}
+}
+
+// splitICEServers separates the ICE servers advertised as they are from
+// the turn: servers whose credentials are minted per session with the
+// TURN secret (all turn:/turns: URLs without static credentials, when a
+// secret is set).
+func splitICEServers(m config.MediaConfig) (static, turn []string) {
+	for _, u := range m.ICEServers {
+		lower := strings.ToLower(strings.TrimSpace(u))
+		if m.TURNSecret != "" && (strings.HasPrefix(lower, "turn:") || strings.HasPrefix(lower, "turns:")) && !strings.Contains(lower, "@") {
+			turn = append(turn, u)
+			continue
+		}
+		static = append(static, u)
+	}
+	return static, turn
+}
+
+// browserICEServers are the ICE servers /web/config.json may tell anyone:
+// STUN only. TURN credentials are handed with a session, in the WHIP/WHEP
+// answer's Link headers (RFC 9725 section 4.6), never to every visitor.
+func browserICEServers(m config.MediaConfig) []string {
+	var out []string
+	for _, u := range m.ICEServers {
+		lower := strings.ToLower(strings.TrimSpace(u))
+		if strings.HasPrefix(lower, "stun:") || strings.HasPrefix(lower, "stuns:") {
+			out = append(out, u)
+		}
+	}
+	return out
 }

@@ -420,7 +420,7 @@ func TestOpenAPIMediaExchange(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("/whip/{room}", "OPTIONS", "/whip/media", "", "", "", http.StatusNoContent)
-	check("/whip/{room}", "HEAD", "/whip/media", "", "", "", http.StatusNoContent)
+	check("/whip/{room}", "HEAD", "/whip/media", "", "", "", http.StatusOK)
 	pub, err := synth.NewPublisher(api, synth.PublisherOptions{FPS: 15, Bitrates: []int{100_000}})
 	if err != nil {
 		t.Fatal(err)

@@ -39,16 +39,20 @@ type Server struct {
 	metrics  *prometheus.Registry
 	secrets  Secrets
 	users    *auth.Verifier
+	auth     *auth.Authenticator // the one check of every credential
 	draining chan struct{}
 
-	// rooms is opened by the first roomStore call; mounting is sequential.
+	// rooms is the one room store; every capability reads rooms from it.
 	rooms *room.Store
 	// roomEvents is set by mountInteraction and used by mountMedia.
 	roomEvents signaling.RoomEvents
 
 	mu        sync.Mutex
 	closers   []func(context.Context) error // run in reverse order on Close
-	readiness []func(context.Context) error // all must pass for /readyz
+	readiness []readiness                   // all must pass for /readyz
+
+	paymentSandbox bool   // the sandbox provider runs (mountCommerce)
+	metricsAddr    string // the separate metrics listener, if any
 }
 
 // New opens the backends and mounts every capability. The caller must Close it.
@@ -65,7 +69,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, e
 		log:      log,
 		metrics:  prometheus.NewRegistry(),
 		secrets:  secrets,
-		users:    auth.NewVerifier([]byte(secrets.JWTSecret), cfg.Auth.JWKSURL),
+		users:    auth.NewVerifier([]byte(secrets.JWTSecret), cfg.Auth.JWKSURL, auth.WithIssuer(cfg.Auth.JWTIssuer, cfg.Auth.JWTAudience)),
 		draining: make(chan struct{}),
 	}
 	// Every "return nil, err" below sets s to nil: close the node built so
@@ -89,7 +93,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, e
 		return nil, fmt.Errorf("server: %w", err)
 	}
 	s.addCloser(func(context.Context) error { return s.back.Close() })
-	s.addReadiness(s.backendsReady)
+	s.addReadiness("backends", s.backendsReady)
+	if s.rooms, err = room.NewStore(ctx, s.back.SQL); err != nil {
+		return nil, fmt.Errorf("server: rooms: %w", err)
+	}
+	s.auth = auth.New(auth.Options{AdminToken: secrets.AdminToken, Users: s.users, PushKeys: s.rooms, Logger: log.With("component", "auth")})
+	trusted, err := auth.ParseTrustedProxies(cfg.TrustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("server: config: %w", err)
+	}
 
 	fcfg := fiber.Config{
 		AppName:               "livesell",
@@ -104,14 +116,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, e
 		WriteTimeout: 30 * time.Second,
 		IdleTimeout:  2 * time.Minute,
 	}
-	if len(cfg.TrustedProxies) > 0 {
-		// Behind a reverse proxy, per-IP limits must see the client's
-		// address, taken from X-Forwarded-For only when the proxy is trusted.
-		fcfg.ProxyHeader = fiber.HeaderXForwardedFor
-		fcfg.EnableTrustedProxyCheck = true
-		fcfg.TrustedProxies = cfg.TrustedProxies
-	}
 	s.app = fiber.New(fcfg)
+	// Behind reverse proxies, per-address limits must see the client's
+	// address: the right-most X-Forwarded-For hop that is not a trusted
+	// proxy (auth.ClientAddr), never Fiber's raw header.
+	s.app.Use(auth.ClientAddrs(trusted))
 	s.app.Use(cors.New(cors.Config{
 		AllowOrigins:  strings.Join(cfg.CORSOrigins, ","),
 		AllowMethods:  "GET,POST,PATCH,PUT,DELETE,OPTIONS,HEAD",
@@ -119,23 +128,26 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, e
 		ExposeHeaders: "Location,ETag,Link,Accept-Patch,Accept-Post,Retry-After,Content-Type,Livesell-Room-State",
 		MaxAge:        3600,
 	}))
-	s.mountOps(s.app)
+	if err := s.mountOps(s.app); err != nil {
+		return nil, err
+	}
 	apidoc.Mount(s.app) // GET /api/openapi.json: the whole API, kept true by openapi_test.go
-	for _, mount := range []struct {
-		name string
-		fn   func(context.Context, fiber.Router) error
-	}{
-		{"interaction", s.mountInteraction},
-		{"media", s.mountMedia},
-		{"commerce", s.mountCommerce},
-		{"web", s.mountWeb},
-	} {
-		if err := mount.fn(ctx, s.app); err != nil {
-			return nil, fmt.Errorf("server: mount %s: %w", mount.name, err)
-		}
+	// The capabilities, in this order: media tells interaction about
+	// viewers and data channels (s.roomEvents), so interaction comes first.
+	if err := s.mountInteraction(ctx, s.app); err != nil {
+		return nil, fmt.Errorf("server: mount interaction: %w", err)
+	}
+	if err := s.mountMedia(ctx, s.app); err != nil {
+		return nil, fmt.Errorf("server: mount media: %w", err)
+	}
+	if err := s.mountCommerce(ctx, s.app); err != nil {
+		return nil, fmt.Errorf("server: mount commerce: %w", err)
+	}
+	if err := s.mountWeb(ctx, s.app); err != nil {
+		return nil, fmt.Errorf("server: mount web: %w", err)
 	}
 	s.app.Use(func(c *fiber.Ctx) error {
-		return apierr.NotFound("not_found", "no such endpoint: %s %s", c.Method(), c.Path())
+		return apierr.E(apierr.CodeNotFound, "no such endpoint: %s %s", c.Method(), c.Path())
 	})
 	return s, nil
 }
@@ -157,7 +169,10 @@ func (s *Server) Backends() *backend.Backends { return s.back }
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	errc := make(chan error, 1)
 	go func() { errc <- s.app.Listener(ln) }()
-	s.log.Info("livesell serving", "addr", ln.Addr().String(), "embedded", s.back.Embedded)
+	s.log.Info("livesell serving", "addr", ln.Addr().String(), "embedded", s.back.Embedded, "payment_sandbox", s.paymentSandbox)
+	if s.paymentSandbox {
+		s.log.Warn("payment sandbox is on: anyone can pay for orders without money (payment-sandbox=on)")
+	}
 	select {
 	case err := <-errc:
 		return fmt.Errorf("server: %w", err)
@@ -196,8 +211,8 @@ func (s *Server) addCloser(fn func(context.Context) error) {
 	s.mu.Unlock()
 }
 
-func (s *Server) addReadiness(fn func(context.Context) error) {
+func (s *Server) addReadiness(name string, fn func(context.Context) error) {
 	s.mu.Lock()
-	s.readiness = append(s.readiness, fn)
+	s.readiness = append(s.readiness, readiness{name: name, check: fn})
 	s.mu.Unlock()
 }

@@ -53,6 +53,7 @@ type Hold uint64
 type entry struct {
 	refs int
 	hold Hold
+	lost chan struct{} // closed when another node takes the claim
 }
 
 // Options configure Claims.
@@ -176,7 +177,7 @@ func (c *Claims) Claim(ctx context.Context, room string) (Hold, error) {
 	e := c.held[room]
 	if e == nil {
 		c.gen++
-		e = &entry{hold: c.gen}
+		e = &entry{hold: c.gen, lost: make(chan struct{})}
 		c.held[room] = e
 	}
 	e.refs++
@@ -213,6 +214,20 @@ func (c *Claims) Release(ctx context.Context, room string, h Hold) error {
 		return fmt.Errorf("claim: release %s: %w", room, err)
 	}
 	return nil
+}
+
+// Lost returns a channel closed once another node takes the claim of room
+// that h holds (e.g. after a Redis outage longer than TTL): the local
+// publish must end. For a Hold no longer held it is closed already.
+func (c *Claims) Lost(room string, h Hold) <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e := c.held[room]; e != nil && e.hold == h {
+		return e.lost
+	}
+	gone := make(chan struct{})
+	close(gone)
+	return gone
 }
 
 // Holds reports whether this node holds room's claim.
@@ -300,6 +315,7 @@ func (c *Claims) renew() (lost []string) {
 	}
 	for i, cmd := range cmds {
 		if got, err := cmd.Text(); err == nil && got != c.value {
+			close(c.held[rooms[i]].lost)
 			delete(c.held, rooms[i])
 			lost = append(lost, rooms[i])
 		}

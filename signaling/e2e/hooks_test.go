@@ -20,7 +20,6 @@ import (
 	"github.com/livesell/livesell/sfu/synth"
 	"github.com/livesell/livesell/signaling"
 	"github.com/livesell/livesell/signaling/room"
-	"github.com/livesell/livesell/signaling/sfuengine"
 )
 
 // recorder is a signaling.RoomEvents that records every call.
@@ -78,16 +77,14 @@ func TestInteractionHooks(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := &recorder{left: map[string]int{}}
-	var svc *signaling.Service
-	eng, err := sfu.NewEngine(sfu.Config{ICEInterfaces: []string{"lo"}, Logger: testenv.Logger(t),
-		OnRoomLive: func(room string, live bool) { svc.RoomLive(room, live) }})
+	eng, err := sfu.NewEngine(sfu.Config{ICEInterfaces: []string{"lo"}, Logger: testenv.Logger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer eng.Close()
 	users := auth.NewVerifier([]byte("hooks-secret-0123456789abcdef"), "")
-	svc, err = signaling.New(signaling.Options{Engine: sfuengine.New(eng), Rooms: rooms, Users: users, AdminToken: "adm",
-		Events: rec, Logger: testenv.Logger(t)})
+	svc, err := signaling.New(signaling.Options{Engine: signaling.SFU(eng), Rooms: rooms,
+		Auth: auth.New(auth.Options{AdminToken: "adm", Users: users, PushKeys: rooms}), Events: rec, Logger: testenv.Logger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,7 @@ import (
 
 // KeyPrefix starts every push key, so that a leaked key is recognisable
 // (secret scanners, logs).
-const KeyPrefix = "lsk_"
+const KeyPrefix = auth.PushKeyPrefix
 
 // maxKeyLen bounds a presented key before it is hashed.
 const maxKeyLen = 256
@@ -216,4 +216,19 @@ func (s *Store) Revoked(ctx context.Context, keyIDs []string) ([]string, error) 
 		}
 	}
 	return out, nil
+}
+
+// PushKeyID is auth.PushKeys: the id of an active push key of roomID, or
+// an error wrapping auth.ErrInvalidPushKey or auth.ErrPushKeyRevoked.
+func (s *Store) PushKeyID(ctx context.Context, roomID, key string) (string, error) {
+	k, err := s.VerifyPushKey(ctx, roomID, key)
+	switch {
+	case err == nil:
+		return k.ID, nil
+	case errors.Is(err, ErrKeyRevoked):
+		return "", fmt.Errorf("%w: %w", auth.ErrPushKeyRevoked, err)
+	case errors.Is(err, ErrBadKey), errors.Is(err, ErrNotFound):
+		return "", fmt.Errorf("%w: %w", auth.ErrInvalidPushKey, err)
+	}
+	return "", err
 }

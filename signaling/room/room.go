@@ -15,6 +15,8 @@ package room
 import (
 	"errors"
 	"time"
+
+	"github.com/livesell/livesell/internal/roomid"
 )
 
 // Sentinel errors, checked with errors.Is.
@@ -35,31 +37,13 @@ var (
 
 // Limits of room fields.
 const (
-	// MaxIDLen is the longest room id.
-	MaxIDLen = 64
+	// MaxIDLen is the longest room id (the rule is internal/roomid's).
+	MaxIDLen = roomid.MaxLen
 	// MaxTitleRunes is the longest title, in characters.
 	MaxTitleRunes = 200
 	// MaxActiveKeys is how many unrevoked push keys one room may have.
 	MaxActiveKeys = 16
 )
-
-// ValidID reports whether id may name a room: 1 to MaxIDLen ASCII letters,
-// digits, '-' or '_'. Room ids appear in URLs, Redis keys and NATS subjects,
-// so nothing else is allowed.
-func ValidID(id string) bool {
-	if id == "" || len(id) > MaxIDLen {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_':
-		default:
-			return false
-		}
-	}
-	return true
-}
 
 // Live reports whether the state accepts viewers with media flowing.
 func (s State) Live() bool { return s == StateLive }

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/livesell/livesell/internal/auth"
+	"github.com/livesell/livesell/internal/roomid"
 	"github.com/livesell/livesell/internal/sqldb"
 )
 
@@ -102,7 +103,7 @@ func (s *Store) Create(ctx context.Context, n NewRoom) (Room, error) {
 	if n.ID == "" {
 		n.ID = "r" + auth.RandomSecret(8)
 	}
-	if !ValidID(n.ID) {
+	if !roomid.Valid(n.ID) {
 		return Room{}, fmt.Errorf("%w: id must be 1-%d letters, digits, '-' or '_'", ErrInvalid, MaxIDLen)
 	}
 	if !ValidTitle(n.Title) {
@@ -124,7 +125,7 @@ func (s *Store) Create(ctx context.Context, n NewRoom) (Room, error) {
 
 // Get returns the room id, or ErrNotFound.
 func (s *Store) Get(ctx context.Context, id string) (Room, error) {
-	if !ValidID(id) {
+	if !roomid.Valid(id) {
 		return Room{}, fmt.Errorf("%w: room %q", ErrNotFound, id)
 	}
 	r, err := scanRoom(s.db.QueryRowContext(ctx, `SELECT `+roomColumns+` FROM rooms WHERE id = $1`, id))

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/livesell/livesell/internal/backend"
+	"github.com/livesell/livesell/internal/roomid"
 	"github.com/livesell/livesell/internal/testenv"
 	"github.com/livesell/livesell/signaling/room"
 )
@@ -33,7 +34,7 @@ func TestStoreRooms(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !room.ValidID(r.ID) || r.Title != "Spring sale" || r.State != room.StateIdle || !r.AnonymousChat || r.Private || r.CreatedAt.IsZero() {
+		if !roomid.Valid(r.ID) || r.Title != "Spring sale" || r.State != room.StateIdle || !r.AnonymousChat || r.Private || r.CreatedAt.IsZero() {
 			t.Fatalf("created %+v", r)
 		}
 		got, err := s.Get(ctx, r.ID)
