@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/livesell/livesell/internal/iceserver"
 )
 
 // TURNOptions make each WHIP/WHEP answer carry TURN credentials of its
@@ -53,19 +55,16 @@ func newTURNLinks(o TURNOptions) (*turnLinks, error) {
 		t.ttl = time.Hour
 	}
 	for _, u := range o.URLs {
-		u = strings.TrimSpace(u)
-		scheme, _, _ := strings.Cut(strings.ToLower(u), ":")
-		if scheme != "turn" && scheme != "turns" {
+		srv, err := iceserver.Parse(u)
+		switch {
+		case err != nil:
+			return nil, err
+		case !srv.TURN():
 			return nil, fmt.Errorf("%w: %q is not a turn: or turns: URL", ErrTURNConfig, u)
-		}
-		if strings.Contains(u, "@") {
+		case srv.Username != "":
 			return nil, fmt.Errorf("%w: %q carries static credentials; with a TURN secret they are minted per session", ErrTURNConfig, u)
 		}
-		l, err := iceLink(u)
-		if err != nil {
-			return nil, err
-		}
-		t.bases = append(t.bases, l)
+		t.bases = append(t.bases, srv.Link())
 	}
 	return t, nil
 }

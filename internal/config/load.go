@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/livesell/livesell/internal/iceserver"
 )
 
 // Default returns the configuration used when nothing is set: one machine,
@@ -153,6 +155,9 @@ func (c Config) Validate() error {
 	}
 	if c.Media.UDPPortMin > c.Media.UDPPortMax {
 		errs = append(errs, errors.New("udp-port-min is above udp-port-max"))
+	}
+	if _, err := iceserver.ParseList(c.Media.ICEServers); err != nil {
+		errs = append(errs, err)
 	}
 	if c.Media.MaxBodyBytes <= 0 {
 		errs = append(errs, errors.New("max-sdp-bytes must be positive"))

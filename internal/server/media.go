@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/livesell/livesell/internal/config"
+	"github.com/livesell/livesell/internal/iceserver"
 	"github.com/livesell/livesell/sfu"
 	"github.com/livesell/livesell/signaling"
 	"github.com/livesell/livesell/signaling/claim"
@@ -150,11 +151,11 @@ func candidatePolicy(m config.MediaConfig) signaling.CandidatePolicy {
 // splitICEServers separates the ICE servers advertised as they are from
 // the turn: servers whose credentials are minted per session with the
 // TURN secret (all turn:/turns: URLs without static credentials, when a
-// secret is set).
+// secret is set). The list was checked by config.Validate.
 func splitICEServers(m config.MediaConfig) (static, turn []string) {
 	for _, u := range m.ICEServers {
-		lower := strings.ToLower(strings.TrimSpace(u))
-		if m.TURNSecret != "" && (strings.HasPrefix(lower, "turn:") || strings.HasPrefix(lower, "turns:")) && !strings.Contains(lower, "@") {
+		srv, err := iceserver.Parse(u)
+		if err == nil && m.TURNSecret != "" && srv.TURN() && srv.Username == "" {
 			turn = append(turn, u)
 			continue
 		}
@@ -169,8 +170,7 @@ func splitICEServers(m config.MediaConfig) (static, turn []string) {
 func browserICEServers(m config.MediaConfig) []string {
 	var out []string
 	for _, u := range m.ICEServers {
-		lower := strings.ToLower(strings.TrimSpace(u))
-		if strings.HasPrefix(lower, "stun:") || strings.HasPrefix(lower, "stuns:") {
+		if srv, err := iceserver.Parse(u); err == nil && !srv.TURN() {
 			out = append(out, u)
 		}
 	}
