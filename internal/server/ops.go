@@ -4,6 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -11,45 +15,159 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/livesell/livesell/internal/apierr"
+	"github.com/livesell/livesell/internal/auth"
 )
+
+// readiness is one named check of /readyz.
+type readiness struct {
+	name  string
+	check func(context.Context) error
+}
 
 // mountOps serves /healthz (the process answers), /readyz (every backend
 // answers and the node is not draining) and Prometheus /metrics.
-func (s *Server) mountOps(r fiber.Router) {
+//
+// /metrics tells an outsider the node's load, rooms and sessions, so it is
+// never public: with metrics-addr it is served on that separate listener
+// only; otherwise on the public one with a bearer token — the metrics
+// token, or the admin token while no metrics token is set.
+func (s *Server) mountOps(r fiber.Router) error {
 	r.Get("/healthz", func(c *fiber.Ctx) error {
 		return c.JSON(fiber.Map{"status": "ok"})
 	})
-	r.Get("/readyz", func(c *fiber.Ctx) error {
-		select {
-		case <-s.draining:
-			return apierr.Unavailable("draining", "the node is shutting down").WithRetryAfter(time.Second)
-		default:
-		}
-		ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
-		defer cancel()
-		s.mu.Lock()
-		checks := append([]func(context.Context) error(nil), s.readiness...)
-		s.mu.Unlock()
-		for _, check := range checks {
-			if err := check(ctx); err != nil {
-				return apierr.Unavailable("not_ready", "%v", err).WithRetryAfter(time.Second)
-			}
-		}
-		return c.JSON(fiber.Map{"status": "ready", "embedded": s.back.Embedded})
-	})
-	r.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(s.metrics, promhttp.HandlerOpts{})))
+	r.Get("/readyz", s.readyz)
+	metrics := promhttp.HandlerFor(s.metrics, promhttp.HandlerOpts{})
+	if s.cfg.MetricsAddr != "" {
+		return s.serveMetrics(metrics)
+	}
+	r.Get("/metrics", s.requireMetricsToken, adaptor.HTTPHandler(metrics))
+	return nil
 }
 
+// readyz answers 200 when every check passes; otherwise 503 naming the
+// components that are not ready — never their errors, which can carry
+// addresses and driver detail (they go to the log).
+func (s *Server) readyz(c *fiber.Ctx) error {
+	select {
+	case <-s.draining:
+		return apierr.New(apierr.CodeShuttingDown).WithRetryAfter(time.Second)
+	default:
+	}
+	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+	defer cancel()
+	s.mu.Lock()
+	checks := slices.Clone(s.readiness)
+	s.mu.Unlock()
+	var down []string
+	for _, rc := range checks {
+		if err := rc.check(ctx); err != nil {
+			var nr *notReady
+			if errors.As(err, &nr) {
+				down = append(down, nr.components...)
+			} else {
+				down = append(down, rc.name)
+			}
+			s.log.Warn("not ready", "component", rc.name, "err", err)
+		}
+	}
+	if len(down) > 0 {
+		return apierr.E(apierr.CodeNotReady, "not ready: %s", strings.Join(down, ", "))
+	}
+	return c.JSON(fiber.Map{"status": "ready", "embedded": s.back.Embedded, "payment_sandbox": s.paymentSandbox})
+}
+
+// requireMetricsToken admits the metrics token, or the admin token while
+// no metrics token is configured.
+func (s *Server) requireMetricsToken(c *fiber.Ctx) error {
+	tok := auth.BearerToken(c.Get(fiber.HeaderAuthorization))
+	if tok == "" {
+		return apierr.E(apierr.CodeMissingToken, "/metrics needs Authorization: Bearer <metrics token>")
+	}
+	want := s.cfg.MetricsToken
+	if want == "" {
+		want = s.secrets.AdminToken
+	}
+	if !auth.SecretEqual(tok, want) {
+		return apierr.E(apierr.CodeInvalidToken, "the metrics token is not valid")
+	}
+	return c.Next()
+}
+
+// serveMetrics listens on metrics-addr now (a busy address is a start-up
+// error) and serves /metrics there, behind the metrics token if one is set,
+// until the server closes.
+func (s *Server) serveMetrics(metrics http.Handler) error {
+	ln, err := net.Listen("tcp", s.cfg.MetricsAddr)
+	if err != nil {
+		return fmt.Errorf("server: metrics listener %s: %w", s.cfg.MetricsAddr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.metricsTokenHTTP(metrics))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("metrics listener stopped", "addr", ln.Addr().String(), "err", err)
+		}
+	}()
+	s.metricsAddr = ln.Addr().String()
+	s.log.Info("metrics served on a separate listener", "addr", s.metricsAddr)
+	s.addCloser(func(ctx context.Context) error {
+		err := srv.Shutdown(ctx)
+		<-served
+		return err
+	})
+	return nil
+}
+
+// metricsTokenHTTP guards the separate metrics listener with the metrics
+// token when one is set (the listener itself is the protection otherwise).
+func (s *Server) metricsTokenHTTP(next http.Handler) http.Handler {
+	if s.cfg.MetricsToken == "" {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !auth.SecretEqual(auth.BearerToken(r.Header.Get("Authorization")), s.cfg.MetricsToken) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnauthorized)
+			fmt.Fprint(w, `{"error":{"code":"invalid_token","message":"the metrics token is not valid"}}`)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// MetricsAddr is the address of the separate metrics listener ("" when
+// /metrics is served on the public listener).
+func (s *Server) MetricsAddr() string { return s.metricsAddr }
+
+// notReady names the components a readiness check found down.
+type notReady struct {
+	components []string
+	err        error
+}
+
+func (e *notReady) Error() string { return e.err.Error() }
+func (e *notReady) Unwrap() error { return e.err }
+
 func (s *Server) backendsReady(ctx context.Context) error {
+	var down []string
 	var errs []error
 	if err := s.back.Redis.Ping(ctx).Err(); err != nil {
+		down = append(down, "redis")
 		errs = append(errs, fmt.Errorf("redis: %w", err))
 	}
 	if err := s.back.SQL.PingContext(ctx); err != nil {
+		down = append(down, "sql")
 		errs = append(errs, fmt.Errorf("sql: %w", err))
 	}
 	if !s.back.NATS.IsConnected() {
+		down = append(down, "nats")
 		errs = append(errs, errors.New("nats: not connected"))
 	}
-	return errors.Join(errs...)
+	if len(down) == 0 {
+		return nil
+	}
+	return &notReady{components: down, err: errors.Join(errs...)}
 }

@@ -36,7 +36,7 @@ func TestOpsEndpoints(t *testing.T) {
 	}{
 		{"/healthz", http.StatusOK, ""},
 		{"/readyz", http.StatusOK, ""},
-		{"/metrics", http.StatusOK, ""},
+		{"/metrics", http.StatusUnauthorized, "missing_token"}, // see TestMetricsNeedToken
 		{"/no/such/thing", http.StatusNotFound, "not_found"},
 	}
 	for _, tt := range tests {

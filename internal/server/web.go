@@ -11,5 +11,5 @@ import (
 // mountWeb serves the browser pages: studio, viewer room, dashboard, the
 // embeddable player and the landing page.
 func (s *Server) mountWeb(ctx context.Context, r fiber.Router) error {
-	return web.Mount(r, web.Options{ICEServers: s.cfg.Media.ICEServers})
+	return web.Mount(r, web.Options{ICEServers: browserICEServers(s.cfg.Media)})
 }
