@@ -142,13 +142,10 @@ func checkHostPort(hp string) error {
 	return nil
 }
 
-// ParseList parses every entry of list (empty entries are skipped).
+// ParseList parses every entry of list.
 func ParseList(list []string) ([]Server, error) {
 	out := make([]Server, 0, len(list))
 	for _, raw := range list {
-		if strings.TrimSpace(raw) == "" {
-			continue
-		}
 		s, err := Parse(raw)
 		if err != nil {
 			return nil, err
