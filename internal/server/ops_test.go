@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -180,6 +182,56 @@ func TestReadyzSaysPaymentSandbox(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestStartupLogSaysPaymentSandbox checks the start-up log warns when the
+// sandbox is on, and says payment_sandbox=false otherwise.
+func TestStartupLogSaysPaymentSandbox(t *testing.T) {
+	for _, mode := range []string{"on", "off"} {
+		t.Run(mode, func(t *testing.T) {
+			cfg := config.Default()
+			cfg.DataDir = t.TempDir()
+			cfg.Media.ICEInterfaces = []string{"lo"}
+			cfg.Commerce.Sandbox = mode
+			var logs syncBuffer
+			s, err := server.New(context.Background(), cfg, slog.New(slog.NewTextHandler(&logs, nil)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, stop, err := s.Start("127.0.0.1:0", 20*time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			testenv.Eventually(t, 10*time.Second, func() bool {
+				return strings.Contains(logs.String(), "livesell serving")
+			}, "no start-up line")
+			if err := stop(); err != nil {
+				t.Fatal(err)
+			}
+			out := logs.String()
+			warned := strings.Contains(out, "level=WARN") && strings.Contains(out, "payment sandbox is on")
+			if warned != (mode == "on") || !strings.Contains(out, "payment_sandbox="+strconv.FormatBool(mode == "on")) {
+				t.Fatalf("payment-sandbox=%s, start-up log:\n%s", mode, out)
+			}
+		})
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }
 
 func newServerWith(t *testing.T, cfg config.Config) *server.Server {
