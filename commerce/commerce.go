@@ -38,20 +38,20 @@ type Options struct {
 	Backends  *backend.Backends
 	Namespace string
 	Config    config.CommerceConfig
-	// AdminToken, Users and TokenTTL authorize the API and mint user tokens.
+	// Auth checks every credential (the server's one Authenticator); nil
+	// builds one over AdminToken and Users without push keys (tools, tests).
+	Auth       *auth.Authenticator
 	AdminToken string
-	Users      *auth.Verifier
-	TokenTTL   time.Duration
+	// Users and TokenTTL mint user tokens.
+	Users    *auth.Verifier
+	TokenTTL time.Duration
 	// SandboxSecret signs sandbox callbacks; Sandbox enables that provider
 	// (a "payment" without money: on only when the operator asks for it).
 	SandboxSecret string
 	Sandbox       bool
-	// Anchors checks anchor credentials (admin token or the room's push
-	// key); nil admits the admin token only.
-	Anchors api.Anchors
 	// Rooms tells private rooms apart (nil: every room is public).
 	Rooms api.RoomInfo
-	// ClientAddr is a request's client address (nil: Fiber's c.IP()).
+	// ClientAddr is a request's client address (nil: auth.ClientAddr).
 	ClientAddr func(c *fiber.Ctx) string
 	PublicURL  string
 	// SweepEvery is how often unpaid orders are expired (default 1 s).
@@ -127,7 +127,7 @@ func New(ctx context.Context, o Options) (*Commerce, error) {
 	}
 	c.handler = api.New(api.Deps{
 		Catalog: c.Catalog, Cache: cache, Cards: c.Cards, Stock: st, Orders: c.Orders, Tags: c.Tags, Sandbox: c.Sandbox,
-		Users: o.Users, TokenTTL: o.TokenTTL, AdminToken: o.AdminToken, Anchors: o.Anchors, Rooms: o.Rooms, ClientAddr: o.ClientAddr,
+		Auth: guard(o, log), Users: o.Users, TokenTTL: o.TokenTTL, Rooms: o.Rooms, ClientAddr: o.ClientAddr,
 		PublicURL: o.PublicURL, Log: log,
 	})
 
@@ -153,6 +153,14 @@ func New(ctx context.Context, o Options) (*Commerce, error) {
 	}
 	c.stops = append(c.stops, stop)
 	return c, nil
+}
+
+// guard is o's Authenticator, or one over its admin token and users.
+func guard(o Options, log *slog.Logger) *auth.Authenticator {
+	if o.Auth != nil {
+		return o.Auth
+	}
+	return auth.New(auth.Options{AdminToken: o.AdminToken, Users: o.Users, Logger: log})
 }
 
 // grace is how long a reservation without an order row is left alone.

@@ -14,7 +14,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/livesell/livesell/commerce"
-	"github.com/livesell/livesell/commerce/api"
 	"github.com/livesell/livesell/commerce/payment/sandbox"
 	"github.com/livesell/livesell/internal/apidoc"
 	"github.com/livesell/livesell/internal/apierr"
@@ -31,12 +30,12 @@ const sandboxSecret = "sandbox-secret-for-tests-0123456789"
 
 type fakeRooms map[string]string // room → push key
 
-// verify is a push-key check: the key's id is "k1-<room>".
-func (f fakeRooms) verify(ctx context.Context, roomID, key string) (string, error) {
+// PushKeyID is the room store's push-key check: the key's id is "k1-<room>".
+func (f fakeRooms) PushKeyID(ctx context.Context, roomID, key string) (string, error) {
 	if k, ok := f[roomID]; ok && auth.SecretEqual(key, k) {
 		return "k1-" + roomID, nil
 	}
-	return "", api.ErrNotAnchor
+	return "", auth.ErrInvalidPushKey
 }
 
 type harness struct {
@@ -61,7 +60,7 @@ func newHarnessWith(t *testing.T, b *backend.Backends, ns string, edit func(*com
 	ctx := context.Background()
 	opts := commerce.Options{
 		Backends: b, Namespace: ns, AdminToken: adminToken, Users: users, TokenTTL: time.Hour,
-		SandboxSecret: sandboxSecret, Sandbox: true, Anchors: api.PushKeyAnchors{AdminToken: adminToken, Verify: fakeRooms{"r1": "pushkey-r1"}.verify},
+		SandboxSecret: sandboxSecret, Sandbox: true, Auth: auth.New(auth.Options{AdminToken: adminToken, Users: users, PushKeys: fakeRooms{"r1": "lsk_pushkey_r1"}}),
 		SweepEvery: 50 * time.Millisecond, Log: testenv.Logger(t),
 	}
 	if edit != nil {
@@ -140,7 +139,7 @@ func TestLiveSellingOverHTTP(t *testing.T) {
 		if st, raw := h.do("POST", "/api/products", "", map[string]any{"title": "x"}, nil); st != 401 || errCode(raw) != "missing_token" {
 			t.Fatalf("anonymous create product: %d %s", st, raw)
 		}
-		if st, _ := h.do("POST", "/api/products", "pushkey-r1", map[string]any{"title": "x"}, nil); st != 401 && st != 403 {
+		if st, _ := h.do("POST", "/api/products", "lsk_pushkey_r1", map[string]any{"title": "x"}, nil); st != 401 && st != 403 {
 			t.Fatalf("push key creating a product: %d", st)
 		}
 		for _, bad := range []string{`{"title":"Tea","price_minor":-1,"currency":"USD"}`, `{"title":"","price_minor":1,"currency":"USD"}`, `{"title":"Tea","price_minor":1,"currency":"dollars"}`, `{"title":"Tea","price_minor":1,"currency":"USD","extra":1}`, `not json`} {
@@ -155,18 +154,18 @@ func TestLiveSellingOverHTTP(t *testing.T) {
 		}
 
 		// Bind and present with the room's push key; the card reaches JetStream.
-		if st, _ := h.do("PUT", "/api/rooms/r1/products", "pushkey-other", map[string]any{"product_ids": []string{pid}}, nil); st != 401 {
+		if st, _ := h.do("PUT", "/api/rooms/r1/products", "lsk_pushkey_other", map[string]any{"product_ids": []string{pid}}, nil); st != 401 {
 			t.Fatalf("wrong push key binding: %d", st)
 		}
-		if st, raw := h.do("PUT", "/api/rooms/r1/products", "pushkey-r1", map[string]any{"product_ids": []string{"prd_missing"}}, nil); st != 404 {
+		if st, raw := h.do("PUT", "/api/rooms/r1/products", "lsk_pushkey_r1", map[string]any{"product_ids": []string{"prd_missing"}}, nil); st != 404 {
 			t.Fatalf("binding a missing product: %d %s", st, raw)
 		}
-		bound := h.must(200, "PUT", "/api/rooms/r1/products", "pushkey-r1", map[string]any{"product_ids": []string{pid}}, nil)
+		bound := h.must(200, "PUT", "/api/rooms/r1/products", "lsk_pushkey_r1", map[string]any{"product_ids": []string{pid}}, nil)
 		if len(bound["products"].([]any)) != 1 {
 			t.Fatalf("bound %v", bound)
 		}
 		h.must(200, "GET", "/api/rooms/r1/products", "", nil, nil)
-		card := h.must(200, "POST", "/api/rooms/r1/presenting", "pushkey-r1", map[string]any{"product_id": pid, "live_price_minor": 1999}, nil)
+		card := h.must(200, "POST", "/api/rooms/r1/presenting", "lsk_pushkey_r1", map[string]any{"product_id": pid, "live_price_minor": 1999}, nil)
 		if card["shown"] != true || card["live_price_minor"].(float64) != 1999 || card["stock_left"].(float64) != 3 {
 			t.Fatalf("card %v", card)
 		}
@@ -378,7 +377,7 @@ func TestLiveSellingOverHTTP(t *testing.T) {
 			return kinds["watched"] && kinds["ordered"] && kinds["paid"]
 		}, "alice's tags never showed watched, ordered and paid")
 		testenv.Eventually(t, 10*time.Second, func() bool {
-			stats := h.must(200, "GET", "/api/rooms/r1/stats", "pushkey-r1", nil, nil)
+			stats := h.must(200, "GET", "/api/rooms/r1/stats", "lsk_pushkey_r1", nil, nil)
 			return stats["orders"].(float64) == 1 && stats["watchers"].(float64) == 3 && stats["conversion"].(float64) == 0
 		}, "room stats never showed 1 order (refunded) and 3 watchers")
 		st, csv := h.do("GET", "/api/segments/export.csv?tag=watched&room=r1", adminToken, nil, nil)
@@ -390,7 +389,7 @@ func TestLiveSellingOverHTTP(t *testing.T) {
 		}
 
 		// Hiding the card.
-		h.must(204, "DELETE", "/api/rooms/r1/presenting", "pushkey-r1", nil, nil)
+		h.must(204, "DELETE", "/api/rooms/r1/presenting", "lsk_pushkey_r1", nil, nil)
 		if c := lastCard(); c.Shown {
 			t.Fatalf("card still shown: %+v", c)
 		}

@@ -81,17 +81,17 @@ func TestPresentingIsBoundAndFloored(t *testing.T) {
 		h := newHarnessWith(t, b, ns, logTo(rec))
 		pid := h.must(201, "POST", "/api/products", adminToken, map[string]any{"title": "Jade", "price_minor": 9_999_900, "currency": "USD", "stock": 5}, nil)["id"].(string)
 		other := h.must(201, "POST", "/api/products", adminToken, map[string]any{"title": "Other", "price_minor": 500, "currency": "USD", "stock": 5}, nil)["id"].(string)
-		h.must(200, "PUT", "/api/rooms/r1/products", "pushkey-r1", map[string]any{"product_ids": []string{pid}}, nil)
+		h.must(200, "PUT", "/api/rooms/r1/products", "lsk_pushkey_r1", map[string]any{"product_ids": []string{pid}}, nil)
 
 		present := func(token, product string, live int64) (int, string) {
 			st, raw := h.do("POST", "/api/rooms/r1/presenting", token, map[string]any{"product_id": product, "live_price_minor": live}, nil)
 			return st, errCode(raw)
 		}
-		if st, code := present("pushkey-r1", other, 1); st != 409 || code != "product_not_in_room" {
+		if st, code := present("lsk_pushkey_r1", other, 1); st != 409 || code != "product_not_in_room" {
 			t.Fatalf("presenting a product not bound to the room: %d %s", st, code)
 		}
 		// Only the admin sets the floor.
-		if st, _ := h.do("PATCH", "/api/products/"+pid, "pushkey-r1", map[string]any{"min_live_price_minor": 1}, nil); st != 401 && st != 403 {
+		if st, _ := h.do("PATCH", "/api/products/"+pid, "lsk_pushkey_r1", map[string]any{"min_live_price_minor": 1}, nil); st != 401 && st != 403 {
 			t.Fatalf("push key setting a floor: %d", st)
 		}
 		h.must(200, "PATCH", "/api/products/"+pid, adminToken, map[string]any{"min_live_price_minor": 7_000_000, "max_discount_percent": 20}, nil)
@@ -103,18 +103,18 @@ func TestPresentingIsBoundAndFloored(t *testing.T) {
 			status int
 			code   string
 		}{
-			{"one cent", "pushkey-r1", 1, 422, "price_below_floor"},
-			{"just below the floor", "pushkey-r1", floor - 1, 422, "price_below_floor"},
+			{"one cent", "lsk_pushkey_r1", 1, 422, "price_below_floor"},
+			{"just below the floor", "lsk_pushkey_r1", floor - 1, 422, "price_below_floor"},
 			{"the admin is held to the floor too", adminToken, 1, 422, "price_below_floor"},
-			{"at the floor", "pushkey-r1", floor, 200, ""},
-			{"no live price", "pushkey-r1", 0, 200, ""},
+			{"at the floor", "lsk_pushkey_r1", floor, 200, ""},
+			{"no live price", "lsk_pushkey_r1", 0, 200, ""},
 		}
 		for _, c := range cases {
 			if st, code := present(c.token, pid, c.live); st != c.status || code != c.code {
 				t.Fatalf("%s: %d %s; want %d %s", c.name, st, code, c.status, c.code)
 			}
 		}
-		present("pushkey-r1", pid, floor)
+		present("lsk_pushkey_r1", pid, floor)
 		buyer := h.token("buyer")
 		o := h.must(201, "POST", "/api/orders", buyer, map[string]any{"product_id": pid, "room": "r1"}, nil)
 		if o["unit_price_minor"].(float64) != float64(floor) {
@@ -129,11 +129,11 @@ func TestPresentingIsBoundAndFloored(t *testing.T) {
 		if len(refused) != 4 || refused[0]["key_id"] != "k1-r1" {
 			t.Fatalf("refusals logged: %v", refused)
 		}
-		h.must(204, "DELETE", "/api/rooms/r1/presenting", "pushkey-r1", nil, nil)
+		h.must(204, "DELETE", "/api/rooms/r1/presenting", "lsk_pushkey_r1", nil, nil)
 		if cl := rec.find("presenting cleared"); len(cl) != 1 || cl[0]["key_id"] != "k1-r1" {
 			t.Fatalf("clear logged: %v", cl)
 		}
-		if rec.contains("pushkey-r1") {
+		if rec.contains("lsk_pushkey_r1") {
 			t.Fatal("a push key reached the log")
 		}
 	})
@@ -149,8 +149,8 @@ func TestPrivateRoomLivePriceNeedsAdmission(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, b *backend.Backends, ns string) {
 		h := newHarnessWith(t, b, ns, func(o *commerce.Options) { o.Rooms = privateRooms{"r1": true} })
 		pid := h.must(201, "POST", "/api/products", adminToken, map[string]any{"title": "Tea", "price_minor": 2000, "currency": "USD", "stock": 5}, nil)["id"].(string)
-		h.must(200, "PUT", "/api/rooms/r1/products", "pushkey-r1", map[string]any{"product_ids": []string{pid}}, nil)
-		h.must(200, "POST", "/api/rooms/r1/presenting", "pushkey-r1", map[string]any{"product_id": pid, "live_price_minor": 1500}, nil)
+		h.must(200, "PUT", "/api/rooms/r1/products", "lsk_pushkey_r1", map[string]any{"product_ids": []string{pid}}, nil)
+		h.must(200, "POST", "/api/rooms/r1/presenting", "lsk_pushkey_r1", map[string]any{"product_id": pid, "live_price_minor": 1500}, nil)
 
 		if st, raw := h.do("POST", "/api/orders", h.token("alice"), map[string]any{"product_id": pid, "room": "r1"}, nil); st != 403 || errCode(raw) != "room_forbidden" {
 			t.Fatalf("unscoped token ordering in a private room: %d %s", st, raw)

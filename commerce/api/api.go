@@ -21,22 +21,22 @@ import (
 
 // Deps are what the handlers call.
 type Deps struct {
-	Catalog  *catalog.Store
-	Cache    *catalog.Cache
-	Cards    *catalog.Cards
-	Stock    *stock.Store
-	Orders   *order.Service
-	Tags     *tags.Store
-	Sandbox  *sandbox.Provider // nil when the sandbox is off
+	Catalog *catalog.Store
+	Cache   *catalog.Cache
+	Cards   *catalog.Cards
+	Stock   *stock.Store
+	Orders  *order.Service
+	Tags    *tags.Store
+	Sandbox *sandbox.Provider // nil when the sandbox is off
+	// Auth checks every credential (the server's one Authenticator).
+	Auth Guard
+	// Users mints user tokens (POST /api/tokens).
 	Users    *auth.Verifier
 	TokenTTL time.Duration
-	// AdminToken is the operator's bearer token.
-	AdminToken string
-	// Anchors checks anchor credentials; nil admits the admin token only.
-	Anchors Anchors
 	// Rooms tells private rooms (nil: every room is public).
 	Rooms RoomInfo
-	// ClientAddr is the request's client address (nil: Fiber's c.IP()).
+	// ClientAddr is the request's client address for per-address limits
+	// (nil: auth.ClientAddr, the server's forwarded-address rule).
 	ClientAddr func(c *fiber.Ctx) string
 	// PublicURL is the node's base URL ("" derives it from each request).
 	PublicURL string
@@ -72,14 +72,11 @@ func New(d Deps) *Handler {
 	if d.TokenTTL <= 0 {
 		d.TokenTTL = 24 * time.Hour
 	}
-	if d.Anchors == nil {
-		d.Anchors = PushKeyAnchors{AdminToken: d.AdminToken}
-	}
 	if d.Rooms == nil {
 		d.Rooms = publicRooms{}
 	}
 	if d.ClientAddr == nil {
-		d.ClientAddr = func(c *fiber.Ctx) string { return c.IP() }
+		d.ClientAddr = func(c *fiber.Ctx) string { return auth.ClientAddr(c).String() }
 	}
 	return &Handler{d: d, orders: newLimiter(OrdersPerSecond, time.Second), pays: newLimiter(PaysPerSecond, time.Second),
 		badCall: newLimiter(CallbackFailuresPerMinute, time.Minute), warns: newLogLimiter(10 * time.Second)}
@@ -87,8 +84,8 @@ func New(d Deps) *Handler {
 
 // Mount registers every commerce route on r.
 func (h *Handler) Mount(r fiber.Router) {
-	admin := auth.RequireAdmin(h.d.AdminToken)
-	user := auth.RequireUser(h.d.Users, h.d.AdminToken)
+	admin := h.d.Auth.Require(auth.Admin)
+	user := h.d.Auth.Require(auth.User | auth.Admin)
 	anchor := h.requireAnchor
 
 	r.Post("/api/tokens", admin, h.mintToken)

@@ -1,10 +1,7 @@
 package api
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"io"
+	"mime"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -15,40 +12,24 @@ import (
 	"github.com/livesell/livesell/commerce/internal/ids"
 	"github.com/livesell/livesell/commerce/order"
 	"github.com/livesell/livesell/internal/apierr"
+	"github.com/livesell/livesell/internal/roomid"
 )
 
-// MaxBodyBytes bounds every JSON request body of the commerce API.
-const MaxBodyBytes = 64 << 10
+// MaxBodyBytes bounds every JSON request body of the commerce API (the
+// one JSON decoder's bound).
+const MaxBodyBytes = apierr.MaxJSONBody
 
-// decodeStrict reads exactly one JSON object into v, refusing unknown fields.
-func decodeStrict(body []byte, v any) error {
-	if len(body) > MaxBodyBytes {
-		return apierr.E(apierr.CodeBodyTooLarge, "the body is larger than %d bytes", MaxBodyBytes)
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return apierr.E(apierr.CodeInvalidJSON, "the body is not the expected JSON object: %s", jsonErr(err))
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return apierr.E(apierr.CodeInvalidJSON, "the body has data after the JSON object")
-	}
-	return nil
-}
-
-func jsonErr(err error) string {
-	msg := err.Error()
-	if len(msg) > 200 {
-		msg = msg[:200]
-	}
-	return msg
-}
+// decodeStrict reads exactly one JSON object into v, refusing unknown
+// fields (apierr.DecodeJSON, the one decoder).
+func decodeStrict(body []byte, v any) error { return apierr.DecodeJSON(body, v) }
 
 // checkJSON refuses bodies that are declared as something other than JSON.
 func checkJSON(c *fiber.Ctx) error {
-	ct := c.Get(fiber.HeaderContentType)
-	if ct != "" && !strings.HasPrefix(strings.ToLower(ct), fiber.MIMEApplicationJSON) {
-		return apierr.E(apierr.CodeUnsupportedMediaType, "send application/json")
+	if ct := c.Get(fiber.HeaderContentType); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || !strings.EqualFold(mt, fiber.MIMEApplicationJSON) {
+			return apierr.E(apierr.CodeUnsupportedMediaType, "send %s", fiber.MIMEApplicationJSON)
+		}
 	}
 	return nil
 }
@@ -255,17 +236,5 @@ func roomParam(c *fiber.Ctx) (string, error) {
 	return v, nil
 }
 
-// validRoom is the room-id rule: 1 to 64 of A-Z a-z 0-9 _ - (no dots).
-// TODO(core): replace with the one shared rule when it lands.
-func validRoom(s string) bool {
-	if len(s) == 0 || len(s) > 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
+// validRoom is the one room-id rule (internal/roomid).
+func validRoom(s string) bool { return roomid.Valid(s) }

@@ -217,8 +217,8 @@ func (h *Handler) isBuyer(c *fiber.Ctx, o order.Order) bool {
 	if auth.BearerToken(c.Get(fiber.HeaderAuthorization)) == "" {
 		return false
 	}
-	who, err := auth.Authenticate(c, h.d.Users, h.d.AdminToken)
-	return err == nil && (who.Admin || (!who.Anonymous && who.UserID == o.UserID))
+	p, err := h.d.Auth.Request(c, auth.User|auth.Admin, "")
+	return err == nil && (p.Kind == auth.KindAdmin || (p.Kind == auth.KindUser && p.UserID == o.UserID))
 }
 
 // providers is GET /api/payments/providers: the providers this server

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"strconv"
 	"sync"
 	"time"
@@ -40,8 +39,8 @@ type Options struct {
 	LiveTTL time.Duration
 	// UnpaidPerUser and UnpaidPerAddr cap the units of one product held
 	// unpaid by one user and from one client address (0 = no cap),
-	// independently of the product's purchase limit. Loopback addresses
-	// are not capped.
+	// independently of the product's purchase limit. A request without an
+	// address (Request.Addr "") is not counted per address.
 	UnpaidPerUser int
 	UnpaidPerAddr int
 	// Grace is how old a Redis reservation without an order row must be
@@ -116,8 +115,8 @@ type Request struct {
 	ProductID string `json:"product_id"`
 	Quantity  int    `json:"quantity"`
 	Room      string `json:"room,omitempty"`
-	// Addr is the buyer's client address (for the per-address cap); it is
-	// not part of the request's identity.
+	// Addr is the buyer's client address for the per-address cap ("" = not
+	// counted, e.g. a tool on the host); it is not part of the request's identity.
 	Addr string `json:"-"`
 }
 
@@ -179,7 +178,7 @@ func (s *Service) Create(ctx context.Context, user, idemKey string, r Request) (
 	}
 	price := t.price
 	id := orderID(user, idemKey)
-	hold := stock.Hold{Limit: p.PerUserLimit, UnpaidPerUser: s.opt.UnpaidPerUser, UnpaidPerAddr: s.opt.UnpaidPerAddr, Addr: capAddr(r.Addr)}
+	hold := stock.Hold{Limit: p.PerUserLimit, UnpaidPerUser: s.opt.UnpaidPerUser, UnpaidPerAddr: s.opt.UnpaidPerAddr, Addr: r.Addr}
 
 	var res stock.Result
 	seen := false // the order id was written before (an explicit key reused)
@@ -309,15 +308,6 @@ func (s *Service) terms(ctx context.Context, p catalog.Product, room string, now
 		}
 	}
 	return t, nil
-}
-
-// capAddr is the address the per-address cap counts ("" = not counted):
-// loopback clients (tools and tests on the same host) are not capped.
-func capAddr(addr string) string {
-	if ip := net.ParseIP(addr); ip == nil || ip.IsLoopback() {
-		return ""
-	}
-	return addr
 }
 
 // replay answers a retry with the order it names, or ErrIdempotencyReuse.

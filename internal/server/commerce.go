@@ -6,7 +6,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/livesell/livesell/commerce"
-	"github.com/livesell/livesell/internal/auth"
 	"github.com/livesell/livesell/internal/config"
 )
 
@@ -25,10 +24,9 @@ func (s *Server) mountCommerce(ctx context.Context, r fiber.Router) error {
 		TokenTTL:      s.cfg.Auth.TokenTTL,
 		SandboxSecret: s.secrets.SandboxSecret,
 		Sandbox:       sandboxOn(cfg),
-		Anchors:       commerceAnchors{s.auth},
+		Auth:          s.auth,
 		Rooms:         commerceRooms{rooms},
 		PublicURL:     s.cfg.PublicURL,
-		ClientAddr:    func(c *fiber.Ctx) string { return auth.ClientAddr(c).String() },
 		Log:           s.log,
 	})
 	if err != nil {
