@@ -31,6 +31,7 @@ type node struct {
 func startNode(t testing.TB, tweak ...func(*config.Config)) *node {
 	t.Helper()
 	cfg := testnode.Config(t)
+	cfg.Commerce.Sandbox = "on" // the buy walks pay in the sandbox
 	for _, f := range tweak {
 		f(&cfg)
 	}

@@ -33,8 +33,19 @@ export class Checkout {
     this.msg = h('p', { class: 'ls-checkout-msg', role: 'status', 'aria-live': 'polite' });
     this.choices = h('div', { class: 'ls-checkout-providers', role: 'group', 'aria-label': t('checkout.choose'), hidden: true });
     this.frame = h('iframe', { class: 'ls-checkout-frame', title: t('checkout.title'), hidden: true });
+    // Escape inside the payment page closes too, when the page is of this
+    // origin (a provider's page of another origin keeps its own keys).
+    this.frame.addEventListener('load', () => {
+      try {
+        this.frame.contentWindow.addEventListener('keydown', (e) => { if (e.key === 'Escape') { e.preventDefault(); this.close(); } });
+      } catch (_) { /* another origin */ }
+    });
     this.retry = h('button', { class: 'ls-checkout-retry', type: 'button', hidden: true }, t('checkout.retry'));
-    this.box = h('div', { class: 'ls-checkout-box' }, close, this.msg, this.choices, this.frame, this.retry);
+    // Focus guards: Tab out of the payment page (a frame, whose keys this
+    // document never sees) lands on a guard, which sends focus round.
+    const guard = (toFirst) => h('span', { class: 'ls-focus-guard', tabindex: '0', 'aria-hidden': 'true',
+      onfocus: () => { const f = this._focusable(); const el = toFirst ? f[0] : f[f.length - 1]; if (el) el.focus(); } });
+    this.box = h('div', { class: 'ls-checkout-box' }, guard(false), close, this.msg, this.choices, this.frame, this.retry, guard(true));
     this.el = h('div', {
       class: 'ls-checkout', hidden: true, role: 'dialog', 'aria-modal': 'true', 'aria-label': t('checkout.title'),
       onkeydown: (e) => this._onKey(e),
@@ -66,7 +77,7 @@ export class Checkout {
 
   /** The focusable elements of the dialog, in order. */
   _focusable() {
-    return [...this.box.querySelectorAll('button, iframe, a[href], input, select')].filter((e) => !e.hidden && !e.disabled && e.getClientRects().length > 0);
+    return [...this.box.querySelectorAll('button, iframe, a[href], input, select')].filter((e) => !e.hidden && !e.disabled && e.getClientRects().length > 0 && !e.classList.contains('ls-focus-guard'));
   }
 
   _onKey(e) {

@@ -1,6 +1,7 @@
 // Room-event client: the versioned JSON protocol of the interaction layer,
 // over the "livesell" data channel of the media session when there is one,
-// else over the WebSocket /ws/rooms/{room}, reconnecting with backoff.
+// else over the WebSocket /ws/rooms/{room} (credentials in its first
+// message, hello), reconnecting with backoff.
 // Each incoming event is dispatched as a CustomEvent named after its type
 // (danmaku, like, card, ticker, state, welcome, error, …); batches are
 // unrolled. 'transport' events report dc | ws | connecting | offline.
@@ -70,11 +71,8 @@ export class RoomEvents extends EventTarget {
     const origin = this.base || location.origin;
     const u = new URL(`/ws/rooms/${encodeURIComponent(this.room)}`, origin);
     u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
-    // Browsers cannot set headers on a WebSocket: the interaction layer takes
-    // the push key (anchor) or the user token as a query parameter.
-    const tok = this.token();
-    if (tok && this.anchor) u.searchParams.set('key', tok);
-    else if (tok) u.searchParams.set('token', tok);
+    // Browsers cannot set headers on a WebSocket, and a query string ends up
+    // in proxy logs: the credential goes in the first message (hello).
     // A page that also plays the room over WHEP is counted by that session.
     if (this.anchor || !this.countOnline()) u.searchParams.set('count', 'false');
     this._setTransport('connecting');
@@ -83,6 +81,11 @@ export class RoomEvents extends EventTarget {
     this.ws = ws;
     ws.addEventListener('open', () => {
       if (this.ws !== ws) return;
+      const tok = this.token();
+      const hello = { v: PROTOCOL_VERSION, type: 'hello' };
+      if (tok && this.anchor) hello.push_key = tok;
+      else if (tok) hello.token = tok;
+      ws.send(JSON.stringify(hello));
       this._backoff = 500;
       if (!(this.dc && this.dc.readyState === 'open')) this._setTransport('ws');
     });

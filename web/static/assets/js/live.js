@@ -1,26 +1,35 @@
-// /live/{room}: the viewer room page. Login: ?token=<user JWT> (kept in
-// sessionStorage and removed from the address bar) or anonymous.
+// /live/{room}: the viewer room page. Login: #token=<user JWT> (a fragment
+// never reaches any server or log; ?token= still works) is kept in
+// sessionStorage and removed from the address bar; without it the viewer
+// is a guest. ?signin=<url> (or the server's sign-in URL) is where a guest
+// is sent to sign in.
 
 import { Api, roomFromPath } from './api.js';
 import { Viewer } from './viewer.js';
+import { t, translatePage, languageSwitch } from './i18n.js';
 
 const room = roomFromPath();
 const params = new URLSearchParams(location.search);
+const frag = new URLSearchParams(location.hash.replace(/^#/, ''));
 const key = `livesell.viewer.${room}`;
-let token = params.get('token') || '';
+let token = frag.get('token') || params.get('token') || '';
 if (token) {
   sessionStorage.setItem(key, token);
   params.delete('token');
-  const q = params.toString();
-  history.replaceState(null, '', location.pathname + (q ? `?${q}` : '') + location.hash);
+  frag.delete('token');
+  const q = params.toString(), f = frag.toString();
+  history.replaceState(null, '', location.pathname + (q ? `?${q}` : '') + (f ? `#${f}` : ''));
 } else {
   token = sessionStorage.getItem(key) || '';
 }
 
-document.getElementById('who').textContent = token ? 'Signed in' : 'Guest (watch only)';
+translatePage();
+document.getElementById('who').textContent = token ? t('room.signedin') : t('room.guest');
+languageSwitch(document.querySelector('.topbar'));
 
 const viewer = new Viewer(document.getElementById('app'), {
   room, token, layer: params.get('layer') || '', hideChat: params.has('hide-chat'),
+  signInURL: document.body.dataset.signinUrl || '',
 });
 // For tests and the browser console.
 window.livesell = { viewer };

@@ -236,6 +236,8 @@ export class Viewer {
         break;
       case 'waiting':
         this._setState('waiting', t('room.waiting'));
+        // Comments and the product card before the live starts.
+        if (this.events) this.events.startWebSocket();
         break;
       case 'reconnecting':
         this._setState('reconnecting', t('room.reconnecting'));
