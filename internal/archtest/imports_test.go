@@ -78,7 +78,7 @@ var rules = []rule{
 	{
 		name: "only cmd (and the composer itself) imports the composer",
 		from: func(p string) bool {
-			return !under(module + "/internal/server")(p) && !under(module + "/cmd")(p) && p != module+"/internal/testnode"
+			return !under(module+"/internal/server")(p) && !under(module+"/cmd")(p) && p != module+"/internal/testnode"
 		},
 		direct: true,
 		to:     under(module + "/internal/server"),
