@@ -2,12 +2,9 @@ package interaction
 
 import (
 	"context"
-	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/livesell/livesell/internal/events"
 	"github.com/livesell/livesell/signaling/interaction/protocol"
@@ -22,7 +19,7 @@ func (m *member) handle(data []byte) {
 	if err != nil {
 		kind = ""
 	}
-	if ok, perSec := h.limits.allow(kind, m.who.UserID, m.ip, time.Now()); !ok {
+	if ok, perSec := h.limits.allow(kind, m.who.UserID, m.ip, h.now()); !ok {
 		h.met.refuse(protocol.CodeRateLimited)
 		m.replyError(protocol.CodeRateLimited, "slow down: at most "+strconv.FormatFloat(perSec, 'g', 3, 64)+" "+kindName(kind)+" per second", msg.Ref)
 		return
@@ -62,7 +59,7 @@ func (m *member) dispatch(ctx context.Context, msg *protocol.Inbound) error {
 	case protocol.TypePing:
 		m.pushReliable(protocol.AppendPong(nil, msg.Ref))
 	case protocol.TypeHello:
-		return protocol.Errorf(protocol.CodeBadMessage, "hello is only accepted as the first WebSocket message")
+		return protocol.Errorf(protocol.CodeInvalidMessage, "hello is only accepted as the first WebSocket message")
 	case protocol.TypeDanmaku:
 		return m.danmaku(ctx, msg)
 	case protocol.TypeLike:
@@ -76,7 +73,7 @@ func (m *member) dispatch(ctx context.Context, msg *protocol.Inbound) error {
 			kind = events.ActivityWant
 		}
 		m.room.clicksDelta.Add(1)
-		h.activity(m.who, m.room.id, kind, msg.ProductID)
+		h.feed.activity(m.who, m.room.id, kind, msg.ProductID, h.now())
 	case protocol.TypePin, protocol.TypeDelete, protocol.TypeMute, protocol.TypeBan:
 		if !m.anchor && !m.who.Admin {
 			return protocol.Errorf(protocol.CodeForbidden, "only the anchor or an admin may %s", msg.Type)
@@ -108,7 +105,7 @@ func (m *member) danmaku(ctx context.Context, msg *protocol.Inbound) error {
 	if m.who.Anonymous && !m.anchor && !m.room.anonymousChat() {
 		return protocol.Errorf(protocol.CodeLoginRequired, "log in to comment in this room")
 	}
-	text, err := h.cleanText(msg.Text)
+	text, err := cleanText(msg.Text, h.opts.Chat.MaxDanmakuRunes)
 	if err != nil {
 		return err
 	}
@@ -120,40 +117,13 @@ func (m *member) danmaku(ctx context.Context, msg *protocol.Inbound) error {
 			return protocol.Errorf(protocol.CodeBlockedWord, "the message contains a blocked word")
 		}
 	}
-	d := protocol.Danmaku{ID: h.nextID(), User: m.who.UserID, Name: displayName(m.who.Name), Text: text, At: time.Now().UnixMilli()}
-	b, _ := json.Marshal(&d)
-	if err := h.opts.NATS.Publish(h.subjDanmaku(m.room.id), b); err != nil {
+	d := protocol.Danmaku{ID: h.nextID(), User: m.who.UserID, Name: displayName(m.who.Name), Text: text, At: h.now().UnixMilli()}
+	if err := h.bus.Publish(ctx, Event{Kind: EventDanmaku, Room: m.room.id, Danmaku: d}); err != nil {
 		return err
 	}
 	m.room.danmakuDelta.Add(1)
 	m.pushReliable(protocol.AppendAck(nil, msg.Ref, d.ID))
 	return nil
-}
-
-// cleanText trims text, turns control characters into spaces and checks
-// the length in characters.
-func (h *Hub) cleanText(s string) (string, error) {
-	s = strings.TrimSpace(strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
-			return ' '
-		}
-		return r
-	}, s))
-	if s == "" {
-		return "", protocol.Errorf(protocol.CodeBadMessage, "text is empty")
-	}
-	if n := utf8.RuneCountInString(s); n > h.opts.Chat.MaxDanmakuRunes {
-		return "", protocol.Errorf(protocol.CodeTooLong, "text is %d characters, at most %d", n, h.opts.Chat.MaxDanmakuRunes)
-	}
-	return s, nil
-}
-
-func displayName(s string) string {
-	if utf8.RuneCountInString(s) > 32 {
-		r := []rune(s)
-		return string(r[:32])
-	}
-	return s
 }
 
 func (m *member) moderate(ctx context.Context, msg *protocol.Inbound) error {
@@ -164,24 +134,24 @@ func (m *member) moderate(ctx context.Context, msg *protocol.Inbound) error {
 		text := ""
 		if strings.TrimSpace(msg.Text) != "" {
 			var err error
-			if text, err = h.cleanText(msg.Text); err != nil {
+			if text, err = cleanText(msg.Text, h.opts.Chat.MaxDanmakuRunes); err != nil {
 				return err
 			}
 		}
-		if err := h.Pin(ctx, m.room.id, text); err != nil {
+		if err := h.mod.Pin(ctx, m.room.id, text); err != nil {
 			return err
 		}
 	case protocol.TypeDelete:
-		if err := h.DeleteDanmaku(ctx, m.room.id, msg.MessageID); err != nil {
+		if err := h.mod.DeleteDanmaku(ctx, m.room.id, msg.MessageID); err != nil {
 			return err
 		}
 		id = msg.MessageID
 	case protocol.TypeMute:
-		if err := h.Mute(ctx, m.room.id, msg.UserID, time.Duration(msg.Duration)*time.Second); err != nil {
+		if err := h.mod.Mute(ctx, m.room.id, msg.UserID, time.Duration(msg.Duration)*time.Second); err != nil {
 			return err
 		}
 	case protocol.TypeBan:
-		if err := h.Ban(ctx, m.room.id, msg.UserID, time.Duration(msg.Duration)*time.Second); err != nil {
+		if err := h.mod.Ban(ctx, m.room.id, msg.UserID, time.Duration(msg.Duration)*time.Second); err != nil {
 			return err
 		}
 	}

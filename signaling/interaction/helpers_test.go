@@ -4,54 +4,87 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
-	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/pion/webrtc/v4"
 
 	"github.com/livesell/livesell/internal/auth"
 	"github.com/livesell/livesell/internal/backend"
 	"github.com/livesell/livesell/internal/config"
 	"github.com/livesell/livesell/internal/testenv"
-	"github.com/livesell/livesell/signaling/room"
 )
 
-// fakeRooms is a room store for tests.
+// fakeRooms is a room store for tests: room records and push keys.
 type fakeRooms struct {
 	mu    sync.Mutex
-	rooms map[string]room.Room
+	rooms map[string]RoomInfo
 	keys  map[string]string // room → push key
 }
 
-func (f *fakeRooms) Get(_ context.Context, id string) (room.Room, error) {
+func (f *fakeRooms) RoomInfo(_ context.Context, id string) (RoomInfo, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	r, ok := f.rooms[id]
 	if !ok {
-		return room.Room{}, room.ErrNotFound
+		return RoomInfo{}, ErrUnknownRoom
 	}
 	return r, nil
 }
 
-func (f *fakeRooms) VerifyPushKey(_ context.Context, roomID, key string) (room.Key, error) {
+func (f *fakeRooms) PushKeyID(_ context.Context, roomID, key string) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if k, ok := f.keys[roomID]; ok && auth.SecretEqual(key, k) {
-		return room.Key{ID: "k1", RoomID: roomID}, nil
+		return "k1", nil
 	}
-	return room.Key{}, room.ErrBadKey
+	return "", auth.ErrInvalidPushKey
 }
 
+func (f *fakeRooms) setState(id, state string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	r := f.rooms[id]
+	r.State = state
+	f.rooms[id] = r
+}
+
+// pushKey is the test push key of room.
+func pushKey(room string) string { return auth.PushKeyPrefix + "push-" + room }
+
 func newFakeRooms(ids ...string) *fakeRooms {
-	f := &fakeRooms{rooms: map[string]room.Room{}, keys: map[string]string{}}
+	f := &fakeRooms{rooms: map[string]RoomInfo{}, keys: map[string]string{}}
 	for _, id := range ids {
-		f.rooms[id] = room.Room{ID: id, State: room.StateLive}
-		f.keys[id] = "push-" + id
+		f.rooms[id] = RoomInfo{State: StateLive}
+		f.keys[id] = pushKey(id)
 	}
 	return f
+}
+
+// testClock is a hub's clock: real time plus what the test advanced, so
+// that a test skips a rate limit's refill instead of sleeping through it.
+type testClock struct {
+	mu  sync.Mutex
+	off time.Duration
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.off)
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.off += d
+	c.mu.Unlock()
+}
+
+var clocks sync.Map // *Hub → *testClock
+
+// advance moves h's clock forward by d.
+func advance(h *Hub, d time.Duration) {
+	c, _ := clocks.Load(h)
+	c.(*testClock).Advance(d)
 }
 
 const testAdminToken = "admin-secret-token"
@@ -71,21 +104,26 @@ func newHub(t testing.TB, b *backend.Backends, ns string, rooms *fakeRooms, twea
 	t.Helper()
 	chat := config.Default().Chat
 	chat.BatchInterval = 50 * time.Millisecond
+	clock := &testClock{}
+	creds := auth.Options{AdminToken: testAdminToken, Users: testUsers}
+	if rooms != nil {
+		creds.PushKeys = rooms
+	}
 	opts := Options{
 		Namespace:        ns,
 		Chat:             chat,
 		Redis:            b.Redis,
 		NATS:             b.NATS,
 		JetStream:        b.JetStream,
-		Users:            testUsers,
-		AdminToken:       testAdminToken,
+		Credentials:      auth.New(creds),
+		Now:              clock.Now,
 		Log:              testenv.Logger(t),
 		PresenceInterval: 100 * time.Millisecond,
 		FlushInterval:    50 * time.Millisecond,
 		TimelineInterval: 200 * time.Millisecond,
 	}
 	if rooms != nil {
-		opts.Rooms, opts.PushKeys = rooms, rooms
+		opts.Rooms = rooms
 	}
 	if tweak != nil {
 		tweak(&opts)
@@ -96,12 +134,14 @@ func newHub(t testing.TB, b *backend.Backends, ns string, rooms *fakeRooms, twea
 	if err != nil {
 		t.Fatalf("interaction.New: %v", err)
 	}
+	clocks.Store(h, clock)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		if err := h.Close(ctx); err != nil {
 			t.Errorf("hub close: %v", err)
 		}
+		clocks.Delete(h)
 	})
 	return h
 }
@@ -236,83 +276,6 @@ func (c *client) count(pred func(map[string]any) bool) int {
 		}
 	}
 	return n
-}
-
-// loopbackAPI keeps every ICE candidate on loopback.
-func loopbackAPI() *webrtc.API {
-	se := webrtc.SettingEngine{}
-	se.SetIncludeLoopbackCandidate(true)
-	se.SetInterfaceFilter(func(n string) bool { return n == "lo" })
-	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
-	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-	return webrtc.NewAPI(webrtc.WithSettingEngine(se))
-}
-
-// dcClient connects a Pion peer to a "server" Pion peer whose data
-// channels are handed to hub as who's, and waits for the welcome.
-func dcClient(t testing.TB, h *Hub, roomID, name string, who auth.Identity, anchor, lossy bool) *client {
-	t.Helper()
-	api := loopbackAPI()
-	srv, err := api.NewPeerConnection(webrtc.Configuration{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cli, err := api.NewPeerConnection(webrtc.Configuration{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cli.Close(); srv.Close() })
-	srv.OnDataChannel(func(dc *webrtc.DataChannel) { h.AttachDataChannel(roomID, who, anchor, dc) })
-	c := newClient(t, name)
-	dc, err := cli.CreateDataChannel(Label, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dc.OnMessage(func(m webrtc.DataChannelMessage) { c.add(m.Data) })
-	c.send = dc.Send
-	if lossy {
-		ordered, retr := false, uint16(0)
-		ldc, err := cli.CreateDataChannel(LossyLabel, &webrtc.DataChannelInit{Ordered: &ordered, MaxRetransmits: &retr})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ldc.OnMessage(func(m webrtc.DataChannelMessage) {
-			c.mu.Lock()
-			if strings.Contains(string(m.Data), `"type":"batch"`) {
-				c.lossyBatches++
-			} else {
-				c.lossyOther++
-			}
-			c.mu.Unlock()
-			c.add(m.Data)
-		})
-	}
-	offer, err := cli.CreateOffer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := webrtc.GatheringCompletePromise(cli)
-	if err := cli.SetLocalDescription(offer); err != nil {
-		t.Fatal(err)
-	}
-	<-g
-	if err := srv.SetRemoteDescription(*cli.LocalDescription()); err != nil {
-		t.Fatal(err)
-	}
-	answer, err := srv.CreateAnswer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g = webrtc.GatheringCompletePromise(srv)
-	if err := srv.SetLocalDescription(answer); err != nil {
-		t.Fatal(err)
-	}
-	<-g
-	if err := cli.SetRemoteDescription(*srv.LocalDescription()); err != nil {
-		t.Fatal(err)
-	}
-	c.waitFor("welcome", 15*time.Second, isType("welcome"))
-	return c
 }
 
 func text(i int) string { return fmt.Sprintf("message %d", i) }

@@ -2,7 +2,6 @@ package interaction
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,32 +13,34 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
-	"github.com/pion/webrtc/v4"
 
 	"github.com/livesell/livesell/internal/auth"
 	"github.com/livesell/livesell/internal/events"
 	"github.com/livesell/livesell/signaling/interaction/moderation"
 	"github.com/livesell/livesell/signaling/interaction/protocol"
-	"github.com/livesell/livesell/signaling/room"
 )
 
-// ErrClosed means the hub was closed.
+// ErrClosed means the hub (or its bus) was closed.
 var ErrClosed = errors.New("interaction: hub closed")
 
 // ErrBadRoom means a room id is malformed.
 var ErrBadRoom = errors.New("interaction: malformed room id")
 
-// Hub is this node's interaction layer: every room with local members or
-// viewers, the moderation state and the bridges to NATS and Redis. It
-// implements signaling.RoomEvents (asserted where the server wires it).
+// Hub is this node's interaction layer: the rooms with local members or
+// viewers. Rooms hear each other across nodes through the Bus; counters,
+// presence and sanctions are kept in Redis (store); commerce's cards and
+// paid orders arrive through the feed.
 type Hub struct {
 	opts   Options
-	ns     string
 	node   string
 	log    *slog.Logger
+	bus    Bus
+	store  store
+	feed   *feed
 	filter *moderation.Filter
 	limits limits
 	met    *metrics
+	mod    *Moderator
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -49,30 +50,36 @@ type Hub struct {
 	rooms  map[string]*Room
 	closed bool
 
-	dcm      dcMembers
-	wsMu     sync.Mutex
-	wsPerIP  map[string]int
-	seq      atomic.Uint64
-	subs     []*nats.Subscription
-	tickerMu sync.Mutex
-	seenPaid []string // recent paid-order event ids, against redelivery
+	pairs   pairing
+	seq     atomic.Uint64
+	unwords func()
+	paidSub *nats.Subscription
 }
 
 // New starts a hub: it makes sure the streams exist, loads the blocked
-// words (from Redis, else words) and subscribes to the node-wide subjects.
+// words (from Redis, else words) and subscribes to the node-wide events.
 // Close stops it.
 func New(ctx context.Context, opts Options, words []string) (*Hub, error) {
 	opts.defaults()
 	if opts.Redis == nil || opts.NATS == nil || opts.JetStream == nil {
 		return nil, errors.New("interaction: Redis, NATS and JetStream are required")
 	}
+	if opts.Credentials == nil {
+		return nil, errors.New("interaction: Credentials are required")
+	}
 	h := &Hub{
 		opts:  opts,
-		ns:    opts.Namespace,
 		node:  auth.RandomSecret(6),
 		log:   opts.Log.With("component", "interaction"),
+		bus:   opts.Bus,
+		store: store{rdb: opts.Redis, key: keys{ns: opts.Namespace}},
+		feed:  &feed{nc: opts.NATS, js: opts.JetStream, ns: opts.Namespace, log: opts.Log},
 		rooms: make(map[string]*Room),
 	}
+	if h.bus == nil {
+		h.bus = NewLocalBus(opts.Chat.RecentDanmaku, opts.Now)
+	}
+	h.mod = &Moderator{h: h}
 	h.limits = newLimits(opts.Chat)
 	h.met = newMetrics(opts.Metrics)
 	h.ctx, h.cancel = context.WithCancel(context.Background())
@@ -80,14 +87,17 @@ func New(ctx context.Context, opts Options, words []string) (*Hub, error) {
 	if h.filter, err = moderation.NewFilter(nil); err != nil {
 		return nil, err
 	}
-	if err := h.ensureStreams(ctx); err != nil {
+	if err := h.feed.ensureStreams(ctx); err != nil {
 		return nil, err
 	}
-	if err := h.loadWords(ctx, words); err != nil {
+	if err := h.mod.loadWords(ctx, words); err != nil {
 		return nil, err
 	}
-	if err := h.subscribeNode(); err != nil {
-		h.Close(ctx)
+	if h.unwords, err = h.bus.Subscribe("", h.mod.onWords); err != nil {
+		return nil, err
+	}
+	if h.paidSub, err = h.feed.onPaid(h.onPaid); err != nil {
+		h.unwords()
 		return nil, err
 	}
 	h.wg.Add(1)
@@ -101,8 +111,13 @@ func (h *Hub) Node() string { return h.node }
 // Filter is the blocked-word filter.
 func (h *Hub) Filter() *moderation.Filter { return h.filter }
 
+// Moderator deletes danmaku, pins, mutes, bans and sets blocked words.
+func (h *Hub) Moderator() *Moderator { return h.mod }
+
+func (h *Hub) now() time.Time { return h.opts.Now() }
+
 // Close disconnects every member, writes this node's presence away and
-// stops every goroutine.
+// waits for every goroutine the hub started.
 func (h *Hub) Close(ctx context.Context) error {
 	h.mu.Lock()
 	if h.closed {
@@ -115,9 +130,8 @@ func (h *Hub) Close(ctx context.Context) error {
 		rooms = append(rooms, r)
 	}
 	h.mu.Unlock()
-	for _, s := range h.subs {
-		s.Unsubscribe()
-	}
+	h.unwords()
+	h.paidSub.Unsubscribe()
 	for _, r := range rooms {
 		r.closeMembers(protocol.CodeInternal, "the server is shutting down")
 	}
@@ -130,11 +144,15 @@ func (h *Hub) Close(ctx context.Context) error {
 		return fmt.Errorf("interaction: close: %w", ctx.Err())
 	}
 	// Final flush of counters and presence (best effort).
-	fctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 	defer cancel()
 	for _, r := range rooms {
+		r.stop()
 		h.flushRoom(fctx, r)
 		h.writePresence(fctx, r.id, 0)
+	}
+	if h.opts.Bus == nil {
+		h.bus.Close()
 	}
 	return nil
 }
@@ -213,7 +231,7 @@ func (h *Hub) ViewerJoined(roomID string, who auth.Identity) (left func()) {
 		return func() {}
 	}
 	r.viewers.Add(1)
-	h.activity(who, roomID, events.ActivityWatched, "")
+	h.feed.activity(who, roomID, events.ActivityWatched, "", h.now())
 	var once sync.Once
 	return func() {
 		once.Do(func() {
@@ -223,28 +241,16 @@ func (h *Hub) ViewerJoined(roomID string, who auth.Identity) (left func()) {
 	}
 }
 
-// AttachDataChannel joins a viewer's or the anchor's data channel to room.
-// The "livesell" channel carries the whole protocol; a "livesell-lossy"
-// channel (unordered, no retransmits) of the same user receives the
-// batches instead, when it is open.
-func (h *Hub) AttachDataChannel(roomID string, who auth.Identity, anchor bool, dc *webrtc.DataChannel) {
-	if dc.Label() == LossyLabel {
-		h.attachLossy(roomID, who, dc)
-		return
-	}
-	h.attachReliable(roomID, who, anchor, dc)
-}
-
 // RoomLive records and broadcasts that room's publisher went live or away:
 // live, or paused — or ended, when the room store says the anchor ended it.
 func (h *Hub) RoomLive(roomID string, live bool) {
-	state := "paused"
+	state := StatePaused
 	if live {
-		state = "live"
+		state = StateLive
 	} else if h.opts.Rooms != nil {
 		ctx, cancel := context.WithTimeout(h.ctx, 2*time.Second)
-		if r, err := h.opts.Rooms.Get(ctx, roomID); err == nil && r.State == room.StateEnded {
-			state = string(room.StateEnded)
+		if info, err := h.opts.Rooms.RoomInfo(ctx, roomID); err == nil && info.State == StateEnded {
+			state = StateEnded
 		}
 		cancel()
 	}
@@ -258,21 +264,16 @@ func (h *Hub) SetState(roomID, state string) {
 	}
 	ctx, cancel := context.WithTimeout(h.ctx, 2*time.Second)
 	defer cancel()
-	if err := h.opts.Redis.HSet(ctx, h.keyMeta(roomID), "state", state).Err(); err != nil {
+	if err := h.store.setState(ctx, roomID, state); err != nil {
 		h.log.Warn("room state not stored", "room", roomID, "err", err)
 	}
-	h.publishCtl(roomID, ctlMsg{Op: "state", State: state})
+	h.mod.publishCtl(ctx, roomID, Control{Op: "state", State: state})
 }
 
-// activity publishes a viewer's action for commerce's user tags
-// (anonymous viewers have none).
-func (h *Hub) activity(who auth.Identity, roomID, kind, productID string) {
-	if who.Anonymous || who.Admin || who.UserID == "" {
-		return
-	}
-	b, _ := json.Marshal(events.Activity{UserID: who.UserID, Room: roomID, Kind: kind, ProductID: productID, At: time.Now().UTC()})
-	if err := h.opts.NATS.Publish(events.ActivitySubject(h.ns), b); err != nil {
-		h.log.Warn("activity not published", "room", roomID, "err", err)
+// onPaid shows a paid order in its room's ticker, without personal data.
+func (h *Hub) onPaid(roomID string, t protocol.Ticker) {
+	if r := h.room(roomID); r != nil {
+		r.broadcast(protocol.AppendTicker(nil, t))
 	}
 }
 

@@ -19,8 +19,7 @@ func TestLimitsPerUserAndIP(t *testing.T) {
 	}{
 		{"one user, burst of 3", 1, "203.0.113.9", 5, 3},
 		{"many users behind one IP share its bucket", 30, "203.0.113.10", 3, 60},
-		{"loopback (this host's proxy) has no IP limit", 30, "127.0.0.1", 3, 90},
-		{"no IP known", 30, "", 3, 90},
+		{"no IP (loopback: this host's proxy) has no IP limit", 30, "", 3, 90},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -41,17 +40,17 @@ func TestLimitsPerUserAndIP(t *testing.T) {
 }
 
 func TestWebSocketsPerIP(t *testing.T) {
-	h := &Hub{}
+	s := &wsServer{perIP: map[string]int{}}
 	for i := 0; i < MaxWebSocketsPerIP; i++ {
-		h.wsCount("203.0.113.7", 1)
+		s.count("203.0.113.7", 1)
 	}
-	if n := h.wsCount("203.0.113.7", 0); n != MaxWebSocketsPerIP {
+	if n := s.count("203.0.113.7", 0); n != MaxWebSocketsPerIP {
 		t.Fatalf("count = %d", n)
 	}
 	for i := 0; i < MaxWebSocketsPerIP; i++ {
-		h.wsCount("203.0.113.7", -1)
+		s.count("203.0.113.7", -1)
 	}
-	if n := h.wsCount("203.0.113.7", 0); n != 0 || len(h.wsPerIP) != 0 {
-		t.Fatalf("count after close = %d, map %v", n, h.wsPerIP)
+	if n := s.count("203.0.113.7", 0); n != 0 || len(s.perIP) != 0 {
+		t.Fatalf("count after close = %d, map %v", n, s.perIP)
 	}
 }

@@ -1,7 +1,6 @@
 package interaction
 
 import (
-	"net"
 	"time"
 
 	"github.com/livesell/livesell/internal/config"
@@ -52,9 +51,9 @@ func newLimits(c config.ChatConfig) limits {
 	}}
 }
 
-// allow takes one token of kind for user and ip (either may be empty).
-// Loopback addresses have no IP limit: they are this host's own reverse
-// proxy (or load tool), shared by every user behind it.
+// allow takes one token of kind for user and ip (either may be empty:
+// transports pass no address for loopback clients, this host's own reverse
+// proxy or load tool, shared by every user behind it).
 func (l limits) allow(kind, user, ip string, now time.Time) (bool, float64) {
 	k, ok := l.kinds[kind]
 	if !ok {
@@ -63,13 +62,8 @@ func (l limits) allow(kind, user, ip string, now time.Time) (bool, float64) {
 	if user != "" && !k.user.Allow(user, now, 1) {
 		return false, k.perSec
 	}
-	if ip != "" && !isLoopback(ip) && !k.ip.Allow(ip, now, 1) {
+	if ip != "" && !k.ip.Allow(ip, now, 1) {
 		return false, k.perSec
 	}
 	return true, k.perSec
-}
-
-func isLoopback(ip string) bool {
-	p := net.ParseIP(ip)
-	return p != nil && p.IsLoopback()
 }

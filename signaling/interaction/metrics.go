@@ -51,8 +51,8 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		protocol.TypeDelete, protocol.TypeMute, protocol.TypeBan, protocol.TypePing, protocol.TypeHello} {
 		m.acceptedBy[t] = m.accepted.WithLabelValues(t)
 	}
-	for _, c := range []string{protocol.CodeBadMessage, protocol.CodeTooLong, protocol.CodeBlockedWord, protocol.CodeRateLimited,
-		protocol.CodeMuted, protocol.CodeBanned, protocol.CodeLoginRequired, protocol.CodeForbidden, protocol.CodeBadToken,
+	for _, c := range []string{protocol.CodeInvalidMessage, protocol.CodeTooLong, protocol.CodeBlockedWord, protocol.CodeRateLimited,
+		protocol.CodeMuted, protocol.CodeBanned, protocol.CodeLoginRequired, protocol.CodeForbidden, protocol.CodeInvalidToken,
 		protocol.CodeInternal} {
 		m.refusedBy[c] = m.refused.WithLabelValues(c)
 	}

@@ -2,6 +2,7 @@ package interaction
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -12,22 +13,42 @@ import (
 
 	"github.com/livesell/livesell/internal/auth"
 	"github.com/livesell/livesell/internal/config"
-	"github.com/livesell/livesell/signaling/room"
 )
 
-// Rooms reads rooms (the signaling room store).
+// Room states as interaction stores and broadcasts them.
+const (
+	StateIdle   = "idle"
+	StateLive   = "live"
+	StatePaused = "paused"
+	StateEnded  = "ended"
+)
+
+// RoomInfo is what interaction needs of a room record.
+type RoomInfo struct {
+	// State is the record's state (idle, live, paused, ended).
+	State string
+	// Private rooms admit only tokens that name them.
+	Private bool
+	// AnonymousChat lets viewers without a user token comment.
+	AnonymousChat bool
+}
+
+// ErrUnknownRoom is what a Rooms returns (wrapped or not) for a room that
+// does not exist.
+var ErrUnknownRoom = errors.New("interaction: no such room")
+
+// Rooms reads room records; the composer wires the signaling room store.
 type Rooms interface {
-	Get(ctx context.Context, id string) (room.Room, error)
+	RoomInfo(ctx context.Context, id string) (RoomInfo, error)
 }
 
-// PushKeys verifies an anchor's push key (the signaling room store).
-type PushKeys interface {
-	VerifyPushKey(ctx context.Context, roomID, key string) (room.Key, error)
-}
-
-// Users verifies user tokens (auth.Verifier).
-type Users interface {
-	Verify(ctx context.Context, token string) (auth.Identity, error)
+// Credentials checks a credential presented for a room: the admin token,
+// the room's push key or a user token. It is written once, in
+// internal/auth (*auth.Authenticator), and wired by the composer;
+// interaction never checks a credential itself. Its errors are catalogue
+// errors and are what the client is answered.
+type Credentials interface {
+	Check(ctx context.Context, cred auth.Credential, accept auth.Accept) (auth.Principal, error)
 }
 
 // Options configure a Hub.
@@ -36,19 +57,25 @@ type Options struct {
 	Namespace string
 	Chat      config.ChatConfig
 	Redis     redis.UniversalClient
+	// NATS and JetStream carry commerce's cards and paid orders and the
+	// viewers' activity; they are not on a danmaku's path unless Bus is a
+	// NATSBus.
 	NATS      *nats.Conn
 	JetStream jetstream.JetStream
+	// Bus carries room events between nodes (nil: a LocalBus, one node).
+	Bus Bus
 	// Rooms, when nil, admits every well-formed room id with
 	// Chat.AnonymousChat as its anonymous-chat setting.
 	Rooms Rooms
-	// PushKeys, when nil, lets only the admin token moderate over HTTP and
-	// WebSocket (anchors still moderate over their WHIP data channel).
-	PushKeys PushKeys
-	// Users verifies viewer tokens.
-	Users Users
-	// AdminToken is the operator's bearer token.
-	AdminToken string
-	Log        *slog.Logger
+	// Credentials checks tokens and push keys (required).
+	Credentials Credentials
+	// PseudonymKey keys the per-room pseudonymous user ids viewers see
+	// (HMAC); every node of a cluster needs the same key. Empty: a random
+	// key (one node: pseudonyms are stable while the process runs).
+	PseudonymKey []byte
+	// Now is the clock (nil: time.Now).
+	Now func() time.Time
+	Log *slog.Logger
 	// Metrics, when set, receives the hub's Prometheus series.
 	Metrics prometheus.Registerer
 
@@ -99,6 +126,12 @@ func (o *Options) defaults() {
 	}
 	if o.TimelineLength <= 0 {
 		o.TimelineLength = 8640
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if len(o.PseudonymKey) == 0 {
+		o.PseudonymKey = []byte(auth.RandomSecret(32))
 	}
 	if o.Log == nil {
 		o.Log = slog.Default()

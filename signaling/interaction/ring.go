@@ -4,7 +4,9 @@ import (
 	"github.com/livesell/livesell/signaling/interaction/protocol"
 )
 
-// ring keeps the last len(slots) encoded danmaku, oldest first, reusing
+// ring keeps the last len(slots) encoded danmaku, oldest first, each
+// encoded twice (data: as moderators see it; pub: with the pseudonymous
+// user id viewers see), reusing
 // each slot's buffer so that steady traffic allocates nothing. Overwritten
 // entries are counted in dropped. Not safe for concurrent use.
 type ring struct {
@@ -14,9 +16,9 @@ type ring struct {
 }
 
 type slot struct {
-	id   string
-	data []byte
-	gone bool
+	id        string
+	data, pub []byte
+	gone      bool
 }
 
 func newRing(n int) ring {
@@ -26,7 +28,8 @@ func newRing(n int) ring {
 	return ring{slots: make([]slot, n)}
 }
 
-func (r *ring) add(d *protocol.Danmaku) {
+// add keeps d; pubUser is the user id viewers see.
+func (r *ring) add(d *protocol.Danmaku, pubUser string) {
 	var s *slot
 	if r.n == len(r.slots) {
 		s = &r.slots[r.head]
@@ -41,6 +44,9 @@ func (r *ring) add(d *protocol.Danmaku) {
 	s.id = d.ID
 	s.gone = false
 	s.data = protocol.AppendDanmaku(s.data[:0], d)
+	pub := *d
+	pub.User = pubUser
+	s.pub = protocol.AppendDanmaku(s.pub[:0], &pub)
 }
 
 // len counts the live entries.
@@ -54,11 +60,11 @@ func (r *ring) len() int {
 	return n
 }
 
-func (r *ring) each(fn func(id string, data []byte)) {
+func (r *ring) each(fn func(s *slot)) {
 	for i := 0; i < r.n; i++ {
 		s := &r.slots[(r.head+i)%len(r.slots)]
 		if !s.gone {
-			fn(s.id, s.data)
+			fn(s)
 		}
 	}
 }

@@ -4,17 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/livesell/livesell/signaling/interaction/protocol"
 	"github.com/livesell/livesell/signaling/interaction/queue"
-	"github.com/livesell/livesell/signaling/room"
 )
 
 // Room is one room's state on this node and its fan-out to local members.
@@ -38,6 +35,8 @@ type Room struct {
 
 	membersMu sync.Mutex
 	members   atomic.Pointer[[]*member] // copy on write
+	// moderators counts members that see real user ids (anchor, admin).
+	moderators atomic.Int32
 
 	mu      sync.Mutex // guards everything below
 	pending ring       // danmaku for the next batch (at most 2× the viewer queue)
@@ -47,19 +46,21 @@ type Room struct {
 	cardOn  bool
 	state   string
 	pinned  protocol.Pinned
-	info    room.Room
+	info    RoomInfo
 	infoAt  time.Time
 	// sanctions are the room's mutes and bans (see sanctions.go).
 	sanctions map[string]sanction
 
-	// Owned by the batch loop.
-	buf        []byte
-	sentOnline int64
-	sentLikes  int64
+	// Owned by the batch loop: the viewers' and the moderators' encodings.
+	buf, modBuf []byte
+	sentOnline  int64
+	sentLikes   int64
 
-	subs    []*nats.Subscription
-	quit    chan struct{}
-	stopped sync.WaitGroup
+	unsubscribe func()
+	cardSub     *nats.Subscription
+	quit        chan struct{}
+	stopOnce    sync.Once
+	stopped     sync.WaitGroup
 }
 
 func newRoom(h *Hub, id string) *Room {
@@ -70,97 +71,84 @@ func newRoom(h *Hub, id string) *Room {
 		quit:    make(chan struct{}),
 		pending: newRing(2 * h.opts.Chat.ViewerQueueLength),
 		recent:  newRing(h.opts.Chat.RecentDanmaku),
-		state:   string(room.StateIdle),
+		state:   StateIdle,
 	}
 	r.members.Store(&[]*member{})
 	r.sentOnline, r.sentLikes = -1, -1
 	return r
 }
 
-// start subscribes to the room's subjects, then loads what a late joiner
+// start subscribes to the room's events, then loads what a late joiner
 // needs (state, pin, counters, current card, recent danmaku), then runs
 // the batch loop. Failures to load are logged: the room still works.
 func (r *Room) start(ctx context.Context) {
 	defer close(r.ready)
 	h := r.hub
-	for _, s := range []struct {
-		subj string
-		fn   nats.MsgHandler
-	}{
-		{h.subjDanmaku(r.id), r.onDanmaku},
-		{h.subjLikes(r.id), r.onLikes},
-		{h.subjCtl(r.id), r.onCtl},
-		{cardSubject(h.ns, r.id), r.onCard},
-	} {
-		sub, err := h.opts.NATS.Subscribe(s.subj, s.fn)
-		if err != nil {
-			h.log.Error("room subscription failed", "room", r.id, "subject", s.subj, "err", err)
-			continue
-		}
-		sub.SetPendingLimits(65536, 64<<20)
-		r.subs = append(r.subs, sub)
+	var err error
+	if r.unsubscribe, err = h.bus.Subscribe(r.id, r.onEvent); err != nil {
+		h.log.Error("room subscription failed", "room", r.id, "err", err)
+	}
+	if r.cardSub, err = h.feed.onCard(r.id, func(data []byte) { r.setCard(data, true) }); err != nil {
+		h.log.Error("room card subscription failed", "room", r.id, "err", err)
 	}
 	lctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	r.loadMeta(lctx)
 	r.refreshInfo(lctx)
-	h.loadSanctions(lctx, r)
-	h.loadCard(lctx, r)
-	h.loadRecent(lctx, r)
+	r.loadSanctions(lctx)
+	r.loadCard(lctx)
+	r.loadRecent(lctx)
 	h.wg.Add(1)
 	r.stopped.Add(1)
 	go r.batchLoop()
 }
 
-// stop ends the batch loop and the subscriptions; members are gone.
+// stop ends the batch loop and the subscriptions (once); members are gone.
 func (r *Room) stop() {
 	<-r.ready
-	for _, s := range r.subs {
-		s.Unsubscribe()
-	}
-	close(r.quit)
+	r.stopOnce.Do(func() {
+		if r.unsubscribe != nil {
+			r.unsubscribe()
+		}
+		if r.cardSub != nil {
+			r.cardSub.Unsubscribe()
+		}
+		close(r.quit)
+	})
 	r.stopped.Wait()
 }
 
 func (r *Room) loadMeta(ctx context.Context) {
-	h := r.hub
-	pipe := h.opts.Redis.Pipeline()
-	meta := pipe.HGetAll(ctx, h.keyMeta(r.id))
-	stats := pipe.HGet(ctx, h.keyStats(r.id), "likes")
-	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-		h.log.Warn("room state not loaded", "room", r.id, "err", err)
+	m, err := r.hub.store.loadMeta(ctx, r.id)
+	if err != nil {
+		r.hub.log.Warn("room state not loaded", "room", r.id, "err", err)
 	}
-	m := meta.Val()
 	r.mu.Lock()
-	if s := m["state"]; s != "" {
-		r.state = s
+	if m.state != "" {
+		r.state = m.state
 	}
-	r.pinned.Text = m["pinned"]
-	r.pinned.At, _ = strconv.ParseInt(m["pinned_at"], 10, 64)
+	r.pinned = protocol.Pinned{Text: m.pinned, At: m.pinnedAt}
 	r.mu.Unlock()
-	if p, err := strconv.ParseInt(m["peak"], 10, 64); err == nil {
-		r.peak.Store(p)
-	}
-	if n, err := stats.Int64(); err == nil {
-		r.likesTotal.Store(n)
-	}
+	r.peak.Store(m.peak)
+	r.likesTotal.Store(m.likes)
 }
 
 // refreshInfo reloads the room record (anonymous chat, state) at most every 30s.
 func (r *Room) refreshInfo(ctx context.Context) {
 	h := r.hub
+	now := h.now()
 	r.mu.Lock()
-	if !r.infoAt.IsZero() && time.Since(r.infoAt) < 30*time.Second {
+	if !r.infoAt.IsZero() && now.Sub(r.infoAt) < 30*time.Second {
 		r.mu.Unlock()
 		return
 	}
-	r.infoAt = time.Now()
+	r.infoAt = now
 	r.mu.Unlock()
-	info := room.Room{ID: r.id, AnonymousChat: h.opts.Chat.AnonymousChat}
+	info := RoomInfo{AnonymousChat: h.opts.Chat.AnonymousChat}
 	if h.opts.Rooms != nil {
-		got, err := h.opts.Rooms.Get(ctx, r.id)
+		got, err := h.opts.Rooms.RoomInfo(ctx, r.id)
 		if err != nil {
-			if !errors.Is(err, room.ErrNotFound) {
+			if !errors.Is(err, ErrUnknownRoom) {
 				h.log.Warn("room not read", "room", r.id, "err", err)
 			}
 		} else {
@@ -169,8 +157,8 @@ func (r *Room) refreshInfo(ctx context.Context) {
 	}
 	r.mu.Lock()
 	r.info = info
-	if r.state == string(room.StateIdle) && info.State != "" {
-		r.state = string(info.State)
+	if r.state == StateIdle && info.State != "" {
+		r.state = info.State
 	}
 	r.mu.Unlock()
 }
@@ -180,6 +168,12 @@ func (r *Room) anonymousChat() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.info.AnonymousChat
+}
+
+func (r *Room) private() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.info.Private
 }
 
 // batchLoop sends, once per interval, one batch to every member.
@@ -200,37 +194,61 @@ func (r *Room) batchLoop() {
 	}
 }
 
-// flushBatch encodes the pending danmaku with the totals once and queues
-// the same frame to every member. It sends nothing when nothing changed.
+// flushBatch encodes the pending danmaku with the totals once (twice when
+// moderators are present: they see real user ids) and queues the same
+// frame to every member. It sends nothing when nothing changed.
 func (r *Room) flushBatch() {
 	online, likes := r.online.Load(), r.likesTotal.Load()
+	mods := r.moderators.Load() > 0
 	r.mu.Lock()
 	n, dropped := r.pending.len(), r.pending.dropped
 	if n == 0 && dropped == 0 && online == r.sentOnline && likes == r.sentLikes {
 		r.mu.Unlock()
 		return
 	}
-	buf := protocol.AppendBatchStart(r.buf[:0], protocol.BatchHeader{Online: online, LikesTotal: likes})
+	head := protocol.BatchHeader{Online: online, LikesTotal: likes}
+	buf := protocol.AppendBatchStart(r.buf[:0], head)
+	modBuf := r.modBuf[:0]
+	if mods {
+		modBuf = protocol.AppendBatchStart(modBuf, head)
+	}
 	first := true
-	r.pending.each(func(_ string, d []byte) {
+	r.pending.each(func(s *slot) {
 		if !first {
 			buf = append(buf, ',')
+			if mods {
+				modBuf = append(modBuf, ',')
+			}
 		}
 		first = false
-		buf = append(buf, d...)
+		buf = append(buf, s.pub...)
+		if mods {
+			modBuf = append(modBuf, s.data...)
+		}
 	})
 	r.pending.reset()
 	r.mu.Unlock()
+	now := r.hub.now()
 	buf, at := protocol.AppendBatchEnd(buf, dropped)
-	frame := queue.Frame{Data: append([]byte(nil), buf...), Danmaku: n, DroppedAt: at, Dropped: dropped, At: time.Now()}
+	frame := queue.Frame{Data: append([]byte(nil), buf...), Danmaku: n, DroppedAt: at, Dropped: dropped, At: now}
 	r.buf = buf
+	modFrame := frame
+	if mods {
+		modBuf, at = protocol.AppendBatchEnd(modBuf, dropped)
+		modFrame = queue.Frame{Data: append([]byte(nil), modBuf...), Danmaku: n, DroppedAt: at, Dropped: dropped, At: now}
+		r.modBuf = modBuf
+	}
 	r.sentOnline, r.sentLikes = online, likes
 	r.hub.met.batches.Inc()
 	if dropped > 0 {
 		r.hub.met.dropped.Add(float64(dropped))
 	}
 	for _, m := range *r.members.Load() {
-		m.pushBatch(frame)
+		if m.moderator {
+			m.pushBatch(modFrame)
+		} else {
+			m.pushBatch(frame)
+		}
 	}
 }
 
@@ -257,7 +275,13 @@ func (r *Room) addMember(m *member, you protocol.You) {
 	if r.cardOn {
 		w.Card = r.card
 	}
-	r.recent.each(func(_ string, d []byte) { w.Recent = append(w.Recent, d) })
+	r.recent.each(func(s *slot) {
+		if m.moderator {
+			w.Recent = append(w.Recent, s.data)
+		} else {
+			w.Recent = append(w.Recent, s.pub)
+		}
+	})
 	m.pushReliable(protocol.AppendWelcome(nil, &w))
 	r.membersMu.Lock()
 	old := *r.members.Load()
@@ -265,6 +289,9 @@ func (r *Room) addMember(m *member, you protocol.You) {
 	copy(next, old)
 	next = append(next, m)
 	r.members.Store(&next)
+	if m.moderator {
+		r.moderators.Add(1)
+	}
 	r.membersMu.Unlock()
 	r.mu.Unlock()
 	r.hub.met.members.Inc()
@@ -280,6 +307,9 @@ func (r *Room) removeMember(m *member) bool {
 			next = append(next, old[:i]...)
 			next = append(next, old[i+1:]...)
 			r.members.Store(&next)
+			if m.moderator {
+				r.moderators.Add(-1)
+			}
 			r.hub.met.members.Dec()
 			return true
 		}
@@ -293,86 +323,5 @@ func (r *Room) Members() int { return len(*r.members.Load()) }
 func (r *Room) closeMembers(code, msg string) {
 	for _, m := range *r.members.Load() {
 		m.closeWith(code, msg)
-	}
-}
-
-// onDanmaku receives an accepted danmaku from any node.
-func (r *Room) onDanmaku(msg *nats.Msg) {
-	var d protocol.Danmaku
-	if err := json.Unmarshal(msg.Data, &d); err != nil || !protocol.ValidID(d.ID) {
-		r.hub.log.Warn("malformed danmaku on the bus", "room", r.id)
-		return
-	}
-	r.addDanmaku(&d)
-}
-
-func (r *Room) addDanmaku(d *protocol.Danmaku) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.recent.has(d.ID) {
-		return
-	}
-	r.pending.add(d)
-	r.recent.add(d)
-}
-
-// onLikes receives a room's like total after some node flushed likes.
-func (r *Room) onLikes(msg *nats.Msg) {
-	n, err := strconv.ParseInt(string(msg.Data), 10, 64)
-	if err != nil {
-		return
-	}
-	r.onLikesTotal(n)
-}
-
-// ctlMsg is a control event relayed to every node of a room.
-type ctlMsg struct {
-	Op        string `json:"op"` // delete, pinned, state, kick
-	MessageID string `json:"message_id,omitempty"`
-	Text      string `json:"text,omitempty"`
-	At        int64  `json:"at,omitempty"`
-	State     string `json:"state,omitempty"`
-	UserID    string `json:"user_id,omitempty"`
-	Code      string `json:"code,omitempty"`
-}
-
-func (r *Room) onCtl(msg *nats.Msg) {
-	var c ctlMsg
-	if err := json.Unmarshal(msg.Data, &c); err != nil {
-		return
-	}
-	switch c.Op {
-	case "delete":
-		if !protocol.ValidID(c.MessageID) {
-			return
-		}
-		r.mu.Lock()
-		r.pending.remove(c.MessageID)
-		r.recent.remove(c.MessageID)
-		r.broadcast(protocol.AppendDelete(nil, c.MessageID))
-		r.mu.Unlock()
-	case "pinned":
-		r.mu.Lock()
-		r.pinned = protocol.Pinned{Text: c.Text, At: c.At}
-		r.broadcast(protocol.AppendPinned(nil, r.pinned))
-		r.mu.Unlock()
-	case "state":
-		switch c.State {
-		case "live", "paused", "ended", "idle":
-		default:
-			return
-		}
-		r.mu.Lock()
-		r.state = c.State
-		r.broadcast(protocol.AppendState(nil, c.State))
-		r.mu.Unlock()
-	case "sanction":
-		r.applySanction(c)
-	case "kick":
-		for _, m := range *r.members.Load() {
-			if m.who.UserID == c.UserID && !m.anchor && !m.who.Admin {
-				m.closeWith(protocol.CodeBanned, "you are banned from this room")
-			}
-		}
 	}
 }

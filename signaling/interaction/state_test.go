@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/livesell/livesell/internal/testenv"
-	"github.com/livesell/livesell/signaling/room"
 )
 
 // RoomLive reports live, then paused, then ended once the room store says
@@ -24,11 +23,7 @@ func TestRoomStates(t *testing.T) {
 	v.waitFor("live", 10*time.Second, isState("live"))
 	h.RoomLive("s1", false)
 	v.waitFor("paused", 10*time.Second, isState("paused"))
-	rooms.mu.Lock()
-	r := rooms.rooms["s1"]
-	r.State = room.StateEnded
-	rooms.rooms["s1"] = r
-	rooms.mu.Unlock()
+	rooms.setState("s1", StateEnded)
 	h.RoomLive("s1", false)
 	v.waitFor("ended", 10*time.Second, isState("ended"))
 	late := wsClient(t, base, "/ws/rooms/s1", "late", map[string]any{"type": "hello"})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -18,7 +19,7 @@ import (
 
 // WebSocket timings.
 const (
-	wsHelloWait  = 10 * time.Second // for the first message when the URL has no token
+	wsHelloWait  = 10 * time.Second // for the first message (the hello)
 	wsIdle       = 75 * time.Second // read deadline, renewed by any message or pong
 	wsWriteWait  = 10 * time.Second
 	wsPingPeriod = 25 * time.Second
@@ -30,90 +31,74 @@ const MaxWebSocketsPerIP = 64
 
 // Locals set by the pre-upgrade check.
 const (
-	localWho    = "interaction.who"
-	localAnchor = "interaction.anchor"
-	localCount  = "interaction.count"
+	localCount     = "interaction.count"
+	localAddr      = "interaction.addr"
+	localLimitAddr = "interaction.limit_addr"
 )
 
-// wsPrecheck refuses, with a JSON error before the upgrade, what can be
-// refused early: not a WebSocket, a malformed or unknown room, a bad token
-// or push key.
-func (h *Hub) wsPrecheck(c *fiber.Ctx) error {
-	if !fiberws.IsWebSocketUpgrade(c) {
-		return apierr.BadRequest("websocket_required", "GET /ws/rooms/{room} must be a WebSocket upgrade")
+// limitAddr is the client's address for per-address limits, "" for a
+// loopback client (exempt: this host's own reverse proxy or load tool).
+func limitAddr(c *fiber.Ctx) string {
+	if auth.IsLoopback(c) {
+		return ""
 	}
-	roomID := param(c, "room")
-	if err := h.checkRoom(c.UserContext(), roomID); err != nil {
+	return auth.ClientAddr(c).String()
+}
+
+// wsServer is the WebSocket transport: a client opens /ws/rooms/{room}
+// and sends its credential in its first message, a hello.
+type wsServer struct {
+	h     *Hub
+	mu    sync.Mutex
+	perIP map[string]int
+}
+
+func (s *wsServer) handler(origins []string) fiber.Handler {
+	return fiberws.New(s.serve, fiberws.Config{
+		Origins:          origins,
+		HandshakeTimeout: 10 * time.Second,
+		ReadBufferSize:   4096,
+		WriteBufferSize:  4096,
+	})
+}
+
+// precheck refuses, with a JSON error before the upgrade, what can be
+// refused early: not a WebSocket, a malformed or unknown room, too many
+// connections, or a credential in the URL (query strings end up in proxy
+// logs: credentials go in the hello).
+func (s *wsServer) precheck(c *fiber.Ctx) error {
+	if !fiberws.IsWebSocketUpgrade(c) {
+		return apierr.New(apierr.CodeWebSocketRequired)
+	}
+	if c.Query("key") != "" || c.Query("token") != "" || c.Query("push_key") != "" {
+		return apierr.E(apierr.CodeCredentialInQuery, `credentials go in the first WebSocket message, {"v":1,"type":"hello","token":"…"} or {"v":1,"type":"hello","push_key":"…"}, never in the URL`)
+	}
+	if err := s.h.checkRoom(c.UserContext(), param(c, "room")); err != nil {
 		return err
 	}
-	if ip := c.IP(); !isLoopback(ip) && h.wsCount(ip, 0) >= MaxWebSocketsPerIP {
-		return apierr.TooManyRequests("too_many_connections", "at most %d room connections per address", MaxWebSocketsPerIP).WithRetryAfter(10 * time.Second)
+	if ip := limitAddr(c); ip != "" && s.count(ip, 0) >= MaxWebSocketsPerIP {
+		return apierr.E(apierr.CodeTooManyConnections, "at most %d room connections per address", MaxWebSocketsPerIP)
 	}
 	c.Locals(localCount, c.Query("count") != "false")
-	if key := c.Query("key"); key != "" {
-		who, err := h.anchorIdentity(c.UserContext(), roomID, key)
-		if err != nil {
-			return err
-		}
-		c.Locals(localWho, who)
-		c.Locals(localAnchor, true)
-		return c.Next()
-	}
-	if tok := c.Query("token"); tok != "" {
-		who, err := h.identify(c.UserContext(), tok)
-		if err != nil {
-			return apierr.Unauthorized(protocol.CodeBadToken, "the token is not valid").WithCause(err)
-		}
-		c.Locals(localWho, who)
-	}
+	c.Locals(localAddr, auth.ClientAddr(c))
+	c.Locals(localLimitAddr, limitAddr(c))
 	return c.Next()
 }
 
-// checkRoom returns an *apierr.Error for a malformed or unknown room.
-func (h *Hub) checkRoom(ctx context.Context, roomID string) error {
-	if !protocol.ValidRoom(roomID) {
-		return apierr.BadRequest("bad_room", "a room id is 1 to 64 characters of A-Z a-z 0-9 _ -")
-	}
-	if h.opts.Rooms == nil {
-		return nil
-	}
-	if _, err := h.opts.Rooms.Get(ctx, roomID); err != nil {
-		return apierr.NotFound("room_not_found", "no room %s", roomID).WithCause(err)
-	}
-	return nil
-}
-
-// identify verifies a user token or recognizes the admin token.
-func (h *Hub) identify(ctx context.Context, tok string) (auth.Identity, error) {
-	if auth.SecretEqual(tok, h.opts.AdminToken) {
-		return auth.Identity{UserID: "admin", Admin: true}, nil
-	}
-	if h.opts.Users == nil {
-		return auth.Identity{}, auth.ErrInvalidToken
-	}
-	return h.opts.Users.Verify(ctx, tok)
-}
-
-// anchorIdentity verifies room's push key.
-func (h *Hub) anchorIdentity(ctx context.Context, roomID, key string) (auth.Identity, error) {
-	if h.opts.PushKeys == nil {
-		return auth.Identity{}, apierr.Forbidden("push_keys_unavailable", "push keys cannot be verified on this node")
-	}
-	if _, err := h.opts.PushKeys.VerifyPushKey(ctx, roomID, key); err != nil {
-		return auth.Identity{}, apierr.Forbidden("bad_push_key", "the push key is not valid for this room").WithCause(err)
-	}
-	return auth.Identity{UserID: "anchor:" + roomID, Name: "anchor", Rooms: []string{roomID}}, nil
-}
-
-// wsConn adapts a WebSocket to Conn. Writes come only from the member's
+// wsConn adapts a WebSocket to Channel. Writes come only from the member's
 // writer; Ping and Close are safe alongside.
 type wsConn struct {
 	c    *websocket.Conn
 	once sync.Once
 }
 
-func (w *wsConn) Send(_ context.Context, data []byte) error {
-	w.c.SetWriteDeadline(time.Now().Add(wsWriteWait))
+// Send writes data within wsWriteWait (sooner if ctx has an earlier deadline).
+func (w *wsConn) Send(ctx context.Context, data []byte) error {
+	deadline := time.Now().Add(wsWriteWait)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	w.c.SetWriteDeadline(deadline)
 	return w.c.WriteMessage(websocket.TextMessage, data)
 }
 
@@ -128,80 +113,71 @@ func (w *wsConn) Close() {
 	})
 }
 
-// serveWS runs one WebSocket client: identify (URL token or first hello),
-// join, then read messages until the client leaves.
-func (h *Hub) serveWS(c *fiberws.Conn) {
+// serve runs one WebSocket client: identify (the first hello), join, then
+// read messages until the client leaves.
+func (s *wsServer) serve(c *fiberws.Conn) {
+	h := s.h
 	roomID := c.Params("room")
 	ws := c.Conn
 	conn := &wsConn{c: ws}
 	ws.SetReadLimit(2 * protocol.MaxMessageBytes) // over 4 KiB: too_long; over 8 KiB: closed
-	ip := c.IP()
-	h.wsCount(ip, 1)
-	defer h.wsCount(ip, -1)
-	who, authed := c.Locals(localWho).(auth.Identity)
-	anchor, _ := c.Locals(localAnchor).(bool)
+	ip, _ := c.Locals(localLimitAddr).(string)
+	if ip != "" {
+		s.count(ip, 1)
+		defer s.count(ip, -1)
+	}
 	count, _ := c.Locals(localCount).(bool)
+	addr, _ := c.Locals(localAddr).(netip.Addr)
 	refuse := func(code, msg string) {
 		conn.Send(context.Background(), protocol.AppendError(nil, code, msg, ""))
 		conn.Close()
 	}
+	ws.SetReadDeadline(time.Now().Add(wsHelloWait))
+	_, data, err := ws.ReadMessage()
+	if err != nil {
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			refuse(protocol.CodeInvalidMessage, "send a hello message first")
+		}
+		conn.Close()
+		return
+	}
 	var first []byte
-	if !authed {
-		ws.SetReadDeadline(time.Now().Add(wsHelloWait))
-		_, data, err := ws.ReadMessage()
+	caller := auth.Principal{Identity: auth.Anonymous(), Kind: auth.KindAnonymous}
+	msg, derr := protocol.Decode(data)
+	if derr == nil && msg.Type == protocol.TypeHello {
+		ctx, cancel := context.WithTimeout(h.ctx, 5*time.Second)
+		caller, err = s.hello(ctx, roomID, addr, msg)
+		cancel()
 		if err != nil {
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				refuse(protocol.CodeBadMessage, "send a hello message first")
-			}
-			conn.Close()
+			e := apierr.From(err)
+			refuse(string(e.Code), e.Message)
 			return
 		}
-		msg, derr := protocol.Decode(data)
-		switch {
-		case derr == nil && msg.Type == protocol.TypeHello:
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			switch {
-			case msg.PushKey != "":
-				who, err = h.anchorIdentity(ctx, roomID, msg.PushKey)
-				anchor = err == nil
-			case msg.Token != "":
-				who, err = h.identify(ctx, msg.Token)
-			default:
-				who = auth.Anonymous()
-			}
-			cancel()
-			if err != nil {
-				refuse(protocol.CodeBadToken, "the token or push key is not valid")
-				return
-			}
-		default:
-			who = auth.Anonymous()
-			first = data
-		}
+	} else {
+		// No hello: an anonymous viewer whose first message is handled.
+		first = data
 	}
-	if anchor {
-		count = false
-	}
+	anchor := caller.Kind == auth.KindPushKey
 	ctx, cancel := context.WithTimeout(h.ctx, 5*time.Second)
-	m, err := h.join(ctx, roomID, who, anchor, ip, conn, count)
+	sess, err := h.Join(ctx, JoinRequest{Room: roomID, Who: caller.Identity, Anchor: anchor, IP: ip, Channel: conn, Count: count && !anchor})
 	cancel()
 	if err != nil {
-		code, msg := protocol.CodeOf(err), "cannot join the room"
+		code, text := protocol.CodeOf(err), "cannot join the room"
 		var pe *protocol.Error
 		if errors.As(err, &pe) {
-			msg = pe.Message
+			text = pe.Message
 		}
-		refuse(code, msg)
+		refuse(code, text)
 		return
 	}
 	defer func() {
-		m.close()
-		<-m.writerDone
+		sess.Close()
+		<-sess.Done()
 	}()
 	ws.SetPongHandler(func(string) error { return ws.SetReadDeadline(time.Now().Add(wsIdle)) })
 	if first != nil {
-		m.handle(first)
+		sess.Handle(first)
 	}
 	for {
 		ws.SetReadDeadline(time.Now().Add(wsIdle))
@@ -209,22 +185,31 @@ func (h *Hub) serveWS(c *fiberws.Conn) {
 		if err != nil {
 			return
 		}
-		m.handle(data)
+		sess.Handle(data)
 	}
 }
 
-// wsCount adds delta to ip's open WebSockets and returns the count.
-func (h *Hub) wsCount(ip string, delta int) int {
-	h.wsMu.Lock()
-	defer h.wsMu.Unlock()
-	if h.wsPerIP == nil {
-		h.wsPerIP = make(map[string]int)
+// hello checks the credential of a hello: a push key, a user token or the
+// admin token, or none (anonymous).
+func (s *wsServer) hello(ctx context.Context, roomID string, addr netip.Addr, msg protocol.Inbound) (auth.Principal, error) {
+	switch {
+	case msg.PushKey != "":
+		return s.h.opts.Credentials.Check(ctx, auth.Credential{Token: msg.PushKey, Room: roomID, Addr: addr}, auth.PushKey)
+	case msg.Token != "":
+		return s.h.opts.Credentials.Check(ctx, auth.Credential{Token: msg.Token, Room: roomID, Addr: addr}, auth.Admin|auth.User)
 	}
-	n := h.wsPerIP[ip] + delta
+	return auth.Principal{Identity: auth.Anonymous(), Kind: auth.KindAnonymous}, nil
+}
+
+// count adds delta to ip's open WebSockets and returns the count.
+func (s *wsServer) count(ip string, delta int) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := s.perIP[ip] + delta
 	if n <= 0 {
-		delete(h.wsPerIP, ip)
+		delete(s.perIP, ip)
 		return 0
 	}
-	h.wsPerIP[ip] = n
+	s.perIP[ip] = n
 	return n
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/livesell/livesell/internal/apierr"
+	"github.com/livesell/livesell/internal/auth"
 	"github.com/livesell/livesell/internal/backend"
 	"github.com/livesell/livesell/internal/events"
 	"github.com/livesell/livesell/internal/testenv"
@@ -104,9 +105,15 @@ func TestWebSocket(t *testing.T) {
 			status int
 			code   string
 		}{
-			{"/ws/rooms/shop1?token=garbage", 401, "bad_token"},
+			// Credentials never go in the URL (proxy logs): refused before
+			// any check, valid or not.
+			{"/ws/rooms/shop1?token=garbage", 400, "credential_in_query"},
+			{"/ws/rooms/shop1?token=" + userToken(t, "alice"), 400, "credential_in_query"},
+			{"/ws/rooms/shop1?token=" + testAdminToken, 400, "credential_in_query"},
+			{"/ws/rooms/shop1?key=" + pushKey("shop1"), 400, "credential_in_query"},
+			{"/ws/rooms/shop1?push_key=" + pushKey("shop1"), 400, "credential_in_query"},
 			{"/ws/rooms/nope", 404, "room_not_found"},
-			{"/ws/rooms/bad%20room", 400, "bad_room"},
+			{"/ws/rooms/bad%20room", 400, "invalid_room_id"},
 		} {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			_, resp, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+tt.path, nil)
@@ -150,22 +157,25 @@ func TestWebSocket(t *testing.T) {
 			return false
 		}
 
-		// Token in the URL, token in hello, anonymous hello, anchor by push key.
-		alice := wsClient(t, base, "/ws/rooms/shop1?token="+userToken(t, "alice"), "alice", nil)
+		// Credentials in the first hello: user tokens, anonymous, the anchor's push key.
+		alice := wsClient(t, base, "/ws/rooms/shop1", "alice", map[string]any{"type": "hello", "token": userToken(t, "alice")})
 		bob := wsClient(t, base, "/ws/rooms/shop1", "bob", map[string]any{"type": "hello", "token": userToken(t, "bob")})
 		anon := wsClient(t, base, "/ws/rooms/shop1", "anon", map[string]any{"type": "hello"})
-		anchor := wsClient(t, base, "/ws/rooms/shop1?key=push-shop1", "anchor", nil)
+		anchor := wsClient(t, base, "/ws/rooms/shop1", "anchor", map[string]any{"type": "hello", "push_key": pushKey("shop1")})
 		for _, c := range []*client{alice, bob, anon, anchor} {
 			c.waitFor("welcome", 10*time.Second, isType("welcome"))
 		}
-		if you := bob.find(isType("welcome"))["you"].(map[string]any); you["user_id"] != "bob" || you["name"] != "name-bob" {
+		// A viewer is told its pseudonymous id (the one other viewers see).
+		if you := bob.find(isType("welcome"))["you"].(map[string]any); you["user_id"] != pseudonym(h.opts.PseudonymKey, "shop1", "bob") || you["name"] != "name-bob" {
 			t.Fatalf("bob's welcome you = %v", you)
 		}
-		if you := anchor.find(isType("welcome"))["you"].(map[string]any); you["anchor"] != true {
+		if you := anchor.find(isType("welcome"))["you"].(map[string]any); you["anchor"] != true || you["user_id"] != auth.Anchor("shop1").UserID {
 			t.Fatalf("anchor's welcome you = %v", you)
 		}
 		bad := wsClient(t, base, "/ws/rooms/shop1", "bad", map[string]any{"type": "hello", "token": "forged"})
-		bad.waitFor("bad_token", 10*time.Second, isError("bad_token"))
+		bad.waitFor("invalid_token", 10*time.Second, isError("invalid_token"))
+		badKey := wsClient(t, base, "/ws/rooms/shop1", "bad key", map[string]any{"type": "hello", "push_key": pushKey("elsewhere")})
+		badKey.waitFor("invalid_push_key", 10*time.Second, isError("invalid_push_key"))
 
 		// The same protocol: danmaku, errors, likes.
 		alice.sendJSON(map[string]any{"type": "danmaku", "text": "<b>hi</b> from ws"})
@@ -181,7 +191,7 @@ func TestWebSocket(t *testing.T) {
 		}
 		bob.mu.Unlock()
 		alice.sendJSON(map[string]any{"type": "nonsense"})
-		alice.waitFor("bad_message", 10*time.Second, isError("bad_message"))
+		alice.waitFor("invalid_message", 10*time.Second, isError("invalid_message"))
 		alice.send([]byte("not json"))
 		anon.sendJSON(map[string]any{"type": "danmaku", "text": "anon talk"})
 		anon.waitFor("login_required", 10*time.Second, isError("login_required"))
@@ -207,10 +217,10 @@ func TestWebSocket(t *testing.T) {
 		if st, _ := httpDo(t, "PUT", base+"/api/moderation/words", "", map[string]any{"words": []string{"x"}}); st != 401 {
 			t.Fatalf("PUT words without token = %d", st)
 		}
-		if st, _ := httpDo(t, "PUT", base+"/api/moderation/words", "push-shop1", map[string]any{"words": []string{"x"}}); st != 403 {
+		if st, _ := httpDo(t, "PUT", base+"/api/moderation/words", pushKey("shop1"), map[string]any{"words": []string{"x"}}); st != 401 {
 			t.Fatalf("PUT words with a push key = %d", st)
 		}
-		if st, body := httpDo(t, "PUT", base+"/api/moderation/words", testAdminToken, map[string]any{"words": []string{"!!!"}}); st != 400 || body["error"].(map[string]any)["code"] != "bad_word_list" {
+		if st, body := httpDo(t, "PUT", base+"/api/moderation/words", testAdminToken, map[string]any{"words": []string{"!!!"}}); st != 400 || body["error"].(map[string]any)["code"] != "invalid_request" {
 			t.Fatalf("PUT bad words = %d %v", st, body)
 		}
 		if st, body := httpDo(t, "PUT", base+"/api/moderation/words", testAdminToken, map[string]any{"words": []string{"knockoff", "Fake"}}); st != 200 || body["count"] != float64(2) {
@@ -223,14 +233,14 @@ func TestWebSocket(t *testing.T) {
 		bob.waitFor("blocked_word", 10*time.Second, isError("blocked_word"))
 
 		// Moderation over HTTP: ban kicks the user out and keeps them out.
-		if st, _ := httpDo(t, "POST", base+"/api/rooms/shop1/bans", "wrong", map[string]any{"user_id": "alice"}); st != 403 {
+		if st, _ := httpDo(t, "POST", base+"/api/rooms/shop1/bans", "wrong", map[string]any{"user_id": "alice"}); st != 401 {
 			t.Fatalf("ban with a wrong key = %d", st)
 		}
-		if st, body := httpDo(t, "POST", base+"/api/rooms/shop1/bans", "push-shop1", map[string]any{"user_id": "alice", "seconds": 60}); st != 201 {
+		if st, body := httpDo(t, "POST", base+"/api/rooms/shop1/bans", pushKey("shop1"), map[string]any{"user_id": "alice", "seconds": 60}); st != 201 {
 			t.Fatalf("ban = %d %v", st, body)
 		}
 		alice.waitFor("banned", 10*time.Second, isError("banned"))
-		again := wsClient(t, base, "/ws/rooms/shop1?token="+userToken(t, "alice"), "alice2", nil)
+		again := wsClient(t, base, "/ws/rooms/shop1", "alice2", map[string]any{"type": "hello", "token": userToken(t, "alice")})
 		again.waitFor("banned on join", 10*time.Second, isError("banned"))
 		if st, _ := httpDo(t, "DELETE", base+"/api/rooms/shop1/bans/alice", testAdminToken, nil); st != 204 {
 			t.Fatalf("unban = %d", st)
@@ -246,12 +256,12 @@ func TestWebSocket(t *testing.T) {
 		if st, _ := httpDo(t, "DELETE", base+"/api/rooms/shop1/mutes/bob", testAdminToken, nil); st != 204 {
 			t.Fatalf("unmute = %d", st)
 		}
-		time.Sleep(time.Second) // bob's danmaku bucket
+		advance(h, 2*time.Second) // bob's danmaku bucket refills
 		bob.sendJSON(map[string]any{"type": "danmaku", "text": "back again", "ref": "b"})
 		anchor.waitDanmaku("back again", 10*time.Second)
 
 		// Pinned announcement over HTTP.
-		if st, _ := httpDo(t, "PUT", base+"/api/rooms/shop1/pinned", "push-shop1", map[string]any{"text": "Free shipping today"}); st != 200 {
+		if st, _ := httpDo(t, "PUT", base+"/api/rooms/shop1/pinned", pushKey("shop1"), map[string]any{"text": "Free shipping today"}); st != 200 {
 			t.Fatalf("pin = %d", st)
 		}
 		anon.waitFor("pinned", 10*time.Second, func(m map[string]any) bool { return m["type"] == "pinned" && m["text"] == "Free shipping today" })
@@ -262,7 +272,7 @@ func TestWebSocket(t *testing.T) {
 			return st == 200 && body["online"] == float64(2) && body["peak"].(float64) >= 2
 		}, "online count never settled at 2")
 		testenv.Eventually(t, 10*time.Second, func() bool {
-			st, body := httpDo(t, "GET", base+"/api/rooms/shop1/timeline", "push-shop1", nil)
+			st, body := httpDo(t, "GET", base+"/api/rooms/shop1/timeline", pushKey("shop1"), nil)
 			tl, _ := body["timeline"].([]any)
 			return st == 200 && body["likes"] == float64(3) && body["danmaku"].(float64) >= 2 && body["clicks"] == float64(3) && len(tl) > 0
 		}, "dashboard counters and timeline never appeared")

@@ -1,8 +1,10 @@
-package interaction
+package datachannel
 
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -10,6 +12,7 @@ import (
 	"github.com/livesell/livesell/internal/backend"
 	"github.com/livesell/livesell/internal/events"
 	"github.com/livesell/livesell/internal/testenv"
+	"github.com/livesell/livesell/signaling/interaction"
 )
 
 // TestDataChannelRoom drives a room over real Pion data channels: danmaku
@@ -18,11 +21,12 @@ import (
 func TestDataChannelRoom(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, b *backend.Backends, ns string) {
 		const roomID = "r1"
-		h := newHub(t, b, ns, newFakeRooms(roomID), func(o *Options) { o.Chat.DanmakuPerSecond = 2 })
-		anchor := dcClient(t, h, roomID, "anchor", auth.Identity{UserID: "anchor:r1"}, true, false)
-		alice := dcClient(t, h, roomID, "alice", auth.Identity{UserID: "alice", Name: "Alice"}, false, false)
-		bob := dcClient(t, h, roomID, "bob", auth.Identity{UserID: "bob"}, false, true)
-		anon := dcClient(t, h, roomID, "anon", auth.Anonymous(), false, false)
+		clk := &clock{}
+		h, a := newHub(t, b, ns, clk, func(o *interaction.Options) { o.Chat.DanmakuPerSecond = 2 })
+		anchor := dcClient(t, a, roomID, "anchor", auth.Anchor(roomID), true, false)
+		alice := dcClient(t, a, roomID, "alice", auth.Identity{UserID: "alice", Name: "Alice"}, false, false)
+		bob := dcClient(t, a, roomID, "bob", auth.Identity{UserID: "bob"}, false, true)
+		anon := dcClient(t, a, roomID, "anon", auth.Anonymous(), false, false)
 
 		// A danmaku reaches the other viewers and the anchor, and the
 		// sender gets an ack with its id.
@@ -30,7 +34,11 @@ func TestDataChannelRoom(t *testing.T) {
 		ack := alice.waitFor("ack", 10*time.Second, func(m map[string]any) bool { return m["type"] == "ack" && m["ref"] == "a1" })
 		firstID, _ := ack["id"].(string)
 		for _, c := range []*client{anchor, bob, anon, alice} {
-			c.waitDanmaku("hello everyone", 10*time.Second)
+			d := c.waitDanmaku("hello everyone", 10*time.Second)
+			// Viewers see a pseudonym; the anchor sees who to mute.
+			if want := c == anchor; (d["user"] == "alice") != want {
+				t.Fatalf("%s sees the danmaku from %v", c.name, d["user"])
+			}
 		}
 
 		// Blocked words, in full-width and mixed case, are refused with an error event.
@@ -57,7 +65,7 @@ func TestDataChannelRoom(t *testing.T) {
 
 		// A spammer is rate-limited (2/s, burst 6) with an error event.
 		for i := 0; i < 8; i++ {
-			bob.sendJSON(map[string]any{"type": "danmaku", "text": text(i)})
+			bob.sendJSON(map[string]any{"type": "danmaku", "text": fmt.Sprintf("message %d", i)})
 		}
 		bob.waitFor("rate_limited", 10*time.Second, isError("rate_limited"))
 
@@ -66,7 +74,7 @@ func TestDataChannelRoom(t *testing.T) {
 		alice.waitFor("forbidden", 10*time.Second, isError("forbidden"))
 		anchor.sendJSON(map[string]any{"type": "mute", "user_id": "bob", "duration": 60, "ref": "m1"})
 		anchor.waitFor("mute ack", 10*time.Second, func(m map[string]any) bool { return m["type"] == "ack" && m["ref"] == "m1" })
-		time.Sleep(600 * time.Millisecond) // let bob's bucket refill one token
+		clk.Advance(time.Second) // bob's bucket refills
 		bob.sendJSON(map[string]any{"type": "danmaku", "text": "can I talk?", "ref": "muted"})
 		bob.waitFor("muted", 10*time.Second, func(m map[string]any) bool {
 			return m["type"] == "error" && m["code"] == "muted" && m["ref"] == "muted"
@@ -85,7 +93,7 @@ func TestDataChannelRoom(t *testing.T) {
 		}
 
 		// A late joiner gets the current card and the recent danmaku in its welcome.
-		late := dcClient(t, h, roomID, "late", auth.Identity{UserID: "carol"}, false, false)
+		late := dcClient(t, a, roomID, "late", auth.Identity{UserID: "carol"}, false, false)
 		w := late.find(isType("welcome"))
 		wc, _ := w["card"].(map[string]any)
 		if wc["product_id"] != "p1" || w["state"] != "live" {
@@ -96,7 +104,7 @@ func TestDataChannelRoom(t *testing.T) {
 			t.Fatalf("welcome recent = %v", recent)
 		}
 		you := w["you"].(map[string]any)
-		if you["user_id"] != "carol" || you["can_chat"] != true {
+		if id, _ := you["user_id"].(string); !strings.HasPrefix(id, interaction.PseudonymPrefix) || you["can_chat"] != true {
 			t.Fatalf("welcome you = %v", you)
 		}
 

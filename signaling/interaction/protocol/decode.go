@@ -31,7 +31,7 @@ func CodeOf(err error) string {
 }
 
 // Decode parses and checks one inbound message. Every failure is an *Error
-// with code bad_message (or too_long for an oversized message); the Ref of
+// with code invalid_message (or too_long for an oversized message); the Ref of
 // a message that was readable enough is returned with it so that the error
 // event can echo it.
 func Decode(data []byte) (Inbound, error) {
@@ -40,55 +40,55 @@ func Decode(data []byte) (Inbound, error) {
 		return m, Errorf(CodeTooLong, "message is %d bytes, at most %d", len(data), MaxMessageBytes)
 	}
 	if !utf8.Valid(data) {
-		return m, Errorf(CodeBadMessage, "message is not UTF-8")
+		return m, Errorf(CodeInvalidMessage, "message is not UTF-8")
 	}
 	if err := json.Unmarshal(data, &m); err != nil {
-		return Inbound{}, Errorf(CodeBadMessage, "message is not a JSON object of the protocol")
+		return Inbound{}, Errorf(CodeInvalidMessage, "message is not a JSON object of the protocol")
 	}
 	if len(m.Ref) > MaxIDLength {
 		m.Ref = ""
-		return m, Errorf(CodeBadMessage, "ref is longer than %d bytes", MaxIDLength)
+		return m, Errorf(CodeInvalidMessage, "ref is longer than %d bytes", MaxIDLength)
 	}
 	if m.V != Version {
-		return m, Errorf(CodeBadMessage, "unsupported protocol version %d (want %d)", m.V, Version)
+		return m, Errorf(CodeInvalidMessage, "unsupported protocol version %d (want %d)", m.V, Version)
 	}
 	switch m.Type {
 	case TypeHello:
 		if len(m.Token) > MaxTokenLength || len(m.PushKey) > MaxTokenLength {
-			return m, Errorf(CodeBadMessage, "token is too long")
+			return m, Errorf(CodeInvalidMessage, "token is too long")
 		}
 	case TypeDanmaku, TypePin:
 		// Length is checked after trimming, by the room (too_long).
 		if m.Type == TypeDanmaku && m.Text == "" {
-			return m, Errorf(CodeBadMessage, "danmaku needs text")
+			return m, Errorf(CodeInvalidMessage, "danmaku needs text")
 		}
 	case TypeLike:
 		if m.Count == 0 {
 			m.Count = 1
 		}
 		if m.Count < 1 || m.Count > MaxLikeCount {
-			return m, Errorf(CodeBadMessage, "like count must be 1 to %d", MaxLikeCount)
+			return m, Errorf(CodeInvalidMessage, "like count must be 1 to %d", MaxLikeCount)
 		}
 	case TypeClick, TypeWant:
 		if !ValidID(m.ProductID) {
-			return m, Errorf(CodeBadMessage, "product_id must be 1 to %d characters of A-Z a-z 0-9 _ - . :", MaxIDLength)
+			return m, Errorf(CodeInvalidMessage, "product_id must be 1 to %d characters of A-Z a-z 0-9 _ - . :", MaxIDLength)
 		}
 	case TypeDelete:
 		if !ValidID(m.MessageID) {
-			return m, Errorf(CodeBadMessage, "message_id is missing or malformed")
+			return m, Errorf(CodeInvalidMessage, "message_id is missing or malformed")
 		}
 	case TypeMute, TypeBan:
 		if m.UserID == "" || len(m.UserID) > MaxIDLength {
-			return m, Errorf(CodeBadMessage, "user_id must be 1 to %d bytes", MaxIDLength)
+			return m, Errorf(CodeInvalidMessage, "user_id must be 1 to %d bytes", MaxIDLength)
 		}
 		if m.Duration < 0 || m.Duration > MaxSanctionSeconds {
-			return m, Errorf(CodeBadMessage, "duration must be 0 to %d seconds", MaxSanctionSeconds)
+			return m, Errorf(CodeInvalidMessage, "duration must be 0 to %d seconds", MaxSanctionSeconds)
 		}
 	case TypePing:
 	case "":
-		return m, Errorf(CodeBadMessage, "type is missing")
+		return m, Errorf(CodeInvalidMessage, "type is missing")
 	default:
-		return m, Errorf(CodeBadMessage, "unknown message type %q", truncate(m.Type, 32))
+		return m, Errorf(CodeInvalidMessage, "unknown message type %q", truncate(m.Type, 32))
 	}
 	return m, nil
 }

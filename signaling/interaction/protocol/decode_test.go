@@ -16,26 +16,26 @@ func TestDecode(t *testing.T) {
 		{"danmaku", `{"v":1,"type":"danmaku","text":"hi","ref":"r1"}`, "", Inbound{V: 1, Type: TypeDanmaku, Text: "hi", Ref: "r1"}},
 		{"like default count", `{"v":1,"type":"like"}`, "", Inbound{V: 1, Type: TypeLike, Count: 1}},
 		{"like 100", `{"v":1,"type":"like","count":100}`, "", Inbound{V: 1, Type: TypeLike, Count: 100}},
-		{"like too many", `{"v":1,"type":"like","count":101}`, CodeBadMessage, Inbound{}},
-		{"like negative", `{"v":1,"type":"like","count":-1}`, CodeBadMessage, Inbound{}},
+		{"like too many", `{"v":1,"type":"like","count":101}`, CodeInvalidMessage, Inbound{}},
+		{"like negative", `{"v":1,"type":"like","count":-1}`, CodeInvalidMessage, Inbound{}},
 		{"click", `{"v":1,"type":"click","product_id":"p-1"}`, "", Inbound{V: 1, Type: TypeClick, ProductID: "p-1"}},
-		{"want bad id", `{"v":1,"type":"want","product_id":"a b"}`, CodeBadMessage, Inbound{}},
-		{"click no id", `{"v":1,"type":"click"}`, CodeBadMessage, Inbound{}},
+		{"want bad id", `{"v":1,"type":"want","product_id":"a b"}`, CodeInvalidMessage, Inbound{}},
+		{"click no id", `{"v":1,"type":"click"}`, CodeInvalidMessage, Inbound{}},
 		{"delete", `{"v":1,"type":"delete","message_id":"abc-1"}`, "", Inbound{V: 1, Type: TypeDelete, MessageID: "abc-1"}},
 		{"mute", `{"v":1,"type":"mute","user_id":"u1","duration":60}`, "", Inbound{V: 1, Type: TypeMute, UserID: "u1", Duration: 60}},
-		{"ban too long", `{"v":1,"type":"ban","user_id":"u1","duration":99999999}`, CodeBadMessage, Inbound{}},
-		{"ban no user", `{"v":1,"type":"ban"}`, CodeBadMessage, Inbound{}},
-		{"empty danmaku", `{"v":1,"type":"danmaku","text":""}`, CodeBadMessage, Inbound{}},
-		{"no version", `{"type":"danmaku","text":"x"}`, CodeBadMessage, Inbound{}},
-		{"version 2", `{"v":2,"type":"danmaku","text":"x"}`, CodeBadMessage, Inbound{}},
-		{"unknown type", `{"v":1,"type":"explode"}`, CodeBadMessage, Inbound{}},
-		{"no type", `{"v":1}`, CodeBadMessage, Inbound{}},
-		{"not json", `hello`, CodeBadMessage, Inbound{}},
-		{"array", `[1,2]`, CodeBadMessage, Inbound{}},
-		{"wrong field type", `{"v":1,"type":"like","count":"3"}`, CodeBadMessage, Inbound{}},
-		{"bad utf8", "{\"v\":1,\"type\":\"danmaku\",\"text\":\"\xff\"}", CodeBadMessage, Inbound{}},
+		{"ban too long", `{"v":1,"type":"ban","user_id":"u1","duration":99999999}`, CodeInvalidMessage, Inbound{}},
+		{"ban no user", `{"v":1,"type":"ban"}`, CodeInvalidMessage, Inbound{}},
+		{"empty danmaku", `{"v":1,"type":"danmaku","text":""}`, CodeInvalidMessage, Inbound{}},
+		{"no version", `{"type":"danmaku","text":"x"}`, CodeInvalidMessage, Inbound{}},
+		{"version 2", `{"v":2,"type":"danmaku","text":"x"}`, CodeInvalidMessage, Inbound{}},
+		{"unknown type", `{"v":1,"type":"explode"}`, CodeInvalidMessage, Inbound{}},
+		{"no type", `{"v":1}`, CodeInvalidMessage, Inbound{}},
+		{"not json", `hello`, CodeInvalidMessage, Inbound{}},
+		{"array", `[1,2]`, CodeInvalidMessage, Inbound{}},
+		{"wrong field type", `{"v":1,"type":"like","count":"3"}`, CodeInvalidMessage, Inbound{}},
+		{"bad utf8", "{\"v\":1,\"type\":\"danmaku\",\"text\":\"\xff\"}", CodeInvalidMessage, Inbound{}},
 		{"huge", `{"v":1,"type":"danmaku","text":"` + strings.Repeat("a", MaxMessageBytes) + `"}`, CodeTooLong, Inbound{}},
-		{"long ref", `{"v":1,"type":"ping","ref":"` + strings.Repeat("r", 200) + `"}`, CodeBadMessage, Inbound{}},
+		{"long ref", `{"v":1,"type":"ping","ref":"` + strings.Repeat("r", 200) + `"}`, CodeInvalidMessage, Inbound{}},
 		{"ping", `{"v":1,"type":"ping"}`, "", Inbound{V: 1, Type: TypePing}},
 		{"hello", `{"v":1,"type":"hello","token":"t"}`, "", Inbound{V: 1, Type: TypeHello, Token: "t"}},
 	}
@@ -85,7 +85,7 @@ func FuzzDecode(f *testing.F) {
 		}
 		// An error event echoing the ref must be valid JSON.
 		var v map[string]any
-		if err := json.Unmarshal(AppendError(nil, CodeBadMessage, m.Text, m.Ref), &v); err != nil {
+		if err := json.Unmarshal(AppendError(nil, CodeInvalidMessage, m.Text, m.Ref), &v); err != nil {
 			t.Fatalf("error event is not JSON: %v", err)
 		}
 	})

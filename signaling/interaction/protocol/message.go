@@ -1,5 +1,7 @@
 package protocol
 
+import "github.com/livesell/livesell/internal/apierr"
+
 // Version is the protocol version every message carries as "v".
 const Version = 1
 
@@ -45,18 +47,18 @@ const (
 )
 
 // Error codes sent in error events (and, where they apply, in HTTP error
-// bodies).
+// bodies): the interaction entries of the one error catalogue.
 const (
-	CodeBadMessage    = "bad_message"
-	CodeTooLong       = "too_long"
-	CodeBlockedWord   = "blocked_word"
-	CodeRateLimited   = "rate_limited"
-	CodeMuted         = "muted"
-	CodeBanned        = "banned"
-	CodeLoginRequired = "login_required"
-	CodeForbidden     = "forbidden"
-	CodeBadToken      = "bad_token"
-	CodeInternal      = "internal"
+	CodeInvalidMessage = string(apierr.CodeInvalidMessage)
+	CodeTooLong        = string(apierr.CodeTooLong)
+	CodeBlockedWord    = string(apierr.CodeBlockedWord)
+	CodeRateLimited    = string(apierr.CodeRateLimited)
+	CodeMuted          = string(apierr.CodeMuted)
+	CodeBanned         = string(apierr.CodeBanned)
+	CodeLoginRequired  = string(apierr.CodeLoginRequired)
+	CodeForbidden      = string(apierr.CodeForbidden)
+	CodeInvalidToken   = string(apierr.CodeInvalidToken)
+	CodeInternal       = string(apierr.CodeInternal)
 )
 
 // Inbound is one decoded client message. Only the fields of its Type are
