@@ -311,19 +311,16 @@ func (b *chatBench) run(ctx context.Context) error {
 // attachWS opens one WebSocket viewer and its reader.
 func (b *chatBench) attachWS(ctx, readCtx context.Context, wg *sync.WaitGroup, token string, s *viewerStats, probe bool) (chatConn, error) {
 	u := "ws" + strings.TrimPrefix(strings.TrimRight(b.server, "/"), "http") + "/ws/rooms/" + url.PathEscape(b.room)
-	if token != "" {
-		u += "?token=" + url.QueryEscape(token)
-	}
 	c, _, err := websocket.Dial(ctx, u, nil)
 	if err != nil {
 		return nil, err
 	}
 	c.SetReadLimit(1 << 20)
-	if token == "" {
-		if err := c.Write(ctx, websocket.MessageText, []byte(`{"v":1,"type":"hello"}`)); err != nil {
-			c.CloseNow()
-			return nil, err
-		}
+	// Credentials go in the first message, never in the URL.
+	hello, _ := json.Marshal(map[string]any{"v": 1, "type": "hello", "token": token})
+	if err := c.Write(ctx, websocket.MessageText, hello); err != nil {
+		c.CloseNow()
+		return nil, err
 	}
 	wg.Add(1)
 	go func() {
