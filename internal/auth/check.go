@@ -48,6 +48,8 @@ const (
 	// UserInQuery lets Request read a user JWT from ?token= when no
 	// Authorization header is sent (WHEP players that cannot set headers).
 	UserInQuery
+	// Metrics is the metrics token (scrapers of /metrics).
+	Metrics
 )
 
 // Kind says which credential a Principal presented.
@@ -59,6 +61,7 @@ const (
 	KindAdmin
 	KindPushKey
 	KindUser
+	KindMetrics
 )
 
 // Principal is who a checked credential names.
@@ -83,6 +86,8 @@ type Credential struct {
 type Options struct {
 	// AdminToken is the operator's token; empty admits no admin.
 	AdminToken string
+	// MetricsToken is the scrapers' token; empty admits none.
+	MetricsToken string
 	// Users verifies user JWTs; nil admits no user token.
 	Users *Verifier
 	// PushKeys verifies push keys; nil admits no push key.
@@ -100,6 +105,7 @@ type Options struct {
 // budget is answered 429 too_many_failures instead of 401.
 type Authenticator struct {
 	admin    string
+	metrics  string
 	users    *Verifier
 	keys     PushKeys
 	failures *FailureLimiter
@@ -112,7 +118,7 @@ func New(opt Options) *Authenticator {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Authenticator{admin: opt.AdminToken, users: opt.Users, keys: opt.PushKeys, failures: NewFailureLimiter(opt.Failures), log: log}
+	return &Authenticator{admin: opt.AdminToken, metrics: opt.MetricsToken, users: opt.Users, keys: opt.PushKeys, failures: NewFailureLimiter(opt.Failures), log: log}
 }
 
 // Users is the user-token verifier (for minting), or nil.
@@ -135,6 +141,9 @@ func (a *Authenticator) Check(ctx context.Context, cred Credential, accept Accep
 	}
 	if accept&Admin != 0 && a.IsAdminToken(tok) {
 		return Principal{Identity: AdminIdentity(), Kind: KindAdmin}, nil
+	}
+	if accept&Metrics != 0 && SecretEqual(tok, a.metrics) {
+		return Principal{Identity: Identity{UserID: "metrics"}, Kind: KindMetrics}, nil
 	}
 	if strings.HasPrefix(tok, PushKeyPrefix) {
 		if accept&PushKey != 0 && cred.Room != "" && a.keys != nil {

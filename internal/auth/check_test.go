@@ -32,9 +32,10 @@ const (
 
 func newTestAuth() *Authenticator {
 	return New(Options{
-		AdminToken: testAdmin,
-		Users:      NewVerifier([]byte("0123456789abcdef0123456789abcdef"), ""),
-		PushKeys:   keyTable{"r1": {goodKey: "k1", oldKey: ""}},
+		AdminToken:   testAdmin,
+		MetricsToken: "metrics-token-0123456789abcdef0123456789",
+		Users:        NewVerifier([]byte("0123456789abcdef0123456789abcdef"), ""),
+		PushKeys:     keyTable{"r1": {goodKey: "k1", oldKey: ""}},
 	})
 }
 
@@ -62,6 +63,9 @@ func TestCheck(t *testing.T) {
 		{"junk", Credential{Token: "junk"}, User | Admin, 0, apierr.CodeInvalidToken},
 		{"none", Credential{}, User, 0, apierr.CodeMissingToken},
 		{"none, anonymous allowed", Credential{}, User | AllowAnonymous, KindAnonymous, ""},
+		{"metrics token", Credential{Token: "metrics-token-0123456789abcdef0123456789"}, Metrics | Admin, KindMetrics, ""},
+		{"metrics token where not accepted", Credential{Token: "metrics-token-0123456789abcdef0123456789"}, Admin, 0, apierr.CodeInvalidToken},
+		{"admin token for metrics", Credential{Token: testAdmin}, Metrics | Admin, KindAdmin, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

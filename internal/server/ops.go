@@ -2,10 +2,12 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -77,18 +79,17 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 }
 
 // requireMetricsToken admits the metrics token, or the admin token while
-// no metrics token is configured.
+// no metrics token is configured, checked by the node's one Authenticator.
 func (s *Server) requireMetricsToken(c *fiber.Ctx) error {
-	tok := auth.BearerToken(c.Get(fiber.HeaderAuthorization))
-	if tok == "" {
-		return apierr.E(apierr.CodeMissingToken, "/metrics needs Authorization: Bearer <metrics token>")
+	accept := auth.Metrics
+	if s.cfg.MetricsToken == "" {
+		accept = auth.Admin
 	}
-	want := s.cfg.MetricsToken
-	if want == "" {
-		want = s.secrets.AdminToken
-	}
-	if !auth.SecretEqual(tok, want) {
-		return apierr.E(apierr.CodeInvalidToken, "the metrics token is not valid")
+	if _, err := s.auth.Request(c, accept, ""); err != nil {
+		if apierr.CodeOf(err) == apierr.CodeMissingToken {
+			return apierr.E(apierr.CodeMissingToken, "/metrics needs Authorization: Bearer <metrics token>")
+		}
+		return err
 	}
 	return c.Next()
 }
@@ -128,10 +129,16 @@ func (s *Server) metricsTokenHTTP(next http.Handler) http.Handler {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !auth.SecretEqual(auth.BearerToken(r.Header.Get("Authorization")), s.cfg.MetricsToken) {
+		addr, _ := netip.ParseAddrPort(r.RemoteAddr)
+		cred := auth.Credential{Token: auth.BearerToken(r.Header.Get("Authorization")), Addr: addr.Addr().Unmap()}
+		if _, err := s.auth.Check(r.Context(), cred, auth.Metrics); err != nil {
+			e := apierr.From(err)
 			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusUnauthorized)
-			fmt.Fprint(w, `{"error":{"code":"invalid_token","message":"the metrics token is not valid"}}`)
+			if e.RetryAfter > 0 {
+				w.Header().Set("Retry-After", e.RetryAfterHeader())
+			}
+			w.WriteHeader(e.Status)
+			json.NewEncoder(w).Encode(e.Body())
 			return
 		}
 		next.ServeHTTP(w, r)
