@@ -149,6 +149,10 @@ func (h *Handler) updateProduct(c *fiber.Ctx) error {
 		return mapErr(err)
 	}
 	h.d.Cache.Forget(id, "")
+	// Rooms presenting it show the new price at once (the card is what is charged).
+	if err := h.d.Cards.ProductChanged(c.UserContext(), p); err != nil {
+		h.d.Log.Warn("card republish after a product change", "product", id, "err", err)
+	}
 	return h.sendView(c, p)
 }
 

@@ -72,7 +72,10 @@ func (h *Handler) listOrders(c *fiber.Ctx) error {
 	if f.Status != "" && !order.ValidStatus(f.Status) {
 		return apierr.E(apierr.CodeInvalidRequest, "status must be one of PENDING, PAID, SHIPPED, COMPLETED, CANCELLED, EXPIRED, REFUNDED")
 	}
-	if len(f.Room) > 64 || len(f.User) > 128 || len(f.Cursor) > 300 {
+	if f.Room != "" && !validRoom(f.Room) {
+		return apierr.New(apierr.CodeInvalidRoomID)
+	}
+	if len(f.User) > 128 || len(f.Cursor) > 300 {
 		return apierr.E(apierr.CodeInvalidRequest, "a filter is too long")
 	}
 	if s := c.Query("limit"); s != "" {

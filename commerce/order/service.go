@@ -15,6 +15,7 @@ import (
 	"github.com/livesell/livesell/commerce/internal/ids"
 	"github.com/livesell/livesell/commerce/payment"
 	"github.com/livesell/livesell/commerce/stock"
+	"github.com/livesell/livesell/internal/roomid"
 	"github.com/livesell/livesell/internal/sqldb"
 )
 
@@ -137,7 +138,7 @@ func (s *Service) Validate(r *Request) error {
 		return fmt.Errorf("%w: product_id is required (letters, digits, - _ ., at most 64)", ErrInvalid)
 	case r.Quantity < 1 || r.Quantity > s.opt.MaxQuantity:
 		return fmt.Errorf("%w: quantity must be between 1 and %d", ErrInvalid, s.opt.MaxQuantity)
-	case r.Room != "" && !ids.Valid(r.Room):
+	case r.Room != "" && !roomid.Valid(r.Room):
 		return fmt.Errorf("%w: room must be a room id", ErrInvalid)
 	}
 	return nil

@@ -99,12 +99,16 @@ func FuzzParse(f *testing.F) {
 	f.Add(body, sign(body, now, secret).Get("Stripe-Signature"))
 	f.Add([]byte(`{}`), "t=1,v1=00")
 	f.Add([]byte(`{"type":"payment_intent.succeeded","data":{"object":null}}`), "")
+	f.Add(body, "t=1800000000,"+sign(body, now.Add(-time.Hour), secret).Get("Stripe-Signature"))
 	f.Fuzz(func(t *testing.T, body []byte, sig string) {
 		h := http.Header{}
 		h.Set("Stripe-Signature", sig)
 		n, err := p.Parse(context.Background(), h, body, now)
 		if err == nil && (n.PaymentID == "" || n.TransactionID == "") {
 			t.Fatalf("accepted notice without ids: %+v", n)
+		}
+		if err == nil && strings.Count(","+strings.ReplaceAll(h.Get("Stripe-Signature"), " ", ""), ",t=") != 1 {
+			t.Fatalf("accepted a header without exactly one t=: %q", sig)
 		}
 	})
 }

@@ -1,4 +1,4 @@
-package commerce_test
+package server_test
 
 import (
 	"bytes"
@@ -14,9 +14,11 @@ import (
 	"github.com/livesell/livesell/internal/testenv"
 )
 
-// The composed server mounts commerce with the signaling room store: a
-// room's real push key may bind and present products, another room's may not.
-func TestServerWiresPushKeys(t *testing.T) {
+// The composed server mounts commerce with the node's one Authenticator
+// over the room store: a room's real push key may bind and present
+// products, another room's may not. (It lives here, not in commerce:
+// commerce does not import the composer.)
+func TestCommerceWiresPushKeys(t *testing.T) {
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
 	cfg.Store.Namespace = testenv.Namespace(t)
