@@ -36,7 +36,7 @@ func TestTURNLinks(t *testing.T) {
 			if (err == nil) != tt.ok {
 				t.Fatalf("newTURNLinks: %v, want ok=%v", err, tt.ok)
 			}
-			if err != nil && !errors.Is(err, ErrTURNConfig) && !strings.Contains(err.Error(), "ICE server") {
+			if err != nil && !errors.Is(err, ErrTURNConfig) && !strings.Contains(err.Error(), "ice-servers") {
 				t.Fatalf("error %v names neither TURN nor the ICE server", err)
 			}
 		})
