@@ -13,14 +13,14 @@ ns="ceil$$"
 
 script=$(go run ./cmd/livesell bench flashsale --print-reserve-script)
 sha=$(redis-cli -h 127.0.0.1 SCRIPT LOAD "$script")
-keys=("{$ns:p:x}:st" "{$ns:p:x}:u" "{$ns:p:x}:r" "{$ns:p:x}:pend")
+keys=("{$ns:p:x}:st" "{$ns:p:x}:u" "{$ns:p:x}:r" "{$ns:p:x}:pend" "{$ns:p:x}:unp" "{$ns:p:x}:late")
 for path in sold_out reserve; do
   avail=0; [ "$path" = reserve ] && avail=100000000
   redis-cli -h 127.0.0.1 DEL "${keys[@]}" >/dev/null
   redis-cli -h 127.0.0.1 HSET "${keys[0]}" avail "$avail" total "$avail" >/dev/null
   echo "redis EVALSHA reserve ($path), $clients clients:"
   redis-benchmark -h 127.0.0.1 -q -n 100000 -c "$clients" -r 100000000 \
-    EVALSHA "$sha" 4 "${keys[@]}" o__rand_int__ u__rand_int__ 1 0 1 | tr '\r' '\n' | grep -o '[0-9.]* requests per second.*' | sed 's/^/  /'
+    EVALSHA "$sha" 6 "${keys[@]}" o__rand_int__ u__rand_int__ 1 0 1 20 100 a__rand_int__ | tr '\r' '\n' | grep -o '[0-9.]* requests per second.*' | sed 's/^/  /'
 done
 redis-cli -h 127.0.0.1 DEL "${keys[@]}" >/dev/null
 
