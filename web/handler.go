@@ -3,17 +3,13 @@ package web
 import (
 	"encoding/json"
 	"path"
-	"regexp"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/livesell/livesell/internal/apierr"
+	"github.com/livesell/livesell/internal/roomid"
 )
-
-// roomIDPattern is what the pages accept as a room id in their path; the
-// APIs check the room itself.
-var roomIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
 
 // browserConfig is GET /web/config.json: what pages need before they talk
 // to the APIs.
@@ -63,8 +59,8 @@ func (h *handler) page(name, csp string) fiber.Handler {
 func (h *handler) roomPage(name, csp string) fiber.Handler {
 	page := h.page(name, csp)
 	return func(c *fiber.Ctx) error {
-		if !roomIDPattern.MatchString(c.Params("room")) {
-			return apierr.NotFound("bad_room_id", "a room id is 1 to 64 letters, digits, '-' or '_'")
+		if !roomid.Valid(c.Params("room")) {
+			return apierr.E(apierr.CodeNotFound, "no such room page: %s", roomid.Rule)
 		}
 		return page(c)
 	}
@@ -81,7 +77,7 @@ func (h *handler) assetFile(c *fiber.Ctx) error {
 	p := c.Params("*")
 	clean := path.Clean("/" + p)[1:]
 	if clean != p || p == "" {
-		return apierr.NotFound("not_found", "no such asset")
+		return apierr.E(apierr.CodeNotFound, "no such asset")
 	}
 	c.Set(fiber.HeaderCacheControl, "no-cache")
 	return h.send(c, "assets/"+clean)
@@ -104,7 +100,7 @@ func (h *handler) configDoc(c *fiber.Ctx) error {
 func (h *handler) send(c *fiber.Ctx, name string) error {
 	a, ok := h.assets[name]
 	if !ok {
-		return apierr.NotFound("not_found", "no such file")
+		return apierr.E(apierr.CodeNotFound, "no such file")
 	}
 	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
 	c.Set(fiber.HeaderReferrerPolicy, "no-referrer")
