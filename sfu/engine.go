@@ -525,7 +525,7 @@ func (e *Engine) tickRoom(r *room, now time.Time, measure bool) {
 		}
 		if s.video != nil && s.connected.Load() {
 			if l := s.video.waiting(); l != nil {
-				l.requestKeyframe(now.UnixNano())
+				l.requestKeyframe()
 			}
 		}
 	}

@@ -19,7 +19,7 @@ const replayBurst = 8
 // keyframe (keeping the current layer until then, so the picture never
 // freezes). A subscriber without a current layer starts from the target
 // layer's keyframe cache when it has one, catching up with the live edge a
-// few packets at a time, its frames one timestamp tick apart.
+// few packets at a time, its frames stamped with the time they are sent.
 type videoForwarder struct {
 	mu      sync.Mutex
 	dt      *downTrack
@@ -64,7 +64,7 @@ func (f *videoForwarder) forward(l *layer, p *rtp.Packet, info *pktInfo, now int
 			f.current, f.target, f.catchup, f.cursor = l, nil, true, 0
 			f.publish()
 		default:
-			l.requestKeyframe(now)
+			l.requestKeyframe()
 		}
 	}
 	if l != f.current {
@@ -79,7 +79,7 @@ func (f *videoForwarder) forward(l *layer, p *rtp.Packet, info *pktInfo, now int
 			f.catchup = false
 			f.current, f.target = nil, l
 			f.publish()
-			l.requestKeyframe(now)
+			l.requestKeyframe()
 			return 0, 0
 		default:
 			bytes, pkts = f.replay(l, now, replayBurst)
@@ -87,6 +87,7 @@ func (f *videoForwarder) forward(l *layer, p *rtp.Packet, info *pktInfo, now int
 				return bytes, pkts // p is cached and will be replayed
 			}
 			f.catchup = false // caught up: p follows the last cached packet
+			f.m.paceFrame(p.Timestamp, now, l.clock)
 		}
 	}
 	if len(p.Payload) == 0 {
@@ -124,7 +125,7 @@ func (f *videoForwarder) emit(l *layer, marker bool, srcSeq uint16, srcTs uint32
 }
 
 // replay sends up to n packets of l's keyframe cache from the cursor, each
-// new frame one timestamp tick after the previous one. Called from l's
+// new frame stamped with the time it is sent (munger.paceFrame). Called from l's
 // reader (or its fan-out workers), which owns the cache.
 func (f *videoForwarder) replay(l *layer, now int64, n int) (bytes, pkts int) {
 	c := &l.cache
@@ -134,7 +135,7 @@ func (f *videoForwarder) replay(l *layer, now int64, n int) (bytes, pkts int) {
 		if f.cursor == 0 {
 			f.m.switchTo(cp.seq, cp.ts, now, l.clock)
 		} else {
-			f.m.compressFrame(cp.ts)
+			f.m.paceFrame(cp.ts, now, l.clock)
 		}
 		f.cursor++
 		if cp.n == 0 {

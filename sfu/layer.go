@@ -89,9 +89,12 @@ func activeLayers(layers []*layer, now int64) []*layer {
 func (l *layer) bitrate() int64 { return l.rate.Load() }
 
 // requestKeyframe asks the publisher for a keyframe of this layer, at most
-// once per pliInterval whoever asks.
-func (l *layer) requestKeyframe(now int64) {
-	if l.closed.Load() || !l.pli.allow(now) {
+// once per pliInterval whoever asks. It reads the clock itself: callers on
+// the fan-out path hold a packet's read time, which under load can be
+// hundreds of milliseconds old and would let two requests out closer
+// together than the interval.
+func (l *layer) requestKeyframe() {
+	if l.closed.Load() || !l.pli.allow(time.Now().UnixNano()) {
 		return
 	}
 	l.pub.room.eng.metrics.plis.Inc()

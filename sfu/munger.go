@@ -18,6 +18,11 @@ type munger struct {
 	lastTs    uint32 // outgoing timestamp of the newest packet
 	lastAt    int64  // unix nanoseconds when the newest packet was rewritten
 
+	// The outgoing timestamp and wall-clock time of the first packet of the
+	// current source stream, which paced replays keep their clock on.
+	anchorTs uint32
+	anchorAt int64
+
 	havePic    bool
 	picRebase  bool
 	lastSrcPic uint16
@@ -42,6 +47,7 @@ func (m *munger) switchTo(srcSeq uint16, srcTs uint32, now int64, clockRate uint
 		m.lastSeq = srcSeq - 1
 		m.lastTs = srcTs
 		m.lastAt = now
+		m.anchorTs, m.anchorAt = srcTs, now
 		return
 	}
 	delta := uint32(1)
@@ -52,16 +58,29 @@ func (m *munger) switchTo(srcSeq uint16, srcTs uint32, now int64, clockRate uint
 	}
 	m.seqOffset = m.lastSeq + 1 - srcSeq
 	m.tsOffset = m.lastTs + delta - srcTs
+	m.anchorTs, m.anchorAt = m.lastTs+delta, now
 }
 
-// compressFrame makes the frame with source timestamp srcTs follow the
-// previous outgoing frame by a single tick. Keyframe-cache replay uses it so
-// that a joining viewer decodes the cached frames at once instead of
-// replaying them in real time behind the live edge.
-func (m *munger) compressFrame(srcTs uint32) {
-	if srcTs != m.lastSrcTs {
-		m.tsOffset = m.lastTs + 1 - srcTs
+// paceFrame gives the frame with source timestamp srcTs the outgoing
+// timestamp of the wall-clock time now on the clock of the current source
+// stream's first packet (at least one tick after the previous frame).
+// Keyframe-cache replay uses it: the cached frames go out faster than real
+// time, and a receiver must see timestamps that advance as they arrive,
+// neither one tick apart (its clock estimate then stalls the live frames
+// that follow: seconds of frozen picture in Chromium) nor in source spacing
+// (the viewer would stay a whole GOP behind the live edge).
+func (m *munger) paceFrame(srcTs uint32, now int64, clockRate uint32) {
+	if srcTs == m.lastSrcTs {
+		return
 	}
+	ts := m.anchorTs
+	if el := now - m.anchorAt; el > 0 {
+		ts += uint32(uint64(el) * uint64(clockRate) / 1e9)
+	}
+	if int32(ts-m.lastTs) < 1 {
+		ts = m.lastTs + 1
+	}
+	m.tsOffset = ts - srcTs
 }
 
 // rewrite maps a source packet to its outgoing sequence number and

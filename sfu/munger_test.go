@@ -72,16 +72,23 @@ func TestMungerSeqTimestamp(t *testing.T) {
 			{op: "switch", seq: 300, ts: 10},
 			{op: "pkt", seq: 300, ts: 10, wantSeq: 1, wantTs: 2705, wantOK: true},
 		}},
-		{"compressed replay puts frames one tick apart", []step{
+		{"paced replay stamps frames with the time they are sent", []step{
 			{op: "switch", seq: 10, ts: 1000},
 			{op: "pkt", seq: 10, ts: 1000, wantSeq: 10, wantTs: 1000, wantOK: true},
-			{op: "switch", seq: 70, ts: 50000},
-			{op: "pkt", seq: 70, ts: 50000, wantSeq: 11, wantTs: 1001, wantOK: true},
-			{op: "compress", ts: 53000},
-			{op: "pkt", seq: 71, ts: 53000, wantSeq: 12, wantTs: 1002, wantOK: true},
-			{op: "compress", ts: 56000},
-			{op: "pkt", seq: 72, ts: 56000, wantSeq: 13, wantTs: 1003, wantOK: true},
-			{op: "pkt", seq: 73, ts: 59000, wantSeq: 14, wantTs: 4003, wantOK: true},
+			// A joiner's replay starts a second later from a cached keyframe.
+			{op: "switch", seq: 70, ts: 50000, at: 1000},
+			{op: "pkt", seq: 70, ts: 50000, at: 1000, wantSeq: 11, wantTs: 91000, wantOK: true},
+			// Sent in the same instant: one tick later.
+			{op: "pace", ts: 53000, at: 1000},
+			{op: "pkt", seq: 71, ts: 53000, at: 1000, wantSeq: 12, wantTs: 91001, wantOK: true},
+			// 10 ms later: 900 ticks after the keyframe, not 6000.
+			{op: "pace", ts: 56000, at: 1010},
+			{op: "pkt", seq: 72, ts: 56000, at: 1010, wantSeq: 13, wantTs: 91900, wantOK: true},
+			{op: "pkt", seq: 73, ts: 56000, at: 1010, wantSeq: 14, wantTs: 91900, wantOK: true},
+			{op: "pace", ts: 59000, at: 1010},
+			{op: "pkt", seq: 74, ts: 59000, at: 1010, wantSeq: 15, wantTs: 91901, wantOK: true},
+			// Live again: source spacing from the last paced frame.
+			{op: "pkt", seq: 75, ts: 62000, at: 1043, wantSeq: 16, wantTs: 94901, wantOK: true},
 		}},
 	}
 	for _, tc := range tests {
@@ -94,8 +101,8 @@ func TestMungerSeqTimestamp(t *testing.T) {
 					m.switchTo(s.seq, s.ts, now, 90000)
 				case "skip":
 					m.skip(s.seq)
-				case "compress":
-					m.compressFrame(s.ts)
+				case "pace":
+					m.paceFrame(s.ts, now, 90000)
 				case "pkt":
 					seq, ts, ok := m.rewrite(s.seq, s.ts, now)
 					if ok != s.wantOK || (ok && (seq != s.wantSeq || (s.wantTs != 0 && ts != s.wantTs))) {

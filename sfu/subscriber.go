@@ -79,7 +79,7 @@ func (s *subscriber) selectLayer(fromTicker bool) {
 	}
 	s.mu.Unlock()
 	if s.video.setTarget(l) {
-		l.requestKeyframe(time.Now().UnixNano())
+		l.requestKeyframe()
 	}
 }
 
@@ -160,7 +160,7 @@ func (s *subscriber) readRTCP(sender *webrtc.RTPSender, video bool) {
 						cur = tgt
 					}
 					if cur != nil {
-						cur.requestKeyframe(time.Now().UnixNano())
+						cur.requestKeyframe()
 					}
 				}
 			case *rtcp.ReceiverReport:

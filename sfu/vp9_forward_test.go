@@ -2,6 +2,7 @@ package sfu
 
 import (
 	"testing"
+	"time"
 
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
@@ -46,8 +47,8 @@ func TestVP9ForwardedAcrossSwitch(t *testing.T) {
 	pub.addLayer(high)
 	// No publisher connection here: keep the keyframe requests the
 	// switch makes inside the throttle's interval.
-	low.pli.allow(1)
-	high.pli.allow(1)
+	low.pli.allow(time.Now().UnixNano())
+	high.pli.allow(time.Now().UnixNano())
 	w := &captureWriter{}
 	dt := newDownTrack(webrtc.RTPCodecTypeVideo, supportedVideo[6], "vp9")
 	dt.bound.Store(&binding{ssrc: 1, pt: 98, writer: w})

@@ -46,6 +46,9 @@ type Publisher struct {
 	ignore []atomic.Int64
 	sent   atomic.Int64
 
+	reqMu sync.Mutex
+	reqAt [][]time.Time // arrival of every keyframe request, per layer
+
 	closed    chan struct{}
 	closeOnce sync.Once
 	wg        sync.WaitGroup
@@ -68,7 +71,7 @@ func NewPublisher(api *webrtc.API, opts PublisherOptions) (*Publisher, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Publisher{opts: opts, pc: pc, kf: make([]atomic.Bool, n), paused: make([]atomic.Bool, n), plis: make([]atomic.Int64, n), ignore: make([]atomic.Int64, n), closed: make(chan struct{})}
+	p := &Publisher{opts: opts, pc: pc, kf: make([]atomic.Bool, n), paused: make([]atomic.Bool, n), plis: make([]atomic.Int64, n), ignore: make([]atomic.Int64, n), reqAt: make([][]time.Time, n), closed: make(chan struct{})}
 	fail := func(err error) (*Publisher, error) {
 		_ = pc.Close()
 		return nil, err
@@ -180,6 +183,13 @@ func (p *Publisher) IgnorePLIs(i int, n int64) { p.ignore[i].Store(n) }
 // PLIs returns the keyframe requests layer i received.
 func (p *Publisher) PLIs(i int) int64 { return p.plis[i].Load() }
 
+// KeyframeRequests returns when each PLI or FIR for layer i arrived.
+func (p *Publisher) KeyframeRequests(i int) []time.Time {
+	p.reqMu.Lock()
+	defer p.reqMu.Unlock()
+	return append([]time.Time(nil), p.reqAt[i]...)
+}
+
 // Sent returns the number of video packets sent.
 func (p *Publisher) Sent() int64 { return p.sent.Load() }
 
@@ -211,6 +221,9 @@ func (p *Publisher) readRTCP(i int, rid string) {
 			switch pk.(type) {
 			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
 				p.plis[i].Add(1)
+				p.reqMu.Lock()
+				p.reqAt[i] = append(p.reqAt[i], time.Now())
+				p.reqMu.Unlock()
 				if !p.takeIgnore(i) {
 					p.kf[i].Store(true)
 				}
