@@ -274,7 +274,7 @@ func (h *Handler) present(c *fiber.Ctx) error {
 	if !bound {
 		return refuse(catalog.ErrNotInRoom)
 	}
-	if err := p.CheckLivePrice(pb.LivePriceMinor); err != nil {
+	if err := p.CheckLivePrice(pb.LivePriceMinor, h.d.LiveMaxDiscount); err != nil {
 		return refuse(err)
 	}
 	if _, err := h.view(c, p); err != nil { // loads stock if needed
