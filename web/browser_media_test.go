@@ -41,8 +41,8 @@ func goLive(t testing.TB, studio *page, pushKey string) {
 	studio.waitFor(10*time.Second, `document.getElementById('preview').videoWidth > 0`, "the camera preview")
 	studio.must(chromedp.Focus(chromedp.ID("go-live")), chromedp.KeyEvent("\r"))
 	studio.waitFor(15*time.Second, `document.body.dataset.live === 'true'`, "the studio to be live")
-	// Focus moves to "End live", so the next Enter ends it.
-	studio.waitFor(5*time.Second, `document.activeElement === document.getElementById('end-live')`, "focus on End live")
+	// Focus moves to "Pause", so the next Enter pauses.
+	studio.waitFor(5*time.Second, `document.activeElement === document.getElementById('pause-live')`, "focus on Pause")
 }
 
 // framesDecoded reads the viewer's decoded frame count.
@@ -89,7 +89,7 @@ func TestPublishAndPlay(t *testing.T) {
 	studio.waitFor(10*time.Second, `Number(document.getElementById('s-viewers').textContent) >= 1`, "the viewer count in the studio")
 
 	// Ending the live closes the WHIP session (DELETE) and the viewer stops decoding.
-	studio.clickCSS("#end-live")
+	studio.clickCSS("#pause-live")
 	studio.waitFor(5*time.Second, `document.body.dataset.live === 'false'`, "the studio to stop")
 	viewer.waitFor(15*time.Second, `document.querySelector('.ls-room').dataset.state !== 'live'`, fmt.Sprintf("the viewer to notice the end (room %s)", r.ID))
 }

@@ -65,6 +65,29 @@ export function currencyDigits(currency) {
   try { return new Intl.NumberFormat('en', { style: 'currency', currency: String(currency || 'USD').toUpperCase() }).resolvedOptions().maximumFractionDigits; } catch (_) { return 2; }
 }
 
+/**
+ * Reads an amount typed in the currency's major unit ("89", "89.5",
+ * "89.00", "1,299.00", "89,00") into integer minor units; NaN if it is not
+ * an amount or has more decimals than the currency.
+ */
+export function toMinor(text, currency) {
+  const d = currencyDigits(currency);
+  let s = String(text || '').trim().replace(/[\s¥$€£]/g, '');
+  if (s.includes('.') && s.includes(',')) s = s.replace(/,/g, '');
+  else if (/^\d+,\d{1,2}$/.test(s)) s = s.replace(',', '.');
+  else s = s.replace(/,(?=\d{3}(\D|$))/g, '');
+  const m = /^(\d{1,12})(?:\.(\d*))?$/.exec(s);
+  if (!m || (m[2] && m[2].length > d)) return NaN;
+  const frac = (m[2] || '').padEnd(d, '0');
+  return Number(m[1]) * 10 ** d + (d ? Number(frac) : 0);
+}
+
+/** Formats minor units as a plain major-unit number for an input ("89.00"). */
+export function toMajor(minor, currency) {
+  const d = currencyDigits(currency);
+  return (Number(minor || 0) / 10 ** d).toFixed(d);
+}
+
 /** Formats a whole number for the current language. */
 export function num(n) { return new Intl.NumberFormat(lang).format(Number(n) || 0); }
 

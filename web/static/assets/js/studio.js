@@ -3,7 +3,8 @@
 // with three simulcast layers, watch health, comments, likes, orders and
 // revenue, present goods, and end the live.
 
-import { Api, ApiError, browserConfig, money, roomFromPath, h, clear } from './api.js';
+import { Api, ApiError, browserConfig, roomFromPath, h, clear } from './api.js';
+import { t, money, toMinor, currencyDigits, translatePage, languageSwitch, buyerMessage } from './i18n.js';
 import { MediaSession } from './whip.js';
 import { RoomEvents } from './events.js';
 import { DanmakuList } from './danmaku.js';
@@ -31,6 +32,8 @@ const state = {
 };
 
 $('room-name').textContent = room;
+translatePage();
+languageSwitch(document.querySelector('.topbar'));
 
 function showError(where, err) {
   const msg = err instanceof ApiError ? `${err.message}` : String(err && err.message ? err.message : err);
@@ -61,7 +64,7 @@ $('login-form').addEventListener('submit', (e) => {
   enter();
 });
 $('logout').addEventListener('click', async () => {
-  await endLive();
+  await pauseLive();
   sessionStorage.removeItem(storeKey);
   key = '';
   showLogin();
@@ -97,7 +100,20 @@ async function enter() {
       return;
     }
   }
+  // A show that has ended stays ended: no camera, no connection.
+  try {
+    const r = await api.get(`/api/rooms/${encodeURIComponent(room)}`);
+    if (r && r.state === 'ended') {
+      $('login').hidden = true;
+      $('studio').hidden = false;
+      $('logout').hidden = false;
+      showEnded();
+      return;
+    }
+  } catch (_) { /* the checks below say more */ }
   document.body.dataset.role = admin ? 'admin' : 'anchor';
+  // Ending for good is the operator's call (admin token); an anchor pauses.
+  $('end-show').hidden = !admin;
   $('login').hidden = true;
   $('studio').hidden = false;
   $('logout').hidden = false;
@@ -133,7 +149,8 @@ async function pollRoom() {
     if (!state.countsAt || Date.now() - state.countsAt > 5000) {
       if (r.viewers !== undefined) $('s-viewers').textContent = String(Number(r.viewers) || 0);
     }
-    document.body.dataset.roomState = r.state || '';
+    if (!state.ended) document.body.dataset.roomState = r.state || '';
+    if (r.state === 'ended') showEnded();
   } catch (_) { /* keep the last values */ }
 }
 
@@ -178,12 +195,13 @@ $('mic').addEventListener('change', startPreview);
 
 // ---- going live ----
 async function goLive() {
+  if (state.ended) return;
   $('studio-error').textContent = '';
   if (!state.stream) await startPreview();
   if (!state.stream) return;
   const cfg = await browserConfig();
   $('go-live').disabled = true;
-  setBadge('Connecting…', 'badge-wait');
+  setBadge(t('studio.badge.connecting'), 'badge-wait');
   const session = new MediaSession({
     kind: 'whip', url: `/whip/${encodeURIComponent(room)}`, token: () => pushKey,
     iceServers: cfg.ice_servers || [], stream: state.stream, simulcast: $('simulcast').checked,
@@ -192,22 +210,24 @@ async function goLive() {
   session.addEventListener('datachannel', (ev) => state.events && state.events.useDataChannel(ev.detail));
   session.addEventListener('state', (ev) => {
     const s = ev.detail;
-    if (s === 'connected') setBadge('● LIVE', 'badge-live');
-    else if (s === 'reconnecting') setBadge('Reconnecting…', 'badge-wait');
-    else if (s === 'closed') setBadge('Offline', 'badge-off');
+    if (state.ended) return;
+    if (s === 'connected') setBadge(t('studio.badge.live'), 'badge-live');
+    else if (s === 'reconnecting') { setBadge(t('studio.badge.reconnecting'), 'badge-wait'); checkEnded(); }
+    else if (s === 'closed') setBadge(t('studio.badge.offline'), 'badge-off');
   });
   session.addEventListener('error', (ev) => showError('studio-error', ev.detail));
   try {
     await session.start();
-    $('end-live').disabled = false;
-    $('end-live').focus();
+    $('pause-live').disabled = false;
+    $('pause-live').focus();
     clearInterval(state.healthTimer);
     state.healthTimer = setInterval(updateHealth, 1000);
   } catch (err) {
-    showError('studio-error', err);
-    setBadge('Offline', 'badge-off');
-    $('go-live').disabled = false;
     state.session = null;
+    if (err instanceof ApiError && (err.status === 410 || err.code === 'room_ended')) { showEnded(); return; }
+    showError('studio-error', err);
+    setBadge(t('studio.badge.offline'), 'badge-off');
+    $('go-live').disabled = false;
     if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
       $('login-error').textContent = 'That key was refused. Paste the room push key.';
       sessionStorage.removeItem(storeKey);
@@ -216,21 +236,59 @@ async function goLive() {
   }
 }
 
-async function endLive() {
+// Pause: the WHIP session closes; the room waits ("right back") and the
+// anchor may go live again.
+async function pauseLive() {
   clearInterval(state.healthTimer);
   const s = state.session;
   state.session = null;
   if (s) await s.close();
-  if (admin) {
-    // Only the operator may mark the room ended; an anchor's leave pauses it.
-    try { await api.post(`/api/rooms/${encodeURIComponent(room)}/end`, {}); } catch (err) { showError('studio-error', err); }
-  }
-  setBadge('Ended', 'badge-off');
+  if (state.ended) return;
+  setBadge(t('studio.badge.paused'), 'badge-wait');
   $('go-live').disabled = false;
-  $('end-live').disabled = true;
+  $('pause-live').disabled = true;
+  $('go-live').focus();
 }
+
+// End: for good, after a confirmation (the operator's call: admin token).
+function askEnd() {
+  const d = $('end-confirm');
+  d.returnValue = '';
+  d.showModal();
+}
+$('end-confirm').addEventListener('close', async () => {
+  if ($('end-confirm').returnValue !== 'end') { $('end-show').focus(); return; }
+  try {
+    await api.post(`/api/rooms/${encodeURIComponent(room)}/end`, {});
+  } catch (err) { showError('studio-error', err); return; }
+  await pauseLive();
+  showEnded();
+});
+
+// The room has ended: say so, stop every connection, offer nothing to retry.
+function showEnded() {
+  if (state.ended) return;
+  state.ended = true;
+  clearInterval(state.healthTimer);
+  clearInterval(state.roomTimer);
+  if (state.session) { state.session.close(); state.session = null; }
+  if (state.events) { state.events.close(); state.events = null; }
+  setBadge(t('studio.badge.ended'), 'badge-off');
+  document.body.dataset.roomState = 'ended';
+  for (const id of ['go-live', 'pause-live', 'end-show']) $(id).disabled = true;
+  $('studio-error').textContent = t('studio.ended');
+}
+
+async function checkEnded() {
+  try {
+    const r = await api.get(`/api/rooms/${encodeURIComponent(room)}`);
+    if (r && r.state === 'ended') showEnded();
+  } catch (_) { /* next time */ }
+}
+
 $('go-live').addEventListener('click', goLive);
-$('end-live').addEventListener('click', endLive);
+$('pause-live').addEventListener('click', pauseLive);
+$('end-show').addEventListener('click', askEnd);
 addEventListener('pagehide', () => { if (state.session) state.session.close(); });
 
 async function updateHealth() {
@@ -297,6 +355,7 @@ function roomState(m) {
   }
   const l = m.likes_total ?? m.likes;
   if (l !== undefined) $('s-likes').textContent = String(Number(l) || 0);
+  if ((m.room_state || (typeof m.state === 'string' ? m.state : '')) === 'ended') showEnded();
 }
 
 function order(m) {
@@ -338,8 +397,8 @@ async function loadGoods() {
         img && /^(https:|\/|data:image\/)/.test(img) ? h('img', { src: img, alt: '' }) : h('span', { class: 'good-ph', 'aria-hidden': 'true' }, (p.title || '?').slice(0, 1).toUpperCase()),
         h('span', { class: 'good-title' }, p.title || id),
         h('span', { class: 'good-price' }, money(price, p.currency)),
-        h('span', { class: 'good-stock' }, `${Number(p.stock_left ?? p.stock ?? 0)} left`),
-        h('button', { class: 'btn btn-primary present', type: 'button', 'aria-label': `Present ${p.title || id}`, onclick: () => present(id) }, 'Present this')));
+        h('span', { class: 'good-stock' }, t('card.left', { n: Number(p.stock_left ?? p.stock ?? 0) })),
+        h('button', { class: 'btn btn-primary present', type: 'button', 'aria-label': `${t('studio.present')} ${p.title || id}`, onclick: () => present(id) }, t('studio.present'))));
     }
   } catch (err) {
     showError('studio-error', err);
@@ -370,11 +429,59 @@ $('hide-card').addEventListener('click', async () => {
 function presenting(card) {
   if (!card) return;
   const shown = card.shown !== false && card.product_id;
+  const changed = state.presenting !== (shown ? card.product_id : '');
   state.presenting = shown ? card.product_id : '';
-  $('presenting').textContent = shown ? `Presenting: ${card.title || card.product_id} · ${Number(card.stock_left ?? 0)} left` : 'Nothing presented';
+  state.card = shown ? card : null;
+  $('presenting').textContent = shown ? t('studio.presenting', { title: card.title || card.product_id, n: Number(card.stock_left ?? 0) }) : t('studio.nothing');
   $('hide-card').disabled = !shown;
   for (const li of $('goods').children) li.classList.toggle('is-presenting', !!shown && li.dataset.id === card.product_id);
+  $('sell-form').hidden = !shown;
+  if (shown && changed) fillSell(card);
 }
+
+// ---- sell: live price, flash-sale window and stock of the presented product ----
+function fillSell(card) {
+  const cur = card.currency || 'USD';
+  $('sell-product').textContent = `${card.title || card.product_id} · ${money(card.price_minor, cur)}`;
+  const live = card.live_price_minor || card.price_minor || 0;
+  $('sell-price').value = (live / 10 ** currencyDigits(cur)).toFixed(currencyDigits(cur));
+  $('sell-stock').value = String(Number(card.stock_left ?? 0));
+  $('sell-status').textContent = '';
+  api.get(`/api/products/${encodeURIComponent(card.product_id)}`).then((p) => {
+    const floor = Number(p.min_live_price_minor || 0);
+    $('sell-floor').textContent = floor > 0 ? t('studio.floor', { price: money(floor, cur) }) : '';
+  }).catch(() => { $('sell-floor').textContent = ''; });
+}
+
+$('sell-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const card = state.card;
+  if (!card) return;
+  const cur = card.currency || 'USD';
+  const minor = toMinor($('sell-price').value, cur);
+  if (!Number.isFinite(minor) || minor <= 0) { $('sell-status').textContent = t('studio.badprice'); return; }
+  const opens = Number($('sell-opens').value || 0), lasts = Number($('sell-lasts').value || 0);
+  const body = { product_id: card.product_id };
+  if (minor !== card.price_minor) body.live_price_minor = minor;
+  if (opens > 0 || lasts > 0) {
+    const start = new Date(Date.now() + Math.max(0, opens) * 60000);
+    body.sale_starts_at = start.toISOString();
+    if (lasts > 0) body.sale_ends_at = new Date(start.getTime() + lasts * 60000).toISOString();
+  }
+  try {
+    const stock = Number($('sell-stock').value);
+    if ($('sell-stock').value !== '' && stock !== Number(card.stock_left ?? 0)) {
+      await api.put(`/api/products/${encodeURIComponent(card.product_id)}/stock`, { stock });
+    }
+    const res = await api.post(`/api/rooms/${encodeURIComponent(room)}/presenting`, body);
+    state.presenting = '';
+    presenting(res && (res.card || res));
+    $('sell-status').textContent = t('studio.applied');
+  } catch (err) {
+    $('sell-status').textContent = err instanceof ApiError && err.code === 'price_below_floor' ? t('err.price_below_floor')
+      : err instanceof ApiError && (err.status === 403) ? t('studio.stock.admin') : buyerMessage(err);
+  }
+});
 
 // ---- keyboard: Alt+L go live, Alt+E end (accesskey), Escape leaves fields ----
 document.addEventListener('keydown', (e) => {
@@ -392,5 +499,5 @@ $('anchor-say').addEventListener('submit', (e) => {
   if (t && state.events && state.events.danmaku(t)) $('anchor-text').value = '';
 });
 
-window.livesell = { state, goLive, endLive };
+window.livesell = { state, goLive, pauseLive };
 if (key) enter(); else showLogin();
