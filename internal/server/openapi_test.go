@@ -474,7 +474,7 @@ func TestOpenAPIMediaExchange(t *testing.T) {
 
 // TestOpenAPIWebSocketUpgrade checks the documented answers of
 // GET /ws/rooms/{room} on a real listener: 101 for a WebSocket upgrade,
-// 404 for an unknown room, 401 for a bad token.
+// 404 for an unknown room, 400 for a credential in the URL.
 func TestOpenAPIWebSocketUpgrade(t *testing.T) {
 	s := newServer(t)
 	doc := servedDocument(t, s)
@@ -498,7 +498,7 @@ func TestOpenAPIWebSocketUpgrade(t *testing.T) {
 	}{
 		{"upgrade", "/ws/rooms/ws", http.StatusSwitchingProtocols},
 		{"unknown room", "/ws/rooms/nosuch", http.StatusNotFound},
-		{"bad token", "/ws/rooms/ws?token=forged", http.StatusUnauthorized},
+		{"credential in the URL", "/ws/rooms/ws?token=forged", http.StatusBadRequest},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

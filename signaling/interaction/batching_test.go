@@ -210,7 +210,7 @@ func BenchmarkFanOut(b *testing.B) {
 			r := newRoom(h, "bench")
 			members := make([]*member, viewers)
 			for i := range members {
-				members[i] = h.newMember(r, auth.Identity{UserID: fmt.Sprint("u", i)}, false, "", discardConn{})
+				members[i] = newMember(h, r, auth.Identity{UserID: fmt.Sprint("u", i)}, false, "", discardConn{})
 			}
 			r.members.Store(&members)
 			ds := make([]protocol.Danmaku, 50)

@@ -56,7 +56,7 @@ func (h *Hub) Mount(r fiber.Router, origins []string) {
 // bearer token) for the room in the path.
 func (a *api) requireModerator(c *fiber.Ctx) error {
 	roomID := param(c, "room")
-	if err := a.h.checkRoom(c.UserContext(), roomID); err != nil {
+	if err := checkRoom(c.UserContext(), a.h.opts.Rooms, roomID); err != nil {
 		return err
 	}
 	cred := auth.Credential{Token: auth.BearerToken(c.Get(fiber.HeaderAuthorization)), Room: roomID, Addr: auth.ClientAddr(c)}
@@ -75,15 +75,16 @@ func (a *api) requireAdmin(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// checkRoom returns a catalogue error for a malformed or unknown room.
-func (h *Hub) checkRoom(ctx context.Context, roomID string) error {
+// checkRoom returns a catalogue error for a malformed or unknown room
+// (every well-formed room exists when rooms is nil).
+func checkRoom(ctx context.Context, rooms Rooms, roomID string) error {
 	if !protocol.ValidRoom(roomID) {
 		return apierr.New(apierr.CodeInvalidRoomID)
 	}
-	if h.opts.Rooms == nil {
+	if rooms == nil {
 		return nil
 	}
-	if _, err := h.opts.Rooms.RoomInfo(ctx, roomID); err != nil {
+	if _, err := rooms.RoomInfo(ctx, roomID); err != nil {
 		if errors.Is(err, ErrUnknownRoom) {
 			return apierr.E(apierr.CodeRoomNotFound, "no room %s", roomID).WithCause(err)
 		}
@@ -94,7 +95,7 @@ func (h *Hub) checkRoom(ctx context.Context, roomID string) error {
 
 func (a *api) getOnline(c *fiber.Ctx) error {
 	roomID := param(c, "room")
-	if err := a.h.checkRoom(c.UserContext(), roomID); err != nil {
+	if err := checkRoom(c.UserContext(), a.h.opts.Rooms, roomID); err != nil {
 		return err
 	}
 	online, peak, err := a.h.Online(c.UserContext(), roomID)

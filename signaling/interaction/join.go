@@ -68,7 +68,7 @@ func (h *Hub) Join(ctx context.Context, req JoinRequest) (*Session, error) {
 			return nil, protocol.Errorf(protocol.CodeBanned, "you are banned from this room")
 		}
 	}
-	m := h.newMember(r, who, req.Anchor, req.IP, req.Channel)
+	m := newMember(h, r, who, req.Anchor, req.IP, req.Channel)
 	count := req.Count && !req.Anchor
 	if count {
 		r.viewers.Add(1)

@@ -75,7 +75,7 @@ type member struct {
 
 type lossyHolder struct{ c LossyChannel }
 
-func (h *Hub) newMember(r *Room, who auth.Identity, anchor bool, ip string, conn Channel) *member {
+func newMember(h *Hub, r *Room, who auth.Identity, anchor bool, ip string, conn Channel) *member {
 	m := &member{
 		room:      r,
 		who:       who,

@@ -73,7 +73,7 @@ func (s *wsServer) precheck(c *fiber.Ctx) error {
 	if c.Query("key") != "" || c.Query("token") != "" || c.Query("push_key") != "" {
 		return apierr.E(apierr.CodeCredentialInQuery, `credentials go in the first WebSocket message, {"v":1,"type":"hello","token":"…"} or {"v":1,"type":"hello","push_key":"…"}, never in the URL`)
 	}
-	if err := s.h.checkRoom(c.UserContext(), param(c, "room")); err != nil {
+	if err := checkRoom(c.UserContext(), s.h.opts.Rooms, param(c, "room")); err != nil {
 		return err
 	}
 	if ip := limitAddr(c); ip != "" && s.count(ip, 0) >= MaxWebSocketsPerIP {

@@ -1,0 +1,107 @@
+package interaction
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/livesell/livesell/internal/testenv"
+	"github.com/livesell/livesell/signaling/interaction/protocol"
+)
+
+// On one node (the default LocalBus) a danmaku goes from its sender to
+// every viewer without a network hop: not one NATS message is published
+// while it travels, on any subject, by anyone.
+func TestOneNodeDanmakuCrossesNoNetwork(t *testing.T) {
+	b := testenv.Backends(t, testenv.Embedded)
+	h := newHub(t, b, testenv.Namespace(t), newFakeRooms("solo"), func(o *Options) { o.Chat.DanmakuPerSecond = 50 })
+	if _, ok := h.bus.(*LocalBus); !ok {
+		t.Fatalf("default bus is %T, want *LocalBus", h.bus)
+	}
+	base := serveHub(t, h)
+	alice := wsClient(t, base, "/ws/rooms/solo", "alice", hello(t, "alice"))
+	bob := wsClient(t, base, "/ws/rooms/solo", "bob", hello(t, "bob"))
+	for _, c := range []*client{alice, bob} {
+		c.waitFor("welcome", 10*time.Second, isType("welcome"))
+	}
+	// Everything joining published (viewer activity) is flushed before counting.
+	if err := b.NATS.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	var seen atomic.Int64
+	sub, err := b.NATS.Subscribe(">", func(*nats.Msg) { seen.Add(1) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Unsubscribe()
+	if err := b.NATS.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	before := b.NATS.Stats().OutMsgs
+	for i := 0; i < 10; i++ {
+		alice.sendJSON(map[string]any{"type": "danmaku", "text": text(i)})
+	}
+	for i := 0; i < 10; i++ {
+		bob.waitDanmaku(text(i), 10*time.Second)
+	}
+	if err := b.NATS.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if n, out := seen.Load(), b.NATS.Stats().OutMsgs-before; n != 0 || out != 0 {
+		t.Fatalf("10 danmaku on one node made %d NATS messages (%d published by the hub's connection), want 0", n, out)
+	}
+}
+
+// LocalBus keeps the last danmaku of a room for late joiners, forgets
+// deleted ones, and stops delivering once unsubscribed.
+func TestLocalBus(t *testing.T) {
+	ctx := context.Background()
+	now := time.UnixMilli(1_700_000_000_000)
+	bus := NewLocalBus(3, func() time.Time { return now })
+	var got []string
+	cancel, err := bus.Subscribe("r", func(ev Event) { got = append(got, ev.Danmaku.ID) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"a", "b", "c", "d"} {
+		if err := bus.Publish(ctx, Event{Kind: EventDanmaku, Room: "r", Danmaku: protocol.Danmaku{ID: id, At: now.UnixMilli()}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bus.Publish(ctx, Event{Kind: EventDanmaku, Room: "other", Danmaku: protocol.Danmaku{ID: "x", At: now.UnixMilli()}})
+	if err := bus.Forget(ctx, "r", "c"); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	bus.Publish(ctx, Event{Kind: EventDanmaku, Room: "r", Danmaku: protocol.Danmaku{ID: "e", At: now.UnixMilli()}})
+	recent, _ := bus.Recent(ctx, "r")
+	var ids []string
+	for _, d := range recent {
+		ids = append(ids, d.ID)
+	}
+	if want := "abcd"; joined(got) != want {
+		t.Errorf("delivered %q, want %q in order", joined(got), want)
+	}
+	if want := "bde"; joined(ids) != want {
+		t.Errorf("recent %q, want %q (last 3, c forgotten)", joined(ids), want)
+	}
+	now = now.Add(25 * time.Hour)
+	if recent, _ := bus.Recent(ctx, "r"); len(recent) != 0 {
+		t.Errorf("danmaku older than a day still recent: %v", recent)
+	}
+	bus.Close()
+	if err := bus.Publish(ctx, Event{Kind: EventLikes, Room: "r"}); err == nil {
+		t.Error("publish after close succeeded")
+	}
+}
+
+func joined(s []string) string {
+	out := ""
+	for _, x := range s {
+		out += x
+	}
+	return out
+}
