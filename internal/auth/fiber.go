@@ -3,7 +3,6 @@ package auth
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -74,61 +73,7 @@ func PrincipalOf(c *fiber.Ctx) (Principal, bool) {
 	return p, ok
 }
 
-// RequireAdmin is Fiber middleware that admits only the admin bearer token.
-//
-// Deprecated: use (*Authenticator).Require or Request (one limiter, one check); removed soon.
-func RequireAdmin(adminToken string) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		tok := BearerToken(c.Get(fiber.HeaderAuthorization))
-		if tok == "" {
-			return apierr.E(apierr.CodeMissingToken, "an admin bearer token is required")
-		}
-		if !SecretEqual(tok, adminToken) {
-			return apierr.E(apierr.CodeInvalidToken, "the admin token is not valid")
-		}
-		c.Locals(identityKey, Identity{UserID: "admin", Admin: true})
-		return c.Next()
-	}
-}
-
-// RequireUser is Fiber middleware that admits a valid user JWT (or the admin
-// token, acting as the operator) and stores its Identity for IdentityOf.
-//
-// Deprecated: use (*Authenticator).Require or Request (one limiter, one check); removed soon.
-func RequireUser(v *Verifier, adminToken string) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		id, err := Authenticate(c, v, adminToken)
-		if err != nil {
-			return err
-		}
-		c.Locals(identityKey, id)
-		return c.Next()
-	}
-}
-
-// Authenticate reads the bearer token of c: the admin token, or a user JWT.
-// It returns an *apierr.Error (401) when there is none or it is invalid.
-//
-// Deprecated: use (*Authenticator).Require or Request (one limiter, one check); removed soon.
-func Authenticate(c *fiber.Ctx, v *Verifier, adminToken string) (Identity, error) {
-	tok := BearerToken(c.Get(fiber.HeaderAuthorization))
-	if tok == "" {
-		return Identity{}, apierr.New(apierr.CodeMissingToken)
-	}
-	if SecretEqual(tok, adminToken) {
-		return Identity{UserID: "admin", Admin: true}, nil
-	}
-	id, err := v.Verify(c.UserContext(), tok)
-	if err != nil {
-		if errors.Is(err, ErrNoToken) {
-			return Identity{}, apierr.New(apierr.CodeMissingToken)
-		}
-		return Identity{}, apierr.Wrap(apierr.CodeInvalidToken, err)
-	}
-	return id, nil
-}
-
-// IdentityOf returns the identity stored by RequireUser or RequireAdmin.
+// IdentityOf returns the identity stored by Request or Require.
 func IdentityOf(c *fiber.Ctx) (Identity, bool) {
 	id, ok := c.Locals(identityKey).(Identity)
 	return id, ok
