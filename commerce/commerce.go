@@ -127,7 +127,7 @@ func New(ctx context.Context, o Options) (*Commerce, error) {
 	}
 	c.handler = api.New(api.Deps{
 		Catalog: c.Catalog, Cache: cache, Cards: c.Cards, Stock: st, Orders: c.Orders, Tags: c.Tags, Sandbox: c.Sandbox,
-		Auth: guard(o, log), Users: o.Users, TokenTTL: o.TokenTTL, Rooms: o.Rooms, ClientAddr: o.ClientAddr,
+		Auth: guard(o, log), LiveMaxDiscount: lim.LiveMaxDiscount, Users: o.Users, TokenTTL: o.TokenTTL, Rooms: o.Rooms, ClientAddr: o.ClientAddr,
 		PublicURL: o.PublicURL, Log: log,
 	})
 

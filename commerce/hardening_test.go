@@ -90,6 +90,13 @@ func TestPresentingIsBoundAndFloored(t *testing.T) {
 		if st, code := present("lsk_pushkey_r1", other, 1); st != 409 || code != "product_not_in_room" {
 			t.Fatalf("presenting a product not bound to the room: %d %s", st, code)
 		}
+		// Without a floor of its own, the server's default cap (50 % off) holds.
+		if st, code := present("lsk_pushkey_r1", pid, 1); st != 422 || code != "price_below_floor" {
+			t.Fatalf("a 99,999.00 product at 0.01 without a floor: %d %s", st, code)
+		}
+		if st, code := present("lsk_pushkey_r1", pid, 4_999_950); st != 200 {
+			t.Fatalf("half price without a floor: %d %s", st, code)
+		}
 		// Only the admin sets the floor.
 		if st, _ := h.do("PATCH", "/api/products/"+pid, "lsk_pushkey_r1", map[string]any{"min_live_price_minor": 1}, nil); st != 401 && st != 403 {
 			t.Fatalf("push key setting a floor: %d", st)
@@ -122,11 +129,11 @@ func TestPresentingIsBoundAndFloored(t *testing.T) {
 		}
 
 		changed := rec.find("presenting changed")
-		if len(changed) < 3 || changed[0]["key_id"] != "k1-r1" || changed[0]["credential"] != "push_key" {
+		if len(changed) < 4 || changed[0]["key_id"] != "k1-r1" || changed[0]["credential"] != "push_key" {
 			t.Fatalf("presenting changes logged: %v", changed)
 		}
 		refused := rec.find("presenting refused")
-		if len(refused) != 4 || refused[0]["key_id"] != "k1-r1" {
+		if len(refused) != 5 || refused[0]["key_id"] != "k1-r1" {
 			t.Fatalf("refusals logged: %v", refused)
 		}
 		h.must(204, "DELETE", "/api/rooms/r1/presenting", "lsk_pushkey_r1", nil, nil)

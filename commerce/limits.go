@@ -15,6 +15,9 @@ const (
 	DefaultMaxUnpaidPerAddress = 100
 	DefaultLiveOrderTTL        = 5 * time.Minute
 	DefaultOutboxRetention     = 7 * 24 * time.Hour
+	// DefaultLiveMaxDiscount is the largest live discount (percent) of a
+	// product without a floor of its own.
+	DefaultLiveMaxDiscount = 50
 	// MinSecretBytes is the shortest payment or webhook secret accepted.
 	MinSecretBytes = 32
 )
@@ -25,13 +28,14 @@ type limits struct {
 	MaxUnpaidPerAddress int
 	LiveOrderTTL        time.Duration
 	OutboxRetention     time.Duration
+	LiveMaxDiscount     int
 }
 
 // limitsOf fills cfg's unset limits with the defaults (a negative cap turns
 // that cap off).
 func limitsOf(cfg config.CommerceConfig) limits {
 	l := limits{MaxUnpaidPerUser: cfg.MaxUnpaidPerUser, MaxUnpaidPerAddress: cfg.MaxUnpaidPerAddress,
-		LiveOrderTTL: cfg.LiveOrderTTL, OutboxRetention: cfg.OutboxRetention}
+		LiveOrderTTL: cfg.LiveOrderTTL, OutboxRetention: cfg.OutboxRetention, LiveMaxDiscount: cfg.LiveMaxDiscount}
 	switch {
 	case l.MaxUnpaidPerUser == 0:
 		l.MaxUnpaidPerUser = DefaultMaxUnpaidPerUser
@@ -43,6 +47,12 @@ func limitsOf(cfg config.CommerceConfig) limits {
 		l.MaxUnpaidPerAddress = DefaultMaxUnpaidPerAddress
 	case l.MaxUnpaidPerAddress < 0:
 		l.MaxUnpaidPerAddress = 0
+	}
+	switch {
+	case l.LiveMaxDiscount == 0:
+		l.LiveMaxDiscount = DefaultLiveMaxDiscount
+	case l.LiveMaxDiscount < 0 || l.LiveMaxDiscount > 99:
+		l.LiveMaxDiscount = 0 // no default cap
 	}
 	if l.LiveOrderTTL <= 0 {
 		l.LiveOrderTTL = DefaultLiveOrderTTL

@@ -38,6 +38,9 @@ type Deps struct {
 	// ClientAddr is the request's client address for per-address limits
 	// (nil: auth.ClientAddr, the server's forwarded-address rule).
 	ClientAddr func(c *fiber.Ctx) string
+	// LiveMaxDiscount is the largest live discount (percent) of a product
+	// whose admin set no floor of its own (0 = none).
+	LiveMaxDiscount int
 	// PublicURL is the node's base URL ("" derives it from each request).
 	PublicURL string
 	Log       *slog.Logger

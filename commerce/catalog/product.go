@@ -46,13 +46,19 @@ type Product struct {
 	UpdatedAt   time.Time `json:"updated_at"`
 }
 
-// LiveFloor is the lowest live price the product may be presented at (0
-// when the admin set no floor).
-func (p Product) LiveFloor() int64 {
+// LiveFloor is the lowest live price the product may be presented at: the
+// admin's floor (min_live_price_minor, max_discount_percent); for a product
+// without one, the server's default largest discount defaultMaxDiscount
+// (percent; 0 = none).
+func (p Product) LiveFloor(defaultMaxDiscount int) int64 {
+	discount := p.MaxDiscountPercent
+	if discount == 0 && p.MinLivePriceMinor == 0 {
+		discount = defaultMaxDiscount
+	}
 	floor := p.MinLivePriceMinor
-	if p.MaxDiscountPercent > 0 {
+	if discount > 0 && discount < 100 {
 		// ceil(price × (100 − discount) / 100), in integers.
-		if f := (p.PriceMinor*int64(100-p.MaxDiscountPercent) + 99) / 100; f > floor {
+		if f := (p.PriceMinor*int64(100-discount) + 99) / 100; f > floor {
 			floor = f
 		}
 	}
@@ -60,9 +66,9 @@ func (p Product) LiveFloor() int64 {
 }
 
 // CheckLivePrice refuses a live price (0 = none) below p's floor.
-func (p Product) CheckLivePrice(live int64) error {
-	if live > 0 && live < p.LiveFloor() {
-		return fmt.Errorf("%w: %d is below %d", ErrBelowFloor, live, p.LiveFloor())
+func (p Product) CheckLivePrice(live int64, defaultMaxDiscount int) error {
+	if floor := p.LiveFloor(defaultMaxDiscount); live > 0 && live < floor {
+		return fmt.Errorf("%w: %d is below %d", ErrBelowFloor, live, floor)
 	}
 	return nil
 }

@@ -143,4 +143,7 @@ type CommerceConfig struct {
 	LiveOrderTTL time.Duration
 	// OutboxRetention is how long relayed order events stay in SQL.
 	OutboxRetention time.Duration
+	// LiveMaxDiscount is the largest live discount (percent) a room may
+	// give a product whose admin set no floor (-1 = no cap).
+	LiveMaxDiscount int
 }

@@ -54,6 +54,7 @@ func Default() Config {
 			MaxUnpaidPerAddress: 100,
 			LiveOrderTTL:        5 * time.Minute,
 			OutboxRetention:     7 * 24 * time.Hour,
+			LiveMaxDiscount:     50,
 		},
 	}
 }
@@ -183,6 +184,9 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New(`payment-sandbox "auto" is gone: the sandbox (payments without money) is on only with payment-sandbox=on`))
 	default:
 		errs = append(errs, errors.New("payment-sandbox must be on or off"))
+	}
+	if c.Commerce.LiveMaxDiscount < -1 || c.Commerce.LiveMaxDiscount > 99 {
+		errs = append(errs, errors.New("live-max-discount must be between 1 and 99 percent (-1 = no cap)"))
 	}
 	if c.Commerce.MaxUnpaidPerUser < 0 || c.Commerce.MaxUnpaidPerAddress < 0 {
 		errs = append(errs, errors.New("unpaid-per-user and unpaid-per-address must be at least 0 (0 = no cap)"))

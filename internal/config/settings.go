@@ -77,6 +77,7 @@ func (c *Config) settings() []setting {
 		{"unpaid-per-user", envs("UNPAID_PER_USER"), "most units of one product one user may hold unpaid (0 = no cap)", (*intValue)(&c.Commerce.MaxUnpaidPerUser)},
 		{"unpaid-per-address", envs("UNPAID_PER_ADDRESS"), "most units of one product held unpaid from one client address (0 = no cap; loopback is not capped)", (*intValue)(&c.Commerce.MaxUnpaidPerAddress)},
 		{"live-order-ttl", envs("LIVE_ORDER_TTL"), "how long an unpaid order at a room's live (or flash-sale) price holds its stock, when shorter than order-ttl", (*durationValue)(&c.Commerce.LiveOrderTTL)},
+		{"live-max-discount", envs("LIVE_MAX_DISCOUNT"), "largest live discount (percent) an anchor may give a product whose admin set no floor (-1 = no cap)", (*intValue)(&c.Commerce.LiveMaxDiscount)},
 		{"outbox-retention", envs("OUTBOX_RETENTION"), "how long order events already relayed to JetStream stay in the SQL outbox", (*durationValue)(&c.Commerce.OutboxRetention)},
 		{"sandbox-secret", envs("SANDBOX_SECRET"), "HMAC secret of the sandbox payment provider; empty generates one into <data-dir>", (*stringValue)(&c.Commerce.SandboxSecret)},
 		{"stripe-secret-key", envs("STRIPE_SECRET_KEY"), "Stripe secret key (enables the stripe provider)", (*stringValue)(&c.Commerce.StripeSecretKey)},
