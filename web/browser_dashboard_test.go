@@ -5,6 +5,8 @@ package web_test
 import (
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
 )
 
 // The operator's dashboard: a wrong token is refused; a room is created
@@ -68,10 +70,14 @@ func TestDashboard(t *testing.T) {
 		}
 	}
 
-	// Products: add one to the room, then change its stock.
+	// Products: an http:// picture is refused in words (pages never show
+	// one); the price is typed in dollars and stored in cents.
 	d.typeText(`document.getElementById('p-title')`, "Linen shirt")
-	d.typeText(`document.getElementById('p-price')`, "4500")
-	d.typeText(`document.getElementById('p-image')`, "/assets/img/scarf.svg")
+	d.typeText(`document.getElementById('p-price')`, "45.00")
+	d.typeText(`document.getElementById('p-image')`, "http://images.example/shirt.png")
+	d.clickCSS("#new-product button[type=submit]")
+	d.waitFor(5*time.Second, `document.getElementById('dash-error').textContent.startsWith('An image URL must start with https://')`, "the refusal of an http:// image")
+	d.fill(`document.getElementById('p-image')`, "/assets/img/scarf.svg")
 	d.clickCSS("#new-product button[type=submit]")
 	d.waitFor(10*time.Second, `document.querySelectorAll('#products tr[data-product]').length === 1 || (document.getElementById('dash-error').textContent && (() => { throw new Error(document.getElementById('dash-error').textContent); })())`, "the product in the room")
 	productID := d.text(`document.querySelector('#products tr[data-product]').dataset.product`)
@@ -89,6 +95,35 @@ func TestDashboard(t *testing.T) {
 	n.mustCall(t, "GET", "/api/products/"+productID+"/stock", "", nil, &stock)
 	if stock.StockLeft != 7 || stock.StockTotal != 7 {
 		t.Fatalf("stock = %+v, want 7 of 7", stock)
+	}
+	var got struct {
+		PriceMinor int64  `json:"price_minor"`
+		Title      string `json:"title"`
+	}
+	n.mustCall(t, "GET", "/api/products/"+productID, "", nil, &got)
+	if got.PriceMinor != 4500 {
+		t.Fatalf("price typed as 45.00 is stored as %d minor units, want 4500", got.PriceMinor)
+	}
+	row := `document.querySelector('#products tr[data-product=` + jsString(productID) + `]')`
+	if txt := d.text(row + `.children[1].textContent`); txt != "$45.00" {
+		t.Fatalf("the price column shows %q, want $45.00", txt)
+	}
+	// Edit: a new title and price ($89.00) and a floor.
+	d.click(row + `.querySelector('button.edit')`)
+	d.waitFor(5*time.Second, shown(`document.getElementById('edit-product')`)+` && document.getElementById('e-price').value === '45.00'`, "the edit form")
+	d.fill(`document.getElementById('e-title')`, "Linen shirt, white")
+	d.fill(`document.getElementById('e-price')`, "89.00")
+	d.fill(`document.getElementById('e-floor')`, "79.00")
+	d.clickCSS("#edit-product button[type=submit]")
+	d.waitFor(10*time.Second, row+` && `+row+`.children[1].textContent === '$89.00' && `+row+`.children[0].textContent === 'Linen shirt, white'`, "the edited product")
+	var edited struct {
+		PriceMinor int64  `json:"price_minor"`
+		Title      string `json:"title"`
+		Floor      int64  `json:"min_live_price_minor"`
+	}
+	n.mustCall(t, "GET", "/api/products/"+productID, "", nil, &edited)
+	if edited.PriceMinor != 8900 || edited.Title != "Linen shirt, white" || edited.Floor != 7900 {
+		t.Fatalf("edited product = %+v, want 8900, the new title and a 7900 floor", edited)
 	}
 	var bound struct {
 		Products []struct {
@@ -112,4 +147,43 @@ func TestDashboard(t *testing.T) {
 		t.Fatalf("blocked words = %v, want spamword and other", words.Words)
 	}
 	d.screenshot("dashboard-operations", true)
+
+	// Unbind: the product leaves the room (it stays in the catalogue).
+	d.click(row + `.querySelector('button.unbind')`)
+	d.waitFor(10*time.Second, `document.querySelectorAll('#products tr[data-product]').length === 0`, "the product removed from the room")
+	n.mustCall(t, "GET", "/api/rooms/"+roomID+"/products", "", nil, &bound)
+	if len(bound.Products) != 0 {
+		t.Fatalf("room products after removing = %+v, want none", bound.Products)
+	}
+	if st := n.call(t, "GET", "/api/products/"+productID, "", nil, nil); st != 200 {
+		t.Fatalf("the removed product is gone from the catalogue: %d", st)
+	}
+
+	// Ending the live asks first.
+	d.clickCSS("#end-room")
+	d.waitFor(5*time.Second, `document.getElementById('end-confirm').open`, "the end confirmation")
+	d.clickCSS("#end-keep")
+	var rs struct {
+		State string `json:"state"`
+	}
+	n.mustCall(t, "GET", "/api/rooms/"+roomID, "", nil, &rs)
+	if rs.State == "ended" {
+		t.Fatal("Keep it live ended the room")
+	}
+	d.clickCSS("#end-room")
+	d.clickCSS("#end-yes")
+	waitUntil(t, 10*time.Second, func() bool { n.mustCall(t, "GET", "/api/rooms/"+roomID, "", nil, &rs); return rs.State == "ended" }, "the room to end")
+
+	// A 390 px phone: no horizontal scrolling anywhere on the page.
+	phone := newPage(t, browser, "dashboard-phone", "about:blank")
+	phone.must(chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile), chromedp.Navigate(n.base+"/dashboard"))
+	phone.waitFor(10*time.Second, `!document.getElementById('login').hidden`, "the login on the phone")
+	phone.fill(`document.getElementById('login-token')`, admin+"\r")
+	phone.waitFor(10*time.Second, `!!document.querySelector('#rooms tr[data-room]')`, "the rooms on the phone")
+	phone.click(`document.querySelector('#rooms tr[data-room] button')`)
+	phone.waitFor(10*time.Second, `!document.getElementById('room-detail').hidden && document.querySelectorAll('#keys .key').length >= 1`, "the room on the phone")
+	if w := phone.number(`Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)`); w > 390 {
+		t.Fatalf("the dashboard is %.0f px wide on a 390 px phone", w)
+	}
+	phone.screenshot("dashboard-phone", true)
 }

@@ -3,7 +3,8 @@
 // URL for OBS), products and stock, orders with filters, and per-room charts
 // drawn as inline SVG.
 
-import { Api, ApiError, money, h, clear } from './api.js';
+import { Api, ApiError, h, clear } from './api.js';
+import { money, toMinor, toMajor, translatePage, languageSwitch } from './i18n.js';
 import { lineChart, barChart } from './charts.js';
 
 const $ = (id) => document.getElementById(id);
@@ -169,8 +170,14 @@ async function rotateKey(id) {
   } catch (err) { fail(err); }
 }
 
-$('end-room').addEventListener('click', async () => {
+// Ending is for good: it asks first.
+$('end-room').addEventListener('click', () => {
   if (!selected) return;
+  $('end-confirm').returnValue = '';
+  $('end-confirm').showModal();
+});
+$('end-confirm').addEventListener('close', async () => {
+  if ($('end-confirm').returnValue !== 'end' || !selected) return;
   try {
     await api.post(`/api/rooms/${encodeURIComponent(selected)}/end`, {});
     loadRooms();
@@ -197,7 +204,7 @@ async function loadProducts() {
   clear(tb);
   try {
     const items = list(await api.get(`/api/rooms/${encodeURIComponent(selected)}/products`), 'products', 'items');
-    if (!items.length) tb.append(h('tr', {}, h('td', { colspan: '3', class: 'empty' }, 'No products.')));
+    if (!items.length) tb.append(h('tr', {}, h('td', { colspan: '4', class: 'empty' }, 'No products.')));
     roomProductIds = items.map((p) => p.id);
     for (const p of items) {
       const input = h('input', { type: 'number', min: '0', step: '1', value: String(p.stock_total ?? 0), class: 'stock-input', 'aria-label': `Stock put on sale for ${p.title || p.id}` });
@@ -206,7 +213,10 @@ async function loadProducts() {
         h('td', {}, money(p.price_minor, p.currency)),
         h('td', { class: 'stock' }, String(p.stock_left ?? 0), ' left of ',
           h('form', { class: 'stock-form', onsubmit: (e) => { e.preventDefault(); setStock(p.id, input.value); } },
-            input, h('button', { class: 'btn-mini', type: 'submit' }, 'Set total')))));
+            input, h('button', { class: 'btn-mini', type: 'submit' }, 'Set total'))),
+        h('td', { class: 'actions' },
+          h('button', { class: 'btn-mini edit', type: 'button', 'aria-label': `Edit ${p.title || p.id}`, onclick: () => editProduct(p) }, 'Edit'),
+          h('button', { class: 'btn-mini btn-danger unbind', type: 'button', 'aria-label': `Remove ${p.title || p.id} from this room`, onclick: () => unbind(p.id) }, 'Remove from room'))));
     }
   } catch (err) { fail(err); }
 }
@@ -220,22 +230,79 @@ async function setStock(id, value) {
   } catch (err) { fail(err); }
 }
 
+// Product images: a path on this server or an https:// URL (pages refuse
+// to show http:// pictures, so they are refused here, not silently lost).
+function imageOK(u) { return !u || u.startsWith('/') || /^https:\/\/[^\s]+$/i.test(u); }
+const imageRule = 'An image URL must start with https:// or / (http:// pictures are not shown to buyers).';
+
+async function unbind(id) {
+  try {
+    await api.put(`/api/rooms/${encodeURIComponent(selected)}/products`, { product_ids: roomProductIds.filter((x) => x !== id) });
+    loadProducts();
+  } catch (err) { fail(err); }
+}
+
+let editing = null;
+function editProduct(p) {
+  editing = p;
+  $('edit-product').hidden = false;
+  $('e-heading').textContent = `Edit ${p.title || p.id}`;
+  $('e-title').value = p.title || '';
+  $('e-price').value = toMajor(p.price_minor, p.currency);
+  $('e-floor').value = p.min_live_price_minor ? toMajor(p.min_live_price_minor, p.currency) : '';
+  $('e-limit').value = p.per_user_limit ? String(p.per_user_limit) : '';
+  $('e-image').value = (Array.isArray(p.images) && p.images[0]) || p.image || '';
+  $('e-title').focus();
+}
+$('e-cancel').addEventListener('click', () => { editing = null; $('edit-product').hidden = true; });
+$('edit-product').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  if (!editing) return;
+  const cur = editing.currency;
+  const price = toMinor($('e-price').value, cur);
+  if (!(price > 0)) { $('dash-error').textContent = `Type the price in ${cur}, like 89.00.`; return; }
+  const body = { title: $('e-title').value.trim(), price_minor: price };
+  const floor = $('e-floor').value.trim();
+  if (floor) {
+    const f = toMinor(floor, cur);
+    if (!(f > 0)) { $('dash-error').textContent = `Type the lowest live price in ${cur}, like 79.00, or leave it empty.`; return; }
+    body.min_live_price_minor = f;
+  } else if (editing.min_live_price_minor) body.min_live_price_minor = 0;
+  body.per_user_limit = parseInt($('e-limit').value, 10) > 0 ? parseInt($('e-limit').value, 10) : 0;
+  const img = $('e-image').value.trim();
+  if (!imageOK(img)) { $('dash-error').textContent = imageRule; return; }
+  body.images = img ? [img] : [];
+  try {
+    await api.patch(`/api/products/${encodeURIComponent(editing.id)}`, body);
+    $('dash-error').textContent = '';
+    editing = null;
+    $('edit-product').hidden = true;
+    loadProducts();
+  } catch (err) { fail(err); }
+});
+
 // A product is created in the shop's catalog, then added to the room's list.
 $('new-product').addEventListener('submit', async (e) => {
   e.preventDefault();
+  const currency = $('p-cur').value.trim().toUpperCase();
+  const price = toMinor($('p-price').value, currency);
+  if (!(price > 0)) { $('dash-error').textContent = `Type the price in ${currency || 'the currency'}, like 89.00.`; return; }
   const body = {
     title: $('p-title').value.trim(),
-    price_minor: parseInt($('p-price').value, 10),
-    currency: $('p-cur').value.trim().toUpperCase(),
+    price_minor: price,
+    currency,
     stock: parseInt($('p-stock').value, 10),
   };
   const limit = parseInt($('p-limit').value, 10);
   if (limit > 0) body.per_user_limit = limit;
-  if ($('p-image').value.trim()) body.images = [$('p-image').value.trim()];
+  const img = $('p-image').value.trim();
+  if (!imageOK(img)) { $('dash-error').textContent = imageRule; return; }
+  if (img) body.images = [img];
   try {
     const p = await api.post('/api/products', body);
     await api.put(`/api/rooms/${encodeURIComponent(selected)}/products`, { product_ids: [...roomProductIds, p.id] });
     $('p-title').value = '';
+    $('dash-error').textContent = '';
     loadProducts();
   } catch (err) { fail(err); }
 });
@@ -298,4 +365,6 @@ function chartCard(title, svg) {
   return h('figure', { class: 'chart' }, svg, h('figcaption', {}, title));
 }
 
+translatePage();
+languageSwitch(document.querySelector('.topbar'));
 if (token) enter(); else showLogin();
