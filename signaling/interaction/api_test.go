@@ -33,16 +33,16 @@ func TestHTTPBadInput(t *testing.T) {
 		{"POST", "/api/rooms/r1/mutes", testAdminToken, `{"user_id":"u","seconds":99999999}`, 400, "invalid_request"},
 		{"POST", "/api/rooms/r1/bans", testAdminToken, `not json`, 400, "invalid_json"},
 		{"POST", "/api/rooms/r1/bans", "", `{"user_id":"u"}`, 401, "missing_token"},
-		{"POST", "/api/rooms/r1/bans", pushKey("other"), `{"user_id":"u"}`, 401, "invalid_token"},
+		{"POST", "/api/rooms/r1/bans", pushKey("other"), `{"user_id":"u"}`, 401, "invalid_push_key"},
 		{"POST", "/api/rooms/nope/bans", testAdminToken, `{"user_id":"u"}`, 404, "room_not_found"},
 		{"POST", "/api/rooms/bad.room/bans", testAdminToken, `{"user_id":"u"}`, 400, "invalid_room_id"},
 		{"DELETE", "/api/rooms/r1/danmaku/bad%20id", testAdminToken, ``, 400, "invalid_request"},
 		{"PUT", "/api/rooms/r1/pinned", testAdminToken, `{"text":"` + strings.Repeat("长", 201) + `"}`, 400, "too_long"},
 		{"PUT", "/api/rooms/r1/pinned", testAdminToken, `[]`, 400, "invalid_json"},
 		{"GET", "/api/rooms/nope/online", "", ``, 404, "room_not_found"},
-		{"GET", "/api/rooms/r1/timeline", pushKey("r1x"), ``, 401, "invalid_token"},
-		{"GET", "/api/moderation/words", pushKey("r1"), ``, 401, "invalid_token"},
-		{"PUT", "/api/rooms/r1/pinned", userToken(t, "u1"), `{"text":"x"}`, 401, "invalid_token"},
+		{"GET", "/api/rooms/r1/timeline", pushKey("r1x"), ``, 401, "invalid_push_key"},
+		{"GET", "/api/moderation/words", pushKey("r1"), ``, 403, "admin_only"},
+		{"PUT", "/api/rooms/r1/pinned", userToken(t, "u1"), `{"text":"x"}`, 401, "invalid_push_key"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+" "+tt.path+" "+tt.body[:min(len(tt.body), 20)], func(t *testing.T) {

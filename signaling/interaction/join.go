@@ -102,6 +102,10 @@ func (h *Hub) Join(ctx context.Context, req JoinRequest) (*Session, error) {
 // (the reliable channel may open a moment later). Batches then go over
 // lc; detach undoes it when lc closes.
 func (h *Hub) JoinLossy(ctx context.Context, roomID, user string, lc LossyChannel) (s *Session, detach func(), err error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := context.AfterFunc(h.ctx, cancel) // the hub's Close ends the wait
+	defer stop()
 	m, err := h.pairs.wait(ctx, roomID+"\x00"+user)
 	if err != nil {
 		return nil, nil, err

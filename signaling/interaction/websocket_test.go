@@ -217,7 +217,7 @@ func TestWebSocket(t *testing.T) {
 		if st, _ := httpDo(t, "PUT", base+"/api/moderation/words", "", map[string]any{"words": []string{"x"}}); st != 401 {
 			t.Fatalf("PUT words without token = %d", st)
 		}
-		if st, _ := httpDo(t, "PUT", base+"/api/moderation/words", pushKey("shop1"), map[string]any{"words": []string{"x"}}); st != 401 {
+		if st, _ := httpDo(t, "PUT", base+"/api/moderation/words", pushKey("shop1"), map[string]any{"words": []string{"x"}}); st != 403 {
 			t.Fatalf("PUT words with a push key = %d", st)
 		}
 		if st, body := httpDo(t, "PUT", base+"/api/moderation/words", testAdminToken, map[string]any{"words": []string{"!!!"}}); st != 400 || body["error"].(map[string]any)["code"] != "invalid_request" {
