@@ -98,7 +98,7 @@ func chromiumPath() string {
 
 // newBrowser starts one headless Chromium with a fresh profile, fake camera
 // and microphone, and autoplay allowed; pages are tabs of it.
-func newBrowser(t testing.TB) context.Context {
+func newBrowser(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath()),
@@ -128,6 +128,7 @@ func newBrowser(t testing.TB) context.Context {
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 800),
 	}
+	opts = append(opts, extra...)
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	browser, cancelBrowser := chromedp.NewContext(alloc)
 	if err := chromedp.Do(browser); err != nil {

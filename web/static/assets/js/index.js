@@ -1,4 +1,8 @@
 // The landing page: open a room's studio or viewer page.
+import { translatePage, languageSwitch } from './i18n.js';
+
+translatePage();
+languageSwitch(document.querySelector('.topbar'));
 const form = document.getElementById('go');
 form.addEventListener('submit', (e) => {
   e.preventDefault();
