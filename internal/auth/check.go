@@ -157,7 +157,7 @@ func (a *Authenticator) Check(ctx context.Context, cred Credential, accept Accep
 				return Principal{}, apierr.Internal(err)
 			}
 		}
-		if accept&PushKey == 0 && accept&Admin != 0 {
+		if accept&(PushKey|User) == 0 && accept&Admin != 0 {
 			// A push key (or a guess at one) where only the operator may act.
 			return Principal{}, a.failed(cred, apierr.New(apierr.CodeAdminOnly))
 		}

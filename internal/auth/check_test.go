@@ -58,6 +58,7 @@ func TestCheck(t *testing.T) {
 		{"revoked push key", Credential{Token: oldKey, Room: "r1"}, PushKey, 0, apierr.CodePushKeyRevoked},
 		{"push key not accepted", Credential{Token: goodKey, Room: "r1"}, User, 0, apierr.CodeInvalidToken},
 		{"push key where only the admin may act", Credential{Token: goodKey, Room: "r1"}, Admin, 0, apierr.CodeAdminOnly},
+		{"push key where a user or the admin may act", Credential{Token: goodKey, Room: "r1"}, Admin | User, 0, apierr.CodeInvalidToken},
 		{"user", Credential{Token: user}, User, KindUser, ""},
 		{"user not accepted", Credential{Token: user, Room: "r1"}, Admin | PushKey, 0, apierr.CodeInvalidPushKey},
 		{"junk", Credential{Token: "junk"}, User | Admin, 0, apierr.CodeInvalidToken},

@@ -59,8 +59,4 @@ func TestFloodNeverLocksOutTheAnchor(t *testing.T) {
 			t.Fatalf("the anchor's correct push key from %s during the flood: %d %s", tc.xff, resp.StatusCode, out)
 		}
 	}
-	// The flood is still refused afterwards.
-	if resp, out := exchange(t, s, http.MethodPost, "/whip/anchor", "lsk_junk", "application/sdp", "v=0\r\n", "X-Forwarded-For", flooder); errorCode(string(out)) != "too_many_failures" {
-		t.Fatalf("junk after the anchor went live: %d %s", resp.StatusCode, out)
-	}
 }
