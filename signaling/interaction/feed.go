@@ -14,6 +14,7 @@ import (
 
 	"github.com/livesell/livesell/internal/auth"
 	"github.com/livesell/livesell/internal/events"
+	"github.com/livesell/livesell/internal/roomid"
 	"github.com/livesell/livesell/signaling/interaction/protocol"
 )
 
@@ -48,7 +49,7 @@ func (f *feed) ensureStreams(ctx context.Context) error {
 func (f *feed) onPaid(fn func(room string, t protocol.Ticker)) (*nats.Subscription, error) {
 	sub, err := f.nc.Subscribe(events.OrderSubject(f.ns, events.OrderPaid), func(msg *nats.Msg) {
 		var ev events.OrderEvent
-		if err := json.Unmarshal(msg.Data, &ev); err != nil || ev.Type != events.OrderPaid || !protocol.ValidRoom(ev.Room) {
+		if err := json.Unmarshal(msg.Data, &ev); err != nil || ev.Type != events.OrderPaid || !roomid.Valid(ev.Room) {
 			return
 		}
 		if ev.ID != "" && f.seen(ev.ID) {

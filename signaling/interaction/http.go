@@ -2,7 +2,6 @@ package interaction
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"strings"
 	"time"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/livesell/livesell/internal/apierr"
 	"github.com/livesell/livesell/internal/auth"
+	"github.com/livesell/livesell/internal/roomid"
 	"github.com/livesell/livesell/signaling/interaction/moderation"
 	"github.com/livesell/livesell/signaling/interaction/protocol"
 )
@@ -78,7 +78,7 @@ func (a *api) requireAdmin(c *fiber.Ctx) error {
 // checkRoom returns a catalogue error for a malformed or unknown room
 // (every well-formed room exists when rooms is nil).
 func checkRoom(ctx context.Context, rooms Rooms, roomID string) error {
-	if !protocol.ValidRoom(roomID) {
+	if !roomid.Valid(roomID) {
 		return apierr.New(apierr.CodeInvalidRoomID)
 	}
 	if rooms == nil {
@@ -118,12 +118,8 @@ type sanctionBody struct {
 	Seconds int    `json:"seconds"`
 }
 
-func decodeBody(c *fiber.Ctx, v any) error {
-	if err := json.Unmarshal(c.Body(), v); err != nil {
-		return apierr.Wrap(apierr.CodeInvalidJSON, err)
-	}
-	return nil
-}
+// decodeBody is the one JSON body decoder of the API.
+func decodeBody(c *fiber.Ctx, v any) error { return apierr.JSONBody(c, v) }
 
 func (a *api) postSanction(ban bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {

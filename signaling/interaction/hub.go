@@ -16,6 +16,7 @@ import (
 
 	"github.com/livesell/livesell/internal/auth"
 	"github.com/livesell/livesell/internal/events"
+	"github.com/livesell/livesell/internal/roomid"
 	"github.com/livesell/livesell/signaling/interaction/moderation"
 	"github.com/livesell/livesell/signaling/interaction/protocol"
 )
@@ -159,7 +160,7 @@ func (h *Hub) Close(ctx context.Context) error {
 
 // acquire returns the running room id, starting it if needed; release it.
 func (h *Hub) acquire(ctx context.Context, id string) (*Room, error) {
-	if !protocol.ValidRoom(id) {
+	if !roomid.Valid(id) {
 		return nil, ErrBadRoom
 	}
 	h.mu.Lock()
@@ -259,7 +260,7 @@ func (h *Hub) RoomLive(roomID string, live bool) {
 
 // SetState records and broadcasts room's state (live, paused, ended, idle).
 func (h *Hub) SetState(roomID, state string) {
-	if !protocol.ValidRoom(roomID) {
+	if !roomid.Valid(roomID) {
 		return
 	}
 	ctx, cancel := context.WithTimeout(h.ctx, 2*time.Second)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/livesell/livesell/internal/roomid"
 	"github.com/livesell/livesell/signaling/interaction/protocol"
 )
 
@@ -77,7 +78,7 @@ func (m *Moderator) publishCtl(ctx context.Context, roomID string, c Control) {
 // DeleteDanmaku removes a danmaku everywhere: from every viewer's screen
 // (a delete event on every node) and from the room's recent list.
 func (m *Moderator) DeleteDanmaku(ctx context.Context, roomID, id string) error {
-	if !protocol.ValidRoom(roomID) {
+	if !roomid.Valid(roomID) {
 		return ErrBadRoom
 	}
 	if !protocol.ValidID(id) {
@@ -93,7 +94,7 @@ func (m *Moderator) DeleteDanmaku(ctx context.Context, roomID, id string) error 
 
 // Pin sets (or, with empty text, clears) the room's pinned announcement.
 func (m *Moderator) Pin(ctx context.Context, roomID, text string) error {
-	if !protocol.ValidRoom(roomID) {
+	if !roomid.Valid(roomID) {
 		return ErrBadRoom
 	}
 	at := m.h.now().UnixMilli()

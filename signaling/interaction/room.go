@@ -48,8 +48,10 @@ type Room struct {
 	pinned  protocol.Pinned
 	info    RoomInfo
 	infoAt  time.Time
-	// sanctions are the room's mutes and bans (see sanctions.go).
-	sanctions map[string]sanction
+	// sanctions are the room's mutes and bans (see sanctions.go);
+	// sanctionSeq counts the changes applied to them.
+	sanctions   map[string]sanction
+	sanctionSeq uint64
 
 	// Owned by the batch loop: the viewers' and the moderators' encodings.
 	buf, modBuf []byte

@@ -38,6 +38,7 @@ func (r *Room) applySanction(c Control) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.sanctionSeq++
 	if r.sanctions == nil {
 		r.sanctions = make(map[string]sanction)
 	}
@@ -72,14 +73,21 @@ func (r *Room) sanctionOf(user string) string {
 	return s.active(r.hub.now())
 }
 
-// loadSanctions reads the room's mutes and bans from Redis.
+// loadSanctions reads the room's mutes and bans from Redis. A change
+// applied while it read (a mute that Redis may not have shown yet) wins:
+// the list read is then dropped, and the next reload catches up.
 func (r *Room) loadSanctions(ctx context.Context) {
+	r.mu.Lock()
+	seq := r.sanctionSeq
+	r.mu.Unlock()
 	next, err := r.hub.store.sanctions(ctx, r.id, r.hub.now())
 	if err != nil {
 		r.hub.log.Warn("sanctions not loaded", "room", r.id, "err", err)
 		return
 	}
 	r.mu.Lock()
-	r.sanctions = next
+	if r.sanctionSeq == seq {
+		r.sanctions = next
+	}
 	r.mu.Unlock()
 }

@@ -110,23 +110,6 @@ func ValidID(s string) bool {
 	return true
 }
 
-// ValidRoom reports whether s can name a room: 1 to 64 characters of
-// A-Z a-z 0-9 _ - (one NATS subject token, one Redis key part).
-func ValidRoom(s string) bool {
-	if s == "" || len(s) > 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '_', c == '-':
-		default:
-			return false
-		}
-	}
-	return true
-}
-
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
