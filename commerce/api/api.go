@@ -123,10 +123,9 @@ func (h *Handler) Mount(r fiber.Router) {
 	r.Get("/api/users/:id/tags", admin, h.userTags)
 	r.Get("/api/segments/export.csv", admin, h.exportSegment)
 
-	if h.d.Sandbox != nil {
-		r.Get("/pay/sandbox/:payment", h.sandboxPage)
-		r.Post("/pay/sandbox/:payment/:outcome", h.sandboxSubmit)
-	}
+	// Mounted always (the API document lists them); 404 while the sandbox is off.
+	r.Get("/pay/sandbox/:payment", h.sandboxPage)
+	r.Post("/pay/sandbox/:payment/:outcome", h.sandboxSubmit)
 }
 
 // baseURL is the node's public URL for links sent to clients.

@@ -143,6 +143,9 @@ func formatMinor(v int64) string {
 }
 
 func (h *Handler) sandboxLoad(c *fiber.Ctx) (order.Payment, order.Order, error) {
+	if h.d.Sandbox == nil {
+		return order.Payment{}, order.Order{}, apierr.E(apierr.CodeNotFound, "the sandbox payment provider is off")
+	}
 	pid := c.Params("payment")
 	if !ids.Valid(pid) {
 		return order.Payment{}, order.Order{}, apierr.E(apierr.CodeInvalidRequest, "not a payment id")
