@@ -197,15 +197,16 @@ func (s *Service) Close(ctx context.Context) error {
 	}
 }
 
-// liveChanged follows a publish that started (live) or ended: it brings the
-// room's stored state in line with the engine and tells the interaction
-// layer. The engine is asked nothing back: the WHIP session this service
-// keeps is the one source of "the room went live".
+// liveChanged follows a publish that started (live) or ended: it tells the
+// interaction layer, then brings the room's stored state in line with the
+// engine (so that whoever sees the new state has been told already). The
+// WHIP sessions this service keeps are the one source of "the room went
+// live"; the engine calls nothing back.
 func (s *Service) liveChanged(roomID string, live bool) {
-	s.syncState(roomID)
 	if s.opt.Events != nil {
 		s.opt.Events.RoomLive(roomID, live)
 	}
+	s.syncState(roomID)
 }
 
 // syncState writes the room state the engine implies: live while it has a

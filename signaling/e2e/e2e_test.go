@@ -439,7 +439,7 @@ func TestWHIPWHEPEndToEnd(t *testing.T) {
 	}
 	t.Logf("publisher PeerConnection %s %s after the revocation", kickedAs, time.Since(revokedAt))
 	// The old key no longer publishes.
-	if resp, _ := n.request("POST", rm.WHIPURL, "v=0", "Content-Type", "application/sdp", "Authorization", "Bearer "+rm.PushKey); resp.StatusCode != http.StatusForbidden {
+	if resp, _ := n.request("POST", rm.WHIPURL, "v=0", "Content-Type", "application/sdp", "Authorization", "Bearer "+rm.PushKey); resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("WHIP with revoked key = %d", resp.StatusCode)
 	}
 	pub.Close()

@@ -88,7 +88,7 @@ func noFollow(t *testing.T, method, url, body string, headers ...string) *http.R
 // /metrics ("" if absent).
 func (n *node) metric(name string) string {
 	n.t.Helper()
-	_, text := n.request("GET", "/metrics", "")
+	_, text := n.request("GET", "/metrics", "", "Authorization", "Bearer "+n.admin)
 	for _, line := range strings.Split(text, "\n") {
 		if strings.HasPrefix(line, name+" ") {
 			return strings.TrimPrefix(line, name+" ")
