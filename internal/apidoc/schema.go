@@ -13,6 +13,11 @@ import (
 // maxBodyProblems bounds the problems CheckBody lists.
 const maxBodyProblems = 20
 
+// maxSchemaSteps bounds the schema nodes one CheckBody visits: an allOf
+// that names its own schema twice would otherwise double the walk at every
+// level, 2^maxDepth steps (found by FuzzParseValidate).
+const maxSchemaSteps = 100_000
+
 // CheckBody reports where a JSON response body departs from the schema
 // the document gives for op's response to status (application/json): a
 // value of another type, a missing required property, a value outside an
@@ -48,6 +53,16 @@ func (d *Document) CheckBody(op Operation, status int, body []byte) error {
 type bodyChecker struct {
 	d        *Document
 	problems []string
+	steps    int // schema nodes visited, up to maxSchemaSteps
+}
+
+// step counts one schema node; false once the budget is spent.
+func (c *bodyChecker) step() bool {
+	c.steps++
+	if c.steps == maxSchemaSteps {
+		c.addf("the schema takes more than %d steps to check (an allOf cycle?)", maxSchemaSteps)
+	}
+	return c.steps < maxSchemaSteps
 }
 
 func (c *bodyChecker) addf(format string, args ...any) {
@@ -69,6 +84,9 @@ type flat struct {
 }
 
 func (c *bodyChecker) flatten(schema any, f *flat, depth int) {
+	if !c.step() {
+		return
+	}
 	s := c.d.resolve(schema)
 	if s == nil || depth > maxDepth {
 		return
@@ -114,7 +132,7 @@ func (c *bodyChecker) flatten(schema any, f *flat, depth int) {
 }
 
 func (c *bodyChecker) check(at string, v any, schema any, depth int) {
-	if depth > maxDepth {
+	if depth > maxDepth || !c.step() {
 		return
 	}
 	var f flat
