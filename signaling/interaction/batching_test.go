@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
 	"github.com/livesell/livesell/internal/auth"
 	"github.com/livesell/livesell/internal/testenv"
 	"github.com/livesell/livesell/signaling/interaction/protocol"
@@ -93,14 +91,7 @@ func TestBatching(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			b := testenv.Backends(t, testenv.Embedded)
 			ns := testenv.Namespace(t)
-			// A first hub creates the streams (whose server goroutines
-			// live as long as the backends); goroutines are counted from here.
-			first := newHub(t, b, ns, nil, nil)
-			first.Close(context.Background())
-			defer goleak.VerifyNone(t, goleak.IgnoreCurrent(),
-				// pooled connections of the embedded Redis (owned by the backends)
-				goleak.IgnoreAnyFunction("github.com/alicebob/miniredis/v2/server.(*Server).servePeer"),
-				goleak.IgnoreAnyFunction("github.com/alicebob/miniredis/v2/server.(*Server).servePeer.func2"))
+			defer verifyNoLeaks(t, b, ns)()
 			// The test flushes each interval itself: the room's own loop
 			// never ticks.
 			h := newHub(t, b, ns, nil, func(o *Options) {

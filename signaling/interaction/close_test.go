@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
 	"github.com/livesell/livesell/internal/auth"
 	"github.com/livesell/livesell/internal/testenv"
 )
@@ -18,13 +16,7 @@ import (
 func TestCloseWaitsForEverything(t *testing.T) {
 	b := testenv.Backends(t, testenv.Embedded)
 	ns := testenv.Namespace(t)
-	// A first hub creates the streams (whose server goroutines live as
-	// long as the backends); goroutines are counted from here.
-	first := newHub(t, b, ns, nil, nil)
-	first.Close(context.Background())
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent(),
-		goleak.IgnoreAnyFunction("github.com/alicebob/miniredis/v2/server.(*Server).servePeer"),
-		goleak.IgnoreAnyFunction("github.com/alicebob/miniredis/v2/server.(*Server).servePeer.func2"))
+	defer verifyNoLeaks(t, b, ns)()
 
 	h := newHub(t, b, ns, newFakeRooms("r1", "r2"), nil)
 	ctx := context.Background()

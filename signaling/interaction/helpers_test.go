@@ -2,16 +2,18 @@ package interaction
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sync"
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/livesell/livesell/internal/auth"
 	"github.com/livesell/livesell/internal/backend"
 	"github.com/livesell/livesell/internal/config"
 	"github.com/livesell/livesell/internal/testenv"
+	"github.com/livesell/livesell/signaling/interaction/interactiontest"
 )
 
 // fakeRooms is a room store for tests: room records and push keys.
@@ -60,24 +62,7 @@ func newFakeRooms(ids ...string) *fakeRooms {
 	return f
 }
 
-// testClock is a hub's clock: real time plus what the test advanced, so
-// that a test skips a rate limit's refill instead of sleeping through it.
-type testClock struct {
-	mu  sync.Mutex
-	off time.Duration
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return time.Now().Add(c.off)
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.off += d
-	c.mu.Unlock()
-}
+type testClock = interactiontest.Clock
 
 var clocks sync.Map // *Hub → *testClock
 
@@ -85,6 +70,20 @@ var clocks sync.Map // *Hub → *testClock
 func advance(h *Hub, d time.Duration) {
 	c, _ := clocks.Load(h)
 	c.(*testClock).Advance(d)
+}
+
+// verifyNoLeaks checks, when the test ends, that every goroutine started
+// from now on has ended. A first hub on b creates the streams (whose server
+// goroutines live as long as the backends) before counting starts.
+func verifyNoLeaks(t *testing.T, b *backend.Backends, ns string) func() {
+	first := newHub(t, b, ns, nil, nil)
+	first.Close(context.Background())
+	return func() {
+		goleak.VerifyNone(t, goleak.IgnoreCurrent(),
+			// pooled connections of the embedded Redis (owned by the backends)
+			goleak.IgnoreAnyFunction("github.com/alicebob/miniredis/v2/server.(*Server).servePeer"),
+			goleak.IgnoreAnyFunction("github.com/alicebob/miniredis/v2/server.(*Server).servePeer.func2"))
+	}
 }
 
 const testAdminToken = "admin-secret-token"
@@ -147,135 +146,12 @@ func newHub(t testing.TB, b *backend.Backends, ns string, rooms *fakeRooms, twea
 }
 
 // client records what a test peer receives.
-type client struct {
-	t    testing.TB
-	name string
-	send func([]byte) error
+type client = interactiontest.Client
 
-	mu   sync.Mutex
-	msgs []map[string]any
-	raw  [][]byte
-	ch   chan struct{}
-	// lossyBatches counts batches that came on the livesell-lossy channel.
-	lossyBatches, lossyOther int
-}
-
-func newClient(t testing.TB, name string) *client {
-	return &client{t: t, name: name, ch: make(chan struct{}, 1)}
-}
-
-func (c *client) add(data []byte) {
-	var m map[string]any
-	if err := json.Unmarshal(data, &m); err != nil {
-		c.t.Errorf("%s received non-JSON %q: %v", c.name, data, err)
-		return
-	}
-	c.mu.Lock()
-	c.msgs = append(c.msgs, m)
-	c.raw = append(c.raw, append([]byte(nil), data...))
-	c.mu.Unlock()
-	select {
-	case c.ch <- struct{}{}:
-	default:
-	}
-}
-
-func (c *client) sendJSON(v map[string]any) {
-	c.t.Helper()
-	if _, ok := v["v"]; !ok {
-		v["v"] = 1
-	}
-	b, _ := json.Marshal(v)
-	if err := c.send(b); err != nil {
-		c.t.Fatalf("%s send: %v", c.name, err)
-	}
-}
-
-// find returns the first received message matching pred.
-func (c *client) find(pred func(map[string]any) bool) map[string]any {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, m := range c.msgs {
-		if pred(m) {
-			return m
-		}
-	}
-	return nil
-}
-
-func (c *client) waitFor(what string, timeout time.Duration, pred func(map[string]any) bool) map[string]any {
-	c.t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		if m := c.find(pred); m != nil {
-			return m
-		}
-		if time.Now().After(deadline) {
-			c.mu.Lock()
-			n := len(c.msgs)
-			last := ""
-			if n > 0 {
-				b, _ := json.Marshal(c.msgs[n-1])
-				last = string(b)
-			}
-			c.mu.Unlock()
-			c.t.Fatalf("%s: timed out after %s waiting for %s (%d messages, last %s)", c.name, timeout, what, n, last)
-		}
-		select {
-		case <-c.ch:
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-}
-
-func isType(typ string) func(map[string]any) bool {
-	return func(m map[string]any) bool { return m["type"] == typ }
-}
-
-func isError(code string) func(map[string]any) bool {
-	return func(m map[string]any) bool { return m["type"] == "error" && m["code"] == code }
-}
-
-// danmakuTexts lists the texts of every danmaku received in batches.
-func (c *client) danmakuTexts() []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var out []string
-	for _, m := range c.msgs {
-		if m["type"] != "batch" {
-			continue
-		}
-		for _, d := range m["danmaku"].([]any) {
-			out = append(out, d.(map[string]any)["text"].(string))
-		}
-	}
-	return out
-}
-
-func (c *client) hasDanmaku(text string) bool {
-	for _, s := range c.danmakuTexts() {
-		if s == text {
-			return true
-		}
-	}
-	return false
-}
-
-func (c *client) waitDanmaku(text string, timeout time.Duration) {
-	c.t.Helper()
-	testenv.Eventually(c.t, timeout, func() bool { return c.hasDanmaku(text) }, "%s never got danmaku %q (got %q)", c.name, text, c.danmakuTexts())
-}
-
-func (c *client) count(pred func(map[string]any) bool) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	n := 0
-	for _, m := range c.msgs {
-		if pred(m) {
-			n++
-		}
-	}
-	return n
-}
+var (
+	newClient = interactiontest.NewClient
+	isType    = interactiontest.IsType
+	isError   = interactiontest.IsError
+)
 
 func text(i int) string { return fmt.Sprintf("message %d", i) }

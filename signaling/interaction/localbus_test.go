@@ -2,6 +2,8 @@ package interaction
 
 import (
 	"context"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -21,18 +23,18 @@ func TestOneNodeDanmakuCrossesNoNetwork(t *testing.T) {
 	if _, ok := h.bus.(*LocalBus); !ok {
 		t.Fatalf("default bus is %T, want *LocalBus", h.bus)
 	}
-	base := serveHub(t, h)
-	alice := wsClient(t, base, "/ws/rooms/solo", "alice", hello(t, "alice"))
-	bob := wsClient(t, base, "/ws/rooms/solo", "bob", hello(t, "bob"))
-	for _, c := range []*client{alice, bob} {
-		c.waitFor("welcome", 10*time.Second, isType("welcome"))
-	}
-	// Everything joining published (viewer activity) is flushed before counting.
-	if err := b.NATS.Flush(); err != nil {
-		t.Fatal(err)
-	}
 	var seen atomic.Int64
-	sub, err := b.NATS.Subscribe(">", func(*nats.Msg) { seen.Add(1) })
+	var mu sync.Mutex
+	var subjects []string
+	sub, err := b.NATS.Subscribe(">", func(m *nats.Msg) {
+		if strings.HasPrefix(m.Subject, "$JS.EVENT.") {
+			return // the server's own advisories (a consumer expiring), not traffic
+		}
+		seen.Add(1)
+		mu.Lock()
+		subjects = append(subjects, m.Subject)
+		mu.Unlock()
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,18 +42,47 @@ func TestOneNodeDanmakuCrossesNoNetwork(t *testing.T) {
 	if err := b.NATS.Flush(); err != nil {
 		t.Fatal(err)
 	}
+	base := serveHub(t, h)
+	alice := wsClient(t, base, "/ws/rooms/solo", "alice", hello(t, "alice"))
+	bob := wsClient(t, base, "/ws/rooms/solo", "bob", hello(t, "bob"))
+	for _, c := range []*client{alice, bob} {
+		c.WaitFor("welcome", 10*time.Second, isType("welcome"))
+	}
+	// Joining publishes each viewer's "watched" activity (for commerce):
+	// counted from when both have arrived.
+	activities := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		n := 0
+		for _, s := range subjects {
+			if strings.HasSuffix(s, ".user.activity") {
+				n++
+			}
+		}
+		return n
+	}
+	testenv.Eventually(t, 10*time.Second, func() bool { return activities() == 2 }, "the two joins' activity never arrived")
+	if err := b.NATS.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	seen.Store(0)
+	mu.Lock()
+	subjects = nil
+	mu.Unlock()
 	before := b.NATS.Stats().OutMsgs
 	for i := 0; i < 10; i++ {
-		alice.sendJSON(map[string]any{"type": "danmaku", "text": text(i)})
+		alice.SendJSON(map[string]any{"type": "danmaku", "text": text(i)})
 	}
 	for i := 0; i < 10; i++ {
-		bob.waitDanmaku(text(i), 10*time.Second)
+		bob.WaitDanmaku(text(i), 10*time.Second)
 	}
 	if err := b.NATS.Flush(); err != nil {
 		t.Fatal(err)
 	}
 	if n, out := seen.Load(), b.NATS.Stats().OutMsgs-before; n != 0 || out != 0 {
-		t.Fatalf("10 danmaku on one node made %d NATS messages (%d published by the hub's connection), want 0", n, out)
+		mu.Lock()
+		defer mu.Unlock()
+		t.Fatalf("10 danmaku on one node made %d NATS messages %q (%d published by the hub's connection), want 0", n, subjects, out)
 	}
 }
 

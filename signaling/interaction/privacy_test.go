@@ -19,7 +19,7 @@ func TestDanmakuPseudonyms(t *testing.T) {
 	base := serveHub(t, h)
 	join := func(room, name string, hello map[string]any) *client {
 		c := wsClient(t, base, "/ws/rooms/"+room, name, hello)
-		c.waitFor("welcome", 10*time.Second, isType("welcome"))
+		c.WaitFor("welcome", 10*time.Second, isType("welcome"))
 		return c
 	}
 	alice := join("room-a", "alice", hello(t, "alice"))
@@ -30,21 +30,11 @@ func TestDanmakuPseudonyms(t *testing.T) {
 	elsewhere := join("room-b", "bob-in-b", hello(t, "bob"))
 	aliceB := join("room-b", "alice-in-b", hello(t, "alice"))
 
-	alice.sendJSON(map[string]any{"type": "danmaku", "text": "hi from a"})
-	aliceB.sendJSON(map[string]any{"type": "danmaku", "text": "hi from b"})
+	alice.SendJSON(map[string]any{"type": "danmaku", "text": "hi from a"})
+	aliceB.SendJSON(map[string]any{"type": "danmaku", "text": "hi from b"})
 	sender := func(c *client, text string) string {
 		t.Helper()
-		c.waitDanmaku(text, 10*time.Second)
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		for _, m := range c.msgs {
-			for _, d := range anySlice(m["danmaku"]) {
-				if d := d.(map[string]any); d["text"] == text {
-					return d["user"].(string)
-				}
-			}
-		}
-		return ""
+		return c.WaitDanmaku(text, 10*time.Second)["user"].(string)
 	}
 	pa, pb := sender(bob, "hi from a"), sender(elsewhere, "hi from b")
 	tests := []struct {
@@ -54,7 +44,7 @@ func TestDanmakuPseudonyms(t *testing.T) {
 	}{
 		{"viewer sees a pseudonym", pa, pseudonym(h.opts.PseudonymKey, "room-a", "alice")},
 		{"anonymous viewer sees the same pseudonym", sender(anon, "hi from a"), pa},
-		{"the sender sees itself under the id its welcome gave it", sender(alice, "hi from a"), alice.find(isType("welcome"))["you"].(map[string]any)["user_id"].(string)},
+		{"the sender sees itself under the id its welcome gave it", sender(alice, "hi from a"), alice.Find(isType("welcome"))["you"].(map[string]any)["user_id"].(string)},
 		{"the anchor sees the real id", sender(anchor, "hi from a"), "alice"},
 		{"the operator sees the real id", sender(admin, "hi from a"), "alice"},
 		{"another room, another pseudonym", pb, pseudonym(h.opts.PseudonymKey, "room-b", "alice")},
@@ -69,17 +59,17 @@ func TestDanmakuPseudonyms(t *testing.T) {
 	}
 	// The recent danmaku of a late joiner's welcome are pseudonymous too.
 	late := join("room-a", "late", hello(t, "carol"))
-	for _, d := range anySlice(late.find(isType("welcome"))["recent"]) {
+	for _, d := range anySlice(late.Find(isType("welcome"))["recent"]) {
 		if u := d.(map[string]any)["user"]; u != pa {
 			t.Fatalf("welcome recent shows user %v, want %q", u, pa)
 		}
 	}
 	// A moderator mutes by the real id, and it holds.
-	anchor.sendJSON(map[string]any{"type": "mute", "user_id": "alice", "duration": 60, "ref": "m"})
-	anchor.waitFor("mute ack", 10*time.Second, func(m map[string]any) bool { return m["type"] == "ack" && m["ref"] == "m" })
+	anchor.SendJSON(map[string]any{"type": "mute", "user_id": "alice", "duration": 60, "ref": "m"})
+	anchor.WaitFor("mute ack", 10*time.Second, func(m map[string]any) bool { return m["type"] == "ack" && m["ref"] == "m" })
 	advance(h, 2*time.Second)
-	alice.sendJSON(map[string]any{"type": "danmaku", "text": "still here?"})
-	alice.waitFor("muted", 10*time.Second, isError("muted"))
+	alice.SendJSON(map[string]any{"type": "danmaku", "text": "still here?"})
+	alice.WaitFor("muted", 10*time.Second, isError("muted"))
 }
 
 func anySlice(v any) []any {
@@ -99,14 +89,14 @@ func TestFormatCharactersStripped(t *testing.T) {
 	}
 	mallory := wsClient(t, base, "/ws/rooms/r1", "mallory", map[string]any{"type": "hello", "token": tok})
 	viewer := wsClient(t, base, "/ws/rooms/r1", "viewer", hello(t, "v1"))
-	viewer.waitFor("welcome", 10*time.Second, isType("welcome"))
+	viewer.WaitFor("welcome", 10*time.Second, isType("welcome"))
 	for i, tt := range []struct{ in, want string }{
 		{"price \u202E00.99\u202C today", "price 00.99 today"},
 		{"zero\u200Bwidth\u200Djoin\uFEFF", "zerowidthjoin"},
 		{"\u2066isolate\u2069 and \u061Carabic mark", "isolate and arabic mark"},
 	} {
-		mallory.sendJSON(map[string]any{"type": "danmaku", "text": tt.in})
-		d := viewer.waitFor("danmaku "+tt.want, 10*time.Second, func(m map[string]any) bool {
+		mallory.SendJSON(map[string]any{"type": "danmaku", "text": tt.in})
+		d := viewer.WaitFor("danmaku "+tt.want, 10*time.Second, func(m map[string]any) bool {
 			for _, d := range anySlice(m["danmaku"]) {
 				if d.(map[string]any)["text"] == tt.want {
 					return true
@@ -128,8 +118,8 @@ func TestFormatCharactersStripped(t *testing.T) {
 		advance(h, 2*time.Second) // mallory's danmaku bucket refills
 	}
 	// Text made only of format characters is empty, and refused.
-	mallory.sendJSON(map[string]any{"type": "danmaku", "text": "\u202E\u200B", "ref": "empty"})
-	mallory.waitFor("empty refused", 10*time.Second, func(m map[string]any) bool {
+	mallory.SendJSON(map[string]any{"type": "danmaku", "text": "\u202E\u200B", "ref": "empty"})
+	mallory.WaitFor("empty refused", 10*time.Second, func(m map[string]any) bool {
 		return m["type"] == "error" && m["code"] == "invalid_message" && m["ref"] == "empty"
 	})
 }

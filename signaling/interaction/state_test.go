@@ -15,19 +15,19 @@ func TestRoomStates(t *testing.T) {
 	h := newHub(t, b, testenv.Namespace(t), rooms, nil)
 	base := serveHub(t, h)
 	v := wsClient(t, base, "/ws/rooms/s1", "viewer", map[string]any{"type": "hello"})
-	v.waitFor("welcome", 10*time.Second, isType("welcome"))
+	v.WaitFor("welcome", 10*time.Second, isType("welcome"))
 	isState := func(s string) func(map[string]any) bool {
 		return func(m map[string]any) bool { return m["type"] == "state" && m["state"] == s }
 	}
 	h.RoomLive("s1", true)
-	v.waitFor("live", 10*time.Second, isState("live"))
+	v.WaitFor("live", 10*time.Second, isState("live"))
 	h.RoomLive("s1", false)
-	v.waitFor("paused", 10*time.Second, isState("paused"))
+	v.WaitFor("paused", 10*time.Second, isState("paused"))
 	rooms.setState("s1", StateEnded)
 	h.RoomLive("s1", false)
-	v.waitFor("ended", 10*time.Second, isState("ended"))
+	v.WaitFor("ended", 10*time.Second, isState("ended"))
 	late := wsClient(t, base, "/ws/rooms/s1", "late", map[string]any{"type": "hello"})
-	if w := late.waitFor("welcome", 10*time.Second, isType("welcome")); w["state"] != "ended" {
+	if w := late.WaitFor("welcome", 10*time.Second, isType("welcome")); w["state"] != "ended" {
 		t.Fatalf("late welcome state = %v", w["state"])
 	}
 }

@@ -47,24 +47,24 @@ func TestTwoNodes(t *testing.T) {
 
 	a := wsClient(t, base1, "/ws/rooms/live1", "ann@1", hello(t, "ann"))
 	bClient := wsClient(t, base2, "/ws/rooms/live1", "ben@2", hello(t, "ben"))
-	a.waitFor("welcome", 10*time.Second, isType("welcome"))
-	bClient.waitFor("welcome", 10*time.Second, isType("welcome"))
+	a.WaitFor("welcome", 10*time.Second, isType("welcome"))
+	bClient.WaitFor("welcome", 10*time.Second, isType("welcome"))
 
-	a.sendJSON(map[string]any{"type": "danmaku", "text": "from node one"})
-	bClient.sendJSON(map[string]any{"type": "danmaku", "text": "from node two"})
-	bClient.waitDanmaku("from node one", 10*time.Second)
-	a.waitDanmaku("from node two", 10*time.Second)
+	a.SendJSON(map[string]any{"type": "danmaku", "text": "from node one"})
+	bClient.SendJSON(map[string]any{"type": "danmaku", "text": "from node two"})
+	bClient.WaitDanmaku("from node one", 10*time.Second)
+	a.WaitDanmaku("from node two", 10*time.Second)
 
 	// A burst on node one arrives on node two once each, in order.
 	var want []string
 	for i := 0; i < 20; i++ {
 		want = append(want, fmt.Sprintf("burst %02d", i))
-		a.sendJSON(map[string]any{"type": "danmaku", "text": want[i], "ref": want[i]})
-		a.waitFor("ack "+want[i], 10*time.Second, func(m map[string]any) bool { return m["type"] == "ack" && m["ref"] == want[i] })
+		a.SendJSON(map[string]any{"type": "danmaku", "text": want[i], "ref": want[i]})
+		a.WaitFor("ack "+want[i], 10*time.Second, func(m map[string]any) bool { return m["type"] == "ack" && m["ref"] == want[i] })
 	}
-	bClient.waitDanmaku(want[len(want)-1], 10*time.Second)
+	bClient.WaitDanmaku(want[len(want)-1], 10*time.Second)
 	var got []string
-	for _, s := range bClient.danmakuTexts() {
+	for _, s := range bClient.DanmakuTexts() {
 		if strings.HasPrefix(s, "burst ") {
 			got = append(got, s)
 		}
@@ -84,7 +84,7 @@ func TestTwoNodes(t *testing.T) {
 		}, "online on %s never reached 5", base)
 	}
 	for _, c := range []*client{a, bClient} {
-		c.waitFor("batch online 5", 10*time.Second, func(m map[string]any) bool { return m["type"] == "batch" && m["online"] == float64(5) })
+		c.WaitFor("batch online 5", 10*time.Second, func(m map[string]any) bool { return m["type"] == "batch" && m["online"] == float64(5) })
 	}
 	left1()
 	left1() // idempotent
@@ -96,15 +96,15 @@ func TestTwoNodes(t *testing.T) {
 	}, "online never fell back to 2 with peak 5")
 
 	// Likes on both nodes add up on both.
-	a.sendJSON(map[string]any{"type": "like", "count": 10})
-	bClient.sendJSON(map[string]any{"type": "like", "count": 5})
+	a.SendJSON(map[string]any{"type": "like", "count": 10})
+	bClient.SendJSON(map[string]any{"type": "like", "count": 5})
 	for _, c := range []*client{a, bClient} {
-		c.waitFor("likes 15", 10*time.Second, func(m map[string]any) bool { return m["type"] == "batch" && m["likes_total"] == float64(15) })
+		c.WaitFor("likes 15", 10*time.Second, func(m map[string]any) bool { return m["type"] == "batch" && m["likes_total"] == float64(15) })
 	}
 
 	// A late joiner on node two sees node one's danmaku in its welcome.
 	late := wsClient(t, base2, "/ws/rooms/live1", "cat@2", hello(t, "cat"))
-	w := late.waitFor("welcome", 10*time.Second, isType("welcome"))
+	w := late.WaitFor("welcome", 10*time.Second, isType("welcome"))
 	found := false
 	for _, d := range w["recent"].([]any) {
 		if d.(map[string]any)["text"] == "from node one" {
@@ -120,8 +120,8 @@ func TestTwoNodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	testenv.Eventually(t, 10*time.Second, func() bool { return h2.room("live1").sanctionOf("ben") == "muted" }, "node two never learned the mute")
-	bClient.sendJSON(map[string]any{"type": "danmaku", "text": "muted?", "ref": "mu"})
-	bClient.waitFor("muted on node two", 10*time.Second, isError("muted"))
+	bClient.SendJSON(map[string]any{"type": "danmaku", "text": "muted?", "ref": "mu"})
+	bClient.WaitFor("muted on node two", 10*time.Second, isError("muted"))
 	// A room that starts later reads mutes and bans from Redis.
 	if err := b1.Redis.Set(context.Background(), h1.store.key.ban("live2", "dan"), "1", time.Minute).Err(); err != nil {
 		t.Fatal(err)

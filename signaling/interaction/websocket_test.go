@@ -48,7 +48,7 @@ func wsClient(t testing.TB, base, path, name string, hello map[string]any) *clie
 	}
 	conn.SetReadLimit(1 << 20)
 	c := newClient(t, name)
-	c.send = func(b []byte) error {
+	c.Send = func(b []byte) error {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		return conn.Write(ctx, websocket.MessageText, b)
@@ -61,12 +61,12 @@ func wsClient(t testing.TB, base, path, name string, hello map[string]any) *clie
 			if err != nil {
 				return
 			}
-			c.add(data)
+			c.Add(data)
 		}
 	}()
 	t.Cleanup(func() { conn.Close(websocket.StatusNormalClosure, ""); <-done })
 	if hello != nil {
-		c.sendJSON(hello)
+		c.SendJSON(hello)
 	}
 	return c
 }
@@ -163,43 +163,41 @@ func TestWebSocket(t *testing.T) {
 		anon := wsClient(t, base, "/ws/rooms/shop1", "anon", map[string]any{"type": "hello"})
 		anchor := wsClient(t, base, "/ws/rooms/shop1", "anchor", map[string]any{"type": "hello", "push_key": pushKey("shop1")})
 		for _, c := range []*client{alice, bob, anon, anchor} {
-			c.waitFor("welcome", 10*time.Second, isType("welcome"))
+			c.WaitFor("welcome", 10*time.Second, isType("welcome"))
 		}
 		// A viewer is told its pseudonymous id (the one other viewers see).
-		if you := bob.find(isType("welcome"))["you"].(map[string]any); you["user_id"] != pseudonym(h.opts.PseudonymKey, "shop1", "bob") || you["name"] != "name-bob" {
+		if you := bob.Find(isType("welcome"))["you"].(map[string]any); you["user_id"] != pseudonym(h.opts.PseudonymKey, "shop1", "bob") || you["name"] != "name-bob" {
 			t.Fatalf("bob's welcome you = %v", you)
 		}
-		if you := anchor.find(isType("welcome"))["you"].(map[string]any); you["anchor"] != true || you["user_id"] != auth.Anchor("shop1").UserID {
+		if you := anchor.Find(isType("welcome"))["you"].(map[string]any); you["anchor"] != true || you["user_id"] != auth.Anchor("shop1").UserID {
 			t.Fatalf("anchor's welcome you = %v", you)
 		}
 		bad := wsClient(t, base, "/ws/rooms/shop1", "bad", map[string]any{"type": "hello", "token": "forged"})
-		bad.waitFor("invalid_token", 10*time.Second, isError("invalid_token"))
+		bad.WaitFor("invalid_token", 10*time.Second, isError("invalid_token"))
 		badKey := wsClient(t, base, "/ws/rooms/shop1", "bad key", map[string]any{"type": "hello", "push_key": pushKey("elsewhere")})
-		badKey.waitFor("invalid_push_key", 10*time.Second, isError("invalid_push_key"))
+		badKey.WaitFor("invalid_push_key", 10*time.Second, isError("invalid_push_key"))
 
 		// The same protocol: danmaku, errors, likes.
-		alice.sendJSON(map[string]any{"type": "danmaku", "text": "<b>hi</b> from ws"})
+		alice.SendJSON(map[string]any{"type": "danmaku", "text": "<b>hi</b> from ws"})
 		for _, c := range []*client{bob, anon, anchor} {
-			c.waitDanmaku("<b>hi</b> from ws", 10*time.Second)
+			c.WaitDanmaku("<b>hi</b> from ws", 10*time.Second)
 		}
 		// Plain text travels escaped: no raw HTML on the wire.
-		bob.mu.Lock()
-		for _, r := range bob.raw {
+		for _, r := range bob.Raw() {
 			if bytes.Contains(r, []byte("<b>")) {
 				t.Errorf("raw frame carries unescaped HTML: %s", r)
 			}
 		}
-		bob.mu.Unlock()
-		alice.sendJSON(map[string]any{"type": "nonsense"})
-		alice.waitFor("invalid_message", 10*time.Second, isError("invalid_message"))
-		alice.send([]byte("not json"))
-		anon.sendJSON(map[string]any{"type": "danmaku", "text": "anon talk"})
-		anon.waitFor("login_required", 10*time.Second, isError("login_required"))
-		bob.sendJSON(map[string]any{"type": "like", "count": 3})
-		anchor.waitFor("likes", 10*time.Second, func(m map[string]any) bool { return m["type"] == "batch" && m["likes_total"] == float64(3) })
-		bob.sendJSON(map[string]any{"type": "click", "product_id": "p1"})
-		bob.sendJSON(map[string]any{"type": "want", "product_id": "p2"})
-		anon.sendJSON(map[string]any{"type": "click", "product_id": "p1"})
+		alice.SendJSON(map[string]any{"type": "nonsense"})
+		alice.WaitFor("invalid_message", 10*time.Second, isError("invalid_message"))
+		alice.Send([]byte("not json"))
+		anon.SendJSON(map[string]any{"type": "danmaku", "text": "anon talk"})
+		anon.WaitFor("login_required", 10*time.Second, isError("login_required"))
+		bob.SendJSON(map[string]any{"type": "like", "count": 3})
+		anchor.WaitFor("likes", 10*time.Second, func(m map[string]any) bool { return m["type"] == "batch" && m["likes_total"] == float64(3) })
+		bob.SendJSON(map[string]any{"type": "click", "product_id": "p1"})
+		bob.SendJSON(map[string]any{"type": "want", "product_id": "p2"})
+		anon.SendJSON(map[string]any{"type": "click", "product_id": "p1"})
 		testenv.Eventually(t, 10*time.Second, func() bool {
 			return hasActivity("alice", events.ActivityWatched, "") && hasActivity("bob", events.ActivityClicked, "p1") && hasActivity("bob", events.ActivityWant, "p2")
 		}, "activity events missing")
@@ -210,8 +208,8 @@ func TestWebSocket(t *testing.T) {
 			}
 		}
 		actMu.Unlock()
-		bob.sendJSON(map[string]any{"type": "ping", "ref": "p"})
-		bob.waitFor("pong", 10*time.Second, isType("pong"))
+		bob.SendJSON(map[string]any{"type": "ping", "ref": "p"})
+		bob.WaitFor("pong", 10*time.Second, isType("pong"))
 
 		// Blocked words reload at runtime through the admin API.
 		if st, _ := httpDo(t, "PUT", base+"/api/moderation/words", "", map[string]any{"words": []string{"x"}}); st != 401 {
@@ -229,8 +227,8 @@ func TestWebSocket(t *testing.T) {
 		if st, body := httpDo(t, "GET", base+"/api/moderation/words", testAdminToken, nil); st != 200 || len(body["words"].([]any)) != 2 {
 			t.Fatalf("GET words = %d %v", st, body)
 		}
-		bob.sendJSON(map[string]any{"type": "danmaku", "text": "is this ＦＡＫＥ?"})
-		bob.waitFor("blocked_word", 10*time.Second, isError("blocked_word"))
+		bob.SendJSON(map[string]any{"type": "danmaku", "text": "is this ＦＡＫＥ?"})
+		bob.WaitFor("blocked_word", 10*time.Second, isError("blocked_word"))
 
 		// Moderation over HTTP: ban kicks the user out and keeps them out.
 		if st, _ := httpDo(t, "POST", base+"/api/rooms/shop1/bans", "wrong", map[string]any{"user_id": "alice"}); st != 401 {
@@ -239,9 +237,9 @@ func TestWebSocket(t *testing.T) {
 		if st, body := httpDo(t, "POST", base+"/api/rooms/shop1/bans", pushKey("shop1"), map[string]any{"user_id": "alice", "seconds": 60}); st != 201 {
 			t.Fatalf("ban = %d %v", st, body)
 		}
-		alice.waitFor("banned", 10*time.Second, isError("banned"))
+		alice.WaitFor("banned", 10*time.Second, isError("banned"))
 		again := wsClient(t, base, "/ws/rooms/shop1", "alice2", map[string]any{"type": "hello", "token": userToken(t, "alice")})
-		again.waitFor("banned on join", 10*time.Second, isError("banned"))
+		again.WaitFor("banned on join", 10*time.Second, isError("banned"))
 		if st, _ := httpDo(t, "DELETE", base+"/api/rooms/shop1/bans/alice", testAdminToken, nil); st != 204 {
 			t.Fatalf("unban = %d", st)
 		}
@@ -251,20 +249,20 @@ func TestWebSocket(t *testing.T) {
 		if st, _ := httpDo(t, "POST", base+"/api/rooms/shop1/mutes", testAdminToken, map[string]any{"user_id": "bob", "seconds": 30}); st != 201 {
 			t.Fatalf("mute = %d", st)
 		}
-		bob.sendJSON(map[string]any{"type": "danmaku", "text": "still here", "ref": "m"})
-		bob.waitFor("muted", 10*time.Second, isError("muted"))
+		bob.SendJSON(map[string]any{"type": "danmaku", "text": "still here", "ref": "m"})
+		bob.WaitFor("muted", 10*time.Second, isError("muted"))
 		if st, _ := httpDo(t, "DELETE", base+"/api/rooms/shop1/mutes/bob", testAdminToken, nil); st != 204 {
 			t.Fatalf("unmute = %d", st)
 		}
 		advance(h, 2*time.Second) // bob's danmaku bucket refills
-		bob.sendJSON(map[string]any{"type": "danmaku", "text": "back again", "ref": "b"})
-		anchor.waitDanmaku("back again", 10*time.Second)
+		bob.SendJSON(map[string]any{"type": "danmaku", "text": "back again", "ref": "b"})
+		anchor.WaitDanmaku("back again", 10*time.Second)
 
 		// Pinned announcement over HTTP.
 		if st, _ := httpDo(t, "PUT", base+"/api/rooms/shop1/pinned", pushKey("shop1"), map[string]any{"text": "Free shipping today"}); st != 200 {
 			t.Fatalf("pin = %d", st)
 		}
-		anon.waitFor("pinned", 10*time.Second, func(m map[string]any) bool { return m["type"] == "pinned" && m["text"] == "Free shipping today" })
+		anon.WaitFor("pinned", 10*time.Second, func(m map[string]any) bool { return m["type"] == "pinned" && m["text"] == "Free shipping today" })
 
 		// Online count (bob, anon, alice2 gone... the anchor does not count) and the dashboard.
 		testenv.Eventually(t, 10*time.Second, func() bool {

@@ -30,22 +30,22 @@ func TestDataChannelRoom(t *testing.T) {
 
 		// A danmaku reaches the other viewers and the anchor, and the
 		// sender gets an ack with its id.
-		alice.sendJSON(map[string]any{"type": "danmaku", "text": "  hello everyone  ", "ref": "a1"})
-		ack := alice.waitFor("ack", 10*time.Second, func(m map[string]any) bool { return m["type"] == "ack" && m["ref"] == "a1" })
+		alice.SendJSON(map[string]any{"type": "danmaku", "text": "  hello everyone  ", "ref": "a1"})
+		ack := alice.WaitFor("ack", 10*time.Second, func(m map[string]any) bool { return m["type"] == "ack" && m["ref"] == "a1" })
 		firstID, _ := ack["id"].(string)
 		for _, c := range []*client{anchor, bob, anon, alice} {
-			d := c.waitDanmaku("hello everyone", 10*time.Second)
+			d := c.WaitDanmaku("hello everyone", 10*time.Second)
 			// Viewers see a pseudonym; the anchor sees who to mute.
 			if want := c == anchor; (d["user"] == "alice") != want {
-				t.Fatalf("%s sees the danmaku from %v", c.name, d["user"])
+				t.Fatalf("%s sees the danmaku from %v", c.Name, d["user"])
 			}
 		}
 
 		// Blocked words, in full-width and mixed case, are refused with an error event.
 		for i, s := range []string{"this is a ＳＣＡＭ", "sCaM", "什么垃 圾"} {
 			ref := "blk" + string(rune('0'+i))
-			alice.sendJSON(map[string]any{"type": "danmaku", "text": s, "ref": ref})
-			alice.waitFor("blocked_word for "+s, 10*time.Second, func(m map[string]any) bool {
+			alice.SendJSON(map[string]any{"type": "danmaku", "text": s, "ref": ref})
+			alice.WaitFor("blocked_word for "+s, 10*time.Second, func(m map[string]any) bool {
 				return m["type"] == "error" && m["code"] == "blocked_word" && m["ref"] == ref
 			})
 		}
@@ -55,28 +55,28 @@ func TestDataChannelRoom(t *testing.T) {
 		for i := range long {
 			long[i] = '长'
 		}
-		alice.sendJSON(map[string]any{"type": "danmaku", "text": string(long), "ref": "long"})
-		alice.waitFor("too_long", 10*time.Second, isError("too_long"))
-		anon.sendJSON(map[string]any{"type": "danmaku", "text": "hi from nobody"})
-		anon.waitFor("login_required", 10*time.Second, isError("login_required"))
+		alice.SendJSON(map[string]any{"type": "danmaku", "text": string(long), "ref": "long"})
+		alice.WaitFor("too_long", 10*time.Second, isError("too_long"))
+		anon.SendJSON(map[string]any{"type": "danmaku", "text": "hi from nobody"})
+		anon.WaitFor("login_required", 10*time.Second, isError("login_required"))
 		// ...but anonymous viewers may like.
-		anon.sendJSON(map[string]any{"type": "like", "count": 7})
-		bob.waitFor("likes_total 7", 10*time.Second, func(m map[string]any) bool { return m["type"] == "batch" && m["likes_total"] == float64(7) })
+		anon.SendJSON(map[string]any{"type": "like", "count": 7})
+		bob.WaitFor("likes_total 7", 10*time.Second, func(m map[string]any) bool { return m["type"] == "batch" && m["likes_total"] == float64(7) })
 
 		// A spammer is rate-limited (2/s, burst 6) with an error event.
 		for i := 0; i < 8; i++ {
-			bob.sendJSON(map[string]any{"type": "danmaku", "text": fmt.Sprintf("message %d", i)})
+			bob.SendJSON(map[string]any{"type": "danmaku", "text": fmt.Sprintf("message %d", i)})
 		}
-		bob.waitFor("rate_limited", 10*time.Second, isError("rate_limited"))
+		bob.WaitFor("rate_limited", 10*time.Second, isError("rate_limited"))
 
 		// Non-anchors cannot moderate; the anchor mutes bob, who then cannot post.
-		alice.sendJSON(map[string]any{"type": "mute", "user_id": "bob", "ref": "m0"})
-		alice.waitFor("forbidden", 10*time.Second, isError("forbidden"))
-		anchor.sendJSON(map[string]any{"type": "mute", "user_id": "bob", "duration": 60, "ref": "m1"})
-		anchor.waitFor("mute ack", 10*time.Second, func(m map[string]any) bool { return m["type"] == "ack" && m["ref"] == "m1" })
+		alice.SendJSON(map[string]any{"type": "mute", "user_id": "bob", "ref": "m0"})
+		alice.WaitFor("forbidden", 10*time.Second, isError("forbidden"))
+		anchor.SendJSON(map[string]any{"type": "mute", "user_id": "bob", "duration": 60, "ref": "m1"})
+		anchor.WaitFor("mute ack", 10*time.Second, func(m map[string]any) bool { return m["type"] == "ack" && m["ref"] == "m1" })
 		clk.Advance(time.Second) // bob's bucket refills
-		bob.sendJSON(map[string]any{"type": "danmaku", "text": "can I talk?", "ref": "muted"})
-		bob.waitFor("muted", 10*time.Second, func(m map[string]any) bool {
+		bob.SendJSON(map[string]any{"type": "danmaku", "text": "can I talk?", "ref": "muted"})
+		bob.WaitFor("muted", 10*time.Second, func(m map[string]any) bool {
 			return m["type"] == "error" && m["code"] == "muted" && m["ref"] == "muted"
 		})
 
@@ -89,12 +89,12 @@ func TestDataChannelRoom(t *testing.T) {
 			return m["type"] == "card" && c["product_id"] == "p1" && c["title"] == "Silk scarf"
 		}
 		for _, c := range []*client{anchor, alice, bob, anon} {
-			c.waitFor("card", 10*time.Second, isCard)
+			c.WaitFor("card", 10*time.Second, isCard)
 		}
 
 		// A late joiner gets the current card and the recent danmaku in its welcome.
 		late := dcClient(t, a, roomID, "late", auth.Identity{UserID: "carol"}, false, false)
-		w := late.find(isType("welcome"))
+		w := late.Find(isType("welcome"))
 		wc, _ := w["card"].(map[string]any)
 		if wc["product_id"] != "p1" || w["state"] != "live" {
 			t.Fatalf("welcome card/state = %v / %v", w["card"], w["state"])
@@ -109,38 +109,36 @@ func TestDataChannelRoom(t *testing.T) {
 		}
 
 		// The anchor deletes a danmaku everywhere.
-		anchor.sendJSON(map[string]any{"type": "delete", "message_id": firstID})
+		anchor.SendJSON(map[string]any{"type": "delete", "message_id": firstID})
 		for _, c := range []*client{alice, bob, late} {
-			c.waitFor("delete", 10*time.Second, func(m map[string]any) bool { return m["type"] == "delete" && m["message_id"] == firstID })
+			c.WaitFor("delete", 10*time.Second, func(m map[string]any) bool { return m["type"] == "delete" && m["message_id"] == firstID })
 		}
 
 		// A paid order shows in the ticker without personal data.
 		ev := events.OrderEvent{ID: "ev1", Type: events.OrderPaid, OrderID: "o1", Room: roomID, ProductID: "p1", ProductTitle: "Silk scarf", UserID: "alice", Quantity: 2, City: "Hangzhou", At: time.Now()}
 		raw, _ = json.Marshal(ev)
 		jsPublish(t, b, events.OrderSubject(ns, events.OrderPaid), raw)
-		tk := bob.waitFor("ticker", 10*time.Second, isType("ticker"))
+		tk := bob.WaitFor("ticker", 10*time.Second, isType("ticker"))
 		if tk["product_title"] != "Silk scarf" || tk["city"] != "Hangzhou" || tk["quantity"] != float64(2) || tk["user_id"] != nil || tk["order_id"] != nil {
 			t.Fatalf("ticker = %v", tk)
 		}
 
 		// Room state changes are broadcast.
 		h.RoomLive(roomID, false)
-		alice.waitFor("state paused", 10*time.Second, func(m map[string]any) bool { return m["type"] == "state" && m["state"] == "paused" })
+		alice.WaitFor("state paused", 10*time.Second, func(m map[string]any) bool { return m["type"] == "state" && m["state"] == "paused" })
 
 		// Bob's batches rode his lossy channel; nothing else did.
-		bob.mu.Lock()
-		lb, lo := bob.lossyBatches, bob.lossyOther
-		bob.mu.Unlock()
+		lb, lo := bob.LossyCounts()
 		if lb == 0 || lo != 0 {
 			t.Fatalf("bob's lossy channel carried %d batches and %d other messages", lb, lo)
 		}
 
 		// Nothing refused was ever delivered.
 		for _, c := range []*client{anchor, alice, bob, anon, late} {
-			for _, s := range c.danmakuTexts() {
+			for _, s := range c.DanmakuTexts() {
 				switch s {
 				case "this is a ＳＣＡＭ", "sCaM", "什么垃 圾", "hi from nobody", "can I talk?":
-					t.Fatalf("%s received refused danmaku %q", c.name, s)
+					t.Fatalf("%s received refused danmaku %q", c.Name, s)
 				}
 			}
 		}

@@ -2,10 +2,7 @@ package datachannel
 
 import (
 	"context"
-	"encoding/json"
 	"net"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +13,7 @@ import (
 	"github.com/livesell/livesell/internal/config"
 	"github.com/livesell/livesell/internal/testenv"
 	"github.com/livesell/livesell/signaling/interaction"
+	"github.com/livesell/livesell/signaling/interaction/interactiontest"
 )
 
 // rooms is a room store for tests: every room is live.
@@ -25,24 +23,7 @@ func (rooms) RoomInfo(context.Context, string) (interaction.RoomInfo, error) {
 	return interaction.RoomInfo{State: interaction.StateLive}, nil
 }
 
-// clock is real time plus what the test advanced (to skip a rate limit's
-// refill instead of sleeping through it).
-type clock struct {
-	mu  sync.Mutex
-	off time.Duration
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return time.Now().Add(c.off)
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.off += d
-	c.mu.Unlock()
-}
+type clock = interactiontest.Clock
 
 // newHub starts a hub and its Attacher on b with fast intervals.
 func newHub(t testing.TB, b *backend.Backends, ns string, clk *clock, tweak func(*interaction.Options)) (*interaction.Hub, *Attacher) {
@@ -84,125 +65,12 @@ func newHub(t testing.TB, b *backend.Backends, ns string, clk *clock, tweak func
 }
 
 // client records what a test peer receives.
-type client struct {
-	t    testing.TB
-	name string
-	send func([]byte) error
+type client = interactiontest.Client
 
-	mu   sync.Mutex
-	msgs []map[string]any
-	ch   chan struct{}
-	// lossyBatches counts batches that came on the livesell-lossy channel.
-	lossyBatches, lossyOther int
-}
-
-func (c *client) add(data []byte) {
-	var m map[string]any
-	if err := json.Unmarshal(data, &m); err != nil {
-		c.t.Errorf("%s received non-JSON %q: %v", c.name, data, err)
-		return
-	}
-	c.mu.Lock()
-	c.msgs = append(c.msgs, m)
-	c.mu.Unlock()
-	select {
-	case c.ch <- struct{}{}:
-	default:
-	}
-}
-
-func (c *client) sendJSON(v map[string]any) {
-	c.t.Helper()
-	v["v"] = 1
-	b, _ := json.Marshal(v)
-	if err := c.send(b); err != nil {
-		c.t.Fatalf("%s send: %v", c.name, err)
-	}
-}
-
-func (c *client) find(pred func(map[string]any) bool) map[string]any {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, m := range c.msgs {
-		if pred(m) {
-			return m
-		}
-	}
-	return nil
-}
-
-// waitFor waits, until timeout, for a received message matching pred.
-func (c *client) waitFor(what string, timeout time.Duration, pred func(map[string]any) bool) map[string]any {
-	c.t.Helper()
-	var got map[string]any
-	c.waitUntil(what, timeout, func() bool {
-		got = c.find(pred)
-		return got != nil
-	})
-	return got
-}
-
-// waitUntil waits, until timeout, for cond to hold; cond is tried again
-// after every message received.
-func (c *client) waitUntil(what string, timeout time.Duration, cond func() bool) {
-	c.t.Helper()
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
-	for !cond() {
-		select {
-		case <-c.ch:
-		case <-deadline.C:
-			c.t.Fatalf("%s: timed out after %s waiting for %s", c.name, timeout, what)
-		}
-	}
-}
-
-func isType(typ string) func(map[string]any) bool {
-	return func(m map[string]any) bool { return m["type"] == typ }
-}
-
-func isError(code string) func(map[string]any) bool {
-	return func(m map[string]any) bool { return m["type"] == "error" && m["code"] == code }
-}
-
-// danmaku lists the danmaku received in batches.
-func (c *client) danmaku() []map[string]any {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var out []map[string]any
-	for _, m := range c.msgs {
-		if m["type"] != "batch" {
-			continue
-		}
-		for _, d := range m["danmaku"].([]any) {
-			out = append(out, d.(map[string]any))
-		}
-	}
-	return out
-}
-
-func (c *client) danmakuTexts() []string {
-	var out []string
-	for _, d := range c.danmaku() {
-		out = append(out, d["text"].(string))
-	}
-	return out
-}
-
-func (c *client) waitDanmaku(text string, timeout time.Duration) map[string]any {
-	c.t.Helper()
-	var got map[string]any
-	c.waitUntil("danmaku "+text, timeout, func() bool {
-		for _, d := range c.danmaku() {
-			if d["text"] == text {
-				got = d
-				return true
-			}
-		}
-		return false
-	})
-	return got
-}
+var (
+	isType  = interactiontest.IsType
+	isError = interactiontest.IsError
+)
 
 // loopbackAPI keeps every ICE candidate on loopback.
 func loopbackAPI() *webrtc.API {
@@ -229,29 +97,20 @@ func dcClient(t testing.TB, a *Attacher, roomID, name string, who auth.Identity,
 	}
 	t.Cleanup(func() { cli.Close(); srv.Close() })
 	srv.OnDataChannel(func(dc *webrtc.DataChannel) { a.AttachDataChannel(roomID, who, anchor, dc) })
-	c := &client{t: t, name: name, ch: make(chan struct{}, 1)}
+	c := interactiontest.NewClient(t, name)
 	dc, err := cli.CreateDataChannel(Label, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dc.OnMessage(func(m webrtc.DataChannelMessage) { c.add(m.Data) })
-	c.send = dc.Send
+	dc.OnMessage(func(m webrtc.DataChannelMessage) { c.Add(m.Data) })
+	c.Send = dc.Send
 	if lossy {
 		ordered, retr := false, uint16(0)
 		ldc, err := cli.CreateDataChannel(LossyLabel, &webrtc.DataChannelInit{Ordered: &ordered, MaxRetransmits: &retr})
 		if err != nil {
 			t.Fatal(err)
 		}
-		ldc.OnMessage(func(m webrtc.DataChannelMessage) {
-			c.mu.Lock()
-			if strings.Contains(string(m.Data), `"type":"batch"`) {
-				c.lossyBatches++
-			} else {
-				c.lossyOther++
-			}
-			c.mu.Unlock()
-			c.add(m.Data)
-		})
+		ldc.OnMessage(func(m webrtc.DataChannelMessage) { c.AddLossy(m.Data) })
 	}
 	offer, err := cli.CreateOffer(nil)
 	if err != nil {
@@ -277,6 +136,6 @@ func dcClient(t testing.TB, a *Attacher, roomID, name string, who auth.Identity,
 	if err := cli.SetRemoteDescription(*srv.LocalDescription()); err != nil {
 		t.Fatal(err)
 	}
-	c.waitFor("welcome", 15*time.Second, isType("welcome"))
+	c.WaitFor("welcome", 15*time.Second, isType("welcome"))
 	return c
 }
