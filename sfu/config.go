@@ -27,6 +27,11 @@ type Config struct {
 	// MaxPublishers and MaxViewers cap the sessions of this node; 0 means
 	// unlimited. Beyond the cap Publish/Subscribe fail with ErrCapacity.
 	MaxPublishers, MaxViewers int
+	// NoKeyframeCache turns the keyframe cache off: a joining viewer then
+	// waits for a fresh keyframe from the publisher (one request per layer
+	// per 500 ms, shared by all joiners), as on an SFU without a cache.
+	// For measurements; the cache is on by default.
+	NoKeyframeCache bool
 	// Logger receives the engine's logs; nil means slog.Default().
 	Logger *slog.Logger
 	// Metrics, when non-nil, receives the engine's livesell_sfu_* collectors.

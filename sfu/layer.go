@@ -154,8 +154,10 @@ func (l *layer) handle(p *rtp.Packet, now int64) {
 		m.packetsOut.Add(float64(pkts))
 		m.bytesOut.Add(float64(out))
 	}
-	l.cache.add(p, info.keyframe)
-	l.cacheReady.Store(l.cache.ready())
+	if !l.pub.room.eng.cfg.NoKeyframeCache {
+		l.cache.add(p, info.keyframe)
+		l.cacheReady.Store(l.cache.ready())
+	}
 }
 
 // audioSource is the publisher's audio track.

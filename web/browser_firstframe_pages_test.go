@@ -25,7 +25,10 @@ async function exchange(url, token, sdp) {
   if (token) headers.Authorization = 'Bearer ' + token;
   for (let i = 0; ; i++) {
     const resp = await fetch(url, { method: 'POST', headers, body: sdp });
-    if (resp.status === 201 || resp.status === 200) return resp.text();
+    if (resp.status === 201 || resp.status === 200) {
+      const loc = resp.headers.get('Location');
+      return { sdp: await resp.text(), location: loc ? new URL(loc, new URL(url, location.href)).pathname : '' };
+    }
     if (i > 100 || (resp.status !== 409 && resp.status !== 404 && resp.status !== 503)) {
       throw new Error('POST ' + url + ': ' + resp.status + ' ' + await resp.text());
     }
@@ -71,7 +74,7 @@ window.ffPublish = async (cfg) => {
   await pc.setLocalDescription(await pc.createOffer());
   await gathered(pc);
   const answer = await exchange(cfg.url, cfg.token, pc.localDescription.sdp);
-  await pc.setRemoteDescription({ type: 'answer', sdp: answer });
+  await pc.setRemoteDescription({ type: 'answer', sdp: answer.sdp });
   const sender = vt.sender;
   const out = async () => {
     const s = await sender.getStats();
@@ -80,6 +83,15 @@ window.ffPublish = async (cfg) => {
   };
   window.ffPub = {
     pc,
+    // stop ends the session (DELETE on the WHIP resource) and the peer.
+    stop: async () => {
+      pc.close();
+      if (answer.location) {
+        const headers = cfg.token ? { Authorization: 'Bearer ' + cfg.token } : {};
+        await fetch(answer.location, { method: 'DELETE', headers }).catch(() => {});
+      }
+      return true;
+    },
     // encoded returns the sender's counts of frames and keyframes encoded.
     encoded: async () => { const r = await out(); return { frames: r.framesEncoded || 0, keyframes: r.keyFramesEncoded || 0, codec: r.codecId || '' }; },
     // keyframe makes the encoder start over (pause and resume the encoding),
@@ -166,7 +178,7 @@ window.ffView = async (cfg) => {
   r.offerAt = performance.now();
   const answer = await exchange(cfg.url, cfg.token, pc.localDescription.sdp);
   r.answerAt = performance.now();
-  await pc.setRemoteDescription({ type: 'answer', sdp: answer });
+  await pc.setRemoteDescription({ type: 'answer', sdp: answer.sdp });
   const tick = async () => {
     const el = performance.now() - r.answerAt;
     const s = await inbound(pc);
