@@ -206,7 +206,15 @@ func (h *Handler) getStock(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"product_id": id, "stock_left": v.StockLeft, "stock_total": p.StockTotal})
+	out := fiber.Map{"product_id": id, "stock_left": v.StockLeft, "stock_total": p.StockTotal}
+	// Nothing left: say whether unpaid checkouts hold units that may come
+	// back ("try again soon") or the product is sold out.
+	if v.StockLeft <= 0 && h.d.Stock != nil {
+		if n, err := h.d.Stock.Pending(c.UserContext(), id); err == nil {
+			out["unpaid_orders"] = n
+		}
+	}
+	return c.JSON(out)
 }
 
 func (h *Handler) bindRoom(c *fiber.Ctx) error {
