@@ -16,8 +16,8 @@ const deepActive = `(() => { let a = document.activeElement; while (a && a.shado
 
 // TestCheckoutLifecycle is #12's checkout that never strands stock, acted
 // out by two buyers on /live with real clicks and keys: the card shows the
-// per-buyer limit; a reserved last unit shows "Sold out" to the other
-// buyer; Escape closes the checkout (focus stays inside it until then) and
+// per-buyer limit; a reserved last unit shows "All held — try again soon"
+// to the other buyer (and "Sold out" once it is paid); Escape closes the checkout (focus stays inside it until then) and
 // the unit is back on sale within a second; a failed payment says so in a
 // sentence and gives the unit back within a second; a buyer who left
 // their checkout finds their unpaid order in the room and pays it; the
@@ -71,7 +71,8 @@ func TestCheckoutLifecycle(t *testing.T) {
 	if got := stockLeft(); got != 0 {
 		t.Fatalf("stock left while Alice's order holds the unit = %d, want 0", got)
 	}
-	bob.waitFor(10*time.Second, `document.querySelector('.ls-card-stock').textContent === 'Sold out' && document.querySelector('.ls-buy').disabled`, "Sold out on Bob's card")
+	// Held, not sold: Bob reads that units may come back.
+	bob.waitFor(10*time.Second, `document.querySelector('.ls-card-stock').textContent === 'All held — try again soon' && document.querySelector('.ls-buy').disabled`, "all held on Bob's card")
 
 	// Keyboard: Tab keeps focus inside the dialog; Escape closes it.
 	for i := 0; i < 4; i++ {
@@ -88,6 +89,7 @@ func TestCheckoutLifecycle(t *testing.T) {
 
 	// 2. A failed payment: a sentence, a way to try again, the unit back.
 	alice.clickCSS(".ls-buy")
+	alice.waitFor(10*time.Second, shown(`document.querySelector('.ls-checkout-frame')`), "the payment page for the second try")
 	alice.clickInFrame(`document.querySelector('.ls-checkout-frame')`, "/pay/sandbox/", "#sandbox-fail")
 	failed := time.Now()
 	alice.waitFor(10*time.Second, `document.querySelector('.ls-checkout').dataset.result === 'failed' && document.querySelector('.ls-checkout-msg').textContent.startsWith('The payment did not go through.') && `+shown(`document.querySelector('.ls-checkout-retry')`), "the failed payment message")
@@ -100,7 +102,7 @@ func TestCheckoutLifecycle(t *testing.T) {
 	// offers her unpaid order, which she pays.
 	alice.clickCSS(".ls-buy")
 	alice.waitFor(10*time.Second, shown(`document.querySelector('.ls-checkout-frame')`), "the payment page again")
-	bob.waitFor(10*time.Second, `document.querySelector('.ls-buy').disabled`, "Buy disabled for Bob")
+	bob.waitFor(10*time.Second, `document.querySelector('.ls-buy').disabled && document.querySelector('.ls-card-stock').textContent === 'All held — try again soon'`, "Buy disabled for Bob, all held")
 	alice.must(chromedp.Reload())
 	alice.waitFor(15*time.Second, shown(`document.querySelector('.ls-pending')`)+` && document.querySelector('.ls-pending-text').textContent === 'You have an unpaid order: Silk scarf.'`, "Alice's unpaid order in the room")
 	if got := stockLeft(); got != 0 {

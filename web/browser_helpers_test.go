@@ -222,7 +222,7 @@ func (p *page) waitFor(timeout time.Duration, expr, what string) {
 		}
 		time.Sleep(150 * time.Millisecond)
 	}
-	state, _ := evalJS[string](p, `JSON.stringify({url: location.href, ready: document.readyState, data: document.body && document.body.dataset, errors: [...document.querySelectorAll('[role=alert], .ls-status')].map(e => e.textContent).filter(Boolean)})`)
+	state, _ := evalJS[string](p, `JSON.stringify({url: location.href, ready: document.readyState, data: document.body && document.body.dataset, errors: [...document.querySelectorAll('[role=alert], .ls-status, .ls-checkout-msg')].map(e => e.textContent).filter(Boolean)})`)
 	p.fail("timed out after %s waiting for %s (%s): last value %v, error %v; page %s", timeout, what, expr, last, lastErr, state)
 }
 

@@ -203,6 +203,7 @@ export class Checkout {
   /** Closes the dialog; an unpaid reservation is given back at once. */
   async close() {
     this._run++;
+    this.emit('checkout-closed', {});
     if (this._abortChoice) { this._abortChoice(); this._abortChoice = null; }
     this.el.hidden = true;
     this.frame.removeAttribute('src');

@@ -397,6 +397,9 @@ export class Viewer {
       this.card.stock_left = m.stock_left;
       this._renderStock();
     }
+    // A unit that was held is now sold: "sold out" may replace "all held".
+    // (a ticker names no product id: any sale re-checks a card with none left)
+    if (this.card && Number(this.card.stock_left ?? 0) <= 0) this._whyNoneLeft(this.card);
   }
 
   /** Loads the currently presented product, if any. */
@@ -488,6 +491,18 @@ export class Viewer {
     const sale = this.el.card.dataset.sale;
     this.el.buy.disabled = left <= 0 || sale === 'before' || sale === 'after' || this._buying === true;
     if (prev !== undefined && prev !== String(left)) this.emit('stock-changed', { product_id: this.card.product_id, stock_left: left });
+    if (left <= 0 && (prev !== '0' || this.card.stock_held === undefined)) this._whyNoneLeft(this.card);
+  }
+
+  /** Nothing left: ask whether unpaid checkouts hold units ("try again soon") or it is sold out. */
+  async _whyNoneLeft(card) {
+    try {
+      const s = await this.api.get(`/api/products/${encodeURIComponent(card.product_id)}/stock`);
+      if (this.card !== card || Number(card.stock_left ?? 0) > 0) return;
+      card.stock_held = Number(s.unpaid_orders || 0);
+      this.el.cardStock.textContent = card.stock_held > 0 ? t('card.held') : t('card.soldout');
+      this.el.card.dataset.held = String(card.stock_held);
+    } catch (_) { /* keep "sold out" */ }
   }
 
   unmute() {
@@ -596,6 +611,7 @@ export class Viewer {
   }
 
   _onCheckoutEvent(name, detail) {
+    if (name === 'checkout-closed') { this._buying = false; this._renderStock(); return; }
     if (name === 'order-cancelled' || name === 'order-failed') this.loadCard();
     this.emit(name, detail);
   }
