@@ -158,6 +158,18 @@ func (h *Hub) Close(ctx context.Context) error {
 	return nil
 }
 
+// track counts one more goroutine the hub owns (Close waits for it),
+// unless the hub is closed.
+func (h *Hub) track() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return false
+	}
+	h.wg.Add(1)
+	return true
+}
+
 // acquire returns the running room id, starting it if needed; release it.
 func (h *Hub) acquire(ctx context.Context, id string) (*Room, error) {
 	if !roomid.Valid(id) {

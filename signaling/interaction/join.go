@@ -89,7 +89,10 @@ func (h *Hub) Join(ctx context.Context, req JoinRequest) (*Session, error) {
 	if req.Pair {
 		h.pairs.set(key, m)
 	}
-	h.wg.Add(1)
+	if !h.track() {
+		m.close()
+		return nil, ErrClosed
+	}
 	go m.writeLoop()
 	if count {
 		h.feed.activity(who, req.Room, events.ActivityWatched, "", h.now())

@@ -100,7 +100,9 @@ func (r *Room) start(ctx context.Context) {
 	r.loadSanctions(lctx)
 	r.loadCard(lctx)
 	r.loadRecent(lctx)
-	h.wg.Add(1)
+	if !h.track() {
+		return // the hub closed meanwhile
+	}
 	r.stopped.Add(1)
 	go r.batchLoop()
 }
