@@ -52,6 +52,8 @@ type Room struct {
 	// sanctionSeq counts the changes applied to them.
 	sanctions   map[string]sanction
 	sanctionSeq uint64
+	// pseudonyms caches the ids viewers see (user → pseudonym).
+	pseudonyms map[string]string
 
 	// Owned by the batch loop: the viewers' and the moderators' encodings.
 	buf, modBuf []byte

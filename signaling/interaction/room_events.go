@@ -21,14 +21,31 @@ func (r *Room) onEvent(ev Event) {
 }
 
 func (r *Room) addDanmaku(d *protocol.Danmaku) {
-	pub := pseudonym(r.hub.opts.PseudonymKey, r.id, d.User)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.recent.has(d.ID) {
 		return
 	}
+	pub := r.pseudonymLocked(d.User)
 	r.pending.add(d, pub)
 	r.recent.add(d, pub)
+}
+
+// maxPseudonyms bounds a room's cache of its viewers' pseudonyms.
+const maxPseudonyms = 4096
+
+// pseudonymLocked is user's pseudonym in the room, from a bounded cache (a
+// danmaku of a regular costs no HMAC). Callers hold r.mu.
+func (r *Room) pseudonymLocked(user string) string {
+	if p, ok := r.pseudonyms[user]; ok {
+		return p
+	}
+	if r.pseudonyms == nil || len(r.pseudonyms) >= maxPseudonyms {
+		r.pseudonyms = make(map[string]string)
+	}
+	p := pseudonym(r.hub.opts.PseudonymKey, r.id, user)
+	r.pseudonyms[user] = p
+	return p
 }
 
 func (r *Room) onLikesTotal(n int64) {
@@ -117,20 +134,19 @@ func (r *Room) loadRecent(ctx context.Context) {
 		h.log.Warn("recent danmaku not read", "room", r.id, "err", err)
 		return
 	}
-	key := h.opts.PseudonymKey
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	// Messages that arrived live meanwhile are newer: rebuild in order.
 	live := r.recent
 	r.recent = newRing(h.opts.Chat.RecentDanmaku)
 	for i := range msgs {
-		r.recent.add(&msgs[i], pseudonym(key, r.id, msgs[i].User))
+		r.recent.add(&msgs[i], r.pseudonymLocked(msgs[i].User))
 	}
 	live.each(func(s *slot) {
 		if !r.recent.has(s.id) {
 			var d protocol.Danmaku
 			if json.Unmarshal(s.data, &d) == nil {
-				r.recent.add(&d, pseudonym(key, r.id, d.User))
+				r.recent.add(&d, r.pseudonymLocked(d.User))
 			}
 		}
 	})
