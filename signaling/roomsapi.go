@@ -47,15 +47,9 @@ func (s *Service) caller(c *fiber.Ctx, roomID string) (auth.Principal, error) {
 	return s.opt.Auth.Request(c, auth.Admin|auth.PushKey|auth.User|auth.AllowAnonymous, roomID)
 }
 
-// mayView checks that p may see rm: anyone a public room; a private room
-// only the admin, the room's anchor (push key) and viewer tokens minted for
-// it — its title, state and counts are not public.
-func mayView(rm room.Room, p auth.Principal) error {
-	if !rm.Private || p.Kind == auth.KindAdmin || p.Kind == auth.KindPushKey {
-		return nil
-	}
-	return admit(rm, p.Identity, p.Kind != auth.KindAnonymous)
-}
+// mayView checks that p may see and join rm (auth.Admit, the one rule): a
+// private room's title, state, counts and media are not public.
+func mayView(rm room.Room, p auth.Principal) error { return auth.Admit(p, rm.ID, rm.Private) }
 
 // keyView is a push key record, with the plaintext only when just issued.
 type keyView struct {

@@ -32,14 +32,14 @@ func (s *Service) session(c *fiber.Ctx, k kind) (*resource, error) {
 		if r.who.Anonymous {
 			return r, nil
 		}
-		who, presented, err := s.viewer(c, r.room)
+		p, err := s.viewer(c, r.room)
 		if err != nil {
 			return nil, err
 		}
-		if !presented {
+		if p.Kind == auth.KindAnonymous {
 			return nil, apierr.E(apierr.CodeMissingToken, "this session belongs to a signed-in viewer: send the viewer token")
 		}
-		if !who.Admin && who.UserID != r.who.UserID {
+		if p.Kind != auth.KindAdmin && p.UserID != r.who.UserID {
 			return nil, apierr.New(apierr.CodeNotYourSession)
 		}
 	}

@@ -14,28 +14,10 @@ import (
 
 // viewer returns who is asking: the admin, a user token's identity (the
 // Authorization header, or ?token= for players that cannot set headers), or
-// a fresh anonymous identity when no token was presented (presented=false).
-// A presented token that does not verify is a 401.
-func (s *Service) viewer(c *fiber.Ctx, roomID string) (who auth.Identity, presented bool, err error) {
-	p, err := s.opt.Auth.Request(c, auth.Admin|auth.User|auth.AllowAnonymous|auth.UserInQuery, roomID)
-	if err != nil {
-		return auth.Identity{}, true, err
-	}
-	return p.Identity, p.Kind != auth.KindAnonymous, nil
-}
-
-// admit checks that who may watch rm.
-func admit(rm room.Room, who auth.Identity, presented bool) error {
-	if !rm.Private {
-		return nil
-	}
-	if !presented {
-		return apierr.E(apierr.CodeMissingToken, "this room is private: a viewer token is required")
-	}
-	if !who.Admits(rm.ID, true) {
-		return apierr.E(apierr.CodeRoomForbidden, "the viewer token does not admit this room: private rooms need a viewer token minted for them")
-	}
-	return nil
+// a fresh anonymous identity when no token was presented. A presented token
+// that does not verify is a 401.
+func (s *Service) viewer(c *fiber.Ctx, roomID string) (auth.Principal, error) {
+	return s.opt.Auth.Request(c, auth.Admin|auth.User|auth.AllowAnonymous|auth.UserInQuery, roomID)
 }
 
 // whep answers POST /whep/{room}: a viewer's offer.
@@ -44,13 +26,14 @@ func (s *Service) whep(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	who, presented, err := s.viewer(c, rm.ID)
+	p, err := s.viewer(c, rm.ID)
 	if err != nil {
 		return err
 	}
-	if err := admit(rm, who, presented); err != nil {
+	if err := mayView(rm, p); err != nil {
 		return err
 	}
+	who := p.Identity
 	layer, ok := normalizeLayer(strings.Clone(c.Query("layer")))
 	if !ok {
 		return apierr.New(apierr.CodeInvalidLayer)

@@ -197,3 +197,34 @@ func TestFailureLimiterKeysIPv6By64(t *testing.T) {
 		t.Fatal("another /64 shares the budget")
 	}
 }
+
+func TestAdmit(t *testing.T) {
+	anon := Principal{Identity: Anonymous(), Kind: KindAnonymous}
+	admin := Principal{Identity: AdminIdentity(), Kind: KindAdmin}
+	anchor := Principal{Identity: Anchor("r1"), Kind: KindPushKey}
+	scoped := Principal{Identity: Identity{UserID: "u", Rooms: []string{"r1"}}, Kind: KindUser}
+	unscoped := Principal{Identity: Identity{UserID: "u"}, Kind: KindUser}
+	tests := []struct {
+		name    string
+		p       Principal
+		room    string
+		private bool
+		code    apierr.Code
+	}{
+		{"anonymous, public", anon, "r1", false, ""},
+		{"anonymous, private", anon, "r1", true, apierr.CodeMissingToken},
+		{"unscoped, public", unscoped, "r1", false, ""},
+		{"unscoped, private", unscoped, "r1", true, apierr.CodeRoomForbidden},
+		{"scoped, its private room", scoped, "r1", true, ""},
+		{"scoped, another public room", scoped, "r2", false, ""},
+		{"scoped, another private room", scoped, "r2", true, apierr.CodeRoomForbidden},
+		{"anchor, its private room", anchor, "r1", true, ""},
+		{"anchor, another private room", anchor, "r2", true, apierr.CodeRoomForbidden},
+		{"admin, private", admin, "r9", true, ""},
+	}
+	for _, tt := range tests {
+		if got := apierr.CodeOf(Admit(tt.p, tt.room, tt.private)); tt.code == "" && Admit(tt.p, tt.room, tt.private) != nil || tt.code != "" && got != tt.code {
+			t.Errorf("%s: Admit = %v, want %q", tt.name, Admit(tt.p, tt.room, tt.private), tt.code)
+		}
+	}
+}
