@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/livesell/livesell/internal/testenv"
 	"github.com/livesell/livesell/signaling/interaction/protocol"
@@ -149,4 +150,23 @@ func TestCleanText(t *testing.T) {
 	if got := displayName(" Bob\u202Egnp.exe "); got != "Bobgnp.exe" {
 		t.Errorf("displayName = %q", got)
 	}
+}
+
+// Whatever a client sends, cleaned text and names hold no control or
+// format character, stay valid UTF-8 and within their length.
+func FuzzCleanText(f *testing.F) {
+	for _, s := range []string{"hello", " \u202Eevil\u202C ", "a\u200Bb", "\x00\x1f\x7f", "长长长", "\xff\xfe", "\u2066x\u2069"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		bad := func(r rune) bool { return unicode.Is(unicode.Cf, r) || unicode.IsControl(r) || r == '\u2028' || r == '\u2029' }
+		if out, err := cleanText(in, 200); err == nil {
+			if !utf8.ValidString(out) && utf8.ValidString(in) || strings.IndexFunc(out, bad) >= 0 || out == "" || utf8.RuneCountInString(out) > 200 {
+				t.Fatalf("cleanText(%q) = %q", in, out)
+			}
+		}
+		if name := displayName(in); strings.IndexFunc(name, bad) >= 0 || utf8.RuneCountInString(name) > 32 {
+			t.Fatalf("displayName(%q) = %q", in, name)
+		}
+	})
 }
