@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"path"
 	"strings"
@@ -20,6 +21,7 @@ type browserConfig struct {
 type handler struct {
 	assets assets
 	config browserConfig
+	room   func(ctx context.Context, id string) (RoomInfo, bool)
 }
 
 // Content-Security-Policy of the pages: nothing from another origin except
@@ -36,7 +38,7 @@ const (
 func (h *handler) routes(r fiber.Router) {
 	r.Get("/", h.page("index.html", cspOwn))
 	r.Get("/studio/:room", h.roomPage("studio.html", cspOwn))
-	r.Get("/live/:room", h.roomPage("live.html", cspFramable))
+	r.Get("/live/:room", h.livePage)
 	r.Get("/dashboard", h.page("dashboard.html", cspOwn))
 	r.Get("/embed/example", h.page("embed-example.html", cspOwn))
 	r.Get("/embed.js", h.file("embed.js"))

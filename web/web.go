@@ -11,6 +11,7 @@
 package web
 
 import (
+	"context"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -27,6 +28,16 @@ type Options struct {
 	// connections, in the server's configuration syntax
 	// (stun:host:port, turn://user:pass@host:port).
 	ICEServers []string
+	// Room, when set, describes a room for the share tags (Open Graph) of
+	// /live/{room}: ok is false for an unknown or private room, which gets
+	// generic tags.
+	Room func(ctx context.Context, id string) (RoomInfo, bool)
+}
+
+// RoomInfo is what a shared link shows of a room.
+type RoomInfo struct {
+	Title string
+	State string // idle, live, paused, ended
 }
 
 // Mount serves the pages and their assets on r.
@@ -43,7 +54,7 @@ func Mount(r fiber.Router, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("web: %w", err)
 	}
-	h := &handler{assets: assets, config: browserConfig{ICEServers: ice}}
+	h := &handler{assets: assets, config: browserConfig{ICEServers: ice}, room: opts.Room}
 	h.routes(r)
 	return nil
 }

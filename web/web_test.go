@@ -96,7 +96,7 @@ func TestRoutes(t *testing.T) {
 func TestBadPathsAnswerTheErrorShape(t *testing.T) {
 	app := newApp(t, Options{})
 	for _, p := range []string{
-		"/studio/bad%20room", "/live/" + strings.Repeat("a", 65), "/live/-leading-dash",
+		"/studio/bad%20room", "/live/" + strings.Repeat("a", 65), "/live/dot.in.id",
 		"/assets/nope.js", "/assets/js/../../web.go", "/assets/%2e%2e/web.go", "/assets/",
 	} {
 		t.Run(p, func(t *testing.T) {

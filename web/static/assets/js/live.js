@@ -27,6 +27,23 @@ translatePage();
 document.getElementById('who').textContent = token ? t('room.signedin') : t('room.guest');
 languageSwitch(document.querySelector('.topbar'));
 
+// Share: the room's own link (its page carries Open Graph tags), never a token.
+const share = document.createElement('button');
+share.type = 'button';
+share.id = 'share';
+share.className = 'btn btn-ghost';
+share.textContent = t('room.share');
+share.addEventListener('click', async () => {
+  const url = location.origin + location.pathname;
+  try {
+    if (navigator.share) { await navigator.share({ title: document.title, url }); return; }
+    await navigator.clipboard.writeText(url);
+    share.textContent = t('room.share.copied');
+    setTimeout(() => { share.textContent = t('room.share'); }, 2000);
+  } catch (_) { /* the person closed the share sheet */ }
+});
+document.querySelector('.topbar').insertBefore(share, document.getElementById('who'));
+
 const viewer = new Viewer(document.getElementById('app'), {
   room, token, layer: params.get('layer') || '', hideChat: params.has('hide-chat'),
   signInURL: document.body.dataset.signinUrl || '',

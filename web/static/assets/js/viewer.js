@@ -137,7 +137,7 @@ export class Viewer {
     this.el.wrap.dataset.state = state;
     this.el.status.textContent = text || '';
     this.el.status.hidden = !text;
-    this.el.badge.textContent = state === 'ended' ? t('room.ended.badge') : state === 'paused' ? t('room.paused.badge') : t('room.live');
+    this.el.badge.textContent = state === 'ended' ? t('room.ended.badge') : state === 'paused' ? t('room.paused.badge') : state === 'waiting' ? t('room.waiting.badge') : t('room.live');
     if (changed) this.emit('state', { state });
   }
 
