@@ -69,7 +69,7 @@ func newHarness(t testing.TB, mod func(*signaling.Options)) *harness {
 	h := &harness{t: t, eng: newFakeEngine(), events: newFakeEvents(), rooms: rooms,
 		users: auth.NewVerifier([]byte("jwt-secret-for-tests-0123456789"), ""), reg: prometheus.NewRegistry()}
 	opts := signaling.Options{
-		Engine: h.eng, Rooms: rooms, Auth: auth.New(auth.Options{AdminToken: testAdmin, Users: h.users, PushKeys: rooms}), Events: h.events,
+		Engine: h.eng, Rooms: rooms, Keys: rooms, Auth: auth.New(auth.Options{AdminToken: testAdmin, Users: h.users, PushKeys: rooms}), Events: h.events,
 		ICEServers: strings.Split(testICE, ","), MaxBodyBytes: 4096, Logger: testenv.Logger(t), Metrics: h.reg,
 		KeyCheckInterval: 50 * time.Millisecond,
 		// The tests' candidates are on 127.0.0.1, as with ICE on lo.

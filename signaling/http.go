@@ -25,33 +25,34 @@ const (
 // Mount registers the room API, WHIP and WHEP routes on r.
 func (s *Service) Mount(r fiber.Router) {
 	admin := s.opt.Auth.Require(auth.Admin)
+	rooms := roomsAPI{s}
 
-	r.Post("/api/rooms", admin, s.createRoom)
-	r.Get("/api/rooms", s.listRooms)
-	r.Get("/api/rooms/:room", s.getRoom)
-	r.Patch("/api/rooms/:room", admin, s.patchRoom)
-	r.Post("/api/rooms/:room/end", admin, s.endRoom) // for good: the operator's call, not a push key's
-	r.Post("/api/rooms/:room/keys", admin, s.issueKey)
-	r.Get("/api/rooms/:room/keys", admin, s.listKeys)
-	r.Post("/api/rooms/:room/keys/:key/rotate", admin, s.rotateKey)
-	r.Delete("/api/rooms/:room/keys/:key", admin, s.revokeKey)
-	r.Post("/api/rooms/:room/viewer-tokens", admin, s.viewerToken)
+	r.Post("/api/rooms", admin, rooms.createRoom)
+	r.Get("/api/rooms", rooms.listRooms)
+	r.Get("/api/rooms/:room", rooms.getRoom)
+	r.Patch("/api/rooms/:room", admin, rooms.patchRoom)
+	r.Post("/api/rooms/:room/end", admin, rooms.endRoom) // for good: the operator's call, not a push key's
+	r.Post("/api/rooms/:room/keys", admin, rooms.issueKey)
+	r.Get("/api/rooms/:room/keys", admin, rooms.listKeys)
+	r.Post("/api/rooms/:room/keys/:key/rotate", admin, rooms.rotateKey)
+	r.Delete("/api/rooms/:room/keys/:key", admin, rooms.revokeKey)
+	r.Post("/api/rooms/:room/viewer-tokens", admin, rooms.viewerToken)
 
 	for _, k := range []kind{kindWHIP, kindWHEP} {
 		base := "/" + k.String()
 		r.Use(base, s.countRequests(k.String()))
 		// Get also answers HEAD.
 		r.Get(base+"/:room", s.endpointInfo(k))
-		r.Options(base+"/:room", s.endpointOptions)
+		r.Options(base+"/:room", endpointOptions)
 		r.Get(base+"/:room/:session", s.sessionInfo(k))
-		r.Options(base+"/:room/:session", s.sessionOptions)
+		r.Options(base+"/:room/:session", sessionOptions)
 		r.Patch(base+"/:room/:session", s.patchSession(k))
 		r.Delete(base+"/:room/:session", s.deleteSession(k))
 	}
 	r.Post("/whip/:room", s.whip)
 	r.Post("/whep/:room", s.whep)
 	r.Patch("/whep/:room/:session/layer", s.setLayer)
-	r.Options("/whep/:room/:session/layer", s.layerOptions)
+	r.Options("/whep/:room/:session/layer", layerOptions)
 }
 
 // countRequests counts WHIP/WHEP requests by method and final status.
@@ -102,17 +103,17 @@ func (s *Service) loadRoom(c *fiber.Ctx) (room.Room, error) {
 
 // baseURL is where clients reach this node: PublicURL, or the request's
 // scheme and host.
-func (s *Service) baseURL(c *fiber.Ctx) string {
-	if s.opt.PublicURL != "" {
-		return strings.TrimRight(s.opt.PublicURL, "/")
+func baseURL(o *Options, c *fiber.Ctx) string {
+	if o.PublicURL != "" {
+		return strings.TrimRight(o.PublicURL, "/")
 	}
 	return c.BaseURL()
 }
 
 // location is the Location of a session resource: absolute under
 // PublicURL, else an absolute path.
-func (s *Service) location(k kind, roomID, id string) string {
-	return strings.TrimRight(s.opt.PublicURL, "/") + "/" + k.String() + "/" + roomID + "/" + id
+func location(o *Options, k kind, roomID, id string) string {
+	return strings.TrimRight(o.PublicURL, "/") + "/" + k.String() + "/" + roomID + "/" + id
 }
 
 // readBody enforces the content type and the body limit (on Content-Length
@@ -168,7 +169,7 @@ func (s *Service) dataChannels(roomID string, who auth.Identity, anchor bool) fu
 
 // answer writes the 201 Created of a new session resource.
 func (s *Service) answer(c *fiber.Ctx, r *resource) error {
-	c.Set(fiber.HeaderLocation, s.location(r.kind, r.room, r.id))
+	c.Set(fiber.HeaderLocation, location(&s.opt, r.kind, r.room, r.id))
 	c.Set(fiber.HeaderETag, r.etag)
 	c.Set(fiber.HeaderContentType, ContentTypeSDP)
 	c.Set("Accept-Patch", ContentTypeSDPFrag)
@@ -205,7 +206,7 @@ func (s *Service) endpointInfo(k kind) fiber.Handler {
 			}
 		}
 		if k == kindWHEP && r.State != room.StateEnded {
-			if done, err := s.redirectToOwner(c, k, r.ID); done || err != nil {
+			if done, err := s.cluster.redirectToOwner(c, k, r.ID); done || err != nil {
 				return err
 			}
 		}
@@ -221,20 +222,20 @@ func (s *Service) endpointInfo(k kind) fiber.Handler {
 
 // endpointOptions answers a non-preflight OPTIONS on an endpoint (CORS
 // preflights are answered by the server's CORS middleware).
-func (s *Service) endpointOptions(c *fiber.Ctx) error {
+func endpointOptions(c *fiber.Ctx) error {
 	c.Set("Accept-Post", ContentTypeSDP)
 	c.Set(fiber.HeaderAllow, "OPTIONS, GET, HEAD, POST")
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
 // sessionOptions answers a non-preflight OPTIONS on a session resource.
-func (s *Service) sessionOptions(c *fiber.Ctx) error {
+func sessionOptions(c *fiber.Ctx) error {
 	c.Set("Accept-Patch", ContentTypeSDPFrag)
 	c.Set(fiber.HeaderAllow, "OPTIONS, GET, HEAD, PATCH, DELETE")
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
-func (s *Service) layerOptions(c *fiber.Ctx) error {
+func layerOptions(c *fiber.Ctx) error {
 	c.Set("Accept-Patch", ContentTypeJSON)
 	c.Set(fiber.HeaderAllow, "OPTIONS, PATCH")
 	return c.SendStatus(fiber.StatusNoContent)

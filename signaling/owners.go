@@ -27,6 +27,10 @@ type RoomOwners interface {
 	Lost(room string, h claim.Hold) <-chan struct{}
 }
 
+// cluster keeps a Service's rooms single-publisher across nodes (claims)
+// and sends viewers to the node that holds a room.
+type cluster struct{ s *Service }
+
 // ownerTimeout bounds one ownership call to Redis.
 const ownerTimeout = 2 * time.Second
 
@@ -36,30 +40,30 @@ const ownerTimeout = 2 * time.Second
 // The returned release func undoes the claim (a no-op in single-node mode);
 // lost is closed if another node takes the claim meanwhile (nil in
 // single-node mode).
-func (s *Service) claimRoom(roomID string) (release func(), lost <-chan struct{}, err error) {
-	if s.opt.Owners == nil {
+func (cl cluster) claimRoom(roomID string) (release func(), lost <-chan struct{}, err error) {
+	if cl.s.opt.Owners == nil {
 		return func() {}, nil, nil
 	}
-	ctx, cancel := context.WithTimeout(s.ctx, ownerTimeout)
+	ctx, cancel := context.WithTimeout(cl.s.ctx, ownerTimeout)
 	defer cancel()
-	h, err := s.opt.Owners.Claim(ctx, roomID)
+	h, err := cl.s.opt.Owners.Claim(ctx, roomID)
 	if err != nil {
 		if errors.Is(err, claim.ErrHeld) {
 			return nil, nil, apierr.E(apierr.CodeRoomBusy, "the room already has a live publisher on another node").WithCause(err)
 		}
-		s.log.Warn("room claim failed", "room", roomID, "err", err)
+		cl.s.log.Warn("room claim failed", "room", roomID, "err", err)
 		return nil, nil, apierr.Wrap(apierr.CodeOwnershipUnavailable, err)
 	}
-	return func() { s.releaseRoom(roomID, h) }, s.opt.Owners.Lost(roomID, h), nil
+	return func() { cl.releaseRoom(roomID, h) }, cl.s.opt.Owners.Lost(roomID, h), nil
 }
 
 // releaseRoom undoes a claimRoom. It runs after the session ended, also
 // during Close, so it does not use the service's context.
-func (s *Service) releaseRoom(roomID string, h claim.Hold) {
+func (cl cluster) releaseRoom(roomID string, h claim.Hold) {
 	ctx, cancel := context.WithTimeout(context.Background(), ownerTimeout)
 	defer cancel()
-	if err := s.opt.Owners.Release(ctx, roomID, h); err != nil {
-		s.log.Warn("room claim not released; it expires by itself", "room", roomID, "err", err)
+	if err := cl.s.opt.Owners.Release(ctx, roomID, h); err != nil {
+		cl.s.log.Warn("room claim not released; it expires by itself", "room", roomID, "err", err)
 	}
 }
 
@@ -67,15 +71,15 @@ func (s *Service) releaseRoom(roomID string, h claim.Hold) {
 // this node does not have it and another node does; it reports whether it
 // answered. A failed lookup is logged and the request is served here (a
 // viewer then gets 409 not_live and retries).
-func (s *Service) redirectToOwner(c *fiber.Ctx, k kind, roomID string) (bool, error) {
-	if s.opt.Owners == nil || s.opt.Engine.RoomLive(roomID) {
+func (cl cluster) redirectToOwner(c *fiber.Ctx, k kind, roomID string) (bool, error) {
+	if cl.s.opt.Owners == nil || cl.s.opt.Engine.RoomLive(roomID) {
 		return false, nil
 	}
 	ctx, cancel := context.WithTimeout(c.UserContext(), ownerTimeout)
 	defer cancel()
-	base, err := s.opt.Owners.OwnerURL(ctx, roomID)
+	base, err := cl.s.opt.Owners.OwnerURL(ctx, roomID)
 	if err != nil {
-		s.log.Warn("room owner lookup failed", "room", roomID, "err", err)
+		cl.s.log.Warn("room owner lookup failed", "room", roomID, "err", err)
 		return false, nil
 	}
 	if base == "" {
@@ -85,7 +89,7 @@ func (s *Service) redirectToOwner(c *fiber.Ctx, k kind, roomID string) (bool, er
 	if q := c.Request().URI().QueryString(); len(q) > 0 {
 		loc += "?" + string(q)
 	}
-	s.metrics.redirect(k.String())
+	cl.s.metrics.redirect(k.String())
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set(fiber.HeaderLocation, loc)
 	return true, c.SendStatus(fiber.StatusTemporaryRedirect)

@@ -12,6 +12,10 @@ import (
 	"github.com/livesell/livesell/signaling/room"
 )
 
+// roomsAPI serves the operator's room and push-key API (/api/rooms…) for
+// its Service.
+type roomsAPI struct{ s *Service }
+
 // roomView is a room as the API shows it.
 type roomView struct {
 	room.Room
@@ -25,15 +29,15 @@ type roomView struct {
 	Viewers int `json:"viewers"`
 }
 
-func (s *Service) view(c *fiber.Ctx, r room.Room, operator bool) roomView {
-	_, viewers := s.sessions.counts()
-	return s.viewWith(c, r, operator, viewers)
+func (a roomsAPI) view(c *fiber.Ctx, r room.Room, operator bool) roomView {
+	_, viewers := a.s.sessions.counts()
+	return a.viewWith(c, r, operator, viewers)
 }
 
 // viewWith builds a roomView with viewer counts taken once for a whole list.
-func (s *Service) viewWith(c *fiber.Ctx, r room.Room, operator bool, viewers map[string]int) roomView {
-	base := s.baseURL(c)
-	v := roomView{Room: r, WHEPURL: base + "/whep/" + r.ID, Live: s.opt.Engine.RoomLive(r.ID), Viewers: viewers[r.ID]}
+func (a roomsAPI) viewWith(c *fiber.Ctx, r room.Room, operator bool, viewers map[string]int) roomView {
+	base := baseURL(&a.s.opt, c)
+	v := roomView{Room: r, WHEPURL: base + "/whep/" + r.ID, Live: a.s.opt.Engine.RoomLive(r.ID), Viewers: viewers[r.ID]}
 	if operator {
 		v.WHIPURL = base + "/whip/" + r.ID
 	}
@@ -43,8 +47,8 @@ func (s *Service) viewWith(c *fiber.Ctx, r room.Room, operator bool, viewers map
 // caller is who is asking on an endpoint anyone may read: the admin, a
 // push key of roomID, a user token, or anonymous. A token that is presented
 // must verify.
-func (s *Service) caller(c *fiber.Ctx, roomID string) (auth.Principal, error) {
-	return s.opt.Auth.Request(c, auth.Admin|auth.PushKey|auth.User|auth.AllowAnonymous, roomID)
+func (a roomsAPI) caller(c *fiber.Ctx, roomID string) (auth.Principal, error) {
+	return a.s.opt.Auth.Request(c, auth.Admin|auth.PushKey|auth.User|auth.AllowAnonymous, roomID)
 }
 
 // mayView checks that p may see and join rm (auth.Admit, the one rule): a
@@ -58,31 +62,31 @@ type keyView struct {
 }
 
 // createRoom answers POST /api/rooms: the room and its first push key.
-func (s *Service) createRoom(c *fiber.Ctx) error {
-	n, err := parseCreateRoom(c.Body(), s.opt.AnonymousChatDefault)
+func (a roomsAPI) createRoom(c *fiber.Ctx) error {
+	n, err := parseCreateRoom(c.Body(), a.s.opt.AnonymousChatDefault)
 	if err != nil {
 		return err
 	}
 	ctx := c.UserContext()
-	r, err := s.opt.Rooms.Create(ctx, n)
+	r, err := a.s.opt.Rooms.Create(ctx, n)
 	if err != nil {
 		return roomError(err)
 	}
-	k, plain, err := s.opt.Rooms.IssueKey(ctx, r.ID)
+	k, plain, err := a.s.opt.Keys.IssueKey(ctx, r.ID)
 	if err != nil {
 		return roomError(err)
 	}
-	s.log.Info("room created", "room", r.ID, "key", k.ID)
+	a.s.log.Info("room created", "room", r.ID, "key", k.ID)
 	return c.Status(fiber.StatusCreated).JSON(struct {
 		roomView
 		PushKey   string `json:"push_key"`
 		PushKeyID string `json:"push_key_id"`
-	}{s.view(c, r, true), plain, k.ID})
+	}{a.view(c, r, true), plain, k.ID})
 }
 
 // listRooms answers GET /api/rooms: every room for the operator, public
 // rooms for anyone else. Query: limit (1-500, default 100), offset.
-func (s *Service) listRooms(c *fiber.Ctx) error {
+func (a roomsAPI) listRooms(c *fiber.Ctx) error {
 	limit, err := queryInt(c, "limit", 100, 1, 500)
 	if err != nil {
 		return err
@@ -91,19 +95,19 @@ func (s *Service) listRooms(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.caller(c, "")
+	p, err := a.caller(c, "")
 	if err != nil {
 		return err
 	}
 	op := p.Kind == auth.KindAdmin
-	rooms, err := s.opt.Rooms.List(c.UserContext(), room.ListOptions{Limit: limit, Offset: offset, PublicOnly: !op})
+	rooms, err := a.s.opt.Rooms.List(c.UserContext(), room.ListOptions{Limit: limit, Offset: offset, PublicOnly: !op})
 	if err != nil {
 		return roomError(err)
 	}
-	_, viewers := s.sessions.counts()
+	_, viewers := a.s.sessions.counts()
 	views := make([]roomView, len(rooms))
 	for i, r := range rooms {
-		views[i] = s.viewWith(c, r, op, viewers)
+		views[i] = a.viewWith(c, r, op, viewers)
 	}
 	return c.JSON(fiber.Map{"rooms": views})
 }
@@ -122,64 +126,64 @@ func queryInt(c *fiber.Ctx, name string, def, lo, hi int) (int, error) {
 
 // getRoom answers GET /api/rooms/{room}: anyone may read a public room;
 // a private one needs admission (mayView).
-func (s *Service) getRoom(c *fiber.Ctx) error {
-	r, err := s.loadRoom(c)
+func (a roomsAPI) getRoom(c *fiber.Ctx) error {
+	r, err := a.s.loadRoom(c)
 	if err != nil {
 		return err
 	}
-	p, err := s.caller(c, r.ID)
+	p, err := a.caller(c, r.ID)
 	if err != nil {
 		return err
 	}
 	if err := mayView(r, p); err != nil {
 		return err
 	}
-	return c.JSON(s.view(c, r, p.Kind == auth.KindAdmin))
+	return c.JSON(a.view(c, r, p.Kind == auth.KindAdmin))
 }
 
 // patchRoom answers PATCH /api/rooms/{room}.
-func (s *Service) patchRoom(c *fiber.Ctx) error {
-	if _, err := s.loadRoom(c); err != nil {
+func (a roomsAPI) patchRoom(c *fiber.Ctx) error {
+	if _, err := a.s.loadRoom(c); err != nil {
 		return err
 	}
 	p, err := parsePatchRoom(c.Body())
 	if err != nil {
 		return err
 	}
-	r, err := s.opt.Rooms.Update(c.UserContext(), param(c, "room"), p)
+	r, err := a.s.opt.Rooms.Update(c.UserContext(), param(c, "room"), p)
 	if err != nil {
 		return roomError(err)
 	}
-	return c.JSON(s.view(c, r, true))
+	return c.JSON(a.view(c, r, true))
 }
 
 // endRoom answers POST /api/rooms/{room}/end: the state becomes ended and
 // every session of the room (publisher and viewers) is closed.
-func (s *Service) endRoom(c *fiber.Ctx) error {
-	r, err := s.loadRoom(c)
+func (a roomsAPI) endRoom(c *fiber.Ctx) error {
+	r, err := a.s.loadRoom(c)
 	if err != nil {
 		return err
 	}
-	r, err = s.opt.Rooms.SetState(c.UserContext(), r.ID, room.StateEnded)
+	r, err = a.s.opt.Rooms.SetState(c.UserContext(), r.ID, room.StateEnded)
 	if err != nil {
 		return roomError(err)
 	}
 	n := 0
-	for _, res := range s.sessions.inRoom(r.ID) {
+	for _, res := range a.s.sessions.inRoom(r.ID) {
 		res.sess.Close()
 		n++
 	}
-	s.log.Info("live ended", "room", r.ID, "sessions", n)
-	return c.JSON(s.view(c, r, true))
+	a.s.log.Info("live ended", "room", r.ID, "sessions", n)
+	return c.JSON(a.view(c, r, true))
 }
 
 // issueKey answers POST /api/rooms/{room}/keys.
-func (s *Service) issueKey(c *fiber.Ctx) error {
-	r, err := s.loadRoom(c)
+func (a roomsAPI) issueKey(c *fiber.Ctx) error {
+	r, err := a.s.loadRoom(c)
 	if err != nil {
 		return err
 	}
-	k, plain, err := s.opt.Rooms.IssueKey(c.UserContext(), r.ID)
+	k, plain, err := a.s.opt.Keys.IssueKey(c.UserContext(), r.ID)
 	if err != nil {
 		return roomError(err)
 	}
@@ -187,8 +191,8 @@ func (s *Service) issueKey(c *fiber.Ctx) error {
 }
 
 // listKeys answers GET /api/rooms/{room}/keys.
-func (s *Service) listKeys(c *fiber.Ctx) error {
-	keys, err := s.opt.Rooms.ListKeys(c.UserContext(), param(c, "room"))
+func (a roomsAPI) listKeys(c *fiber.Ctx) error {
+	keys, err := a.s.opt.Keys.ListKeys(c.UserContext(), param(c, "room"))
 	if err != nil {
 		return roomError(err)
 	}
@@ -197,16 +201,16 @@ func (s *Service) listKeys(c *fiber.Ctx) error {
 
 // rotateKey answers POST /api/rooms/{room}/keys/{key}/rotate: the old key
 // is revoked (its live publish ends) and a new one issued.
-func (s *Service) rotateKey(c *fiber.Ctx) error {
+func (a roomsAPI) rotateKey(c *fiber.Ctx) error {
 	roomID, keyID := param(c, "room"), param(c, "key")
 	if !roomid.Valid(roomID) {
 		return apierr.New(apierr.CodeRoomNotFound)
 	}
-	k, plain, err := s.opt.Rooms.RotateKey(c.UserContext(), roomID, keyID)
+	k, plain, err := a.s.opt.Keys.RotateKey(c.UserContext(), roomID, keyID)
 	if err != nil {
 		return roomError(err)
 	}
-	ended := s.kickKey(keyID)
+	ended := a.s.revoke.kickKey(keyID)
 	return c.Status(fiber.StatusCreated).JSON(struct {
 		keyView
 		RevokedKeyID    string `json:"revoked_key_id"`
@@ -216,16 +220,16 @@ func (s *Service) rotateKey(c *fiber.Ctx) error {
 
 // revokeKey answers DELETE /api/rooms/{room}/keys/{key}: the key stops
 // working and the live publish made with it ends now.
-func (s *Service) revokeKey(c *fiber.Ctx) error {
+func (a roomsAPI) revokeKey(c *fiber.Ctx) error {
 	roomID, keyID := param(c, "room"), param(c, "key")
 	if !roomid.Valid(roomID) {
 		return apierr.New(apierr.CodeRoomNotFound)
 	}
-	k, err := s.opt.Rooms.RevokeKey(c.UserContext(), roomID, keyID)
+	k, err := a.s.opt.Keys.RevokeKey(c.UserContext(), roomID, keyID)
 	if err != nil {
 		return roomError(err)
 	}
-	ended := s.kickKey(keyID)
+	ended := a.s.revoke.kickKey(keyID)
 	return c.JSON(struct {
 		room.Key
 		PublishersEnded int `json:"publishers_ended"`
@@ -234,16 +238,16 @@ func (s *Service) revokeKey(c *fiber.Ctx) error {
 
 // viewerToken answers POST /api/rooms/{room}/viewer-tokens: a user token
 // limited to this room, for private rooms.
-func (s *Service) viewerToken(c *fiber.Ctx) error {
-	r, err := s.loadRoom(c)
+func (a roomsAPI) viewerToken(c *fiber.Ctx) error {
+	r, err := a.s.loadRoom(c)
 	if err != nil {
 		return err
 	}
-	userID, name, ttl, err := parseViewerToken(c.Body(), s.opt.TokenTTL)
+	userID, name, ttl, err := parseViewerToken(c.Body(), a.s.opt.TokenTTL)
 	if err != nil {
 		return err
 	}
-	tok, exp, err := s.opt.Auth.Users().Mint(userID, name, ttl, r.ID)
+	tok, exp, err := a.s.opt.Auth.Users().Mint(userID, name, ttl, r.ID)
 	if err != nil {
 		return apierr.Internal(err)
 	}
@@ -252,6 +256,6 @@ func (s *Service) viewerToken(c *fiber.Ctx) error {
 		"expires_at": exp.UTC().Format(time.RFC3339),
 		"room":       r.ID,
 		"user_id":    userID,
-		"whep_url":   s.baseURL(c) + "/whep/" + r.ID,
+		"whep_url":   baseURL(&a.s.opt, c) + "/whep/" + r.ID,
 	})
 }

@@ -22,8 +22,7 @@ import (
 	"github.com/livesell/livesell/signaling/room"
 )
 
-// RoomStore is what the signaling layer needs of the room store
-// (*room.Store).
+// RoomStore is what the signaling layer needs of the rooms (*room.Store).
 type RoomStore interface {
 	Create(ctx context.Context, n room.NewRoom) (room.Room, error)
 	Get(ctx context.Context, id string) (room.Room, error)
@@ -31,13 +30,17 @@ type RoomStore interface {
 	Update(ctx context.Context, id string, p room.Patch) (room.Room, error)
 	SetState(ctx context.Context, id string, st room.State) (room.Room, error)
 	Transition(ctx context.Context, id string, to room.State, from ...room.State) (bool, error)
+	Ended(ctx context.Context, roomIDs []string) ([]string, error)
+}
+
+// KeyStore is what the signaling layer needs of the push keys' records
+// (*room.Store); checking a presented key is auth's.
+type KeyStore interface {
 	IssueKey(ctx context.Context, roomID string) (room.Key, string, error)
 	RotateKey(ctx context.Context, roomID, keyID string) (room.Key, string, error)
 	RevokeKey(ctx context.Context, roomID, keyID string) (room.Key, error)
 	ListKeys(ctx context.Context, roomID string) ([]room.Key, error)
-	VerifyPushKey(ctx context.Context, roomID, key string) (room.Key, error)
 	Revoked(ctx context.Context, keyIDs []string) ([]string, error)
-	Ended(ctx context.Context, roomIDs []string) ([]string, error)
 }
 
 // Options configure a Service.
@@ -46,6 +49,8 @@ type Options struct {
 	Engine MediaEngine
 	// Rooms is the room store (required).
 	Rooms RoomStore
+	// Keys keeps the push keys' records (required; the same *room.Store).
+	Keys KeyStore
 	// Auth checks every credential: the admin token, push keys and viewer
 	// tokens; its Users mints viewer tokens for private rooms (required).
 	Auth *auth.Authenticator
@@ -99,6 +104,8 @@ type Service struct {
 	links    []string
 	turn     *turnLinks // nil without a TURN secret
 	sessions *registry
+	cluster  cluster    // room claims and redirects across nodes
+	revoke   revocation // revoked keys and ended rooms, checked on every node
 	metrics  *metrics
 	// admitWHIP and admitWHEP apply Options.Admission per kind.
 	admitWHIP, admitWHEP *admission
@@ -120,8 +127,8 @@ func New(opts Options) (*Service, error) {
 	switch {
 	case opts.Engine == nil:
 		return nil, errors.New("signaling: no media engine")
-	case opts.Rooms == nil:
-		return nil, errors.New("signaling: no room store")
+	case opts.Rooms == nil || opts.Keys == nil:
+		return nil, errors.New("signaling: no room or key store")
 	case opts.Auth == nil || opts.Auth.Users() == nil:
 		return nil, errors.New("signaling: no authenticator (with a token verifier)")
 	}
@@ -162,6 +169,7 @@ func New(opts Options) (*Service, error) {
 		admitWHIP: newAdmission(opts.Admission),
 		admitWHEP: newAdmission(opts.Admission),
 	}
+	s.cluster, s.revoke = cluster{s}, revocation{s}
 	s.metrics = newMetrics(s)
 	if opts.Metrics != nil {
 		if err := s.metrics.register(opts.Metrics); err != nil {
@@ -170,7 +178,7 @@ func New(opts Options) (*Service, error) {
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.wg.Add(1)
-	go s.checkKeys()
+	go s.revoke.checkKeys()
 	return s, nil
 }
 
@@ -227,77 +235,6 @@ func (s *Service) syncState(roomID string) {
 	if err != nil {
 		s.log.Warn("room state not saved", "room", roomID, "err", err)
 	}
-}
-
-// checkKeys re-checks the push keys of live publishers every
-// KeyCheckInterval and ends the sessions whose key was revoked, and the
-// sessions of rooms whose live was ended, so that a revocation or an end
-// made through another node takes effect here too.
-func (s *Service) checkKeys() {
-	defer s.wg.Done()
-	t := time.NewTicker(s.opt.KeyCheckInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.stop:
-			return
-		case <-t.C:
-		}
-		s.checkRoomsEnded()
-		pubs := s.sessions.publishers()
-		if len(pubs) == 0 {
-			continue
-		}
-		ids := make([]string, 0, len(pubs))
-		for _, r := range pubs {
-			ids = append(ids, r.keyID)
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), s.opt.KeyCheckInterval*4)
-		revoked, err := s.opt.Rooms.Revoked(ctx, ids)
-		cancel()
-		if err != nil {
-			s.log.Warn("push key check failed", "err", err)
-			continue
-		}
-		for _, id := range revoked {
-			s.kickKey(id)
-		}
-	}
-}
-
-// checkRoomsEnded closes this node's sessions in rooms whose live was
-// ended, e.g. through another node's API.
-func (s *Service) checkRoomsEnded() {
-	ids := s.sessions.rooms()
-	if len(ids) == 0 {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), s.opt.KeyCheckInterval*4)
-	ended, err := s.opt.Rooms.Ended(ctx, ids)
-	cancel()
-	if err != nil {
-		s.log.Warn("ended room check failed", "err", err)
-		return
-	}
-	for _, id := range ended {
-		for _, r := range s.sessions.inRoom(id) {
-			s.log.Info("live ended elsewhere: ending session", "room", id, "session", r.id)
-			r.sess.Close()
-		}
-	}
-}
-
-// kickKey ends the publisher sessions that authenticated with keyID.
-func (s *Service) kickKey(keyID string) int {
-	n := 0
-	for _, r := range s.sessions.publishers() {
-		if r.keyID == keyID {
-			s.log.Info("push key revoked: ending publisher", "room", r.room, "session", r.id, "key", keyID)
-			r.sess.Close()
-			n++
-		}
-	}
-	return n
 }
 
 // track registers a new session resource and starts the watcher that

@@ -44,7 +44,7 @@ func (s *Service) whip(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	release, lost, err := s.claimRoom(rm.ID)
+	release, lost, err := s.cluster.claimRoom(rm.ID)
 	if err != nil {
 		admitted()
 		return err
@@ -78,7 +78,7 @@ func (s *Service) whip(c *fiber.Ctx) error {
 		sess.Close()
 		return apierr.New(apierr.CodeRoomEnded)
 	}
-	if revoked, err := s.opt.Rooms.Revoked(c.UserContext(), []string{keyID}); err != nil || len(revoked) > 0 {
+	if revoked, err := s.opt.Keys.Revoked(c.UserContext(), []string{keyID}); err != nil || len(revoked) > 0 {
 		sess.Close()
 		if err != nil {
 			return roomError(err)

@@ -459,7 +459,7 @@ func TestServiceOptionsChecked(t *testing.T) {
 	}
 	h := newHarness(t, nil)
 	for _, bad := range []string{"http://x", "stun:user:pw@host", "turn:", "turn:a b"} {
-		_, err := signaling.New(signaling.Options{Engine: h.eng, Rooms: h.rooms, Auth: auth.New(auth.Options{AdminToken: "x", Users: h.users}), ICEServers: []string{bad}})
+		_, err := signaling.New(signaling.Options{Engine: h.eng, Rooms: h.rooms, Keys: h.rooms, Auth: auth.New(auth.Options{AdminToken: "x", Users: h.users}), ICEServers: []string{bad}})
 		if err == nil {
 			t.Errorf("ICE server %q accepted", bad)
 		}
@@ -538,7 +538,7 @@ func TestServiceStopsItsGoroutines(t *testing.T) {
 	// fasthttp starts one process-wide date ticker on first use.
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent(), goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.updateServerDate.func1"))
 	eng := newFakeEngine()
-	svc, err := signaling.New(signaling.Options{Engine: eng, Rooms: rooms, Auth: auth.New(auth.Options{AdminToken: "a", Users: auth.NewVerifier([]byte("s"), ""), PushKeys: rooms}), KeyCheckInterval: 10 * time.Millisecond})
+	svc, err := signaling.New(signaling.Options{Engine: eng, Rooms: rooms, Keys: rooms, Auth: auth.New(auth.Options{AdminToken: "a", Users: auth.NewVerifier([]byte("s"), ""), PushKeys: rooms}), KeyCheckInterval: 10 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

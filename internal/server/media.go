@@ -41,6 +41,7 @@ func (s *Server) mountMedia(ctx context.Context, r fiber.Router) error {
 	service, err := signaling.New(signaling.Options{
 		Engine:               signaling.SFU(eng),
 		Rooms:                s.rooms,
+		Keys:                 s.rooms,
 		Auth:                 s.auth,
 		Events:               s.roomEvents,
 		Owners:               owners,

@@ -84,7 +84,7 @@ func TestInteractionHooks(t *testing.T) {
 	}
 	defer eng.Close()
 	users := auth.NewVerifier([]byte("hooks-secret-0123456789abcdef"), "")
-	svc, err := signaling.New(signaling.Options{Engine: signaling.SFU(eng), Rooms: rooms,
+	svc, err := signaling.New(signaling.Options{Engine: signaling.SFU(eng), Rooms: rooms, Keys: rooms,
 		Auth: auth.New(auth.Options{AdminToken: "adm", Users: users, PushKeys: rooms}), Events: rec, Logger: testenv.Logger(t)})
 	if err != nil {
 		t.Fatal(err)
