@@ -29,8 +29,7 @@ func TestCloseWaitsForEverything(t *testing.T) {
 		}
 		sessions = append(sessions, s)
 	}
-	left := h.ViewerJoined("r2", auth.Identity{UserID: "whep"}) // never leaves
-	_ = left
+	h.ViewerJoined("r2", auth.Identity{UserID: "whep"}) // never leaves
 	waiting := make(chan error, 1)
 	go func() {
 		wctx, cancel := context.WithTimeout(ctx, time.Minute)
@@ -51,6 +50,12 @@ func TestCloseWaitsForEverything(t *testing.T) {
 	}
 	if err := <-waiting; !errors.Is(err, context.Canceled) {
 		t.Fatalf("a waiting lossy channel got %v after Close, want context.Canceled", err)
+	}
+	h.pairs.mu.Lock()
+	left := len(h.pairs.ready)
+	h.pairs.mu.Unlock()
+	if left != 0 {
+		t.Fatalf("%d lossy-channel waits left behind", left)
 	}
 	for i, s := range sessions {
 		select {

@@ -122,8 +122,14 @@ func (h *Hub) JoinLossy(ctx context.Context, roomID, user string, lc LossyChanne
 // channel.
 type pairing struct {
 	mu    sync.Mutex
-	by    map[string]*member       // room + "\x00" + user → latest member
-	ready map[string]chan struct{} // closed when by[key] is set
+	by    map[string]*member  // room + "\x00" + user → latest member
+	ready map[string]*waiters // lossy channels waiting for by[key]
+}
+
+// waiters share one channel, closed when by[key] is set.
+type waiters struct {
+	ch chan struct{}
+	n  int
 }
 
 func (p *pairing) set(key string, m *member) {
@@ -133,8 +139,8 @@ func (p *pairing) set(key string, m *member) {
 		p.by = make(map[string]*member)
 	}
 	p.by[key] = m
-	if ch, ok := p.ready[key]; ok {
-		close(ch)
+	if w, ok := p.ready[key]; ok {
+		close(w.ch)
 		delete(p.ready, key)
 	}
 }
@@ -156,17 +162,23 @@ func (p *pairing) wait(ctx context.Context, key string) (*member, error) {
 			return m, nil
 		}
 		if p.ready == nil {
-			p.ready = make(map[string]chan struct{})
+			p.ready = make(map[string]*waiters)
 		}
-		ch, ok := p.ready[key]
+		w, ok := p.ready[key]
 		if !ok {
-			ch = make(chan struct{})
-			p.ready[key] = ch
+			w = &waiters{ch: make(chan struct{})}
+			p.ready[key] = w
 		}
+		w.n++
 		p.mu.Unlock()
 		select {
-		case <-ch:
+		case <-w.ch:
 		case <-ctx.Done():
+			p.mu.Lock()
+			if w.n--; w.n == 0 && p.ready[key] == w {
+				delete(p.ready, key) // the last one to give up leaves nothing behind
+			}
+			p.mu.Unlock()
 			return nil, ctx.Err()
 		}
 	}

@@ -159,7 +159,9 @@ func FuzzCleanText(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
-		bad := func(r rune) bool { return unicode.Is(unicode.Cf, r) || unicode.IsControl(r) || r == '\u2028' || r == '\u2029' }
+		bad := func(r rune) bool {
+			return unicode.Is(unicode.Cf, r) || unicode.IsControl(r) || r == '\u2028' || r == '\u2029'
+		}
 		if out, err := cleanText(in, 200); err == nil {
 			if !utf8.ValidString(out) && utf8.ValidString(in) || strings.IndexFunc(out, bad) >= 0 || out == "" || utf8.RuneCountInString(out) > 200 {
 				t.Fatalf("cleanText(%q) = %q", in, out)
