@@ -106,3 +106,21 @@ func TestHelpListsEverySetting(t *testing.T) {
 		}
 	}
 }
+
+// TestShortSecretsRefused: an admin token, JWT secret or metrics token
+// under 32 bytes is a start-up error (#11.11); empty generates one.
+func TestShortSecretsRefused(t *testing.T) {
+	for _, set := range []func(*Config, string){
+		func(c *Config, v string) { c.AdminToken = v },
+		func(c *Config, v string) { c.Auth.JWTSecret = v },
+		func(c *Config, v string) { c.MetricsToken = v },
+	} {
+		for v, ok := range map[string]bool{"": true, "change-me": false, "x": false, strings.Repeat("k", 31): false, strings.Repeat("k", 32): true} {
+			c := Default()
+			set(&c, v)
+			if err := c.Validate(); (err == nil) != ok {
+				t.Errorf("secret of %d bytes: Validate = %v, want ok=%v", len(v), err, ok)
+			}
+		}
+	}
+}

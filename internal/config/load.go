@@ -139,6 +139,10 @@ func applyFile(settings []setting, path string) error {
 	return nil
 }
 
+// MinSecretBytes is the shortest admin token, JWT secret or metrics token
+// accepted (#11.11): generated ones are 32 random bytes, hex.
+const MinSecretBytes = 32
+
 // Validate reports settings that cannot work together.
 func (c Config) Validate() error {
 	var errs []error
@@ -156,6 +160,11 @@ func (c Config) Validate() error {
 	}
 	if c.Media.UDPPortMin > c.Media.UDPPortMax {
 		errs = append(errs, errors.New("udp-port-min is above udp-port-max"))
+	}
+	for _, sec := range []struct{ name, v string }{{"admin-token", c.AdminToken}, {"jwt-secret", c.Auth.JWTSecret}, {"metrics-token", c.MetricsToken}} {
+		if sec.v != "" && len(sec.v) < MinSecretBytes {
+			errs = append(errs, fmt.Errorf("%s must be at least %d bytes (or empty, to generate one): a short secret can be guessed", sec.name, MinSecretBytes))
+		}
 	}
 	if _, err := iceserver.ParseList(c.Media.ICEServers); err != nil {
 		errs = append(errs, err)
@@ -195,6 +204,12 @@ func (c Config) Validate() error {
 		u, err := url.Parse(c.PublicURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 			errs = append(errs, fmt.Errorf("public-url %q must be an absolute http(s) URL without query or fragment", c.PublicURL))
+		}
+	}
+	if c.SignInURL != "" {
+		u, err := url.Parse(strings.ReplaceAll(c.SignInURL, "{return}", "x"))
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("sign-in-url %q must be an absolute http(s) URL", c.SignInURL))
 		}
 	}
 	if c.Store.Namespace == "" {

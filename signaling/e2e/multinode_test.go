@@ -109,7 +109,7 @@ func TestWHEPFollowsThePublisherAcrossNodes(t *testing.T) {
 		"LIVESELL_REDIS_URL":      testenv.RedisURL(),
 		"LIVESELL_NATS_URL":       testenv.NATSURL(),
 		"LIVESELL_NAMESPACE":      ns,
-		"LIVESELL_ADMIN_TOKEN":    "cluster-admin-token-0123456789",
+		"LIVESELL_ADMIN_TOKEN":    "cluster-admin-token-0123456789abcdef0123",
 		"LIVESELL_JWT_SECRET":     "cluster-jwt-secret-0123456789abcdef",
 		"LIVESELL_SANDBOX_SECRET": "cluster-sandbox-secret-0123456789",
 	}
