@@ -99,6 +99,7 @@ func (h *Handler) Mount(r fiber.Router) {
 	r.Patch("/api/products/:id", admin, h.updateProduct)
 	r.Put("/api/products/:id/stock", admin, h.setStock)
 	r.Get("/api/products/:id/stock", h.getStock)
+	r.Put("/api/products/:id/variants/:sku", admin, h.putVariant)
 
 	r.Put("/api/rooms/:room/products", anchor, h.bindRoom)
 	r.Get("/api/rooms/:room/products", h.roomProducts)

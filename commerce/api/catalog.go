@@ -30,6 +30,9 @@ func (h *Handler) mintToken(c *fiber.Ctx) error {
 type productView struct {
 	catalog.Product
 	StockLeft int64 `json:"stock_left"`
+	// Variants are the product's SKUs with their own stock left (absent:
+	// one implicit SKU, the product).
+	Variants []variantView `json:"variants,omitempty"`
 }
 
 func (h *Handler) view(c *fiber.Ctx, p catalog.Product) (productView, error) {
@@ -43,7 +46,11 @@ func (h *Handler) view(c *fiber.Ctx, p catalog.Product) (productView, error) {
 		}
 		avail, _, _, _ = h.d.Stock.Avail(c.UserContext(), p.ID)
 	}
-	return productView{Product: p, StockLeft: avail}, nil
+	vs, err := h.variantViews(c, p)
+	if err != nil {
+		return productView{}, err
+	}
+	return productView{Product: p, StockLeft: avail, Variants: vs}, nil
 }
 
 // views is view for each product, in order.
@@ -173,6 +180,11 @@ func (h *Handler) setStock(c *fiber.Ctx) error {
 	if err != nil {
 		return mapErr(err)
 	}
+	if vs, err := h.d.Catalog.Variants(ctx, id); err != nil {
+		return mapErr(err)
+	} else if len(vs) > 0 {
+		return errStockOfVariants()
+	}
 	res, err := h.d.Stock.SetTotal(ctx, id, total)
 	if errors.Is(err, stock.ErrNotLoaded) {
 		if err := h.d.Orders.LoadStock(ctx, id, p.StockTotal); err != nil {
@@ -244,7 +256,7 @@ func (h *Handler) roomProducts(c *fiber.Ctx) error {
 	if err != nil {
 		return mapErr(err)
 	}
-	out, err := h.views(c, ps)
+	out, err := h.roomGoods(c, room, ps)
 	if err != nil {
 		return err
 	}

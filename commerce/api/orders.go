@@ -33,9 +33,12 @@ func (h *Handler) createOrder(c *fiber.Ctx) error {
 	if err := checkJSON(c); err != nil {
 		return err
 	}
-	req, err := ParseOrderRequest(c.Body())
+	req, cart, err := ParseOrder(c.Body())
 	if err != nil {
 		return err
+	}
+	if cart != nil {
+		req.Room = cart.Room
 	}
 	key := c.Get("Idempotency-Key")
 	if len(key) > 128 {
@@ -55,9 +58,16 @@ func (h *Handler) createOrder(c *fiber.Ctx) error {
 	if !auth.IsLoopback(c) { // tools on the host are not capped per address
 		req.Addr = h.d.ClientAddr(c)
 	}
-	o, created, err := h.d.Orders.Create(c.UserContext(), who.UserID, key, req)
+	var o order.Order
+	var created bool
+	if cart != nil {
+		cart.Addr = req.Addr
+		o, created, err = h.d.Orders.CreateCart(c.UserContext(), who.UserID, key, *cart)
+	} else {
+		o, created, err = h.d.Orders.Create(c.UserContext(), who.UserID, key, req)
+	}
 	if err != nil {
-		return mapErr(err)
+		return mapOrderErr(err)
 	}
 	status := fiber.StatusOK
 	if created {
@@ -159,7 +169,7 @@ func (h *Handler) refundOrder(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	o, err := h.d.Orders.Refund(c.UserContext(), id, "admin refund")
+	o, err := h.d.Orders.RefundOnce(c.UserContext(), id, "admin refund")
 	if err != nil {
 		return mapErr(err)
 	}

@@ -20,6 +20,7 @@ type Cache struct {
 	products   map[string]cachedProduct
 	presenting map[string]cachedPresenting
 	sales      map[string]cachedSale
+	variants   map[string]cachedVariants
 }
 
 type cachedSale struct {
@@ -40,7 +41,7 @@ type cachedPresenting struct {
 
 // NewCache caches store's reads for ttl.
 func NewCache(store *Store, ttl time.Duration) *Cache {
-	return &Cache{store: store, ttl: ttl, products: map[string]cachedProduct{}, presenting: map[string]cachedPresenting{}, sales: map[string]cachedSale{}}
+	return &Cache{store: store, ttl: ttl, products: map[string]cachedProduct{}, presenting: map[string]cachedPresenting{}, sales: map[string]cachedSale{}, variants: map[string]cachedVariants{}}
 }
 
 // Product returns product id (ErrNotFound is cached too, briefly).
@@ -121,6 +122,7 @@ func (c *Cache) Forget(productID, room string) {
 	c.mu.Lock()
 	if productID != "" {
 		delete(c.products, productID)
+		delete(c.variants, productID)
 	}
 	if room != "" {
 		delete(c.presenting, room)

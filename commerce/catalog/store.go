@@ -56,8 +56,11 @@ func Validate(p *Product) error {
 		return fmt.Errorf("%w: at most %d images", ErrInvalid, MaxImages)
 	}
 	for _, u := range p.Images {
-		if len(u) > MaxImageURL || !(strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "/")) {
-			return fmt.Errorf("%w: images must be http(s) or site-relative URLs of at most %d bytes", ErrInvalid, MaxImageURL)
+		if strings.HasPrefix(strings.ToLower(u), "http://") {
+			return fmt.Errorf("%w: image %q is http://: external images must be https:// (browsers block http images on an https page), or upload it with POST /api/images", ErrInvalid, u)
+		}
+		if len(u) > MaxImageURL || !(strings.HasPrefix(u, "https://") || (strings.HasPrefix(u, "/") && !strings.HasPrefix(u, "//"))) {
+			return fmt.Errorf("%w: images must be https:// or site-relative URLs of at most %d bytes", ErrInvalid, MaxImageURL)
 		}
 	}
 	if p.Images == nil {

@@ -116,6 +116,12 @@ type Order struct {
 	UpdatedAt      time.Time  `json:"updated_at"`
 	ExpiresAt      time.Time  `json:"expires_at"`
 	PaidAt         *time.Time `json:"paid_at,omitempty"`
+	// Lines are a cart order's lines (several products or variants, one
+	// payment); empty for a one-product order of no variant, whose one
+	// line is ProductID × Quantity. ProductID, ProductTitle and
+	// UnitPriceMinor are then the first line's, Quantity the units of
+	// all lines and AmountMinor their sum.
+	Lines []Line `json:"lines,omitempty"`
 
 	idemKey     string
 	requestHash string

@@ -105,12 +105,6 @@ func (s *Service) ApplyNotice(ctx context.Context, n payment.Notice) (Order, Out
 		return o, OutcomeFailed, err
 	}
 	txn := &Txn{Provider: n.Provider, TransactionID: n.TransactionID, PaymentID: pay.ID, AmountMinor: n.AmountMinor, Currency: n.Currency}
-	limit := 0 // the per-user limit a late payment must respect
-	if cur, err := s.store.Get(ctx, pay.OrderID); err == nil && (cur.Status == Expired || cur.Status == Cancelled) {
-		if p, err := s.catalog.Product(ctx, cur.ProductID); err == nil {
-			limit = p.PerUserLimit
-		}
-	}
 	var confirm, refund bool
 	o, err := s.store.ApplyTxn(ctx, pay.OrderID, txn, func(o *Order) error {
 		confirm, refund = false, false
@@ -124,18 +118,17 @@ func (s *Service) ApplyNotice(ctx context.Context, n payment.Notice) (Order, Out
 			txn.Outcome = string(OutcomePaid)
 			confirm = true
 		case Expired, Cancelled:
-			res, err := s.stock.ReinstateLimited(ctx, o.ProductID, o.ID, o.UserID, o.Quantity, stock.StateConfirmed, limit, now)
+			// Every line again, or none (a late payment respects each
+			// product's per-user limit).
+			code, err := s.reinstateAll(ctx, *o, stock.StateConfirmed, true, now)
 			if err != nil {
 				return err
 			}
 			o.Provider, o.providerTxn = n.Provider, n.TransactionID
-			switch res.Code {
+			switch code {
 			case stock.Done, stock.Already:
 				o.Status, o.PaidAt = Paid, &now
 				txn.Outcome = string(OutcomePaidLate)
-				if res.Code == stock.Done {
-					s.opt.StockChanged(o.ProductID, res.Avail)
-				}
 			case stock.Limit:
 				// The buyer bought up to the limit meanwhile.
 				o.Status = Refunded
@@ -163,14 +156,17 @@ func (s *Service) ApplyNotice(ctx context.Context, n payment.Notice) (Order, Out
 		return Order{}, "", err
 	}
 	if confirm {
-		res, err := s.stock.Confirm(ctx, o.ProductID, o.ID)
-		if err != nil {
-			s.log.Warn("stock confirm failed; reconcile will retry", "order", o.ID, "err", err)
-		} else if res.Code != stock.Done && res.Code != stock.Already {
-			// Lost or released reservation of an order that was PENDING:
-			// take the units again as paid.
-			if r2, err := s.stock.Reinstate(ctx, o.ProductID, o.ID, o.UserID, o.Quantity, stock.StateConfirmed, s.now()); err != nil || (r2.Code != stock.Done && r2.Code != stock.Already) {
-				s.log.Error("paid order has no stock in Redis", "order", o.ID, "code", r2.Code, "err", err)
+		for _, l := range o.Items() {
+			field := stock.Field(o.ID, l.SKU)
+			res, err := s.stock.Confirm(ctx, l.ProductID, field)
+			if err != nil {
+				s.log.Warn("stock confirm failed; reconcile will retry", "order", o.ID, "product", l.ProductID, "err", err)
+			} else if res.Code != stock.Done && res.Code != stock.Already {
+				// Lost or released reservation of an order that was PENDING:
+				// take the units again as paid.
+				if r2, err := s.stock.Reinstate(ctx, l.ProductID, field, o.UserID, l.Quantity, stock.StateConfirmed, s.now()); err != nil || (r2.Code != stock.Done && r2.Code != stock.Already) {
+					s.log.Error("paid order has no stock in Redis", "order", o.ID, "product", l.ProductID, "code", r2.Code, "err", err)
+				}
 			}
 		}
 	}
@@ -185,8 +181,13 @@ func (s *Service) ApplyNotice(ctx context.Context, n payment.Notice) (Order, Out
 	return o, Outcome(txn.Outcome), nil
 }
 
-// Refund refunds a PAID order through its provider and returns its stock.
+// Refund refunds a PAID order through its provider and returns the stock
+// of every line; any other state is ErrBadState. On one node, concurrent
+// calls for one order are serialised, so the provider is asked once.
 func (s *Service) Refund(ctx context.Context, id, reason string) (Order, error) {
+	mu := &s.payLocks[stripe(id)]
+	mu.Lock()
+	defer mu.Unlock()
 	o, err := s.store.Get(ctx, id)
 	if err != nil {
 		return Order{}, err
@@ -213,4 +214,17 @@ func (s *Service) Refund(ctx context.Context, id, reason string) (Order, error) 
 	}
 	s.release(ctx, o, true)
 	return o, nil
+}
+
+// RefundOnce is Refund that answers an order already REFUNDED as it is,
+// without asking the provider again: the admin's button may be pressed
+// twice, a retried request refunds once.
+func (s *Service) RefundOnce(ctx context.Context, id, reason string) (Order, error) {
+	o, err := s.Refund(ctx, id, reason)
+	if errors.Is(err, ErrBadState) {
+		if cur, gerr := s.store.Get(ctx, id); gerr == nil && cur.Status == Refunded {
+			return cur, nil
+		}
+	}
+	return o, err
 }

@@ -54,12 +54,12 @@ func (s *Service) Reconcile(ctx context.Context, now time.Time) (Report, error) 
 		if err != nil {
 			return rep, err
 		}
-		statuses, err := s.store.Statuses(ctx, stale)
+		statuses, err := s.store.Statuses(ctx, ordersOf(stale))
 		if err != nil {
 			return rep, err
 		}
-		for _, id := range stale {
-			st, exists := statuses[id]
+		for _, id := range stale { // a reservation: an order id, or a cart line's "<order>@<sku>"
+			st, exists := statuses[stock.OrderOf(id)]
 			switch {
 			case !exists || st == Expired || st == Cancelled || st == Refunded:
 				res, err := s.stock.Release(ctx, product, id, false)
@@ -97,21 +97,28 @@ func (s *Service) Reconcile(ctx context.Context, now time.Time) (Report, error) 
 		return rep, err
 	}
 	for _, o := range pending {
-		states, err := s.stock.States(ctx, o.ProductID, o.ID)
-		if err != nil {
-			return rep, err
+		missing := false
+		for _, l := range o.Items() {
+			states, err := s.stock.States(ctx, l.ProductID, stock.Field(o.ID, l.SKU))
+			if err != nil {
+				return rep, err
+			}
+			if states[0] != stock.StateReserved && states[0] != stock.StateConfirmed {
+				missing = true
+			}
 		}
-		if states[0] == stock.StateReserved || states[0] == stock.StateConfirmed {
+		if !missing {
 			continue
 		}
-		res, err := s.stock.Reinstate(ctx, o.ProductID, o.ID, o.UserID, o.Quantity, stock.StateReserved, now)
+		code, err := s.reinstateAll(ctx, o, stock.StateReserved, false, now)
 		if err != nil {
 			return rep, err
 		}
-		if res.Code == stock.Done || res.Code == stock.Already {
+		if code == stock.Done || code == stock.Already {
 			rep.Reinstated++
 			continue
 		}
+		s.release(ctx, o, false) // lines still held before the expiry below
 		if _, err := s.store.UpdateOrder(ctx, o.ID, func(x *Order) error {
 			if x.Status != Pending {
 				return ErrBadState
@@ -136,13 +143,13 @@ func (s *Service) settleLate(ctx context.Context, product string, before time.Ti
 	if err != nil || len(late) == 0 {
 		return 0, err
 	}
-	statuses, err := s.store.Statuses(ctx, late)
+	statuses, err := s.store.Statuses(ctx, ordersOf(late))
 	if err != nil {
 		return 0, err
 	}
 	released := 0
 	for _, id := range late {
-		switch statuses[id] {
+		switch statuses[stock.OrderOf(id)] {
 		case Paid, Shipped, Completed, Pending:
 			continue
 		}
@@ -153,7 +160,7 @@ func (s *Service) settleLate(ctx context.Context, product string, before time.Ti
 		if res.Code == stock.Done {
 			released++
 			s.opt.StockChanged(product, res.Avail)
-			s.log.Warn("reconcile returned the stock of a paid reservation no paid order backs", "order", id, "status", statuses[id])
+			s.log.Warn("reconcile returned the stock of a paid reservation no paid order backs", "order", id, "status", statuses[stock.OrderOf(id)])
 		}
 	}
 	return released, s.stock.Settled(ctx, product, late...)
@@ -197,13 +204,13 @@ func (s *Service) forgetFinished(ctx context.Context, product string) (int, erro
 			return total, err
 		}
 		if len(released) > 0 {
-			statuses, err := s.store.Statuses(ctx, released)
+			statuses, err := s.store.Statuses(ctx, ordersOf(released))
 			if err != nil {
 				return total, err
 			}
 			var done []string
 			for _, id := range released {
-				if st, ok := statuses[id]; !ok || st == Expired || st == Cancelled || st == Refunded {
+				if st, ok := statuses[stock.OrderOf(id)]; !ok || st == Expired || st == Cancelled || st == Refunded {
 					done = append(done, id)
 				}
 			}
@@ -219,4 +226,18 @@ func (s *Service) forgetFinished(ctx context.Context, product string) (int, erro
 		cursor = next
 	}
 	return total, nil
+}
+
+// ordersOf is the distinct order ids of reservations (cart lines name
+// "<order>@<sku>").
+func ordersOf(reservations []string) []string {
+	out := make([]string, 0, len(reservations))
+	seen := make(map[string]bool, len(reservations))
+	for _, r := range reservations {
+		if id := stock.OrderOf(r); !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
 }

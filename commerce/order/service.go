@@ -116,6 +116,9 @@ type Request struct {
 	ProductID string `json:"product_id"`
 	Quantity  int    `json:"quantity"`
 	Room      string `json:"room,omitempty"`
+	// SKU, when set, names a variant of the product (the order is then a
+	// cart of one line, see CreateCart).
+	SKU string `json:"sku,omitempty"`
 	// Addr is the buyer's client address for the per-address cap ("" = not
 	// counted, e.g. a tool on the host); it is not part of the request's identity.
 	Addr string `json:"-"`
@@ -168,9 +171,17 @@ func (s *Service) Create(ctx context.Context, user, idemKey string, r Request) (
 	if len(idemKey) > 128 {
 		return Order{}, false, fmt.Errorf("%w: Idempotency-Key is longer than 128 bytes", ErrInvalid)
 	}
+	if r.SKU != "" { // a variant: a cart of one line
+		return s.CreateCart(ctx, user, idemKey, CartRequest{Lines: []CartLine{{ProductID: r.ProductID, SKU: r.SKU, Quantity: r.Quantity}}, Room: r.Room, Addr: r.Addr})
+	}
 	p, err := s.catalog.Product(ctx, r.ProductID)
 	if err != nil {
 		return Order{}, false, err
+	}
+	if vs, err := s.variants(ctx, p.ID); err != nil {
+		return Order{}, false, err
+	} else if len(vs) > 0 {
+		return Order{}, false, fmt.Errorf("%w: choose a variant (sku) of this product", ErrInvalid)
 	}
 	now := s.now()
 	t, err := s.terms(ctx, p, r.Room, now)
@@ -390,9 +401,24 @@ func (s *Service) loadStock(ctx context.Context, product string, total int64) er
 		if o.Status == Pending {
 			st = stock.StateReserved
 		}
-		hs = append(hs, stock.Holding{Order: o.ID, User: o.UserID, Qty: o.Quantity, State: st})
+		for _, l := range o.Items() {
+			if l.ProductID == product {
+				hs = append(hs, stock.Holding{Order: stock.Field(o.ID, l.SKU), User: o.UserID, Qty: l.Quantity, State: st})
+			}
+		}
 	}
-	res, err := s.stock.Load(ctx, product, total, hs, s.now())
+	vs, err := s.variants(ctx, product)
+	if err != nil {
+		return err
+	}
+	var skus map[string]int64
+	if len(vs) > 0 {
+		skus = make(map[string]int64, len(vs))
+		for _, v := range vs {
+			skus[v.SKU] = v.StockTotal
+		}
+	}
+	res, err := s.stock.LoadVariants(ctx, product, total, skus, hs, s.now())
 	if err != nil {
 		return err
 	}
@@ -424,16 +450,18 @@ func (s *Service) Cancel(ctx context.Context, id, user string, admin bool) (Orde
 	return o, nil
 }
 
-// release returns o's stock in Redis (idempotently), logging failures:
+// release returns the stock of every line of o in Redis (idempotently), logging failures:
 // reconcile retries what fails here.
 func (s *Service) release(ctx context.Context, o Order, paid bool) {
-	res, err := s.stock.Release(context.WithoutCancel(ctx), o.ProductID, o.ID, paid)
-	if err != nil {
-		s.log.Warn("stock release failed; reconcile will retry", "order", o.ID, "err", err)
-		return
-	}
-	if res.Code == stock.Done {
-		s.opt.StockChanged(o.ProductID, res.Avail)
+	for _, l := range o.Items() {
+		res, err := s.stock.Release(context.WithoutCancel(ctx), l.ProductID, stock.Field(o.ID, l.SKU), paid)
+		if err != nil {
+			s.log.Warn("stock release failed; reconcile will retry", "order", o.ID, "product", l.ProductID, "err", err)
+			continue
+		}
+		if res.Code == stock.Done {
+			s.opt.StockChanged(l.ProductID, res.Avail)
+		}
 	}
 }
 

@@ -35,17 +35,23 @@ func NewStore(db *sqldb.DB, committed func()) *Store {
 	return &Store{db: db, committed: committed}
 }
 
-const orderCols = `id, user_id, idem_key, request_hash, room, product_id, product_title, quantity, unit_price_minor, amount_minor, currency, status, provider, provider_txn, created_at, updated_at, expires_at, paid_at`
+const orderCols = `id, user_id, idem_key, request_hash, room, product_id, product_title, quantity, unit_price_minor, amount_minor, currency, status, provider, provider_txn, created_at, updated_at, expires_at, paid_at, cart_lines`
 
 type scanner interface{ Scan(dest ...any) error }
 
 func scanOrder(row scanner) (Order, error) {
 	var o Order
 	var created, updated, expires, paid int64
+	var lines string
 	err := row.Scan(&o.ID, &o.UserID, &o.idemKey, &o.requestHash, &o.Room, &o.ProductID, &o.ProductTitle, &o.Quantity,
-		&o.UnitPriceMinor, &o.AmountMinor, &o.Currency, &o.Status, &o.Provider, &o.providerTxn, &created, &updated, &expires, &paid)
+		&o.UnitPriceMinor, &o.AmountMinor, &o.Currency, &o.Status, &o.Provider, &o.providerTxn, &created, &updated, &expires, &paid, &lines)
 	if err != nil {
 		return Order{}, err
+	}
+	if lines != "" {
+		if err := json.Unmarshal([]byte(lines), &o.Lines); err != nil {
+			return Order{}, fmt.Errorf("order %s: lines: %w", o.ID, err)
+		}
 	}
 	o.CreatedAt, o.UpdatedAt, o.ExpiresAt = time.UnixMilli(created).UTC(), time.UnixMilli(updated).UTC(), time.UnixMilli(expires).UTC()
 	if paid > 0 {
@@ -66,11 +72,19 @@ func paidMs(o *Order) int64 {
 // id or the (user, idempotency key) pair is reported with
 // sqldb.IsUniqueViolation.
 func (s *Store) Insert(ctx context.Context, o Order) error {
+	lines := ""
+	if len(o.Lines) > 0 {
+		raw, err := json.Marshal(o.Lines)
+		if err != nil {
+			return fmt.Errorf("order: insert: %w", err)
+		}
+		lines = string(raw)
+	}
 	args := []any{o.ID, o.UserID, o.idemKey, o.requestHash, o.Room, o.ProductID, o.ProductTitle, o.Quantity, o.UnitPriceMinor, o.AmountMinor, o.Currency,
-		o.Status, o.Provider, o.providerTxn, o.CreatedAt.UnixMilli(), o.UpdatedAt.UnixMilli(), o.ExpiresAt.UnixMilli(), paidMs(&o)}
-	const insertOrder = `INSERT INTO commerce_orders (` + orderCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`
+		o.Status, o.Provider, o.providerTxn, o.CreatedAt.UnixMilli(), o.UpdatedAt.UnixMilli(), o.ExpiresAt.UnixMilli(), paidMs(&o), lines}
+	const insertOrder = `INSERT INTO commerce_orders (` + orderCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`
 	var err error
-	if s.db.Dialect == sqldb.Postgres {
+	if s.db.Dialect == sqldb.Postgres && len(o.Lines) == 0 {
 		// One statement (an implicit transaction, one round trip): the
 		// order and its event are written together or not at all.
 		var row outbox.Row
@@ -78,7 +92,7 @@ func (s *Store) Insert(ctx context.Context, o Order) error {
 			return err
 		}
 		_, err = s.db.ExecContext(ctx, `WITH o AS (`+insertOrder+` RETURNING id)
-			INSERT INTO commerce_outbox (`+outbox.Columns+`) SELECT $19, $20, $21, $22 FROM o`, append(args, row.Args()...)...)
+			INSERT INTO commerce_outbox (`+outbox.Columns+`) SELECT $20, $21, $22, $23 FROM o`, append(args, row.Args()...)...)
 		if err != nil {
 			err = fmt.Errorf("order: insert: %w", err)
 		}
@@ -86,6 +100,11 @@ func (s *Store) Insert(ctx context.Context, o Order) error {
 		err = s.db.InTx(ctx, func(tx *sql.Tx) error {
 			if _, err := tx.ExecContext(ctx, insertOrder, args...); err != nil {
 				return fmt.Errorf("order: insert: %w", err)
+			}
+			for _, p := range o.products() {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO commerce_order_products (order_id, product_id) VALUES ($1, $2)`, o.ID, p); err != nil {
+					return fmt.Errorf("order: insert: %w", err)
+				}
 			}
 			_, err := outbox.Add(ctx, tx, o.Event(eventType(o.Status)))
 			return err
@@ -316,7 +335,8 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Order, string, error) {
 
 // Holding lists the orders of product that hold stock, for rebuilding Redis.
 func (s *Store) Holding(ctx context.Context, product string) ([]Order, error) {
-	return s.query(ctx, `SELECT `+orderCols+` FROM commerce_orders WHERE product_id = $1 AND status IN ($2, $3, $4, $5)`,
+	return s.query(ctx, `SELECT `+orderCols+` FROM commerce_orders WHERE status IN ($2, $3, $4, $5)
+		AND (product_id = $1 OR id IN (SELECT order_id FROM commerce_order_products WHERE product_id = $1))`,
 		product, Pending, Paid, Shipped, Completed)
 }
 

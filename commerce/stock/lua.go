@@ -3,9 +3,12 @@ package stock
 // The scripts share one layout of keys, all under the product's hash tag
 // {<ns>:p:<product>} so that a product lives in one Redis Cluster slot:
 //
-//	KEYS[1] <tag>:st    hash {avail, total}
+//	KEYS[1] <tag>:st    hash {avail, total} of the product, and per variant
+//	                    (SKU) "s:<sku>" → units left, "t:<sku>" → total
 //	KEYS[2] <tag>:u     hash user → units held (reserved or confirmed)
-//	KEYS[3] <tag>:r     hash order → "<state>|<qty>|<user>", state R, C or X
+//	KEYS[3] <tag>:r     hash reservation → "<state>|<qty>|<user>", state R,
+//	                    C or X; a reservation is the order id, or
+//	                    "<order>@<sku>" for a variant's units (cart lines)
 //	KEYS[4] <tag>:pend  zset order → reservation time (unix ms), R only
 //	KEYS[5] <tag>:unp   hash of unpaid holds: "u:<user>" → units, "a:<addr>" →
 //	                    units, "o:<order>" → the address it was reserved from
@@ -27,6 +30,11 @@ local function unhold(order, user, q)
     if al <= 0 then redis.call('HDEL', KEYS[5], 'a:' .. addr) end
     redis.call('HDEL', KEYS[5], 'o:' .. order)
   end
+end
+local function skuOf(field)
+  local at = string.find(field, '@', 1, true)
+  if at then return 's:' .. string.sub(field, at + 1) end
+  return nil
 end
 local function parse(cur)
   local rest = string.sub(cur, 3)
@@ -105,6 +113,8 @@ if st == 'R' then unhold(ARGV[1], user, q) end
 local left = redis.call('HINCRBY', KEYS[2], user, -q)
 if left <= 0 then redis.call('HDEL', KEYS[2], user) end
 avail = redis.call('HINCRBY', KEYS[1], 'avail', q)
+local sk = skuOf(ARGV[1])
+if sk then redis.call('HINCRBY', KEYS[1], sk, q) end
 return avail * 16 + 9
 `
 
@@ -132,12 +142,15 @@ if cur and string.sub(cur, 1, 1) ~= 'X' then
 end
 local q = tonumber(ARGV[3])
 if avail < q then return avail * 16 + 8 end
+local sk = skuOf(ARGV[1])
+if sk and tonumber(redis.call('HGET', KEYS[1], sk) or '0') < q then return avail * 16 + 8 end
 local lim = tonumber(ARGV[6] or '0')
 if lim > 0 then
   local had = tonumber(redis.call('HGET', KEYS[2], ARGV[2]) or '0')
   if had + q > lim then return avail * 16 + 7 end
 end
 redis.call('HINCRBY', KEYS[1], 'avail', -q)
+if sk then redis.call('HINCRBY', KEYS[1], sk, -q) end
 redis.call('HINCRBY', KEYS[2], ARGV[2], q)
 redis.call('HSET', KEYS[3], ARGV[1], ARGV[4] .. '|' .. ARGV[3] .. '|' .. ARGV[2])
 if ARGV[4] == 'R' then
@@ -164,19 +177,27 @@ return (nt - held) * 16 + 9
 `
 
 // loadLua builds a product's stock from the SQL truth when Redis has none:
-// ARGV[1] total, ARGV[2] now, then (order, user, qty, state) per order that
-// holds stock. Codes: 2 already loaded (nothing changed), 1 loaded,
+// ARGV[1] total, ARGV[2] now, ARGV[3] the number of variants (SKUs), then
+// (sku, total) per variant, then (reservation, user, qty, state) per
+// reservation that holds stock (a variant's is "<order>@<sku>"). Codes: 2 already loaded (nothing changed), 1 loaded,
 // -1 the orders hold more than the total (loaded with avail 0).
-const loadLua = `
+const loadLua = unholdLua + `
 if redis.call('EXISTS', KEYS[1]) == 1 then
   return tonumber(redis.call('HGET', KEYS[1], 'avail') or '0') * 16 + 10
 end
 local total = tonumber(ARGV[1])
 local held = 0
-local i = 3
+local nsku = tonumber(ARGV[3])
+for j = 0, nsku - 1 do
+  local t = tonumber(ARGV[5 + 2 * j])
+  redis.call('HSET', KEYS[1], 't:' .. ARGV[4 + 2 * j], t, 's:' .. ARGV[4 + 2 * j], t)
+end
+local i = 4 + 2 * nsku
 while i + 3 <= #ARGV do
   local q = tonumber(ARGV[i + 2])
   held = held + q
+  local sk = skuOf(ARGV[i])
+  if sk then redis.call('HINCRBY', KEYS[1], sk, -q) end
   redis.call('HINCRBY', KEYS[2], ARGV[i + 1], q)
   redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 3] .. '|' .. ARGV[i + 2] .. '|' .. ARGV[i + 1])
   if ARGV[i + 3] == 'R' then

@@ -87,7 +87,7 @@ type Store struct {
 	rdb redis.UniversalClient
 	ns  string
 
-	reserve, confirm, release, reinstate, setTotal, load, forget script
+	reserve, confirm, release, reinstate, setTotal, load, forget, cart, setSKU script
 
 	keys sync.Map // product → *[6]string
 }
@@ -97,8 +97,9 @@ func New(ctx context.Context, rdb redis.UniversalClient, ns string) (*Store, err
 	s := &Store{rdb: rdb, ns: ns,
 		reserve: script{src: reserveLua}, confirm: script{src: confirmLua}, release: script{src: releaseLua},
 		reinstate: script{src: reinstateLua}, setTotal: script{src: setTotalLua}, load: script{src: loadLua}, forget: script{src: forgetLua},
+		cart: script{src: cartLua}, setSKU: script{src: setSKULua},
 	}
-	for _, sc := range []*script{&s.reserve, &s.confirm, &s.release, &s.reinstate, &s.setTotal, &s.load, &s.forget} {
+	for _, sc := range []*script{&s.reserve, &s.confirm, &s.release, &s.reinstate, &s.setTotal, &s.load, &s.forget, &s.cart, &s.setSKU} {
 		if err := sc.loadInto(ctx, rdb); err != nil {
 			return nil, err
 		}
@@ -248,8 +249,18 @@ type Holding struct {
 // Load builds product's stock from the SQL truth (total units and the orders
 // that hold some) if Redis has none; Already when it was loaded before.
 func (s *Store) Load(ctx context.Context, product string, total int64, holding []Holding, now time.Time) (Result, error) {
-	args := make([]any, 0, 2+4*len(holding))
-	args = append(args, total, now.UnixMilli())
+	return s.LoadVariants(ctx, product, total, nil, holding, now)
+}
+
+// LoadVariants is Load for a product with variants: skus holds each
+// variant's total (their sum is total), and a Holding of a variant names
+// its reservation Field(order, sku).
+func (s *Store) LoadVariants(ctx context.Context, product string, total int64, skus map[string]int64, holding []Holding, now time.Time) (Result, error) {
+	args := make([]any, 0, 3+2*len(skus)+4*len(holding))
+	args = append(args, total, now.UnixMilli(), len(skus))
+	for sku, t := range skus {
+		args = append(args, sku, t)
+	}
 	for _, h := range holding {
 		args = append(args, h.Order, h.User, h.Qty, string(h.State))
 	}

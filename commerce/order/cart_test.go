@@ -1,0 +1,310 @@
+package order_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/livesell/livesell/commerce/catalog"
+	"github.com/livesell/livesell/commerce/order"
+	"github.com/livesell/livesell/commerce/payment"
+	"github.com/livesell/livesell/commerce/stock"
+	"github.com/livesell/livesell/internal/backend"
+	"github.com/livesell/livesell/internal/testenv"
+)
+
+// variantProduct makes a product with variants sku → stock (the variant
+// stock also goes to Redis, as the admin API does).
+func (e *env) variantProduct(t *testing.T, limit int, skus map[string]int64) catalog.Product {
+	t.Helper()
+	ctx := context.Background()
+	p, err := e.cat.Create(ctx, catalog.Product{Title: "Shirt", PriceMinor: 3000, Currency: "usd", PerUserLimit: limit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.LoadStock(ctx, p.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	pos := 0
+	for sku, n := range skus {
+		p, _, err = e.cat.PutVariant(ctx, p.ID, catalog.Variant{SKU: sku, Title: "Size " + sku, PriceMinor: 3000 + int64(pos), StockTotal: n, Position: pos},
+			func(int64, bool) error { _, err := e.stock.SetVariantTotal(ctx, p.ID, sku, n); return err })
+		if err != nil {
+			t.Fatal(err)
+		}
+		pos++
+	}
+	e.cache.Forget(p.ID, "")
+	return p
+}
+
+func (e *env) variantLeft(t *testing.T, product, sku string) int64 {
+	t.Helper()
+	m, err := e.stock.VariantAvail(context.Background(), product)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m[sku]
+}
+
+func lineErr(t *testing.T, err error, index int, want error) {
+	t.Helper()
+	var le *order.LineError
+	if !errors.As(err, &le) || le.Index != index || !errors.Is(err, want) {
+		t.Fatalf("error %v; want line %d refused with %v", err, index+1, want)
+	}
+}
+
+// TestCartAllOrNothing: a cart reserves every line or none, and a refusal
+// names the line and why (stock of a variant, per-user limit of a product
+// summed over its lines, the unpaid cap).
+func TestCartAllOrNothing(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, b *backend.Backends, ns string) {
+		e := newEnv(t, b, ns, order.Options{UnpaidPerUser: 6})
+		ctx := context.Background()
+		tea := e.product(t, 5, 0)
+		shirt := e.variantProduct(t, 3, map[string]int64{"M": 2, "L": 2})
+		cart := func(user string, lines ...order.CartLine) (order.Order, error) {
+			o, _, err := e.svc.CreateCart(ctx, user, "", order.CartRequest{Lines: lines})
+			return o, err
+		}
+		o, err := cart("u1", order.CartLine{ProductID: tea.ID, Quantity: 2}, order.CartLine{ProductID: shirt.ID, SKU: "M", Quantity: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(o.Lines) != 2 || o.Quantity != 4 || o.AmountMinor != 2*1999+2*o.Lines[1].UnitPriceMinor || o.Lines[1].VariantTitle != "Size M" {
+			t.Fatalf("cart order %+v", o)
+		}
+		if a, m, l := e.avail(t, tea.ID), e.variantLeft(t, shirt.ID, "M"), e.variantLeft(t, shirt.ID, "L"); a != 3 || m != 0 || l != 2 {
+			t.Fatalf("after the cart: tea %d, M %d, L %d; want 3 0 2", a, m, l)
+		}
+		// M is sold out: the whole cart is refused and tea keeps its 3.
+		_, err = cart("u2", order.CartLine{ProductID: tea.ID}, order.CartLine{ProductID: shirt.ID, SKU: "M"})
+		lineErr(t, err, 1, order.ErrSoldOut)
+		if a := e.avail(t, tea.ID); a != 3 {
+			t.Fatalf("tea %d after a refused cart; want 3 (no partial reservation)", a)
+		}
+		// The shirt's per-user limit (3) counts u1's 2 units of M with L.
+		_, err = cart("u1", order.CartLine{ProductID: tea.ID}, order.CartLine{ProductID: shirt.ID, SKU: "L", Quantity: 1}, order.CartLine{ProductID: shirt.ID, SKU: "L"})
+		lineErr(t, err, 1, order.ErrLimit) // merged into one L line of 2
+		// The unpaid cap (6 per user per product) of tea: u3 holds 0.
+		_, err = cart("u3", order.CartLine{ProductID: shirt.ID, SKU: "L"}, order.CartLine{ProductID: tea.ID, Quantity: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e2 := newEnv(t, b, ns, order.Options{UnpaidPerUser: 1})
+		capped := e.product(t, 5, 0)
+		_, _, err = e2.svc.CreateCart(ctx, "u4", "", order.CartRequest{Lines: []order.CartLine{{ProductID: capped.ID, Quantity: 2}}})
+		lineErr(t, err, 0, order.ErrUnpaidLimit)
+		// Variant rules.
+		_, err = cart("u5", order.CartLine{ProductID: shirt.ID})
+		lineErr(t, err, 0, order.ErrInvalid)
+		_, err = cart("u5", order.CartLine{ProductID: tea.ID, SKU: "M"})
+		lineErr(t, err, 0, order.ErrInvalid)
+		_, err = cart("u5", order.CartLine{ProductID: shirt.ID, SKU: "XXL"})
+		lineErr(t, err, 0, catalog.ErrNotFound)
+		if _, _, err := e.svc.Create(ctx, "u5", "", order.Request{ProductID: shirt.ID}); !errors.Is(err, order.ErrInvalid) {
+			t.Fatalf("a product with variants ordered without sku: %v", err)
+		}
+		if _, _, err := e.svc.CreateCart(ctx, "u5", "", order.CartRequest{}); !errors.Is(err, order.ErrInvalid) {
+			t.Fatalf("empty cart: %v", err)
+		}
+		if a := e.avail(t, tea.ID); a != 0 {
+			t.Fatalf("tea %d; want 0", a)
+		}
+		// The same idempotency key names the same cart order.
+		tea2 := e.product(t, 4, 0)
+		req := order.CartRequest{Lines: []order.CartLine{{ProductID: tea2.ID, Quantity: 1}, {ProductID: shirt.ID, SKU: "M", Quantity: 1}}}
+		if _, _, err := e.svc.CreateCart(ctx, "u6", "k1", req); !errors.Is(err, order.ErrSoldOut) {
+			t.Fatalf("M is sold out: %v", err)
+		}
+		req.Lines[1] = order.CartLine{ProductID: tea.ID, Quantity: 0}
+		req.Lines = req.Lines[:1]
+		first, created, err := e.svc.CreateCart(ctx, "u6", "k2", req)
+		if err != nil || !created {
+			t.Fatal(created, err)
+		}
+		again, created, err := e.svc.CreateCart(ctx, "u6", "k2", req)
+		if err != nil || created || again.ID != first.ID {
+			t.Fatalf("retry: %v %v %v", again.ID, created, err)
+		}
+		req.Lines[0].Quantity = 2
+		if _, _, err := e.svc.CreateCart(ctx, "u6", "k2", req); !errors.Is(err, order.ErrIdempotencyReuse) {
+			t.Fatalf("key reused for another cart: %v", err)
+		}
+		if a := e.avail(t, tea2.ID); a != 3 {
+			t.Fatalf("tea2 %d; want 3", a)
+		}
+	})
+}
+
+// TestCartReturnsEveryLineOnce: cancel, expiry and a failed payment give
+// back every line's units exactly once; payment confirms every line and a
+// refund returns them; a Redis rebuilt from SQL has the same variant stock.
+func TestCartReturnsEveryLineOnce(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, b *backend.Backends, ns string) {
+		e := newEnv(t, b, ns, order.Options{})
+		ctx := context.Background()
+		tea := e.product(t, 10, 0)
+		shirt := e.variantProduct(t, 0, map[string]int64{"M": 5, "L": 5})
+		lines := []order.CartLine{{ProductID: tea.ID, Quantity: 2}, {ProductID: shirt.ID, SKU: "M", Quantity: 1}, {ProductID: shirt.ID, SKU: "L", Quantity: 3}}
+		check := func(what string, teaLeft, m, l int64) {
+			t.Helper()
+			if a, gm, gl := e.avail(t, tea.ID), e.variantLeft(t, shirt.ID, "M"), e.variantLeft(t, shirt.ID, "L"); a != teaLeft || gm != m || gl != l {
+				t.Fatalf("%s: tea %d M %d L %d; want %d %d %d", what, a, gm, gl, teaLeft, m, l)
+			}
+			if a := e.avail(t, shirt.ID); a != m+l {
+				t.Fatalf("%s: shirt %d; want %d (the sum of its variants)", what, a, m+l)
+			}
+		}
+		newCart := func(user string) order.Order {
+			o, _, err := e.svc.CreateCart(ctx, user, "", order.CartRequest{Lines: lines})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return o
+		}
+		// Cancel, twice.
+		o := newCart("u1")
+		check("held", 8, 4, 2)
+		if _, err := e.svc.Cancel(ctx, o.ID, "u1", false); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.Cancel(ctx, o.ID, "u1", false); !errors.Is(err, order.ErrBadState) {
+			t.Fatalf("second cancel: %v", err)
+		}
+		check("cancelled", 10, 5, 5)
+		// A failed payment cancels at once.
+		o = newCart("u2")
+		payID := e.pay(t, o)
+		if got, oc, err := e.svc.ApplyNotice(ctx, payment.Notice{Provider: "sandbox", PaymentID: payID, TransactionID: "f1"}); err != nil || oc != order.OutcomeFailed || got.Status != order.Cancelled {
+			t.Fatalf("failed payment: %v %v %v", got.Status, oc, err)
+		}
+		check("failed payment", 10, 5, 5)
+		// Expiry, swept twice.
+		o = newCart("u3")
+		later := time.Now().Add(time.Hour)
+		if n, err := e.svc.Sweep(ctx, later); err != nil || n != 1 {
+			t.Fatalf("swept %d %v", n, err)
+		}
+		if n, _ := e.svc.Sweep(ctx, later); n != 0 {
+			t.Fatalf("swept again %d", n)
+		}
+		if _, err := e.svc.Reconcile(ctx, later); err != nil {
+			t.Fatal(err)
+		}
+		check("expired", 10, 5, 5)
+		// Paid: every line confirmed; SQL rebuilds the same stock.
+		o = newCart("u4")
+		payID = e.pay(t, o)
+		if got, oc, err := e.svc.ApplyNotice(ctx, payment.Notice{Provider: "sandbox", PaymentID: payID, TransactionID: "p1", Paid: true, AmountMinor: o.AmountMinor, Currency: "USD"}); err != nil || oc != order.OutcomePaid || got.Status != order.Paid {
+			t.Fatalf("payment: %v %v %v", got.Status, oc, err)
+		}
+		for _, l := range o.Lines {
+			st, err := e.stock.States(ctx, l.ProductID, stock.Field(o.ID, l.SKU))
+			if err != nil || st[0] != stock.StateConfirmed {
+				t.Fatalf("line %s/%s state %q %v; want confirmed", l.ProductID, l.SKU, st, err)
+			}
+		}
+		check("paid", 8, 4, 2)
+		for _, p := range []catalog.Product{tea, shirt} {
+			if err := e.stock.Forget(ctx, p.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rep, err := e.svc.Reconcile(ctx, time.Now())
+		if err != nil || rep.Loaded < 2 {
+			t.Fatalf("reconcile %+v %v", rep, err)
+		}
+		check("rebuilt from SQL", 8, 4, 2)
+		// Refund returns every line, once (RefundOnce answers the second).
+		if _, err := e.svc.Refund(ctx, o.ID, "test"); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := e.svc.RefundOnce(ctx, o.ID, "again"); err != nil || got.Status != order.Refunded {
+			t.Fatalf("second refund: %v %v", got.Status, err)
+		}
+		check("refunded", 10, 5, 5)
+	})
+}
+
+// TestCartRaceOverLastUnits: many buyers race carts over the last units of
+// a product and of a variant: no oversell, and every order holds all its
+// lines while every refused cart holds none.
+func TestCartRaceOverLastUnits(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, b *backend.Backends, ns string) {
+		e := newEnv(t, b, ns, order.Options{})
+		ctx := context.Background()
+		tea := e.product(t, 7, 0)
+		shirt := e.variantProduct(t, 0, map[string]int64{"M": 4, "L": 50})
+		const buyers = 40
+		type result struct {
+			o   order.Order
+			err error
+		}
+		results := make([]result, buyers)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := 0; i < buyers; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				<-start
+				lines := []order.CartLine{{ProductID: shirt.ID, SKU: "L", Quantity: 1}, {ProductID: tea.ID, Quantity: 1 + i%2}}
+				if i%3 == 0 {
+					lines = append(lines, order.CartLine{ProductID: shirt.ID, SKU: "M", Quantity: 1})
+				}
+				o, _, err := e.svc.CreateCart(ctx, fmt.Sprintf("racer%d", i), "", order.CartRequest{Lines: lines})
+				results[i] = result{o, err}
+			}(i)
+		}
+		close(start)
+		wg.Wait()
+		var soldTea, soldM, soldL int64
+		for i, r := range results {
+			var le *order.LineError
+			if r.err != nil {
+				if !errors.As(r.err, &le) || !errors.Is(r.err, order.ErrSoldOut) {
+					t.Fatalf("buyer %d: %v", i, r.err)
+				}
+				// A refused cart holds nothing, in any product.
+				for _, p := range []string{tea.ID, shirt.ID} {
+					held, err := e.stock.UserHeld(ctx, p, fmt.Sprintf("racer%d", i))
+					if err != nil || held != 0 {
+						t.Fatalf("refused buyer %d holds %d of %s (%v)", i, held, p, err)
+					}
+				}
+				continue
+			}
+			for _, l := range r.o.Lines {
+				st, err := e.stock.States(ctx, l.ProductID, stock.Field(r.o.ID, l.SKU))
+				if err != nil || st[0] != stock.StateReserved {
+					t.Fatalf("buyer %d line %s/%s state %q %v", i, l.ProductID, l.SKU, st, err)
+				}
+				switch {
+				case l.ProductID == tea.ID:
+					soldTea += int64(l.Quantity)
+				case l.SKU == "M":
+					soldM += int64(l.Quantity)
+				default:
+					soldL += int64(l.Quantity)
+				}
+			}
+		}
+		if soldTea > 7 || soldM > 4 {
+			t.Fatalf("oversold: tea %d of 7, M %d of 4", soldTea, soldM)
+		}
+		if left := e.avail(t, tea.ID); left+soldTea != 7 {
+			t.Fatalf("tea: %d left + %d sold != 7", left, soldTea)
+		}
+		if m, l := e.variantLeft(t, shirt.ID, "M"), e.variantLeft(t, shirt.ID, "L"); m+soldM != 4 || l+soldL != 50 {
+			t.Fatalf("shirt: M %d+%d, L %d+%d", m, soldM, l, soldL)
+		}
+		if e.avail(t, tea.ID) > 1 {
+			t.Fatalf("tea left %d although buyers wanted more (the race should sell out)", e.avail(t, tea.ID))
+		}
+	})
+}
