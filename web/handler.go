@@ -22,6 +22,7 @@ type handler struct {
 	assets assets
 	config browserConfig
 	room   func(ctx context.Context, id string) (RoomInfo, bool)
+	signIn string
 }
 
 // Content-Security-Policy of the pages: nothing from another origin except

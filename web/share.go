@@ -65,6 +65,9 @@ func (h *handler) livePage(c *fiber.Ctx) error {
 		return apierr.Internal(err)
 	}
 	body := bytes.Replace(a.body, []byte("<!-- share tags -->\n"), tags.Bytes(), 1)
+	if h.signIn != "" {
+		body = bytes.Replace(body, []byte(`<body class="page-live">`), []byte(`<body class="page-live" data-signin-url="`+template.HTMLEscapeString(h.signIn)+`">`), 1)
+	}
 	c.Set("Content-Security-Policy", cspFramable)
 	c.Set("Permissions-Policy", "camera=(self), microphone=(self), autoplay=(self)")
 	c.Set(fiber.HeaderCacheControl, "no-cache")

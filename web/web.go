@@ -32,6 +32,9 @@ type Options struct {
 	// /live/{room}: ok is false for an unknown or private room, which gets
 	// generic tags.
 	Room func(ctx context.Context, id string) (RoomInfo, bool)
+	// SignInURL is where /live sends a guest who wants to buy ("{return}"
+	// becomes the room's address); empty shows no link.
+	SignInURL string
 }
 
 // RoomInfo is what a shared link shows of a room.
@@ -54,7 +57,7 @@ func Mount(r fiber.Router, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("web: %w", err)
 	}
-	h := &handler{assets: assets, config: browserConfig{ICEServers: ice}, room: opts.Room}
+	h := &handler{assets: assets, config: browserConfig{ICEServers: ice}, room: opts.Room, signIn: opts.SignInURL}
 	h.routes(r)
 	return nil
 }

@@ -15,6 +15,9 @@ type Config struct {
 	// PublicURL is the base URL clients reach this node at (for Location
 	// headers and whip_url/whep_url); empty derives it from each request.
 	PublicURL string
+	// SignInURL is where the viewer page sends a guest who wants to buy;
+	// "{return}" in it becomes the page's own address. Empty: no link.
+	SignInURL string
 	// AdminToken is the bearer token of operator endpoints; empty generates
 	// one at start and writes it to DataDir/admin-token.
 	AdminToken string

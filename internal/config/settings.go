@@ -21,6 +21,7 @@ func (c *Config) settings() []setting {
 	return []setting{
 		{"http-addr", envs("HTTP_ADDR"), "listen address of the HTTP server", (*stringValue)(&c.HTTPAddr)},
 		{"public-url", envs("PUBLIC_URL"), "base URL clients reach this node at (absolute http(s) URL); empty derives it from each request; set it on every node of a cluster so WHEP can be redirected to the node holding a room's publisher", (*stringValue)(&c.PublicURL)},
+		{"sign-in-url", envs("SIGN_IN_URL"), "where the viewer room sends a guest who wants to buy (absolute http(s) URL; {return} becomes the room's address); empty shows no sign-in link", (*stringValue)(&c.SignInURL)},
 		{"admin-token", envs("ADMIN_TOKEN"), "bearer token for operator endpoints; empty generates one into <data-dir>/admin-token", (*stringValue)(&c.AdminToken)},
 		{"data-dir", envs("DATA_DIR"), "directory of the embedded stores and generated secrets", (*stringValue)(&c.DataDir)},
 		{"cors-origins", envs("CORS_ORIGINS"), "comma-separated origins allowed to call the APIs from a browser (* = any)", (*listValue)(&c.CORSOrigins)},

@@ -11,7 +11,7 @@ import (
 // mountWeb serves the browser pages: studio, viewer room, dashboard, the
 // embeddable player and the landing page.
 func (s *Server) mountWeb(ctx context.Context, r fiber.Router) error {
-	return web.Mount(r, web.Options{ICEServers: browserICEServers(s.cfg.Media), Room: s.shareInfo})
+	return web.Mount(r, web.Options{ICEServers: browserICEServers(s.cfg.Media), Room: s.shareInfo, SignInURL: s.cfg.SignInURL})
 }
 
 // shareInfo is what a shared /live link shows of a room: title and state
