@@ -3,6 +3,7 @@ package auth
 import (
 	"net/http/httptest"
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/gofiber/fiber/v2"
@@ -78,4 +79,39 @@ func TestForwardedLoopbackNotExempt(t *testing.T) {
 			t.Fatalf("X-Forwarded-For %s: got %q, want %q", xff, buf[:n], want)
 		}
 	}
+}
+
+// FuzzResolveAddr: whatever X-Forwarded-For a client writes, the address
+// is the peer or a hop after a trusted one, and a forwarded address is
+// never reported as the peer.
+func FuzzResolveAddr(f *testing.F) {
+	f.Add("203.0.113.5, 10.0.0.7", "10.0.0.0/8")
+	f.Add("junk,,127.0.0.1", "127.0.0.1")
+	f.Add("", "")
+	peer := netip.MustParseAddr("10.1.2.3")
+	f.Fuzz(func(t *testing.T, xff, trustedList string) {
+		trusted, err := ParseTrustedProxies(strings.Split(trustedList, ","))
+		if err != nil {
+			return
+		}
+		got := resolveAddr(peer, [][]byte{[]byte(xff)}, trusted)
+		if !got.addr.IsValid() {
+			t.Fatalf("no address for %q", xff)
+		}
+		if !got.forwarded && got.addr != peer {
+			t.Fatalf("address %s not forwarded but not the peer", got.addr)
+		}
+		if got.forwarded && !strings.Contains(xff, got.addr.String()) && !strings.Contains(strings.ToLower(xff), strings.ToLower(got.addr.String())) {
+			// Unmapped or reformatted forms are fine as long as they parse from a hop.
+			found := false
+			for _, h := range strings.Split(xff, ",") {
+				if a, err := netip.ParseAddr(strings.TrimSpace(h)); err == nil && a.Unmap() == got.addr {
+					found = true
+				}
+			}
+			if !found {
+				t.Fatalf("forwarded address %s is not a hop of %q", got.addr, xff)
+			}
+		}
+	})
 }
