@@ -32,6 +32,7 @@ func TestDashboard(t *testing.T) {
 	d.fill(`document.getElementById('new-title')`, "Dashboard room")
 	d.clickCSS("#new-room button[type=submit]")
 	d.waitFor(10*time.Second, `!document.getElementById('secret').hidden && document.getElementById('secret-key').textContent.length > 20`, "the new push key")
+	d.waitFor(10*time.Second, `document.getElementById('detail-id').textContent.length > 0`, "the new room's details")
 	roomID := d.text(`document.getElementById('detail-id').textContent`)
 	pushKey := d.text(`document.getElementById('secret-key').textContent`)
 	if whip := d.text(`document.getElementById('secret-whip').textContent`); whip != n.base+"/whip/"+roomID {

@@ -23,7 +23,7 @@ func TestViewerStates(t *testing.T) {
 	studio := newPage(t, browser, "studio", n.base+"/studio/"+r.ID)
 	goLive(t, studio, r.PushKey)
 	viewer.waitFor(20*time.Second, viewerState+` === 'live'`, "the viewer to start by itself")
-	waitFramesGrow(t, viewer, framesDecodedJS, 10*time.Second)
+	waitFramesGrow(t, viewer, framesDecodedJS, 20*time.Second)
 
 	// The session disappears under the viewer (as when a node drops it):
 	// the page reconnects with a new WHEP session and plays again.
@@ -31,7 +31,7 @@ func TestViewerStates(t *testing.T) {
 	viewer.must(chromedp.Evaluate[chromedp.Void](`fetch(window.livesell.viewer.session.resource, {method: 'DELETE'})`))
 	viewer.waitFor(20*time.Second, `window.livesell.viewer.session.resource !== '' && window.livesell.viewer.session.resource !== `+jsString(old), "a new WHEP session")
 	viewer.waitFor(20*time.Second, viewerState+` === 'live'`, "playback after the reconnect")
-	waitFramesGrow(t, viewer, framesDecodedJS, 10*time.Second)
+	waitFramesGrow(t, viewer, framesDecodedJS, 20*time.Second)
 
 	// The operator ends the live: the viewer says so and stops retrying.
 	n.mustCall(t, "POST", "/api/rooms/"+r.ID+"/end", n.srv.AdminToken(), map[string]any{}, nil)
