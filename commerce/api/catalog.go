@@ -9,6 +9,7 @@ import (
 	"github.com/livesell/livesell/commerce/catalog"
 	"github.com/livesell/livesell/commerce/stock"
 	"github.com/livesell/livesell/internal/apierr"
+	"github.com/livesell/livesell/internal/auth"
 )
 
 func (h *Handler) mintToken(c *fiber.Ctx) error {
@@ -336,6 +337,18 @@ func (h *Handler) presenting(c *fiber.Ctx) error {
 	room, err := roomParam(c)
 	if err != nil {
 		return err
+	}
+	// What a private room presents is for who may enter it (#11.16).
+	if private, err := h.d.Rooms.Private(c.UserContext(), room); err != nil {
+		return mapErr(err)
+	} else if private {
+		p, err := h.d.Auth.Request(c, auth.Admin|auth.PushKey|auth.User|auth.AllowAnonymous, room)
+		if err != nil {
+			return err
+		}
+		if err := auth.Admit(p, room, true); err != nil {
+			return err
+		}
 	}
 	pr, err := h.d.Catalog.GetPresenting(c.UserContext(), room)
 	if errors.Is(err, catalog.ErrNotFound) {

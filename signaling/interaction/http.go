@@ -77,6 +77,24 @@ func (a *api) requireAdmin(c *fiber.Ctx) error {
 
 // checkRoom returns a catalogue error for a malformed or unknown room
 // (every well-formed room exists when rooms is nil).
+// admitted applies auth.Admit to a known room: a private room's counts are
+// told only to who may enter it (#11.16).
+func (a *api) admitted(c *fiber.Ctx, roomID string) error {
+	if a.h.opts.Rooms == nil {
+		return nil
+	}
+	info, err := a.h.opts.Rooms.RoomInfo(c.UserContext(), roomID)
+	if err != nil || !info.Private {
+		return nil // checkRoom has answered lookup errors
+	}
+	cred := auth.Credential{Token: auth.BearerToken(c.Get(fiber.HeaderAuthorization)), Room: roomID, Addr: auth.ClientAddr(c)}
+	p, err := a.h.opts.Credentials.Check(c.UserContext(), cred, auth.Admin|auth.PushKey|auth.User|auth.AllowAnonymous)
+	if err != nil {
+		return err
+	}
+	return auth.Admit(p, roomID, true)
+}
+
 func checkRoom(ctx context.Context, rooms Rooms, roomID string) error {
 	if !roomid.Valid(roomID) {
 		return apierr.New(apierr.CodeInvalidRoomID)
@@ -96,6 +114,9 @@ func checkRoom(ctx context.Context, rooms Rooms, roomID string) error {
 func (a *api) getOnline(c *fiber.Ctx) error {
 	roomID := param(c, "room")
 	if err := checkRoom(c.UserContext(), a.h.opts.Rooms, roomID); err != nil {
+		return err
+	}
+	if err := a.admitted(c, roomID); err != nil {
 		return err
 	}
 	online, peak, err := a.h.Online(c.UserContext(), roomID)
