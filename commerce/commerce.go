@@ -19,6 +19,7 @@ import (
 
 	"github.com/livesell/livesell/commerce/api"
 	"github.com/livesell/livesell/commerce/catalog"
+	"github.com/livesell/livesell/commerce/images"
 	"github.com/livesell/livesell/commerce/order"
 	"github.com/livesell/livesell/commerce/outbox"
 	"github.com/livesell/livesell/commerce/payment"
@@ -54,6 +55,9 @@ type Options struct {
 	// ClientAddr is a request's client address (nil: auth.ClientAddr).
 	ClientAddr func(c *fiber.Ctx) string
 	PublicURL  string
+	// Images keeps uploaded product images (images.Open: the data
+	// directory or an S3-compatible store); nil refuses uploads.
+	Images images.Store
 	// SweepEvery is how often unpaid orders are expired (default 1 s).
 	SweepEvery time.Duration
 	// AfterReserve is a test hook (see order.Options).
@@ -128,7 +132,7 @@ func New(ctx context.Context, o Options) (*Commerce, error) {
 	c.handler = api.New(api.Deps{
 		Catalog: c.Catalog, Cache: cache, Cards: c.Cards, Stock: st, Orders: c.Orders, Tags: c.Tags, Sandbox: c.Sandbox,
 		Auth: guard(o, log), LiveMaxDiscount: lim.LiveMaxDiscount, Users: o.Users, TokenTTL: o.TokenTTL, Rooms: o.Rooms, ClientAddr: o.ClientAddr,
-		PublicURL: o.PublicURL, Log: log,
+		PublicURL: o.PublicURL, Images: o.Images, Log: log,
 	})
 
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))

@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/livesell/livesell/commerce/catalog"
+	"github.com/livesell/livesell/commerce/images"
 	"github.com/livesell/livesell/commerce/order"
 	"github.com/livesell/livesell/commerce/payment/sandbox"
 	"github.com/livesell/livesell/commerce/stock"
@@ -28,6 +29,8 @@ type Deps struct {
 	Orders  *order.Service
 	Tags    *tags.Store
 	Sandbox *sandbox.Provider // nil when the sandbox is off
+	// Images keeps uploaded product images (nil: uploads are refused).
+	Images images.Store
 	// Auth checks every credential (the server's one Authenticator).
 	Auth Guard
 	// Users mints user tokens (POST /api/tokens).
@@ -100,6 +103,8 @@ func (h *Handler) Mount(r fiber.Router) {
 	r.Put("/api/products/:id/stock", admin, h.setStock)
 	r.Get("/api/products/:id/stock", h.getStock)
 	r.Put("/api/products/:id/variants/:sku", admin, h.putVariant)
+	r.Post("/api/images", admin, h.uploadImage)
+	r.Get("/media/images/:name", h.serveImage)
 
 	r.Put("/api/rooms/:room/products", anchor, h.bindRoom)
 	r.Get("/api/rooms/:room/products", h.roomProducts)

@@ -106,6 +106,7 @@ const (
 	CodeIdempotencyKeyReused Code = "idempotency_key_reused"
 	CodeAmountMismatch       Code = "amount_mismatch"
 	CodeStockBelowHeld       Code = "stock_below_held"
+	CodeInvalidImage         Code = "invalid_image"
 	CodePaymentRefused       Code = "payment_refused"
 	CodeUnpaidLimit          Code = "unpaid_limit"
 	CodeStoreUnavailable     Code = "store_unavailable"
@@ -185,6 +186,7 @@ var entries = []Entry{
 	{CodeIdempotencyKeyReused, http.StatusUnprocessableEntity, "the Idempotency-Key was used with another request", 0},
 	{CodeAmountMismatch, http.StatusBadRequest, "the amount does not match the order", 0},
 	{CodeStockBelowHeld, http.StatusConflict, "the new stock is below the units orders hold", 0},
+	{CodeInvalidImage, http.StatusUnsupportedMediaType, "the image is not a PNG, JPEG or WebP file", 0},
 	{CodePaymentRefused, http.StatusConflict, "the payment was refused", 0},
 	{CodeUnpaidLimit, http.StatusConflict, "too many units of this product are held unpaid; pay or cancel an order first", 0},
 	{CodeStoreUnavailable, http.StatusServiceUnavailable, "the stock store cannot be reached; retry", 2 * time.Second},

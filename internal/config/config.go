@@ -149,4 +149,11 @@ type CommerceConfig struct {
 	// LiveMaxDiscount is the largest live discount (percent) a room may
 	// give a product whose admin set no floor (-1 = no cap).
 	LiveMaxDiscount int
+	// ImageStore is where uploaded product images go: "" = <DataDir>/images,
+	// or an S3-compatible store s3://host[:port]/bucket[/prefix]?region=R
+	// (s3+http:// without TLS), reached with ImageStoreAccessKey and
+	// ImageStoreSecretKey.
+	ImageStore          string
+	ImageStoreAccessKey string
+	ImageStoreSecretKey string
 }

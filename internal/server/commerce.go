@@ -2,10 +2,12 @@ package server
 
 import (
 	"context"
+	"path/filepath"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/livesell/livesell/commerce"
+	"github.com/livesell/livesell/commerce/images"
 	"github.com/livesell/livesell/internal/config"
 )
 
@@ -15,7 +17,12 @@ import (
 func (s *Server) mountCommerce(ctx context.Context, r fiber.Router) error {
 	rooms := s.rooms
 	cfg := s.cfg.Commerce
+	imgs, err := images.Open(ctx, cfg.ImageStore, filepath.Join(s.cfg.DataDir, "images"), cfg.ImageStoreAccessKey, cfg.ImageStoreSecretKey)
+	if err != nil {
+		return err
+	}
 	c, err := commerce.New(ctx, commerce.Options{
+		Images:        imgs,
 		Backends:      s.back,
 		Namespace:     s.cfg.Store.Namespace,
 		Config:        cfg,
