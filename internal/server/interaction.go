@@ -25,11 +25,11 @@ import (
 // With the embedded NATS the node is alone: room events go through an
 // in-process bus (a danmaku crosses no network hop). With a real NATS,
 // nodes share rooms over it.
-func (s *Server) mountInteraction(ctx context.Context, r fiber.Router) error {
+func (s *Server) mountInteraction(ctx context.Context, r fiber.Router) (signaling.RoomEvents, error) {
 	rooms := s.rooms
 	words, err := interaction.LoadWordsFile(s.cfg.Chat.BlockedWordsFile)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var bus interaction.Bus // nil: in-process
 	if !slices.Contains(s.back.Embedded, "nats") {
@@ -38,7 +38,7 @@ func (s *Server) mountInteraction(ctx context.Context, r fiber.Router) error {
 			keep = config.Default().Chat.RecentDanmaku
 		}
 		if bus, err = interaction.NewNATSBus(ctx, s.back.NATS, s.back.JetStream, s.cfg.Store.Namespace, keep, s.log); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	hub, err := interaction.New(ctx, interaction.Options{
@@ -49,20 +49,19 @@ func (s *Server) mountInteraction(ctx context.Context, r fiber.Router) error {
 		JetStream:    s.back.JetStream,
 		Bus:          bus,
 		Rooms:        roomInfo{rooms},
-		Credentials:  s.interactionCredentials(rooms),
+		Credentials:  s.auth,
 		PseudonymKey: pseudonymKey(s.secrets.JWTSecret),
 		Log:          s.log,
 		Metrics:      s.metrics,
 	}, words)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	s.addCloser(hub.Close)
 	dc := datachannel.New(hub, s.log)
 	s.addCloser(dc.Close) // closers run in reverse: no join starts once the hub closes
-	s.roomEvents = roomEvents{Hub: hub, Attacher: dc}
 	hub.Mount(r, s.cfg.CORSOrigins)
-	return nil
+	return roomEvents{Hub: hub, Attacher: dc}, nil
 }
 
 // roomEvents is what the media layer tells interaction: presence and room
@@ -94,10 +93,4 @@ func pseudonymKey(jwtSecret string) []byte {
 	mac := hmac.New(sha256.New, []byte(jwtSecret))
 	mac.Write([]byte("livesell interaction pseudonyms v1"))
 	return mac.Sum(nil)
-}
-
-// interactionCredentials is the credential check interaction uses: the
-// node's one *auth.Authenticator.
-func (s *Server) interactionCredentials(*room.Store) interaction.Credentials {
-	return s.auth
 }

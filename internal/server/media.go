@@ -20,7 +20,7 @@ import (
 // room went live" (its WHIP sessions); the engine calls nothing back. On
 // shutdown the signaling layer ends every session first, then the engine
 // closes.
-func (s *Server) mountMedia(ctx context.Context, r fiber.Router) error {
+func (s *Server) mountMedia(ctx context.Context, r fiber.Router, events signaling.RoomEvents) error {
 	ecfg, err := engineConfig(s.cfg.Media)
 	if err != nil {
 		return err
@@ -43,7 +43,7 @@ func (s *Server) mountMedia(ctx context.Context, r fiber.Router) error {
 		Rooms:                s.rooms,
 		Keys:                 s.rooms,
 		Auth:                 s.auth,
-		Events:               s.roomEvents,
+		Events:               events,
 		Owners:               owners,
 		PublicURL:            s.cfg.PublicURL,
 		ICEServers:           staticICE,

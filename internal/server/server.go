@@ -26,7 +26,6 @@ import (
 	"github.com/livesell/livesell/internal/auth"
 	"github.com/livesell/livesell/internal/backend"
 	"github.com/livesell/livesell/internal/config"
-	"github.com/livesell/livesell/signaling"
 	"github.com/livesell/livesell/signaling/room"
 )
 
@@ -44,8 +43,6 @@ type Server struct {
 
 	// rooms is the one room store; every capability reads rooms from it.
 	rooms *room.Store
-	// roomEvents is set by mountInteraction and used by mountMedia.
-	roomEvents signaling.RoomEvents
 
 	mu        sync.Mutex
 	closers   []func(context.Context) error // run in reverse order on Close
@@ -133,11 +130,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, e
 	}
 	apidoc.Mount(s.app) // GET /api/openapi.json: the whole API, kept true by openapi_test.go
 	// The capabilities, in this order: media tells interaction about
-	// viewers and data channels (s.roomEvents), so interaction comes first.
-	if err := s.mountInteraction(ctx, s.app); err != nil {
+	// viewers, data channels and live changes (its RoomEvents), so
+	// interaction comes first.
+	events, err := s.mountInteraction(ctx, s.app)
+	if err != nil {
 		return nil, fmt.Errorf("server: mount interaction: %w", err)
 	}
-	if err := s.mountMedia(ctx, s.app); err != nil {
+	if err := s.mountMedia(ctx, s.app, events); err != nil {
 		return nil, fmt.Errorf("server: mount media: %w", err)
 	}
 	if err := s.mountCommerce(ctx, s.app); err != nil {
