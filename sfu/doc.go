@@ -38,7 +38,8 @@
 // numbers, timestamps and VP8 picture IDs before its downTrack writes the
 // packet with the subscriber's SSRC. A viewer that joins starts from the
 // cache, catching up with the live edge eight packets per live packet with
-// its cached frames one timestamp tick apart; keyframe requests (PLI) go to
+// its cached frames stamped with the time they are sent (so that a
+// browser's jitter buffer neither stalls nor lags); keyframe requests (PLI) go to
 // the awaited layer's media SSRC, at most one per layer per 500 ms, and are
 // repeated by the engine's 100 ms tick until the keyframe comes. A layer
 // silent for 600 ms is treated as stopped: its viewers move to a live layer

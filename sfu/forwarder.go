@@ -12,6 +12,15 @@ import (
 // milliseconds, slow enough not to overflow receive buffers.
 const replayBurst = 8
 
+// replayMaxSpan is the longest backlog, in seconds of the layer's clock, a
+// joiner replays from the cache. Past it the joiner is sent the cached
+// keyframe alone (a picture at once) and waits for a fresh keyframe (one
+// request per layer per 500 ms, shared by every joiner): decoding seconds
+// of backlog in a burst costs a browser on a busy machine freezes after its
+// first frame (Chromium on two loaded cores: up to 8 freezes in 5 s after
+// replaying a 4 s backlog).
+const replayMaxSpan = 2 // 1/2 s
+
 // videoForwarder decides, for one subscriber, which packets of the
 // publisher's layers go out on its video downTrack, and rewrites them. Every
 // layer's reader calls forward for every packet; the forwarder passes only
@@ -28,6 +37,9 @@ type videoForwarder struct {
 	target  *layer
 	catchup bool // sending current's keyframe cache from cursor
 	cursor  int
+	// still: the target's cached keyframe was sent alone; the subscriber
+	// waits for a fresh keyframe and replays no cache.
+	still atomic.Bool
 	// cur and tgt mirror current and target for the lock-free check that
 	// lets the readers of other layers pass by without contending with the
 	// (slow, SRTP-writing) reader of the current layer.
@@ -58,10 +70,20 @@ func (f *videoForwarder) forward(l *layer, p *rtp.Packet, info *pktInfo, now int
 				f.met.switches.Inc()
 			}
 			f.current, f.target, f.catchup = l, nil, false
+			f.still.Store(false)
 			f.publish()
-		case f.current == nil && l.cache.ready():
+		case f.current == nil && !f.still.Load() && l.cache.ready():
 			f.met.replays.Inc()
-			f.current, f.target, f.catchup, f.cursor = l, nil, true, 0
+			f.cursor = 0
+			if l.cache.span() > l.clock/replayMaxSpan {
+				// Too long a backlog: the keyframe alone, then live
+				// from a fresh keyframe.
+				f.still.Store(true)
+				bytes, pkts = f.replay(l, now, l.cache.keyframePackets())
+				l.requestKeyframe()
+				return bytes, pkts
+			}
+			f.current, f.target, f.catchup = l, nil, true
 			f.publish()
 		default:
 			l.requestKeyframe()
@@ -176,7 +198,7 @@ func (f *videoForwarder) waiting() *layer {
 	if t == nil || t.closed.Load() {
 		return nil
 	}
-	if f.cur.Load() == nil && t.cacheReady.Load() {
+	if f.cur.Load() == nil && t.cacheReady.Load() && !f.still.Load() {
 		return nil // starts from the cache on the next packet
 	}
 	return t

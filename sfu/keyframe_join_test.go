@@ -232,3 +232,54 @@ func TestCloseLeavesNothing(t *testing.T) {
 	}
 	goleak.VerifyNone(t, ignore)
 }
+
+// TestJoinLongBacklogKeyframeAlone: a viewer joining more than half a
+// second into a GOP is sent the cached keyframe alone (a picture at once),
+// then continues from a fresh keyframe, with nothing of the old GOP's
+// backlog in between and one continuous stream.
+func TestJoinLongBacklogKeyframeAlone(t *testing.T) {
+	e := newTestEngine(t, Config{})
+	pub, ps := startPublisher(t, e, "r1", longGOP)
+	low := ps.pub.layerList()[0]
+	// The layer's first keyframe may come before its reader (Pion starts
+	// the track on its first packet): ask for one until the cache has it.
+	waitFor(t, 10*time.Second, "the low layer's cache", func() bool {
+		if low.cacheReady.Load() {
+			return true
+		}
+		low.requestKeyframe()
+		return false
+	})
+	// Then 20 frames (0.8 s at 25 fps) more in the cache.
+	n0 := low.packets.Load()
+	waitFor(t, 10*time.Second, "0.8 s of GOP in the low layer's cache", func() bool {
+		return low.packets.Load() >= n0+20 && low.cacheReady.Load()
+	})
+	before := pub.PLIs(0)
+	v, _ := startViewer(t, e, "r1", "q")
+	waitFor(t, 5*time.Second, "two keyframes", func() bool {
+		n := 0
+		for _, p := range v.Packets() {
+			if p.Keyframe {
+				n++
+			}
+		}
+		return n >= 2
+	})
+	pkts := v.Packets()
+	if !pkts[0].Keyframe {
+		t.Fatalf("first packet: frame %d, not the cached keyframe", pkts[0].Tail.Frame)
+	}
+	for i, p := range pkts[1:] {
+		if p.Tail.Frame != pkts[0].Tail.Frame {
+			if !p.Keyframe {
+				t.Fatalf("packet %d after the cached keyframe is frame %d, not a fresh keyframe", i+1, p.Tail.Frame)
+			}
+			break
+		}
+	}
+	if pub.PLIs(0) == before {
+		t.Error("no keyframe request on the low layer")
+	}
+	checkStream(t, pkts)
+}

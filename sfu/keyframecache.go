@@ -53,6 +53,24 @@ func (c *keyframeCache) add(p *rtp.Packet, keyframe bool) {
 
 func (c *keyframeCache) payload(cp *cachedPacket) []byte { return c.buf[cp.off : cp.off+cp.n] }
 
+// span is how far (in clock ticks) the newest cached frame is from the
+// keyframe: the backlog a joiner replaying the cache catches up with.
+func (c *keyframeCache) span() uint32 {
+	if len(c.pkts) == 0 {
+		return 0
+	}
+	return c.pkts[len(c.pkts)-1].ts - c.kfTs
+}
+
+// keyframePackets is the number of cached packets of the keyframe itself.
+func (c *keyframeCache) keyframePackets() int {
+	n := 0
+	for n < len(c.pkts) && c.pkts[n].ts == c.kfTs {
+		n++
+	}
+	return n
+}
+
 // ready reports whether a joiner can start from the cache.
 func (c *keyframeCache) ready() bool {
 	return c.valid && len(c.pkts) > 0 && len(c.buf) <= replayMaxBytes

@@ -108,7 +108,9 @@ func ffMeasure(b *testing.B, browser context.Context, tg ffTarget, codec string,
 	ffPublishOn(b, pub, st.whip, st.whipToken, codec)
 	var out []ffSample
 	for round := range rounds {
-		ffJoin(pub, ffJoins[round%len(ffJoins)].frames)
+		if want, got := ffJoins[round%len(ffJoins)].frames, ffJoin(pub, ffJoins[round%len(ffJoins)].frames, false); got < float64(want) {
+			b.Logf("%s: the publisher's GOP reached %.0f frames, not %d (the server asks for keyframes)", tg.name, got, want)
+		}
 		views := make([]*page, viewers)
 		for i := range views {
 			views[i] = ffPage(b, browser, front, fmt.Sprintf("%s viewer %d", tg.name, i))
