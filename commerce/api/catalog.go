@@ -10,6 +10,7 @@ import (
 	"github.com/livesell/livesell/commerce/stock"
 	"github.com/livesell/livesell/internal/apierr"
 	"github.com/livesell/livesell/internal/auth"
+	"github.com/livesell/livesell/internal/events"
 )
 
 func (h *Handler) mintToken(c *fiber.Ctx) error {
@@ -365,7 +366,11 @@ func (h *Handler) presenting(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(catalog.Card(pr, p, v.StockLeft))
+	card := catalog.Card(pr, p, v.StockLeft)
+	for _, vv := range v.Variants {
+		card.Variants = append(card.Variants, events.CardVariant{SKU: vv.SKU, Title: vv.Title, Options: vv.Options, PriceMinor: vv.PriceMinor, StockLeft: vv.StockLeft})
+	}
+	return c.JSON(card)
 }
 
 func (h *Handler) stats(c *fiber.Ctx) error {

@@ -96,6 +96,7 @@ func (c *Cards) Show(ctx context.Context, pr Presenting, p Product) (events.Prod
 		return events.ProductCard{}, err
 	}
 	card := Card(pr, p, avail)
+	card.Variants = c.cardVariants(ctx, p)
 	c.mu.Lock()
 	c.track(pr.Room, p.ID)
 	card.Version, card.At = c.nextVersion(), time.Now().UTC()
@@ -179,6 +180,13 @@ func (c *Cards) flush(ctx context.Context) {
 	}
 	c.mu.Unlock()
 	for _, card := range out {
+		if c.restockVariants(ctx, &card) {
+			c.mu.Lock()
+			if rc := c.rooms[card.Room]; rc != nil && rc.card.Version == card.Version {
+				rc.card.Variants = card.Variants
+			}
+			c.mu.Unlock()
+		}
 		if err := c.publish(ctx, card); err != nil && ctx.Err() == nil {
 			c.log.Warn("card publish", "room", card.Room, "err", err)
 		}
@@ -208,6 +216,7 @@ func (c *Cards) refresh(ctx context.Context) error {
 		}
 		avail, _, _, _ := c.stock.Avail(ctx, p.ID)
 		card := Card(pr, p, avail)
+		card.Variants = c.cardVariants(ctx, p)
 		c.mu.Lock()
 		c.track(pr.Room, p.ID)
 		card.Version, card.At = c.nextVersion(), time.Now().UTC()

@@ -74,9 +74,21 @@ type ProductCard struct {
 	PerUserLimit int        `json:"per_user_limit,omitempty"`
 	SaleStartsAt *time.Time `json:"sale_starts_at,omitempty"`
 	SaleEndsAt   *time.Time `json:"sale_ends_at,omitempty"`
+	// Variants are the product's SKUs with their units left (absent: the
+	// product is one SKU); StockLeft is then their sum.
+	Variants []CardVariant `json:"variants,omitempty"`
 	// Version increases with every change, so clients drop stale cards.
 	Version int64     `json:"version"`
 	At      time.Time `json:"at"`
+}
+
+// CardVariant is one SKU on a product card.
+type CardVariant struct {
+	SKU        string            `json:"sku"`
+	Title      string            `json:"title"`
+	Options    map[string]string `json:"options,omitempty"`
+	PriceMinor int64             `json:"price_minor"`
+	StockLeft  int64             `json:"stock_left"`
 }
 
 // Activity kinds, used as user tags.
