@@ -6,10 +6,11 @@
 // NewStore opens the store over the node's SQL database (applying the
 // "rooms" migrations); it keeps no other state, so each capability may hold
 // its own. Other capabilities read rooms through small interfaces of their
-// own with these methods of *Store:
+// own, and a presented push key is checked only by internal/auth, through
+// these methods of *Store:
 //
-//	Get(ctx, id string) (room.Room, error)                      // room.ErrNotFound
-//	VerifyPushKey(ctx, roomID, key string) (room.Key, error)     // room.ErrBadKey, room.ErrKeyRevoked
+//	Get(ctx, id string) (room.Room, error)                  // room.ErrNotFound
+//	PushKeyID(ctx, roomID, key string) (keyID string, error) // auth.PushKeys
 package room
 
 import (
