@@ -13,10 +13,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v chromium >/dev/null 2>&1; then
-  echo "browser: installing chromium"
+# Chromium for the tests, and a CJK font so zh-CN pages render readable text
+# in the screenshots (Debian's chromium brings no Chinese glyphs).
+if ! command -v chromium >/dev/null 2>&1 || ! dpkg -s fonts-wqy-microhei >/dev/null 2>&1; then
+  echo "browser: installing chromium and fonts-wqy-microhei"
   apt-get update
-  DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+  DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-wqy-microhei
 fi
 
 go mod download
