@@ -85,6 +85,12 @@ func TestVariantsAndCartOverHTTP(t *testing.T) {
 		if o["amount_minor"].(float64) != 2*1000+3500+3000 || len(o["lines"].([]any)) != 3 || o["quantity"].(float64) != 4 {
 			t.Fatalf("cart order %v", o)
 		}
+		if st, raw := h.do("PUT", vpath+"M", adminToken, map[string]any{"title": "Size M", "stock": 0}, nil); st != 409 || errCode(raw) != "stock_below_held" {
+			t.Fatalf("variant stock below what an order holds: %d %s", st, raw)
+		}
+		if p := h.must(200, "GET", "/api/products/"+sid, "", nil, nil); variantLeft(t, p, "M") != 1 || p["stock_total"].(float64) != 3 {
+			t.Fatalf("a refused variant stock change changed %v", p)
+		}
 		// Bob's cart wants L too: sold out, named, and his tea stays on sale.
 		st, raw := h.do("POST", "/api/orders", bob, map[string]any{"lines": []any{map[string]any{"product_id": tid}, map[string]any{"product_id": sid, "sku": "L"}}}, nil)
 		if st != 409 || errCode(raw) != "sold_out" || !bytes.Contains(raw, []byte("line 2")) || !bytes.Contains(raw, []byte("variant L")) {
