@@ -3,6 +3,7 @@ package commerce_test
 import (
 	"bytes"
 	"context"
+	"mime/multipart"
 	"strings"
 	"testing"
 	"time"
@@ -235,6 +236,22 @@ func TestImageUpload(t *testing.T) {
 		st, raw := h.do("GET", path, "", nil, nil)
 		if st != 200 || !bytes.Equal(raw, png) {
 			t.Fatalf("served image: %d %d bytes", st, len(raw))
+		}
+		// The same image from a browser form (multipart field "file").
+		var form bytes.Buffer
+		mw := multipart.NewWriter(&form)
+		fw, _ := mw.CreateFormFile("file", "photo.png")
+		fw.Write(png)
+		mw.Close()
+		if up2 := h.must(201, "POST", "/api/images", adminToken, form.Bytes(), map[string]string{"Content-Type": mw.FormDataContentType()}); up2["path"] != path {
+			t.Fatalf("multipart upload %v; want the same name %s", up2, path)
+		}
+		var empty bytes.Buffer
+		mw2 := multipart.NewWriter(&empty)
+		mw2.WriteField("other", "x")
+		mw2.Close()
+		if st, raw := h.do("POST", "/api/images", adminToken, empty.Bytes(), map[string]string{"Content-Type": mw2.FormDataContentType()}); st != 400 || errCode(raw) != "invalid_request" {
+			t.Fatalf("multipart without file: %d %s", st, raw)
 		}
 		// Lying about the type does not help: the bytes decide.
 		for _, bad := range [][]byte{[]byte(`<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`), []byte("GIF89a......"), []byte("<html>")} {

@@ -308,3 +308,119 @@ func TestCartRaceOverLastUnits(t *testing.T) {
 		}
 	})
 }
+
+// TestCartCrashBeforeInsert: a node that dies between the cart's
+// reservation and its row strands nothing: reconcile releases every line
+// once the grace period has passed, and a retry with the same key before
+// that finishes the order.
+func TestCartCrashBeforeInsert(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, b *backend.Backends, ns string) {
+		crash := order.Options{Grace: time.Second, AfterReserve: func(context.Context, string) error { return order.ErrCrashed }}
+		e := newEnv(t, b, ns, crash)
+		ctx := context.Background()
+		tea := e.product(t, 3, 0)
+		shirt := e.variantProduct(t, 0, map[string]int64{"M": 2})
+		req := order.CartRequest{Lines: []order.CartLine{{ProductID: tea.ID, Quantity: 2}, {ProductID: shirt.ID, SKU: "M", Quantity: 2}}, Addr: "192.0.2.7"}
+		if _, _, err := e.svc.CreateCart(ctx, "u1", "k1", req); !errors.Is(err, order.ErrCrashed) {
+			t.Fatalf("crash: %v", err)
+		}
+		if a, m := e.avail(t, tea.ID), e.variantLeft(t, shirt.ID, "M"); a != 1 || m != 0 {
+			t.Fatalf("held by the crashed cart: tea %d M %d", a, m)
+		}
+		// Another buyer's cart over the same units is refused whole.
+		if _, _, err := e.svc.CreateCart(ctx, "u2", "", order.CartRequest{Lines: []order.CartLine{{ProductID: tea.ID}, {ProductID: shirt.ID, SKU: "M"}}}); !errors.Is(err, order.ErrSoldOut) {
+			t.Fatalf("u2: %v", err)
+		}
+		if a := e.avail(t, tea.ID); a != 1 {
+			t.Fatalf("tea %d after u2's refused cart", a)
+		}
+		// Reconcile after the grace period gives every line back, once.
+		healthy := e.restart(t, order.Options{Grace: time.Second})
+		for i := 0; i < 2; i++ {
+			rep, err := healthy.Reconcile(ctx, time.Now().Add(time.Minute))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := map[int]int{0: 2, 1: 0}[i]; rep.Released != want {
+				t.Fatalf("pass %d released %d; want %d", i+1, rep.Released, want)
+			}
+		}
+		if a, m := e.avail(t, tea.ID), e.variantLeft(t, shirt.ID, "M"); a != 3 || m != 2 {
+			t.Fatalf("after reconcile: tea %d M %d; want 3 2", a, m)
+		}
+		for _, p := range []string{tea.ID, shirt.ID} {
+			byUser, byAddr, err := e.stock.UnpaidHeld(ctx, p, "u1", "192.0.2.7")
+			if err != nil || byUser != 0 || byAddr != 0 {
+				t.Fatalf("unpaid holds left on %s: user %d addr %d %v", p, byUser, byAddr, err)
+			}
+		}
+		// A retry with the key before reconcile finishes the order instead.
+		if _, _, err := e.svc.CreateCart(ctx, "u3", "k2", req); !errors.Is(err, order.ErrCrashed) {
+			t.Fatalf("crash 2: %v", err)
+		}
+		o, created, err := healthy.CreateCart(ctx, "u3", "k2", req)
+		if err != nil || !created || len(o.Lines) != 2 {
+			t.Fatalf("retry after the crash: %+v %v %v", o, created, err)
+		}
+		if a, m := e.avail(t, tea.ID), e.variantLeft(t, shirt.ID, "M"); a != 1 || m != 0 {
+			t.Fatalf("after the retry: tea %d M %d; want 1 0 (reserved once)", a, m)
+		}
+	})
+}
+
+// TestCartAndSingleOrdersRace: carts and one-product orders race over the
+// same last units through the two scripts: never more sold than stocked.
+func TestCartAndSingleOrdersRace(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, b *backend.Backends, ns string) {
+		e := newEnv(t, b, ns, order.Options{})
+		ctx := context.Background()
+		tea := e.product(t, 5, 0)
+		cup := e.product(t, 100, 0)
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		sold, carts := int64(0), int64(0)
+		start := make(chan struct{})
+		for i := 0; i < 30; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				<-start
+				user := fmt.Sprintf("b%d", i)
+				var o order.Order
+				var err error
+				if i%2 == 0 {
+					o, _, err = e.svc.Create(ctx, user, "", order.Request{ProductID: tea.ID})
+				} else {
+					o, _, err = e.svc.CreateCart(ctx, user, "", order.CartRequest{Lines: []order.CartLine{{ProductID: cup.ID}, {ProductID: tea.ID}}})
+				}
+				if err != nil && !errors.Is(err, order.ErrSoldOut) {
+					t.Errorf("buyer %d: %v", i, err)
+					return
+				}
+				if err == nil {
+					mu.Lock()
+					if len(o.Lines) > 0 {
+						carts++
+					}
+					for _, l := range o.Items() {
+						if l.ProductID == tea.ID {
+							sold += int64(l.Quantity)
+						}
+					}
+					mu.Unlock()
+				}
+			}(i)
+		}
+		close(start)
+		wg.Wait()
+		if left := e.avail(t, tea.ID); sold != 5 || left != 0 {
+			t.Fatalf("tea sold %d, left %d; want 5 and 0", sold, left)
+		}
+		if n := e.count(t, `SELECT count(*) FROM commerce_orders WHERE status = 'PENDING'`); n != 5 {
+			t.Fatalf("%d pending orders; want 5", n)
+		}
+		if cl := e.avail(t, cup.ID); cl != 100-carts {
+			t.Fatalf("cups left %d with %d carts placed: a refused cart kept its cup", cl, carts)
+		}
+	})
+}
