@@ -424,3 +424,30 @@ func TestCartAndSingleOrdersRace(t *testing.T) {
 		}
 	})
 }
+
+// TestReconcileVariantTotals: a variant total Redis got wrong (its SQL
+// change failed after the Redis step) is set back from SQL, and the
+// product's total with it.
+func TestReconcileVariantTotals(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, b *backend.Backends, ns string) {
+		e := newEnv(t, b, ns, order.Options{})
+		ctx := context.Background()
+		shirt := e.variantProduct(t, 0, map[string]int64{"M": 4, "L": 2})
+		if _, _, err := e.svc.CreateCart(ctx, "u1", "", order.CartRequest{Lines: []order.CartLine{{ProductID: shirt.ID, SKU: "M"}}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.stock.SetVariantTotal(ctx, shirt.ID, "M", 9); err != nil { // SQL still says 4
+			t.Fatal(err)
+		}
+		rep, err := e.svc.Reconcile(ctx, time.Now())
+		if err != nil || rep.Retotalled != 1 {
+			t.Fatalf("reconcile %+v %v", rep, err)
+		}
+		if m, l, all := e.variantLeft(t, shirt.ID, "M"), e.variantLeft(t, shirt.ID, "L"), e.avail(t, shirt.ID); m != 3 || l != 2 || all != 5 {
+			t.Fatalf("after reconcile: M %d L %d product %d; want 3 2 5", m, l, all)
+		}
+		if rep, _ := e.svc.Reconcile(ctx, time.Now()); rep.Retotalled != 0 {
+			t.Fatalf("second pass %+v", rep)
+		}
+	})
+}

@@ -44,6 +44,10 @@ func (s *Service) Reconcile(ctx context.Context, now time.Time) (Report, error) 
 				return rep, err
 			}
 			rep.Loaded++
+		} else if n, err := s.reconcileVariants(ctx, product); err != nil {
+			return rep, err
+		} else if n > 0 {
+			rep.Retotalled += n
 		} else if rtotal != total {
 			if _, err := s.stock.SetTotal(ctx, product, total); err != nil && !errors.Is(err, stock.ErrBelowHeld) {
 				return rep, err
@@ -240,4 +244,31 @@ func ordersOf(reservations []string) []string {
 		}
 	}
 	return out
+}
+
+// reconcileVariants makes Redis's total of each variant of product agree
+// with SQL (a variant change whose SQL transaction failed after its Redis
+// step); the product's total moves with them. It answers how many it
+// changed.
+func (s *Service) reconcileVariants(ctx context.Context, product string) (int, error) {
+	vs, err := s.variants(ctx, product)
+	if err != nil || len(vs) == 0 {
+		return 0, err
+	}
+	have, err := s.stock.VariantTotals(ctx, product)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, v := range vs {
+		if t, ok := have[v.SKU]; ok && t == v.StockTotal {
+			continue
+		}
+		if _, err := s.stock.SetVariantTotal(ctx, product, v.SKU, v.StockTotal); err != nil && !errors.Is(err, stock.ErrBelowHeld) {
+			return n, err
+		}
+		n++
+		s.log.Warn("reconcile set a variant's stock from SQL", "product", product, "sku", v.SKU, "total", v.StockTotal)
+	}
+	return n, nil
 }

@@ -176,3 +176,19 @@ func (s *Store) VariantAvail(ctx context.Context, product string) (map[string]in
 	}
 	return out, nil
 }
+
+// VariantTotals is the total stock Redis has for each of product's variants.
+func (s *Store) VariantTotals(ctx context.Context, product string) (map[string]int64, error) {
+	all, err := s.rdb.HGetAll(ctx, s.keysOf(product)[0]).Result()
+	if err != nil {
+		return nil, fmt.Errorf("stock: variants: %w", unavailable(err))
+	}
+	out := make(map[string]int64)
+	for k, v := range all {
+		if strings.HasPrefix(k, "t:") {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			out[k[2:]] = n
+		}
+	}
+	return out, nil
+}
