@@ -235,9 +235,14 @@ func (s *Service) CreateCart(ctx context.Context, user, idemKey string, r CartRe
 	}
 	switch res.Code {
 	case stock.No, stock.Limit, stock.Held:
+		// The key may have named another cart before: Redis remembers
+		// written orders, so only those reach SQL (a sold-out flash sale
+		// stays off SQL).
 		if explicit {
-			if prev, err := s.store.Get(ctx, id); err == nil {
-				return s.replay(prev, hash)
+			if seen, _ := s.stock.Remembers(ctx, id); seen {
+				if prev, err := s.store.Get(ctx, id); err == nil {
+					return s.replay(prev, hash)
+				}
 			}
 		}
 		why := ErrSoldOut

@@ -135,6 +135,10 @@ func TestCartAllOrNothing(t *testing.T) {
 		if _, _, err := e.svc.CreateCart(ctx, "u6", "k2", req); !errors.Is(err, order.ErrIdempotencyReuse) {
 			t.Fatalf("key reused for another cart: %v", err)
 		}
+		soldOut := order.CartRequest{Lines: []order.CartLine{{ProductID: shirt.ID, SKU: "M"}}}
+		if _, _, err := e.svc.CreateCart(ctx, "u6", "k2", soldOut); !errors.Is(err, order.ErrIdempotencyReuse) {
+			t.Fatalf("key reused for a sold-out cart: %v", err)
+		}
 		if a := e.avail(t, tea2.ID); a != 3 {
 			t.Fatalf("tea2 %d; want 3", a)
 		}
