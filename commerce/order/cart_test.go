@@ -99,6 +99,20 @@ func TestCartAllOrNothing(t *testing.T) {
 		capped := e.product(t, 5, 0)
 		_, _, err = e2.svc.CreateCart(ctx, "u4", "", order.CartRequest{Lines: []order.CartLine{{ProductID: capped.ID, Quantity: 2}}})
 		lineErr(t, err, 0, order.ErrUnpaidLimit)
+		// The per-address cap counts the lines of every user from one address.
+		e3 := newEnv(t, b, ns, order.Options{UnpaidPerAddr: 3})
+		if _, _, err := e3.svc.CreateCart(ctx, "u7", "", order.CartRequest{Lines: []order.CartLine{{ProductID: capped.ID, Quantity: 2}}, Addr: "198.51.100.9"}); err != nil {
+			t.Fatal(err)
+		}
+		mug := e.product(t, 5, 0)
+		_, _, err = e3.svc.CreateCart(ctx, "u8", "", order.CartRequest{Lines: []order.CartLine{{ProductID: mug.ID}, {ProductID: capped.ID, Quantity: 2}}, Addr: "198.51.100.9"})
+		lineErr(t, err, 1, order.ErrUnpaidLimit)
+		if _, _, err := e3.svc.CreateCart(ctx, "u8", "", order.CartRequest{Lines: []order.CartLine{{ProductID: capped.ID, Quantity: 2}}, Addr: "203.0.113.1"}); err != nil {
+			t.Fatalf("another address: %v", err)
+		}
+		if a := e.avail(t, mug.ID); a != 5 {
+			t.Fatalf("mug %d after a cart refused on its second line; want 5", a)
+		}
 		// Variant rules.
 		_, err = cart("u5", order.CartLine{ProductID: shirt.ID})
 		lineErr(t, err, 0, order.ErrInvalid)
