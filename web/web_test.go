@@ -58,6 +58,9 @@ func TestRoutes(t *testing.T) {
 		{"/embed/example", 200, "text/html", `src="/embed.js"`, false},
 		{"/embed.js", 200, "text/javascript", `customElements.define('livesell-room'`, false},
 		{"/assets/js/whip.js", 200, "text/javascript", `rid: 'q', scaleResolutionDownBy: 4`, false},
+		{"/assets/js/viewer.js", 200, "text/javascript", `from './card.js'`, false},
+		{"/assets/js/card.js", 200, "text/javascript", `export const cardMethods`, false},
+		{"/assets/js/purchase.js", 200, "text/javascript", `export const purchaseMethods`, false},
 		{"/assets/css/room.css", 200, "text/css", `.ls-card`, false},
 		{"/web/config.json", 200, "application/json", `"ice_servers":[]`, false},
 	}

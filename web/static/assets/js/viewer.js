@@ -9,26 +9,11 @@ import { Api, ApiError, browserConfig, h, clear } from './api.js';
 import { MediaSession } from './whip.js';
 import { RoomEvents } from './events.js';
 import { DanmakuLayer, DanmakuList } from './danmaku.js';
-import { Checkout } from './checkout.js';
-import { t, money, num, buyerMessage } from './i18n.js';
+import { cardOf, cardElements, cardMethods } from './card.js';
+import { pendingElements, purchaseMethods } from './purchase.js';
+import { t, num } from './i18n.js';
 
-/** Normalizes a card event or API answer into a ProductCard-like object. */
-export function cardOf(msg) {
-  if (!msg || typeof msg !== 'object') return null;
-  const c = msg.card || msg.product_card || msg.data || msg;
-  if (!c || typeof c !== 'object') return null;
-  return c;
-}
-
-/** Formats a duration in ms as m:ss or h:mm:ss. */
-export function clock(ms) {
-  const s = Math.max(0, Math.ceil(ms / 1000));
-  const hh = Math.floor(s / 3600), mm = Math.floor((s % 3600) / 60), ss = s % 60;
-  const p = (n) => String(n).padStart(2, '0');
-  return hh ? `${hh}:${p(mm)}:${p(ss)}` : `${mm}:${p(ss)}`;
-}
-
-let providersPromise = null;
+export { cardOf, clock } from './card.js';
 
 export class Viewer {
   /**
@@ -83,22 +68,8 @@ export class Viewer {
     el.ticker = h('div', { class: 'ls-ticker', 'aria-live': 'polite', hidden: true });
     el.pinned = h('div', { class: 'ls-pinned', role: 'note', 'aria-label': t('room.pinned'), hidden: true });
     el.hearts = h('div', { class: 'ls-hearts', 'aria-hidden': 'true' });
-    el.cardImg = h('img', { class: 'ls-card-img', alt: '' });
-    el.cardTitle = h('div', { class: 'ls-card-title' });
-    el.cardPrice = h('div', { class: 'ls-card-price' });
-    el.cardWas = h('s', { class: 'ls-card-was' });
-    el.cardStock = h('div', { class: 'ls-card-stock' });
-    el.cardNote = h('div', { class: 'ls-card-note' });
-    el.cardSale = h('div', { class: 'ls-card-sale', role: 'timer', 'aria-live': 'off', hidden: true });
-    el.buy = h('button', { class: 'ls-buy', type: 'button', onclick: () => this.buy() }, t('card.buy'));
-    el.card = h('div', { class: 'ls-card', hidden: true, role: 'region', 'aria-label': t('card.region') },
-      el.cardImg,
-      h('div', { class: 'ls-card-body' }, el.cardTitle, h('div', { class: 'ls-card-prices' }, el.cardPrice, el.cardWas), el.cardStock, el.cardNote, el.cardSale),
-      el.buy);
-    el.pendingText = h('span', { class: 'ls-pending-text' });
-    el.pendingPay = h('button', { class: 'ls-pending-pay', type: 'button', onclick: () => this.resumePending() }, t('room.pending.resume'));
-    el.pendingCancel = h('button', { class: 'ls-pending-cancel', type: 'button', onclick: () => this.cancelPending() }, t('room.pending.cancel'));
-    el.pending = h('div', { class: 'ls-pending', role: 'status', hidden: true }, el.pendingText, el.pendingPay, el.pendingCancel);
+    cardElements(el, this);
+    pendingElements(el, this);
     el.closing = h('div', { class: 'ls-closing', hidden: true, role: 'region', 'aria-label': t('room.ended.title') },
       h('h2', { class: 'ls-closing-title' }, t('room.ended.title')), h('p', { class: 'ls-closing-body' }, t('room.ended.body')),
       h('ul', { class: 'ls-closing-goods' }));
@@ -114,11 +85,7 @@ export class Viewer {
     el.chatError = h('p', { class: 'ls-dm-error', role: 'alert' });
     el.form = h('form', { class: 'ls-dm-form', onsubmit: (e) => { e.preventDefault(); this.sendDanmaku(); } }, el.input, el.send);
     el.side = h('aside', { class: 'ls-side', 'aria-label': t('room.chat') }, el.list, el.chatError, h('div', { class: 'ls-actions' }, el.form, el.like));
-    this.checkout = new Checkout({
-      api: this.api, base: this.base, room: this.room,
-      emit: (name, detail) => this._onCheckoutEvent(name, detail),
-      providers: () => this.providers(),
-    });
+    this.checkout = this._newCheckout();
     el.checkout = this.checkout.el;
     el.checkoutFrame = this.checkout.frame;
     el.checkoutMsg = this.checkout.msg;
@@ -139,19 +106,6 @@ export class Viewer {
     this.el.status.hidden = !text;
     this.el.badge.textContent = state === 'ended' ? t('room.ended.badge') : state === 'paused' ? t('room.paused.badge') : state === 'waiting' ? t('room.waiting.badge') : t('room.live');
     if (changed) this.emit('state', { state });
-  }
-
-  /** The payment providers the server offers (asked once per page). */
-  providers() {
-    if (!providersPromise) {
-      providersPromise = this.api.get('/api/payments/providers')
-        .then((r) => {
-          const list = Array.isArray(r) ? r : (r && (r.providers || r.names)) || [];
-          return list.map((p) => (typeof p === 'string' ? p : p && (p.name || p.id))).filter(Boolean);
-        })
-        .catch((err) => { providersPromise = null; if (err instanceof ApiError && err.status === 404) return ['sandbox']; throw err; });
-    }
-    return providersPromise;
   }
 
   /** Starts playback and room events; an ended room shows its closing screen only. */
@@ -273,16 +227,6 @@ export class Viewer {
     this.emit('ended', { room: this.room });
   }
 
-  async _loadClosingGoods() {
-    const ul = this.el.closing.querySelector('.ls-closing-goods');
-    try {
-      const res = await this.api.get(`/api/rooms/${encodeURIComponent(this.room)}/products`);
-      const list = (res && (res.products || res)) || [];
-      ul.replaceChildren(...list.slice(0, 20).map((p) => h('li', { class: 'ls-closing-good' },
-        h('span', { class: 'ls-closing-good-title' }, p.title || p.id), ' ', h('span', { class: 'ls-closing-good-price' }, money(p.price_minor, p.currency)))));
-    } catch (_) { /* no goods list */ }
-  }
-
   _wireEvents() {
     const ev = this.events;
     ev.addEventListener('welcome', (e) => this._onWelcome(e.detail));
@@ -402,109 +346,6 @@ export class Viewer {
     if (this.card && Number(this.card.stock_left ?? 0) <= 0) this._whyNoneLeft(this.card);
   }
 
-  /** Loads the currently presented product, if any. */
-  async loadCard() {
-    try {
-      const c = await this.api.get(`/api/rooms/${encodeURIComponent(this.room)}/presenting`);
-      this.showCard(cardOf(c));
-    } catch (_) { /* no card yet */ }
-  }
-
-  /** Shows (or hides, when !card.shown) the product card. */
-  async showCard(card) {
-    if (!card) return;
-    if (typeof card.version === 'number' && card.version < this.cardVersion) return;
-    if (typeof card.version === 'number') this.cardVersion = card.version;
-    const shown = card.shown !== false && !!card.product_id;
-    const was = this.card;
-    const el = this.el;
-    if (!shown) {
-      this.card = null;
-      el.card.hidden = true;
-      clearInterval(this._saleTimer);
-      if (was) this.emit('card-hidden', { product_id: was.product_id });
-      return;
-    }
-    let c = { ...card };
-    // The host page may provide its own words and pictures (never the price: the card shows what is charged).
-    const hook = this.hooks().product;
-    if (typeof hook === 'function') {
-      try {
-        const extra = await hook({ ...c });
-        if (extra && typeof extra === 'object') {
-          for (const k of ['title', 'image', 'url', 'subtitle']) if (typeof extra[k] === 'string') c[k] = extra[k];
-        }
-      } catch (_) { /* the host's data is optional */ }
-      if (typeof card.version === 'number' && card.version < this.cardVersion) return;
-    }
-    this.card = c;
-    el.card.hidden = false;
-    el.card.dataset.product = c.product_id;
-    el.cardTitle.textContent = c.title || '';
-    const live = c.live_price_minor || c.price_minor;
-    el.cardPrice.textContent = money(live, c.currency);
-    el.card.dataset.priceMinor = String(live || 0);
-    el.cardWas.textContent = c.live_price_minor && c.price_minor && c.live_price_minor < c.price_minor ? money(c.price_minor, c.currency) : '';
-    if (c.image && /^(https:|\/|data:image\/)/.test(c.image)) { el.cardImg.src = new URL(c.image, (this.base || location.origin) + '/').href; el.cardImg.hidden = false; } else { el.cardImg.removeAttribute('src'); el.cardImg.hidden = true; }
-    el.cardImg.alt = c.title || '';
-    const limit = Number(c.per_user_limit || c.limit_per_user || 0);
-    el.cardNote.textContent = limit > 0 ? t('card.limit', { n: limit }) : '';
-    el.cardNote.hidden = !(limit > 0);
-    el.buy.textContent = typeof this.hooks().addToCart === 'function' ? t('card.add') : t('card.buy');
-    this._renderStock();
-    this._startSaleClock();
-    const event = was && was.product_id === c.product_id ? null : 'card-shown';
-    if (event) this.emit(event, { ...c });
-    this.emit('product', { ...c });
-  }
-
-  /** Flash sale: a countdown until the window opens (Buy disabled), then until it ends. */
-  _startSaleClock() {
-    clearInterval(this._saleTimer);
-    const tick = () => {
-      const c = this.card;
-      if (!c) return;
-      const now = Date.now();
-      const opens = c.sale_starts_at ? Date.parse(c.sale_starts_at) : NaN;
-      const ends = c.sale_ends_at ? Date.parse(c.sale_ends_at) : NaN;
-      let text = '', phase = '';
-      if (Number.isFinite(opens) && now < opens) { text = t('card.opens', { time: clock(opens - now) }); phase = 'before'; }
-      else if (Number.isFinite(ends) && now < ends) { text = t('card.ends', { time: clock(ends - now) }); phase = 'open'; }
-      else if (Number.isFinite(ends) && now >= ends) { text = t('err.sale_ended'); phase = 'after'; }
-      this.el.cardSale.textContent = text;
-      this.el.cardSale.hidden = !text;
-      this.el.card.dataset.sale = phase;
-      this._renderStock();
-      if (!phase || phase === 'after') clearInterval(this._saleTimer);
-    };
-    tick();
-    if (this.el.card.dataset.sale) this._saleTimer = setInterval(tick, 250);
-  }
-
-  _renderStock() {
-    if (!this.card) return;
-    const left = Number(this.card.stock_left ?? 0);
-    const held = Number(this.card.stock_held ?? 0);
-    const prev = this.el.card.dataset.stock;
-    this.el.cardStock.textContent = left > 0 ? t('card.left', { n: num(left) }) : held > 0 ? t('card.held') : t('card.soldout');
-    this.el.card.dataset.stock = String(left);
-    const sale = this.el.card.dataset.sale;
-    this.el.buy.disabled = left <= 0 || sale === 'before' || sale === 'after' || this._buying === true;
-    if (prev !== undefined && prev !== String(left)) this.emit('stock-changed', { product_id: this.card.product_id, stock_left: left });
-    if (left <= 0 && (prev !== '0' || this.card.stock_held === undefined)) this._whyNoneLeft(this.card);
-  }
-
-  /** Nothing left: ask whether unpaid checkouts hold units ("try again soon") or it is sold out. */
-  async _whyNoneLeft(card) {
-    try {
-      const s = await this.api.get(`/api/products/${encodeURIComponent(card.product_id)}/stock`);
-      if (this.card !== card || Number(card.stock_left ?? 0) > 0) return;
-      card.stock_held = Number(s.unpaid_orders || 0);
-      this.el.cardStock.textContent = card.stock_held > 0 ? t('card.held') : t('card.soldout');
-      this.el.card.dataset.held = String(card.stock_held);
-    } catch (_) { /* keep "sold out" */ }
-  }
-
   unmute() {
     const v = this.el.video;
     v.muted = false;
@@ -539,125 +380,6 @@ export class Viewer {
     this.el.input.value = '';
   }
 
-  /**
-   * Asks for a signed-in buyer: the host page's login hook may answer with
-   * a token; else the room says how to sign in. Resolves to true when a
-   * token is there.
-   */
-  async _needLogin(card) {
-    if (this.token) return true;
-    this.emit('login-required', { product: card ? { ...card } : null, room: this.room });
-    const hook = this.hooks().login;
-    if (typeof hook === 'function') {
-      try {
-        const tok = await hook(card ? { ...card } : null);
-        if (typeof tok === 'string' && tok) { this.token = tok; return true; }
-      } catch (_) { /* fall through to the message */ }
-    }
-    this.checkout._show();
-    this.checkout._say(t('checkout.signin'), 'login');
-    if (this.signInURL) {
-      const u = this.signInURL.replace('{return}', encodeURIComponent(location.href));
-      const a = h('a', { class: 'ls-signin', href: u, target: '_top' }, t('checkout.signin.link'));
-      this.checkout.msg.append(' ', a);
-    }
-    return false;
-  }
-
-  /** The card's button: the host's cart when it has one, else checkout. */
-  async buy() {
-    const card = this.card;
-    if (!card) return;
-    if (this.events) this.events.click(card.product_id);
-    if (!this.onBuy({ ...card })) return; // the host page took over (cancelled 'buy')
-    const hooks = this.hooks();
-    const line = { product_id: card.product_id, title: card.title, quantity: 1, unit_price_minor: card.live_price_minor || card.price_minor, currency: card.currency, image: card.image || '' };
-    if (typeof hooks.addToCart === 'function') {
-      try {
-        const ok = await hooks.addToCart({ ...line });
-        if (ok !== false) {
-          this.cart.push(line);
-          this.emit('cart-changed', { items: this.cart.map((l) => ({ ...l })), count: this.cart.reduce((n, l) => n + l.quantity, 0) });
-          this._flash(t('card.added'));
-        }
-      } catch (err) { this._flash(buyerMessage(err)); }
-      return;
-    }
-    if (typeof hooks.checkout === 'function') {
-      // The player asks; the host answers: true = the host's checkout runs.
-      try { if (await hooks.checkout({ items: [line] }) !== false) return; } catch (_) { /* built-in checkout */ }
-    }
-    await this.checkoutLine(line);
-  }
-
-  /** Runs the built-in checkout for {product_id, quantity}; resolves to {status, order}. */
-  async checkoutLine(line) {
-    if (!line || !line.product_id) throw new TypeError('checkout needs a product_id');
-    if (!(await this._needLogin(this.card))) return { status: 'login-required' };
-    this._buying = true;
-    this._renderStock();
-    try {
-      const res = await this.checkout.run(line);
-      if (res.status === 'paid') {
-        this.lastOrder = res.order;
-        this.cart = this.cart.filter((l) => l.product_id !== line.product_id);
-        this.el.pending.hidden = true;
-      }
-      return res;
-    } finally {
-      this._buying = false;
-      this._renderStock();
-    }
-  }
-
-  _onCheckoutEvent(name, detail) {
-    if (name === 'checkout-closed') { this._buying = false; this._renderStock(); return; }
-    if (name === 'order-cancelled' || name === 'order-failed') this.loadCard();
-    this.emit(name, detail);
-  }
-
-  /** A short line over the card (added to cart, …). */
-  _flash(text) {
-    const el = this.el.ticker;
-    el.textContent = text;
-    el.hidden = false;
-    clearTimeout(this._tickerTimer);
-    this._tickerTimer = setTimeout(() => { el.hidden = true; }, 4000);
-  }
-
-  /** Finds the buyer's own unpaid order of this room, to offer paying or cancelling it. */
-  async loadPending() {
-    if (!this.token) return;
-    try {
-      const res = await this.api.get(`/api/me/orders?room=${encodeURIComponent(this.room)}&status=PENDING`);
-      const list = (res && res.orders) || [];
-      const o = list.find((x) => String(x.status).toUpperCase() === 'PENDING');
-      this.pendingOrder = o || null;
-      this.el.pending.hidden = !o;
-      if (o) this.el.pendingText.textContent = t('room.pending', { title: o.product_title || o.product_id });
-    } catch (_) { this.el.pending.hidden = true; }
-  }
-
-  async resumePending() {
-    const o = this.pendingOrder;
-    if (!o) return;
-    this.el.pending.hidden = true;
-    this.pendingOrder = null;
-    const res = await this.checkout.run({ product_id: o.product_id, quantity: o.quantity }, { resume: o });
-    if (res.status !== 'paid') this.loadPending();
-  }
-
-  async cancelPending() {
-    const o = this.pendingOrder;
-    if (!o) return;
-    this.pendingOrder = null;
-    this.el.pending.hidden = true;
-    try { await this.api.post(`/api/orders/${encodeURIComponent(o.id)}/cancel`, {}); this.emit('order-cancelled', { order: o }); } catch (_) { /* already final */ }
-    this.loadCard();
-  }
-
-  closeCheckout() { return this.checkout.close(); }
-
   /** Media stats of the playback (framesDecoded, fps, bitrate, loss). */
   stats() { return this.session ? this.session.health() : Promise.resolve(null); }
 
@@ -681,5 +403,13 @@ export class Viewer {
     if (this.checkout.open) this.checkout.close();
     if (this.session) this.session.close();
     if (this.events) this.events.close();
+  }
+}
+
+// The product card (card.js) and buying (purchase.js) are Viewer methods
+// too, non-enumerable like the class's own.
+for (const methods of [cardMethods, purchaseMethods]) {
+  for (const [name, d] of Object.entries(Object.getOwnPropertyDescriptors(methods))) {
+    Object.defineProperty(Viewer.prototype, name, { ...d, enumerable: false });
   }
 }
