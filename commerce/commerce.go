@@ -124,7 +124,7 @@ func New(ctx context.Context, o Options) (*Commerce, error) {
 		TTL: o.Config.OrderTTL, LiveTTL: lim.LiveOrderTTL, UnpaidPerUser: lim.MaxUnpaidPerUser, UnpaidPerAddr: lim.MaxUnpaidPerAddress,
 		Grace: grace(o.Config), StockChanged: c.Cards.StockChanged, AfterReserve: o.AfterReserve, Log: log,
 	})
-	if rep, err := c.Orders.Reconcile(ctx, time.Now()); err != nil {
+	if rep, err := c.Orders.Maintenance.Reconcile(ctx, time.Now()); err != nil {
 		return nil, fmt.Errorf("commerce: reconcile on start: %w", err)
 	} else if rep != (order.Report{}) {
 		log.Info("reconciled stock on start", "report", rep)
@@ -147,8 +147,8 @@ func New(ctx context.Context, o Options) (*Commerce, error) {
 	}
 	c.goRun(func() { c.Relay.Run(runCtx) })
 	c.goRun(func() { c.Cards.Run(runCtx) })
-	c.goRun(func() { c.Orders.RunSweeper(runCtx, sweepEvery) })
-	c.goRun(func() { c.Orders.RunReconciler(runCtx, reconcileEvery) })
+	c.goRun(func() { c.Orders.Maintenance.RunSweeper(runCtx, sweepEvery) })
+	c.goRun(func() { c.Orders.Maintenance.RunReconciler(runCtx, reconcileEvery) })
 	c.goRun(func() { c.Relay.RunPruner(runCtx, lim.OutboxRetention, pruneEvery(lim.OutboxRetention)) })
 	stop, err := tags.NewConsumer(c.Tags, b.NATS, b.JetStream, o.Namespace, log).Start(runCtx)
 	if err != nil {

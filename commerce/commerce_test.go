@@ -323,7 +323,7 @@ func TestLiveSellingOverHTTP(t *testing.T) {
 		later := time.Now().Add(time.Hour)
 		done := make(chan int, 2)
 		for i := 0; i < 2; i++ {
-			go func() { n, _ := h.c.Orders.Sweep(ctx, later); done <- n }()
+			go func() { n, _ := h.c.Orders.Maintenance.Sweep(ctx, later); done <- n }()
 		}
 		if n := <-done + <-done; n != 1 {
 			t.Fatalf("sweepers expired %d orders; want 1", n)

@@ -61,14 +61,49 @@ const (
 	CallbackFailuresPerMinute = 20
 )
 
-// Handler serves the commerce routes.
+// Handler serves the commerce routes: it mounts one handler per resource,
+// all over one base.
 type Handler struct {
-	d       Deps
-	orders  *limiter // order attempts per user
+	*base
+	products *productHandler
+	rooms    *roomHandler
+	orders   *orderHandler
+	payments *paymentHandler
+	tags     *tagHandler
+	images   *imageHandler
+}
+
+// base is what every resource handler shares: the deps and the steps more
+// than one resource takes (the anchor check, product views, the buyer's
+// own order, the node's base URL).
+type base struct{ d Deps }
+
+// productHandler serves the catalogue: products, their stock and variants.
+type productHandler struct{ *base }
+
+// roomHandler serves a room's goods: binding, presenting, stats.
+type roomHandler struct{ *base }
+
+// orderHandler serves orders and carts: create, list, read, cancel, advance.
+type orderHandler struct {
+	*base
+	orders *limiter // order attempts per user
+}
+
+// paymentHandler serves payments: pay, refund, providers' callbacks and
+// the sandbox checkout page.
+type paymentHandler struct {
+	*base
 	pays    *limiter // /pay calls per user
 	badCall *limiter // refused callbacks per address
 	warns   *logLimiter
 }
+
+// tagHandler serves user tags and segment exports.
+type tagHandler struct{ *base }
+
+// imageHandler serves product image uploads and downloads.
+type imageHandler struct{ *base }
 
 // New returns the handlers over d.
 func New(d Deps) *Handler {
@@ -84,8 +119,16 @@ func New(d Deps) *Handler {
 	if d.ClientAddr == nil {
 		d.ClientAddr = func(c *fiber.Ctx) string { return auth.ClientAddr(c).String() }
 	}
-	return &Handler{d: d, orders: newLimiter(OrdersPerSecond, time.Second), pays: newLimiter(PaysPerSecond, time.Second),
-		badCall: newLimiter(CallbackFailuresPerMinute, time.Minute), warns: newLogLimiter(10 * time.Second)}
+	b := &base{d: d}
+	return &Handler{base: b,
+		products: &productHandler{b},
+		rooms:    &roomHandler{b},
+		orders:   &orderHandler{base: b, orders: newLimiter(OrdersPerSecond, time.Second)},
+		payments: &paymentHandler{base: b, pays: newLimiter(PaysPerSecond, time.Second),
+			badCall: newLimiter(CallbackFailuresPerMinute, time.Minute), warns: newLogLimiter(10 * time.Second)},
+		tags:   &tagHandler{b},
+		images: &imageHandler{b},
+	}
 }
 
 // Mount registers every commerce route on r.
@@ -96,46 +139,46 @@ func (h *Handler) Mount(r fiber.Router) {
 
 	r.Post("/api/tokens", admin, h.mintToken)
 
-	r.Post("/api/products", admin, h.createProduct)
-	r.Get("/api/products", h.listProducts)
-	r.Get("/api/products/:id", h.getProduct)
-	r.Patch("/api/products/:id", admin, h.updateProduct)
-	r.Put("/api/products/:id/stock", admin, h.setStock)
-	r.Get("/api/products/:id/stock", h.getStock)
-	r.Put("/api/products/:id/variants/:sku", admin, h.putVariant)
-	r.Post("/api/images", admin, h.uploadImage)
-	r.Get("/media/images/:name", h.serveImage)
+	r.Post("/api/products", admin, h.products.createProduct)
+	r.Get("/api/products", h.products.listProducts)
+	r.Get("/api/products/:id", h.products.getProduct)
+	r.Patch("/api/products/:id", admin, h.products.updateProduct)
+	r.Put("/api/products/:id/stock", admin, h.products.setStock)
+	r.Get("/api/products/:id/stock", h.products.getStock)
+	r.Put("/api/products/:id/variants/:sku", admin, h.products.putVariant)
+	r.Post("/api/images", admin, h.images.uploadImage)
+	r.Get("/media/images/:name", h.images.serveImage)
 
-	r.Put("/api/rooms/:room/products", anchor, h.bindRoom)
-	r.Get("/api/rooms/:room/products", h.roomProducts)
-	r.Post("/api/rooms/:room/presenting", anchor, h.present)
-	r.Delete("/api/rooms/:room/presenting", anchor, h.unpresent)
-	r.Get("/api/rooms/:room/presenting", h.presenting)
-	r.Get("/api/rooms/:room/stats", anchor, h.stats)
+	r.Put("/api/rooms/:room/products", anchor, h.rooms.bindRoom)
+	r.Get("/api/rooms/:room/products", h.rooms.roomProducts)
+	r.Post("/api/rooms/:room/presenting", anchor, h.rooms.present)
+	r.Delete("/api/rooms/:room/presenting", anchor, h.rooms.unpresent)
+	r.Get("/api/rooms/:room/presenting", h.rooms.presenting)
+	r.Get("/api/rooms/:room/stats", anchor, h.rooms.stats)
 
-	r.Post("/api/orders", user, h.createOrder)
-	r.Get("/api/orders", admin, h.listOrders)
-	r.Get("/api/me/orders", user, h.myOrders)
-	r.Get("/api/orders/:id", user, h.getOrder)
-	r.Post("/api/orders/:id/cancel", user, h.cancelOrder)
-	r.Post("/api/orders/:id/pay", user, h.payOrder)
-	r.Post("/api/orders/:id/refund", admin, h.refundOrder)
-	r.Post("/api/orders/:id/ship", admin, h.advance(order.Shipped))
-	r.Post("/api/orders/:id/complete", admin, h.advance(order.Completed))
+	r.Post("/api/orders", user, h.orders.createOrder)
+	r.Get("/api/orders", admin, h.orders.listOrders)
+	r.Get("/api/me/orders", user, h.orders.myOrders)
+	r.Get("/api/orders/:id", user, h.orders.getOrder)
+	r.Post("/api/orders/:id/cancel", user, h.orders.cancelOrder)
+	r.Post("/api/orders/:id/pay", user, h.payments.payOrder)
+	r.Post("/api/orders/:id/refund", admin, h.payments.refundOrder)
+	r.Post("/api/orders/:id/ship", admin, h.orders.advance(order.Shipped))
+	r.Post("/api/orders/:id/complete", admin, h.orders.advance(order.Completed))
 
-	r.Get("/api/payments/providers", h.providers)
-	r.Post("/api/payments/:provider/callback", h.callback)
+	r.Get("/api/payments/providers", h.payments.providers)
+	r.Post("/api/payments/:provider/callback", h.payments.callback)
 
-	r.Get("/api/users/:id/tags", admin, h.userTags)
-	r.Get("/api/segments/export.csv", admin, h.exportSegment)
+	r.Get("/api/users/:id/tags", admin, h.tags.userTags)
+	r.Get("/api/segments/export.csv", admin, h.tags.exportSegment)
 
 	// Mounted always (the API document lists them); 404 while the sandbox is off.
-	r.Get("/pay/sandbox/:payment", h.sandboxPage)
-	r.Post("/pay/sandbox/:payment/:outcome", h.sandboxSubmit)
+	r.Get("/pay/sandbox/:payment", h.payments.sandboxPage)
+	r.Post("/pay/sandbox/:payment/:outcome", h.payments.sandboxSubmit)
 }
 
 // baseURL is the node's public URL for links sent to clients.
-func (h *Handler) baseURL(c *fiber.Ctx) string {
+func (h *base) baseURL(c *fiber.Ctx) string {
 	if h.d.PublicURL != "" {
 		return h.d.PublicURL
 	}

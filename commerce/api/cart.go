@@ -78,7 +78,7 @@ type variantView struct {
 	StockLeft int64 `json:"stock_left"`
 }
 
-func (h *Handler) putVariant(c *fiber.Ctx) error {
+func (h *productHandler) putVariant(c *fiber.Ctx) error {
 	id, err := param(c, "id")
 	if err != nil {
 		return err
@@ -105,7 +105,7 @@ func (h *Handler) putVariant(c *fiber.Ctx) error {
 	v := catalog.Variant{SKU: sku, Title: vb.Title, Options: vb.Options, PriceMinor: vb.PriceMinor, StockTotal: vb.Stock, Position: vb.Position}
 	var left int64
 	p, v, err = h.d.Catalog.PutVariant(ctx, id, v, func(prev int64, first bool) error {
-		res, err := h.d.Stock.SetVariantTotal(ctx, id, sku, vb.Stock)
+		res, err := h.d.Stock.Admin.SetVariantTotal(ctx, id, sku, vb.Stock)
 		left = res.Avail
 		return err
 	})
@@ -122,7 +122,7 @@ func (h *Handler) putVariant(c *fiber.Ctx) error {
 }
 
 // variantViews lists p's variants with their units left (nil: none).
-func (h *Handler) variantViews(c *fiber.Ctx, p catalog.Product) ([]variantView, error) {
+func (h *base) variantViews(c *fiber.Ctx, p catalog.Product) ([]variantView, error) {
 	vs, err := h.d.Catalog.Variants(c.UserContext(), p.ID)
 	if err != nil || len(vs) == 0 {
 		return nil, mapErr(err)

@@ -9,8 +9,6 @@ import (
 	"github.com/livesell/livesell/commerce/catalog"
 	"github.com/livesell/livesell/commerce/stock"
 	"github.com/livesell/livesell/internal/apierr"
-	"github.com/livesell/livesell/internal/auth"
-	"github.com/livesell/livesell/internal/events"
 )
 
 func (h *Handler) mintToken(c *fiber.Ctx) error {
@@ -37,7 +35,7 @@ type productView struct {
 	Variants []variantView `json:"variants,omitempty"`
 }
 
-func (h *Handler) view(c *fiber.Ctx, p catalog.Product) (productView, error) {
+func (h *base) view(c *fiber.Ctx, p catalog.Product) (productView, error) {
 	avail, _, ok, err := h.d.Stock.Avail(c.UserContext(), p.ID)
 	if err != nil {
 		return productView{}, mapErr(err)
@@ -56,7 +54,7 @@ func (h *Handler) view(c *fiber.Ctx, p catalog.Product) (productView, error) {
 }
 
 // views is view for each product, in order.
-func (h *Handler) views(c *fiber.Ctx, ps []catalog.Product) ([]productView, error) {
+func (h *base) views(c *fiber.Ctx, ps []catalog.Product) ([]productView, error) {
 	out := make([]productView, 0, len(ps))
 	for _, p := range ps {
 		v, err := h.view(c, p)
@@ -69,7 +67,7 @@ func (h *Handler) views(c *fiber.Ctx, ps []catalog.Product) ([]productView, erro
 }
 
 // sendView answers with p and its stock left.
-func (h *Handler) sendView(c *fiber.Ctx, p catalog.Product) error {
+func (h *base) sendView(c *fiber.Ctx, p catalog.Product) error {
 	v, err := h.view(c, p)
 	if err != nil {
 		return err
@@ -77,7 +75,7 @@ func (h *Handler) sendView(c *fiber.Ctx, p catalog.Product) error {
 	return c.JSON(v)
 }
 
-func (h *Handler) createProduct(c *fiber.Ctx) error {
+func (h *productHandler) createProduct(c *fiber.Ctx) error {
 	if err := checkJSON(c); err != nil {
 		return err
 	}
@@ -105,7 +103,7 @@ func (h *Handler) createProduct(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(v)
 }
 
-func (h *Handler) listProducts(c *fiber.Ctx) error {
+func (h *productHandler) listProducts(c *fiber.Ctx) error {
 	limit := 50
 	if s := c.Query("limit"); s != "" {
 		n, err := strconv.Atoi(s)
@@ -129,7 +127,7 @@ func (h *Handler) listProducts(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"products": out})
 }
 
-func (h *Handler) getProduct(c *fiber.Ctx) error {
+func (h *productHandler) getProduct(c *fiber.Ctx) error {
 	id, err := param(c, "id")
 	if err != nil {
 		return err
@@ -141,7 +139,7 @@ func (h *Handler) getProduct(c *fiber.Ctx) error {
 	return h.sendView(c, p)
 }
 
-func (h *Handler) updateProduct(c *fiber.Ctx) error {
+func (h *productHandler) updateProduct(c *fiber.Ctx) error {
 	id, err := param(c, "id")
 	if err != nil {
 		return err
@@ -165,7 +163,7 @@ func (h *Handler) updateProduct(c *fiber.Ctx) error {
 	return h.sendView(c, p)
 }
 
-func (h *Handler) setStock(c *fiber.Ctx) error {
+func (h *productHandler) setStock(c *fiber.Ctx) error {
 	id, err := param(c, "id")
 	if err != nil {
 		return err
@@ -187,12 +185,12 @@ func (h *Handler) setStock(c *fiber.Ctx) error {
 	} else if len(vs) > 0 {
 		return errStockOfVariants()
 	}
-	res, err := h.d.Stock.SetTotal(ctx, id, total)
+	res, err := h.d.Stock.Admin.SetTotal(ctx, id, total)
 	if errors.Is(err, stock.ErrNotLoaded) {
 		if err := h.d.Orders.LoadStock(ctx, id, p.StockTotal); err != nil {
 			return mapErr(err)
 		}
-		res, err = h.d.Stock.SetTotal(ctx, id, total)
+		res, err = h.d.Stock.Admin.SetTotal(ctx, id, total)
 	}
 	if err != nil {
 		return mapErr(err)
@@ -207,7 +205,7 @@ func (h *Handler) setStock(c *fiber.Ctx) error {
 	return c.JSON(productView{Product: p, StockLeft: res.Avail})
 }
 
-func (h *Handler) getStock(c *fiber.Ctx) error {
+func (h *productHandler) getStock(c *fiber.Ctx) error {
 	id, err := param(c, "id")
 	if err != nil {
 		return err
@@ -229,170 +227,4 @@ func (h *Handler) getStock(c *fiber.Ctx) error {
 		}
 	}
 	return c.JSON(out)
-}
-
-func (h *Handler) bindRoom(c *fiber.Ctx) error {
-	room, err := roomParam(c)
-	if err != nil {
-		return err
-	}
-	if err := checkJSON(c); err != nil {
-		return err
-	}
-	bb, err := ParseBind(c.Body())
-	if err != nil {
-		return err
-	}
-	if err := h.d.Catalog.BindRoom(c.UserContext(), room, bb.ProductIDs); err != nil {
-		return mapErr(err)
-	}
-	return h.roomProducts(c)
-}
-
-func (h *Handler) roomProducts(c *fiber.Ctx) error {
-	room, err := roomParam(c)
-	if err != nil {
-		return err
-	}
-	ps, err := h.d.Catalog.RoomProducts(c.UserContext(), room)
-	if err != nil {
-		return mapErr(err)
-	}
-	out, err := h.roomGoods(c, room, ps)
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"room": room, "products": out})
-}
-
-func (h *Handler) present(c *fiber.Ctx) error {
-	room, err := roomParam(c)
-	if err != nil {
-		return err
-	}
-	if err := checkJSON(c); err != nil {
-		return err
-	}
-	pb, err := ParsePresent(c.Body())
-	if err != nil {
-		return err
-	}
-	ctx := c.UserContext()
-	p, err := h.d.Catalog.Get(ctx, pb.ProductID)
-	if err != nil {
-		return mapErr(err)
-	}
-	// Only the room's own products, and never below the admin's floor.
-	bound, err := h.d.Catalog.Bound(ctx, room, p.ID)
-	if err != nil {
-		return mapErr(err)
-	}
-	a := anchorOf(c)
-	refuse := func(err error) error {
-		h.d.Log.Warn("presenting refused", "room", room, "product", p.ID, "credential", a.credential(), "key_id", a.KeyID,
-			"live_price_minor", pb.LivePriceMinor, "err", err)
-		return mapErr(err)
-	}
-	if !bound {
-		return refuse(catalog.ErrNotInRoom)
-	}
-	if err := p.CheckLivePrice(pb.LivePriceMinor, h.d.LiveMaxDiscount); err != nil {
-		return refuse(err)
-	}
-	if _, err := h.view(c, p); err != nil { // loads stock if needed
-		return err
-	}
-	pr := catalog.Presenting{Room: room, ProductID: p.ID, LivePriceMinor: pb.LivePriceMinor, SaleStartsAt: pb.SaleStartsAt, SaleEndsAt: pb.SaleEndsAt}
-	if err := h.d.Catalog.SetPresenting(ctx, pr); err != nil {
-		return mapErr(err)
-	}
-	h.d.Cache.Forget("", room)
-	h.d.Log.Info("presenting changed", "room", room, "product", p.ID, "credential", a.credential(), "key_id", a.KeyID,
-		"live_price_minor", pb.LivePriceMinor, "price_minor", p.PriceMinor, "sale_starts_at", pb.SaleStartsAt, "sale_ends_at", pb.SaleEndsAt)
-	card, err := h.d.Cards.Show(ctx, pr, p)
-	if err != nil {
-		return mapErr(err)
-	}
-	return c.JSON(card)
-}
-
-func (h *Handler) unpresent(c *fiber.Ctx) error {
-	room, err := roomParam(c)
-	if err != nil {
-		return err
-	}
-	shown, err := h.d.Catalog.ClearPresenting(c.UserContext(), room)
-	if err != nil {
-		return mapErr(err)
-	}
-	h.d.Cache.Forget("", room)
-	a := anchorOf(c)
-	h.d.Log.Info("presenting cleared", "room", room, "was_shown", shown, "credential", a.credential(), "key_id", a.KeyID)
-	if err := h.d.Cards.Hide(c.UserContext(), room); err != nil {
-		return mapErr(err)
-	}
-	return c.SendStatus(fiber.StatusNoContent)
-}
-
-func (h *Handler) presenting(c *fiber.Ctx) error {
-	room, err := roomParam(c)
-	if err != nil {
-		return err
-	}
-	// What a private room presents is for who may enter it (#11.16).
-	if private, err := h.d.Rooms.Private(c.UserContext(), room); err != nil {
-		return mapErr(err)
-	} else if private {
-		p, err := h.d.Auth.Request(c, auth.Admin|auth.PushKey|auth.User|auth.AllowAnonymous, room)
-		if err != nil {
-			return err
-		}
-		if err := auth.Admit(p, room, true); err != nil {
-			return err
-		}
-	}
-	pr, err := h.d.Catalog.GetPresenting(c.UserContext(), room)
-	if errors.Is(err, catalog.ErrNotFound) {
-		return c.JSON(fiber.Map{"room": room, "shown": false})
-	}
-	if err != nil {
-		return mapErr(err)
-	}
-	p, err := h.d.Cache.Product(c.UserContext(), pr.ProductID)
-	if err != nil {
-		return mapErr(err)
-	}
-	v, err := h.view(c, p)
-	if err != nil {
-		return err
-	}
-	card := catalog.Card(pr, p, v.StockLeft)
-	for _, vv := range v.Variants {
-		card.Variants = append(card.Variants, events.CardVariant{SKU: vv.SKU, Title: vv.Title, Options: vv.Options, PriceMinor: vv.PriceMinor, StockLeft: vv.StockLeft})
-	}
-	return c.JSON(card)
-}
-
-func (h *Handler) stats(c *fiber.Ctx) error {
-	room, err := roomParam(c)
-	if err != nil {
-		return err
-	}
-	st, err := h.d.Orders.Store().Stats(c.UserContext(), room)
-	if err != nil {
-		return mapErr(err)
-	}
-	watchers, err := h.d.Tags.Count(c.UserContext(), "watched", room)
-	if err != nil {
-		return mapErr(err)
-	}
-	var conversion *float64
-	if watchers > 0 {
-		v := float64(st.PaidBuyers) / float64(watchers)
-		conversion = &v
-	}
-	return c.JSON(fiber.Map{
-		"room": room, "orders": st.Orders, "paid_orders": st.PaidOrders, "buyers": st.Buyers, "paid_buyers": st.PaidBuyers,
-		"revenue_minor": st.RevenueMinor, "currency": st.Currency, "watchers": watchers, "conversion": conversion,
-	})
 }

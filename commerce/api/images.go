@@ -19,7 +19,7 @@ const ImagePath = "/media/images/"
 // uploadImage stores the image in the body (the raw bytes, or a
 // multipart/form-data field "file") and answers its URL. What the image
 // is comes from its bytes, never from the declared type.
-func (h *Handler) uploadImage(c *fiber.Ctx) error {
+func (h *imageHandler) uploadImage(c *fiber.Ctx) error {
 	if h.d.Images == nil {
 		return apierr.E(apierr.CodeNotFound, "image upload is not configured on this node")
 	}
@@ -78,7 +78,7 @@ func imageBody(c *fiber.Ctx) ([]byte, error) {
 }
 
 // serveImage answers an uploaded image (public; names are immutable).
-func (h *Handler) serveImage(c *fiber.Ctx) error {
+func (h *imageHandler) serveImage(c *fiber.Ctx) error {
 	name := c.Params("name")
 	if h.d.Images == nil || !images.ValidName(name) {
 		return apierr.E(apierr.CodeNotFound, "no such image")

@@ -10,7 +10,7 @@ import (
 // myOrders is GET /api/me/orders: the caller's own orders, newest first,
 // optionally of one room and one status. The viewer room uses it to offer
 // a buyer their unpaid order again ("pay now" or "cancel it").
-func (h *Handler) myOrders(c *fiber.Ctx) error {
+func (h *orderHandler) myOrders(c *fiber.Ctx) error {
 	who, err := identity(c)
 	if err != nil {
 		return err

@@ -19,7 +19,7 @@ func identity(c *fiber.Ctx) (auth.Identity, error) {
 	return id, nil
 }
 
-func (h *Handler) createOrder(c *fiber.Ctx) error {
+func (h *orderHandler) createOrder(c *fiber.Ctx) error {
 	who, err := identity(c)
 	if err != nil {
 		return err
@@ -77,7 +77,7 @@ func (h *Handler) createOrder(c *fiber.Ctx) error {
 	return c.Status(status).JSON(o)
 }
 
-func (h *Handler) listOrders(c *fiber.Ctx) error {
+func (h *orderHandler) listOrders(c *fiber.Ctx) error {
 	f := order.Filter{Room: c.Query("room"), Status: order.Status(c.Query("status")), User: c.Query("user"), Cursor: c.Query("cursor")}
 	if f.Status != "" && !order.ValidStatus(f.Status) {
 		return apierr.E(apierr.CodeInvalidRequest, "status must be one of PENDING, PAID, SHIPPED, COMPLETED, CANCELLED, EXPIRED, REFUNDED")
@@ -103,7 +103,7 @@ func (h *Handler) listOrders(c *fiber.Ctx) error {
 }
 
 // ownOrder loads order :id if the caller may see it (its buyer, or admin).
-func (h *Handler) ownOrder(c *fiber.Ctx) (order.Order, auth.Identity, error) {
+func (h *base) ownOrder(c *fiber.Ctx) (order.Order, auth.Identity, error) {
 	who, err := identity(c)
 	if err != nil {
 		return order.Order{}, who, err
@@ -122,7 +122,7 @@ func (h *Handler) ownOrder(c *fiber.Ctx) (order.Order, auth.Identity, error) {
 	return o, who, nil
 }
 
-func (h *Handler) getOrder(c *fiber.Ctx) error {
+func (h *orderHandler) getOrder(c *fiber.Ctx) error {
 	o, _, err := h.ownOrder(c)
 	if err != nil {
 		return err
@@ -130,7 +130,7 @@ func (h *Handler) getOrder(c *fiber.Ctx) error {
 	return c.JSON(o)
 }
 
-func (h *Handler) cancelOrder(c *fiber.Ctx) error {
+func (h *orderHandler) cancelOrder(c *fiber.Ctx) error {
 	o, who, err := h.ownOrder(c)
 	if err != nil {
 		return err
@@ -142,7 +142,7 @@ func (h *Handler) cancelOrder(c *fiber.Ctx) error {
 	return c.JSON(o)
 }
 
-func (h *Handler) payOrder(c *fiber.Ctx) error {
+func (h *paymentHandler) payOrder(c *fiber.Ctx) error {
 	o, who, err := h.ownOrder(c)
 	if err != nil {
 		return err
@@ -157,26 +157,26 @@ func (h *Handler) payOrder(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	co, err := h.d.Orders.Pay(c.UserContext(), o.ID, who.UserID, who.Admin, pb.Provider, h.baseURL(c))
+	co, err := h.d.Orders.Payments.Pay(c.UserContext(), o.ID, who.UserID, who.Admin, pb.Provider, h.baseURL(c))
 	if err != nil {
 		return mapErr(err)
 	}
 	return c.JSON(co)
 }
 
-func (h *Handler) refundOrder(c *fiber.Ctx) error {
+func (h *paymentHandler) refundOrder(c *fiber.Ctx) error {
 	id, err := param(c, "id")
 	if err != nil {
 		return err
 	}
-	o, err := h.d.Orders.RefundOnce(c.UserContext(), id, "admin refund")
+	o, err := h.d.Orders.Payments.RefundOnce(c.UserContext(), id, "admin refund")
 	if err != nil {
 		return mapErr(err)
 	}
 	return c.JSON(o)
 }
 
-func (h *Handler) advance(to order.Status) fiber.Handler {
+func (h *orderHandler) advance(to order.Status) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		id, err := param(c, "id")
 		if err != nil {

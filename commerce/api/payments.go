@@ -23,7 +23,7 @@ import (
 // callback is POST /api/payments/{provider}/callback: verify (signature and
 // timestamp window) before anything else, then apply at most once, and
 // answer in the provider's own format.
-func (h *Handler) callback(c *fiber.Ctx) error {
+func (h *paymentHandler) callback(c *fiber.Ctx) error {
 	prov, ok := h.d.Orders.Provider(c.Params("provider"))
 	if !ok {
 		return apierr.New(apierr.CodeProviderNotFound)
@@ -48,7 +48,7 @@ func (h *Handler) callback(c *fiber.Ctx) error {
 // CallbackFailuresPerMinute refused callbacks from one address, refusals
 // answer 429; they are logged at most once per provider and reason every
 // 10 s, with the count of those held back.
-func (h *Handler) applyCallback(ctx context.Context, prov payment.Provider, header http.Header, body []byte, from string) (int, string) {
+func (h *paymentHandler) applyCallback(ctx context.Context, prov payment.Provider, header http.Header, body []byte, from string) (int, string) {
 	now := time.Now()
 	n, err := prov.Parse(ctx, header, body, now)
 	switch {
@@ -69,7 +69,7 @@ func (h *Handler) applyCallback(ctx context.Context, prov payment.Provider, head
 	case err != nil:
 		return http.StatusBadRequest, "malformed notice"
 	}
-	o, outcome, err := h.d.Orders.ApplyNotice(ctx, n)
+	o, outcome, err := h.d.Orders.Payments.ApplyNotice(ctx, n)
 	switch {
 	case err == nil:
 		h.d.Log.Info("payment callback", "provider", prov.Name(), "order", o.ID, "outcome", outcome)
@@ -142,7 +142,7 @@ func formatMinor(v int64) string {
 	return string(s)
 }
 
-func (h *Handler) sandboxLoad(c *fiber.Ctx) (order.Payment, order.Order, error) {
+func (h *paymentHandler) sandboxLoad(c *fiber.Ctx) (order.Payment, order.Order, error) {
 	if h.d.Sandbox == nil {
 		return order.Payment{}, order.Order{}, apierr.E(apierr.CodeNotFound, "the sandbox payment provider is off")
 	}
@@ -165,7 +165,7 @@ func (h *Handler) sandboxLoad(c *fiber.Ctx) (order.Payment, order.Order, error) 
 }
 
 // sandboxPage is GET /pay/sandbox/{payment}: the hosted test checkout.
-func (h *Handler) sandboxPage(c *fiber.Ctx) error {
+func (h *paymentHandler) sandboxPage(c *fiber.Ctx) error {
 	pay, o, err := h.sandboxLoad(c)
 	if err != nil {
 		return err
@@ -182,7 +182,7 @@ func (h *Handler) sandboxPage(c *fiber.Ctx) error {
 // real provider would (a signed notice through the same verification path).
 // Knowing a payment id is not enough: the press carries the page token (the
 // page's script puts it in the form) or the buyer's bearer token.
-func (h *Handler) sandboxSubmit(c *fiber.Ctx) error {
+func (h *paymentHandler) sandboxSubmit(c *fiber.Ctx) error {
 	pay, o, err := h.sandboxLoad(c)
 	if err != nil {
 		return err
@@ -216,7 +216,7 @@ func (h *Handler) sandboxSubmit(c *fiber.Ctx) error {
 
 // isBuyer reports whether the request carries the token of o's buyer (or
 // the admin token).
-func (h *Handler) isBuyer(c *fiber.Ctx, o order.Order) bool {
+func (h *paymentHandler) isBuyer(c *fiber.Ctx, o order.Order) bool {
 	if auth.BearerToken(c.Get(fiber.HeaderAuthorization)) == "" {
 		return false
 	}
@@ -226,7 +226,7 @@ func (h *Handler) isBuyer(c *fiber.Ctx, o order.Order) bool {
 
 // providers is GET /api/payments/providers: the providers this server
 // takes payments with, for the checkout to offer (the sandbox last).
-func (h *Handler) providers(c *fiber.Ctx) error {
+func (h *paymentHandler) providers(c *fiber.Ctx) error {
 	names := h.d.Orders.Providers()
 	sort.Slice(names, func(i, j int) bool {
 		if (names[i] == "sandbox") != (names[j] == "sandbox") {

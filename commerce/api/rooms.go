@@ -37,7 +37,7 @@ type Anchor struct {
 const anchorKey = "commerce.anchor"
 
 // requireAnchor admits the admin token or the push key of the room in the path.
-func (h *Handler) requireAnchor(c *fiber.Ctx) error {
+func (h *base) requireAnchor(c *fiber.Ctx) error {
 	room, err := roomParam(c)
 	if err != nil {
 		return err

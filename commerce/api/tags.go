@@ -11,7 +11,7 @@ import (
 	"github.com/livesell/livesell/internal/apierr"
 )
 
-func (h *Handler) userTags(c *fiber.Ctx) error {
+func (h *tagHandler) userTags(c *fiber.Ctx) error {
 	user := c.Params("id")
 	if user == "" || len(user) > 128 {
 		return apierr.New(apierr.CodeInvalidUserID)
@@ -24,7 +24,7 @@ func (h *Handler) userTags(c *fiber.Ctx) error {
 }
 
 // exportSegment streams the users carrying a tag as CSV.
-func (h *Handler) exportSegment(c *fiber.Ctx) error {
+func (h *tagHandler) exportSegment(c *fiber.Ctx) error {
 	tag, room := c.Query("tag"), c.Query("room")
 	if !tags.Valid(tag) {
 		return apierr.E(apierr.CodeInvalidRequest, "tag must be one of watched, clicked, want, ordered, paid")

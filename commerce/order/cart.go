@@ -93,7 +93,7 @@ type Variants interface {
 	Variants(ctx context.Context, product string) ([]catalog.Variant, error)
 }
 
-func (s *Service) variants(ctx context.Context, product string) ([]catalog.Variant, error) {
+func (s *core) variants(ctx context.Context, product string) ([]catalog.Variant, error) {
 	vc, ok := s.catalog.(Variants)
 	if !ok {
 		return nil, nil
@@ -342,7 +342,7 @@ func (s *Service) stockChanged(ctx context.Context, lines []Line) {
 // none: a line refused (short, or over its product's per-user limit when
 // limited) gives back the lines reinstated before it. It answers Done (or
 // Already when nothing had to be taken) or the refusing code.
-func (s *Service) reinstateAll(ctx context.Context, o Order, state stock.State, limited bool, now time.Time) (stock.Code, error) {
+func (s *core) reinstateAll(ctx context.Context, o Order, state stock.State, limited bool, now time.Time) (stock.Code, error) {
 	items := o.Items()
 	taken := make([]Line, 0, len(items))
 	code := stock.Already

@@ -31,7 +31,7 @@ func (e *env) variantProduct(t *testing.T, limit int, skus map[string]int64) cat
 	pos := 0
 	for sku, n := range skus {
 		p, _, err = e.cat.PutVariant(ctx, p.ID, catalog.Variant{SKU: sku, Title: "Size " + sku, PriceMinor: 3000 + int64(pos), StockTotal: n, Position: pos},
-			func(int64, bool) error { _, err := e.stock.SetVariantTotal(ctx, p.ID, sku, n); return err })
+			func(int64, bool) error { _, err := e.stock.Admin.SetVariantTotal(ctx, p.ID, sku, n); return err })
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -198,51 +198,51 @@ func TestCartReturnsEveryLineOnce(t *testing.T) {
 		// A failed payment cancels at once.
 		o = newCart("u2")
 		payID := e.pay(t, o)
-		if got, oc, err := e.svc.ApplyNotice(ctx, payment.Notice{Provider: "sandbox", PaymentID: payID, TransactionID: "f1"}); err != nil || oc != order.OutcomeFailed || got.Status != order.Cancelled {
+		if got, oc, err := e.svc.Payments.ApplyNotice(ctx, payment.Notice{Provider: "sandbox", PaymentID: payID, TransactionID: "f1"}); err != nil || oc != order.OutcomeFailed || got.Status != order.Cancelled {
 			t.Fatalf("failed payment: %v %v %v", got.Status, oc, err)
 		}
 		check("failed payment", 10, 5, 5)
 		// Expiry, swept twice.
 		o = newCart("u3")
 		later := time.Now().Add(time.Hour)
-		if n, err := e.svc.Sweep(ctx, later); err != nil || n != 1 {
+		if n, err := e.svc.Maintenance.Sweep(ctx, later); err != nil || n != 1 {
 			t.Fatalf("swept %d %v", n, err)
 		}
-		if n, _ := e.svc.Sweep(ctx, later); n != 0 {
+		if n, _ := e.svc.Maintenance.Sweep(ctx, later); n != 0 {
 			t.Fatalf("swept again %d", n)
 		}
-		if _, err := e.svc.Reconcile(ctx, later); err != nil {
+		if _, err := e.svc.Maintenance.Reconcile(ctx, later); err != nil {
 			t.Fatal(err)
 		}
 		check("expired", 10, 5, 5)
 		// Paid: every line confirmed; SQL rebuilds the same stock.
 		o = newCart("u4")
 		payID = e.pay(t, o)
-		if got, oc, err := e.svc.ApplyNotice(ctx, payment.Notice{Provider: "sandbox", PaymentID: payID, TransactionID: "p1", Paid: true, AmountMinor: o.AmountMinor, Currency: "USD"}); err != nil || oc != order.OutcomePaid || got.Status != order.Paid {
+		if got, oc, err := e.svc.Payments.ApplyNotice(ctx, payment.Notice{Provider: "sandbox", PaymentID: payID, TransactionID: "p1", Paid: true, AmountMinor: o.AmountMinor, Currency: "USD"}); err != nil || oc != order.OutcomePaid || got.Status != order.Paid {
 			t.Fatalf("payment: %v %v %v", got.Status, oc, err)
 		}
 		for _, l := range o.Lines {
-			st, err := e.stock.States(ctx, l.ProductID, stock.Field(o.ID, l.SKU))
+			st, err := e.stock.Ledger.States(ctx, l.ProductID, stock.Field(o.ID, l.SKU))
 			if err != nil || st[0] != stock.StateConfirmed {
 				t.Fatalf("line %s/%s state %q %v; want confirmed", l.ProductID, l.SKU, st, err)
 			}
 		}
 		check("paid", 8, 4, 2)
 		for _, p := range []catalog.Product{tea, shirt} {
-			if err := e.stock.Forget(ctx, p.ID); err != nil {
+			if err := e.stock.Admin.Forget(ctx, p.ID); err != nil {
 				t.Fatal(err)
 			}
 		}
-		rep, err := e.svc.Reconcile(ctx, time.Now())
+		rep, err := e.svc.Maintenance.Reconcile(ctx, time.Now())
 		if err != nil || rep.Loaded < 2 {
 			t.Fatalf("reconcile %+v %v", rep, err)
 		}
 		check("rebuilt from SQL", 8, 4, 2)
 		// Refund returns every line, once (RefundOnce answers the second).
-		if _, err := e.svc.Refund(ctx, o.ID, "test"); err != nil {
+		if _, err := e.svc.Payments.Refund(ctx, o.ID, "test"); err != nil {
 			t.Fatal(err)
 		}
-		if got, err := e.svc.RefundOnce(ctx, o.ID, "again"); err != nil || got.Status != order.Refunded {
+		if got, err := e.svc.Payments.RefundOnce(ctx, o.ID, "again"); err != nil || got.Status != order.Refunded {
 			t.Fatalf("second refund: %v %v", got.Status, err)
 		}
 		check("refunded", 10, 5, 5)
@@ -298,7 +298,7 @@ func TestCartRaceOverLastUnits(t *testing.T) {
 				continue
 			}
 			for _, l := range r.o.Lines {
-				st, err := e.stock.States(ctx, l.ProductID, stock.Field(r.o.ID, l.SKU))
+				st, err := e.stock.Ledger.States(ctx, l.ProductID, stock.Field(r.o.ID, l.SKU))
 				if err != nil || st[0] != stock.StateReserved {
 					t.Fatalf("buyer %d line %s/%s state %q %v", i, l.ProductID, l.SKU, st, err)
 				}
@@ -355,7 +355,7 @@ func TestCartCrashBeforeInsert(t *testing.T) {
 		// Reconcile after the grace period gives every line back, once.
 		healthy := e.restart(t, order.Options{Grace: time.Second})
 		for i := 0; i < 2; i++ {
-			rep, err := healthy.Reconcile(ctx, time.Now().Add(time.Minute))
+			rep, err := healthy.Maintenance.Reconcile(ctx, time.Now().Add(time.Minute))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -454,17 +454,17 @@ func TestReconcileVariantTotals(t *testing.T) {
 		if _, _, err := e.svc.CreateCart(ctx, "u1", "", order.CartRequest{Lines: []order.CartLine{{ProductID: shirt.ID, SKU: "M"}}}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.stock.SetVariantTotal(ctx, shirt.ID, "M", 9); err != nil { // SQL still says 4
+		if _, err := e.stock.Admin.SetVariantTotal(ctx, shirt.ID, "M", 9); err != nil { // SQL still says 4
 			t.Fatal(err)
 		}
-		rep, err := e.svc.Reconcile(ctx, time.Now())
+		rep, err := e.svc.Maintenance.Reconcile(ctx, time.Now())
 		if err != nil || rep.Retotalled != 1 {
 			t.Fatalf("reconcile %+v %v", rep, err)
 		}
 		if m, l, all := e.variantLeft(t, shirt.ID, "M"), e.variantLeft(t, shirt.ID, "L"), e.avail(t, shirt.ID); m != 3 || l != 2 || all != 5 {
 			t.Fatalf("after reconcile: M %d L %d product %d; want 3 2 5", m, l, all)
 		}
-		if rep, _ := e.svc.Reconcile(ctx, time.Now()); rep.Retotalled != 0 {
+		if rep, _ := e.svc.Maintenance.Reconcile(ctx, time.Now()); rep.Retotalled != 0 {
 			t.Fatalf("second pass %+v", rep)
 		}
 	})

@@ -101,7 +101,7 @@ func (e *env) count(t *testing.T, q string, args ...any) int {
 // pay starts a sandbox payment of o and returns its payment id.
 func (e *env) pay(t *testing.T, o order.Order) string {
 	t.Helper()
-	co, err := e.svc.Pay(context.Background(), o.ID, o.UserID, false, "sandbox", "http://127.0.0.1")
+	co, err := e.svc.Payments.Pay(context.Background(), o.ID, o.UserID, false, "sandbox", "http://127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -72,7 +72,7 @@ func TestUnpaidHoldsAreCapped(t *testing.T) {
 
 		// Paying frees the unpaid cap (the units stay sold).
 		payID := e.pay(t, alice)
-		if _, oc, err := e.svc.ApplyNotice(ctx, paidNotice(payID, alice)); err != nil || oc != order.OutcomePaid {
+		if _, oc, err := e.svc.Payments.ApplyNotice(ctx, paidNotice(payID, alice)); err != nil || oc != order.OutcomePaid {
 			t.Fatalf("pay: %v %v", oc, err)
 		}
 		if _, _, err := e.svc.Create(ctx, "alice", "a4", req(3, addr)); err != nil {

@@ -35,11 +35,11 @@ func TestLatePaymentRespectsPerUserLimit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, oc, err := e.svc.ApplyNotice(ctx, paidNotice(e.pay(t, second), second)); err != nil || oc != order.OutcomePaid {
+		if _, oc, err := e.svc.Payments.ApplyNotice(ctx, paidNotice(e.pay(t, second), second)); err != nil || oc != order.OutcomePaid {
 			t.Fatalf("second: %v %v", oc, err)
 		}
 		// The first order's payment arrives late: reinstating it would make 4 > 2.
-		got, oc, err := e.svc.ApplyNotice(ctx, paidNotice(firstPay, first))
+		got, oc, err := e.svc.Payments.ApplyNotice(ctx, paidNotice(firstPay, first))
 		if err != nil || oc != order.OutcomeRefundedLimit || got.Status != order.Refunded {
 			t.Fatalf("late payment: %s %v %v; want REFUNDED refunded_limit", got.Status, oc, err)
 		}
@@ -57,7 +57,7 @@ func TestLatePaymentRespectsPerUserLimit(t *testing.T) {
 		other, _, _ := e.svc.Create(ctx, "v", "k", order.Request{ProductID: p.ID, Quantity: 1})
 		otherPay := e.pay(t, other)
 		e.svc.Cancel(ctx, other.ID, "v", false)
-		if got, oc, err := e.svc.ApplyNotice(ctx, paidNotice(otherPay, other)); err != nil || oc != order.OutcomePaidLate || got.Status != order.Paid {
+		if got, oc, err := e.svc.Payments.ApplyNotice(ctx, paidNotice(otherPay, other)); err != nil || oc != order.OutcomePaidLate || got.Status != order.Paid {
 			t.Fatalf("late payment within the limit: %s %v %v", got.Status, oc, err)
 		}
 	})
@@ -80,29 +80,29 @@ func TestReconcileRepairsCrashedLateReinstate(t *testing.T) {
 		paid, _, _ := e.svc.Create(ctx, "w", "paid-late", order.Request{ProductID: p.ID, Quantity: 2})
 		payID := e.pay(t, paid)
 		e.svc.Cancel(ctx, paid.ID, "w", false)
-		if _, oc, err := e.svc.ApplyNotice(ctx, paidNotice(payID, paid)); err != nil || oc != order.OutcomePaidLate {
+		if _, oc, err := e.svc.Payments.ApplyNotice(ctx, paidNotice(payID, paid)); err != nil || oc != order.OutcomePaidLate {
 			t.Fatalf("late payment: %v %v", oc, err)
 		}
 		if a := e.avail(t, p.ID); a != 5 {
 			t.Fatalf("avail before reconcile %d; want 5", a)
 		}
 		// Within the grace period nothing is touched (a commit may be in flight).
-		if rep, err := e.svc.Reconcile(ctx, time.Now()); err != nil || rep.LateReleased != 0 {
+		if rep, err := e.svc.Maintenance.Reconcile(ctx, time.Now()); err != nil || rep.LateReleased != 0 {
 			t.Fatalf("early reconcile: %+v %v", rep, err)
 		}
-		rep, err := e.svc.Reconcile(ctx, time.Now().Add(time.Minute))
+		rep, err := e.svc.Maintenance.Reconcile(ctx, time.Now().Add(time.Minute))
 		if err != nil || rep.LateReleased != 1 {
 			t.Fatalf("reconcile: %+v %v; want one late record released", rep, err)
 		}
 		if a := e.avail(t, p.ID); a != 8 {
 			t.Fatalf("avail after reconcile %d; want 8 (the paid late order keeps 2)", a)
 		}
-		st, _ := e.stock.States(ctx, p.ID, crashed.ID, paid.ID)
+		st, _ := e.stock.Ledger.States(ctx, p.ID, crashed.ID, paid.ID)
 		if st[0] == stock.StateConfirmed || st[1] != stock.StateConfirmed { // released (or already forgotten), paid
 			t.Fatalf("states %q %q", st[0], st[1])
 		}
 		// Settled: a second pass does nothing.
-		if rep, err := e.svc.Reconcile(ctx, time.Now().Add(2*time.Minute)); err != nil || rep.LateReleased != 0 {
+		if rep, err := e.svc.Maintenance.Reconcile(ctx, time.Now().Add(2*time.Minute)); err != nil || rep.LateReleased != 0 {
 			t.Fatalf("second reconcile: %+v %v", rep, err)
 		}
 	})

@@ -161,14 +161,14 @@ func TestExpiryReturnsStockOnceWithRacingSweepers(t *testing.T) {
 		var n1, n2 int
 		var wg sync.WaitGroup
 		wg.Add(2)
-		go func() { defer wg.Done(); n1, _ = e.svc.Sweep(ctx, later) }()
-		go func() { defer wg.Done(); n2, _ = node2.Sweep(ctx, later) }()
+		go func() { defer wg.Done(); n1, _ = e.svc.Maintenance.Sweep(ctx, later) }()
+		go func() { defer wg.Done(); n2, _ = node2.Maintenance.Sweep(ctx, later) }()
 		wg.Wait()
 		if n1+n2 != 30 {
 			t.Fatalf("sweepers expired %d+%d; want 30 in all", n1, n2)
 		}
 		// A third pass and repeated releases change nothing.
-		if n, _ := e.svc.Sweep(ctx, later); n != 0 {
+		if n, _ := e.svc.Maintenance.Sweep(ctx, later); n != 0 {
 			t.Fatalf("third sweep expired %d", n)
 		}
 		if a := e.avail(t, p.ID); a != 50 {
@@ -178,7 +178,7 @@ func TestExpiryReturnsStockOnceWithRacingSweepers(t *testing.T) {
 			t.Fatalf("%d expired events; want 30", n)
 		}
 		// Reconcile forgets the released records; nothing else changes.
-		rep, err := e.svc.Reconcile(ctx, later)
+		rep, err := e.svc.Maintenance.Reconcile(ctx, later)
 		if err != nil || rep.Forgotten != 30 || rep.Released != 0 || rep.Reinstated != 0 {
 			t.Fatalf("reconcile after expiry: %+v %v", rep, err)
 		}
@@ -204,7 +204,7 @@ func TestCrashBetweenReserveAndInsertIsReconciled(t *testing.T) {
 		}
 		// The node restarts: within the grace period nothing is touched.
 		node := e.restart(t, order.Options{Grace: time.Second})
-		if rep, err := node.Reconcile(ctx, time.Now()); err != nil || rep.Released != 0 {
+		if rep, err := node.Maintenance.Reconcile(ctx, time.Now()); err != nil || rep.Released != 0 {
 			t.Fatalf("reconcile within grace: %+v %v", rep, err)
 		}
 		// One buyer retried before reconcile: the retry finishes the order.
@@ -212,7 +212,7 @@ func TestCrashBetweenReserveAndInsertIsReconciled(t *testing.T) {
 		if err != nil || !created || o.Status != order.Pending {
 			t.Fatalf("retry after crash: %+v %v %v", o, created, err)
 		}
-		rep, err := node.Reconcile(ctx, time.Now().Add(2*time.Second))
+		rep, err := node.Maintenance.Reconcile(ctx, time.Now().Add(2*time.Second))
 		if err != nil || rep.Released != 2 || rep.Forgotten != 2 {
 			t.Fatalf("reconcile after grace: %+v %v; want 2 released", rep, err)
 		}
@@ -223,7 +223,7 @@ func TestCrashBetweenReserveAndInsertIsReconciled(t *testing.T) {
 			t.Fatalf("%d orders; want 1", n)
 		}
 		// A second pass finds nothing to do.
-		if rep, _ := node.Reconcile(ctx, time.Now().Add(2*time.Second)); rep.Released != 0 || rep.Reinstated != 0 {
+		if rep, _ := node.Maintenance.Reconcile(ctx, time.Now().Add(2*time.Second)); rep.Released != 0 || rep.Reinstated != 0 {
 			t.Fatalf("second reconcile: %+v", rep)
 		}
 	})
@@ -236,14 +236,14 @@ func TestReconcileRebuildsLostRedis(t *testing.T) {
 		ctx := context.Background()
 		a, _, _ := e.svc.Create(ctx, "a", "k", order.Request{ProductID: p.ID, Quantity: 2})
 		bo, _, _ := e.svc.Create(ctx, "b", "k", order.Request{ProductID: p.ID, Quantity: 3})
-		if _, _, err := e.svc.ApplyNotice(ctx, payment.Notice{Provider: "sandbox", PaymentID: e.pay(t, bo), TransactionID: "t1", Paid: true, AmountMinor: bo.AmountMinor, Currency: "USD"}); err != nil {
+		if _, _, err := e.svc.Payments.ApplyNotice(ctx, payment.Notice{Provider: "sandbox", PaymentID: e.pay(t, bo), TransactionID: "t1", Paid: true, AmountMinor: bo.AmountMinor, Currency: "USD"}); err != nil {
 			t.Fatal(err)
 		}
 		// Redis loses everything about the product.
-		if err := e.stock.Forget(ctx, p.ID); err != nil {
+		if err := e.stock.Admin.Forget(ctx, p.ID); err != nil {
 			t.Fatal(err)
 		}
-		rep, err := e.svc.Reconcile(ctx, time.Now().Add(time.Second))
+		rep, err := e.svc.Maintenance.Reconcile(ctx, time.Now().Add(time.Second))
 		if err != nil || rep.Loaded != 1 {
 			t.Fatalf("reconcile: %+v %v", rep, err)
 		}

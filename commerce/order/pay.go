@@ -13,7 +13,7 @@ import (
 )
 
 // Pay starts paying order id of user with the named provider.
-func (s *Service) Pay(ctx context.Context, id, user string, admin bool, providerName, baseURL string) (payment.Checkout, error) {
+func (s *Payments) Pay(ctx context.Context, id, user string, admin bool, providerName, baseURL string) (payment.Checkout, error) {
 	prov, ok := s.providers[providerName]
 	if !ok {
 		return payment.Checkout{}, fmt.Errorf("%w: unknown or unconfigured provider %q", ErrInvalid, providerName)
@@ -82,7 +82,7 @@ const (
 // provider transaction, only when amount and currency match the order.
 // A payment arriving after expiry or cancellation is reinstated if the stock
 // allows, else refunded (docs/payments.md).
-func (s *Service) ApplyNotice(ctx context.Context, n payment.Notice) (Order, Outcome, error) {
+func (s *Payments) ApplyNotice(ctx context.Context, n payment.Notice) (Order, Outcome, error) {
 	pay, err := s.store.GetPayment(ctx, n.PaymentID)
 	if err != nil {
 		return Order{}, "", err
@@ -96,7 +96,7 @@ func (s *Service) ApplyNotice(ctx context.Context, n payment.Notice) (Order, Out
 		// A failed payment gives the unit back at once (#12): the buyer
 		// starts again with a new order; the stock is on sale meanwhile.
 		if err == nil && o.Status == Pending {
-			if c, cerr := s.Cancel(ctx, o.ID, o.UserID, true); cerr == nil {
+			if c, cerr := s.orders.Cancel(ctx, o.ID, o.UserID, true); cerr == nil {
 				o = c
 			} else if !errors.Is(cerr, ErrBadState) {
 				s.log.Warn("cancel after a failed payment", "order", o.ID, "err", cerr)
@@ -184,7 +184,7 @@ func (s *Service) ApplyNotice(ctx context.Context, n payment.Notice) (Order, Out
 // Refund refunds a PAID order through its provider and returns the stock
 // of every line; any other state is ErrBadState. On one node, concurrent
 // calls for one order are serialised, so the provider is asked once.
-func (s *Service) Refund(ctx context.Context, id, reason string) (Order, error) {
+func (s *Payments) Refund(ctx context.Context, id, reason string) (Order, error) {
 	mu := &s.payLocks[stripe(id)]
 	mu.Lock()
 	defer mu.Unlock()
@@ -219,7 +219,7 @@ func (s *Service) Refund(ctx context.Context, id, reason string) (Order, error) 
 // RefundOnce is Refund that answers an order already REFUNDED as it is,
 // without asking the provider again: the admin's button may be pressed
 // twice, a retried request refunds once.
-func (s *Service) RefundOnce(ctx context.Context, id, reason string) (Order, error) {
+func (s *Payments) RefundOnce(ctx context.Context, id, reason string) (Order, error) {
 	o, err := s.Refund(ctx, id, reason)
 	if errors.Is(err, ErrBadState) {
 		if cur, gerr := s.store.Get(ctx, id); gerr == nil && cur.Status == Refunded {

@@ -36,7 +36,7 @@ func TestPaymentNoticesApplyOnce(t *testing.T) {
 			{"other provider", withProvider(good, "stripe"), order.ErrUnknownPayment},
 		}
 		for _, c := range bad {
-			if _, _, err := e.svc.ApplyNotice(ctx, c.n); !errors.Is(err, c.want) {
+			if _, _, err := e.svc.Payments.ApplyNotice(ctx, c.n); !errors.Is(err, c.want) {
 				t.Fatalf("%s: %v; want %v", c.name, err, c.want)
 			}
 		}
@@ -50,7 +50,7 @@ func TestPaymentNoticesApplyOnce(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, oc, err := e.svc.ApplyNotice(ctx, good)
+				_, oc, err := e.svc.Payments.ApplyNotice(ctx, good)
 				if err != nil {
 					t.Error(err)
 				}
@@ -76,21 +76,21 @@ func TestPaymentNoticesApplyOnce(t *testing.T) {
 		if n := e.count(t, `SELECT count(*) FROM commerce_outbox WHERE event_type = 'paid'`); n != 1 {
 			t.Fatalf("%d paid events; want 1", n)
 		}
-		if states, _ := e.stock.States(ctx, p.ID, o.ID); states[0] != 'C' {
+		if states, _ := e.stock.Ledger.States(ctx, p.ID, o.ID); states[0] != 'C' {
 			t.Fatalf("reservation state %q; want confirmed", states[0])
 		}
 		// A failed attempt changes nothing.
-		if _, oc, err := e.svc.ApplyNotice(ctx, payment.Notice{Provider: "sandbox", PaymentID: payID, TransactionID: "tx2"}); err != nil || oc != order.OutcomeFailed {
+		if _, oc, err := e.svc.Payments.ApplyNotice(ctx, payment.Notice{Provider: "sandbox", PaymentID: payID, TransactionID: "tx2"}); err != nil || oc != order.OutcomeFailed {
 			t.Fatalf("failed notice: %v %v", oc, err)
 		}
 		// Refund returns the units.
-		if _, err := e.svc.Refund(ctx, o.ID, "test"); err != nil {
+		if _, err := e.svc.Payments.Refund(ctx, o.ID, "test"); err != nil {
 			t.Fatal(err)
 		}
 		if a := e.avail(t, p.ID); a != 10 {
 			t.Fatalf("avail after refund %d; want 10", a)
 		}
-		if _, err := e.svc.Refund(ctx, o.ID, "again"); !errors.Is(err, order.ErrBadState) {
+		if _, err := e.svc.Payments.Refund(ctx, o.ID, "again"); !errors.Is(err, order.ErrBadState) {
 			t.Fatalf("second refund: %v", err)
 		}
 	})
@@ -106,10 +106,10 @@ func TestLatePaymentRule(t *testing.T) {
 		// Expired, stock still there: the late payment is reinstated.
 		o1, _, _ := e.svc.Create(ctx, "u1", "k", order.Request{ProductID: p.ID})
 		pay1 := e.pay(t, o1)
-		if n, _ := e.svc.Sweep(ctx, later); n != 1 {
+		if n, _ := e.svc.Maintenance.Sweep(ctx, later); n != 1 {
 			t.Fatalf("swept %d", n)
 		}
-		got, oc, err := e.svc.ApplyNotice(ctx, payment.Notice{Provider: "sandbox", PaymentID: pay1, TransactionID: "late1", Paid: true, AmountMinor: o1.AmountMinor, Currency: "USD"})
+		got, oc, err := e.svc.Payments.ApplyNotice(ctx, payment.Notice{Provider: "sandbox", PaymentID: pay1, TransactionID: "late1", Paid: true, AmountMinor: o1.AmountMinor, Currency: "USD"})
 		if err != nil || oc != order.OutcomePaidLate || got.Status != order.Paid {
 			t.Fatalf("late payment with stock: %s %s %v", got.Status, oc, err)
 		}
@@ -121,21 +121,21 @@ func TestLatePaymentRule(t *testing.T) {
 		if _, err := e.cat.Update(ctx, p.ID, func(x *catalog.Product) error { x.StockTotal = 2; return nil }); err != nil {
 			t.Fatal(err)
 		}
-		e.stock.SetTotal(ctx, p.ID, 2)
+		e.stock.Admin.SetTotal(ctx, p.ID, 2)
 		o2, _, err := e.svc.Create(ctx, "u2", "k", order.Request{ProductID: p.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
 		pay2 := e.pay(t, o2)
-		e.svc.Sweep(ctx, later)
+		e.svc.Maintenance.Sweep(ctx, later)
 		// Its released record may be forgotten before the payment comes.
-		if rep, err := e.svc.Reconcile(ctx, later); err != nil || rep.Forgotten != 1 {
+		if rep, err := e.svc.Maintenance.Reconcile(ctx, later); err != nil || rep.Forgotten != 1 {
 			t.Fatalf("reconcile: %+v %v", rep, err)
 		}
 		if _, _, err := e.svc.Create(ctx, "u3", "k", order.Request{ProductID: p.ID}); err != nil {
 			t.Fatalf("u3 buys the released unit: %v", err)
 		}
-		got, oc, err = e.svc.ApplyNotice(ctx, payment.Notice{Provider: "sandbox", PaymentID: pay2, TransactionID: "late2", Paid: true, AmountMinor: o2.AmountMinor, Currency: "USD"})
+		got, oc, err = e.svc.Payments.ApplyNotice(ctx, payment.Notice{Provider: "sandbox", PaymentID: pay2, TransactionID: "late2", Paid: true, AmountMinor: o2.AmountMinor, Currency: "USD"})
 		if err != nil || oc != order.OutcomeRefundedLate || got.Status != order.Refunded {
 			t.Fatalf("late payment without stock: %s %s %v", got.Status, oc, err)
 		}
@@ -143,7 +143,7 @@ func TestLatePaymentRule(t *testing.T) {
 			t.Fatalf("avail %d; want 0 (no oversell)", a)
 		}
 		// Its replay changes nothing.
-		if _, oc, _ := e.svc.ApplyNotice(ctx, payment.Notice{Provider: "sandbox", PaymentID: pay2, TransactionID: "late2", Paid: true, AmountMinor: o2.AmountMinor, Currency: "USD"}); oc != order.OutcomeDuplicate {
+		if _, oc, _ := e.svc.Payments.ApplyNotice(ctx, payment.Notice{Provider: "sandbox", PaymentID: pay2, TransactionID: "late2", Paid: true, AmountMinor: o2.AmountMinor, Currency: "USD"}); oc != order.OutcomeDuplicate {
 			t.Fatalf("replay outcome %s", oc)
 		}
 		if n := e.count(t, `SELECT count(*) FROM commerce_outbox WHERE event_type = 'refunded'`); n != 1 {

@@ -43,7 +43,7 @@ func TestPayReusesTheOpenAttempt(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				co, err := svc.Pay(ctx, o.ID, "u", false, "sandbox", "http://127.0.0.1")
+				co, err := svc.Payments.Pay(ctx, o.ID, "u", false, "sandbox", "http://127.0.0.1")
 				if err != nil {
 					t.Error(err)
 					return

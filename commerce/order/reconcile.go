@@ -28,7 +28,7 @@ type Report struct {
 // that have no live order (a crash between reserve and insert), confirms
 // those of paid orders, and re-reserves (or, without stock, expires)
 // pending orders whose reservation is missing.
-func (s *Service) Reconcile(ctx context.Context, now time.Time) (Report, error) {
+func (s *Maintenance) Reconcile(ctx context.Context, now time.Time) (Report, error) {
 	var rep Report
 	totals, err := s.catalog.StockTotals(ctx)
 	if err != nil {
@@ -49,12 +49,12 @@ func (s *Service) Reconcile(ctx context.Context, now time.Time) (Report, error) 
 		} else if n > 0 {
 			rep.Retotalled += n
 		} else if rtotal != total {
-			if _, err := s.stock.SetTotal(ctx, product, total); err != nil && !errors.Is(err, stock.ErrBelowHeld) {
+			if _, err := s.stock.Admin.SetTotal(ctx, product, total); err != nil && !errors.Is(err, stock.ErrBelowHeld) {
 				return rep, err
 			}
 			rep.Retotalled++
 		}
-		stale, err := s.stock.Stale(ctx, product, now.Add(-s.opt.Grace), 1000)
+		stale, err := s.stock.Ledger.Stale(ctx, product, now.Add(-s.opt.Grace), 1000)
 		if err != nil {
 			return rep, err
 		}
@@ -103,7 +103,7 @@ func (s *Service) Reconcile(ctx context.Context, now time.Time) (Report, error) 
 	for _, o := range pending {
 		missing := false
 		for _, l := range o.Items() {
-			states, err := s.stock.States(ctx, l.ProductID, stock.Field(o.ID, l.SKU))
+			states, err := s.stock.Ledger.States(ctx, l.ProductID, stock.Field(o.ID, l.SKU))
 			if err != nil {
 				return rep, err
 			}
@@ -142,8 +142,8 @@ func (s *Service) Reconcile(ctx context.Context, now time.Time) (Report, error) 
 // before t against SQL: an order that is paid keeps them; one that is not
 // (the late payment's transaction never committed, or it was refunded
 // since) gives its units back. Either way the record leaves the late set.
-func (s *Service) settleLate(ctx context.Context, product string, before time.Time) (int, error) {
-	late, err := s.stock.Late(ctx, product, before, 1000)
+func (s *Maintenance) settleLate(ctx context.Context, product string, before time.Time) (int, error) {
+	late, err := s.stock.Ledger.Late(ctx, product, before, 1000)
 	if err != nil || len(late) == 0 {
 		return 0, err
 	}
@@ -167,11 +167,11 @@ func (s *Service) settleLate(ctx context.Context, product string, before time.Ti
 			s.log.Warn("reconcile returned the stock of a paid reservation no paid order backs", "order", id, "status", statuses[stock.OrderOf(id)])
 		}
 	}
-	return released, s.stock.Settled(ctx, product, late...)
+	return released, s.stock.Ledger.Settled(ctx, product, late...)
 }
 
 // RunReconciler reconciles every interval until ctx is done.
-func (s *Service) RunReconciler(ctx context.Context, every time.Duration) {
+func (s *Maintenance) RunReconciler(ctx context.Context, every time.Duration) {
 	runEvery(ctx, every, func() {
 		if rep, err := s.Reconcile(ctx, s.now()); err != nil && ctx.Err() == nil {
 			s.log.Warn("reconcile", "err", err)
@@ -199,11 +199,11 @@ func runEvery(ctx context.Context, every time.Duration, fn func()) {
 // orders are finished for good in SQL (expired, cancelled, refunded, or
 // never written). A late payment or retry after that finds no record and
 // behaves as for a released one.
-func (s *Service) forgetFinished(ctx context.Context, product string) (int, error) {
+func (s *Maintenance) forgetFinished(ctx context.Context, product string) (int, error) {
 	total := 0
 	var cursor uint64
 	for i := 0; i < 100; i++ { // bounded work per pass
-		released, next, err := s.stock.Released(ctx, product, cursor, 500)
+		released, next, err := s.stock.Ledger.Released(ctx, product, cursor, 500)
 		if err != nil {
 			return total, err
 		}
@@ -218,7 +218,7 @@ func (s *Service) forgetFinished(ctx context.Context, product string) (int, erro
 					done = append(done, id)
 				}
 			}
-			n, err := s.stock.ForgetReleased(ctx, product, done)
+			n, err := s.stock.Ledger.ForgetReleased(ctx, product, done)
 			if err != nil {
 				return total, err
 			}
@@ -250,12 +250,12 @@ func ordersOf(reservations []string) []string {
 // with SQL (a variant change whose SQL transaction failed after its Redis
 // step); the product's total moves with them. It answers how many it
 // changed.
-func (s *Service) reconcileVariants(ctx context.Context, product string) (int, error) {
+func (s *Maintenance) reconcileVariants(ctx context.Context, product string) (int, error) {
 	vs, err := s.variants(ctx, product)
 	if err != nil || len(vs) == 0 {
 		return 0, err
 	}
-	have, err := s.stock.VariantTotals(ctx, product)
+	have, err := s.stock.Admin.VariantTotals(ctx, product)
 	if err != nil {
 		return 0, err
 	}
@@ -264,7 +264,7 @@ func (s *Service) reconcileVariants(ctx context.Context, product string) (int, e
 		if t, ok := have[v.SKU]; ok && t == v.StockTotal {
 			continue
 		}
-		if _, err := s.stock.SetVariantTotal(ctx, product, v.SKU, v.StockTotal); err != nil && !errors.Is(err, stock.ErrBelowHeld) {
+		if _, err := s.stock.Admin.SetVariantTotal(ctx, product, v.SKU, v.StockTotal); err != nil && !errors.Is(err, stock.ErrBelowHeld) {
 			return n, err
 		}
 		n++

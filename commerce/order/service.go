@@ -57,8 +57,10 @@ type Options struct {
 	Log          *slog.Logger
 }
 
-// Service runs the order rules over the stores.
-type Service struct {
+// core is what the order types share: the stores, the catalogue, the
+// payment providers, the options and the clock, and the stock steps more
+// than one of them takes (load, release, reinstate).
+type core struct {
 	store     *Store
 	stock     *stock.Store
 	catalog   Catalog
@@ -66,8 +68,31 @@ type Service struct {
 	opt       Options
 	log       *slog.Logger
 	now       func() time.Time
-	payLocks  [payStripes]sync.Mutex
 }
+
+// Service runs the order rules over the stores. Its own methods order:
+// create an order or a cart, cancel, advance, read. Payments applies
+// payments (checkouts, provider notices, late payments, refunds);
+// Maintenance sweeps expired orders and reconciles Redis with SQL.
+type Service struct {
+	*core
+	// Payments applies payments to the service's orders.
+	Payments *Payments
+	// Maintenance sweeps and reconciles the service's orders.
+	Maintenance *Maintenance
+}
+
+// Payments applies payments to orders: it starts checkouts, applies the
+// providers' notices (late ones included) and refunds.
+type Payments struct {
+	*core
+	orders   *Service // a failed payment cancels its order
+	payLocks [payStripes]sync.Mutex
+}
+
+// Maintenance keeps orders and stock consistent in the background: the
+// sweeper expires unpaid orders, the reconciler repairs Redis from SQL.
+type Maintenance struct{ *core }
 
 // NewService composes a Service.
 func NewService(store *Store, st *stock.Store, cat Catalog, providers []payment.Provider, opt Options) *Service {
@@ -90,7 +115,10 @@ func NewService(store *Store, st *stock.Store, cat Catalog, providers []payment.
 	for _, p := range providers {
 		pm[p.Name()] = p
 	}
-	return &Service{store: store, stock: st, catalog: cat, providers: pm, opt: opt, log: opt.Log, now: time.Now}
+	c := &core{store: store, stock: st, catalog: cat, providers: pm, opt: opt, log: opt.Log, now: time.Now}
+	s := &Service{core: c, Maintenance: &Maintenance{c}}
+	s.Payments = &Payments{core: c, orders: s}
+	return s
 }
 
 // Store is the service's SQL store.
@@ -390,7 +418,7 @@ func (s *Service) LoadStock(ctx context.Context, product string, total int64) er
 }
 
 // loadStock builds product's Redis stock from SQL.
-func (s *Service) loadStock(ctx context.Context, product string, total int64) error {
+func (s *core) loadStock(ctx context.Context, product string, total int64) error {
 	holding, err := s.store.Holding(ctx, product)
 	if err != nil {
 		return err
@@ -418,7 +446,7 @@ func (s *Service) loadStock(ctx context.Context, product string, total int64) er
 			skus[v.SKU] = v.StockTotal
 		}
 	}
-	res, err := s.stock.LoadVariants(ctx, product, total, skus, hs, s.now())
+	res, err := s.stock.Admin.LoadVariants(ctx, product, total, skus, hs, s.now())
 	if err != nil {
 		return err
 	}
@@ -452,7 +480,7 @@ func (s *Service) Cancel(ctx context.Context, id, user string, admin bool) (Orde
 
 // release returns the stock of every line of o in Redis (idempotently), logging failures:
 // reconcile retries what fails here.
-func (s *Service) release(ctx context.Context, o Order, paid bool) {
+func (s *core) release(ctx context.Context, o Order, paid bool) {
 	for _, l := range o.Items() {
 		res, err := s.stock.Release(context.WithoutCancel(ctx), l.ProductID, stock.Field(o.ID, l.SKU), paid)
 		if err != nil {

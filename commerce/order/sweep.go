@@ -8,7 +8,7 @@ import (
 // Sweep expires every PENDING order due at now and returns its stock; it
 // returns how many it expired. Several nodes may sweep at once: each order
 // is claimed by one transaction, and the Redis release is exactly-once.
-func (s *Service) Sweep(ctx context.Context, now time.Time) (int, error) {
+func (s *Maintenance) Sweep(ctx context.Context, now time.Time) (int, error) {
 	total := 0
 	for {
 		claimed, err := s.store.ClaimExpired(ctx, now, 100)
@@ -27,7 +27,7 @@ func (s *Service) Sweep(ctx context.Context, now time.Time) (int, error) {
 }
 
 // RunSweeper sweeps every interval until ctx is done.
-func (s *Service) RunSweeper(ctx context.Context, every time.Duration) {
+func (s *Maintenance) RunSweeper(ctx context.Context, every time.Duration) {
 	runEvery(ctx, every, func() {
 		if _, err := s.Sweep(ctx, s.now()); err != nil && ctx.Err() == nil {
 			s.log.Warn("order sweep", "err", err)

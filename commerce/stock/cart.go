@@ -146,7 +146,7 @@ func (s *Store) ReserveCart(ctx context.Context, order, user string, lines []Lin
 // SetVariantTotal sets variant sku's total stock of product, keeping the
 // units its orders hold; the product's total moves by the same amount. It
 // answers the variant's units left.
-func (s *Store) SetVariantTotal(ctx context.Context, product, sku string, total int64) (Result, error) {
+func (s *Admin) SetVariantTotal(ctx context.Context, product, sku string, total int64) (Result, error) {
 	r, err := s.setSKU.run(ctx, s.rdb, s.keysOf(product)[:], sku, total)
 	if err != nil {
 		return r, err
@@ -178,7 +178,7 @@ func (s *Store) VariantAvail(ctx context.Context, product string) (map[string]in
 }
 
 // VariantTotals is the total stock Redis has for each of product's variants.
-func (s *Store) VariantTotals(ctx context.Context, product string) (map[string]int64, error) {
+func (s *Admin) VariantTotals(ctx context.Context, product string) (map[string]int64, error) {
 	all, err := s.rdb.HGetAll(ctx, s.keysOf(product)[0]).Result()
 	if err != nil {
 		return nil, fmt.Errorf("stock: variants: %w", unavailable(err))

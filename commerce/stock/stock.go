@@ -82,8 +82,9 @@ const (
 	StateReleased  State = 'X' // stock returned
 )
 
-// Store reaches the stock scripts for one namespace.
-type Store struct {
+// keyspace is what the stock types share: the client, one namespace's
+// keys and the loaded scripts.
+type keyspace struct {
 	rdb redis.UniversalClient
 	ns  string
 
@@ -92,25 +93,46 @@ type Store struct {
 	keys sync.Map // product → *[6]string
 }
 
+// Store reaches the stock scripts for one namespace. Its own methods are
+// what an order does to stock (reserve, confirm, release, reinstate) and
+// what a buyer reads of it; Admin sets and loads stock, Ledger walks the
+// reservation records for the sweeper and reconcile. All three share one
+// keyspace.
+type Store struct {
+	*keyspace
+	// Admin sets totals and loads stock from the SQL truth.
+	Admin *Admin
+	// Ledger lists and trims reservation records (sweeper, reconcile).
+	Ledger *Ledger
+}
+
+// Admin changes a product's stock levels: totals, variant totals, loading
+// from SQL and forgetting a product.
+type Admin struct{ *keyspace }
+
+// Ledger reads and trims the reservation records: states, stale and late
+// reservations, released ones finished for good.
+type Ledger struct{ *keyspace }
+
 // New loads the scripts into rdb and returns a Store for namespace ns.
 func New(ctx context.Context, rdb redis.UniversalClient, ns string) (*Store, error) {
-	s := &Store{rdb: rdb, ns: ns,
+	k := &keyspace{rdb: rdb, ns: ns,
 		reserve: script{src: reserveLua}, confirm: script{src: confirmLua}, release: script{src: releaseLua},
 		reinstate: script{src: reinstateLua}, setTotal: script{src: setTotalLua}, load: script{src: loadLua}, forget: script{src: forgetLua},
 		cart: script{src: cartLua}, setSKU: script{src: setSKULua},
 	}
-	for _, sc := range []*script{&s.reserve, &s.confirm, &s.release, &s.reinstate, &s.setTotal, &s.load, &s.forget, &s.cart, &s.setSKU} {
+	for _, sc := range []*script{&k.reserve, &k.confirm, &k.release, &k.reinstate, &k.setTotal, &k.load, &k.forget, &k.cart, &k.setSKU} {
 		if err := sc.loadInto(ctx, rdb); err != nil {
 			return nil, err
 		}
 	}
-	return s, nil
+	return &Store{keyspace: k, Admin: &Admin{k}, Ledger: &Ledger{k}}, nil
 }
 
 // Keys are the Redis keys of product (for tests and operators).
 func (s *Store) Keys(product string) [6]string { return *s.keysOf(product) }
 
-func (s *Store) keysOf(product string) *[6]string {
+func (s *keyspace) keysOf(product string) *[6]string {
 	if k, ok := s.keys.Load(product); ok {
 		return k.(*[6]string)
 	}
@@ -182,7 +204,7 @@ func (s *Store) ReinstateLimited(ctx context.Context, product, order, user strin
 
 // Late lists orders of product whose reservation reinstate wrote as paid
 // before t and that reconcile has not yet checked against SQL.
-func (s *Store) Late(ctx context.Context, product string, before time.Time, limit int64) ([]string, error) {
+func (s *Ledger) Late(ctx context.Context, product string, before time.Time, limit int64) ([]string, error) {
 	ids, err := s.rdb.ZRangeByScore(ctx, s.keysOf(product)[5], &redis.ZRangeBy{
 		Min: "-inf", Max: strconv.FormatInt(before.UnixMilli(), 10), Count: limit,
 	}).Result()
@@ -193,7 +215,7 @@ func (s *Store) Late(ctx context.Context, product string, before time.Time, limi
 }
 
 // Settled takes orders off product's late set (SQL agrees with Redis).
-func (s *Store) Settled(ctx context.Context, product string, orders ...string) error {
+func (s *Ledger) Settled(ctx context.Context, product string, orders ...string) error {
 	if len(orders) == 0 {
 		return nil
 	}
@@ -224,7 +246,7 @@ func (s *Store) UnpaidHeld(ctx context.Context, product, user, addr string) (byU
 }
 
 // SetTotal changes product's total stock, keeping the units held by orders.
-func (s *Store) SetTotal(ctx context.Context, product string, total int64) (Result, error) {
+func (s *Admin) SetTotal(ctx context.Context, product string, total int64) (Result, error) {
 	r, err := s.setTotal.run(ctx, s.rdb, s.keysOf(product)[:], total)
 	if err != nil {
 		return r, err
@@ -248,14 +270,14 @@ type Holding struct {
 
 // Load builds product's stock from the SQL truth (total units and the orders
 // that hold some) if Redis has none; Already when it was loaded before.
-func (s *Store) Load(ctx context.Context, product string, total int64, holding []Holding, now time.Time) (Result, error) {
+func (s *Admin) Load(ctx context.Context, product string, total int64, holding []Holding, now time.Time) (Result, error) {
 	return s.LoadVariants(ctx, product, total, nil, holding, now)
 }
 
 // LoadVariants is Load for a product with variants: skus holds each
 // variant's total (their sum is total), and a Holding of a variant names
 // its reservation Field(order, sku).
-func (s *Store) LoadVariants(ctx context.Context, product string, total int64, skus map[string]int64, holding []Holding, now time.Time) (Result, error) {
+func (s *Admin) LoadVariants(ctx context.Context, product string, total int64, skus map[string]int64, holding []Holding, now time.Time) (Result, error) {
 	args := make([]any, 0, 3+2*len(skus)+4*len(holding))
 	args = append(args, total, now.UnixMilli(), len(skus))
 	for sku, t := range skus {
@@ -284,7 +306,7 @@ func (s *Store) Avail(ctx context.Context, product string) (avail, total int64, 
 }
 
 // States returns the reservation state of each order of product.
-func (s *Store) States(ctx context.Context, product string, orders ...string) ([]State, error) {
+func (s *Ledger) States(ctx context.Context, product string, orders ...string) ([]State, error) {
 	out := make([]State, len(orders))
 	if len(orders) == 0 {
 		return out, nil
@@ -302,7 +324,7 @@ func (s *Store) States(ctx context.Context, product string, orders ...string) ([
 }
 
 // Stale lists orders of product reserved (unpaid) before t, oldest first.
-func (s *Store) Stale(ctx context.Context, product string, before time.Time, limit int64) ([]string, error) {
+func (s *Ledger) Stale(ctx context.Context, product string, before time.Time, limit int64) ([]string, error) {
 	ids, err := s.rdb.ZRangeByScore(ctx, s.keysOf(product)[3], &redis.ZRangeBy{
 		Min: "-inf", Max: strconv.FormatInt(before.UnixMilli(), 10), Count: limit,
 	}).Result()
@@ -325,7 +347,7 @@ func (s *Store) UserHeld(ctx context.Context, product, user string) (int64, erro
 }
 
 // Forget deletes every key of product (when the product is deleted, or in tests).
-func (s *Store) Forget(ctx context.Context, product string) error {
+func (s *Admin) Forget(ctx context.Context, product string) error {
 	k := s.keysOf(product)
 	return unavailable(s.rdb.Del(ctx, k[:]...).Err())
 }
@@ -370,7 +392,7 @@ func (sc *script) run(ctx context.Context, rdb redis.UniversalClient, keys []str
 // idemKey marks an order id whose row exists, so that a request answered
 // "sold out" can tell cheaply whether its Idempotency-Key named an order
 // (of another product) before, without asking SQL.
-func (s *Store) idemKey(order string) string { return s.ns + ":idem:" + order }
+func (s *keyspace) idemKey(order string) string { return s.ns + ":idem:" + order }
 
 // Remember marks order as written, for ttl.
 func (s *Store) Remember(ctx context.Context, order string, ttl time.Duration) error {
@@ -428,7 +450,7 @@ func (s *Store) ReserveHoldRemembering(ctx context.Context, product, order, user
 
 // Released lists up to limit orders of product whose reservation is
 // released (state X), starting a scan at cursor; next is 0 at the end.
-func (s *Store) Released(ctx context.Context, product string, cursor uint64, limit int64) (orders []string, next uint64, err error) {
+func (s *Ledger) Released(ctx context.Context, product string, cursor uint64, limit int64) (orders []string, next uint64, err error) {
 	kv, next, err := s.rdb.HScan(ctx, s.keysOf(product)[2], cursor, "*", limit).Result()
 	if err != nil {
 		return nil, 0, fmt.Errorf("stock: released: %w", unavailable(err))
@@ -444,7 +466,7 @@ func (s *Store) Released(ctx context.Context, product string, cursor uint64, lim
 // ForgetReleased deletes the records of released reservations (state X) of orders
 // that are finished for good, so that the reservation hash does not grow
 // for ever; it returns how many were deleted.
-func (s *Store) ForgetReleased(ctx context.Context, product string, orders []string) (int64, error) {
+func (s *Ledger) ForgetReleased(ctx context.Context, product string, orders []string) (int64, error) {
 	if len(orders) == 0 {
 		return 0, nil
 	}

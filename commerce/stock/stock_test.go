@@ -26,7 +26,7 @@ func TestReserveNeverOversells(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, b *backend.Backends, ns string) {
 		ctx := context.Background()
 		s := newStore(t, b, ns)
-		if _, err := s.Load(ctx, "p1", 100, nil, time.Now()); err != nil {
+		if _, err := s.Admin.Load(ctx, "p1", 100, nil, time.Now()); err != nil {
 			t.Fatal(err)
 		}
 		var won, soldOut atomic.Int64
@@ -65,7 +65,7 @@ func TestPerUserLimitUnderConcurrency(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, b *backend.Backends, ns string) {
 		ctx := context.Background()
 		s := newStore(t, b, ns)
-		s.Load(ctx, "p1", 1000, nil, time.Now())
+		s.Admin.Load(ctx, "p1", 1000, nil, time.Now())
 		var won, limited atomic.Int64
 		var wg sync.WaitGroup
 		for i := 0; i < 200; i++ {
@@ -100,7 +100,7 @@ func TestTransitionsAreExactlyOnce(t *testing.T) {
 		ctx := context.Background()
 		s := newStore(t, b, ns)
 		now := time.Now()
-		s.Load(ctx, "p", 10, nil, now)
+		s.Admin.Load(ctx, "p", 10, nil, now)
 		steps := []struct {
 			name  string
 			do    func() (stock.Result, error)
@@ -141,27 +141,27 @@ func TestSetTotalKeepsHeldAndLoadRebuilds(t *testing.T) {
 		ctx := context.Background()
 		s := newStore(t, b, ns)
 		now := time.Now()
-		if _, err := s.SetTotal(ctx, "p", 5); err == nil {
+		if _, err := s.Admin.SetTotal(ctx, "p", 5); err == nil {
 			t.Fatal("set total of an unloaded product succeeded")
 		}
-		r, err := s.Load(ctx, "p", 10, []stock.Holding{{Order: "a", User: "u", Qty: 2, State: stock.StateReserved}, {Order: "b", User: "v", Qty: 3, State: stock.StateConfirmed}}, now)
+		r, err := s.Admin.Load(ctx, "p", 10, []stock.Holding{{Order: "a", User: "u", Qty: 2, State: stock.StateReserved}, {Order: "b", User: "v", Qty: 3, State: stock.StateConfirmed}}, now)
 		if err != nil || r.Code != stock.Done || r.Avail != 5 {
 			t.Fatalf("load: %+v %v", r, err)
 		}
-		if r, _ := s.Load(ctx, "p", 99, nil, now); r.Code != stock.Already || r.Avail != 5 {
+		if r, _ := s.Admin.Load(ctx, "p", 99, nil, now); r.Code != stock.Already || r.Avail != 5 {
 			t.Fatalf("second load changed stock: %+v", r)
 		}
-		if _, err := s.SetTotal(ctx, "p", 4); err == nil {
+		if _, err := s.Admin.SetTotal(ctx, "p", 4); err == nil {
 			t.Fatal("total below held accepted")
 		}
-		if r, err := s.SetTotal(ctx, "p", 20); err != nil || r.Avail != 15 {
+		if r, err := s.Admin.SetTotal(ctx, "p", 20); err != nil || r.Avail != 15 {
 			t.Fatalf("set total: %+v %v", r, err)
 		}
-		states, _ := s.States(ctx, "p", "a", "b", "c")
+		states, _ := s.Ledger.States(ctx, "p", "a", "b", "c")
 		if states[0] != stock.StateReserved || states[1] != stock.StateConfirmed || states[2] != stock.StateNone {
 			t.Fatalf("states %q", states)
 		}
-		stale, _ := s.Stale(ctx, "p", now.Add(time.Second), 10)
+		stale, _ := s.Ledger.Stale(ctx, "p", now.Add(time.Second), 10)
 		if len(stale) != 1 || stale[0] != "a" {
 			t.Fatalf("stale %v; want [a]", stale)
 		}
@@ -175,7 +175,7 @@ func TestReloadsOnNoScript(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, b *backend.Backends, ns string) {
 		ctx := context.Background()
 		s := newStore(t, b, ns)
-		s.Load(ctx, "p", 1, nil, time.Now())
+		s.Admin.Load(ctx, "p", 1, nil, time.Now())
 		if err := b.Redis.ScriptFlush(ctx).Err(); err != nil {
 			t.Fatal(err)
 		}
@@ -202,7 +202,7 @@ func BenchmarkReserve(b *testing.B) {
 			ns := testenv.Namespace(b)
 			s := newStore(b, be, ns)
 			ctx := context.Background()
-			s.Load(ctx, "p", int64(b.N)+1, nil, time.Now())
+			s.Admin.Load(ctx, "p", int64(b.N)+1, nil, time.Now())
 			ids := make([]string, b.N)
 			for i := range ids {
 				ids[i] = "o" + strconv.Itoa(i)
@@ -216,7 +216,7 @@ func BenchmarkReserve(b *testing.B) {
 				}
 			}
 			b.StopTimer()
-			s.Forget(ctx, "p")
+			s.Admin.Forget(ctx, "p")
 		})
 	}
 }
@@ -227,7 +227,7 @@ func BenchmarkReserveSoldOut(b *testing.B) {
 			be := testenv.Backends(b, kind)
 			s := newStore(b, be, testenv.Namespace(b))
 			ctx := context.Background()
-			s.Load(ctx, "p", 0, nil, time.Now())
+			s.Admin.Load(ctx, "p", 0, nil, time.Now())
 			now := time.Now()
 			b.ReportAllocs()
 			b.ResetTimer()
@@ -237,7 +237,7 @@ func BenchmarkReserveSoldOut(b *testing.B) {
 				}
 			}
 			b.StopTimer()
-			s.Forget(ctx, "p")
+			s.Admin.Forget(ctx, "p")
 		})
 	}
 }
