@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -257,19 +256,10 @@ func (s *Service) CreateCart(ctx context.Context, user, idemKey string, r CartRe
 	case stock.Already:
 		// A retry: the first request's row exists or is being written; if
 		// it died before writing it, its reservation (all lines) is here.
-		for i := 0; i < 20; i++ {
-			prev, err := s.store.Get(ctx, id)
-			if err == nil {
-				return s.replay(prev, hash)
-			}
-			if !errors.Is(err, ErrNotFound) {
-				return Order{}, false, err
-			}
-			select {
-			case <-ctx.Done():
-				return Order{}, false, ctx.Err()
-			case <-time.After(50 * time.Millisecond):
-			}
+		if prev, found, err := s.awaitRow(ctx, id); err != nil {
+			return Order{}, false, err
+		} else if found {
+			return s.replay(prev, hash)
 		}
 	case stock.Done:
 		s.stockChanged(ctx, lines)

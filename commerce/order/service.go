@@ -350,6 +350,27 @@ func (s *Service) terms(ctx context.Context, p catalog.Product, room string, now
 	return t, nil
 }
 
+// awaitRow waits up to a second for the order row a concurrent (or crashed)
+// first request with the same id is writing: found reports whether it
+// appeared.
+func (s *Service) awaitRow(ctx context.Context, id string) (o Order, found bool, err error) {
+	for i := 0; i < 20; i++ {
+		prev, err := s.store.Get(ctx, id)
+		if err == nil {
+			return prev, true, nil
+		}
+		if !errors.Is(err, ErrNotFound) {
+			return Order{}, false, err
+		}
+		select {
+		case <-ctx.Done():
+			return Order{}, false, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return Order{}, false, nil
+}
+
 // replay answers a retry with the order it names, or ErrIdempotencyReuse.
 func (s *Service) replay(prev Order, hash string) (Order, bool, error) {
 	if prev.requestHash != hash {
@@ -362,19 +383,10 @@ func (s *Service) replay(prev Order, hash string) (Order, bool, error) {
 // exists (or is being written by a concurrent request); if the first
 // request died before writing it, this retry finishes the job.
 func (s *Service) retry(ctx context.Context, p catalog.Product, id, user, idemKey, hash string, r Request, now time.Time) (Order, bool, error) {
-	for i := 0; i < 20; i++ {
-		prev, err := s.store.Get(ctx, id)
-		if err == nil {
-			return s.replay(prev, hash)
-		}
-		if !errors.Is(err, ErrNotFound) {
-			return Order{}, false, err
-		}
-		select {
-		case <-ctx.Done():
-			return Order{}, false, ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
+	if prev, found, err := s.awaitRow(ctx, id); err != nil {
+		return Order{}, false, err
+	} else if found {
+		return s.replay(prev, hash)
 	}
 	// No row after a second: the first attempt crashed after reserving.
 	res, err := s.stock.Reinstate(ctx, p.ID, id, user, r.Quantity, stock.StateReserved, now)
