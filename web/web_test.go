@@ -61,6 +61,7 @@ func TestRoutes(t *testing.T) {
 		{"/assets/js/viewer.js", 200, "text/javascript", `from './card.js'`, false},
 		{"/assets/js/card.js", 200, "text/javascript", `export const cardMethods`, false},
 		{"/assets/js/purchase.js", 200, "text/javascript", `export const purchaseMethods`, false},
+		{"/assets/js/goods.js", 200, "text/javascript", `export class Goods`, false},
 		{"/assets/css/room.css", 200, "text/css", `.ls-card`, false},
 		{"/web/config.json", 200, "application/json", `"ice_servers":[]`, false},
 	}

@@ -97,14 +97,16 @@ export class Checkout {
    */
   async run(line, { resume } = {}) {
     const run = ++this._run;
+    this._line = line;
     this._show();
     let order = resume || null;
     try {
       if (!order) {
         this._say(t('checkout.reserving'));
-        order = await this.api.post('/api/orders',
-          { room: this.room, product_id: line.product_id, quantity: line.quantity || 1 },
-          { idempotencyKey: newIdempotencyKey() });
+        // A cart ({lines}) is one order of several lines, reserved all or none.
+        const body = Array.isArray(line.lines) ? { room: this.room, lines: line.lines }
+          : { room: this.room, product_id: line.product_id, quantity: line.quantity || 1 };
+        order = await this.api.post('/api/orders', body, { idempotencyKey: newIdempotencyKey() });
         this.emit('order-created', { order });
       }
       this.order = order;
@@ -188,7 +190,7 @@ export class Checkout {
     if (order) await this._cancel(order);
     this._say(t('checkout.failed'), 'failed');
     this.retry.hidden = false;
-    this.retry.onclick = () => this.run({ product_id: final.product_id || (order && order.product_id), quantity: final.quantity || 1 });
+    this.retry.onclick = () => this.run(this._line && Array.isArray(this._line.lines) ? this._line : { product_id: final.product_id || (order && order.product_id), quantity: final.quantity || 1 });
     this.emit('order-failed', { order: final });
     return { status: 'failed', order: final };
   }

@@ -11,6 +11,7 @@ import { RoomEvents } from './events.js';
 import { DanmakuLayer, DanmakuList } from './danmaku.js';
 import { cardOf, cardElements, cardMethods } from './card.js';
 import { pendingElements, purchaseMethods } from './purchase.js';
+import { Goods } from './goods.js';
 import { t, num } from './i18n.js';
 
 export { cardOf, clock } from './card.js';
@@ -96,6 +97,7 @@ export class Viewer {
     this.el = el;
     this.flyer = new DanmakuLayer(el.layer);
     this.list = new DanmakuList(el.list);
+    this.goods = new Goods(this); // the room's goods drawer and cart (goods.js)
   }
 
   _setState(state, text) {
