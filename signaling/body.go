@@ -15,6 +15,8 @@ type createRoomRequest struct {
 	Title         string `json:"title"`
 	Private       bool   `json:"private"`
 	AnonymousChat *bool  `json:"anonymous_chat"`
+	StartsAt      string `json:"starts_at"`
+	CoverURL      string `json:"cover_url"`
 }
 
 // parseCreateRoom reads POST /api/rooms; anonymous_chat defaults to anonDefault.
@@ -29,9 +31,19 @@ func parseCreateRoom(body []byte, anonDefault bool) (room.NewRoom, error) {
 	if !room.ValidTitle(req.Title) {
 		return room.NewRoom{}, apierr.E(apierr.CodeInvalidRequest, "title must be 1-%d printable characters", room.MaxTitleRunes)
 	}
-	n := room.NewRoom{ID: req.ID, Title: req.Title, Private: req.Private, AnonymousChat: anonDefault}
+	n := room.NewRoom{ID: req.ID, Title: req.Title, Private: req.Private, AnonymousChat: anonDefault, CoverURL: req.CoverURL}
 	if req.AnonymousChat != nil {
 		n.AnonymousChat = *req.AnonymousChat
+	}
+	if !room.ValidCoverURL(req.CoverURL) {
+		return room.NewRoom{}, errCoverURL()
+	}
+	if req.StartsAt != "" {
+		t, err := parseStartsAt(req.StartsAt)
+		if err != nil {
+			return room.NewRoom{}, err
+		}
+		n.StartsAt = &t
 	}
 	return n, nil
 }
@@ -41,6 +53,29 @@ type patchRoomRequest struct {
 	Title         *string `json:"title"`
 	Private       *bool   `json:"private"`
 	AnonymousChat *bool   `json:"anonymous_chat"`
+	// StartsAt is RFC 3339; "" removes the schedule.
+	StartsAt *string `json:"starts_at"`
+	// CoverURL is https://…; "" removes the cover.
+	CoverURL *string `json:"cover_url"`
+}
+
+// maxScheduleAhead bounds how far ahead a show may be scheduled.
+const maxScheduleAhead = 366 * 24 * time.Hour
+
+// parseStartsAt reads a starts_at value: RFC 3339, within a year from now.
+func parseStartsAt(raw string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339, raw)
+	if err != nil {
+		return time.Time{}, apierr.E(apierr.CodeInvalidRoom, "starts_at must be an RFC 3339 time such as 2026-12-24T20:00:00+08:00")
+	}
+	if t.After(time.Now().Add(maxScheduleAhead)) || t.Year() < 2000 {
+		return time.Time{}, apierr.E(apierr.CodeInvalidRoom, "starts_at must be within a year from now")
+	}
+	return t.UTC().Truncate(time.Millisecond), nil
+}
+
+func errCoverURL() error {
+	return apierr.E(apierr.CodeInvalidRoom, "cover_url must be an https:// URL of at most %d bytes", room.MaxCoverURLLen)
 }
 
 // parsePatchRoom reads PATCH /api/rooms/{room}; at least one field is required.
@@ -49,13 +84,28 @@ func parsePatchRoom(body []byte) (room.Patch, error) {
 	if err := apierr.DecodeJSON(body, &req); err != nil {
 		return room.Patch{}, err
 	}
-	if req.Title == nil && req.Private == nil && req.AnonymousChat == nil {
-		return room.Patch{}, apierr.E(apierr.CodeInvalidRequest, "nothing to change (title, private, anonymous_chat)")
+	if req.Title == nil && req.Private == nil && req.AnonymousChat == nil && req.StartsAt == nil && req.CoverURL == nil {
+		return room.Patch{}, apierr.E(apierr.CodeInvalidRequest, "nothing to change (title, private, anonymous_chat, starts_at, cover_url)")
 	}
 	if req.Title != nil && !room.ValidTitle(*req.Title) {
 		return room.Patch{}, apierr.E(apierr.CodeInvalidRequest, "title must be 1-%d printable characters", room.MaxTitleRunes)
 	}
-	return room.Patch{Title: req.Title, Private: req.Private, AnonymousChat: req.AnonymousChat}, nil
+	p := room.Patch{Title: req.Title, Private: req.Private, AnonymousChat: req.AnonymousChat, CoverURL: req.CoverURL}
+	if req.CoverURL != nil && !room.ValidCoverURL(*req.CoverURL) {
+		return room.Patch{}, errCoverURL()
+	}
+	switch {
+	case req.StartsAt == nil:
+	case *req.StartsAt == "":
+		p.ClearStartsAt = true
+	default:
+		t, err := parseStartsAt(*req.StartsAt)
+		if err != nil {
+			return room.Patch{}, err
+		}
+		p.StartsAt = &t
+	}
+	return p, nil
 }
 
 // viewerTokenRequest is the body of POST /api/rooms/{room}/viewer-tokens.

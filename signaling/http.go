@@ -32,6 +32,8 @@ func (s *Service) Mount(r fiber.Router) {
 	r.Get("/api/rooms/:room", rooms.getRoom)
 	r.Patch("/api/rooms/:room", admin, rooms.patchRoom)
 	r.Post("/api/rooms/:room/end", admin, rooms.endRoom) // for good: the operator's call, not a push key's
+	r.Post("/api/rooms/:room/reopen", admin, rooms.reopenRoom)
+	r.Post("/api/rooms/:room/clone", admin, rooms.cloneRoom)
 	r.Post("/api/rooms/:room/keys", admin, rooms.issueKey)
 	r.Get("/api/rooms/:room/keys", admin, rooms.listKeys)
 	r.Post("/api/rooms/:room/keys/:key/rotate", admin, rooms.rotateKey)

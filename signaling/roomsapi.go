@@ -38,6 +38,7 @@ func (a roomsAPI) view(c *fiber.Ctx, r room.Room, operator bool) roomView {
 func (a roomsAPI) viewWith(c *fiber.Ctx, r room.Room, operator bool, viewers map[string]int) roomView {
 	base := baseURL(&a.s.opt, c)
 	v := roomView{Room: r, WHEPURL: base + "/whep/" + r.ID, Live: a.s.opt.Engine.RoomLive(r.ID), Viewers: viewers[r.ID]}
+	v.State = r.Shown(time.Now())
 	if operator {
 		v.WHIPURL = base + "/whip/" + r.ID
 	}

@@ -44,6 +44,8 @@ const (
 	MaxTitleRunes = 200
 	// MaxActiveKeys is how many unrevoked push keys one room may have.
 	MaxActiveKeys = 16
+	// MaxCoverURLLen is the longest cover image URL, in bytes.
+	MaxCoverURLLen = 2048
 )
 
 // Live reports whether the state accepts viewers with media flowing.
@@ -67,6 +69,9 @@ const (
 	StateLive   State = "live"   // a publisher is sending
 	StatePaused State = "paused" // the publisher dropped; viewers wait
 	StateEnded  State = "ended"  // the anchor ended the live
+	// StateScheduled is never stored: it is how an idle room whose
+	// StartsAt is still ahead is shown (see Room.Shown).
+	StateScheduled State = "scheduled"
 )
 
 // Room is one live-selling room.
@@ -79,6 +84,19 @@ type Room struct {
 	AnonymousChat bool      `json:"anonymous_chat"`
 	State         State     `json:"state"`
 	CreatedAt     time.Time `json:"created_at"`
+	// StartsAt is when the show is announced to start (nil: unscheduled).
+	StartsAt *time.Time `json:"starts_at,omitempty"`
+	// CoverURL is the https URL of the room's cover image ("" for none).
+	CoverURL string `json:"cover_url,omitempty"`
+}
+
+// Shown is the state to show at now: StateScheduled for an idle room
+// whose StartsAt is after now, else the stored state.
+func (r Room) Shown(now time.Time) State {
+	if r.State == StateIdle && r.StartsAt != nil && r.StartsAt.After(now) {
+		return StateScheduled
+	}
+	return r.State
 }
 
 // Key is a push key's public record (never the key itself).

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -47,6 +48,11 @@ type NewRoom struct {
 	Title         string
 	Private       bool
 	AnonymousChat bool
+	// StartsAt, when set, schedules the show (shown as StateScheduled
+	// while it is ahead and the room is idle).
+	StartsAt *time.Time
+	// CoverURL is an https image URL or "" (see ValidCoverURL).
+	CoverURL string
 }
 
 // Patch changes some fields of a room; nil fields are left alone.
@@ -54,6 +60,11 @@ type Patch struct {
 	Title         *string
 	Private       *bool
 	AnonymousChat *bool
+	// StartsAt sets the start time; ClearStartsAt removes it.
+	StartsAt      *time.Time
+	ClearStartsAt bool
+	// CoverURL sets the cover ("" removes it).
+	CoverURL *string
 }
 
 // ListOptions page through rooms, newest first.
@@ -81,7 +92,40 @@ func ValidTitle(title string) bool {
 	return true
 }
 
-const roomColumns = `id, title, private, anonymous_chat, state, created_at`
+// ValidCoverURL reports whether u is acceptable as a cover: "" (none) or
+// an absolute https:// URL with a host, at most MaxCoverURLLen bytes,
+// without spaces or control characters.
+func ValidCoverURL(u string) bool {
+	if u == "" {
+		return true
+	}
+	if len(u) > MaxCoverURLLen || !utf8.ValidString(u) {
+		return false
+	}
+	for _, r := range u {
+		if r <= 0x20 || r == 0x7f {
+			return false
+		}
+	}
+	parsed, err := url.Parse(u)
+	return err == nil && parsed.Scheme == "https" && parsed.Host != "" && parsed.User == nil
+}
+
+func validSchedule(cover *string) error {
+	if cover != nil && !ValidCoverURL(*cover) {
+		return fmt.Errorf("%w: cover_url must be an https:// URL of at most %d bytes", ErrInvalid, MaxCoverURLLen)
+	}
+	return nil
+}
+
+func millis(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UnixMilli()
+}
+
+const roomColumns = `id, title, private, anonymous_chat, state, created_at, starts_at, cover_url`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -89,8 +133,13 @@ func scanRoom(row scanner) (Room, error) {
 	var r Room
 	var state string
 	var created int64
-	if err := row.Scan(&r.ID, &r.Title, &r.Private, &r.AnonymousChat, &state, &created); err != nil {
+	var starts sql.NullInt64
+	if err := row.Scan(&r.ID, &r.Title, &r.Private, &r.AnonymousChat, &state, &created, &starts, &r.CoverURL); err != nil {
 		return Room{}, err
+	}
+	if starts.Valid {
+		t := time.UnixMilli(starts.Int64).UTC()
+		r.StartsAt = &t
 	}
 	r.State = State(state)
 	r.CreatedAt = time.UnixMilli(created).UTC()
@@ -109,10 +158,13 @@ func (s *Store) Create(ctx context.Context, n NewRoom) (Room, error) {
 	if !ValidTitle(n.Title) {
 		return Room{}, fmt.Errorf("%w: title must be 1-%d printable characters", ErrInvalid, MaxTitleRunes)
 	}
+	if err := validSchedule(&n.CoverURL); err != nil {
+		return Room{}, err
+	}
 	now := time.Now().UnixMilli()
-	row := s.db.QueryRowContext(ctx, `INSERT INTO rooms (id, title, private, anonymous_chat, state, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING `+roomColumns,
-		n.ID, strings.TrimSpace(n.Title), n.Private, n.AnonymousChat, string(StateIdle), now, now)
+	row := s.db.QueryRowContext(ctx, `INSERT INTO rooms (id, title, private, anonymous_chat, state, created_at, updated_at, starts_at, cover_url)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING `+roomColumns,
+		n.ID, strings.TrimSpace(n.Title), n.Private, n.AnonymousChat, string(StateIdle), now, now, millis(n.StartsAt), n.CoverURL)
 	r, err := scanRoom(row)
 	if err != nil {
 		if sqldb.IsUniqueViolation(err) {
@@ -174,6 +226,9 @@ func (s *Store) Update(ctx context.Context, id string, p Patch) (Room, error) {
 	if p.Title != nil && !ValidTitle(*p.Title) {
 		return Room{}, fmt.Errorf("%w: title must be 1-%d printable characters", ErrInvalid, MaxTitleRunes)
 	}
+	if err := validSchedule(p.CoverURL); err != nil {
+		return Room{}, err
+	}
 	var out Room
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		r, err := scanRoom(tx.QueryRowContext(ctx, `SELECT `+roomColumns+` FROM rooms WHERE id = $1`+s.db.ForUpdate(), id))
@@ -192,8 +247,18 @@ func (s *Store) Update(ctx context.Context, id string, p Patch) (Room, error) {
 		if p.AnonymousChat != nil {
 			r.AnonymousChat = *p.AnonymousChat
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE rooms SET title = $1, private = $2, anonymous_chat = $3, updated_at = $4 WHERE id = $5`,
-			r.Title, r.Private, r.AnonymousChat, time.Now().UnixMilli(), id); err != nil {
+		if p.StartsAt != nil {
+			t := p.StartsAt.UTC().Truncate(time.Millisecond)
+			r.StartsAt = &t
+		}
+		if p.ClearStartsAt {
+			r.StartsAt = nil
+		}
+		if p.CoverURL != nil {
+			r.CoverURL = *p.CoverURL
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE rooms SET title = $1, private = $2, anonymous_chat = $3, updated_at = $4, starts_at = $5, cover_url = $6 WHERE id = $7`,
+			r.Title, r.Private, r.AnonymousChat, time.Now().UnixMilli(), millis(r.StartsAt), r.CoverURL, id); err != nil {
 			return fmt.Errorf("room: update %s: %w", id, err)
 		}
 		out = r
