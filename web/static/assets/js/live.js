@@ -6,6 +6,7 @@
 
 import { Api, roomFromPath } from './api.js';
 import { Viewer } from './viewer.js';
+import { Landing } from './countdown.js';
 import { t, translatePage, languageSwitch } from './i18n.js';
 
 const room = roomFromPath();
@@ -47,7 +48,10 @@ document.querySelector('.topbar').insertBefore(share, document.getElementById('w
 const viewer = new Viewer(document.getElementById('app'), {
   room, token, layer: params.get('layer') || '', hideChat: params.has('hide-chat'),
   signInURL: document.body.dataset.signinUrl || '',
+  // A scheduled room's landing screen goes once the room is live.
+  onEvent: (name, detail) => { if (landing) landing.onViewer(name, detail); },
 });
+let landing = null;
 // For tests and the browser console.
 window.livesell = { viewer };
 viewer.start();
@@ -56,6 +60,10 @@ new Api('', () => token).get(`/api/rooms/${encodeURIComponent(room)}`).then((r) 
   if (r && r.title) {
     document.getElementById('room-title').textContent = r.title;
     document.title = `${r.title} — livesell`;
+  }
+  if (r && r.state === 'scheduled' && r.starts_at && viewer.state !== 'live' && viewer.el) {
+    landing = new Landing(viewer, r);
+    landing.show();
   }
 }).catch(() => {});
 addEventListener('pagehide', () => viewer.stop());
