@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
 )
 
 // TestScheduledRoom is #12's "a scheduled room's countdown page turns into
@@ -41,6 +43,15 @@ func TestScheduledRoom(t *testing.T) {
 	}
 	viewer.screenshot("viewer-scheduled")
 	viewer.text(`(window.__sameDocument = 'yes')`)
+
+	// The same landing screen in a Chinese browser.
+	zh := newPage(t, newBrowser(t, chromedp.Flag("lang", "zh-CN"), chromedp.Flag("accept-lang", "zh-CN,zh"), chromedp.Env("LANGUAGE=zh_CN", "LANG=zh_CN.UTF-8")),
+		"viewer-zh", n.base+"/live/"+r.ID)
+	zh.waitFor(15*time.Second, shown(clock), "the landing screen in zh-CN")
+	if got := zh.text(clock + `.textContent`); !regexp.MustCompile(`^距开播 00:0[01]:[0-5]\d$`).MatchString(got) {
+		t.Fatalf("zh-CN countdown reads %q, want \"距开播 00:00:ss\"", got)
+	}
+	zh.screenshot("viewer-scheduled-zh")
 
 	studio := newPage(t, browser, "studio", n.base+"/studio/"+r.ID)
 	goLive(t, studio, r.PushKey)
