@@ -206,7 +206,7 @@ async function loadProducts() {
     const items = list(await api.get(`/api/rooms/${encodeURIComponent(selected)}/products`), 'products', 'items');
     if (!items.length) tb.append(h('tr', {}, h('td', { colspan: '4', class: 'empty' }, 'No products.')));
     roomProductIds = items.map((p) => p.id);
-    for (const p of items) {
+    items.forEach((p, i) => {
       const input = h('input', { type: 'number', min: '0', step: '1', value: String(p.stock_total ?? 0), class: 'stock-input', 'aria-label': `Stock put on sale for ${p.title || p.id}` });
       tb.append(h('tr', { dataset: { product: p.id } },
         h('td', {}, p.title || p.id),
@@ -215,9 +215,11 @@ async function loadProducts() {
           h('form', { class: 'stock-form', onsubmit: (e) => { e.preventDefault(); setStock(p.id, input.value); } },
             input, h('button', { class: 'btn-mini', type: 'submit' }, 'Set total'))),
         h('td', { class: 'actions' },
+          h('button', { class: 'btn-mini move-up', type: 'button', disabled: i === 0, 'aria-label': `Move ${p.title || p.id} up`, onclick: () => move(p.id, -1) }, '↑'),
+          h('button', { class: 'btn-mini move-down', type: 'button', disabled: i === items.length - 1, 'aria-label': `Move ${p.title || p.id} down`, onclick: () => move(p.id, 1) }, '↓'),
           h('button', { class: 'btn-mini edit', type: 'button', 'aria-label': `Edit ${p.title || p.id}`, onclick: () => editProduct(p) }, 'Edit'),
           h('button', { class: 'btn-mini btn-danger unbind', type: 'button', 'aria-label': `Remove ${p.title || p.id} from this room`, onclick: () => unbind(p.id) }, 'Remove from room'))));
-    }
+    });
   } catch (err) { fail(err); }
 }
 
@@ -241,6 +243,46 @@ async function unbind(id) {
     loadProducts();
   } catch (err) { fail(err); }
 }
+
+// The room's goods in a new order (the order viewers see them in).
+async function move(id, by) {
+  const ids = [...roomProductIds];
+  const i = ids.indexOf(id);
+  const j = i + by;
+  if (i < 0 || j < 0 || j >= ids.length) return;
+  [ids[i], ids[j]] = [ids[j], ids[i]];
+  try {
+    await api.put(`/api/rooms/${encodeURIComponent(selected)}/products`, { product_ids: ids });
+    loadProducts();
+  } catch (err) { fail(err); }
+}
+
+// An image file is stored by the server (POST /api/images); its URL fills
+// the product's image field.
+const imageErrors = {
+  invalid_image: 'That file is not a PNG, JPEG or WebP picture.',
+  body_too_large: 'That picture is too big: upload one under 1 MB.',
+};
+function uploader(fileId, urlId) {
+  $(fileId).addEventListener('change', async () => {
+    const file = $(fileId).files[0];
+    if (!file) return;
+    $('dash-error').textContent = '';
+    try {
+      const res = await fetch('/api/images', { method: 'POST', headers: { Authorization: `Bearer ${token}` }, body: file, credentials: 'omit' });
+      const j = await res.json().catch(() => ({}));
+      if (!res.ok) {
+        const code = (j.error && j.error.code) || '';
+        $('dash-error').textContent = imageErrors[code] || `The picture was not uploaded: ${(j.error && j.error.message) || res.status}.`;
+        return;
+      }
+      $(urlId).value = j.url || j.path || '';
+      $(fileId).value = '';
+    } catch (err) { $('dash-error').textContent = 'The picture was not uploaded: could not reach the server.'; }
+  });
+}
+uploader('e-upload', 'e-image');
+uploader('p-upload', 'p-image');
 
 let editing = null;
 function editProduct(p) {
@@ -325,9 +367,25 @@ async function loadOrders() {
         h('td', {}, o.product_title || o.product_id || ''),
         h('td', {}, String(o.quantity || 1)),
         h('td', {}, money(o.amount_minor, o.currency)),
-        h('td', {}, h('span', { class: `state state-${String(o.status || '').toLowerCase()}` }, String(o.status || '').toLowerCase())),
+        h('td', {}, h('span', { class: `state state-${String(o.status || '').toLowerCase()}` }, String(o.status || '').toLowerCase()), ' ', ...orderActions(o)),
         h('td', {}, created && !isNaN(created) ? created.toLocaleString() : '')));
     }
+  } catch (err) { fail(err); }
+}
+// Refund (a paid or shipped order) and ship (a paid one), by the operator.
+function orderActions(o) {
+  const st = String(o.status || '').toUpperCase();
+  const out = [];
+  if (st === 'PAID') out.push(h('button', { class: 'btn-mini ship', type: 'button', 'aria-label': `Ship order ${o.id}`, onclick: () => orderAction(o.id, 'ship') }, 'Ship'));
+  if (st === 'PAID' || st === 'SHIPPED') out.push(h('button', { class: 'btn-mini btn-danger refund', type: 'button', 'aria-label': `Refund order ${o.id}`, onclick: () => orderAction(o.id, 'refund') }, 'Refund'));
+  return out;
+}
+
+async function orderAction(id, what) {
+  try {
+    await api.post(`/api/orders/${encodeURIComponent(id)}/${what}`, {});
+    $('dash-error').textContent = '';
+    loadOrders();
   } catch (err) { fail(err); }
 }
 $('order-filter').addEventListener('submit', (e) => { e.preventDefault(); loadOrders(); });
