@@ -129,7 +129,7 @@ func docWord(s string) bool {
 	case "hello", "danmaku", "like", "click", "want", "ping", "pin", "delete", "mute", "ban",
 		"welcome", "batch", "card", "ticker", "state", "ack", "pong", "error", "online", "pinned", "deleted", "recent", "you",
 		"livesell", "livesell_lossy", "presence", "sanction", "words", "v", "type", "ref",
-		"idle", "live", "paused", "ended":
+		"idle", "scheduled", "live", "paused", "ended":
 		return true
 	}
 	return false
