@@ -5,6 +5,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -62,8 +63,8 @@ func (p *page) chooseFile(expr, path string) {
 // TestDashboardGoodsAndOrders is #12's dashboard, acted out by the operator
 // with real clicks: a picture uploaded from a file fills the product's image
 // URL and is served by the node; the room's two products change places with
-// the arrows (viewers see the new order); a paid order is refunded from the
-// order list.
+// the arrows (viewers see the new order); from the order list one paid
+// order is refunded and another shipped.
 func TestDashboardGoodsAndOrders(t *testing.T) {
 	n := startNode(t)
 	admin := n.srv.AdminToken()
@@ -81,17 +82,23 @@ func TestDashboardGoodsAndOrders(t *testing.T) {
 		ID string `json:"id"`
 	}
 	n.mustCall(t, "POST", "/api/orders", buyer, map[string]any{"product_id": mug.ID, "room": r.ID}, &ord, "Idempotency-Key", "dash-goods-order-1")
-	var pay struct {
-		RedirectURL string `json:"redirect_url"`
+	var ord2 struct {
+		ID string `json:"id"`
 	}
-	n.mustCall(t, "POST", "/api/orders/"+ord.ID+"/pay", buyer, map[string]any{"provider": "sandbox"}, &pay)
-	if pay.RedirectURL == "" {
-		t.Fatal("the sandbox gave no payment page")
-	}
+	n.mustCall(t, "POST", "/api/orders", buyer, map[string]any{"product_id": cap.ID, "room": r.ID}, &ord2, "Idempotency-Key", "dash-goods-order-2")
 	browser := newBrowser(t)
-	payer := newPage(t, browser, "payer", pay.RedirectURL)
-	payer.clickCSS("#sandbox-pay")
-	payer.waitFor(15*time.Second, `document.getElementById('sandbox-result') && document.getElementById('sandbox-result').dataset.status.toUpperCase() === 'PAID'`, "the paid sandbox page")
+	for i, id := range []string{ord.ID, ord2.ID} {
+		var pay struct {
+			RedirectURL string `json:"redirect_url"`
+		}
+		n.mustCall(t, "POST", "/api/orders/"+id+"/pay", buyer, map[string]any{"provider": "sandbox"}, &pay)
+		if pay.RedirectURL == "" {
+			t.Fatal("the sandbox gave no payment page")
+		}
+		payer := newPage(t, browser, fmt.Sprintf("payer-%d", i+1), pay.RedirectURL)
+		payer.clickCSS("#sandbox-pay")
+		payer.waitFor(15*time.Second, `document.getElementById('sandbox-result') && document.getElementById('sandbox-result').dataset.status.toUpperCase() === 'PAID'`, "the paid sandbox page")
+	}
 
 	d := newPage(t, browser, "dashboard", n.base+"/dashboard")
 	d.waitFor(10*time.Second, `!document.getElementById('login').hidden`, "the login form")
@@ -167,6 +174,15 @@ func TestDashboardGoodsAndOrders(t *testing.T) {
 	n.mustCall(t, "GET", "/api/orders/"+ord.ID, admin, nil, &o)
 	if o.Status != "REFUNDED" {
 		t.Fatalf("order status after Refund = %s, want REFUNDED", o.Status)
+	}
+	// Ship the other paid order: it reads shipped and offers neither button.
+	srow := `document.querySelector('#orders tr[data-order=` + jsString(ord2.ID) + `]')`
+	d.waitFor(10*time.Second, srow+` && !!`+srow+`.querySelector('.ship')`, "the second paid order with a Ship button")
+	d.click(srow + `.querySelector('.ship')`)
+	d.waitFor(10*time.Second, srow+` && `+srow+`.querySelector('.state').textContent === 'shipped' && !`+srow+`.querySelector('.ship') && !`+srow+`.querySelector('.refund')`, "the shipped order")
+	n.mustCall(t, "GET", "/api/orders/"+ord2.ID, admin, nil, &o)
+	if o.Status != "SHIPPED" {
+		t.Fatalf("order status after Ship = %s, want SHIPPED", o.Status)
 	}
 	d.screenshot("dashboard-goods-orders", true)
 }

@@ -372,12 +372,12 @@ async function loadOrders() {
     }
   } catch (err) { fail(err); }
 }
-// Refund (a paid or shipped order) and ship (a paid one), by the operator.
+// Ship or refund a paid order, by the operator (a shipped one can no longer be refunded here).
 function orderActions(o) {
   const st = String(o.status || '').toUpperCase();
   const out = [];
   if (st === 'PAID') out.push(h('button', { class: 'btn-mini ship', type: 'button', 'aria-label': `Ship order ${o.id}`, onclick: () => orderAction(o.id, 'ship') }, 'Ship'));
-  if (st === 'PAID' || st === 'SHIPPED') out.push(h('button', { class: 'btn-mini btn-danger refund', type: 'button', 'aria-label': `Refund order ${o.id}`, onclick: () => orderAction(o.id, 'refund') }, 'Refund'));
+  if (st === 'PAID') out.push(h('button', { class: 'btn-mini btn-danger refund', type: 'button', 'aria-label': `Refund order ${o.id}`, onclick: () => orderAction(o.id, 'refund') }, 'Refund'));
   return out;
 }
 
