@@ -5,6 +5,8 @@ package web_test
 import (
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
 )
 
 // TestCartFromTheGoodsDrawer is #12's cart and variants, acted out by a
@@ -107,4 +109,38 @@ func TestCartFromTheGoodsDrawer(t *testing.T) {
 	v.click(item(shirt.ID) + `.querySelector('.ls-goods-opt[data-sku="SHIRT-L"]')`)
 	v.waitFor(5*time.Second, item(shirt.ID)+`.querySelector('.ls-goods-meta').textContent === '$42.00 · Sold out' && `+item(shirt.ID)+`.querySelector('.ls-goods-add').disabled`, "size L sold out in the drawer")
 	v.screenshot("viewer-cart-paid")
+}
+
+// TestCartRefusalInChinese: a zh-CN viewer's cart asks for more units than
+// are left; the checkout and the drawer say so in a Chinese sentence, and
+// nothing stays reserved.
+func TestCartRefusalInChinese(t *testing.T) {
+	n := startNode(t)
+	admin := n.srv.AdminToken()
+	r := createRoom(t, n, "购物车", nil)
+	var prod struct {
+		ID string `json:"id"`
+	}
+	n.mustCall(t, "POST", "/api/products", admin, map[string]any{"title": "棉T恤", "price_minor": 5900, "currency": "CNY", "stock": 2}, &prod)
+	n.mustCall(t, "PUT", "/api/rooms/"+r.ID+"/products", admin, map[string]any{"product_ids": []string{prod.ID}}, nil)
+	browser := newBrowser(t, chromedp.Flag("lang", "zh-CN"), chromedp.Flag("accept-lang", "zh-CN,zh"), chromedp.Env("LANGUAGE=zh_CN", "LANG=zh_CN.UTF-8"))
+	v := newPage(t, browser, "viewer-zh", n.base+"/live/"+r.ID+"#token="+mintUser(t, n, "wang", "王"))
+	v.waitFor(15*time.Second, shown(`document.querySelector('.ls-goods-btn')`)+` && document.querySelector('.ls-goods-btn').textContent.startsWith('商品')`, "the Goods button in Chinese")
+	v.clickCSS(".ls-goods-btn")
+	v.waitFor(10*time.Second, `!!document.querySelector('.ls-goods-meta') && document.querySelector('.ls-goods-meta').textContent === '¥59.00 · 剩 2 件'`, "the T-shirt in the drawer, in Chinese")
+	v.fill(`document.querySelector('.ls-goods-qty')`, "3")
+	v.clickCSS(".ls-goods-add")
+	v.waitFor(5*time.Second, `document.querySelector('.ls-cart-total').textContent === '合计：¥177.00'`, "the cart total in Chinese")
+	v.clickCSS(".ls-cart-checkout")
+	v.waitFor(10*time.Second, `document.querySelector('.ls-checkout').dataset.result === 'error' && document.querySelector('.ls-checkout-msg').textContent === '抱歉，刚刚卖完了。'`, "the refusal as a Chinese sentence in the checkout")
+	v.clickCSS(".ls-checkout-close")
+	v.waitFor(10*time.Second, `document.querySelector('.ls-goods-msg').textContent === '抱歉，刚刚卖完了。' && document.querySelector('.ls-cart-count').textContent === '3'`, "the refusal in the drawer, the cart kept")
+	var s struct {
+		StockLeft int64 `json:"stock_left"`
+	}
+	n.mustCall(t, "GET", "/api/products/"+prod.ID+"/stock", "", nil, &s)
+	if s.StockLeft != 2 {
+		t.Fatalf("stock left after the refused cart = %d, want 2 (nothing reserved)", s.StockLeft)
+	}
+	v.screenshot("viewer-cart-refused-zh")
 }
