@@ -57,6 +57,10 @@ type patchRoomRequest struct {
 	StartsAt *string `json:"starts_at"`
 	// CoverURL is https://…; "" removes the cover.
 	CoverURL *string `json:"cover_url"`
+	// SellAfterEnd keeps the goods buyable on the ended room's closing screen.
+	SellAfterEnd *bool `json:"sell_after_end"`
+	// NextRoom is the next show's room id; "" removes it.
+	NextRoom *string `json:"next_room"`
 }
 
 // maxScheduleAhead bounds how far ahead a show may be scheduled.
@@ -84,13 +88,19 @@ func parsePatchRoom(body []byte) (room.Patch, error) {
 	if err := apierr.DecodeJSON(body, &req); err != nil {
 		return room.Patch{}, err
 	}
-	if req.Title == nil && req.Private == nil && req.AnonymousChat == nil && req.StartsAt == nil && req.CoverURL == nil {
-		return room.Patch{}, apierr.E(apierr.CodeInvalidRequest, "nothing to change (title, private, anonymous_chat, starts_at, cover_url)")
+	if req.Title == nil && req.Private == nil && req.AnonymousChat == nil && req.StartsAt == nil && req.CoverURL == nil &&
+		req.SellAfterEnd == nil && req.NextRoom == nil {
+		return room.Patch{}, apierr.E(apierr.CodeInvalidRequest,
+			"nothing to change (title, private, anonymous_chat, starts_at, cover_url, sell_after_end, next_room)")
+	}
+	if req.NextRoom != nil && *req.NextRoom != "" && !roomid.Valid(*req.NextRoom) {
+		return room.Patch{}, apierr.E(apierr.CodeInvalidRoom, "next_room: %s", roomid.Rule)
 	}
 	if req.Title != nil && !room.ValidTitle(*req.Title) {
 		return room.Patch{}, apierr.E(apierr.CodeInvalidRequest, "title must be 1-%d printable characters", room.MaxTitleRunes)
 	}
-	p := room.Patch{Title: req.Title, Private: req.Private, AnonymousChat: req.AnonymousChat, CoverURL: req.CoverURL}
+	p := room.Patch{Title: req.Title, Private: req.Private, AnonymousChat: req.AnonymousChat, CoverURL: req.CoverURL,
+		SellAfterEnd: req.SellAfterEnd, NextRoom: req.NextRoom}
 	if req.CoverURL != nil && !room.ValidCoverURL(*req.CoverURL) {
 		return room.Patch{}, errCoverURL()
 	}

@@ -88,6 +88,10 @@ type Room struct {
 	StartsAt *time.Time `json:"starts_at,omitempty"`
 	// CoverURL is the https URL of the room's cover image ("" for none).
 	CoverURL string `json:"cover_url,omitempty"`
+	// SellAfterEnd keeps the goods buyable on the ended room's closing screen.
+	SellAfterEnd bool `json:"sell_after_end"`
+	// NextRoom is the id of the next show the closing screen points to ("" for none).
+	NextRoom string `json:"next_room,omitempty"`
 }
 
 // Shown is the state to show at now: StateScheduled for an idle room

@@ -77,3 +77,34 @@ func TestStoreSchedule(t *testing.T) {
 		}
 	})
 }
+
+func TestStoreAfterEnd(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, b *backend.Backends, _ string) {
+		ctx := context.Background()
+		s := newStore(t, b)
+		r, err := s.Create(ctx, room.NewRoom{Title: "Monday show", SellAfterEnd: true, NextRoom: "tuesday"})
+		if err != nil || !r.SellAfterEnd || r.NextRoom != "tuesday" {
+			t.Fatalf("Create = %+v, %v", r, err)
+		}
+		off, next := false, "wednesday_2"
+		if up, err := s.Update(ctx, r.ID, room.Patch{SellAfterEnd: &off, NextRoom: &next}); err != nil || up.SellAfterEnd || up.NextRoom != next {
+			t.Fatalf("Update = %+v, %v", up, err)
+		}
+		if got, err := s.Get(ctx, r.ID); err != nil || got.SellAfterEnd || got.NextRoom != next {
+			t.Fatalf("Get = %+v, %v", got, err)
+		}
+		on, none := true, ""
+		if up, err := s.Update(ctx, r.ID, room.Patch{SellAfterEnd: &on, NextRoom: &none}); err != nil || !up.SellAfterEnd || up.NextRoom != "" {
+			t.Fatalf("clear next = %+v, %v", up, err)
+		}
+		for _, bad := range []string{"a.b", "a b", strings.Repeat("x", 65)} {
+			b := bad
+			if _, err := s.Update(ctx, r.ID, room.Patch{NextRoom: &b}); !errors.Is(err, room.ErrInvalid) {
+				t.Errorf("Update next_room %q: %v, want ErrInvalid", bad, err)
+			}
+			if _, err := s.Create(ctx, room.NewRoom{Title: "x", NextRoom: bad}); !errors.Is(err, room.ErrInvalid) {
+				t.Errorf("Create next_room %q: %v, want ErrInvalid", bad, err)
+			}
+		}
+	})
+}

@@ -53,6 +53,9 @@ type NewRoom struct {
 	StartsAt *time.Time
 	// CoverURL is an https image URL or "" (see ValidCoverURL).
 	CoverURL string
+	// SellAfterEnd and NextRoom shape the closing screen (see Room).
+	SellAfterEnd bool
+	NextRoom     string
 }
 
 // Patch changes some fields of a room; nil fields are left alone.
@@ -65,6 +68,10 @@ type Patch struct {
 	ClearStartsAt bool
 	// CoverURL sets the cover ("" removes it).
 	CoverURL *string
+	// SellAfterEnd sets whether the goods stay buyable once ended.
+	SellAfterEnd *bool
+	// NextRoom sets the next show's room id ("" removes it).
+	NextRoom *string
 }
 
 // ListOptions page through rooms, newest first.
@@ -111,9 +118,12 @@ func ValidCoverURL(u string) bool {
 	return err == nil && parsed.Scheme == "https" && parsed.Host != "" && parsed.User == nil
 }
 
-func validSchedule(cover *string) error {
+func validSchedule(cover, next *string) error {
 	if cover != nil && !ValidCoverURL(*cover) {
 		return fmt.Errorf("%w: cover_url must be an https:// URL of at most %d bytes", ErrInvalid, MaxCoverURLLen)
+	}
+	if next != nil && *next != "" && !roomid.Valid(*next) {
+		return fmt.Errorf("%w: next_room must be a room id", ErrInvalid)
 	}
 	return nil
 }
@@ -125,7 +135,7 @@ func millis(t *time.Time) any {
 	return t.UnixMilli()
 }
 
-const roomColumns = `id, title, private, anonymous_chat, state, created_at, starts_at, cover_url`
+const roomColumns = `id, title, private, anonymous_chat, state, created_at, starts_at, cover_url, sell_after_end, next_room`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -134,7 +144,7 @@ func scanRoom(row scanner) (Room, error) {
 	var state string
 	var created int64
 	var starts sql.NullInt64
-	if err := row.Scan(&r.ID, &r.Title, &r.Private, &r.AnonymousChat, &state, &created, &starts, &r.CoverURL); err != nil {
+	if err := row.Scan(&r.ID, &r.Title, &r.Private, &r.AnonymousChat, &state, &created, &starts, &r.CoverURL, &r.SellAfterEnd, &r.NextRoom); err != nil {
 		return Room{}, err
 	}
 	if starts.Valid {
@@ -158,13 +168,13 @@ func (s *Store) Create(ctx context.Context, n NewRoom) (Room, error) {
 	if !ValidTitle(n.Title) {
 		return Room{}, fmt.Errorf("%w: title must be 1-%d printable characters", ErrInvalid, MaxTitleRunes)
 	}
-	if err := validSchedule(&n.CoverURL); err != nil {
+	if err := validSchedule(&n.CoverURL, &n.NextRoom); err != nil {
 		return Room{}, err
 	}
 	now := time.Now().UnixMilli()
-	row := s.db.QueryRowContext(ctx, `INSERT INTO rooms (id, title, private, anonymous_chat, state, created_at, updated_at, starts_at, cover_url)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING `+roomColumns,
-		n.ID, strings.TrimSpace(n.Title), n.Private, n.AnonymousChat, string(StateIdle), now, now, millis(n.StartsAt), n.CoverURL)
+	row := s.db.QueryRowContext(ctx, `INSERT INTO rooms (id, title, private, anonymous_chat, state, created_at, updated_at, starts_at, cover_url, sell_after_end, next_room)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING `+roomColumns,
+		n.ID, strings.TrimSpace(n.Title), n.Private, n.AnonymousChat, string(StateIdle), now, now, millis(n.StartsAt), n.CoverURL, n.SellAfterEnd, n.NextRoom)
 	r, err := scanRoom(row)
 	if err != nil {
 		if sqldb.IsUniqueViolation(err) {
@@ -226,7 +236,7 @@ func (s *Store) Update(ctx context.Context, id string, p Patch) (Room, error) {
 	if p.Title != nil && !ValidTitle(*p.Title) {
 		return Room{}, fmt.Errorf("%w: title must be 1-%d printable characters", ErrInvalid, MaxTitleRunes)
 	}
-	if err := validSchedule(p.CoverURL); err != nil {
+	if err := validSchedule(p.CoverURL, p.NextRoom); err != nil {
 		return Room{}, err
 	}
 	var out Room
@@ -257,8 +267,14 @@ func (s *Store) Update(ctx context.Context, id string, p Patch) (Room, error) {
 		if p.CoverURL != nil {
 			r.CoverURL = *p.CoverURL
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE rooms SET title = $1, private = $2, anonymous_chat = $3, updated_at = $4, starts_at = $5, cover_url = $6 WHERE id = $7`,
-			r.Title, r.Private, r.AnonymousChat, time.Now().UnixMilli(), millis(r.StartsAt), r.CoverURL, id); err != nil {
+		if p.SellAfterEnd != nil {
+			r.SellAfterEnd = *p.SellAfterEnd
+		}
+		if p.NextRoom != nil {
+			r.NextRoom = *p.NextRoom
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE rooms SET title = $1, private = $2, anonymous_chat = $3, updated_at = $4, starts_at = $5, cover_url = $6, sell_after_end = $7, next_room = $8 WHERE id = $9`,
+			r.Title, r.Private, r.AnonymousChat, time.Now().UnixMilli(), millis(r.StartsAt), r.CoverURL, r.SellAfterEnd, r.NextRoom, id); err != nil {
 			return fmt.Errorf("room: update %s: %w", id, err)
 		}
 		out = r
