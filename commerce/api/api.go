@@ -143,6 +143,7 @@ func (h *Handler) Mount(r fiber.Router) {
 	r.Get("/api/products", h.products.listProducts)
 	r.Get("/api/products/:id", h.products.getProduct)
 	r.Patch("/api/products/:id", admin, h.products.updateProduct)
+	r.Delete("/api/products/:id", admin, h.products.deleteProduct)
 	r.Put("/api/products/:id/stock", admin, h.products.setStock)
 	r.Get("/api/products/:id/stock", h.products.getStock)
 	r.Put("/api/products/:id/variants/:sku", admin, h.products.putVariant)

@@ -21,6 +21,7 @@ var errTable = []struct {
 	{catalog.ErrNotFound, apierr.CodeProductNotFound, true},
 	{catalog.ErrBelowFloor, apierr.CodePriceBelowFloor, true},
 	{catalog.ErrNotInRoom, apierr.CodeProductNotInRoom, false},
+	{catalog.ErrInUse, apierr.CodeStateConflict, true},
 	{order.ErrNotFound, apierr.CodeOrderNotFound, true},
 	{order.ErrUnknownPayment, apierr.CodePaymentNotFound, true},
 	{order.ErrSoldOut, apierr.CodeSoldOut, false},

@@ -360,7 +360,12 @@ func TestOpenAPIWriteTour(t *testing.T) {
 	do(admin, "GET", "/api/segments/export.csv?tag=ordered", "", http.StatusOK)
 	vals["id"] = product
 
+	do(admin, "DELETE", "/api/products/{id}", "", http.StatusConflict) // presented, and it has orders
 	do(pushKey, "DELETE", "/api/rooms/{room}/presenting", "", http.StatusNoContent)
+	vals["id"] = str(do(admin, "POST", "/api/products", `{"title":"Typo","price_minor":100,"currency":"USD","stock":1}`, http.StatusCreated), "id")
+	do(admin, "DELETE", "/api/products/{id}", "", http.StatusNoContent)
+	do(admin, "DELETE", "/api/products/{id}", "", http.StatusNotFound)
+	vals["id"] = product
 	do(admin, "POST", "/api/rooms/{room}/end", "", http.StatusOK)
 }
 
