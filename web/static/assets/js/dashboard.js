@@ -4,7 +4,7 @@
 // drawn as inline SVG.
 
 import { Api, ApiError, h, clear } from './api.js';
-import { money, toMinor, toMajor, translatePage, languageSwitch } from './i18n.js';
+import { t, money, toMinor, toMajor, translatePage, languageSwitch } from './i18n.js';
 import { lineChart, barChart } from './charts.js';
 
 const $ = (id) => document.getElementById(id);
@@ -218,12 +218,37 @@ async function loadProducts() {
           h('button', { class: 'btn-mini move-up', type: 'button', disabled: i === 0, 'aria-label': `Move ${p.title || p.id} up`, onclick: () => move(p.id, -1) }, '↑'),
           h('button', { class: 'btn-mini move-down', type: 'button', disabled: i === items.length - 1, 'aria-label': `Move ${p.title || p.id} down`, onclick: () => move(p.id, 1) }, '↓'),
           h('button', { class: 'btn-mini edit', type: 'button', 'aria-label': `Edit ${p.title || p.id}`, onclick: () => editProduct(p) }, 'Edit'),
-          h('button', { class: 'btn-mini btn-danger unbind', type: 'button', 'aria-label': `Remove ${p.title || p.id} from this room`, onclick: () => unbind(p.id) }, 'Remove from room'))));
+          h('button', { class: 'btn-mini btn-danger unbind', type: 'button', 'aria-label': `Remove ${p.title || p.id} from this room`, onclick: () => unbind(p.id) }, 'Remove from room'),
+          h('button', { class: 'btn-mini btn-danger delete', type: 'button', 'aria-label': t('dash.delete.label', { title: p.title || p.id }), onclick: () => askDelete(p) }, t('dash.delete')))));
     });
   } catch (err) { fail(err); }
 }
 
 let roomProductIds = [];
+
+// Deleting a product asks first (a dialog of the page); the server refuses
+// while a room presents it or an order names it, shown as a sentence.
+let deleting = null;
+function askDelete(p) {
+  deleting = p;
+  $('delete-confirm-h').textContent = t('dash.delete.title', { title: p.title || p.id });
+  $('delete-confirm').returnValue = '';
+  $('delete-confirm').showModal();
+}
+$('delete-confirm').addEventListener('close', async () => {
+  const p = deleting;
+  deleting = null;
+  if (!p || $('delete-confirm').returnValue !== 'delete') return;
+  $('dash-error').textContent = '';
+  try {
+    await api.del(`/api/products/${encodeURIComponent(p.id)}`);
+    loadProducts();
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.code !== 'state_conflict') { fail(err); return; }
+    const why = /present/i.test(err.message || '') ? 'dash.delete.presented' : 'dash.delete.sold';
+    $('dash-error').textContent = t(why, { title: p.title || p.id });
+  }
+});
 
 async function setStock(id, value) {
   try {
