@@ -150,11 +150,13 @@ func TestEmbedOnAnotherOrigin(t *testing.T) {
 	}
 	shop.waitFor(10*time.Second, shown(embedded(".ls-checkout-frame")), "the payment page in the checkout")
 	shop.screenshot("embed-checkout-desktop")
+	closedAt := time.Now() // the moment the close click is sent
 	shop.click(embedded(".ls-checkout-close"))
-	closedAt := time.Now()
 	shop.waitFor(5*time.Second, `!`+shown(embedded(".ls-checkout")), "the checkout to close")
 	waitUntil(t, 3*time.Second, stockIs(5), "the unit back on sale after closing the checkout")
-	if d := time.Since(closedAt); d > 1500*time.Millisecond {
+	d := time.Since(closedAt)
+	t.Logf("the unit back on sale %s after the close click", d.Round(time.Millisecond))
+	if d > time.Second {
 		t.Fatalf("the unit came back after %s, want within a second", d)
 	}
 
@@ -201,6 +203,7 @@ func TestEmbedOnAnotherOrigin(t *testing.T) {
 		}
 		p.click(embedded(".ls-buy"))
 		p.waitFor(5*time.Second, `document.getElementById('cart-count').textContent === '1'`, "the item in the cart from the narrow player")
+		p.waitFor(10*time.Second, `!`+shown(embedded(".ls-status")), "no status text over the playing video")
 		p.screenshot("embed-" + strings.TrimPrefix(w.path, "shop"))
 		p.close()
 	}

@@ -3,7 +3,7 @@
 // goods list of the closing screen. The methods are mixed into Viewer.
 
 import { h } from './api.js';
-import { t, money, num } from './i18n.js';
+import { t, money, num, currentLang } from './i18n.js';
 
 /** Normalizes a card event or API answer into a ProductCard-like object. */
 export function cardOf(msg) {
@@ -142,13 +142,45 @@ export const cardMethods = {
     } catch (_) { /* keep "sold out" */ }
   },
 
+  /**
+   * The closing screen's goods (with a Buy at list price when the operator
+   * set sell_after_end and the product can be ordered as one line) and the
+   * next scheduled show (next_room) with a link.
+   */
   async _loadClosingGoods() {
     const ul = this.el.closing.querySelector('.ls-closing-goods');
+    let info = this.info;
+    try { info = await this.api.get(`/api/rooms/${encodeURIComponent(this.room)}`); } catch (_) { /* keep what start() read */ }
+    this._loadNextShow(info);
     try {
       const res = await this.api.get(`/api/rooms/${encodeURIComponent(this.room)}/products`);
       const list = (res && (res.products || res)) || [];
-      ul.replaceChildren(...list.slice(0, 20).map((p) => h('li', { class: 'ls-closing-good' },
-        h('span', { class: 'ls-closing-good-title' }, p.title || p.id), ' ', h('span', { class: 'ls-closing-good-price' }, money(p.price_minor, p.currency)))));
+      const sell = !!(info && info.sell_after_end);
+      ul.replaceChildren(...list.slice(0, 20).map((p) => {
+        const li = h('li', { class: 'ls-closing-good' },
+          h('span', { class: 'ls-closing-good-title' }, p.title || p.id), ' ', h('span', { class: 'ls-closing-good-price' }, money(p.price_minor, p.currency)));
+        // One line without a variant at list price: what an order of an ended room can be.
+        const buyable = sell && p.open !== false && Number(p.stock_left ?? 1) > 0 && !(Array.isArray(p.variants) && p.variants.length);
+        if (buyable) {
+          li.append(' ', h('button', { class: 'ls-closing-buy', type: 'button', onclick: () => this.checkoutLine({
+            product_id: p.id, title: p.title, quantity: 1, unit_price_minor: p.price_minor, currency: p.currency }).catch(() => {}) }, t('card.buy')));
+        }
+        return li;
+      }));
     } catch (_) { /* no goods list */ }
+  },
+
+  async _loadNextShow(info) {
+    const next = info && info.next_room;
+    if (!next) return;
+    try {
+      const r = await this.api.get(`/api/rooms/${encodeURIComponent(next)}`);
+      if (!r || r.state === 'ended') return;
+      const when = r.starts_at ? new Date(r.starts_at).toLocaleString(currentLang(), { dateStyle: 'medium', timeStyle: 'short' }) : '';
+      const link = h('a', { class: 'ls-closing-next-link', href: `${this.base || ''}/live/${encodeURIComponent(r.id || next)}`, target: '_top' }, r.title || next);
+      const el = h('p', { class: 'ls-closing-next' }, t('room.ended.next'), ' ', link);
+      if (when) el.append(' ', h('time', { class: 'ls-closing-next-time', datetime: r.starts_at }, when));
+      this.el.closing.append(el);
+    } catch (_) { /* no next show */ }
   },
 };

@@ -136,6 +136,10 @@ export class Viewer {
       this._play();
     });
     this.session.addEventListener('state', (ev) => this._onSessionState(ev.detail));
+    // Frames on screen: the status goes at once (the watchdog's first tick may be later).
+    this.el.video.addEventListener('playing', () => {
+      if (this.state === 'connecting' && this.session && this.session.state === 'connected') { this._setState('live', ''); this.emit('live', { room: this.room }); }
+    });
     this.session.addEventListener('error', (ev) => this._onSessionError(ev.detail));
     this.loadCard();
     this.loadPending();
