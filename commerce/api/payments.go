@@ -86,19 +86,19 @@ func (h *paymentHandler) applyCallback(ctx context.Context, prov payment.Provide
 }
 
 var sandboxPage = template.Must(template.New("sandbox").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>livesell sandbox checkout</title>
+<html lang="{{.W.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>{{.W.Title}}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem}
 .amount{font-size:2rem;margin:1rem 0}button{font-size:1.1rem;padding:.6rem 1.4rem;margin-right:.6rem;cursor:pointer}
 #sandbox-pay{background:#16a34a;color:#fff;border:0}#sandbox-fail{background:#dc2626;color:#fff;border:0}
 .note{color:#666;font-size:.85rem;margin-top:2rem}</style></head>
-<body><h1>Sandbox checkout</h1>
-{{if .Done}}<p id="sandbox-result" data-status="{{.Status}}">Order {{.OrderID}} is <strong>{{.Status}}</strong>.</p>
+<body><h1>{{.W.Heading}}</h1>
+{{if .Done}}<p id="sandbox-result" data-status="{{.Status}}">{{.W.Order}} {{.OrderID}} {{.W.Is}} <strong>{{.StatusText}}</strong>{{.W.End}}</p>
 {{else}}<p>{{.Title}}</p><p class="amount">{{.Amount}} {{.Currency}}</p>
-<form method="post" action="/pay/sandbox/{{.PaymentID}}/pay" style="display:inline"><input type="hidden" name="t" value=""><button id="sandbox-pay" type="submit">Pay</button></form>
-<form method="post" action="/pay/sandbox/{{.PaymentID}}/fail" style="display:inline"><input type="hidden" name="t" value=""><button id="sandbox-fail" type="submit">Fail</button></form>
+<form method="post" action="/pay/sandbox/{{.PaymentID}}/pay" style="display:inline"><input type="hidden" name="t" value=""><button id="sandbox-pay" type="submit">{{.W.Pay}}</button></form>
+<form method="post" action="/pay/sandbox/{{.PaymentID}}/fail" style="display:inline"><input type="hidden" name="t" value=""><button id="sandbox-fail" type="submit">{{.W.Fail}}</button></form>
 <script>` + sandboxScript + `</script>
-{{end}}<p class="note">Test payments only: no money moves. Payment {{.PaymentID}}.</p></body></html>`))
+{{end}}<p class="note">{{.W.Note}} {{.W.PaymentWord}} {{.PaymentID}}</p></body></html>`))
 
 // sandboxScript hands the page token from the URL fragment (which the
 // browser never sends) to the buttons' forms.
@@ -116,6 +116,9 @@ type sandboxView struct {
 	PaymentID, OrderID, Title, Currency, Status string
 	Amount                                      string
 	Done                                        bool
+	// W are the page's words in the buyer's language; StatusText is Status in it.
+	W          sandboxWords
+	StatusText string
 }
 
 func formatMinor(v int64) string {
@@ -174,8 +177,11 @@ func (h *paymentHandler) sandboxPage(c *fiber.Ctx) error {
 	c.Set("Cache-Control", "no-store")
 	c.Set("Content-Security-Policy", sandboxCSP)
 	c.Set("Referrer-Policy", "no-referrer")
+	w := sandboxLang(c.Get(fiber.HeaderAcceptLanguage))
+	c.Set(fiber.HeaderContentLanguage, w.Lang)
+	c.Vary(fiber.HeaderAcceptLanguage)
 	return sandboxPage.Execute(c, sandboxView{PaymentID: pay.ID, OrderID: o.ID, Title: o.ProductTitle, Currency: pay.Currency,
-		Amount: formatMinor(pay.AmountMinor), Status: string(o.Status), Done: o.Status != order.Pending})
+		Amount: formatMinor(pay.AmountMinor), Status: string(o.Status), Done: o.Status != order.Pending, W: w, StatusText: w.statusText(string(o.Status))})
 }
 
 // sandboxSubmit is the page's Pay/Fail button: it calls back exactly like a
@@ -211,7 +217,10 @@ func (h *paymentHandler) sandboxSubmit(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	c.Set("Cache-Control", "no-store")
 	c.Set("Content-Security-Policy", sandboxCSP)
-	return sandboxPage.Execute(c, sandboxView{PaymentID: pay.ID, OrderID: o.ID, Status: string(o.Status), Done: true})
+	w := sandboxLang(c.Get(fiber.HeaderAcceptLanguage))
+	c.Set(fiber.HeaderContentLanguage, w.Lang)
+	c.Vary(fiber.HeaderAcceptLanguage)
+	return sandboxPage.Execute(c, sandboxView{PaymentID: pay.ID, OrderID: o.ID, Status: string(o.Status), Done: true, W: w, StatusText: w.statusText(string(o.Status))})
 }
 
 // isBuyer reports whether the request carries the token of o's buyer (or
