@@ -26,7 +26,7 @@ function fail(err) {
   if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
     sessionStorage.removeItem(storeKey);
     token = '';
-    showLogin('The admin token was refused.');
+    showLogin(t('dash.refused'));
   }
 }
 
@@ -56,7 +56,7 @@ async function enter() {
     if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
       sessionStorage.removeItem(storeKey);
       token = '';
-      showLogin('The admin token was refused.');
+      showLogin(t('dash.refused'));
       return;
     }
   }
@@ -68,7 +68,7 @@ async function enter() {
 }
 
 function copy(text, btn) {
-  const done = () => { const old = btn.textContent; btn.textContent = 'Copied'; setTimeout(() => { btn.textContent = old; }, 1500); };
+  const done = () => { const old = btn.textContent; btn.textContent = t('dash.copied'); setTimeout(() => { btn.textContent = old; }, 1500); };
   if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(text).then(done, () => {});
   else {
     const ta = h('textarea', { class: 'sr-only' }, text);
@@ -85,20 +85,20 @@ async function loadRooms() {
     const rooms = list(await api.get('/api/rooms'), 'rooms', 'items');
     const tb = $('rooms');
     clear(tb);
-    if (!rooms.length) tb.append(h('tr', {}, h('td', { colspan: '5', class: 'empty' }, 'No rooms yet — create one below.')));
+    if (!rooms.length) tb.append(h('tr', {}, h('td', { colspan: '5', class: 'empty' }, t('dash.norooms'))));
     for (const r of rooms) {
       const st = r.state || 'idle';
-      const viewers = r.viewers !== undefined ? ` · ${r.viewers} watching` : '';
+      const viewers = r.viewers !== undefined ? ` · ${t('dash.watching', { n: r.viewers })}` : '';
       tb.append(h('tr', { dataset: { room: r.id }, class: r.id === selected ? 'is-selected' : '' },
         h('td', {}, h('code', {}, r.id)),
         h('td', {}, r.title || ''),
-        h('td', {}, h('span', { class: `state state-${st}` }, st), viewers, r.private ? ' · private' : ''),
+        h('td', {}, h('span', { class: `state state-${st}` }, st), viewers, r.private ? ` · ${t('dash.private')}` : ''),
         h('td', {},
-          h('a', { href: `/studio/${encodeURIComponent(r.id)}`, target: '_blank', rel: 'noopener' }, 'Studio'), ' · ',
-          h('a', { href: `/live/${encodeURIComponent(r.id)}`, target: '_blank', rel: 'noopener' }, 'Watch')),
+          h('a', { href: `/studio/${encodeURIComponent(r.id)}`, target: '_blank', rel: 'noopener' }, t('dash.studio')), ' · ',
+          h('a', { href: `/live/${encodeURIComponent(r.id)}`, target: '_blank', rel: 'noopener' }, t('dash.watch'))),
         h('td', {},
-          h('button', { class: 'btn-mini', type: 'button', onclick: () => selectRoom(r) }, 'Manage'),
-          h('button', { class: 'btn-mini', type: 'button', 'aria-label': `Copy WHIP URL of ${r.id}`, onclick: (e) => copy(whipURL(r.id, r), e.currentTarget) }, 'Copy WHIP URL'))));
+          h('button', { class: 'btn-mini', type: 'button', onclick: () => selectRoom(r) }, t('dash.manage')),
+          h('button', { class: 'btn-mini', type: 'button', 'aria-label': t('dash.copywhip.label', { room: r.id }), onclick: (e) => copy(whipURL(r.id, r), e.currentTarget) }, t('dash.copywhip')))));
     }
   } catch (err) { fail(err); }
 }
@@ -142,14 +142,14 @@ async function loadKeys() {
   clear(ul);
   try {
     const keys = list(await api.get(`/api/rooms/${encodeURIComponent(selected)}/keys`), 'keys', 'items');
-    if (!keys.length) ul.append(h('li', { class: 'empty' }, 'No keys.'));
+    if (!keys.length) ul.append(h('li', { class: 'empty' }, t('dash.nokeys')));
     for (const k of keys) {
       const revoked = !!k.revoked_at;
       ul.append(h('li', { class: revoked ? 'key revoked' : 'key' },
         h('code', {}, k.id), ' ',
-        h('span', {}, revoked ? `revoked ${new Date(k.revoked_at).toLocaleString()}` : `created ${new Date(k.created_at).toLocaleString()}`),
-        revoked ? null : h('button', { class: 'btn-mini', type: 'button', 'aria-label': `Rotate key ${k.id}`, onclick: () => rotateKey(k.id) }, 'Rotate'),
-        revoked ? null : h('button', { class: 'btn-mini btn-danger', type: 'button', 'aria-label': `Revoke key ${k.id}`, onclick: () => revokeKey(k.id) }, 'Revoke')));
+        h('span', {}, revoked ? t('dash.key.revoked', { at: new Date(k.revoked_at).toLocaleString() }) : t('dash.key.created', { at: new Date(k.created_at).toLocaleString() })),
+        revoked ? null : h('button', { class: 'btn-mini', type: 'button', 'aria-label': t('dash.rotate.label', { id: k.id }), onclick: () => rotateKey(k.id) }, t('dash.rotate')),
+        revoked ? null : h('button', { class: 'btn-mini btn-danger', type: 'button', 'aria-label': t('dash.revoke.label', { id: k.id }), onclick: () => revokeKey(k.id) }, t('dash.revoke'))));
     }
   } catch (err) { fail(err); }
 }
@@ -190,7 +190,7 @@ $('words-form').addEventListener('submit', async (e) => {
   try {
     const r = await api.put('/api/moderation/words', { words });
     $('words').value = (r.words || words).join('\n');
-    $('words-status').textContent = `Saved ${words.length} blocked words.`;
+    $('words-status').textContent = t('dash.words.saved', { n: words.length });
   } catch (err) { fail(err); }
 });
 
@@ -204,21 +204,21 @@ async function loadProducts() {
   clear(tb);
   try {
     const items = list(await api.get(`/api/rooms/${encodeURIComponent(selected)}/products`), 'products', 'items');
-    if (!items.length) tb.append(h('tr', {}, h('td', { colspan: '4', class: 'empty' }, 'No products.')));
+    if (!items.length) tb.append(h('tr', {}, h('td', { colspan: '4', class: 'empty' }, t('dash.noproducts'))));
     roomProductIds = items.map((p) => p.id);
     items.forEach((p, i) => {
-      const input = h('input', { type: 'number', min: '0', step: '1', value: String(p.stock_total ?? 0), class: 'stock-input', 'aria-label': `Stock put on sale for ${p.title || p.id}` });
+      const input = h('input', { type: 'number', min: '0', step: '1', value: String(p.stock_total ?? 0), class: 'stock-input', 'aria-label': t('dash.stock.label', { title: p.title || p.id }) });
       tb.append(h('tr', { dataset: { product: p.id } },
         h('td', {}, p.title || p.id),
         h('td', {}, money(p.price_minor, p.currency)),
-        h('td', { class: 'stock' }, String(p.stock_left ?? 0), ' left of ',
+        h('td', { class: 'stock' }, String(p.stock_left ?? 0), ` ${t('dash.leftof')} `,
           h('form', { class: 'stock-form', onsubmit: (e) => { e.preventDefault(); setStock(p.id, input.value); } },
-            input, h('button', { class: 'btn-mini', type: 'submit' }, 'Set total'))),
+            input, h('button', { class: 'btn-mini', type: 'submit' }, t('dash.settotal')))),
         h('td', { class: 'actions' },
-          h('button', { class: 'btn-mini move-up', type: 'button', disabled: i === 0, 'aria-label': `Move ${p.title || p.id} up`, onclick: () => move(p.id, -1) }, '↑'),
-          h('button', { class: 'btn-mini move-down', type: 'button', disabled: i === items.length - 1, 'aria-label': `Move ${p.title || p.id} down`, onclick: () => move(p.id, 1) }, '↓'),
-          h('button', { class: 'btn-mini edit', type: 'button', 'aria-label': `Edit ${p.title || p.id}`, onclick: () => editProduct(p) }, 'Edit'),
-          h('button', { class: 'btn-mini btn-danger unbind', type: 'button', 'aria-label': `Remove ${p.title || p.id} from this room`, onclick: () => unbind(p.id) }, 'Remove from room'),
+          h('button', { class: 'btn-mini move-up', type: 'button', disabled: i === 0, 'aria-label': t('dash.up.label', { title: p.title || p.id }), onclick: () => move(p.id, -1) }, '↑'),
+          h('button', { class: 'btn-mini move-down', type: 'button', disabled: i === items.length - 1, 'aria-label': t('dash.down.label', { title: p.title || p.id }), onclick: () => move(p.id, 1) }, '↓'),
+          h('button', { class: 'btn-mini edit', type: 'button', 'aria-label': t('dash.edit.label', { title: p.title || p.id }), onclick: () => editProduct(p) }, t('dash.edit')),
+          h('button', { class: 'btn-mini btn-danger unbind', type: 'button', 'aria-label': t('dash.unbind.label', { title: p.title || p.id }), onclick: () => unbind(p.id) }, t('dash.unbind')),
           h('button', { class: 'btn-mini btn-danger delete', type: 'button', 'aria-label': t('dash.delete.label', { title: p.title || p.id }), onclick: () => askDelete(p) }, t('dash.delete')))));
     });
   } catch (err) { fail(err); }
@@ -260,7 +260,7 @@ async function setStock(id, value) {
 // Product images: a path on this server or an https:// URL (pages refuse
 // to show http:// pictures, so they are refused here, not silently lost).
 function imageOK(u) { return !u || u.startsWith('/') || /^https:\/\/[^\s]+$/i.test(u); }
-const imageRule = 'An image URL must start with https:// or / (http:// pictures are not shown to buyers).';
+const imageRule = () => t('dash.image.rule');
 
 async function unbind(id) {
   try {
@@ -285,8 +285,8 @@ async function move(id, by) {
 // An image file is stored by the server (POST /api/images); its URL fills
 // the product's image field.
 const imageErrors = {
-  invalid_image: 'That file is not a PNG, JPEG or WebP picture.',
-  body_too_large: 'That picture is too big: upload one under 1 MB.',
+  invalid_image: 'dash.image.invalid',
+  body_too_large: 'dash.image.toobig',
 };
 function uploader(fileId, urlId) {
   $(fileId).addEventListener('change', async () => {
@@ -298,12 +298,12 @@ function uploader(fileId, urlId) {
       const j = await res.json().catch(() => ({}));
       if (!res.ok) {
         const code = (j.error && j.error.code) || '';
-        $('dash-error').textContent = imageErrors[code] || `The picture was not uploaded: ${(j.error && j.error.message) || res.status}.`;
+        $('dash-error').textContent = imageErrors[code] ? t(imageErrors[code]) : t('dash.image.failed', { why: (j.error && j.error.message) || res.status });
         return;
       }
       $(urlId).value = j.url || j.path || '';
       $(fileId).value = '';
-    } catch (err) { $('dash-error').textContent = 'The picture was not uploaded: could not reach the server.'; }
+    } catch (err) { $('dash-error').textContent = t('dash.image.unreachable'); }
   });
 }
 uploader('e-upload', 'e-image');
@@ -313,7 +313,7 @@ let editing = null;
 function editProduct(p) {
   editing = p;
   $('edit-product').hidden = false;
-  $('e-heading').textContent = `Edit ${p.title || p.id}`;
+  $('e-heading').textContent = t('dash.edit.label', { title: p.title || p.id });
   $('e-title').value = p.title || '';
   $('e-price').value = toMajor(p.price_minor, p.currency);
   $('e-floor').value = p.min_live_price_minor ? toMajor(p.min_live_price_minor, p.currency) : '';
@@ -327,17 +327,17 @@ $('edit-product').addEventListener('submit', async (e) => {
   if (!editing) return;
   const cur = editing.currency;
   const price = toMinor($('e-price').value, cur);
-  if (!(price > 0)) { $('dash-error').textContent = `Type the price in ${cur}, like 89.00.`; return; }
+  if (!(price > 0)) { $('dash-error').textContent = t('dash.price.type', { cur }); return; }
   const body = { title: $('e-title').value.trim(), price_minor: price };
   const floor = $('e-floor').value.trim();
   if (floor) {
     const f = toMinor(floor, cur);
-    if (!(f > 0)) { $('dash-error').textContent = `Type the lowest live price in ${cur}, like 79.00, or leave it empty.`; return; }
+    if (!(f > 0)) { $('dash-error').textContent = t('dash.floor.type', { cur }); return; }
     body.min_live_price_minor = f;
   } else if (editing.min_live_price_minor) body.min_live_price_minor = 0;
   body.per_user_limit = parseInt($('e-limit').value, 10) > 0 ? parseInt($('e-limit').value, 10) : 0;
   const img = $('e-image').value.trim();
-  if (!imageOK(img)) { $('dash-error').textContent = imageRule; return; }
+  if (!imageOK(img)) { $('dash-error').textContent = imageRule(); return; }
   body.images = img ? [img] : [];
   try {
     await api.patch(`/api/products/${encodeURIComponent(editing.id)}`, body);
@@ -353,7 +353,7 @@ $('new-product').addEventListener('submit', async (e) => {
   e.preventDefault();
   const currency = $('p-cur').value.trim().toUpperCase();
   const price = toMinor($('p-price').value, currency);
-  if (!(price > 0)) { $('dash-error').textContent = `Type the price in ${currency || 'the currency'}, like 89.00.`; return; }
+  if (!(price > 0)) { $('dash-error').textContent = t('dash.price.type', { cur: currency || t('dash.thecurrency') }); return; }
   const body = {
     title: $('p-title').value.trim(),
     price_minor: price,
@@ -363,7 +363,7 @@ $('new-product').addEventListener('submit', async (e) => {
   const limit = parseInt($('p-limit').value, 10);
   if (limit > 0) body.per_user_limit = limit;
   const img = $('p-image').value.trim();
-  if (!imageOK(img)) { $('dash-error').textContent = imageRule; return; }
+  if (!imageOK(img)) { $('dash-error').textContent = imageRule(); return; }
   if (img) body.images = [img];
   try {
     const p = await api.post('/api/products', body);
@@ -383,7 +383,7 @@ async function loadOrders() {
   try {
     const orders = list(await api.get(`/api/orders?${q}`), 'orders', 'items');
     clear(tb);
-    if (!orders.length) tb.append(h('tr', {}, h('td', { colspan: '7', class: 'empty' }, 'No orders match.')));
+    if (!orders.length) tb.append(h('tr', {}, h('td', { colspan: '7', class: 'empty' }, t('dash.noorders'))));
     for (const o of orders) {
       const created = o.created_at ? new Date(typeof o.created_at === 'number' ? o.created_at : Date.parse(o.created_at)) : null;
       tb.append(h('tr', { dataset: { order: o.id, status: String(o.status || '') } },
@@ -401,8 +401,8 @@ async function loadOrders() {
 function orderActions(o) {
   const st = String(o.status || '').toUpperCase();
   const out = [];
-  if (st === 'PAID') out.push(h('button', { class: 'btn-mini ship', type: 'button', 'aria-label': `Ship order ${o.id}`, onclick: () => orderAction(o.id, 'ship') }, 'Ship'));
-  if (st === 'PAID') out.push(h('button', { class: 'btn-mini btn-danger refund', type: 'button', 'aria-label': `Refund order ${o.id}`, onclick: () => orderAction(o.id, 'refund') }, 'Refund'));
+  if (st === 'PAID') out.push(h('button', { class: 'btn-mini ship', type: 'button', 'aria-label': t('dash.ship.label', { id: o.id }), onclick: () => orderAction(o.id, 'ship') }, t('dash.ship')));
+  if (st === 'PAID') out.push(h('button', { class: 'btn-mini btn-danger refund', type: 'button', 'aria-label': t('dash.refund.label', { id: o.id }), onclick: () => orderAction(o.id, 'refund') }, t('dash.refund')));
   return out;
 }
 
@@ -424,7 +424,7 @@ async function loadCharts() {
   try { orders = await api.get(`/api/rooms/${encodeURIComponent(selected)}/stats`); } catch (_) { /* commerce stats optional */ }
   const box = $('charts');
   clear(box);
-  if (!s) { box.append(h('p', { class: 'empty' }, 'No statistics for this room yet.')); return; }
+  if (!s) { box.append(h('p', { class: 'empty' }, t('dash.nostats'))); return; }
   // Series from the API when it has them; otherwise sample the counters.
   const hist = history.get(selected) || [];
   hist.push({ t: Date.now(), viewers: Number(s.online ?? 0), likes: Number(s.likes ?? 0), danmaku: Number(s.danmaku ?? 0), clicks: Number(s.clicks ?? 0) });
@@ -433,15 +433,15 @@ async function loadCharts() {
   const series = (name, key) => (Array.isArray(s[name]) && s[name].length > 1 ? s[name].map((p) => ({ t: p.t ?? p.at, v: p.v ?? p.value ?? p.online ?? p.n })) : hist.map((p) => ({ t: p.t, v: p[key] })));
   const rate = (pts) => pts.slice(1).map((p, i) => ({ t: p.t, v: Math.max(0, (p.v - pts[i].v) / Math.max(1, (p.t - pts[i].t) / 60000)) }));
   box.append(
-    chartCard(`Viewers over time (now ${Number(s.online || 0)}, peak ${Number(s.peak || 0)})`, lineChart(series('timeline', 'viewers'), { label: 'viewers' })),
-    chartCard(`Likes (${Number(s.likes || 0)})`, lineChart(series('likes_series', 'likes'), { label: 'likes', color: '#ff4f7b' })),
-    chartCard(`Danmaku per minute (${Number(s.danmaku || 0)} in all)`, lineChart(rate(series('danmaku_series', 'danmaku')), { label: 'danmaku/min', color: '#7b61ff' })),
+    chartCard(t('dash.chart.viewers', { now: Number(s.online || 0), peak: Number(s.peak || 0) }), lineChart(series('timeline', 'viewers'), { label: t('dash.chart.viewers.axis') })),
+    chartCard(t('dash.chart.likes', { n: Number(s.likes || 0) }), lineChart(series('likes_series', 'likes'), { label: t('dash.chart.likes.axis'), color: '#ff4f7b' })),
+    chartCard(t('dash.chart.danmaku', { n: Number(s.danmaku || 0) }), lineChart(rate(series('danmaku_series', 'danmaku')), { label: t('dash.chart.danmaku.axis'), color: '#7b61ff' })),
   );
   const o = orders || {};
   const clicks = Number(s.clicks ?? 0), paid = Number(o.paid_orders ?? 0);
   const conv = o.conversion === null || o.conversion === undefined ? '–' : `${Math.round(Number(o.conversion) * 1000) / 10}%`;
-  box.append(chartCard(`Watchers → clicks → orders → paid (conversion ${conv} of watchers bought; revenue ${money(o.revenue_minor || 0, o.currency || 'USD')})`,
-    barChart([{ label: 'watchers', v: Number(o.watchers ?? 0) }, { label: 'clicks', v: clicks }, { label: 'orders', v: Number(o.orders ?? 0) }, { label: 'paid', v: paid }])));
+  box.append(chartCard(t('dash.chart.funnel', { conv, revenue: money(o.revenue_minor || 0, o.currency || 'USD') }),
+    barChart([{ label: t('dash.bar.watchers'), v: Number(o.watchers ?? 0) }, { label: t('dash.bar.clicks'), v: clicks }, { label: t('dash.bar.orders'), v: Number(o.orders ?? 0) }, { label: t('dash.bar.paid'), v: paid }])));
 }
 
 function chartCard(title, svg) {
