@@ -58,10 +58,7 @@ func (c *Cache) Product(ctx context.Context, id string) (Product, error) {
 		return Product{}, err
 	}
 	c.mu.Lock()
-	if len(c.products) > 100_000 {
-		c.products = map[string]cachedProduct{}
-	}
-	c.products[id] = cachedProduct{p: p, err: err, at: now}
+	putBounded(&c.products, id, cachedProduct{p: p, err: err, at: now})
 	c.mu.Unlock()
 	return p, err
 }
@@ -85,10 +82,7 @@ func (c *Cache) Presenting(ctx context.Context, room string) (*Presenting, error
 		return nil, err
 	}
 	c.mu.Lock()
-	if len(c.presenting) > 100_000 {
-		c.presenting = map[string]cachedPresenting{}
-	}
-	c.presenting[room] = cachedPresenting{pr: out, at: now}
+	putBounded(&c.presenting, room, cachedPresenting{pr: out, at: now})
 	c.mu.Unlock()
 	return out, nil
 }
@@ -108,10 +102,7 @@ func (c *Cache) UpcomingSale(ctx context.Context, product string, now time.Time)
 		return false, err
 	}
 	c.mu.Lock()
-	if len(c.sales) > 100_000 {
-		c.sales = map[string]cachedSale{}
-	}
-	c.sales[product] = cachedSale{upcoming: up, at: now}
+	putBounded(&c.sales, product, cachedSale{upcoming: up, at: now})
 	c.mu.Unlock()
 	return up, nil
 }
@@ -148,4 +139,17 @@ func (c *Cache) StockTotals(ctx context.Context) (map[string]int64, error) {
 		out[id] = n
 	}
 	return out, rows.Err()
+}
+
+// maxCached bounds each of the cache's maps: past it the map starts afresh
+// (a crude bound, but a cache, so nothing is lost but a lookup).
+const maxCached = 100_000
+
+// putBounded stores v under key in *m, first emptying a map that has grown
+// past maxCached. The caller holds c.mu.
+func putBounded[V any](m *map[string]V, key string, v V) {
+	if len(*m) > maxCached {
+		*m = map[string]V{}
+	}
+	(*m)[key] = v
 }

@@ -174,10 +174,7 @@ func (c *Cache) Variants(ctx context.Context, product string) ([]Variant, error)
 		return nil, err
 	}
 	c.mu.Lock()
-	if len(c.variants) > 100_000 {
-		c.variants = map[string]cachedVariants{}
-	}
-	c.variants[product] = cachedVariants{vs: vs, at: now}
+	putBounded(&c.variants, product, cachedVariants{vs: vs, at: now})
 	c.mu.Unlock()
 	return vs, nil
 }
