@@ -4,7 +4,17 @@
 // and the product's currency with Intl.NumberFormat.
 
 import { ApiError } from './api.js';
-import { DICT } from './dict.js';
+import { DICT as CORE } from './dict.js';
+import { PRESALE } from './dict-presale.js';
+import { MARKETING } from './dict-marketing.js';
+import { REPLAY } from './dict-replay.js';
+
+// One dictionary from the core one and each area's own file (an area keeps
+// its words in dict-<area>.js so that areas never edit the same lines).
+const DICT = { en: {}, 'zh-CN': {} };
+for (const d of [CORE, PRESALE, MARKETING, REPLAY]) {
+  for (const l of Object.keys(DICT)) Object.assign(DICT[l], d[l] || {});
+}
 
 export const LANGS = ['en', 'zh-CN'];
 const KEY = 'livesell.lang';
