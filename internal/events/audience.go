@@ -1,0 +1,40 @@
+package events
+
+import "time"
+
+// AudienceSubject carries what the audience of room does, for the
+// after-show report: joins and leaves, danmaku, likes, clicks ("*" for all
+// rooms). Core NATS on several nodes; consumers must tolerate a lost message.
+func AudienceSubject(ns, room string) string { return ns + ".room." + room + ".audience" }
+
+// Audience event kinds.
+const (
+	AudienceJoined  = "joined"
+	AudienceLeft    = "left"
+	AudienceDanmaku = "danmaku"
+	AudienceLike    = "like"
+	AudienceClick   = "click"
+	AudienceCart    = "cart"
+)
+
+// AudienceEvent is one thing a viewer did in a room. Viewer is the stable
+// per-room pseudonym of the viewer (a user id never leaves the shop's
+// services through it); UserID is set for signed-in viewers, for the
+// report's new-vs-returning count, and stays inside the node's own stores.
+type AudienceEvent struct {
+	Room      string `json:"room"`
+	Kind      string `json:"kind"`
+	Viewer    string `json:"viewer"`
+	UserID    string `json:"user_id,omitempty"`
+	ProductID string `json:"product_id,omitempty"`
+	// Count is how many likes a like event carries (likes are batched).
+	Count int `json:"count,omitempty"`
+	// Text is a danmaku's text (for draws by keyword and chat replay).
+	Text string `json:"text,omitempty"`
+	// Referrer is where a joining viewer came from: a share link's
+	// referral id, the embed's host page, or the HTTP referrer.
+	Referrer string `json:"referrer,omitempty"`
+	// Replay is true for what a viewer did on a replay, not the live.
+	Replay bool      `json:"replay,omitempty"`
+	At     time.Time `json:"at"`
+}
