@@ -31,3 +31,30 @@ func CardsStreamConfig(ns string) jetstream.StreamConfig {
 		Storage:           jetstream.FileStorage,
 	}
 }
+
+// EntitlementsStreamConfig is the one configuration of the entitlement
+// events stream (written by the presale outbox, read by the admission
+// caches and the reminder scheduler); Duplicates drops a republished
+// outbox row.
+func EntitlementsStreamConfig(ns string) jetstream.StreamConfig {
+	return jetstream.StreamConfig{
+		Name:       EntitlementsStream(ns),
+		Subjects:   []string{EntitlementSubject(ns, "*")},
+		Storage:    jetstream.FileStorage,
+		Duplicates: 10 * time.Minute,
+		MaxAge:     30 * 24 * time.Hour,
+	}
+}
+
+// ShowsStreamConfig is the one configuration of the show events stream
+// (published by signaling when a scheduled room is rescheduled or
+// cancelled, read by the reminder scheduler and the presale refunds).
+func ShowsStreamConfig(ns string) jetstream.StreamConfig {
+	return jetstream.StreamConfig{
+		Name:       ShowsStream(ns),
+		Subjects:   []string{ShowSubject(ns, "*")},
+		Storage:    jetstream.FileStorage,
+		Duplicates: 10 * time.Minute,
+		MaxAge:     30 * 24 * time.Hour,
+	}
+}

@@ -1,0 +1,112 @@
+package reminder
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/livesell/livesell/internal/events"
+)
+
+// Consume feeds the scheduler from the entitlement and show streams through
+// durable consumers shared by every node (each event goes to one node;
+// one that is not acknowledged is redelivered, and HandleEntitlement and
+// HandleShow apply each event id once). The returned stop waits for the
+// running handlers.
+func (s *Scheduler) Consume(ctx context.Context, js jetstream.JetStream, ns string) (stop func(), err error) {
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		stopped bool
+		ccs     []jetstream.ConsumeContext
+	)
+	enter := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		if stopped {
+			return false
+		}
+		wg.Add(1)
+		return true
+	}
+	stop = func() {
+		for _, cc := range ccs {
+			cc.Stop()
+		}
+		mu.Lock()
+		stopped = true
+		mu.Unlock()
+		wg.Wait()
+	}
+	streams := []struct {
+		cfg     jetstream.StreamConfig
+		durable string
+		handle  func(context.Context, []byte) error
+	}{
+		{events.EntitlementsStreamConfig(ns), "reminder-entitlements", func(ctx context.Context, b []byte) error {
+			var ev events.EntitlementEvent
+			if err := json.Unmarshal(b, &ev); err != nil {
+				return errUndecodable
+			}
+			return s.HandleEntitlement(ctx, ev)
+		}},
+		{events.ShowsStreamConfig(ns), "reminder-shows", func(ctx context.Context, b []byte) error {
+			var ev events.ShowEvent
+			if err := json.Unmarshal(b, &ev); err != nil {
+				return errUndecodable
+			}
+			return s.HandleShow(ctx, ev)
+		}},
+	}
+	for _, st := range streams {
+		if _, err := js.CreateOrUpdateStream(ctx, st.cfg); err != nil {
+			stop()
+			return nil, fmt.Errorf("reminder: stream %s: %w", st.cfg.Name, err)
+		}
+		cons, err := js.CreateOrUpdateConsumer(ctx, st.cfg.Name, jetstream.ConsumerConfig{
+			Durable:       st.durable,
+			AckPolicy:     jetstream.AckExplicitPolicy,
+			DeliverPolicy: jetstream.DeliverAllPolicy,
+			AckWait:       30 * time.Second,
+			MaxAckPending: 256,
+		})
+		if err != nil {
+			stop()
+			return nil, fmt.Errorf("reminder: consumer %s: %w", st.durable, err)
+		}
+		handle, name := st.handle, st.cfg.Name
+		cc, err := cons.Consume(func(m jetstream.Msg) {
+			if !enter() {
+				return
+			}
+			defer wg.Done()
+			if ctx.Err() != nil {
+				return // redelivered to another node
+			}
+			switch err := handle(ctx, m.Data()); {
+			case err == errUndecodable:
+				s.log.Warn("undecodable event dropped", "stream", name, "subject", m.Subject())
+				m.Term()
+			case err != nil:
+				if ctx.Err() == nil {
+					s.log.Warn("event not applied, redelivered", "stream", name, "err", err)
+					m.NakWithDelay(time.Second)
+				}
+			default:
+				m.Ack()
+			}
+		})
+		if err != nil {
+			stop()
+			return nil, fmt.Errorf("reminder: consume %s: %w", st.durable, err)
+		}
+		ccs = append(ccs, cc)
+	}
+	return stop, nil
+}
+
+var errUndecodable = fmt.Errorf("reminder: undecodable event")
