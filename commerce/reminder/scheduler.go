@@ -40,20 +40,22 @@ type Options struct {
 	Shows     Shows
 	// Before lists when start reminders go out (default 24h and 1h).
 	Before []time.Duration
-	// Lease is how long a claimed job is held before another node may take
-	// it (default 2m); a send gets at most Lease minus 10% to finish.
+	// Lease is how long (real time) a claimed job is held before another
+	// node may take it (default 2m); a send gets at most Lease minus 10%
+	// to finish, so a job is never taken while it is still being sent.
 	Lease time.Duration
 	// Poll is how often due jobs are looked for (default 1s).
 	Poll time.Duration
 	// Batch is the most jobs claimed at once (default 16).
 	Batch int
 	// MaxAttempts gives a job up as failed (default 10), retrying after
-	// notify.Backoff(attempt, RetryBase, RetryMax).
+	// notify.Backoff(attempt, RetryBase, RetryMax) of real time.
 	MaxAttempts int
 	RetryBase   time.Duration // default 30s
 	RetryMax    time.Duration // default 1h
 	// Owner names this node in leases (default random).
-	Owner  string
+	Owner string
+	// Clock decides what is due (default the system clock); tests move it.
 	Clock  Clock
 	Logger *slog.Logger
 }
@@ -172,7 +174,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 // many it claimed.
 func (s *Scheduler) SendDue(ctx context.Context) (int, error) {
 	now := s.opt.Clock.Now()
-	jobs, err := claim(ctx, s.db, s.opt.Owner, now, s.opt.Lease, s.opt.Batch)
+	jobs, err := claim(ctx, s.db, s.opt.Owner, now, time.Now(), s.opt.Lease, s.opt.Batch)
 	if err != nil {
 		return 0, err
 	}
@@ -263,7 +265,7 @@ func (s *Scheduler) retry(ctx context.Context, j claimed, cause error, log *slog
 		_, err := finish(ctx, s.db, j.id, s.opt.Owner, stateFailed, cause.Error(), now)
 		return errors.Join(cause, err)
 	}
-	at := now.Add(notify.Backoff(j.attempts+1, s.opt.RetryBase, s.opt.RetryMax))
+	at := time.Now().Add(notify.Backoff(j.attempts+1, s.opt.RetryBase, s.opt.RetryMax))
 	log.Info("reminder will be retried", "attempt", j.attempts+1, "at", at, "err", cause)
 	return errors.Join(cause, retryLater(ctx, s.db, j.id, s.opt.Owner, cause.Error(), at, now))
 }

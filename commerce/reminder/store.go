@@ -179,16 +179,18 @@ type claimed struct {
 	attempts               int
 }
 
-// claim leases up to limit due jobs to owner until now+lease. On
+// claim leases up to limit jobs due at now to owner until wall+lease. Due
+// times are the scheduler's clock; leases are real time (a lease is about
+// whether a process is alive, not about the business calendar). On
 // PostgreSQL the rows are locked with FOR UPDATE SKIP LOCKED, so nodes
 // claiming at once take different jobs; on SQLite the transaction is the
 // single writer (sqldb opens it with _txlock=immediate).
-func claim(ctx context.Context, db *sqldb.DB, owner string, now time.Time, lease time.Duration, limit int) ([]claimed, error) {
+func claim(ctx context.Context, db *sqldb.DB, owner string, now, wall time.Time, lease time.Duration, limit int) ([]claimed, error) {
 	var out []claimed
 	err := db.InTx(ctx, func(tx *sql.Tx) error {
 		out = out[:0]
 		rows, err := tx.QueryContext(ctx, `SELECT id, user_id, room, kind, before_ms, starts_at, payload, attempts FROM reminder_jobs
-			WHERE state = 'pending' AND due_at <= $1 AND lease_until <= $1 ORDER BY due_at LIMIT $2`+db.SkipLocked(), now.UnixMilli(), limit)
+			WHERE state = 'pending' AND due_at <= $1 AND lease_until <= $2 ORDER BY due_at LIMIT $3`+db.SkipLocked(), now.UnixMilli(), wall.UnixMilli(), limit)
 		if err != nil {
 			return fmt.Errorf("reminder: claim: %w", err)
 		}
@@ -217,7 +219,7 @@ func claim(ctx context.Context, db *sqldb.DB, owner string, now time.Time, lease
 			return nil
 		}
 		ids := make([]string, len(out))
-		args := []any{now.Add(lease).UnixMilli(), owner, now.UnixMilli()}
+		args := []any{wall.Add(lease).UnixMilli(), owner, now.UnixMilli()}
 		for i, c := range out {
 			args = append(args, c.id)
 			ids[i] = fmt.Sprintf("$%d", len(args))
@@ -281,7 +283,8 @@ func finish(ctx context.Context, x execer, jobID, owner, state, errText string, 
 	return n == 1, nil
 }
 
-// retryLater ends owner's lease and makes job due again at retryAt.
+// retryLater ends owner's lease and lets the job be claimed again at
+// retryAt (real time, like leases).
 func retryLater(ctx context.Context, x execer, jobID, owner, errText string, retryAt, now time.Time) error {
 	_, err := x.ExecContext(ctx, `UPDATE reminder_jobs SET lease_until = $1, lease_owner = '', last_error = $2, updated_at = $3
 		WHERE id = $4 AND lease_owner = $5`, retryAt.UnixMilli(), clip(errText, 500), now.UnixMilli(), jobID, owner)
