@@ -10,6 +10,7 @@ import (
 	"github.com/livesell/livesell/commerce/notify"
 	"github.com/livesell/livesell/commerce/notify/notifytest"
 	"github.com/livesell/livesell/commerce/reminder"
+	"github.com/livesell/livesell/internal/events"
 	"github.com/livesell/livesell/internal/sqldb"
 	"github.com/livesell/livesell/internal/testenv"
 )
@@ -157,4 +158,8 @@ func jobState(t *testing.T, db *sqldb.DB, user, room, kind string) (string, time
 		t.Fatalf("job %s %s %s: %v", user, room, kind, err)
 	}
 	return state, time.UnixMilli(due).UTC()
+}
+
+func showMoved(id, room string, startsAt time.Time) events.ShowEvent {
+	return events.ShowEvent{ID: id, Type: events.ShowRescheduled, Room: room, StartsAt: startsAt, At: startsAt}
 }
