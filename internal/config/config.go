@@ -50,6 +50,8 @@ type Config struct {
 	Chat ChatConfig
 	// Commerce configures orders and payments.
 	Commerce CommerceConfig
+	// Notify configures reminders and their notifiers.
+	Notify NotifyConfig
 }
 
 // StoreConfig selects the backends; empty URLs mean the embedded defaults.

@@ -56,6 +56,7 @@ func Default() Config {
 			OutboxRetention:     7 * 24 * time.Hour,
 			LiveMaxDiscount:     50,
 		},
+		Notify: notifyDefaults(),
 	}
 }
 
@@ -215,6 +216,7 @@ func (c Config) Validate() error {
 	if c.Store.Namespace == "" {
 		errs = append(errs, errors.New("namespace is empty"))
 	}
+	errs = append(errs, c.Notify.validate()...)
 	return errors.Join(errs...)
 }
 

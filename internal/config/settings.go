@@ -18,6 +18,10 @@ type setting struct {
 }
 
 func (c *Config) settings() []setting {
+	return append(c.coreSettings(), c.notifySettings()...)
+}
+
+func (c *Config) coreSettings() []setting {
 	return []setting{
 		{"http-addr", envs("HTTP_ADDR"), "listen address of the HTTP server", (*stringValue)(&c.HTTPAddr)},
 		{"public-url", envs("PUBLIC_URL"), "base URL clients reach this node at (absolute http(s) URL); empty derives it from each request; set it on every node of a cluster so WHEP can be redirected to the node holding a room's publisher", (*stringValue)(&c.PublicURL)},
