@@ -33,6 +33,7 @@ func (s *Service) Mount(r fiber.Router) {
 	r.Patch("/api/rooms/:room", admin, rooms.patchRoom)
 	r.Post("/api/rooms/:room/end", admin, rooms.endRoom) // for good: the operator's call, not a push key's
 	r.Post("/api/rooms/:room/reopen", admin, rooms.reopenRoom)
+	r.Post("/api/rooms/:room/cancel", admin, rooms.cancelRoom)
 	r.Post("/api/rooms/:room/clone", admin, rooms.cloneRoom)
 	r.Post("/api/rooms/:room/keys", admin, rooms.issueKey)
 	r.Get("/api/rooms/:room/keys", admin, rooms.listKeys)

@@ -144,7 +144,8 @@ func (a roomsAPI) getRoom(c *fiber.Ctx) error {
 
 // patchRoom answers PATCH /api/rooms/{room}.
 func (a roomsAPI) patchRoom(c *fiber.Ctx) error {
-	if _, err := a.s.loadRoom(c); err != nil {
+	before, err := a.s.loadRoom(c)
+	if err != nil {
 		return err
 	}
 	p, err := parsePatchRoom(c.Body())
@@ -155,6 +156,7 @@ func (a roomsAPI) patchRoom(c *fiber.Ctx) error {
 	if err != nil {
 		return roomError(err)
 	}
+	a.startsAtChanged(c.UserContext(), before, r)
 	return c.JSON(a.view(c, r, true))
 }
 

@@ -9,20 +9,20 @@ import (
 	"github.com/livesell/livesell/signaling/room"
 )
 
-// reopenRoom answers POST /api/rooms/{room}/reopen: an ended room becomes
-// idle again (shown as scheduled while its starts_at is ahead), so its
+// reopenRoom answers POST /api/rooms/{room}/reopen: an ended (or
+// cancelled) room becomes idle again (shown as scheduled while its starts_at is ahead), so its
 // anchor can go live in it once more. Any other state is a 409.
 func (a roomsAPI) reopenRoom(c *fiber.Ctx) error {
 	r, err := a.s.loadRoom(c)
 	if err != nil {
 		return err
 	}
-	ok, err := a.s.opt.Rooms.Transition(c.UserContext(), r.ID, room.StateIdle, room.StateEnded)
+	ok, err := a.s.opt.Rooms.Transition(c.UserContext(), r.ID, room.StateIdle, room.StateEnded, room.StateCancelled)
 	if err != nil {
 		return roomError(err)
 	}
 	if !ok {
-		return apierr.E(apierr.CodeStateConflict, "only an ended room can be reopened; room %s is %s", r.ID, r.Shown(time.Now()))
+		return apierr.E(apierr.CodeStateConflict, "only an ended or cancelled room can be reopened; room %s is %s", r.ID, r.Shown(time.Now()))
 	}
 	if r, err = a.s.opt.Rooms.Get(c.UserContext(), r.ID); err != nil {
 		return roomError(err)

@@ -90,6 +90,9 @@ type Options struct {
 	// TURN, when set, adds short-lived TURN REST credentials for its
 	// servers to every answer's Link headers.
 	TURN TURNOptions
+	// Shows hears of a scheduled show moved (starts_at changed) or
+	// cancelled, for the reminders and refunds; nil is allowed.
+	Shows ShowEvents
 	// Logger receives the logs; nil means slog.Default().
 	Logger *slog.Logger
 	// Metrics, when set, receives the livesell_signaling_* collectors.

@@ -38,6 +38,9 @@ func (s *Service) whip(c *fiber.Ctx) error {
 	if rm.State == room.StateEnded {
 		return apierr.New(apierr.CodeRoomEnded)
 	}
+	if rm.State == room.StateCancelled {
+		return apierr.New(apierr.CodeShowCancelled)
+	}
 	// One publisher per room across the cluster: take the room's claim
 	// first; a crashed node's claim stops it only until its TTL runs out.
 	admitted, err := s.admitWHIP.admit(c)

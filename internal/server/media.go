@@ -44,6 +44,7 @@ func (s *Server) mountMedia(ctx context.Context, r fiber.Router, events signalin
 		Keys:                 s.rooms,
 		Auth:                 s.auth,
 		Events:               events,
+		Shows:                newShowPublisher(s.back.JetStream, s.cfg.Store.Namespace),
 		Owners:               owners,
 		PublicURL:            s.cfg.PublicURL,
 		ICEServers:           staticICE,

@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/livesell/livesell/commerce/reminder"
 	"github.com/livesell/livesell/internal/apidoc"
 	"github.com/livesell/livesell/internal/apierr"
 	"github.com/livesell/livesell/internal/auth"
@@ -47,6 +48,10 @@ type Server struct {
 	mu        sync.Mutex
 	closers   []func(context.Context) error // run in reverse order on Close
 	readiness []readiness                   // all must pass for /readyz
+
+	// reminders plans and sends reminders (mountReminders); presale plans
+	// its balance-due reminders through it.
+	reminders *reminder.Scheduler
 
 	paymentSandbox bool   // the sandbox provider runs (mountCommerce)
 	metricsAddr    string // the separate metrics listener, if any
@@ -141,6 +146,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, e
 	}
 	if err := s.mountCommerce(ctx, s.app); err != nil {
 		return nil, fmt.Errorf("server: mount commerce: %w", err)
+	}
+	if err := s.mountReminders(ctx, s.app); err != nil {
+		return nil, fmt.Errorf("server: mount reminders: %w", err)
 	}
 	if err := s.mountWeb(ctx, s.app); err != nil {
 		return nil, fmt.Errorf("server: mount web: %w", err)

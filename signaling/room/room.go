@@ -54,7 +54,7 @@ func (s State) Live() bool { return s == StateLive }
 // Valid reports whether s is one of the four states.
 func (s State) Valid() bool {
 	switch s {
-	case StateIdle, StateLive, StatePaused, StateEnded:
+	case StateIdle, StateLive, StatePaused, StateEnded, StateCancelled:
 		return true
 	}
 	return false
@@ -69,6 +69,9 @@ const (
 	StateLive   State = "live"   // a publisher is sending
 	StatePaused State = "paused" // the publisher dropped; viewers wait
 	StateEnded  State = "ended"  // the anchor ended the live
+	// StateCancelled: the scheduled show was called off before it went
+	// live (POST /api/rooms/{room}/cancel); nobody may publish in it.
+	StateCancelled State = "cancelled"
 	// StateScheduled is never stored: it is how an idle room whose
 	// StartsAt is still ahead is shown (see Room.Shown).
 	StateScheduled State = "scheduled"
