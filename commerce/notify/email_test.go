@@ -2,6 +2,7 @@ package notify_test
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"strings"
 	"testing"
@@ -132,5 +133,32 @@ func TestBackoff(t *testing.T) {
 		if got := notify.Backoff(n, time.Second, 30*time.Second); got != want {
 			t.Errorf("Backoff(%d) = %s, want %s", n, got, want)
 		}
+	}
+}
+
+// TestEmailStartTLS: the default mode upgrades with STARTTLS, verifying the
+// server's certificate, before AUTH; a certificate it does not trust is
+// refused before anything is sent.
+func TestEmailStartTLS(t *testing.T) {
+	srv, pool := notifytest.StartSMTPTLS(t, "mailer", "mail-password")
+	m := msg("rm_tls")
+	m.To.Email = "fan@example.com"
+	e, err := notify.NewEmail(notify.EmailOptions{Addr: srv.Addr, Username: "mailer", Password: "mail-password",
+		From: "shows@shop.example", TLSConfig: &tls.Config{RootCAs: pool}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Send(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	if mails := srv.Mails(); len(mails) != 1 || !mails[0].TLS || mails[0].AuthedUser != "mailer" {
+		t.Fatalf("mails %+v", mails)
+	}
+	untrusted, _ := notify.NewEmail(notify.EmailOptions{Addr: srv.Addr, Username: "mailer", Password: "mail-password", From: "shows@shop.example"})
+	if err := untrusted.Send(context.Background(), m); err == nil {
+		t.Fatal("sent to a server whose certificate is not trusted")
+	}
+	if n := len(srv.Mails()); n != 1 {
+		t.Fatalf("%d mails", n)
 	}
 }

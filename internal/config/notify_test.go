@@ -50,3 +50,19 @@ func TestNotifySettingsRefused(t *testing.T) {
 		t.Fatalf("defaults: %v", err)
 	}
 }
+
+func FuzzReminderBefore(f *testing.F) {
+	f.Add("24h,1h")
+	f.Add(" 90m , ,2h30m")
+	f.Add("1h,x")
+	f.Fuzz(func(t *testing.T, s string) {
+		var v durationList
+		if err := v.Set(s); err != nil {
+			return
+		}
+		var again durationList
+		if err := again.Set(v.String()); err != nil || again.String() != v.String() {
+			t.Fatalf("%q → %q does not parse back (%v)", s, v.String(), err)
+		}
+	})
+}

@@ -6,7 +6,14 @@
 package notifytest
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"io"
+	"math/big"
 	"mime"
 	"mime/quotedprintable"
 	"net"
@@ -35,6 +42,8 @@ type Mail struct {
 	ReceivedAt  time.Time
 	AuthedUser  string
 	ContentType string
+	// TLS is true when the mail came over a TLS connection.
+	TLS bool
 }
 
 // SMTPServer is an in-process SMTP server on 127.0.0.1.
@@ -53,10 +62,24 @@ type SMTPServer struct {
 // user is not empty.
 func StartSMTP(t testing.TB, user, pass string) *SMTPServer {
 	t.Helper()
+	return startSMTP(t, user, pass, nil)
+}
+
+// StartSMTPTLS starts a server that offers STARTTLS with a certificate for
+// 127.0.0.1 made for the test, and returns the pool that trusts it.
+func StartSMTPTLS(t testing.TB, user, pass string) (*SMTPServer, *x509.CertPool) {
+	t.Helper()
+	cert, pool := selfSigned(t)
+	return startSMTP(t, user, pass, &tls.Config{Certificates: []tls.Certificate{cert}}), pool
+}
+
+func startSMTP(t testing.TB, user, pass string, tc *tls.Config) *SMTPServer {
+	t.Helper()
 	s := &SMTPServer{Username: user, Password: pass}
-	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &session{s: s}, nil }))
+	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &session{s: s, conn: c}, nil }))
 	srv.Domain = "localhost"
-	srv.AllowInsecureAuth = true // loopback only
+	srv.TLSConfig = tc
+	srv.AllowInsecureAuth = tc == nil // loopback only
 	srv.MaxMessageBytes = 1 << 20
 	srv.ReadTimeout = 10 * time.Second
 	srv.WriteTimeout = 10 * time.Second
@@ -86,8 +109,35 @@ func (s *SMTPServer) Count() map[string]int {
 	return out
 }
 
+// selfSigned makes a certificate for 127.0.0.1 and a pool trusting it.
+func selfSigned(t testing.TB) (tls.Certificate, *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, IsCA: true, BasicConstraintsValid: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tpl, tpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(leaf)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
+}
+
 type session struct {
 	s          *SMTPServer
+	conn       *smtp.Conn
 	from, to   string
 	authedUser string
 }
@@ -153,6 +203,7 @@ func (x *session) Data(r io.Reader) error {
 	m := Mail{From: x.from, To: x.to, ID: msg.Header.Get("X-Livesell-Id"), MessageID: msg.Header.Get("Message-Id"),
 		Subject: subject, Body: strings.ReplaceAll(string(body), "\r\n", "\n"), Raw: raw, ReceivedAt: time.Now(),
 		AuthedUser: x.authedUser, ContentType: msg.Header.Get("Content-Type")}
+	_, m.TLS = x.conn.TLSConnectionState()
 	x.s.mu.Lock()
 	x.s.mails = append(x.s.mails, m)
 	x.s.mu.Unlock()
