@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"github.com/livesell/livesell/commerce/reminder"
 	"github.com/livesell/livesell/internal/config"
 	"github.com/livesell/livesell/internal/events"
+	"github.com/livesell/livesell/internal/server"
 	"github.com/livesell/livesell/internal/sqldb"
 	"github.com/livesell/livesell/internal/testenv"
 )
@@ -39,7 +41,12 @@ func TestRemindersThroughTheNode(t *testing.T) {
 	cfg.Notify.WebhookURL, cfg.Notify.WebhookSecret = hook.URL, secret
 	cfg.Notify.SMTPAddr, cfg.Notify.SMTPTLS, cfg.Notify.SMTPUsername, cfg.Notify.SMTPPassword, cfg.Notify.SMTPFrom =
 		mail.Addr, "none", "mailer", "mailer-password", "shows@shop.example"
-	s := newServerWith(t, cfg)
+	logs := &syncBuffer{}
+	s, err := server.New(context.Background(), cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close(context.Background()) })
 
 	start := time.Now().Add(72 * time.Hour).UTC().Truncate(time.Second)
 	status, _, body := send(t, s, "POST", "/api/rooms", admin, `{"id":"launch","title":"冬季发布会","starts_at":"`+start.Format(time.RFC3339)+`"}`)
@@ -54,7 +61,8 @@ func TestRemindersThroughTheNode(t *testing.T) {
 	}
 
 	// The presale capability's outbox publishes the grant.
-	nc, err := nats.Connect(testenv.NATSURL())
+	var nc *nats.Conn
+	nc, err = nats.Connect(testenv.NATSURL())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,6 +111,14 @@ func TestRemindersThroughTheNode(t *testing.T) {
 		db.QueryRow(`SELECT count(*) FROM reminder_jobs WHERE kind LIKE 'start_%' AND state = 'cancelled'`).Scan(&cancelledStart)
 		return pending == 0 && cancelledStart == 2
 	}, "nothing pending after the cancel, both start reminders cancelled")
+	for _, secret := range []string{secret, "mailer-password", admin} {
+		if strings.Contains(logs.String(), secret) {
+			t.Errorf("a secret is in the log")
+		}
+	}
+	if !strings.Contains(logs.String(), "reminders on") {
+		t.Errorf("the start-up log does not say reminders are on:\n%s", logs.String())
+	}
 	if hook.Refused() != 0 {
 		t.Fatalf("%d webhook deliveries failed the HMAC", hook.Refused())
 	}
