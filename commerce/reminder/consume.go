@@ -93,8 +93,9 @@ func (s *Scheduler) Consume(ctx context.Context, js jetstream.JetStream, ns stri
 				m.Term()
 			case err != nil:
 				if ctx.Err() == nil {
-					s.log.Warn("event not applied, redelivered", "stream", name, "err", err)
-					m.NakWithDelay(time.Second)
+					delay := redeliveryDelay(m)
+					s.log.Warn("event not applied, redelivered", "stream", name, "err", err, "retry_in", delay)
+					m.NakWithDelay(delay)
 				}
 			default:
 				m.Ack()
@@ -110,3 +111,17 @@ func (s *Scheduler) Consume(ctx context.Context, js jetstream.JetStream, ns stri
 }
 
 var errUndecodable = fmt.Errorf("reminder: undecodable event")
+
+// redeliveryDelay backs off an event that keeps failing: 1 s doubled per
+// delivery, at most a minute.
+func redeliveryDelay(m jetstream.Msg) time.Duration {
+	n := uint64(1)
+	if md, err := m.Metadata(); err == nil && md.NumDelivered > 0 {
+		n = md.NumDelivered
+	}
+	d := time.Second
+	for i := uint64(1); i < n && d < time.Minute; i++ {
+		d *= 2
+	}
+	return min(d, time.Minute)
+}

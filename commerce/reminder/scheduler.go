@@ -21,7 +21,8 @@ type Show struct {
 }
 
 // Shows looks up a show (a scheduled room); the composer implements it
-// over the room store.
+// over the room store. A room it does not know is a zero Show and no
+// error (the confirmation still goes out); an error is retried.
 type Shows interface {
 	Show(ctx context.Context, room string) (Show, error)
 }

@@ -110,6 +110,11 @@ type roomShows struct{ rooms *room.Store }
 
 func (r roomShows) Show(ctx context.Context, id string) (reminder.Show, error) {
 	rm, err := r.rooms.Get(ctx, id)
+	if errors.Is(err, room.ErrNotFound) {
+		// A ticket for a room this store does not know: the confirmation
+		// still goes out, without a start time to remind of.
+		return reminder.Show{}, nil
+	}
 	if err != nil {
 		return reminder.Show{}, err
 	}
