@@ -33,10 +33,14 @@ func (s *Scheduler) HandleEntitlement(ctx context.Context, ev events.Entitlement
 			if err := setHolder(ctx, tx, ev.Room, ev.UserID, ev.Tier, true, now); err != nil {
 				return err
 			}
+			stale := s.stale(ev.At, now)
 			for _, j := range s.grantJobs(ev, show, now) {
 				state := statePending
 				if j.before > 0 && !j.DueAt.After(now) {
 					// The confirmation already says when it starts.
+					state = stateSkipped
+				}
+				if j.Kind == KindConfirmation && stale {
 					state = stateSkipped
 				}
 				if err := upsert(ctx, tx, j, state, now); err != nil {
@@ -54,6 +58,11 @@ func (s *Scheduler) HandleEntitlement(ctx context.Context, ev events.Entitlement
 		}
 		return nil
 	})
+}
+
+// stale reports whether an event of at is too old to notify about now.
+func (s *Scheduler) stale(at, now time.Time) bool {
+	return !at.IsZero() && now.Sub(at) > s.opt.StaleAfter
 }
 
 // grantJobs are the jobs a grant plans.
@@ -108,6 +117,10 @@ func (s *Scheduler) HandleShow(ctx context.Context, ev events.ShowEvent) error {
 		case events.ShowCancelled:
 			if _, err := cancelJobs(ctx, tx, ev.Room, "", "", KindCancelled, now); err != nil {
 				return err
+			}
+			if s.stale(ev.At, now) {
+				s.log.Info("old show cancel: pending reminders dropped, nobody notified", "room", ev.Room, "at", ev.At)
+				return nil
 			}
 			users, err := holders(ctx, tx, ev.Room)
 			if err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/livesell/livesell/commerce/notify"
 	"github.com/livesell/livesell/commerce/reminder"
 	"github.com/livesell/livesell/internal/backend"
+	"github.com/livesell/livesell/internal/events"
 	"github.com/livesell/livesell/internal/testenv"
 )
 
@@ -129,6 +130,43 @@ func TestRetriesOnlyTheFailedChannel(t *testing.T) {
 		if err := b.SQL.QueryRow(`SELECT outcome FROM reminder_deliveries WHERE job_id = $1 AND channel = 'email'`,
 			reminder.JobID("bob", "launch", reminder.KindBalanceDue)).Scan(&outcome); err != nil || outcome != "skipped" {
 			t.Errorf("bob has no address: e-mail outcome %q (%v), want skipped", outcome, err)
+		}
+	})
+}
+
+// TestOldEventsDoNotNotify: a node that starts on a stream with history
+// does not confirm a grant of two days ago, nor announce an old cancel;
+// the start reminders still ahead are planned from the old grant.
+func TestOldEventsDoNotNotify(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, b *backend.Backends, ns string) {
+		ctx := context.Background()
+		rcv := startReceivers(t)
+		t0 := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+		clk := &clock{t: t0}
+		sh := &shows{m: map[string]reminder.Show{"launch": {Title: "发布会", StartsAt: t0.Add(48 * time.Hour)}, "old": {Title: "旧", StartsAt: t0.Add(time.Hour)}}}
+		s := setup(t, b, clk, sh, rcv)
+		old := t0.Add(-48 * time.Hour)
+		for _, room := range []string{"launch", "old"} {
+			if err := s.HandleEntitlement(ctx, events.EntitlementEvent{ID: "g-" + room, Type: events.EntitlementGranted, Room: room, UserID: "ann", At: old}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.HandleShow(ctx, events.ShowEvent{ID: "c-old", Type: events.ShowCancelled, Room: "old", At: old}); err != nil {
+			t.Fatal(err)
+		}
+		seen := 0
+		if got := drain(t, s, rcv, &seen); len(got) != 0 {
+			t.Fatalf("old events notified: %v", got)
+		}
+		if st, _ := jobState(t, b.SQL, "ann", "launch", reminder.KindConfirmation); st != "skipped" {
+			t.Fatalf("old grant's confirmation is %s", st)
+		}
+		if st, _ := jobState(t, b.SQL, "ann", "old", reminder.KindStart(time.Hour)); st != "cancelled" {
+			t.Fatalf("the old cancel did not drop the pending reminder: %s", st)
+		}
+		clk.Set(t0.Add(24 * time.Hour))
+		if got := drain(t, s, rcv, &seen); !equal(got, []string{"ann:start_24h"}) {
+			t.Fatalf("the old grant's 24 h reminder: %v", got)
 		}
 	})
 }

@@ -54,6 +54,11 @@ type Options struct {
 	MaxAttempts int
 	RetryBase   time.Duration // default 30s
 	RetryMax    time.Duration // default 1h
+	// StaleAfter is how old a grant or cancel event may be and still
+	// notify at once (default 24h): a node that starts consuming a stream
+	// with history does not confirm last month's tickets. Start reminders
+	// are planned from old grants all the same.
+	StaleAfter time.Duration
 	// Owner names this node in leases (default random).
 	Owner string
 	// Clock decides what is due (default the system clock); tests move it.
@@ -98,6 +103,9 @@ func New(opt Options) (*Scheduler, error) {
 	}
 	if opt.RetryMax <= 0 {
 		opt.RetryMax = time.Hour
+	}
+	if opt.StaleAfter <= 0 {
+		opt.StaleAfter = 24 * time.Hour
 	}
 	if opt.Owner == "" {
 		var b [6]byte
