@@ -2,6 +2,9 @@ package reminder_test
 
 import (
 	"context"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"net/http"
 	"strings"
 	"testing"
@@ -106,7 +109,8 @@ func TestRetriesOnlyTheFailedChannel(t *testing.T) {
 		contacts := notify.NewContacts(b.SQL)
 		contacts.Set(ctx, "ann", notify.Recipient{Email: "ann@example.com"})
 		contacts.Set(ctx, "dan", notify.Recipient{Email: "dan@example.com"})
-		n := runNode(t, reminder.Options{DB: b.SQL, Notifiers: rcv.notifiers(t), Contacts: contacts, Clock: clk,
+		reg := prometheus.NewRegistry()
+		n := runNode(t, reminder.Options{DB: b.SQL, Notifiers: rcv.notifiers(t), Contacts: contacts, Clock: clk, Metrics: reg,
 			Poll: 10 * time.Millisecond, Lease: 5 * time.Second, RetryBase: 50 * time.Millisecond, RetryMax: 100 * time.Millisecond, MaxAttempts: 3})
 		for _, u := range []string{"ann", "bob", "dan"} {
 			if err := n.s.Plan(ctx, reminder.Job{UserID: u, Room: "launch", Kind: reminder.KindBalanceDue, DueAt: t0}); err != nil {
@@ -125,6 +129,16 @@ func TestRetriesOnlyTheFailedChannel(t *testing.T) {
 		mails := rcv.smtp.Count()
 		if mails[flaky] != 1 || mails[dead] != 1 {
 			t.Errorf("mails %v: the e-mail of a job retried for its webhook must go out once", mails)
+		}
+		// ann: webhook failed once then sent; bob: webhook sent, e-mail
+		// skipped; dan: webhook failed three times; e-mails of ann and dan sent.
+		for _, c := range []struct {
+			channel, outcome string
+			want             float64
+		}{{"webhook", "sent", 2}, {"webhook", "failed", 4}, {"email", "sent", 2}, {"email", "skipped", 1}} {
+			if got := testutil.ToFloat64(counterOf(t, reg, c.channel, c.outcome)); got != c.want {
+				t.Errorf("deliveries_total{%s,%s} = %v, want %v", c.channel, c.outcome, got, c.want)
+			}
 		}
 		var outcome string
 		if err := b.SQL.QueryRow(`SELECT outcome FROM reminder_deliveries WHERE job_id = $1 AND channel = 'email'`,
@@ -169,4 +183,29 @@ func TestOldEventsDoNotNotify(t *testing.T) {
 			t.Fatalf("the old grant's 24 h reminder: %v", got)
 		}
 	})
+}
+
+// counterOf is the deliveries counter of channel and outcome in reg.
+func counterOf(t *testing.T, reg *prometheus.Registry, channel, outcome string) prometheus.Collector {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := prometheus.NewCounter(prometheus.CounterOpts{Name: "x"})
+	for _, mf := range mfs {
+		if mf.GetName() != "livesell_reminder_deliveries_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["channel"] == channel && labels["outcome"] == outcome {
+				c.Add(m.GetCounter().GetValue())
+			}
+		}
+	}
+	return c
 }

@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/livesell/livesell/commerce/notify"
 	"github.com/livesell/livesell/internal/sqldb"
 )
@@ -64,6 +66,8 @@ type Options struct {
 	// Clock decides what is due (default the system clock); tests move it.
 	Clock  Clock
 	Logger *slog.Logger
+	// Metrics, when set, receives the livesell_reminder_* collectors.
+	Metrics prometheus.Registerer
 }
 
 // Scheduler plans and sends reminders.
@@ -71,6 +75,7 @@ type Scheduler struct {
 	opt Options
 	db  *sqldb.DB
 	log *slog.Logger
+	m   *metrics
 }
 
 // New returns a Scheduler over opt.DB (migrated by Migrate).
@@ -118,7 +123,11 @@ func New(opt Options) (*Scheduler, error) {
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
-	return &Scheduler{opt: opt, db: opt.DB, log: opt.Logger.With("component", "reminder", "node", opt.Owner)}, nil
+	m, err := newMetrics(opt.Metrics)
+	if err != nil {
+		return nil, err
+	}
+	return &Scheduler{opt: opt, db: opt.DB, log: opt.Logger.With("component", "reminder", "node", opt.Owner), m: m}, nil
 }
 
 // Plan schedules jobs, once per (user, room, kind): a job not sent yet is
@@ -240,11 +249,15 @@ func (s *Scheduler) send(ctx context.Context, j claimed) error {
 		err := n.Send(ctx, m)
 		switch {
 		case err == nil:
+			s.m.delivery(n.Name(), "sent")
 			err = recordDelivery(ctx, s.db, j.id, n.Name(), "sent", "", s.opt.Clock.Now())
 			log.Info("reminder delivered", "channel", n.Name())
 		case errors.Is(err, notify.ErrPermanent):
+			s.m.delivery(n.Name(), "skipped")
 			log.Info("reminder not deliverable on this channel", "channel", n.Name(), "err", err)
 			err = recordDelivery(ctx, s.db, j.id, n.Name(), "skipped", err.Error(), s.opt.Clock.Now())
+		default:
+			s.m.delivery(n.Name(), "failed")
 		}
 		if err != nil {
 			failed = append(failed, fmt.Errorf("%s: %w", n.Name(), err))
@@ -254,6 +267,9 @@ func (s *Scheduler) send(ctx context.Context, j claimed) error {
 		return s.retry(ctx, j, errors.Join(failed...), log)
 	}
 	ok, err := finish(ctx, s.db, j.id, s.opt.Owner, stateSent, "", s.opt.Clock.Now())
+	if err == nil && ok {
+		s.m.sent(j.kind, s.opt.Clock.Now().Sub(j.dueAt).Seconds())
+	}
 	if err == nil && !ok {
 		log.Warn("reminder lease lost before it was marked sent")
 	}

@@ -174,7 +174,7 @@ func holders(ctx context.Context, x execer, room string) ([]string, error) {
 type claimed struct {
 	id, userID, room, kind string
 	before                 time.Duration
-	startsAt               time.Time
+	dueAt, startsAt        time.Time
 	payload                map[string]string
 	attempts               int
 }
@@ -189,20 +189,21 @@ func claim(ctx context.Context, db *sqldb.DB, owner string, now, wall time.Time,
 	var out []claimed
 	err := db.InTx(ctx, func(tx *sql.Tx) error {
 		out = out[:0]
-		rows, err := tx.QueryContext(ctx, `SELECT id, user_id, room, kind, before_ms, starts_at, payload, attempts FROM reminder_jobs
+		rows, err := tx.QueryContext(ctx, `SELECT id, user_id, room, kind, before_ms, due_at, starts_at, payload, attempts FROM reminder_jobs
 			WHERE state = 'pending' AND due_at <= $1 AND lease_until <= $2 ORDER BY due_at LIMIT $3`+db.SkipLocked(), now.UnixMilli(), wall.UnixMilli(), limit)
 		if err != nil {
 			return fmt.Errorf("reminder: claim: %w", err)
 		}
 		for rows.Next() {
 			var c claimed
-			var before, starts int64
+			var before, due, starts int64
 			var payload string
-			if err := rows.Scan(&c.id, &c.userID, &c.room, &c.kind, &before, &starts, &payload, &c.attempts); err != nil {
+			if err := rows.Scan(&c.id, &c.userID, &c.room, &c.kind, &before, &due, &starts, &payload, &c.attempts); err != nil {
 				rows.Close()
 				return fmt.Errorf("reminder: claim: %w", err)
 			}
 			c.before = time.Duration(before) * time.Millisecond
+			c.dueAt = time.UnixMilli(due).UTC()
 			if starts > 0 {
 				c.startsAt = time.UnixMilli(starts).UTC()
 			}

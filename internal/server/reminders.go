@@ -45,7 +45,7 @@ func (s *Server) mountReminders(ctx context.Context, r fiber.Router) error {
 	sched, err := reminder.New(reminder.Options{
 		DB: db, Notifiers: notifiers, Contacts: contacts, Shows: roomShows{s.rooms},
 		Before: s.cfg.Notify.ReminderBefore, Poll: s.cfg.Notify.ReminderPoll, Lease: s.cfg.Notify.ReminderLease,
-		Logger: log,
+		Logger: log, Metrics: s.metrics,
 	})
 	if err != nil {
 		return err
