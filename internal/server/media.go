@@ -44,6 +44,7 @@ func (s *Server) mountMedia(ctx context.Context, r fiber.Router, events signalin
 		Keys:                 s.rooms,
 		Auth:                 s.auth,
 		Events:               events,
+		Tickets:              s.admission,
 		Owners:               owners,
 		PublicURL:            s.cfg.PublicURL,
 		ICEServers:           staticICE,
@@ -65,6 +66,7 @@ func (s *Server) mountMedia(ctx context.Context, r fiber.Router, events signalin
 		return fmt.Errorf("media: %w", err)
 	}
 	s.addCloser(service.Close)
+	s.revokers = append(s.revokers, service)
 	s.addReadiness("media", service.Ready)
 	service.Mount(r)
 	return nil

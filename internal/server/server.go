@@ -43,6 +43,10 @@ type Server struct {
 
 	// rooms is the one room store; every capability reads rooms from it.
 	rooms *room.Store
+	// admission is the ticket check of media and interaction (access.go);
+	// revokers end a user's sessions when a ticket is revoked.
+	admission *admission
+	revokers  []viewerRevoker
 
 	mu        sync.Mutex
 	closers   []func(context.Context) error // run in reverse order on Close
@@ -132,12 +136,16 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, e
 	// The capabilities, in this order: media tells interaction about
 	// viewers, data channels and live changes (its RoomEvents), so
 	// interaction comes first.
+	s.openAdmission(nil)
 	events, err := s.mountInteraction(ctx, s.app)
 	if err != nil {
 		return nil, fmt.Errorf("server: mount interaction: %w", err)
 	}
 	if err := s.mountMedia(ctx, s.app, events); err != nil {
 		return nil, fmt.Errorf("server: mount media: %w", err)
+	}
+	if err := s.watchEntitlements(s.revokers...); err != nil {
+		return nil, err
 	}
 	if err := s.mountCommerce(ctx, s.app); err != nil {
 		return nil, fmt.Errorf("server: mount commerce: %w", err)
