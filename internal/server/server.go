@@ -21,6 +21,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/livesell/livesell/commerce"
+	"github.com/livesell/livesell/commerce/presale"
 	"github.com/livesell/livesell/internal/apidoc"
 	"github.com/livesell/livesell/internal/apierr"
 	"github.com/livesell/livesell/internal/auth"
@@ -51,6 +53,9 @@ type Server struct {
 	mu        sync.Mutex
 	closers   []func(context.Context) error // run in reverse order on Close
 	readiness []readiness                   // all must pass for /readyz
+
+	commerce *commerce.Commerce // live goods and orders (mountCommerce), which presale sells tickets through
+	passes   *presale.Passes    // the ticket check (presale.go), built before interaction and media
 
 	paymentSandbox bool   // the sandbox provider runs (mountCommerce)
 	metricsAddr    string // the separate metrics listener, if any
@@ -136,7 +141,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, e
 	// The capabilities, in this order: media tells interaction about
 	// viewers, data channels and live changes (its RoomEvents), so
 	// interaction comes first.
-	s.openAdmission(nil)
+	if s.passes, err = s.openPasses(ctx); err != nil {
+		return nil, err
+	}
+	s.openAdmission(s.passes)
 	events, err := s.mountInteraction(ctx, s.app)
 	if err != nil {
 		return nil, fmt.Errorf("server: mount interaction: %w", err)
@@ -149,6 +157,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, e
 	}
 	if err := s.mountCommerce(ctx, s.app); err != nil {
 		return nil, fmt.Errorf("server: mount commerce: %w", err)
+	}
+	if err := s.mountPresale(ctx, s.app); err != nil {
+		return nil, err
 	}
 	if err := s.mountWeb(ctx, s.app); err != nil {
 		return nil, fmt.Errorf("server: mount web: %w", err)

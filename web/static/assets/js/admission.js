@@ -53,10 +53,10 @@ export class Admission {
     let offer = null;
     try { offer = await api.get(`/api/rooms/${encodeURIComponent(room)}/presale`); } catch (_) { offer = null; }
     const tiers = offer && Array.isArray(offer.tiers) ? offer.tiers : [];
-    const open = tiers.filter((x) => x.on_sale);
+    const open = tiers.filter((x) => x.sales_open);
     if (open.length) {
       const list = h('ul', { class: 'ls-admission-tiers' }, open.map((x) => h('li', {},
-        h('span', { class: 'ls-tier-name' }, x.name || x.tier || ''), ' ',
+        h('span', { class: 'ls-tier-name' }, x.title || x.name || ''), ' ',
         h('span', { class: 'ls-tier-price' }, money(x.price_minor, x.currency || offer.currency)))));
       const buy = h('a', { id: 'admission-buy', class: 'btn btn-primary', href: presaleURL(room) }, t('presale.admit.buy'));
       this.el.append(list, buy);

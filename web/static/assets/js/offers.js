@@ -140,7 +140,7 @@ async function loadStats(id) {
 
 // The CSV needs the admin token, which a plain link cannot send.
 async function downloadCSV(id) {
-  const res = await fetch(`${PresaleAPI.stats(id)}.csv`, { headers: { Authorization: `Bearer ${sessionStorage.getItem('livesell.admin') || ''}` } });
+  const res = await fetch(`${PresaleAPI.stats(id)}?format=csv`, { headers: { Authorization: `Bearer ${sessionStorage.getItem('livesell.admin') || ''}` } });
   if (!res.ok) return;
   const url = URL.createObjectURL(await res.blob());
   const a = h('a', { href: url, download: `presale-${id}.csv` });

@@ -5,11 +5,13 @@ const r = (room) => encodeURIComponent(room);
 export const PresaleAPI = {
   /** The public offer of a show: tiers, price steps, what is left (GET). */
   offer: (room) => `/api/rooms/${r(room)}/presale`,
-  /** Buy a ticket of a tier (POST {tier, pay, ref}, a user token). */
-  buy: (room) => `/api/rooms/${r(room)}/tickets`,
-  /** The signed-in viewer's tickets (GET). */
-  mine: () => '/api/me/tickets',
-  /** The operator's analytics of a show (GET, admin): JSON, or CSV with .csv. */
+  /** Buy a ticket of a tier (POST {tier, pay, ref}, a user token): {ticket, order}. */
+  buy: (room) => `/api/rooms/${r(room)}/presale/tickets`,
+  /** A page view of the presale page (POST {visitor, ref}). */
+  views: (room) => `/api/rooms/${r(room)}/presale/views`,
+  /** The signed-in viewer's tickets (GET): {tickets}. */
+  mine: () => '/api/me/presale/tickets',
+  /** The operator's analytics of a show (GET, admin): JSON, or ?format=csv. */
   stats: (room) => `/api/rooms/${r(room)}/presale/stats`,
 };
 
@@ -36,4 +38,17 @@ export function viewerToken(room) {
     if (room) sessionStorage.setItem(`livesell.viewer.${room}`, token);
   }
   return { token, ref: params.get('ref') || '' };
+}
+
+/** This browser's anonymous visitor id for page-view counts. */
+export function visitorId() {
+  let v = '';
+  try { v = localStorage.getItem('livesell.visitor') || ''; } catch (_) { /* storage blocked */ }
+  if (!/^[A-Za-z0-9_-]{8,64}$/.test(v)) {
+    const b = new Uint8Array(12);
+    crypto.getRandomValues(b);
+    v = 'v' + [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+    try { localStorage.setItem('livesell.visitor', v); } catch (_) { /* not kept */ }
+  }
+  return v;
 }

@@ -10,7 +10,7 @@ import { Api, ApiError, h, roomFromPath, newIdempotencyKey } from './api.js';
 import { t, money, currentLang, translatePage, languageSwitch, buyerMessage } from './i18n.js';
 import { Checkout } from './checkout.js';
 import { parts } from './countdown.js';
-import { PresaleAPI, viewerToken } from './presale-api.js';
+import { PresaleAPI, viewerToken, visitorId } from './presale-api.js';
 
 const $ = (id) => document.getElementById(id);
 const room = roomFromPath();
@@ -45,7 +45,7 @@ function fmtWhen(ms) {
 function stepLine(s, cur) {
   const price = money(s.price_minor, cur);
   let what;
-  if (s.until && !s.quantity) what = t('presale.step.until', { price, when: fmtWhen(Date.parse(s.until)) });
+  if (s.until && !(s.quantity > 0)) what = t('presale.step.until', { price, when: fmtWhen(Date.parse(s.until)) });
   else if (s.quantity > 0) what = t('presale.step.units', { price, n: s.quantity, left: s.left });
   else what = t('presale.step.then', { price });
   return h('li', { class: s.current ? 'current' : s.ended || s.left === 0 ? 'ended' : '' }, what);
@@ -70,7 +70,7 @@ function tierCard(tier) {
 
 async function load() {
   try {
-    offer = await api.get(PresaleAPI.offer(room) + (ref ? `?ref=${encodeURIComponent(ref)}` : ''));
+    offer = await api.get(PresaleAPI.offer(room));
   } catch (err) {
     $('presale-error').textContent = err instanceof ApiError && err.status === 404 ? t('presale.none') : buyerMessage(err);
     return;
@@ -130,6 +130,7 @@ function tick() {
 }
 
 await load();
+if (offer) api.post(PresaleAPI.views(room), { visitor: visitorId(), ref: ref || undefined }).catch(() => {});
 tick();
 setInterval(tick, 1000);
 watchForLive();
