@@ -47,7 +47,7 @@ type Server struct {
 	rooms *room.Store
 	// admission is the ticket check of media and interaction (access.go);
 	// revokers end a user's sessions when a ticket is revoked.
-	admission *admission
+	admission auth.Tickets
 	revokers  []viewerRevoker
 
 	mu        sync.Mutex
@@ -152,9 +152,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, e
 	if err := s.mountMedia(ctx, s.app, events); err != nil {
 		return nil, fmt.Errorf("server: mount media: %w", err)
 	}
-	if err := s.watchEntitlements(s.revokers...); err != nil {
-		return nil, err
-	}
+	s.watchEntitlements(s.passes, s.revokers...)
 	if err := s.mountCommerce(ctx, s.app); err != nil {
 		return nil, fmt.Errorf("server: mount commerce: %w", err)
 	}
