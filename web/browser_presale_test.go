@@ -1,0 +1,85 @@
+//go:build browser
+
+package web_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestPresaleBuyThenWatch is #14's browser walk: on a show's public
+// presale page a signed-in fan reads the tier (price, what is left, the
+// countdown) and buys a ticket with real clicks, paying in the sandbox
+// checkout; another viewer without a ticket opening the show's room page
+// sees the admission screen (with "Buy a ticket now", sales being open)
+// and no video; when the anchor goes live from the studio, the fan's
+// presale page shows the way in, and the fan is let in and watches.
+func TestPresaleBuyThenWatch(t *testing.T) {
+	n := startNode(t)
+	admin := n.srv.AdminToken()
+	starts := time.Now().Add(10 * time.Minute).UTC()
+	r := createRoom(t, n, "Launch show", map[string]any{"starts_at": starts.Format(time.RFC3339)})
+	n.mustCall(t, "PUT", "/api/rooms/"+r.ID+"/presale", admin, map[string]any{
+		"title": "Launch show", "starts_at": starts.Format(time.RFC3339), "currency": "CNY",
+		"tiers": []map[string]any{{"name": "standard", "title": "Standard", "quantity": 100, "mode": "tiered", "comment": true,
+			"steps": []map[string]any{{"quantity": 50, "price_minor": 4900}, {"quantity": 50, "price_minor": 6900}}}},
+	}, nil)
+
+	browser := newBrowser(t)
+	fan := newPage(t, browser, "fan", n.base+"/presale/"+r.ID+"#token="+mintUser(t, n, "fan", "Fan"))
+	buy := `document.querySelector('.presale-buy[data-tier="standard"]')`
+	fan.waitFor(15*time.Second, shown(buy)+` && !`+buy+`.disabled`, "the standard tier with Buy")
+	card := `document.querySelector('.presale-tier[data-tier="standard"]')`
+	if got := fan.text(card + `.querySelector('.presale-price').textContent`); !strings.Contains(got, "49") {
+		t.Fatalf("the tier's price reads %q, want the first step's ¥49", got)
+	}
+	if got := fan.text(card + `.querySelector('.presale-steps li.current').textContent`); !strings.Contains(got, "First 50") || !strings.Contains(got, "50 left") {
+		t.Fatalf("the current price step reads %q", got)
+	}
+	fan.waitFor(5*time.Second, `/^Starts in 00:(09|10):\d\d$/.test(document.getElementById('show-countdown').textContent)`, "the countdown to the show")
+	if u := fan.text(`location.href`); strings.Contains(u, "token") {
+		t.Fatalf("the token is still in the address bar: %s", u)
+	}
+	fan.screenshot("presale-page")
+
+	fan.clickCSS(`.presale-buy[data-tier="standard"]`)
+	fan.waitFor(10*time.Second, shown(`document.querySelector('.ls-checkout-frame')`), "the payment page")
+	waitUntil(t, 15*time.Second, func() bool {
+		_, _, err := fan.frameTarget(`document.querySelector('.ls-checkout-frame')`, "/pay/sandbox/", "#sandbox-pay")
+		return err == nil
+	}, "the sandbox's Pay button")
+	fan.clickInFrame(`document.querySelector('.ls-checkout-frame')`, "/pay/sandbox/", "#sandbox-pay")
+	fan.waitFor(20*time.Second, shown(`document.getElementById('bought')`)+` && document.getElementById('bought').textContent.startsWith('You have a Standard ticket')`, "the ticket bought")
+	fan.waitFor(10*time.Second, `document.querySelector('.presale-tier[data-tier="standard"] .presale-left').textContent === '99 left'`, "one place fewer on the page")
+	fan.screenshot("presale-bought")
+
+	stranger := newPage(t, browser, "stranger", n.base+"/live/"+r.ID+"#token="+mintUser(t, n, "stranger", "Stranger"))
+	stranger.waitFor(15*time.Second, shown(`document.getElementById('admission')`)+` && `+shown(`document.getElementById('admission-buy')`), "the admission screen with Buy a ticket now")
+	if got := stranger.text(`document.querySelector('.ls-admission-title').textContent`); got != "This show is for ticket holders" {
+		t.Fatalf("the admission screen says %q", got)
+	}
+	stranger.screenshot("admission-screen")
+
+	studio := newPage(t, browser, "studio", n.base+"/studio/"+r.ID)
+	goLive(t, studio, r.PushKey)
+	fan.waitFor(30*time.Second, shown(`document.getElementById('watch')`), "the way in once the show is live")
+	fan.clickCSS("#watch")
+	fan.waitFor(40*time.Second, viewerState+` === 'live' && document.querySelector('.ls-video').videoWidth > 0 && `+shown(`document.querySelector('.ls-video')`)+
+		` && !document.getElementById('admission')`, "the fan let in, watching")
+	fan.screenshot("ticket-holder-watching")
+
+	// The viewer without a ticket still sees the admission screen, and the
+	// server refuses its media outright.
+	if stranger.bool(`!!document.querySelector('.ls-video')`) || !stranger.bool(shown(`document.getElementById('admission')`)) {
+		t.Fatal("the viewer without a ticket sees the show")
+	}
+	var pass struct{ Ticketed, Admitted bool }
+	n.mustCall(t, "GET", "/api/rooms/"+r.ID+"/pass", mintUser(t, n, "stranger", "Stranger"), nil, &pass)
+	if !pass.Ticketed || pass.Admitted {
+		t.Fatalf("GET pass for the viewer without a ticket = %+v", pass)
+	}
+	if st := n.call(t, "POST", "/whep/"+r.ID, mintUser(t, n, "stranger", "Stranger"), nil, nil); st != 403 {
+		t.Fatalf("WHEP of the viewer without a ticket = %d, want 403", st)
+	}
+}
