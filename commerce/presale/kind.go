@@ -19,9 +19,26 @@ type kind struct{ s *Service }
 // tierOf is the tier key of a ticket order's product id.
 func tierOf(o order.Order) string { return strings.TrimPrefix(o.ProductID, order.TicketPrefix) }
 
-// isBalance tells a balance order by its id (no SQL: Reinstate runs inside
-// the order's transaction).
-func isBalance(id string) bool { return strings.HasPrefix(id, "ordb_") }
+// Balance order ids carry their first order's: "ordb_<first order's
+// suffix>_<random>", so that Reinstate (which runs inside the order's
+// transaction, where no other SQL connection may be used) finds the place
+// without SQL.
+const (
+	firstPrefix   = "ordt_"
+	balancePrefix = "ordb_"
+)
+
+// isBalance tells a balance order by its id.
+func isBalance(id string) bool { return strings.HasPrefix(id, balancePrefix) }
+
+// firstOf is the first order id of balance order id.
+func firstOf(id string) string {
+	rest := strings.TrimPrefix(id, balancePrefix)
+	if i := strings.LastIndexByte(rest, '_'); i > 0 {
+		rest = rest[:i]
+	}
+	return firstPrefix + rest
+}
 
 // InTx moves the ticket of o with o's new status, granting or revoking its
 // entitlement with the event, in the order's transaction.
@@ -67,8 +84,11 @@ func (k kind) InTx(ctx context.Context, tx *sql.Tx, from order.Status, o order.O
 			}
 		}
 	case order.Refunded:
+		if from != order.Paid {
+			break // a late payment refunded at once: it never counted as paid
+		}
 		t.RefundedMinor += o.AmountMinor
-		if from == order.Paid && (t.Status == StatusPaid || t.Status == StatusDepositPaid) {
+		if t.Status == StatusPaid || t.Status == StatusDepositPaid {
 			t.Status = StatusRefunded
 			t.Reason = "refund"
 			if r, ok := s.reasons.Load(o.ID); ok {
@@ -148,7 +168,15 @@ func (k kind) Release(ctx context.Context, o order.Order, paid bool) error {
 // is still held is settled by InTx and Confirm.
 func (k kind) Reinstate(ctx context.Context, o order.Order, state stock.State) (stock.Code, error) {
 	if isBalance(o.ID) {
-		return stock.Done, nil
+		// A late balance keeps the place only while the deposit holds it.
+		st, err := k.s.places.State(ctx, tierOf(o), firstOf(o.ID))
+		if err != nil {
+			return stock.No, err
+		}
+		if st == stock.StateConfirmed {
+			return stock.Already, nil
+		}
+		return stock.No, nil
 	}
 	res, err := k.s.places.Reinstate(ctx, tierOf(o), o.ID, o.UserID, 0, state)
 	if err != nil {

@@ -98,7 +98,7 @@ var ErrInvalid = errors.New("presale: invalid")
 
 var (
 	tierName = regexp.MustCompile(`^[a-z0-9_-]{1,32}$`)
-	currency = regexp.MustCompile(`^[a-z]{3}$`)
+	currency = regexp.MustCompile(`^[A-Z]{3}$`)
 	source   = regexp.MustCompile(`^[a-z0-9_-]{1,32}$`)
 )
 
@@ -132,7 +132,8 @@ func invalid(format string, args ...any) error {
 // Validate checks o and fills its defaults (a full or deposit tier's one step).
 func (o *Offer) Validate() error {
 	o.Title = strings.TrimSpace(o.Title)
-	o.Currency = strings.ToLower(strings.TrimSpace(o.Currency))
+	o.Currency = strings.ToUpper(strings.TrimSpace(o.Currency))
+	o.StartsAt = o.StartsAt.UTC().Truncate(time.Millisecond)
 	switch {
 	case o.Title == "" || len(o.Title) > 200:
 		return invalid("title is required (at most 200 bytes)")
@@ -171,6 +172,14 @@ func (o *Offer) Validate() error {
 }
 
 func (t *Tier) validate(startsAt time.Time) error {
+	// Times count in milliseconds, as the scripts compare them.
+	ms := func(at *time.Time) { *at = at.UTC().Truncate(time.Millisecond) }
+	ms(&t.SalesStartsAt)
+	ms(&t.SalesEndsAt)
+	ms(&t.BalanceDueAt)
+	for i := range t.Steps {
+		ms(&t.Steps[i].Until)
+	}
 	switch {
 	case !tierName.MatchString(t.Name):
 		return invalid("name is 1 to 32 of a-z 0-9 _ -")
@@ -195,7 +204,8 @@ func (t *Tier) validate(startsAt time.Time) error {
 		if t.PriceMinor <= 0 || t.PriceMinor > MaxPrice {
 			return invalid("price_minor must be positive")
 		}
-		if len(t.Steps) > 0 {
+		// A validated tier carries its one step; anything else is a mistake.
+		if len(t.Steps) > 1 || len(t.Steps) == 1 && t.Steps[0] != (Step{Quantity: -1, PriceMinor: t.PriceMinor}) {
 			return invalid("steps belong to a tiered tier")
 		}
 		t.Steps = []Step{{Quantity: -1, PriceMinor: t.PriceMinor}}

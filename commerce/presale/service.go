@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -180,7 +181,7 @@ func (s *Service) Buy(ctx context.Context, room, user string, r BuyRequest, idem
 	if pay == ModeDeposit && !now.Before(tier.BalanceDueAt) {
 		return Purchase{}, ErrClosed
 	}
-	id := orderIDFor("ordt_", user, idemKey)
+	id := orderIDFor(firstPrefix, user, idemKey)
 	key := tierKey(room, tier.Name)
 	res, err := s.places.Reserve(ctx, key, id, user, now)
 	if err == nil && res.Code == stock.NotLoaded {
@@ -342,7 +343,7 @@ func (s *Service) Balance(ctx context.Context, user, id string) (Purchase, error
 	if !ok {
 		return Purchase{}, ErrNoTier
 	}
-	oid := ids.New("ordb_")
+	oid := balancePrefix + strings.TrimPrefix(t.OrderID, firstPrefix) + "_" + ids.New("")[12:20]
 	if ok, err := s.store.SetBalanceOrder(ctx, t.ID, t.BalanceOrderID, oid, now); err != nil || !ok {
 		if err == nil {
 			err = fmt.Errorf("%w: another balance order was opened", ErrBadState)

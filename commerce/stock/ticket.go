@@ -279,3 +279,18 @@ func (t *Tickets) Taken(ctx context.Context, tier string, steps int) ([]int64, i
 	}
 	return out, total, nil
 }
+
+// State is order's place state in tier (StateNone when it has none).
+func (t *Tickets) State(ctx context.Context, tier, order string) (State, error) {
+	v, err := t.rdb.HGet(ctx, t.keys(tier)[1], order).Result()
+	if errors.Is(err, redis.Nil) {
+		return StateNone, nil
+	}
+	if err != nil {
+		return StateNone, fmt.Errorf("stock: ticket: %w", unavailable(err))
+	}
+	if v == "" {
+		return StateNone, nil
+	}
+	return State(v[0]), nil
+}
