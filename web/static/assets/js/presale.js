@@ -42,11 +42,11 @@ function fmtWhen(ms) {
   try { return new Intl.DateTimeFormat(currentLang(), { dateStyle: 'full', timeStyle: 'short' }).format(new Date(ms)); } catch (_) { return new Date(ms).toISOString(); }
 }
 
-function stepLine(s, cur) {
+function stepLine(s, cur, i) {
   const price = money(s.price_minor, cur);
   let what;
   if (s.until && !(s.quantity > 0)) what = t('presale.step.until', { price, when: fmtWhen(Date.parse(s.until)) });
-  else if (s.quantity > 0) what = t('presale.step.units', { price, n: s.quantity, left: s.left });
+  else if (s.quantity > 0) what = t(i ? 'presale.step.next' : 'presale.step.units', { price, n: s.quantity, left: s.left });
   else what = t('presale.step.then', { price });
   return h('li', { class: s.current ? 'current' : s.ended || s.left === 0 ? 'ended' : '' }, what);
 }
@@ -61,7 +61,7 @@ function tierCard(tier) {
     h('h2', {}, tier.title || tier.name),
     h('p', { class: 'presale-price' }, money(tier.price_minor, cur)),
     tier.mode === 'deposit' ? h('p', { class: 'presale-left' }, t('presale.deposit', { deposit: money(tier.deposit_minor, cur), when: fmtWhen(Date.parse(tier.balance_due_at)) })) : null,
-    Array.isArray(tier.steps) && tier.steps.length > 1 ? h('ul', { class: 'presale-steps', 'aria-label': t('presale.steps') }, tier.steps.map((s) => stepLine(s, cur))) : null,
+    Array.isArray(tier.steps) && tier.steps.length > 1 ? h('ul', { class: 'presale-steps', 'aria-label': t('presale.steps') }, tier.steps.map((s, i) => stepLine(s, cur, i))) : null,
     h('p', { class: 'presale-left' }, left),
     tier.sources && tier.sources.length ? h('p', { class: 'presale-left' }, t('presale.sources', { list: tier.sources.join(', ') })) : null,
     buy);
