@@ -22,9 +22,15 @@ func TestPresaleBuyThenWatch(t *testing.T) {
 	r := createRoom(t, n, "Launch show", map[string]any{"starts_at": starts.Format(time.RFC3339)})
 	n.mustCall(t, "PUT", "/api/rooms/"+r.ID+"/presale", admin, map[string]any{
 		"title": "Launch show", "starts_at": starts.Format(time.RFC3339), "currency": "CNY",
-		"tiers": []map[string]any{{"name": "standard", "title": "Standard", "quantity": 100, "mode": "tiered", "comment": true,
-			"steps": []map[string]any{{"quantity": 50, "price_minor": 4900}, {"quantity": 50, "price_minor": 6900}}}},
+		"tiers": []map[string]any{
+			{"name": "standard", "title": "Standard", "quantity": 100, "mode": "tiered", "comment": true,
+				"steps": []map[string]any{{"quantity": 50, "price_minor": 4900}, {"quantity": 50, "price_minor": 6900}}},
+			{"name": "vip", "title": "VIP", "quantity": 10, "mode": "tiered", "comment": true, "highlight": true, "sources": []string{"backstage"},
+				"steps": []map[string]any{{"quantity": -1, "price_minor": 19900}}},
+		},
 	}, nil)
+	// A VIP guest, granted by the operator (the guest list).
+	n.mustCall(t, "POST", "/api/rooms/"+r.ID+"/presale/entitlements", admin, map[string]any{"user_id": "vip", "tier": "vip"}, nil)
 
 	browser := newBrowser(t)
 	fan := newPage(t, browser, "fan", n.base+"/presale/"+r.ID+"#token="+mintUser(t, n, "fan", "Fan"))
@@ -68,6 +74,27 @@ func TestPresaleBuyThenWatch(t *testing.T) {
 	fan.waitFor(40*time.Second, viewerState+` === 'live' && document.querySelector('.ls-video').videoWidth > 0 && `+shown(`document.querySelector('.ls-video')`)+
 		` && !document.getElementById('admission')`, "the fan let in, watching")
 	fan.screenshot("ticket-holder-watching")
+
+	// A VIP's danmaku is highlighted on the fan's screen; the fan's own is not.
+	vip := newPage(t, browser, "vip", n.base+"/live/"+r.ID+"#token="+mintUser(t, n, "vip", "Vee"))
+	vip.waitFor(40*time.Second, viewerState+` === 'live' && `+shown(`document.querySelector('.ls-dm-input')`), "the VIP watching")
+	say(vip, "hello from the front row")
+	say(fan, "hello from standard")
+	vipLine := `[...document.querySelectorAll('.ls-dm-list .dm-item')].find(li => li.querySelector('.dm-text').textContent === 'hello from the front row')`
+	fanLine := `[...document.querySelectorAll('.ls-dm-list .dm-item')].find(li => li.querySelector('.dm-text').textContent === 'hello from standard')`
+	fan.waitFor(15*time.Second, vipLine+` && `+fanLine, "both comments on the fan's screen")
+	if !fan.bool(vipLine+`.classList.contains('dm-vip') && `+vipLine+`.querySelector('.dm-badge').textContent === 'VIP'`) {
+		t.Fatal("the VIP's comment is not highlighted")
+	}
+	if fan.bool(fanLine + `.classList.contains('dm-vip')`) {
+		t.Fatal("a standard ticket's comment is highlighted")
+	}
+	fan.screenshot("vip-danmaku")
+
+	// My tickets lists the fan's paid ticket.
+	mine := newPage(t, browser, "mine", n.base+"/tickets#token="+mintUser(t, n, "fan", "Fan"))
+	mine.waitFor(15*time.Second, `[...document.querySelectorAll('.ticket-card')].some(c => c.dataset.room === `+jsString(r.ID)+` && c.dataset.tier === 'standard' && c.querySelector('.ticket-status').textContent === 'Paid')`, "the paid ticket in My tickets")
+	mine.screenshot("my-tickets")
 
 	// The viewer without a ticket still sees the admission screen, and the
 	// server refuses its media outright.
