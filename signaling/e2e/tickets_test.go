@@ -158,6 +158,7 @@ func playAs(t *testing.T, n *node, api *webrtc.API, whep, token string) *viewer 
 	v := &viewer{}
 	sv, err := synth.NewViewer(api, synth.ViewerOptions{OnVideo: func(p synth.Packet) {
 		if p.TailOK {
+			v.lastGen.Store(int32(p.Tail.Gen))
 			v.frames.Add(1)
 		}
 	}})
@@ -301,3 +302,54 @@ func (ws *roomWS) waitError(code string, d time.Duration) bool {
 }
 
 func (ws *roomWS) welcomed() bool { return ws.has(func(m map[string]any) bool { return m["type"] == "welcome" }) }
+
+// TestVIPSourceOnANode: on a whole node (embedded defaults) with presale's
+// real entitlements, the anchor publishes the backstage camera beside the
+// main one on the room's push key; a standard ticket holder is refused it
+// (403 source_not_in_pass) and a VIP guest receives its frames, and only
+// its own (real Pion peers on loopback).
+func TestVIPSourceOnANode(t *testing.T) {
+	n := startNode(t, "LIVESELL_PAYMENT_SANDBOX", "on")
+	api := peerAPI(t)
+	var rm roomInfo
+	starts := time.Now().Add(time.Hour).UTC()
+	if st := n.adminJSON("POST", "/api/rooms", map[string]any{"title": "VIP show", "starts_at": starts.Format(time.RFC3339)}, &rm); st != http.StatusCreated {
+		t.Fatalf("create room: %d", st)
+	}
+	step := []map[string]any{{"quantity": -1, "price_minor": 4900}}
+	offer := map[string]any{
+		"title": "VIP show", "starts_at": starts.Format(time.RFC3339), "currency": "CNY",
+		"tiers": []map[string]any{
+			{"name": "standard", "quantity": -1, "mode": "tiered", "steps": step, "comment": true},
+			{"name": "vip", "quantity": 10, "mode": "tiered", "steps": step, "comment": true, "highlight": true, "sources": []string{"backstage"}},
+		},
+	}
+	if st := n.adminJSON("PUT", "/api/rooms/"+rm.ID+"/presale", offer, nil); st != http.StatusOK {
+		t.Fatalf("PUT presale: %d", st)
+	}
+	for user, tier := range map[string]string{"std": "standard", "vip": "vip"} {
+		if st := n.adminJSON("POST", "/api/rooms/"+rm.ID+"/presale/entitlements", map[string]any{"user_id": user, "tier": tier}, nil); st != http.StatusCreated {
+			t.Fatalf("grant %s: %d", tier, st)
+		}
+	}
+	n.publish(api, rm.WHIPURL, rm.PushKey, 1)
+	n.publish(api, rm.WHIPURL+"/sources/backstage", rm.PushKey, 2)
+	std, vip := mint(t, n, "std"), mint(t, n, "vip")
+
+	if code, status := whepStatus(t, rm.WHEPURL+"/sources/backstage", std); status != http.StatusForbidden || code != "source_not_in_pass" {
+		t.Fatalf("standard ticket on backstage = %d %q, want 403 source_not_in_pass", status, code)
+	}
+	back := playAs(t, n, api, rm.WHEPURL+"/sources/backstage", vip)
+	main := playAs(t, n, api, rm.WHEPURL, std)
+	testenv.Eventually(t, 20*time.Second, func() bool { return back.frames.Load() >= 30 && main.frames.Load() >= 30 },
+		"frames: VIP backstage %d, standard main %d", back.frames.Load(), main.frames.Load())
+	if g := back.lastGen.Load(); g != 2 {
+		t.Fatalf("the VIP's backstage viewer shows generation %d, want the backstage camera (2)", g)
+	}
+	if g := main.lastGen.Load(); g != 1 {
+		t.Fatalf("the main viewer shows generation %d, want the main camera (1)", g)
+	}
+	if got := n.room(rm.ID); got.State != "live" {
+		t.Fatalf("room state %s, want live", got.State)
+	}
+}
