@@ -3,9 +3,14 @@
 package web_test
 
 import (
+	"context"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/livesell/livesell/sfu/synth"
 )
 
 // TestPresaleBuyThenWatch is #14's browser walk: on a show's public
@@ -91,6 +96,21 @@ func TestPresaleBuyThenWatch(t *testing.T) {
 	}
 	fan.screenshot("vip-danmaku")
 
+	// The VIP's backstage camera: a second publisher on the room's push key
+	// (a synthetic one); the VIP's pass lists it, so the VIP's page offers
+	// it and plays it when pressed; the standard ticket's page offers none.
+	publishSource(t, n.base+"/whip/"+r.ID+"/sources/backstage", r.PushKey)
+	vip.waitFor(10*time.Second, shown(`document.querySelector('.ls-source[data-source="backstage"]')`), "the VIP's backstage camera button")
+	if fan.bool(`!!document.querySelector('.ls-sources')`) {
+		t.Fatal("a standard ticket's page offers extra cameras")
+	}
+	vip.clickCSS(`.ls-source[data-source="backstage"]`)
+	vip.waitFor(30*time.Second, `window.livesellBackstage.session && window.livesellBackstage.session.pc && window.livesellBackstage.session.pc.getStats().then(r => { let n = 0; r.forEach(s => { if (s.type === 'inbound-rtp' && s.kind === 'video') n += s.packetsReceived; }); return n > 50; })`, "the backstage camera's video reaching the VIP")
+	if !vip.bool(shown(`document.querySelector('.ls-source-video')`)) {
+		t.Fatal("the backstage picture is not on the VIP's screen")
+	}
+	vip.screenshot("vip-backstage")
+
 	// My tickets lists the fan's paid ticket.
 	mine := newPage(t, browser, "mine", n.base+"/tickets#token="+mintUser(t, n, "fan", "Fan"))
 	mine.waitFor(15*time.Second, `[...document.querySelectorAll('.ticket-card')].some(c => c.dataset.room === `+jsString(r.ID)+` && c.dataset.tier === 'standard' && c.querySelector('.ticket-status').textContent === 'Paid')`, "the paid ticket in My tickets")
@@ -108,5 +128,44 @@ func TestPresaleBuyThenWatch(t *testing.T) {
 	}
 	if st := n.call(t, "POST", "/whep/"+r.ID, mintUser(t, n, "stranger", "Stranger"), nil, nil); st != 403 {
 		t.Fatalf("WHEP of the viewer without a ticket = %d, want 403", st)
+	}
+}
+
+// publishSource publishes a synthetic camera (VP8, one layer) to a room's
+// extra source over WHIP with the push key, until the test ends.
+func publishSource(t *testing.T, whip, key string) {
+	t.Helper()
+	api, err := synth.NewAPI(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := synth.NewPublisher(api, synth.PublisherOptions{Gen: 2, FPS: 15, Bitrates: []int{150_000}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	offer, err := p.Offer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("POST", whip, strings.NewReader(offer))
+	req.Header.Set("Content-Type", "application/sdp")
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("WHIP backstage: %d %s", resp.StatusCode, answer)
+	}
+	if err := p.Start(string(answer)); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := synth.WaitConnected(ctx, p.PeerConnection()); err != nil {
+		t.Fatalf("backstage publisher not connected: %v", err)
 	}
 }

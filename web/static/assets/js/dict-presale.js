@@ -84,6 +84,8 @@ export const PRESALE = {
     'presale.st.bytier': 'Paid tickets by tier',
     'presale.st.overtime': 'Paid tickets over time',
     'presale.st.csv': 'Download CSV',
+    'presale.src.label': 'Extra cameras of your ticket',
+    'presale.src.watch': 'Camera: {source}',
   },
   'zh-CN': {
     'presale.page.title': '门票',
@@ -167,5 +169,7 @@ export const PRESALE = {
     'presale.st.bytier': '各档位已付门票',
     'presale.st.overtime': '已付门票走势',
     'presale.st.csv': '下载 CSV',
+    'presale.src.label': '您门票包含的额外机位',
+    'presale.src.watch': '机位：{source}',
   },
 };

@@ -9,6 +9,7 @@ import { Viewer } from './viewer.js';
 import { Landing } from './countdown.js';
 import { t, translatePage, languageSwitch } from './i18n.js';
 import { checkPass, Admission } from './admission.js';
+import { Backstage } from './backstage.js';
 
 const room = roomFromPath();
 const params = new URLSearchParams(location.search);
@@ -71,6 +72,13 @@ if (pass.ticketed && !pass.admitted) {
   });
   viewer.pass = pass;
   viewer.start();
+  // A tier's extra video sources (the VIP backstage camera).
+  if (pass.admitted && Array.isArray(pass.sources) && pass.sources.length && viewer.el) {
+    const extra = new Backstage(viewer, { room, token: () => token, sources: pass.sources });
+    extra.show();
+    addEventListener('pagehide', () => extra.stop());
+    window.livesellBackstage = extra;
+  }
 }
 // For tests and the browser console.
 window.livesell = { viewer, pass };
