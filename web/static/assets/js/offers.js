@@ -22,7 +22,7 @@ const toLocal = (iso) => {
 };
 const fromLocal = (v) => (v ? new Date(v).toISOString() : undefined);
 
-function field(label, input) { return h('label', {}, h('span', {}, label), ' ', input); }
+function field(label, input, cls) { return h('label', { class: cls }, h('span', {}, label), ' ', input); }
 
 /** One tier's row of inputs; read() gives the tier as the API takes it. */
 function tierRow(tier, currency) {
@@ -46,11 +46,14 @@ function tierRow(tier, currency) {
   const remove = h('button', { type: 'button', class: 'btn-mini' }, t('presale.ed.remove'));
   const el = h('fieldset', { class: 'offer-tier' },
     field(t('presale.ed.name'), inp.name), field(t('presale.ed.tiertitle'), inp.title), field(t('presale.ed.quantity'), inp.quantity),
-    field(t('presale.ed.mode'), inp.mode), field(t('presale.ed.price'), inp.price), field(t('presale.ed.steps'), inp.steps),
-    field(t('presale.ed.deposit'), inp.deposit), field(t('presale.ed.due'), inp.due), field(t('presale.ed.rule'), inp.rule),
+    field(t('presale.ed.mode'), inp.mode), field(t('presale.ed.price'), inp.price, 'o-f-price'), field(t('presale.ed.steps'), inp.steps, 'o-f-steps'),
+    field(t('presale.ed.deposit'), inp.deposit, 'o-f-deposit'), field(t('presale.ed.due'), inp.due, 'o-f-deposit'), field(t('presale.ed.rule'), inp.rule, 'o-f-deposit'),
     field(t('presale.ed.from'), inp.salesFrom), field(t('presale.ed.to'), inp.salesTo), field(t('presale.ed.sources'), inp.sources),
     h('label', { class: 'check' }, inp.comment, ' ', t('presale.ed.comment')), h('label', { class: 'check' }, inp.highlight, ' ', t('presale.ed.highlight')), remove);
   remove.addEventListener('click', () => el.remove());
+  // Only the fields of the tier's pricing show.
+  el.dataset.mode = inp.mode.value;
+  inp.mode.addEventListener('change', () => { el.dataset.mode = inp.mode.value; });
   el.read = () => {
     const cur = currency();
     const out = {
@@ -83,10 +86,17 @@ async function openEditor(id) {
   let offer = null;
   try { offer = await api.get(PresaleAPI.offer(id)); } catch (err) { if (!(err instanceof ApiError && err.status === 404)) { box.replaceChildren(h('p', { class: 'error' }, buyerMessage(err))); return; } }
   if (room !== id) return;
-  const o = offer || { title: '', currency: 'cny', tiers: [] };
+  let o = offer;
+  if (!o) {
+    // A new offer starts from the scheduled room: its title and start.
+    let r = null;
+    try { r = await api.get(`/api/rooms/${encodeURIComponent(id)}`); } catch (_) { r = null; }
+    if (room !== id) return;
+    o = { title: (r && r.title) || '', starts_at: (r && r.starts_at) || '', currency: 'CNY', tiers: [] };
+  }
   const title = h('input', { id: 'o-show-title', type: 'text', value: o.title || '', maxlength: 200, required: true });
   const starts = h('input', { id: 'o-starts', type: 'datetime-local', value: toLocal(o.starts_at), required: true });
-  const cur = h('input', { id: 'o-currency', type: 'text', value: (o.currency || 'cny').toUpperCase(), maxlength: 3, size: 4, required: true });
+  const cur = h('input', { id: 'o-currency', type: 'text', value: (o.currency || 'CNY').toUpperCase(), maxlength: 3, size: 4, required: true });
   const currency = () => cur.value.trim() || 'CNY';
   const tiers = h('div', { class: 'offer-tiers' }, (o.tiers || []).map((x) => tierRow(x, currency)));
   const add = h('button', { type: 'button', class: 'btn', id: 'o-add-tier' }, t('presale.ed.addtier'));
@@ -98,10 +108,11 @@ async function openEditor(id) {
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     status.textContent = '';
-    const body = { title: title.value.trim(), starts_at: fromLocal(starts.value), currency: currency().toLowerCase(), tiers: [...tiers.children].map((r) => r.read()) };
+    const body = { title: title.value.trim(), starts_at: fromLocal(starts.value), currency: currency().toUpperCase(), tiers: [...tiers.children].map((r) => r.read()) };
     try {
       await api.put(PresaleAPI.offer(id), body);
       status.textContent = t('presale.ed.saved');
+      follow(id);
     } catch (err) {
       status.textContent = err instanceof ApiError ? (err.message || err.code) : buyerMessage(err);
     }
@@ -110,10 +121,17 @@ async function openEditor(id) {
   const stats = h('div', { id: 'presale-stats', class: 'offer-stats' });
   box.replaceChildren(form, link, stats);
   clearInterval(statsTimer);
-  if (offer) { loadStats(id); statsTimer = setInterval(() => loadStats(id), 5000); }
+  if (offer) follow(id);
 }
 
-function stat(label, value) { return h('div', { class: 'stat' }, h('strong', {}, value), ' ', h('span', {}, label)); }
+// follow refreshes the analytics of room id every few seconds.
+function follow(id) {
+  clearInterval(statsTimer);
+  loadStats(id);
+  statsTimer = setInterval(() => loadStats(id), 3000);
+}
+
+function stat(key, value) { return h('div', { class: 'stat', dataset: { stat: key } }, h('strong', {}, value), ' ', h('span', {}, t(`presale.st.${key}`))); }
 
 async function loadStats(id) {
   let s;
@@ -127,11 +145,11 @@ async function loadStats(id) {
   const sales = (s.sales_over_time || []).map((p) => ({ t: Date.parse(p.hour), v: (cum += Number(p.paid || 0)) }));
   const figure = (svg, caption) => h('figure', { class: 'chart' }, svg, h('figcaption', {}, caption));
   box.replaceChildren(
-    stat(t('presale.st.views'), String(s.views || 0)), stat(t('presale.st.visitors'), String(s.visitors || 0)),
-    stat(t('presale.st.reservations'), String(tot.reservations || 0)), stat(t('presale.st.paid'), String(tot.paid || 0)),
-    stat(t('presale.st.awaiting'), String(tot.deposits_awaiting || 0)), stat(t('presale.st.conversion'), pct(tot.balance_conversion)),
-    stat(t('presale.st.revenue'), money(tot.revenue_minor, cur)), stat(t('presale.st.pending'), money(tot.pending_minor, cur)),
-    stat(t('presale.st.refunds'), `${tot.refunds || 0} (${money(tot.refunded_minor, cur)})`),
+    stat('views', String(s.views || 0)), stat('visitors', String(s.visitors || 0)),
+    stat('reservations', String(tot.reservations || 0)), stat('paid', String(tot.paid || 0)),
+    stat('awaiting', String(tot.deposits_awaiting || 0)), stat('conversion', pct(tot.balance_conversion)),
+    stat('revenue', money(tot.revenue_minor, cur)), stat('pending', money(tot.pending_minor, cur)),
+    stat('refunds', `${tot.refunds || 0} (${money(tot.refunded_minor, cur)})`),
     figure(barChart((s.tiers || []).map((x) => ({ label: x.tier, v: Number(x.paid || 0) }))), t('presale.st.bytier')),
     figure(lineChart(sales, { label: t('presale.st.overtime'), color: '#7b61ff' }), t('presale.st.overtime')),
     h('button', { type: 'button', class: 'btn-mini', onclick: () => downloadCSV(id) }, t('presale.st.csv')),
