@@ -24,7 +24,7 @@ func (s *Service) admitTicket(ctx context.Context, roomID string, p auth.Princip
 	}
 	ctx, cancel := context.WithTimeout(ctx, ticketTimeout)
 	defer cancel()
-	ticketed, pass, ok, err := s.opt.Tickets.Pass(ctx, roomID, p.UserID)
+	ticketed, pass, ok, err := s.opt.Tickets.Pass(ctx, roomID, ticketUser(p.Identity))
 	switch {
 	case err != nil:
 		s.log.Warn("ticket check failed", "room", roomID, "user", p.UserID, "err", err)
@@ -99,4 +99,14 @@ func (s *Service) RevokeViewer(roomID, user string) int {
 		}
 	}
 	return n
+}
+
+// ticketUser is whose ticket to look up: nobody's for an anonymous viewer
+// (a fresh random id every visit, which can hold no ticket and must not
+// cost a lookup).
+func ticketUser(who auth.Identity) string {
+	if who.Anonymous {
+		return ""
+	}
+	return who.UserID
 }

@@ -12,7 +12,11 @@ import (
 // unknown answer (the check failed) with ticket_check_unavailable, never
 // let in.
 func (h *Hub) ticket(ctx context.Context, roomID string, who auth.Identity) (*auth.Pass, error) {
-	ticketed, p, ok, err := h.opts.Tickets.Pass(ctx, roomID, who.UserID)
+	user := who.UserID
+	if who.Anonymous {
+		user = "" // a fresh random id, which holds no ticket
+	}
+	ticketed, p, ok, err := h.opts.Tickets.Pass(ctx, roomID, user)
 	switch {
 	case err != nil:
 		h.log.Warn("ticket check failed", "room", roomID, "user", who.UserID, "err", err)
