@@ -282,3 +282,62 @@ func TestRefundRevokesOnEveryNode(t *testing.T) {
 		}
 	})
 }
+
+// TestLatePaymentOfAnExpiredTicket: a payment arriving after the ticket
+// order expired takes the place again at the price it was sold at when
+// one is left (and entitles), and is refunded when none is.
+func TestLatePaymentOfAnExpiredTicket(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, b *backend.Backends, ns string) {
+		e := newEnv(t, b, ns, 1)
+		ctx := context.Background()
+		n := e.nodes[0]
+		e.put(t, e.show("late", presale.Tier{Name: "standard", Quantity: 1, Mode: presale.ModeFull, PriceMinor: 4900}))
+		pay := func(p presale.Purchase) string {
+			co, err := n.orders.Payments.Pay(ctx, p.Order.ID, p.Order.UserID, false, "sandbox", "http://127.0.0.1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return co.PaymentID
+		}
+		expire := func(p presale.Purchase) {
+			if got, err := n.orders.Maintenance.Sweep(ctx, p.Order.ExpiresAt.Add(time.Second)); err != nil || got != 1 {
+				t.Fatalf("sweep: %d %v", got, err)
+			}
+		}
+		a, _ := n.svc.Buy(ctx, "late", "a", presale.BuyRequest{Tier: "standard"}, "")
+		payA := pay(a)
+		expire(a)
+		o, oc, err := n.orders.Payments.ApplyNotice(ctx, paidNotice(payA, a.Order))
+		if err != nil || oc != order.OutcomePaidLate || o.Status != order.Paid {
+			t.Fatalf("late payment with the place free: %s %s %v", o.Status, oc, err)
+		}
+		if tk, _ := n.svc.Store().Ticket(ctx, a.Ticket.ID); tk.Status != presale.StatusPaid {
+			t.Fatalf("ticket %s", tk.Status)
+		}
+		if _, _, ok, _ := n.passes.Pass(ctx, "late", "a"); !ok {
+			t.Fatal("the late payer is not let in")
+		}
+		if v := e.view(t, "late"); v.Tiers[0].Left != 0 {
+			t.Fatalf("left %d", v.Tiers[0].Left)
+		}
+		// b's order expires, the place is gone (a holds it): b's late payment is refunded.
+		if _, err := n.svc.RefundTicket(ctx, a.Ticket.ID, "test"); err != nil {
+			t.Fatal(err)
+		}
+		bb, _ := n.svc.Buy(ctx, "late", "b", presale.BuyRequest{Tier: "standard"}, "")
+		payB := pay(bb)
+		expire(bb)
+		c, _ := n.svc.Buy(ctx, "late", "c", presale.BuyRequest{Tier: "standard"}, "")
+		e.paid(t, n, c.Order)
+		o, oc, err = n.orders.Payments.ApplyNotice(ctx, paidNotice(payB, bb.Order))
+		if err != nil || oc != order.OutcomeRefundedLate || o.Status != order.Refunded {
+			t.Fatalf("late payment without a place: %s %s %v", o.Status, oc, err)
+		}
+		if _, _, ok, _ := n.passes.Pass(ctx, "late", "b"); ok {
+			t.Fatal("b was let in without a place")
+		}
+		if tk, _ := n.svc.Store().Ticket(ctx, bb.Ticket.ID); tk.Status != presale.StatusReleased || tk.PaidMinor != 0 || tk.RefundedMinor != 0 {
+			t.Fatalf("b's ticket %+v", tk)
+		}
+	})
+}
