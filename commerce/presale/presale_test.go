@@ -8,8 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/livesell/livesell/commerce/catalog"
 	"github.com/livesell/livesell/commerce/order"
 	"github.com/livesell/livesell/commerce/presale"
+	"github.com/livesell/livesell/commerce/stock"
 	"github.com/livesell/livesell/internal/backend"
 	"github.com/livesell/livesell/internal/events"
 	"github.com/livesell/livesell/internal/testenv"
@@ -338,6 +340,45 @@ func TestLatePaymentOfAnExpiredTicket(t *testing.T) {
 		}
 		if tk, _ := n.svc.Store().Ticket(ctx, bb.Ticket.ID); tk.Status != presale.StatusReleased || tk.PaidMinor != 0 || tk.RefundedMinor != 0 {
 			t.Fatalf("b's ticket %+v", tk)
+		}
+	})
+}
+
+// TestTicketExpiredBeforeThePresaleWasComposed: at start-up the order
+// sweeper may expire a ticket order before the presale registers its
+// hooks; the presale's own sweep then releases the place once.
+func TestTicketExpiredBeforeThePresaleWasComposed(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, b *backend.Backends, ns string) {
+		e := newEnv(t, b, ns, 1)
+		ctx := context.Background()
+		n := e.nodes[0]
+		e.put(t, e.show("boot", presale.Tier{Name: "standard", Quantity: 1, Mode: presale.ModeFull, PriceMinor: 100}))
+		p, err := n.svc.Buy(ctx, "boot", "a", presale.BuyRequest{Tier: "standard"}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A node whose order service has no ticket hooks yet sweeps.
+		st, err := stock.New(ctx, b.Redis, ns)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bare := order.NewService(order.NewStore(b.SQL, nil), st, catalog.NewCache(catalog.NewStore(b.SQL), time.Second), nil, order.Options{Log: testenv.Logger(t)})
+		if got, err := bare.Maintenance.Sweep(ctx, p.Order.ExpiresAt.Add(time.Second)); err != nil || got != 1 {
+			t.Fatalf("bare sweep: %d %v", got, err)
+		}
+		if v := e.view(t, "boot"); v.Tiers[0].Left != 0 {
+			t.Fatalf("left %d before the repair", v.Tiers[0].Left)
+		}
+		for range 2 {
+			if _, err := n.svc.SweepDeposits(ctx, e.now().Add(2*time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if v := e.view(t, "boot"); v.Tiers[0].Left != 1 {
+			t.Fatalf("left %d after the repair, want 1", v.Tiers[0].Left)
+		}
+		if tk, _ := n.svc.Store().Ticket(ctx, p.Ticket.ID); tk.Status != presale.StatusReleased || tk.Reason != "unpaid" {
+			t.Fatalf("ticket %+v", tk)
 		}
 	})
 }
