@@ -11,6 +11,7 @@ import (
 
 	"github.com/livesell/livesell/commerce/order"
 	"github.com/livesell/livesell/commerce/presale"
+	"github.com/livesell/livesell/commerce/stock"
 	"github.com/livesell/livesell/internal/backend"
 	"github.com/livesell/livesell/internal/events"
 	"github.com/livesell/livesell/internal/testenv"
@@ -117,6 +118,48 @@ func TestPlacesRebuiltAfterRedisLoss(t *testing.T) {
 		}
 		if _, err := n.svc.Buy(ctx, "lost", "a", presale.BuyRequest{Tier: "standard"}, ""); err == nil {
 			t.Fatal("the per-user limit was lost in the rebuild")
+		}
+	})
+}
+
+// TestReconcileReleasesPlacesNoTicketHolds: a place taken in Redis by a
+// buyer that crashed before writing its ticket is released by the
+// reconcile, once, and only after it was seen so for a minute; places of
+// live tickets are kept.
+func TestReconcileReleasesPlacesNoTicketHolds(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, b *backend.Backends, ns string) {
+		e := newEnv(t, b, ns, 2)
+		ctx := context.Background()
+		n := e.nodes[0]
+		e.put(t, e.show("crash", presale.Tier{Name: "standard", Quantity: 2, Mode: presale.ModeFull, PriceMinor: 100}))
+		if _, err := n.svc.Buy(ctx, "crash", "a", presale.BuyRequest{Tier: "standard"}, ""); err != nil {
+			t.Fatal(err)
+		}
+		if res, err := stock.NewTickets(b.Redis, ns).Reserve(ctx, "crash/standard", "ordt_crashed", "ghost", e.now()); err != nil || res.Code != stock.Done {
+			t.Fatal(res, err)
+		}
+		if v := e.view(t, "crash"); v.Tiers[0].Left != 0 {
+			t.Fatalf("left %d", v.Tiers[0].Left)
+		}
+		now := e.now()
+		for _, c := range []struct {
+			at   time.Duration
+			want int
+		}{{0, 0}, {30 * time.Second, 0}, {61 * time.Second, 1}, {3 * time.Minute, 0}} {
+			got := 0
+			for _, nd := range e.nodes {
+				r, err := nd.svc.ReconcilePlaces(ctx, now.Add(c.at))
+				if err != nil {
+					t.Fatal(err)
+				}
+				got += r
+			}
+			if got != c.want {
+				t.Fatalf("at +%v released %d, want %d", c.at, got, c.want)
+			}
+		}
+		if v := e.view(t, "crash"); v.Tiers[0].Left != 1 {
+			t.Fatalf("left %d after the reconcile, want 1 (a's place kept)", v.Tiers[0].Left)
 		}
 	})
 }

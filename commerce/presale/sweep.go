@@ -114,10 +114,12 @@ func (s *Service) afterRelease(ctx context.Context, t Ticket) {
 	s.log.Info("deposit place released: balance not paid in time", "ticket", t.ID, "room", t.Room, "user", t.UserID)
 }
 
-// RunSweeper sweeps deposits every interval until ctx is done.
+// RunSweeper sweeps deposits every interval, and reconciles places with
+// SQL every minute, until ctx is done.
 func (s *Service) RunSweeper(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
+	last := time.Time{}
 	for {
 		select {
 		case <-ctx.Done():
@@ -126,6 +128,12 @@ func (s *Service) RunSweeper(ctx context.Context, every time.Duration) {
 		}
 		if _, err := s.SweepDeposits(ctx, s.now()); err != nil && ctx.Err() == nil {
 			s.log.Warn("presale sweep", "err", err)
+		}
+		if now := s.now(); now.Sub(last) >= suspectAge {
+			last = now
+			if _, err := s.ReconcilePlaces(ctx, now); err != nil && ctx.Err() == nil {
+				s.log.Warn("presale reconcile", "err", err)
+			}
 		}
 	}
 }

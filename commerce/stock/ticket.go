@@ -294,3 +294,18 @@ func (t *Tickets) State(ctx context.Context, tier, order string) (State, error) 
 	}
 	return State(v[0]), nil
 }
+
+// Held lists up to about count orders holding a place in tier (state R or
+// C), from cursor (0 to start); next is 0 at the end.
+func (t *Tickets) Held(ctx context.Context, tier string, cursor uint64, count int64) (orders []string, next uint64, err error) {
+	kv, next, err := t.rdb.HScan(ctx, t.keys(tier)[1], cursor, "*", count).Result()
+	if err != nil {
+		return nil, 0, fmt.Errorf("stock: ticket: %w", unavailable(err))
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		if v := kv[i+1]; v != "" && (v[0] == byte(StateReserved) || v[0] == byte(StateConfirmed)) {
+			orders = append(orders, kv[i])
+		}
+	}
+	return orders, next, nil
+}
