@@ -39,7 +39,18 @@ func TestEarlyBirdStepsUnderContention(t *testing.T) {
 				defer wg.Done()
 				<-start
 				n := e.nodes[i%2]
-				p, err := n.svc.Buy(context.Background(), "launch", fmt.Sprintf("u%04d", i), presale.BuyRequest{Tier: "standard"}, "")
+				// A buyer retries what the API answers 503 (the store is
+				// busy: a loaded box queues 2,000 callers on its pool),
+				// with the same idempotency key, as a client does.
+				var p presale.Purchase
+				var err error
+				for try := 0; try < 50; try++ {
+					p, err = n.svc.Buy(context.Background(), "launch", fmt.Sprintf("u%04d", i), presale.BuyRequest{Tier: "standard"}, "k")
+					if !errors.Is(err, stock.ErrUnavailable) && !errors.Is(err, presale.ErrInFlight) {
+						break
+					}
+					time.Sleep(time.Duration(50+try*20) * time.Millisecond)
+				}
 				results[i] = result{p, err}
 			}()
 		}
