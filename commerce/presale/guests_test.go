@@ -189,7 +189,7 @@ func TestReferralAttribution(t *testing.T) {
 				}
 			}
 			st, err := n.svc.Stats(ctx, c.room)
-			if err != nil || st.ReferredVisitors != 1 || len(st.Referrals) != 1 {
+			if err != nil || st.ReferredVisitors != 1 || len(st.Referrals) != 1 || st.ReferralRefundsMinor != rs[0].RefundMinor {
 				t.Fatalf("stats %+v %v", st, err)
 			}
 		}
