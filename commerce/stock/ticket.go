@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -182,6 +183,7 @@ type Tickets struct {
 	rdb                                             redis.UniversalClient
 	ns                                              string
 	reserve, confirm, release, reinstate, configure *redis.Script
+	keyCache                                        sync.Map // tier → []string, built once per tier
 }
 
 // NewTickets returns the ticket scripts over rdb for namespace ns.
@@ -193,8 +195,13 @@ func NewTickets(rdb redis.UniversalClient, ns string) *Tickets {
 }
 
 func (t *Tickets) keys(tier string) []string {
+	if k, ok := t.keyCache.Load(tier); ok {
+		return k.([]string)
+	}
 	tag := "{" + t.ns + ":t:" + tier + "}"
-	return []string{tag + ":st", tag + ":r", tag + ":u"}
+	k := []string{tag + ":st", tag + ":r", tag + ":u"}
+	t.keyCache.Store(tier, k)
+	return k
 }
 
 func ms(at time.Time) int64 {
