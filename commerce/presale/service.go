@@ -402,10 +402,11 @@ func (s *Service) RefundTicket(ctx context.Context, id, reason string) (Ticket, 
 	return s.store.Ticket(ctx, id)
 }
 
-// CancelShow refunds (or cancels) every ticket of room: a cancelled show.
-// It returns how many tickets it refunded or released.
+// CancelShow refunds (or cancels) every ticket of room: a cancelled show,
+// forfeited deposits of released places included. It returns how many
+// tickets it went through.
 func (s *Service) CancelShow(ctx context.Context, room string) (int, error) {
-	tickets, err := s.store.RoomTickets(ctx, room, StatusReserved, StatusDepositPaid, StatusPaid)
+	tickets, err := s.store.RoomTickets(ctx, room, StatusReserved, StatusDepositPaid, StatusPaid, StatusReleased)
 	if err != nil {
 		return 0, err
 	}
