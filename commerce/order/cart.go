@@ -334,10 +334,11 @@ func (s *Service) stockChanged(ctx context.Context, lines []Line) {
 // Already when nothing had to be taken) or the refusing code.
 func (s *core) reinstateAll(ctx context.Context, o Order, state stock.State, limited bool, now time.Time) (stock.Code, error) {
 	if IsTicket(o.ProductID) {
-		if s.tickets == nil {
+		t := s.tickets.get()
+		if t == nil {
 			return stock.No, nil
 		}
-		return s.tickets.Reinstate(ctx, o, state)
+		return t.Reinstate(ctx, o, state)
 	}
 	items := o.Items()
 	taken := make([]Line, 0, len(items))

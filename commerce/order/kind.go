@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"github.com/livesell/livesell/commerce/payment"
 	"github.com/livesell/livesell/commerce/stock"
@@ -37,11 +38,25 @@ type Tickets interface {
 	Reinstate(ctx context.Context, o Order, state stock.State) (stock.Code, error)
 }
 
-// UseTickets makes t the ticket order kind of s (set once at wiring,
-// before orders flow).
+// UseTickets makes t the ticket order kind of s. It may be called while
+// the sweeper already runs (the presale is composed after commerce
+// starts); ticket orders the sweeper expired before are repaired by the
+// presale's own sweep.
 func (s *Service) UseTickets(t Tickets) {
-	s.tickets = t
-	s.store.tickets = t
+	s.tickets.set(t)
+	s.store.tickets.set(t)
+}
+
+// ticketHook holds the ticket order kind, set once while goroutines may read it.
+type ticketHook struct{ p atomic.Pointer[Tickets] }
+
+func (h *ticketHook) set(t Tickets) { h.p.Store(&t) }
+
+func (h *ticketHook) get() Tickets {
+	if p := h.p.Load(); p != nil {
+		return *p
+	}
+	return nil
 }
 
 // SetIdempotency sets the idempotency key and request hash of a new order
@@ -53,10 +68,11 @@ func (o *Order) SetIdempotency(key, hash string) {
 
 // ticketInTx runs the ticket hook of a status change, if o is a ticket order.
 func (s *Store) ticketInTx(ctx context.Context, tx *sql.Tx, from Status, o Order) error {
-	if s.tickets == nil || !IsTicket(o.ProductID) {
+	t := s.tickets.get()
+	if t == nil || !IsTicket(o.ProductID) {
 		return nil
 	}
-	return s.tickets.InTx(ctx, tx, from, o)
+	return t.InTx(ctx, tx, from, o)
 }
 
 // RefundPart refunds amount of paid order id through its provider without

@@ -156,8 +156,8 @@ func (s *Payments) ApplyNotice(ctx context.Context, n payment.Notice) (Order, Ou
 		return Order{}, "", err
 	}
 	if confirm && IsTicket(o.ProductID) {
-		if s.tickets != nil {
-			if err := s.tickets.Confirm(ctx, o); err != nil {
+		if t := s.tickets.get(); t != nil {
+			if err := t.Confirm(ctx, o); err != nil {
 				s.log.Warn("ticket confirm failed", "order", o.ID, "err", err)
 			}
 		}

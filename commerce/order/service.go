@@ -68,7 +68,7 @@ type core struct {
 	opt       Options
 	log       *slog.Logger
 	now       func() time.Time
-	tickets   Tickets // the ticket order kind (kind.go), nil when none is sold
+	tickets   ticketHook // the ticket order kind (kind.go), unset when none is sold
 }
 
 // Service runs the order rules over the stores. Its own methods order:
@@ -495,8 +495,8 @@ func (s *Service) Cancel(ctx context.Context, id, user string, admin bool) (Orde
 // reconcile retries what fails here.
 func (s *core) release(ctx context.Context, o Order, paid bool) {
 	if IsTicket(o.ProductID) {
-		if s.tickets != nil {
-			if err := s.tickets.Release(context.WithoutCancel(ctx), o, paid); err != nil {
+		if t := s.tickets.get(); t != nil {
+			if err := t.Release(context.WithoutCancel(ctx), o, paid); err != nil {
 				s.log.Warn("ticket release failed", "order", o.ID, "err", err)
 			}
 		}

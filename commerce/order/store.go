@@ -24,8 +24,8 @@ type Store struct {
 	db *sqldb.DB
 	// committed is called after a commit that added outbox events.
 	committed func()
-	// tickets is the ticket order kind (kind.go), nil when none is sold.
-	tickets Tickets
+	// tickets is the ticket order kind (kind.go), unset when none is sold.
+	tickets ticketHook
 }
 
 // NewStore returns a Store over db; committed (optional) runs after each

@@ -189,7 +189,7 @@ func TestReferralAttribution(t *testing.T) {
 				}
 			}
 			st, err := n.svc.Stats(ctx, c.room)
-			if err != nil || st.ReferredVisitors != 1 || len(st.Referrals) != 1 {
+			if err != nil || st.ReferredVisitors != 1 || len(st.Referrals) != 1 || st.ReferralRefundsMinor != rs[0].RefundMinor {
 				t.Fatalf("stats %+v %v", st, err)
 			}
 		}
@@ -267,6 +267,36 @@ func FuzzParseOffer(f *testing.F) {
 		raw, _ := json.Marshal(o)
 		if _, err := presale.ParseOffer("room", raw); err != nil {
 			t.Fatalf("round trip refused: %v (%s)", err, raw)
+		}
+	})
+}
+
+// TestOutboxRelayedAndPruned: whitelist events reach JetStream once each
+// and published rows are pruned after the retention.
+func TestOutboxRelayedAndPruned(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, b *backend.Backends, ns string) {
+		e := newEnv(t, b, ns, 1)
+		ctx := context.Background()
+		n := e.nodes[0]
+		e.put(t, e.show("ob", presale.Tier{Name: "standard", Quantity: 10, Mode: presale.ModeFull, PriceMinor: 100}))
+		for _, u := range []string{"a", "b", "c"} {
+			if _, err := n.svc.Grant(ctx, "ob", u, "", "api"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		testenv.Eventually(t, 10*time.Second, func() bool {
+			return e.count(t, `SELECT count(*) FROM presale_outbox WHERE published_at = 0`) == 0
+		}, "events not relayed")
+		st, err := b.JetStream.Stream(ctx, strings.ToUpper(ns)+"_ENTITLEMENTS")
+		if err != nil {
+			t.Fatal(err)
+		}
+		si, err := st.Info(ctx)
+		if err != nil || si.State.Msgs != 3 {
+			t.Fatalf("stream holds %d events (%v), want 3", si.State.Msgs, err)
+		}
+		if got, err := n.svc.Relay().Prune(ctx, time.Now().Add(time.Second)); err != nil || got != 3 {
+			t.Fatalf("pruned %d (%v)", got, err)
 		}
 	})
 }

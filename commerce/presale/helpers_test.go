@@ -61,7 +61,7 @@ type env struct {
 	clock atomic.Pointer[time.Time]
 }
 
-func newEnv(t *testing.T, b *backend.Backends, ns string, nodes int) *env {
+func newEnv(t testing.TB, b *backend.Backends, ns string, nodes int) *env {
 	t.Helper()
 	ctx := context.Background()
 	if err := schema.Migrate(ctx, b.SQL); err != nil {
@@ -83,7 +83,7 @@ func (e *env) advance(d time.Duration) {
 	e.clock.Store(&t)
 }
 
-func (e *env) newNode(t *testing.T) *node {
+func (e *env) newNode(t testing.TB) *node {
 	t.Helper()
 	ctx := context.Background()
 	st, err := stock.New(ctx, e.b.Redis, e.ns)
@@ -109,7 +109,7 @@ func (e *env) newNode(t *testing.T) *node {
 }
 
 // put stores an offer for room through node 0.
-func (e *env) put(t *testing.T, o presale.Offer) presale.Offer {
+func (e *env) put(t testing.TB, o presale.Offer) presale.Offer {
 	t.Helper()
 	out, err := e.nodes[0].svc.PutOffer(context.Background(), o)
 	if err != nil {

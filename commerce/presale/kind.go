@@ -88,12 +88,16 @@ func (k kind) InTx(ctx context.Context, tx *sql.Tx, from order.Status, o order.O
 			break // a late payment refunded at once: it never counted as paid
 		}
 		t.RefundedMinor += o.AmountMinor
+		reason := "refund"
+		if r, ok := s.reasons.Load(o.ID); ok {
+			reason = r.(string)
+		}
+		if t.Status == StatusReleased {
+			t.Reason = reason // a released place's deposit, refunded (its rule, a cancelled show)
+		}
 		if t.Status == StatusPaid || t.Status == StatusDepositPaid {
 			t.Status = StatusRefunded
-			t.Reason = "refund"
-			if r, ok := s.reasons.Load(o.ID); ok {
-				t.Reason = r.(string)
-			}
+			t.Reason = reason
 			if _, err := revoke(ctx, tx, t.Room, t.UserID, t.Tier, "refund", o.ID, now); err != nil {
 				return err
 			}

@@ -80,11 +80,31 @@ func (r *Relay) Kick() {
 	}
 }
 
-// Run publishes every second and on each kick until ctx is done.
+// Retention is how long published events stay in the outbox.
+const Retention = 7 * 24 * time.Hour
+
+// Prune deletes the events published before before and returns how many.
+func (r *Relay) Prune(ctx context.Context, before time.Time) (int64, error) {
+	res, err := r.db.ExecContext(ctx, `DELETE FROM presale_outbox WHERE published_at > 0 AND published_at < $1`, before.UnixMilli())
+	if err != nil {
+		return 0, fmt.Errorf("presale outbox: prune: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+// Run publishes every second and on each kick, and prunes what was
+// published more than Retention ago every hour, until ctx is done.
 func (r *Relay) Run(ctx context.Context) {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
+	lastPrune := time.Now()
 	for {
+		if time.Since(lastPrune) > time.Hour {
+			lastPrune = time.Now()
+			if _, err := r.Prune(ctx, lastPrune.Add(-Retention)); err != nil && ctx.Err() == nil {
+				r.log.Warn("presale outbox prune", "err", err)
+			}
+		}
 		for {
 			n, err := r.Flush(ctx)
 			if err != nil && ctx.Err() == nil {

@@ -8,8 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/livesell/livesell/commerce/catalog"
 	"github.com/livesell/livesell/commerce/order"
 	"github.com/livesell/livesell/commerce/presale"
+	"github.com/livesell/livesell/commerce/stock"
 	"github.com/livesell/livesell/internal/backend"
 	"github.com/livesell/livesell/internal/events"
 	"github.com/livesell/livesell/internal/testenv"
@@ -37,7 +39,18 @@ func TestEarlyBirdStepsUnderContention(t *testing.T) {
 				defer wg.Done()
 				<-start
 				n := e.nodes[i%2]
-				p, err := n.svc.Buy(context.Background(), "launch", fmt.Sprintf("u%04d", i), presale.BuyRequest{Tier: "standard"}, "")
+				// A buyer retries what the API answers 503 (the store is
+				// busy: a loaded box queues 2,000 callers on its pool),
+				// with the same idempotency key, as a client does.
+				var p presale.Purchase
+				var err error
+				for try := 0; try < 50; try++ {
+					p, err = n.svc.Buy(context.Background(), "launch", fmt.Sprintf("u%04d", i), presale.BuyRequest{Tier: "standard"}, "k")
+					if !errors.Is(err, stock.ErrUnavailable) && !errors.Is(err, presale.ErrInFlight) {
+						break
+					}
+					time.Sleep(time.Duration(50+try*20) * time.Millisecond)
+				}
 				results[i] = result{p, err}
 			}()
 		}
@@ -279,6 +292,104 @@ func TestRefundRevokesOnEveryNode(t *testing.T) {
 		}
 		if v := e.view(t, "refund"); v.Tiers[0].Left != 1 {
 			t.Fatalf("the refunded place is not back on sale: left %d", v.Tiers[0].Left)
+		}
+	})
+}
+
+// TestLatePaymentOfAnExpiredTicket: a payment arriving after the ticket
+// order expired takes the place again at the price it was sold at when
+// one is left (and entitles), and is refunded when none is.
+func TestLatePaymentOfAnExpiredTicket(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, b *backend.Backends, ns string) {
+		e := newEnv(t, b, ns, 1)
+		ctx := context.Background()
+		n := e.nodes[0]
+		e.put(t, e.show("late", presale.Tier{Name: "standard", Quantity: 1, Mode: presale.ModeFull, PriceMinor: 4900}))
+		pay := func(p presale.Purchase) string {
+			co, err := n.orders.Payments.Pay(ctx, p.Order.ID, p.Order.UserID, false, "sandbox", "http://127.0.0.1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return co.PaymentID
+		}
+		expire := func(p presale.Purchase) {
+			if got, err := n.orders.Maintenance.Sweep(ctx, p.Order.ExpiresAt.Add(time.Second)); err != nil || got != 1 {
+				t.Fatalf("sweep: %d %v", got, err)
+			}
+		}
+		a, _ := n.svc.Buy(ctx, "late", "a", presale.BuyRequest{Tier: "standard"}, "")
+		payA := pay(a)
+		expire(a)
+		o, oc, err := n.orders.Payments.ApplyNotice(ctx, paidNotice(payA, a.Order))
+		if err != nil || oc != order.OutcomePaidLate || o.Status != order.Paid {
+			t.Fatalf("late payment with the place free: %s %s %v", o.Status, oc, err)
+		}
+		if tk, _ := n.svc.Store().Ticket(ctx, a.Ticket.ID); tk.Status != presale.StatusPaid {
+			t.Fatalf("ticket %s", tk.Status)
+		}
+		if _, _, ok, _ := n.passes.Pass(ctx, "late", "a"); !ok {
+			t.Fatal("the late payer is not let in")
+		}
+		if v := e.view(t, "late"); v.Tiers[0].Left != 0 {
+			t.Fatalf("left %d", v.Tiers[0].Left)
+		}
+		// b's order expires, the place is gone (a holds it): b's late payment is refunded.
+		if _, err := n.svc.RefundTicket(ctx, a.Ticket.ID, "test"); err != nil {
+			t.Fatal(err)
+		}
+		bb, _ := n.svc.Buy(ctx, "late", "b", presale.BuyRequest{Tier: "standard"}, "")
+		payB := pay(bb)
+		expire(bb)
+		c, _ := n.svc.Buy(ctx, "late", "c", presale.BuyRequest{Tier: "standard"}, "")
+		e.paid(t, n, c.Order)
+		o, oc, err = n.orders.Payments.ApplyNotice(ctx, paidNotice(payB, bb.Order))
+		if err != nil || oc != order.OutcomeRefundedLate || o.Status != order.Refunded {
+			t.Fatalf("late payment without a place: %s %s %v", o.Status, oc, err)
+		}
+		if _, _, ok, _ := n.passes.Pass(ctx, "late", "b"); ok {
+			t.Fatal("b was let in without a place")
+		}
+		if tk, _ := n.svc.Store().Ticket(ctx, bb.Ticket.ID); tk.Status != presale.StatusReleased || tk.PaidMinor != 0 || tk.RefundedMinor != 0 {
+			t.Fatalf("b's ticket %+v", tk)
+		}
+	})
+}
+
+// TestTicketExpiredBeforeThePresaleWasComposed: at start-up the order
+// sweeper may expire a ticket order before the presale registers its
+// hooks; the presale's own sweep then releases the place once.
+func TestTicketExpiredBeforeThePresaleWasComposed(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, b *backend.Backends, ns string) {
+		e := newEnv(t, b, ns, 1)
+		ctx := context.Background()
+		n := e.nodes[0]
+		e.put(t, e.show("boot", presale.Tier{Name: "standard", Quantity: 1, Mode: presale.ModeFull, PriceMinor: 100}))
+		p, err := n.svc.Buy(ctx, "boot", "a", presale.BuyRequest{Tier: "standard"}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A node whose order service has no ticket hooks yet sweeps.
+		st, err := stock.New(ctx, b.Redis, ns)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bare := order.NewService(order.NewStore(b.SQL, nil), st, catalog.NewCache(catalog.NewStore(b.SQL), time.Second), nil, order.Options{Log: testenv.Logger(t)})
+		if got, err := bare.Maintenance.Sweep(ctx, p.Order.ExpiresAt.Add(time.Second)); err != nil || got != 1 {
+			t.Fatalf("bare sweep: %d %v", got, err)
+		}
+		if v := e.view(t, "boot"); v.Tiers[0].Left != 0 {
+			t.Fatalf("left %d before the repair", v.Tiers[0].Left)
+		}
+		for range 2 {
+			if _, err := n.svc.SweepDeposits(ctx, e.now().Add(2*time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if v := e.view(t, "boot"); v.Tiers[0].Left != 1 {
+			t.Fatalf("left %d after the repair, want 1", v.Tiers[0].Left)
+		}
+		if tk, _ := n.svc.Store().Ticket(ctx, p.Ticket.ID); tk.Status != presale.StatusReleased || tk.Reason != "unpaid" {
+			t.Fatalf("ticket %+v", tk)
 		}
 	})
 }

@@ -38,6 +38,8 @@ var (
 	ErrBadState    = errors.New("presale: not allowed in the ticket's state")
 	ErrBalanceLate = errors.New("presale: the balance window has closed")
 	ErrNoTier      = errors.New("presale: no such tier")
+	// ErrInFlight is a retry that overtook its first attempt: retry later.
+	ErrInFlight = errors.New("presale: request in flight")
 )
 
 // Options configure a Service.
@@ -66,6 +68,9 @@ type Service struct {
 	offers  offerCache
 	reasons sync.Map // order id → refund reason, for the order's transaction hook
 	loading sync.Mutex
+
+	suspectsMu sync.Mutex
+	suspects   map[string]time.Time // places seen held without a ticket (reconcile.go)
 }
 
 // New migrates the presale schema and composes a Service over the shared
@@ -255,6 +260,10 @@ func (s *Service) ticketOrder(id, user string, off Offer, tier *Tier, amount int
 // replay answers a retried request with the ticket and order it made.
 func (s *Service) replay(ctx context.Context, orderID string) (Purchase, error) {
 	t, _, err := s.store.TicketOfOrder(ctx, orderID)
+	if errors.Is(err, ErrNotFound) {
+		// The first attempt holds the place and is still writing its rows.
+		return Purchase{}, fmt.Errorf("%w: the first attempt of this request is still in flight; retry", ErrInFlight)
+	}
 	if err != nil {
 		return Purchase{}, err
 	}
@@ -393,10 +402,11 @@ func (s *Service) RefundTicket(ctx context.Context, id, reason string) (Ticket, 
 	return s.store.Ticket(ctx, id)
 }
 
-// CancelShow refunds (or cancels) every ticket of room: a cancelled show.
-// It returns how many tickets it refunded or released.
+// CancelShow refunds (or cancels) every ticket of room: a cancelled show,
+// forfeited deposits of released places included. It returns how many
+// tickets it went through.
 func (s *Service) CancelShow(ctx context.Context, room string) (int, error) {
-	tickets, err := s.store.RoomTickets(ctx, room, StatusReserved, StatusDepositPaid, StatusPaid)
+	tickets, err := s.store.RoomTickets(ctx, room, StatusReserved, StatusDepositPaid, StatusPaid, StatusReleased)
 	if err != nil {
 		return 0, err
 	}

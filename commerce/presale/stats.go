@@ -69,6 +69,9 @@ type Stats struct {
 	Referrals   []Referral   `json:"referrals"`
 	// ReferredVisitors counts visitors who came by a share link.
 	ReferredVisitors int64 `json:"referred_visitors"`
+	// ReferralRefundsMinor is what referral rewards refunded on referrers'
+	// tickets (the revenue figures above are before it).
+	ReferralRefundsMinor int64 `json:"referral_refunds_minor"`
 }
 
 // Stats computes room's presale figures from SQL.
@@ -122,6 +125,9 @@ func (s *Service) Stats(ctx context.Context, room string) (Stats, error) {
 	sort.Slice(st.SalesByHour, func(i, j int) bool { return st.SalesByHour[i].Hour.Before(st.SalesByHour[j].Hour) })
 	if st.Referrals, err = s.Referrals(ctx, room); err != nil {
 		return Stats{}, err
+	}
+	for _, r := range st.Referrals {
+		st.ReferralRefundsMinor += r.RefundMinor
 	}
 	return st, nil
 }

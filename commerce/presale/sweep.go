@@ -32,7 +32,7 @@ func (s *Service) SweepDeposits(ctx context.Context, now time.Time) (int, error)
 			break
 		}
 	}
-	orphans, err := s.claimOrphans(ctx, now.Add(-s.opt.TTL-time.Minute))
+	orphans, err := s.claimOrphans(ctx, now.Add(-time.Minute))
 	for _, t := range orphans {
 		s.releasePlace(ctx, tierKey(t.Room, t.Tier), t.OrderID)
 	}
@@ -44,11 +44,13 @@ func (s *Service) claimUnpaid(ctx context.Context, now time.Time, limit int) ([]
 		StatusDepositPaid, "balance_unpaid", now, StatusDepositPaid, now.UnixMilli(), limit)
 }
 
-// claimOrphans claims reserved tickets older than before whose order row does not exist.
+// claimOrphans claims reserved tickets older than before whose first order
+// is missing (a crash between the two inserts) or ended without the ticket
+// hearing of it (expired by a sweeper before the presale was composed).
 func (s *Service) claimOrphans(ctx context.Context, before time.Time) ([]Ticket, error) {
 	return s.claim(ctx, `SELECT `+ticketCols+` FROM presale_tickets WHERE status = $1 AND created_at < $2
-		AND NOT EXISTS (SELECT 1 FROM commerce_orders o WHERE o.id = presale_tickets.order_id) LIMIT 100`+s.db.SkipLocked(),
-		StatusReserved, "no_order", before, StatusReserved, before.UnixMilli())
+		AND NOT EXISTS (SELECT 1 FROM commerce_orders o WHERE o.id = presale_tickets.order_id AND o.status NOT IN ($3, $4)) LIMIT 100`+s.db.SkipLocked(),
+		StatusReserved, "unpaid", before, StatusReserved, before.UnixMilli(), string(order.Expired), string(order.Cancelled))
 }
 
 // claim moves the tickets q selects from status from to released with
@@ -112,10 +114,12 @@ func (s *Service) afterRelease(ctx context.Context, t Ticket) {
 	s.log.Info("deposit place released: balance not paid in time", "ticket", t.ID, "room", t.Room, "user", t.UserID)
 }
 
-// RunSweeper sweeps deposits every interval until ctx is done.
+// RunSweeper sweeps deposits every interval, and reconciles places with
+// SQL every minute, until ctx is done.
 func (s *Service) RunSweeper(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
+	last := time.Time{}
 	for {
 		select {
 		case <-ctx.Done():
@@ -124,6 +128,12 @@ func (s *Service) RunSweeper(ctx context.Context, every time.Duration) {
 		}
 		if _, err := s.SweepDeposits(ctx, s.now()); err != nil && ctx.Err() == nil {
 			s.log.Warn("presale sweep", "err", err)
+		}
+		if now := s.now(); now.Sub(last) >= suspectAge {
+			last = now
+			if _, err := s.ReconcilePlaces(ctx, now); err != nil && ctx.Err() == nil {
+				s.log.Warn("presale reconcile", "err", err)
+			}
 		}
 	}
 }

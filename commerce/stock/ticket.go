@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -182,6 +183,7 @@ type Tickets struct {
 	rdb                                             redis.UniversalClient
 	ns                                              string
 	reserve, confirm, release, reinstate, configure *redis.Script
+	keyCache                                        sync.Map // tier → []string, built once per tier
 }
 
 // NewTickets returns the ticket scripts over rdb for namespace ns.
@@ -193,8 +195,13 @@ func NewTickets(rdb redis.UniversalClient, ns string) *Tickets {
 }
 
 func (t *Tickets) keys(tier string) []string {
+	if k, ok := t.keyCache.Load(tier); ok {
+		return k.([]string)
+	}
 	tag := "{" + t.ns + ":t:" + tier + "}"
-	return []string{tag + ":st", tag + ":r", tag + ":u"}
+	k := []string{tag + ":st", tag + ":r", tag + ":u"}
+	t.keyCache.Store(tier, k)
+	return k
 }
 
 func ms(at time.Time) int64 {
@@ -293,4 +300,19 @@ func (t *Tickets) State(ctx context.Context, tier, order string) (State, error) 
 		return StateNone, nil
 	}
 	return State(v[0]), nil
+}
+
+// Held lists up to about count orders holding a place in tier (state R or
+// C), from cursor (0 to start); next is 0 at the end.
+func (t *Tickets) Held(ctx context.Context, tier string, cursor uint64, count int64) (orders []string, next uint64, err error) {
+	kv, next, err := t.rdb.HScan(ctx, t.keys(tier)[1], cursor, "*", count).Result()
+	if err != nil {
+		return nil, 0, fmt.Errorf("stock: ticket: %w", unavailable(err))
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		if v := kv[i+1]; v != "" && (v[0] == byte(StateReserved) || v[0] == byte(StateConfirmed)) {
+			orders = append(orders, kv[i])
+		}
+	}
+	return orders, next, nil
 }

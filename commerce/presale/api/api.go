@@ -126,6 +126,7 @@ var errTable = []struct {
 	{presale.ErrClosed, apierr.CodeSalesClosed, false},
 	{presale.ErrBadState, apierr.CodeTicketState, true},
 	{presale.ErrBalanceLate, apierr.CodeBalanceClosed, false},
+	{presale.ErrInFlight, apierr.CodeTicketsUnavailable, false},
 	{order.ErrBadState, apierr.CodeStateConflict, true},
 	{order.ErrInvalid, apierr.CodeInvalidRequest, true},
 	{order.ErrNotFound, apierr.CodeOrderNotFound, true},

@@ -23,6 +23,9 @@ func (h *Handler) putOffer(c *fiber.Ctx) error {
 		return err
 	}
 	if _, err := h.svc.PutOffer(c.UserContext(), o); err != nil {
+		if isInvalid(err) {
+			return apierr.E(apierr.CodeInvalidOffer, "%s", err.Error())
+		}
 		return mapErr(err, apierr.CodePresaleNotFound)
 	}
 	v, err := h.svc.View(c.UserContext(), room)
