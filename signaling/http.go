@@ -54,6 +54,9 @@ func (s *Service) Mount(r fiber.Router) {
 	}
 	r.Post("/whip/:room", s.whip)
 	r.Post("/whep/:room", s.whep)
+	r.Post("/whip/:room/sources/:source", s.whipSource)
+	r.Post("/whep/:room/sources/:source", s.whepSource)
+	r.Get("/api/rooms/:room/pass", rooms.getPass)
 	r.Patch("/whep/:room/:session/layer", s.setLayer)
 	r.Options("/whep/:room/:session/layer", layerOptions)
 }
@@ -209,7 +212,7 @@ func (s *Service) endpointInfo(k kind) fiber.Handler {
 			}
 		}
 		if k == kindWHEP && r.State != room.StateEnded {
-			if done, err := s.cluster.redirectToOwner(c, k, r.ID); done || err != nil {
+			if done, err := s.cluster.redirectToOwner(c, k, r.ID, sourcePath(k, r.ID, "")); done || err != nil {
 				return err
 			}
 		}

@@ -71,7 +71,10 @@ func (cl cluster) releaseRoom(roomID string, h claim.Hold) {
 // this node does not have it and another node does; it reports whether it
 // answered. A failed lookup is logged and the request is served here (a
 // viewer then gets 409 not_live and retries).
-func (cl cluster) redirectToOwner(c *fiber.Ctx, k kind, roomID string) (bool, error) {
+//
+// roomID is the media engine's room (a source's own, see sourceRoom) and
+// path the request's, kept in the Location.
+func (cl cluster) redirectToOwner(c *fiber.Ctx, k kind, roomID, path string) (bool, error) {
 	if cl.s.opt.Owners == nil || cl.s.opt.Engine.RoomLive(roomID) {
 		return false, nil
 	}
@@ -85,7 +88,7 @@ func (cl cluster) redirectToOwner(c *fiber.Ctx, k kind, roomID string) (bool, er
 	if base == "" {
 		return false, nil
 	}
-	loc := base + "/" + k.String() + "/" + roomID
+	loc := base + path
 	if q := c.Request().URI().QueryString(); len(q) > 0 {
 		loc += "?" + string(q)
 	}

@@ -28,10 +28,15 @@ type resource struct {
 	id    string // 128-bit random, the last path segment of Location
 	kind  kind
 	room  string
-	keyID string        // WHIP: the push key it published with
-	who   auth.Identity // WHEP: the viewer; WHIP: the anchor
-	sess  MediaSession
-	left  func() // WHEP: RoomEvents.ViewerJoined's departure hook, set once connected (by the watcher)
+	keyID string // WHIP: the push key it published with
+	// source is the room's extra video source ("" the main one); its
+	// media runs in the engine's room sourceRoom(room, source).
+	source string
+	// ticketed: a WHEP viewer let in with a ticket (ended when it is revoked).
+	ticketed bool
+	who      auth.Identity // WHEP: the viewer; WHIP: the anchor
+	sess     MediaSession
+	left     func() // WHEP: RoomEvents.ViewerJoined's departure hook, set once connected (by the watcher)
 	// admitted gives the client's admission slot back when the session ends.
 	admitted func()
 	release  func()          // WHIP: gives the room's claim back when the session ends

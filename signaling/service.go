@@ -95,6 +95,9 @@ type Options struct {
 	Shows ShowEvents
 	// Logger receives the logs; nil means slog.Default().
 	Logger *slog.Logger
+	// Tickets answers, for rooms that sell access, what a viewer's ticket
+	// allows (WHEP admission, extra sources); nil: none does.
+	Tickets auth.Tickets
 	// Metrics, when set, receives the livesell_signaling_* collectors.
 	Metrics prometheus.Registerer
 }
@@ -152,6 +155,9 @@ func New(opts Options) (*Service, error) {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	if opts.Tickets == nil {
+		opts.Tickets = auth.NoTickets{}
 	}
 	links, err := ICELinks(opts.ICEServers)
 	if err != nil {
@@ -286,7 +292,9 @@ func (s *Service) track(r *resource) error {
 			if r.release != nil {
 				r.release()
 			}
-			s.liveChanged(r.room, false)
+			if r.source == "" {
+				s.liveChanged(r.room, false)
+			}
 		}
 		s.log.Info("session ended", "room", r.room, "session", r.id, "kind", r.kind.String())
 	}()
@@ -338,7 +346,7 @@ func (s *Service) awaitConnected(r *resource, connected <-chan struct{}) {
 // joined tells the interaction layer that a WHEP viewer is watching; the
 // departure hook runs when the session ends.
 func (s *Service) joined(r *resource) {
-	if r.kind == kindWHEP && s.opt.Events != nil {
+	if r.kind == kindWHEP && r.source == "" && s.opt.Events != nil {
 		r.left = s.opt.Events.ViewerJoined(r.room, r.who)
 	}
 }

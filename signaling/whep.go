@@ -21,7 +21,20 @@ func (s *Service) viewer(c *fiber.Ctx, roomID string) (auth.Principal, error) {
 }
 
 // whep answers POST /whep/{room}: a viewer's offer.
-func (s *Service) whep(c *fiber.Ctx) error {
+func (s *Service) whep(c *fiber.Ctx) error { return s.subscribe(c, "") }
+
+// whepSource answers POST /whep/{room}/sources/{source}: a viewer's offer
+// for one of the room's extra video sources.
+func (s *Service) whepSource(c *fiber.Ctx) error {
+	src, err := sourceParam(c)
+	if err != nil {
+		return err
+	}
+	return s.subscribe(c, src)
+}
+
+// subscribe answers a viewer's offer for the room's source ("" the main).
+func (s *Service) subscribe(c *fiber.Ctx, source string) error {
 	rm, err := s.loadRoom(c)
 	if err != nil {
 		return err
@@ -33,6 +46,14 @@ func (s *Service) whep(c *fiber.Ctx) error {
 	if err := mayView(rm, p); err != nil {
 		return err
 	}
+	pass, err := s.admitTicket(c.UserContext(), rm.ID, p)
+	if err != nil {
+		return err
+	}
+	if err := maySee(p, pass, source); err != nil {
+		return err
+	}
+	media := sourceRoom(rm.ID, source)
 	who := p.Identity
 	layer, ok := normalizeLayer(strings.Clone(c.Query("layer")))
 	if !ok {
@@ -41,7 +62,7 @@ func (s *Service) whep(c *fiber.Ctx) error {
 	// The publisher is on another node: send the viewer there with its
 	// query (the client re-POSTs the offer to the Location).
 	if rm.State != room.StateEnded {
-		if done, err := s.cluster.redirectToOwner(c, kindWHEP, rm.ID); done || err != nil {
+		if done, err := s.cluster.redirectToOwner(c, kindWHEP, media, sourcePath(kindWHEP, rm.ID, source)); done || err != nil {
 			return err
 		}
 	}
@@ -60,12 +81,11 @@ func (s *Service) whep(c *fiber.Ctx) error {
 	}
 	ctx, cancel := s.signalCtx()
 	defer cancel()
-	sess, err := s.opt.Engine.Subscribe(ctx, sfu.SubscribeRequest{
-		Room:          rm.ID,
-		OfferSDP:      offer,
-		Layer:         layer,
-		OnDataChannel: s.dataChannels(rm.ID, who, false),
-	})
+	req := sfu.SubscribeRequest{Room: media, OfferSDP: offer, Layer: layer}
+	if source == "" {
+		req.OnDataChannel = s.dataChannels(rm.ID, who, false)
+	}
+	sess, err := s.opt.Engine.Subscribe(ctx, req)
 	if err != nil {
 		admitted()
 		if errors.Is(err, sfu.ErrNotLive) {
@@ -76,13 +96,13 @@ func (s *Service) whep(c *fiber.Ctx) error {
 	r := &resource{
 		id: auth.RandomSecret(16), kind: kindWHEP, room: rm.ID, who: who, sess: sess,
 		mids: info.Mids, kinds: info.Kinds, etag: newETag(), remoteUfrag: info.Ufrag,
-		admitted: admitted, candidates: info.Candidates,
+		admitted: admitted, candidates: info.Candidates, source: source, ticketed: pass != nil,
 	}
 	// The viewer counts (RoomEvents.ViewerJoined) once its ICE connected.
 	if err := s.track(r); err != nil {
 		return err
 	}
-	s.log.Info("viewing", "room", rm.ID, "session", r.id, "user", who.UserID)
+	s.log.Info("viewing", "room", rm.ID, "source", source, "session", r.id, "user", who.UserID)
 	return s.answer(c, r)
 }
 

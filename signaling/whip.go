@@ -21,11 +21,26 @@ func (s *Service) publisher(c *fiber.Ctx, roomID string) (auth.Principal, error)
 }
 
 // whip answers POST /whip/{room}: a publisher's offer.
-func (s *Service) whip(c *fiber.Ctx) error {
+func (s *Service) whip(c *fiber.Ctx) error { return s.publish(c, "") }
+
+// whipSource answers POST /whip/{room}/sources/{source}: the offer of a
+// second publisher of the room (e.g. the backstage camera), with the
+// room's push key. It neither makes the room live nor ends it.
+func (s *Service) whipSource(c *fiber.Ctx) error {
+	src, err := sourceParam(c)
+	if err != nil {
+		return err
+	}
+	return s.publish(c, src)
+}
+
+// publish answers a publisher's offer for the room's source ("" the main).
+func (s *Service) publish(c *fiber.Ctx, source string) error {
 	rm, err := s.loadRoom(c)
 	if err != nil {
 		return err
 	}
+	media := sourceRoom(rm.ID, source)
 	pub, err := s.publisher(c, rm.ID)
 	if err != nil {
 		return err
@@ -47,7 +62,7 @@ func (s *Service) whip(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	release, lost, err := s.cluster.claimRoom(rm.ID)
+	release, lost, err := s.cluster.claimRoom(media)
 	if err != nil {
 		admitted()
 		return err
@@ -55,11 +70,11 @@ func (s *Service) whip(c *fiber.Ctx) error {
 	who := pub.Identity
 	ctx, cancel := s.signalCtx()
 	defer cancel()
-	sess, err := s.opt.Engine.Publish(ctx, sfu.PublishRequest{
-		Room:          rm.ID,
-		OfferSDP:      offer,
-		OnDataChannel: s.dataChannels(rm.ID, who, true),
-	})
+	req := sfu.PublishRequest{Room: media, OfferSDP: offer}
+	if source == "" { // the room channel is the main publisher's
+		req.OnDataChannel = s.dataChannels(rm.ID, who, true)
+	}
+	sess, err := s.opt.Engine.Publish(ctx, req)
 	if err != nil {
 		release()
 		admitted()
@@ -68,13 +83,15 @@ func (s *Service) whip(c *fiber.Ctx) error {
 	r := &resource{
 		id: auth.RandomSecret(16), kind: kindWHIP, room: rm.ID, keyID: keyID, who: who, sess: sess,
 		mids: info.Mids, kinds: info.Kinds, etag: newETag(), remoteUfrag: info.Ufrag,
-		release: release, lost: lost, admitted: admitted, candidates: info.Candidates,
+		release: release, lost: lost, admitted: admitted, candidates: info.Candidates, source: source,
 	}
 	if err := s.track(r); err != nil {
 		release() // the watcher that would have released it never started
 		return err
 	}
-	s.liveChanged(rm.ID, true)
+	if source == "" {
+		s.liveChanged(rm.ID, true)
+	}
 	// The room may have been ended, or the key revoked, while the engine
 	// answered; re-check both now that the session can be found.
 	if cur, err := s.opt.Rooms.Get(c.UserContext(), rm.ID); err == nil && cur.State == room.StateEnded {
@@ -88,6 +105,6 @@ func (s *Service) whip(c *fiber.Ctx) error {
 		}
 		return apierr.New(apierr.CodePushKeyRevoked)
 	}
-	s.log.Info("publishing", "room", rm.ID, "session", r.id, "key", keyID)
+	s.log.Info("publishing", "room", rm.ID, "source", source, "session", r.id, "key", keyID)
 	return s.answer(c, r)
 }

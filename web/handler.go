@@ -41,6 +41,8 @@ func (h *handler) routes(r fiber.Router) {
 	r.Get("/studio/:room", h.roomPage("studio.html", cspOwn))
 	r.Get("/live/:room", h.livePage)
 	r.Get("/dashboard", h.page("dashboard.html", cspOwn))
+	r.Get("/presale/:room", h.roomPage("presale.html", cspFramable))
+	r.Get("/tickets", h.page("tickets.html", cspOwn))
 	r.Get("/embed/example", h.page("embed-example.html", cspOwn))
 	r.Get("/embed.js", h.file("embed.js"))
 	r.Get("/assets/*", h.assetFile)

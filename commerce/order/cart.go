@@ -333,6 +333,13 @@ func (s *Service) stockChanged(ctx context.Context, lines []Line) {
 // limited) gives back the lines reinstated before it. It answers Done (or
 // Already when nothing had to be taken) or the refusing code.
 func (s *core) reinstateAll(ctx context.Context, o Order, state stock.State, limited bool, now time.Time) (stock.Code, error) {
+	if IsTicket(o.ProductID) {
+		t := s.tickets.get()
+		if t == nil {
+			return stock.No, nil
+		}
+		return t.Reinstate(ctx, o, state)
+	}
 	items := o.Items()
 	taken := make([]Line, 0, len(items))
 	code := stock.Already

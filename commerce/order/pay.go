@@ -155,6 +155,14 @@ func (s *Payments) ApplyNotice(ctx context.Context, n payment.Notice) (Order, Ou
 	if err != nil {
 		return Order{}, "", err
 	}
+	if confirm && IsTicket(o.ProductID) {
+		if t := s.tickets.get(); t != nil {
+			if err := t.Confirm(ctx, o); err != nil {
+				s.log.Warn("ticket confirm failed", "order", o.ID, "err", err)
+			}
+		}
+		confirm = false
+	}
 	if confirm {
 		for _, l := range o.Items() {
 			field := stock.Field(o.ID, l.SKU)

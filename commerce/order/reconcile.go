@@ -101,6 +101,9 @@ func (s *Maintenance) Reconcile(ctx context.Context, now time.Time) (Report, err
 		return rep, err
 	}
 	for _, o := range pending {
+		if IsTicket(o.ProductID) {
+			continue // presale keeps its own places (commerce/presale)
+		}
 		missing := false
 		for _, l := range o.Items() {
 			states, err := s.stock.Ledger.States(ctx, l.ProductID, stock.Field(o.ID, l.SKU))

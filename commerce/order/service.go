@@ -68,6 +68,7 @@ type core struct {
 	opt       Options
 	log       *slog.Logger
 	now       func() time.Time
+	tickets   ticketHook // the ticket order kind (kind.go), unset when none is sold
 }
 
 // Service runs the order rules over the stores. Its own methods order:
@@ -493,6 +494,14 @@ func (s *Service) Cancel(ctx context.Context, id, user string, admin bool) (Orde
 // release returns the stock of every line of o in Redis (idempotently), logging failures:
 // reconcile retries what fails here.
 func (s *core) release(ctx context.Context, o Order, paid bool) {
+	if IsTicket(o.ProductID) {
+		if t := s.tickets.get(); t != nil {
+			if err := t.Release(context.WithoutCancel(ctx), o, paid); err != nil {
+				s.log.Warn("ticket release failed", "order", o.ID, "err", err)
+			}
+		}
+		return
+	}
 	for _, l := range o.Items() {
 		res, err := s.stock.Release(context.WithoutCancel(ctx), l.ProductID, stock.Field(o.ID, l.SKU), paid)
 		if err != nil {

@@ -24,6 +24,8 @@ type Store struct {
 	db *sqldb.DB
 	// committed is called after a commit that added outbox events.
 	committed func()
+	// tickets is the ticket order kind (kind.go), unset when none is sold.
+	tickets ticketHook
 }
 
 // NewStore returns a Store over db; committed (optional) runs after each
@@ -197,6 +199,9 @@ func (s *Store) update(ctx context.Context, id string, txn *Txn, fn func(*Order)
 			}
 		}
 		if o.Status != before.Status {
+			if err := s.ticketInTx(ctx, tx, before.Status, o); err != nil {
+				return err
+			}
 			if typ := eventType(o.Status); typ != "" {
 				if _, err := outbox.Add(ctx, tx, o.Event(typ)); err != nil {
 					return err
@@ -249,6 +254,9 @@ func (s *Store) ClaimExpired(ctx context.Context, now time.Time, limit int) ([]O
 				continue
 			}
 			o.Status = Expired
+			if err := s.ticketInTx(ctx, tx, Pending, o); err != nil {
+				return err
+			}
 			if _, err := outbox.Add(ctx, tx, o.Event(eventType(Expired))); err != nil {
 				return err
 			}

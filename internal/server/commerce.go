@@ -40,6 +40,7 @@ func (s *Server) mountCommerce(ctx context.Context, r fiber.Router) error {
 		return err
 	}
 	s.addCloser(c.Close)
+	s.commerce = c
 	s.paymentSandbox = sandboxOn(cfg) // said in the start-up log and /readyz
 	c.Mount(r)
 	return nil

@@ -50,6 +50,7 @@ func (s *Server) mountInteraction(ctx context.Context, r fiber.Router) (signalin
 		Bus:          bus,
 		Rooms:        roomInfo{rooms},
 		Credentials:  s.auth,
+		Tickets:      s.admission,
 		PseudonymKey: pseudonymKey(s.secrets.JWTSecret),
 		Log:          s.log,
 		Metrics:      s.metrics,
@@ -58,6 +59,7 @@ func (s *Server) mountInteraction(ctx context.Context, r fiber.Router) (signalin
 		return nil, err
 	}
 	s.addCloser(hub.Close)
+	s.revokers = append(s.revokers, hub)
 	dc := datachannel.New(hub, s.log)
 	s.addCloser(dc.Close) // closers run in reverse: no join starts once the hub closes
 	hub.Mount(r, s.cfg.CORSOrigins)

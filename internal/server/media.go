@@ -45,6 +45,7 @@ func (s *Server) mountMedia(ctx context.Context, r fiber.Router, events signalin
 		Auth:                 s.auth,
 		Events:               events,
 		Shows:                newShowPublisher(s.back.JetStream, s.cfg.Store.Namespace),
+		Tickets:              s.admission,
 		Owners:               owners,
 		PublicURL:            s.cfg.PublicURL,
 		ICEServers:           staticICE,
@@ -66,6 +67,7 @@ func (s *Server) mountMedia(ctx context.Context, r fiber.Router, events signalin
 		return fmt.Errorf("media: %w", err)
 	}
 	s.addCloser(service.Close)
+	s.revokers = append(s.revokers, service)
 	s.addReadiness("media", service.Ready)
 	service.Mount(r)
 	return nil

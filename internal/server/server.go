@@ -21,6 +21,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/livesell/livesell/commerce"
+	"github.com/livesell/livesell/commerce/presale"
 	"github.com/livesell/livesell/commerce/reminder"
 	"github.com/livesell/livesell/internal/apidoc"
 	"github.com/livesell/livesell/internal/apierr"
@@ -44,6 +46,10 @@ type Server struct {
 
 	// rooms is the one room store; every capability reads rooms from it.
 	rooms *room.Store
+	// admission is the ticket check of media and interaction (access.go);
+	// revokers end a user's sessions when a ticket is revoked.
+	admission auth.Tickets
+	revokers  []viewerRevoker
 
 	mu        sync.Mutex
 	closers   []func(context.Context) error // run in reverse order on Close
@@ -52,6 +58,8 @@ type Server struct {
 	// reminders plans and sends reminders (mountReminders); presale plans
 	// its balance-due reminders through it.
 	reminders *reminder.Scheduler
+	commerce  *commerce.Commerce // live goods and orders (mountCommerce), which presale sells tickets through
+	passes    *presale.Passes    // the ticket check (presale.go), built before interaction and media
 
 	paymentSandbox bool   // the sandbox provider runs (mountCommerce)
 	metricsAddr    string // the separate metrics listener, if any
@@ -137,6 +145,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, e
 	// The capabilities, in this order: media tells interaction about
 	// viewers, data channels and live changes (its RoomEvents), so
 	// interaction comes first.
+	if s.passes, err = s.openPasses(ctx); err != nil {
+		return nil, err
+	}
+	s.openAdmission(s.passes)
 	events, err := s.mountInteraction(ctx, s.app)
 	if err != nil {
 		return nil, fmt.Errorf("server: mount interaction: %w", err)
@@ -144,11 +156,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, e
 	if err := s.mountMedia(ctx, s.app, events); err != nil {
 		return nil, fmt.Errorf("server: mount media: %w", err)
 	}
+	s.watchEntitlements(s.passes, s.revokers...)
 	if err := s.mountCommerce(ctx, s.app); err != nil {
 		return nil, fmt.Errorf("server: mount commerce: %w", err)
 	}
 	if err := s.mountReminders(ctx, s.app); err != nil {
 		return nil, fmt.Errorf("server: mount reminders: %w", err)
+	}
+	if err := s.mountPresale(ctx, s.app); err != nil {
+		return nil, err
 	}
 	if err := s.mountWeb(ctx, s.app); err != nil {
 		return nil, fmt.Errorf("server: mount web: %w", err)

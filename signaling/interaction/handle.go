@@ -105,6 +105,9 @@ func (m *member) danmaku(ctx context.Context, msg *protocol.Inbound) error {
 	if m.who.Anonymous && !m.anchor && !m.room.anonymousChat() {
 		return protocol.Errorf(protocol.CodeLoginRequired, "log in to comment in this room")
 	}
+	if m.pass != nil && !m.pass.Comment {
+		return protocol.Errorf(protocol.CodeTicketRequired, "comments in this show are for ticket tiers that include them")
+	}
 	text, err := cleanText(msg.Text, h.opts.Chat.MaxDanmakuRunes)
 	if err != nil {
 		return err
@@ -117,7 +120,7 @@ func (m *member) danmaku(ctx context.Context, msg *protocol.Inbound) error {
 			return protocol.Errorf(protocol.CodeBlockedWord, "the message contains a blocked word")
 		}
 	}
-	d := protocol.Danmaku{ID: h.nextID(), User: m.who.UserID, Name: displayName(m.who.Name), Text: text, At: h.now().UnixMilli()}
+	d := protocol.Danmaku{ID: h.nextID(), User: m.who.UserID, Name: displayName(m.who.Name), Text: text, At: h.now().UnixMilli(), VIP: m.pass != nil && m.pass.Highlight}
 	if err := h.bus.Publish(ctx, Event{Kind: EventDanmaku, Room: m.room.id, Danmaku: d}); err != nil {
 		return err
 	}

@@ -68,7 +68,15 @@ func (h *Hub) Join(ctx context.Context, req JoinRequest) (*Session, error) {
 			return nil, protocol.Errorf(protocol.CodeBanned, "you are banned from this room")
 		}
 	}
+	var pass *auth.Pass
+	if !req.Anchor && !who.Admin {
+		if pass, err = h.ticket(ctx, req.Room, who); err != nil {
+			h.release(r)
+			return nil, err
+		}
+	}
 	m := newMember(h, r, who, req.Anchor, req.IP, req.Channel)
+	m.pass = pass
 	count := req.Count && !req.Anchor
 	if count {
 		r.viewers.Add(1)
@@ -84,7 +92,7 @@ func (h *Hub) Join(ctx context.Context, req JoinRequest) (*Session, error) {
 		h.release(r)
 	}
 	you := protocol.You{UserID: m.shownID(), Name: displayName(who.Name), Anonymous: who.Anonymous, Anchor: req.Anchor, Admin: who.Admin}
-	you.CanChat = !who.Anonymous || req.Anchor || who.Admin || r.anonymousChat()
+	you.CanChat = (!who.Anonymous || req.Anchor || who.Admin || r.anonymousChat()) && (pass == nil || pass.Comment)
 	r.addMember(m, you)
 	if req.Pair {
 		h.pairs.set(key, m)

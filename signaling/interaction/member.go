@@ -59,9 +59,12 @@ type member struct {
 	// moderator members (anchor, admin) see real user ids.
 	moderator bool
 	ip        string
-	conn      Channel
-	lossy     atomic.Pointer[lossyHolder]
-	out       *queue.Queue
+	// pass is the member's ticket in a ticketed room (nil: the room
+	// sells no access, or the member is the anchor or an admin).
+	pass  *auth.Pass
+	conn  Channel
+	lossy atomic.Pointer[lossyHolder]
+	out   *queue.Queue
 
 	ctx     context.Context
 	cancel  context.CancelFunc

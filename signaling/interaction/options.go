@@ -69,6 +69,9 @@ type Options struct {
 	Rooms Rooms
 	// Credentials checks tokens and push keys (required).
 	Credentials Credentials
+	// Tickets answers whether a room sells access and what a viewer's
+	// ticket allows; nil means no room is ticketed (auth.NoTickets).
+	Tickets auth.Tickets
 	// PseudonymKey keys the per-room pseudonymous user ids viewers see
 	// (HMAC); every node of a cluster needs the same key. Empty: a random
 	// key (one node: pseudonyms are stable while the process runs).
@@ -126,6 +129,9 @@ func (o *Options) defaults() {
 	}
 	if o.TimelineLength <= 0 {
 		o.TimelineLength = 8640
+	}
+	if o.Tickets == nil {
+		o.Tickets = auth.NoTickets{}
 	}
 	if o.Now == nil {
 		o.Now = time.Now

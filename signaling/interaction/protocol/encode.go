@@ -78,6 +78,9 @@ func AppendDanmaku(b []byte, d *Danmaku) []byte {
 	b = AppendString(b, d.Text)
 	b = append(b, `,"at":`...)
 	b = strconv.AppendInt(b, d.At, 10)
+	if d.VIP {
+		b = append(b, `,"vip":true`...)
+	}
 	return append(b, '}')
 }
 

@@ -59,6 +59,11 @@ const (
 	CodeForbidden      = string(apierr.CodeForbidden)
 	CodeInvalidToken   = string(apierr.CodeInvalidToken)
 	CodeInternal       = string(apierr.CodeInternal)
+	// CodeTicketRequired: the room is for ticket holders (or this tier may
+	// not comment); CodeTicketCheckUnavailable: the ticket could not be
+	// checked, retry.
+	CodeTicketRequired         = string(apierr.CodeTicketRequired)
+	CodeTicketCheckUnavailable = string(apierr.CodeTicketCheckUnavailable)
 )
 
 // Inbound is one decoded client message. Only the fields of its Type are
@@ -95,6 +100,8 @@ type Danmaku struct {
 	Text string `json:"text"`
 	// At is the acceptance time in unix milliseconds.
 	At int64 `json:"at"`
+	// VIP marks a danmaku of a ticket tier that highlights its comments.
+	VIP bool `json:"vip,omitempty"`
 }
 
 // Ticker is a purchase notice without personal data.

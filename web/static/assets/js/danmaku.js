@@ -16,7 +16,7 @@ export class DanmakuLayer {
   }
 
   /** Flies one comment; drops it when the stage is crowded. */
-  fly(text, { self = false } = {}) {
+  fly(text, { self = false, vip = false } = {}) {
     if (!this.enabled || this.flying >= MAX_FLYING || !text) return;
     // Reduced motion: comments stay in the list and do not fly.
     if (window.matchMedia && matchMedia('(prefers-reduced-motion: reduce)').matches) return;
@@ -25,7 +25,7 @@ export class DanmakuLayer {
     for (let i = 1; i < this.lanes; i++) if (this.laneFree[i] < this.laneFree[lane]) lane = i;
     this.laneFree[lane] = Math.max(now, this.laneFree[lane]) + this.durationMs / 4;
     const el = document.createElement('span');
-    el.className = self ? 'dm-fly dm-self' : 'dm-fly';
+    el.className = (self ? 'dm-fly dm-self' : 'dm-fly') + (vip ? ' dm-vip' : '');
     el.textContent = text;
     el.style.top = `${(lane / this.lanes) * 80 + 4}%`;
     el.style.animationDuration = `${this.durationMs}ms`;
@@ -52,7 +52,7 @@ export class DanmakuList {
   add(item) {
     if (item.id && this.byId.has(String(item.id))) return false;
     const li = document.createElement('li');
-    li.className = 'dm-item';
+    li.className = item.vip === true ? 'dm-item dm-vip' : 'dm-item';
     if (item.id) { li.dataset.id = String(item.id); this.byId.set(String(item.id), li); }
     const who = document.createElement('span');
     who.className = 'dm-user';
@@ -61,6 +61,7 @@ export class DanmakuList {
     text.className = 'dm-text';
     text.textContent = item.text || '';
     li.append(who, text);
+    if (item.vip === true) li.prepend(Object.assign(document.createElement('span'), { className: 'dm-badge', textContent: 'VIP' }));
     if (this.decorate) this.decorate(item, li);
     const atBottom = this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 40;
     this.list.appendChild(li);

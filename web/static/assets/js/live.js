@@ -8,6 +8,8 @@ import { Api, roomFromPath } from './api.js';
 import { Viewer } from './viewer.js';
 import { Landing } from './countdown.js';
 import { t, translatePage, languageSwitch } from './i18n.js';
+import { checkPass, Admission } from './admission.js';
+import { Backstage } from './backstage.js';
 
 const room = roomFromPath();
 const params = new URLSearchParams(location.search);
@@ -45,25 +47,50 @@ share.addEventListener('click', async () => {
 });
 document.querySelector('.topbar').insertBefore(share, document.getElementById('who'));
 
-const viewer = new Viewer(document.getElementById('app'), {
-  room, token, layer: params.get('layer') || '', hideChat: params.has('hide-chat'),
-  signInURL: document.body.dataset.signinUrl || '',
-  // A scheduled room's landing screen goes once the room is live.
-  onEvent: (name, detail) => { if (landing) landing.onViewer(name, detail); },
-});
+const api = new Api('', () => token);
+const signInURL = document.body.dataset.signinUrl || '';
+// A ticketed room admits ticket holders only: without a ticket the page
+// shows the admission screen instead of the show (and a ticket revoked
+// during the show brings it back).
+const admit = (revoked) => {
+  if (viewer) viewer.stop();
+  new Admission(document.getElementById('app'), { room, api, signedIn: !!token, signInURL, revoked }).show();
+};
+let viewer = null;
 let landing = null;
+const pass = await checkPass(api, room);
+if (pass.ticketed && !pass.admitted) {
+  admit(false);
+} else {
+  viewer = new Viewer(document.getElementById('app'), {
+    room, token, layer: params.get('layer') || '', hideChat: params.has('hide-chat'), signInURL,
+    onEvent: (name, detail) => {
+      // A scheduled room's landing screen goes once the room is live.
+      if (landing) landing.onViewer(name, detail);
+      if (name === 'ticket-required') admit(true);
+    },
+  });
+  viewer.pass = pass;
+  viewer.start();
+  // A tier's extra video sources (the VIP backstage camera).
+  if (pass.admitted && Array.isArray(pass.sources) && pass.sources.length && viewer.el) {
+    const extra = new Backstage(viewer, { room, token: () => token, sources: pass.sources });
+    extra.show();
+    addEventListener('pagehide', () => extra.stop());
+    window.livesellBackstage = extra;
+  }
+}
 // For tests and the browser console.
-window.livesell = { viewer };
-viewer.start();
+window.livesell = { viewer, pass };
 
-new Api('', () => token).get(`/api/rooms/${encodeURIComponent(room)}`).then((r) => {
+api.get(`/api/rooms/${encodeURIComponent(room)}`).then((r) => {
   if (r && r.title) {
     document.getElementById('room-title').textContent = r.title;
     document.title = `${r.title} — livesell`;
   }
-  if (r && r.state === 'scheduled' && r.starts_at && viewer.state !== 'live' && viewer.el) {
+  if (viewer && r && r.state === 'scheduled' && r.starts_at && viewer.state !== 'live' && viewer.el) {
     landing = new Landing(viewer, r);
     landing.show();
   }
 }).catch(() => {});
-addEventListener('pagehide', () => viewer.stop());
+addEventListener('pagehide', () => { if (viewer) viewer.stop(); });

@@ -213,6 +213,7 @@ export class Viewer {
 
   _onSessionError(err) {
     if (err instanceof ApiError) {
+      if (err.code === 'ticket_required') { this._ticketRequired(); return; }
       if (err.code === 'room_ended' || err.status === 410) { this.ended(); return; }
       if (err.status === 401 || err.status === 403) { this._setState('denied', t('room.denied')); return; }
       if (err.status === 404) { this._setState('missing', t('room.missing')); return; }
@@ -290,7 +291,7 @@ export class Viewer {
     const text = typeof m.text === 'string' ? m.text : '';
     if (!text) return;
     if (!this._countComment(m)) return;
-    this.flyer.fly(text, { self: !!(this.you && m.user === this.you.user_id) });
+    this.flyer.fly(text, { self: !!(this.you && m.user === this.you.user_id), vip: m.vip === true });
   }
 
   _onLike(m) {
@@ -320,7 +321,16 @@ export class Viewer {
     this.el.pinned.hidden = !text;
   }
 
+  /** The room is for ticket holders and this viewer has none (any more). */
+  _ticketRequired() {
+    if (this._stopped) return;
+    this.stop();
+    this._setState('ticket', '');
+    this.emit('ticket-required', { room: this.room });
+  }
+
   _onError(m) {
+    if (m && m.code === 'ticket_required' && !m.ref) { this._ticketRequired(); return; }
     // A refused comment goes back into the field, so it can be edited.
     if (m && m.ref && this._pending.has(m.ref)) {
       if (!this.el.input.value) this.el.input.value = this._pending.get(m.ref);
