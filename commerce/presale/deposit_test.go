@@ -3,6 +3,7 @@ package presale_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -179,6 +180,48 @@ func TestUnpaidBalanceReleasedOnceAcrossNodes(t *testing.T) {
 		ts := st.Tiers[0]
 		if ts.Deposits != 3 || ts.BalancePaid != 1 || ts.Released != 2 || ts.Refunds != 2 || ts.RefundReasons["balance_unpaid"] != 2 {
 			t.Fatalf("stats %+v", ts)
+		}
+	})
+}
+
+// TestRemindersPlanned: a paid ticket plans its confirmation and the start
+// reminders; a deposit its confirmation and the balance reminder a day
+// before the due time; a release or a refund drops what is pending.
+func TestRemindersPlanned(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, b *backend.Backends, ns string) {
+		e := newEnv(t, b, ns, 1)
+		ctx := context.Background()
+		n := e.nodes[0]
+		off := e.show("remind", presale.Tier{Name: "standard", Quantity: 5, Mode: presale.ModeFull, PriceMinor: 100}, depositTier(e, 5, presale.DepositForfeit))
+		off.Tiers[1].Name = "vip"
+		off.Tiers[1].BalanceDueAt = e.now().Add(36 * time.Hour)
+		e.put(t, off)
+		p, _ := n.svc.Buy(ctx, "remind", "full", presale.BuyRequest{Tier: "standard"}, "")
+		e.paid(t, n, p.Order)
+		if got := e.rem.kinds("full"); strings.Join(got, ",") != "confirmation,start_24h,start_1h" {
+			t.Fatalf("full ticket reminders %v", got)
+		}
+		d, _ := n.svc.Buy(ctx, "remind", "dep", presale.BuyRequest{Tier: "vip"}, "")
+		e.paid(t, n, d.Order)
+		if got := e.rem.kinds("dep"); strings.Join(got, ",") != "confirmation,balance_due" {
+			t.Fatalf("deposit reminders %v", got)
+		}
+		for _, j := range e.rem.planned {
+			if j.Kind == presale.KindBalanceDue && !j.DueAt.Equal(off.Tiers[1].BalanceDueAt.Add(-24*time.Hour).Truncate(time.Millisecond)) {
+				t.Fatalf("balance reminder due %v", j.DueAt)
+			}
+			if j.Kind == presale.KindStart(time.Hour) && !j.DueAt.Equal(off.StartsAt.Add(-time.Hour).Truncate(time.Millisecond)) {
+				t.Fatalf("1 h reminder due %v (show at %v)", j.DueAt, off.StartsAt)
+			}
+		}
+		if _, err := n.svc.RefundTicket(ctx, p.Ticket.ID, "test"); err != nil {
+			t.Fatal(err)
+		}
+		e.rem.mu.Lock()
+		dropped := strings.Join(e.rem.dropped, ",")
+		e.rem.mu.Unlock()
+		if dropped != "remind/full/" {
+			t.Fatalf("dropped %q", dropped)
 		}
 	})
 }
