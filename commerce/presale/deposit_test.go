@@ -11,6 +11,7 @@ import (
 	"github.com/livesell/livesell/commerce/order"
 	"github.com/livesell/livesell/commerce/presale"
 	"github.com/livesell/livesell/internal/backend"
+	"github.com/livesell/livesell/internal/events"
 	"github.com/livesell/livesell/internal/testenv"
 )
 
@@ -222,6 +223,48 @@ func TestRemindersPlanned(t *testing.T) {
 		e.rem.mu.Unlock()
 		if dropped != "remind/full/" {
 			t.Fatalf("dropped %q", dropped)
+		}
+	})
+}
+
+// TestReleasedDepositRevokesOnEveryNode: when an offer lets a deposit
+// admit, the place released for an unpaid balance revokes the entitlement
+// in the sweep's transaction, and another node hears of it.
+func TestReleasedDepositRevokesOnEveryNode(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, b *backend.Backends, ns string) {
+		e := newEnv(t, b, ns, 2)
+		ctx := context.Background()
+		n := e.nodes[0]
+		tier := depositTier(e, 2, presale.DepositForfeit)
+		tier.DepositAdmits = true
+		e.put(t, e.show("admits", tier))
+		p, err := n.svc.Buy(ctx, "admits", "fan", presale.BuyRequest{Tier: "standard"}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.paid(t, n, p.Order)
+		testenv.Eventually(t, 10*time.Second, func() bool {
+			_, _, ok, _ := e.nodes[1].passes.Pass(ctx, "admits", "fan")
+			return ok
+		}, "the deposit did not admit on node 2")
+		revoked := make(chan events.EntitlementEvent, 2)
+		e.nodes[1].passes.OnRevoke(func(ev events.EntitlementEvent) { revoked <- ev })
+		if got, err := e.nodes[1].svc.SweepDeposits(ctx, e.now().Add(25*time.Hour)); err != nil || got != 1 {
+			t.Fatalf("sweep %d %v", got, err)
+		}
+		select {
+		case ev := <-revoked:
+			if ev.Source != "released" || ev.UserID != "fan" {
+				t.Fatalf("event %+v", ev)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("no revoke on node 2 within 5 s")
+		}
+		if _, _, ok, _ := e.nodes[1].passes.Pass(ctx, "admits", "fan"); ok {
+			t.Fatal("the released deposit still admits")
+		}
+		if c := e.count(t, `SELECT count(*) FROM presale_entitlements WHERE room = 'admits' AND revoke_reason = 'released'`); c != 1 {
+			t.Fatalf("%d revoked lines", c)
 		}
 	})
 }
