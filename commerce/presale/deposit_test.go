@@ -3,6 +3,7 @@ package presale_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/livesell/livesell/commerce/order"
 	"github.com/livesell/livesell/commerce/presale"
 	"github.com/livesell/livesell/internal/backend"
+	"github.com/livesell/livesell/internal/events"
 	"github.com/livesell/livesell/internal/testenv"
 )
 
@@ -179,6 +181,90 @@ func TestUnpaidBalanceReleasedOnceAcrossNodes(t *testing.T) {
 		ts := st.Tiers[0]
 		if ts.Deposits != 3 || ts.BalancePaid != 1 || ts.Released != 2 || ts.Refunds != 2 || ts.RefundReasons["balance_unpaid"] != 2 {
 			t.Fatalf("stats %+v", ts)
+		}
+	})
+}
+
+// TestRemindersPlanned: a paid ticket plans its confirmation and the start
+// reminders; a deposit its confirmation and the balance reminder a day
+// before the due time; a release or a refund drops what is pending.
+func TestRemindersPlanned(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, b *backend.Backends, ns string) {
+		e := newEnv(t, b, ns, 1)
+		ctx := context.Background()
+		n := e.nodes[0]
+		off := e.show("remind", presale.Tier{Name: "standard", Quantity: 5, Mode: presale.ModeFull, PriceMinor: 100}, depositTier(e, 5, presale.DepositForfeit))
+		off.Tiers[1].Name = "vip"
+		off.Tiers[1].BalanceDueAt = e.now().Add(36 * time.Hour)
+		e.put(t, off)
+		p, _ := n.svc.Buy(ctx, "remind", "full", presale.BuyRequest{Tier: "standard"}, "")
+		e.paid(t, n, p.Order)
+		if got := e.rem.kinds("full"); strings.Join(got, ",") != "confirmation,start_24h,start_1h" {
+			t.Fatalf("full ticket reminders %v", got)
+		}
+		d, _ := n.svc.Buy(ctx, "remind", "dep", presale.BuyRequest{Tier: "vip"}, "")
+		e.paid(t, n, d.Order)
+		if got := e.rem.kinds("dep"); strings.Join(got, ",") != "confirmation,balance_due" {
+			t.Fatalf("deposit reminders %v", got)
+		}
+		for _, j := range e.rem.planned {
+			if j.Kind == presale.KindBalanceDue && !j.DueAt.Equal(off.Tiers[1].BalanceDueAt.Add(-24*time.Hour).Truncate(time.Millisecond)) {
+				t.Fatalf("balance reminder due %v", j.DueAt)
+			}
+			if j.Kind == presale.KindStart(time.Hour) && !j.DueAt.Equal(off.StartsAt.Add(-time.Hour).Truncate(time.Millisecond)) {
+				t.Fatalf("1 h reminder due %v (show at %v)", j.DueAt, off.StartsAt)
+			}
+		}
+		if _, err := n.svc.RefundTicket(ctx, p.Ticket.ID, "test"); err != nil {
+			t.Fatal(err)
+		}
+		e.rem.mu.Lock()
+		dropped := strings.Join(e.rem.dropped, ",")
+		e.rem.mu.Unlock()
+		if dropped != "remind/full/" {
+			t.Fatalf("dropped %q", dropped)
+		}
+	})
+}
+
+// TestReleasedDepositRevokesOnEveryNode: when an offer lets a deposit
+// admit, the place released for an unpaid balance revokes the entitlement
+// in the sweep's transaction, and another node hears of it.
+func TestReleasedDepositRevokesOnEveryNode(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, b *backend.Backends, ns string) {
+		e := newEnv(t, b, ns, 2)
+		ctx := context.Background()
+		n := e.nodes[0]
+		tier := depositTier(e, 2, presale.DepositForfeit)
+		tier.DepositAdmits = true
+		e.put(t, e.show("admits", tier))
+		p, err := n.svc.Buy(ctx, "admits", "fan", presale.BuyRequest{Tier: "standard"}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.paid(t, n, p.Order)
+		testenv.Eventually(t, 10*time.Second, func() bool {
+			_, _, ok, _ := e.nodes[1].passes.Pass(ctx, "admits", "fan")
+			return ok
+		}, "the deposit did not admit on node 2")
+		revoked := make(chan events.EntitlementEvent, 2)
+		e.nodes[1].passes.OnRevoke(func(ev events.EntitlementEvent) { revoked <- ev })
+		if got, err := e.nodes[1].svc.SweepDeposits(ctx, e.now().Add(25*time.Hour)); err != nil || got != 1 {
+			t.Fatalf("sweep %d %v", got, err)
+		}
+		select {
+		case ev := <-revoked:
+			if ev.Source != "released" || ev.UserID != "fan" {
+				t.Fatalf("event %+v", ev)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("no revoke on node 2 within 5 s")
+		}
+		if _, _, ok, _ := e.nodes[1].passes.Pass(ctx, "admits", "fan"); ok {
+			t.Fatal("the released deposit still admits")
+		}
+		if c := e.count(t, `SELECT count(*) FROM presale_entitlements WHERE room = 'admits' AND revoke_reason = 'released'`); c != 1 {
+			t.Fatalf("%d revoked lines", c)
 		}
 	})
 }

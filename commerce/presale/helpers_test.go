@@ -52,7 +52,41 @@ type node struct {
 	passes *presale.Passes
 }
 
+// reminders records what the presale asks the reminder scheduler.
+type reminders struct {
+	mu      sync.Mutex
+	planned []presale.Reminder
+	dropped []string // "room/user/kind"
+}
+
+func (r *reminders) Plan(_ context.Context, jobs ...presale.Reminder) error {
+	r.mu.Lock()
+	r.planned = append(r.planned, jobs...)
+	r.mu.Unlock()
+	return nil
+}
+
+func (r *reminders) Cancel(_ context.Context, room, user, kind string) error {
+	r.mu.Lock()
+	r.dropped = append(r.dropped, room+"/"+user+"/"+kind)
+	r.mu.Unlock()
+	return nil
+}
+
+func (r *reminders) kinds(user string) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, j := range r.planned {
+		if j.UserID == user {
+			out = append(out, j.Kind)
+		}
+	}
+	return out
+}
+
 type env struct {
+	rem   *reminders
 	b     *backend.Backends
 	ns    string
 	pay   *countingProvider
@@ -67,7 +101,7 @@ func newEnv(t testing.TB, b *backend.Backends, ns string, nodes int) *env {
 	if err := schema.Migrate(ctx, b.SQL); err != nil {
 		t.Fatal(err)
 	}
-	e := &env{b: b, ns: ns, pay: &countingProvider{Provider: sandbox.New("s3cret", time.Minute)}}
+	e := &env{b: b, ns: ns, pay: &countingProvider{Provider: sandbox.New("s3cret", time.Minute)}, rem: &reminders{}}
 	now := time.Now().UTC()
 	e.clock.Store(&now)
 	for range nodes {
@@ -97,7 +131,7 @@ func (e *env) newNode(t testing.TB) *node {
 		t.Fatal(err)
 	}
 	t.Cleanup(passes.Close)
-	svc, err := presale.New(ctx, e.b, e.ns, orders, passes, presale.Options{Log: testenv.Logger(t), Now: e.now, PublicURL: "http://127.0.0.1:8080"})
+	svc, err := presale.New(ctx, e.b, e.ns, orders, passes, presale.Options{Log: testenv.Logger(t), Now: e.now, PublicURL: "http://127.0.0.1:8080", Reminders: e.rem})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -65,6 +65,9 @@ func (k kind) InTx(ctx context.Context, tx *sql.Tx, from order.Status, o order.O
 			// the commit (kind.Confirm).
 		case t.Pay == ModeDeposit:
 			t.Status = StatusDepositPaid
+			if err := s.depositAdmits(ctx, tx, t, o.ID, now); err != nil {
+				return err
+			}
 		default:
 			t.Status = StatusPaid
 		}
@@ -222,4 +225,19 @@ func (s *Service) remind(ctx context.Context, t Ticket) {
 			s.log.Warn("reminders plan", "ticket", t.ID, "err", err)
 		}
 	}
+}
+
+// depositAdmits entitles the holder of deposit ticket t at once when its
+// tier says a deposit admits (the offer is read through tx: no other
+// connection is used while the order row is locked).
+func (s *Service) depositAdmits(ctx context.Context, tx *sql.Tx, t Ticket, orderID string, now time.Time) error {
+	off, err := offerFrom(tx.QueryRowContext(ctx, `SELECT body FROM presale_offers WHERE room = $1`, t.Room), t.Room)
+	if err != nil {
+		return err
+	}
+	if tier, ok := off.Tier(t.Tier); !ok || !tier.DepositAdmits {
+		return nil
+	}
+	_, err = grant(ctx, tx, Entitlement{Room: t.Room, UserID: t.UserID, Tier: t.Tier, Source: "paid", TicketID: t.ID}, orderID, now)
+	return err
 }

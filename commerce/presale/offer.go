@@ -57,6 +57,10 @@ type Tier struct {
 	DepositMinor int64     `json:"deposit_minor,omitempty"`
 	BalanceDueAt time.Time `json:"balance_due_at,omitzero"`
 	DepositRule  string    `json:"deposit_rule,omitempty"`
+	// DepositAdmits lets a paid deposit admit already (the offer does not
+	// require the balance for access); a place released for an unpaid
+	// balance then revokes it.
+	DepositAdmits bool `json:"deposit_admits,omitempty"`
 	// PerUser bounds one buyer's places in the tier (0: 1).
 	PerUser int `json:"per_user,omitempty"`
 	// Sources are the extra video sources this tier may watch.
@@ -237,8 +241,8 @@ func (t *Tier) validate(startsAt time.Time) error {
 		case t.DepositRule != DepositForfeit && t.DepositRule != DepositRefund:
 			return invalid("deposit_rule is forfeit or refund")
 		}
-	} else if t.DepositMinor != 0 || !t.BalanceDueAt.IsZero() || t.DepositRule != "" {
-		return invalid("deposit_minor, balance_due_at and deposit_rule belong to a deposit tier")
+	} else if t.DepositMinor != 0 || !t.BalanceDueAt.IsZero() || t.DepositRule != "" || t.DepositAdmits {
+		return invalid("deposit_minor, balance_due_at, deposit_rule and deposit_admits belong to a deposit tier")
 	}
 	return nil
 }

@@ -18,9 +18,10 @@ const suspectAge = time.Minute
 // SQL: a buyer that crashed between taking the place and writing the
 // ticket, or a release after a refund that failed to reach Redis. A place
 // is released only when seen so twice, suspectAge apart. It returns how
-// many it released.
+// many it released. Shows that started more than a week ago are left alone.
 func (s *Service) ReconcilePlaces(ctx context.Context, now time.Time) (int, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT room FROM presale_offers`)
+	// Shows that ended more than a week ago sell nothing any more.
+	rows, err := s.db.QueryContext(ctx, `SELECT room FROM presale_offers WHERE starts_at > $1`, now.Add(-7*24*time.Hour).UnixMilli())
 	if err != nil {
 		return 0, fmt.Errorf("presale: reconcile: %w", err)
 	}

@@ -222,7 +222,11 @@ func (s *Service) Buy(ctx context.Context, room, user string, r BuyRequest, idem
 			t.Referrer = ref
 		}
 	}
-	o := s.ticketOrder(id, user, off, tier, amount, now, now.Add(s.opt.TTL), idemKey, "first")
+	expires := now.Add(s.opt.TTL)
+	if pay == ModeDeposit && tier.BalanceDueAt.Before(expires) {
+		expires = tier.BalanceDueAt // a deposit is not taken after the balance was due
+	}
+	o := s.ticketOrder(id, user, off, tier, amount, now, expires, idemKey, "first")
 	if err := s.store.InsertTicket(ctx, t); err != nil {
 		s.releasePlace(ctx, key, id)
 		return Purchase{}, err

@@ -84,11 +84,23 @@ func (s *Service) claim(ctx context.Context, q, from, reason string, now time.Ti
 			}
 			if n, _ := res.RowsAffected(); n == 1 {
 				t.Status, t.Reason = StatusReleased, reason
+				// A deposit that admitted (deposit_admits) stops admitting.
+				if _, err := revoke(ctx, tx, t.Room, t.UserID, t.Tier, "released", t.OrderID, now); err != nil {
+					return err
+				}
 				out = append(out, t)
 			}
 		}
 		return nil
 	})
+	if err == nil && len(out) > 0 {
+		s.relay.Kick()
+		for _, t := range out {
+			if s.passes != nil {
+				s.passes.drop(t.Room, t.UserID)
+			}
+		}
+	}
 	return out, err
 }
 
