@@ -28,6 +28,7 @@ func (s *Server) openPasses(ctx context.Context) (*presale.Passes, error) {
 func (s *Server) mountPresale(ctx context.Context, r fiber.Router) error {
 	svc, err := presale.New(ctx, s.back, s.cfg.Store.Namespace, s.commerce.Orders, s.passes, presale.Options{
 		TTL: s.cfg.Commerce.OrderTTL, PublicURL: s.cfg.PublicURL, Log: s.log,
+		Reminders: presaleReminders{s.reminders},
 	})
 	if err != nil {
 		return fmt.Errorf("server: presale: %w", err)
