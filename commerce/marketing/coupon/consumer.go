@@ -135,10 +135,9 @@ func (s *Service) issueFor(ctx context.Context, ev events.OrderEvent) error {
 			continue
 		}
 		c := Claim{ID: id, TemplateID: t.ID, UserID: ev.UserID, Status: StatusClaimed, OrderID: ev.OrderID, ClaimedAt: now.UTC().Truncate(time.Millisecond)}
-		if _, err := s.store.insertClaim(ctx, c, t.Room, "issue:"+ev.ID, ""); err != nil {
+		if err := s.store.insertClaim(ctx, c, t.Room, "issue:"+ev.ID, ""); err != nil {
 			return err
 		}
 	}
 	return nil
 }
-

@@ -16,7 +16,6 @@ type Guard interface {
 	Request(c *fiber.Ctx, accept auth.Accept, room string) (auth.Principal, error)
 }
 
-
 // HTTP serves the coupon routes.
 type HTTP struct {
 	S    *Service

@@ -53,6 +53,7 @@ type Service struct {
 	log    *slog.Logger
 	// cache keeps templates read (they do not change once created).
 	cache sync.Map // id → Template
+	batch batcher
 }
 
 // New migrates the coupon schema and returns the service.
@@ -261,11 +262,12 @@ func (s *Service) Claim(ctx context.Context, r ClaimRequest) (c Claim, created b
 	}
 	c = Claim{ID: id, TemplateID: t.ID, UserID: r.User.UserID, Status: StatusClaimed, ClaimedAt: now.UTC().Truncate(time.Millisecond), Template: &t}
 	// A retried tap (claimAlready) writes the row a crashed first attempt may not have.
-	inserted, err := s.store.insertClaim(ctx, c, t.Room, "claim", r.Addr)
-	if err != nil {
+	if err := s.batch.write(ctx, s.store, newClaim{c: c, room: t.Room, source: "claim", addr: r.Addr}); err != nil {
 		return c, false, err
 	}
-	return c, code == claimDone || inserted, nil
+	// Created is Redis's answer: of two racing taps with one claim id,
+	// either may write the row, only one made the claim.
+	return c, code == claimDone, nil
 }
 
 // admit checks the template's audience for user.

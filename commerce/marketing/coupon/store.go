@@ -104,34 +104,49 @@ func (s store) addAudit(ctx context.Context, tx interface {
 	return nil
 }
 
-// insertClaim writes a claim, its audit row and its outbox event in one
-// transaction; a claim already written (a retried tap, a replayed event)
-// is left alone (inserted false).
-func (s store) insertClaim(ctx context.Context, c Claim, room, source, addr string) (inserted bool, err error) {
-	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO coupon_claims (id, template_id, user_id, status, source, claimed_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (id) DO NOTHING`,
-			c.ID, c.TemplateID, c.UserID, StatusClaimed, source, c.ClaimedAt.UnixMilli())
-		if err != nil {
-			return fmt.Errorf("coupon: insert claim: %w", err)
+// newClaim is a claim to write with its room, source and address.
+type newClaim struct {
+	c                  Claim
+	room, source, addr string
+}
+
+// insertClaim writes one claim (see insertClaims).
+func (s store) insertClaim(ctx context.Context, c Claim, room, source, addr string) error {
+	return s.insertClaims(ctx, []newClaim{{c: c, room: room, source: source, addr: addr}})
+}
+
+// insertClaims writes claims, each with its audit row and its outbox
+// event, in one transaction; a claim already written (a retried tap, a
+// replayed event) is left alone.
+func (s store) insertClaims(ctx context.Context, batch []newClaim) error {
+	return s.db.InTx(ctx, func(tx *sql.Tx) error {
+		for _, n := range batch {
+			c := n.c
+			res, err := tx.ExecContext(ctx, `INSERT INTO coupon_claims (id, template_id, user_id, status, source, claimed_at, updated_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (id) DO NOTHING`,
+				c.ID, c.TemplateID, c.UserID, StatusClaimed, n.source, c.ClaimedAt.UnixMilli())
+			if err != nil {
+				return fmt.Errorf("coupon: insert claim: %w", err)
+			}
+			if k, _ := res.RowsAffected(); k == 0 {
+				continue
+			}
+			typ := events.CouponClaimed
+			if n.source != "claim" {
+				typ = events.CouponIssued
+			}
+			ev := events.CouponEvent{ID: ids.New("evt_"), Type: typ, CouponID: c.TemplateID, ClaimID: c.ID, Room: n.room, UserID: c.UserID, OrderID: c.OrderID, At: c.ClaimedAt}
+			body, _ := json.Marshal(ev)
+			row := outbox.Row{ID: ev.ID, Type: typ, Payload: string(body), CreatedAt: c.ClaimedAt.UnixMilli()}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO commerce_outbox (`+outbox.Columns+`) VALUES ($1, $2, $3, $4)`, row.Args()...); err != nil {
+				return fmt.Errorf("coupon: outbox: %w", err)
+			}
+			if err := s.addAudit(ctx, tx, audit{template: c.TemplateID, claim: c.ID, actor: c.UserID, action: n.source, addr: n.addr, at: c.ClaimedAt}); err != nil {
+				return err
+			}
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return nil
-		}
-		inserted = true
-		typ := events.CouponClaimed
-		if source != "claim" {
-			typ = events.CouponIssued
-		}
-		ev := events.CouponEvent{ID: ids.New("evt_"), Type: typ, CouponID: c.TemplateID, ClaimID: c.ID, Room: room, UserID: c.UserID, OrderID: c.OrderID, At: c.ClaimedAt}
-		body, _ := json.Marshal(ev)
-		row := outbox.Row{ID: ev.ID, Type: typ, Payload: string(body), CreatedAt: c.ClaimedAt.UnixMilli()}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO commerce_outbox (`+outbox.Columns+`) VALUES ($1, $2, $3, $4)`, row.Args()...); err != nil {
-			return fmt.Errorf("coupon: outbox: %w", err)
-		}
-		return s.addAudit(ctx, tx, audit{template: c.TemplateID, claim: c.ID, actor: c.UserID, action: source, addr: addr, at: c.ClaimedAt})
+		return nil
 	})
-	return inserted, err
 }
 
 func scanClaim(row interface{ Scan(...any) error }) (Claim, error) {
