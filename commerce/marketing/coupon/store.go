@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 	"time"
 
 	"github.com/livesell/livesell/commerce/internal/ids"
@@ -116,34 +117,74 @@ func (s store) insertClaim(ctx context.Context, c Claim, room, source, addr stri
 }
 
 // insertClaims writes claims, each with its audit row and its outbox
-// event, in one transaction; a claim already written (a retried tap, a
-// replayed event) is left alone.
+// event, in one transaction of three multi-row statements; a claim already
+// written (a retried tap, a replayed event) is left alone.
 func (s store) insertClaims(ctx context.Context, batch []newClaim) error {
 	return s.db.InTx(ctx, func(tx *sql.Tx) error {
+		var q strings.Builder
+		q.WriteString(`INSERT INTO coupon_claims (id, template_id, user_id, status, source, claimed_at, updated_at) VALUES `)
+		args := make([]any, 0, 6*len(batch))
+		for i, n := range batch {
+			if i > 0 {
+				q.WriteByte(',')
+			}
+			k := len(args)
+			fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, $%d, $%d, $%d)", k+1, k+2, k+3, k+4, k+5, k+6, k+6)
+			args = append(args, n.c.ID, n.c.TemplateID, n.c.UserID, StatusClaimed, n.source, n.c.ClaimedAt.UnixMilli())
+		}
+		q.WriteString(` ON CONFLICT (id) DO NOTHING RETURNING id`)
+		rows, err := tx.QueryContext(ctx, q.String(), args...)
+		if err != nil {
+			return fmt.Errorf("coupon: insert claims: %w", err)
+		}
+		fresh := map[string]bool{}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return fmt.Errorf("coupon: insert claims: %w", err)
+			}
+			fresh[id] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("coupon: insert claims: %w", err)
+		}
+		if len(fresh) == 0 {
+			return nil
+		}
+		var ob, au strings.Builder
+		ob.WriteString(`INSERT INTO commerce_outbox (` + outbox.Columns + `) VALUES `)
+		au.WriteString(`INSERT INTO coupon_audit (id, template_id, claim_id, actor, action, addr, detail, at) VALUES `)
+		var obArgs, auArgs []any
 		for _, n := range batch {
 			c := n.c
-			res, err := tx.ExecContext(ctx, `INSERT INTO coupon_claims (id, template_id, user_id, status, source, claimed_at, updated_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (id) DO NOTHING`,
-				c.ID, c.TemplateID, c.UserID, StatusClaimed, n.source, c.ClaimedAt.UnixMilli())
-			if err != nil {
-				return fmt.Errorf("coupon: insert claim: %w", err)
-			}
-			if k, _ := res.RowsAffected(); k == 0 {
+			if !fresh[c.ID] {
 				continue
 			}
+			delete(fresh, c.ID) // a claim named twice in one batch is written once
 			typ := events.CouponClaimed
 			if n.source != "claim" {
 				typ = events.CouponIssued
 			}
 			ev := events.CouponEvent{ID: ids.New("evt_"), Type: typ, CouponID: c.TemplateID, ClaimID: c.ID, Room: n.room, UserID: c.UserID, OrderID: c.OrderID, At: c.ClaimedAt}
 			body, _ := json.Marshal(ev)
-			row := outbox.Row{ID: ev.ID, Type: typ, Payload: string(body), CreatedAt: c.ClaimedAt.UnixMilli()}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO commerce_outbox (`+outbox.Columns+`) VALUES ($1, $2, $3, $4)`, row.Args()...); err != nil {
-				return fmt.Errorf("coupon: outbox: %w", err)
+			if len(obArgs) > 0 {
+				ob.WriteByte(',')
+				au.WriteByte(',')
 			}
-			if err := s.addAudit(ctx, tx, audit{template: c.TemplateID, claim: c.ID, actor: c.UserID, action: n.source, addr: n.addr, at: c.ClaimedAt}); err != nil {
-				return err
-			}
+			k := len(obArgs)
+			fmt.Fprintf(&ob, "($%d, $%d, $%d, $%d)", k+1, k+2, k+3, k+4)
+			obArgs = append(obArgs, outbox.Row{ID: ev.ID, Type: typ, Payload: string(body), CreatedAt: c.ClaimedAt.UnixMilli()}.Args()...)
+			k = len(auArgs)
+			fmt.Fprintf(&au, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", k+1, k+2, k+3, k+4, k+5, k+6, k+7, k+8)
+			auArgs = append(auArgs, ids.New("au_"), c.TemplateID, c.ID, c.UserID, n.source, n.addr, "", c.ClaimedAt.UnixMilli())
+		}
+		if _, err := tx.ExecContext(ctx, ob.String(), obArgs...); err != nil {
+			return fmt.Errorf("coupon: outbox: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, au.String(), auArgs...); err != nil {
+			return fmt.Errorf("coupon: audit: %w", err)
 		}
 		return nil
 	})
