@@ -49,7 +49,7 @@ func (b *batcher) write(ctx context.Context, st store, n newClaim) error {
 		b.pending = b.pending[len(batch):]
 		b.mu.Unlock()
 		// The batch carries others' claims: not bound to this caller's ctx.
-		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		rows := make([]newClaim, len(batch))
 		for i, q := range batch {
 			rows[i] = q.n

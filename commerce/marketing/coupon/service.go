@@ -41,7 +41,11 @@ type Options struct {
 	// Tags tells tagged users (nil: a tag audience admits nobody).
 	Tags  Tags
 	Rates Rates
-	Log   *slog.Logger
+	// InFlight bounds the claim scripts one node runs at once (default
+	// 32): in a rush the rest wait here for their turn, not in the Redis
+	// client's pool, whose wait is bounded.
+	InFlight int
+	Log      *slog.Logger
 	Now   func() time.Time
 }
 
@@ -52,8 +56,9 @@ type Service struct {
 	claims redisClaims
 	log    *slog.Logger
 	// cache keeps templates read (they do not change once created).
-	cache sync.Map // id → Template
+	cache sync.Map // id → *cached
 	batch batcher
+	slots chan struct{}
 }
 
 // New migrates the coupon schema and returns the service.
@@ -70,7 +75,11 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	if err := Migrate(ctx, o.DB); err != nil {
 		return nil, err
 	}
-	return &Service{o: o, store: store{db: o.DB}, claims: redisClaims{rdb: o.Redis, ns: o.NS}, log: o.Log.With("component", "coupon")}, nil
+	if o.InFlight <= 0 {
+		o.InFlight = 32
+	}
+	return &Service{o: o, store: store{db: o.DB}, claims: redisClaims{rdb: o.Redis, ns: o.NS}, log: o.Log.With("component", "coupon"),
+		slots: make(chan struct{}, o.InFlight)}, nil
 }
 
 func errNotClaimed(id string) error {
@@ -93,16 +102,23 @@ func (s *Service) Create(ctx context.Context, t Template, actor, addr string) (T
 	return t, nil
 }
 
-// Template returns template id.
+// Template returns template id. Templates do not change once created:
+// each is read from SQL once, however many claims ask for it at once.
 func (s *Service) Template(ctx context.Context, id string) (Template, error) {
-	if t, ok := s.cache.Load(id); ok {
-		return t.(Template), nil
+	v, _ := s.cache.LoadOrStore(id, &cached{})
+	e := v.(*cached)
+	e.once.Do(func() { e.t, e.err = s.store.template(context.WithoutCancel(ctx), id) })
+	if e.err != nil {
+		s.cache.CompareAndDelete(id, e) // not cached: a later read tries again
 	}
-	t, err := s.store.template(ctx, id)
-	if err == nil {
-		s.cache.Store(id, t)
-	}
-	return t, err
+	return e.t, e.err
+}
+
+// cached is one template of the cache.
+type cached struct {
+	once sync.Once
+	t    Template
+	err  error
 }
 
 // Room lists room's templates with how many are left.
@@ -240,12 +256,18 @@ func (s *Service) Claim(ctx context.Context, r ClaimRequest) (c Claim, created b
 		return c, false, err
 	}
 	id := claimID(t.ID, r.User.UserID, r.Key)
+	select {
+	case s.slots <- struct{}{}:
+	case <-ctx.Done():
+		return c, false, ctx.Err()
+	}
 	code, _, err := s.claims.claim(ctx, &t, r.User.UserID, id, r.Addr, s.o.Rates, now)
 	if err == nil && code == claimNotLoaded {
 		if err = s.ensureLoaded(ctx, &t); err == nil {
 			code, _, err = s.claims.claim(ctx, &t, r.User.UserID, id, r.Addr, s.o.Rates, now)
 		}
 	}
+	<-s.slots
 	if err != nil {
 		return c, false, apierr.Wrap(apierr.CodeStoreUnavailable, err)
 	}
