@@ -414,6 +414,11 @@ func (s *Service) retry(ctx context.Context, p catalog.Product, id, user, idemKe
 		t = terms{price: p.PriceMinor, ttl: s.opt.TTL}
 	}
 	o := s.newOrder(p, id, user, idemKey, hash, r, t.price, t.ttl, now)
+	// The first attempt may have reserved its coupons for this order id
+	// already: applying them again for the same order is idempotent.
+	if err := s.discount(ctx, &o, r.Coupons, r.BestCoupons); err != nil {
+		return Order{}, false, err
+	}
 	if err := s.store.Insert(ctx, o); err != nil {
 		if sqldb.IsUniqueViolation(err) {
 			if prev, gerr := s.store.Get(ctx, id); gerr == nil {
