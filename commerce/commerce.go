@@ -169,6 +169,7 @@ func New(ctx context.Context, o Options) (*Commerce, error) {
 	c.goRun(func() { c.Orders.Maintenance.RunSweeper(runCtx, sweepEvery) })
 	c.goRun(func() { c.Orders.Maintenance.RunReconciler(runCtx, reconcileEvery) })
 	c.goRun(func() { c.Relay.RunPruner(runCtx, lim.OutboxRetention, pruneEvery(lim.OutboxRetention)) })
+	c.goRun(func() { c.Coupons.RunRepair(runCtx, reconcileEvery, 2*grace(o.Config)) })
 	stop, err := tags.NewConsumer(c.Tags, b.NATS, b.JetStream, o.Namespace, log).Start(runCtx)
 	if err != nil {
 		c.Close(ctx)
