@@ -206,7 +206,8 @@ func (s *Service) Create(ctx context.Context, user, idemKey string, r Request) (
 		return Order{}, false, fmt.Errorf("%w: Idempotency-Key is longer than 128 bytes", ErrInvalid)
 	}
 	if r.SKU != "" { // a variant: a cart of one line
-		return s.CreateCart(ctx, user, idemKey, CartRequest{Lines: []CartLine{{ProductID: r.ProductID, SKU: r.SKU, Quantity: r.Quantity}}, Room: r.Room, Addr: r.Addr})
+		return s.CreateCart(ctx, user, idemKey, CartRequest{Lines: []CartLine{{ProductID: r.ProductID, SKU: r.SKU, Quantity: r.Quantity}}, Room: r.Room, Addr: r.Addr,
+			Coupons: r.Coupons, BestCoupons: r.BestCoupons})
 	}
 	p, err := s.catalog.Product(ctx, r.ProductID)
 	if err != nil {
