@@ -19,6 +19,9 @@ type OrderBody struct {
 	Quantity  int              `json:"quantity"`
 	Room      string           `json:"room"`
 	Lines     []order.CartLine `json:"lines"`
+	// Coupons (claim ids) or BestCoupons apply the buyer's coupons (one product only).
+	Coupons     []string `json:"coupons"`
+	BestCoupons bool     `json:"best_coupons"`
 }
 
 // ParseOrder reads POST /api/orders: a cart when lines is present (then
@@ -36,6 +39,14 @@ func ParseOrder(b []byte) (order.Request, *order.CartRequest, error) {
 		}
 		return r, nil, err
 	}
+	if len(ob.Coupons) > 4 {
+		return order.Request{}, nil, apierr.E(apierr.CodeCouponTooMany, "at most 4 coupons per order")
+	}
+	for _, c := range ob.Coupons {
+		if !ids.Valid(c) {
+			return order.Request{}, nil, apierr.E(apierr.CodeInvalidRequest, "coupons are claim ids")
+		}
+	}
 	if ob.ProductID != "" || ob.SKU != "" || ob.Quantity != 0 {
 		return order.Request{}, nil, apierr.E(apierr.CodeInvalidRequest, "send either lines (a cart) or product_id, not both")
 	}
@@ -45,7 +56,7 @@ func ParseOrder(b []byte) (order.Request, *order.CartRequest, error) {
 	if len(ob.Lines) == 0 || len(ob.Lines) > order.MaxCartLines {
 		return order.Request{}, nil, apierr.E(apierr.CodeInvalidRequest, "a cart has 1 to %d lines", order.MaxCartLines)
 	}
-	return order.Request{}, &order.CartRequest{Lines: ob.Lines, Room: ob.Room}, nil
+	return order.Request{}, &order.CartRequest{Lines: ob.Lines, Room: ob.Room, Coupons: ob.Coupons, BestCoupons: ob.BestCoupons}, nil
 }
 
 // mapOrderErr is mapErr for orders: a cart line's refusal keeps its code
