@@ -33,6 +33,7 @@ func (s *Server) mountCommerce(ctx context.Context, r fiber.Router) error {
 		Sandbox:       sandboxOn(cfg),
 		Auth:          s.auth,
 		Rooms:         commerceRooms{rooms},
+		Tickets:       s.admission,
 		PublicURL:     s.cfg.PublicURL,
 		Log:           s.log,
 	})
