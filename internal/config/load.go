@@ -56,6 +56,7 @@ func Default() Config {
 			OutboxRetention:     7 * 24 * time.Hour,
 			LiveMaxDiscount:     50,
 		},
+		Recording: RecordingConfig{Retention: 30 * 24 * time.Hour, PauseTimeout: 10 * time.Minute},
 	}
 }
 

@@ -128,7 +128,7 @@ func (r *Recorder) cut(ctx context.Context, now int64) error {
 			return err
 		}
 	}
-	if r.seg.dueKeyframe(now) {
+	if r.seg.dueKeyframe(now, r.video.sb != nil) {
 		r.src.RequestKeyframe()
 	}
 	return nil

@@ -155,7 +155,11 @@ func (s *segmenter) take(k, end int64) Segment {
 
 // dueKeyframe reports whether to ask for a keyframe now (unix ms): the
 // segment is long enough and no cut is waiting.
-func (s *segmenter) dueKeyframe(now int64) bool {
+func (s *segmenter) dueKeyframe(now int64, videoSeen bool) bool {
+	if s.origin == 0 && videoSeen && now-s.lastKeyReq >= keyEvery { // waiting for the first keyframe
+		s.lastKeyReq = now
+		return true
+	}
 	if s.origin == 0 || len(s.cuts) > 0 || s.lastVideo-s.segStart < s.target || now-s.lastKeyReq < keyEvery {
 		return false
 	}
