@@ -10,7 +10,8 @@ import (
 )
 
 // List returns room's recordings, newest first, and the bytes they take in
-// the store (every object, manifests included).
+// the store (header, segments and manifest of each, as the manifests
+// count them: S3 listings may lag behind the writes).
 func (m *Manager) List(ctx context.Context, room string) ([]Recording, int64, error) {
 	objs, err := m.opt.Store.List(ctx, room+"/")
 	if err != nil {
@@ -18,11 +19,12 @@ func (m *Manager) List(ctx context.Context, room string) ([]Recording, int64, er
 	}
 	var used int64
 	var ids []string
+	manifests := map[string]int64{}
 	for _, o := range objs {
-		used += o.Size
 		id, rest, _ := strings.Cut(strings.TrimPrefix(o.Key, room+"/"), "/")
 		if rest == "manifest.json" && validID(id) {
 			ids = append(ids, id)
+			manifests[id] = o.Size
 		}
 	}
 	slices.Sort(ids)
@@ -36,6 +38,7 @@ func (m *Manager) List(ctx context.Context, room string) ([]Recording, int64, er
 		if err != nil {
 			return nil, 0, err
 		}
+		used += r.Bytes + manifests[id]
 		out = append(out, m.decorate(r))
 	}
 	return out, used, nil

@@ -67,9 +67,9 @@ func validID(id string) bool {
 	return strings.HasPrefix(id, "rec_") && len(id) <= 64 && validKey(id) && !strings.Contains(id, "/")
 }
 
-func recPrefix(room, id string) string    { return room + "/" + id + "/" }
-func manifestKey(room, id string) string  { return recPrefix(room, id) + "manifest.json" }
-func headerKey(room, id string) string    { return recPrefix(room, id) + "header.mkv" }
+func recPrefix(room, id string) string   { return room + "/" + id + "/" }
+func manifestKey(room, id string) string { return recPrefix(room, id) + "manifest.json" }
+func headerKey(room, id string) string   { return recPrefix(room, id) + "header.mkv" }
 func segmentKey(room, id string, seq int) string {
 	return fmt.Sprintf("%sseg-%06d.mkv", recPrefix(room, id), seq)
 }
