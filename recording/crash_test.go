@@ -49,7 +49,9 @@ func TestRecorderChild(t *testing.T) {
 	}
 	st, _ := NewDir(dir)
 	s := newSink(st, "crash", time.Now())
-	go func() { _ = record.New(tap, s, record.Options{SegmentTarget: 2 * time.Second}).Run(context.Background()) }()
+	go func() {
+		_ = record.New(tap, s, record.Options{SegmentTarget: 2 * time.Second}).Run(context.Background())
+	}()
 	a, err := synth.NewAPI(true)
 	if err != nil {
 		t.Fatal(err)
