@@ -236,15 +236,19 @@ func (m *Manager) Close(context.Context) error {
 
 func (m *Manager) sweepLoop() {
 	defer m.wg.Done()
-	t := time.NewTicker(m.opt.SweepEvery)
-	defer t.Stop()
+	sweep := time.NewTicker(m.opt.SweepEvery)
+	defer sweep.Stop()
+	away := time.NewTicker(pausedCheck)
+	defer away.Stop()
 	for {
 		select {
 		case <-m.stop:
 			return
-		case <-t.C:
+		case <-away.C:
+			m.endAbandoned(time.Now())
+			continue
+		case <-sweep.C:
 		}
-		m.endAbandoned(time.Now())
 		ctx, cancel := context.WithTimeout(context.Background(), m.opt.SweepEvery)
 		if n, err := m.Sweep(ctx, time.Now()); err != nil {
 			m.log.Warn("recording: retention sweep", "err", err)
@@ -255,18 +259,31 @@ func (m *Manager) sweepLoop() {
 	}
 }
 
-// endAbandoned ends the recordings whose publisher stayed away past the
-// pause timeout.
+// pausedCheck is how often paused recordings are looked at: ended while
+// their publisher was away, or away past the pause timeout.
+const pausedCheck = 2 * time.Second
+
+// endAbandoned ends the recordings whose publisher is away and whose room
+// was ended meanwhile, or that stayed away past the pause timeout.
 func (m *Manager) endAbandoned(now time.Time) {
 	m.mu.Lock()
-	var rooms []string
+	away := map[string]time.Time{}
 	for r, a := range m.active {
-		if !a.live && now.Sub(a.awaySince) > m.opt.PauseTimeout {
-			rooms = append(rooms, r)
+		if !a.live {
+			away[r] = a.awaySince
 		}
 	}
 	m.mu.Unlock()
-	for _, r := range rooms {
-		m.Stop(r)
+	for r, since := range away {
+		ended := now.Sub(since) > m.opt.PauseTimeout
+		if !ended {
+			ctx, cancel := context.WithTimeout(context.Background(), pausedCheck)
+			info, err := m.opt.Rooms.RecordInfo(ctx, r)
+			cancel()
+			ended = errors.Is(err, ErrUnknownRoom) || err == nil && info.Ended
+		}
+		if ended {
+			m.Stop(r)
+		}
 	}
 }

@@ -157,8 +157,10 @@ func (t *Tap) put(video bool, mime string, clock uint32, rid string, ssrc uint32
 		return
 	}
 	tp := tapPool.Get().(*TapPacket)
-	*tp = TapPacket{Video: video, MimeType: mime, ClockRate: clock, Layer: rid, SSRC: ssrc, Switch: sw, Keyframe: key,
-		Marker: p.Marker, SequenceNumber: p.SequenceNumber, Timestamp: p.Timestamp, ReadAt: now}
+	// Field by field: clearing the whole struct would clear its buffer too.
+	tp.Video, tp.MimeType, tp.ClockRate, tp.Layer, tp.SSRC = video, mime, clock, rid, ssrc
+	tp.Switch, tp.Keyframe, tp.Marker = sw, key, p.Marker
+	tp.SequenceNumber, tp.Timestamp, tp.ReadAt = p.SequenceNumber, p.Timestamp, now
 	tp.Payload = tp.buf[:copy(tp.buf[:], p.Payload)]
 	select {
 	case t.ch <- tp:

@@ -163,6 +163,7 @@ func TestRecordingAPI(t *testing.T) {
 			p2 := whipPublish(t, base, "show", pushKey, media)
 			defer p2.Close()
 			time.Sleep(6 * time.Second)
+			_ = p2.Close() // gone first: the end comes while the recording is paused
 			if st, _, b := httpDo(t, http.MethodPost, base+"/api/rooms/show/end", admin, "", ""); st != http.StatusOK {
 				t.Fatalf("end: %d %s", st, b)
 			}
