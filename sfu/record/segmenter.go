@@ -33,7 +33,12 @@ type segmenter struct {
 	lastVideo, lastAudio int64
 	lastKeyReq           int64
 	lateAudio            int
+	early                []frame // audio before the first keyframe (unix ms)
 }
+
+// maxEarly is how much audio (in 20 ms frames) waits for the first video
+// keyframe.
+const maxEarly = 100
 
 // addVideo takes one frame of the video track t.
 func (s *segmenter) addVideo(t *track) func(int64, bool, []byte) {
@@ -43,6 +48,11 @@ func (s *segmenter) addVideo(t *track) func(int64, bool, []byte) {
 				return
 			}
 			s.origin = ms
+			early := s.early
+			s.early = nil
+			for _, f := range early {
+				s.addAudio(f.pts, true, f.data)
+			}
 		}
 		rel := ms - s.origin
 		if rel < 0 || (s.videoSeen && rel <= s.lastVideo) {
@@ -82,7 +92,14 @@ func (s *segmenter) start(codec string, key []byte) bool {
 
 // addAudio takes one Opus frame.
 func (s *segmenter) addAudio(ms int64, _ bool, data []byte) {
-	if s.origin == 0 || (s.headerDone && s.tracks.Audio == "") {
+	if s.origin == 0 { // before the first keyframe: kept a little while for it
+		if len(s.early) == maxEarly {
+			s.early = append(s.early[:0], s.early[1:]...)
+		}
+		s.early = append(s.early, frame{track: audioTrack, pts: ms, data: data})
+		return
+	}
+	if s.headerDone && s.tracks.Audio == "" {
 		return
 	}
 	rel := ms - s.origin

@@ -268,6 +268,7 @@ func checkPackets(t *testing.T, pkts []probePacket, dur float64) {
 		t.Errorf("first video packet %+v, want a keyframe at 0", v)
 	}
 	near := func(what string, a, b float64) {
+		t.Logf("%s: audio %.3f s, video %.3f s (%+.0f ms)", what, a, b, (a-b)*1000)
 		if d := a - b; d > 0.05 || d < -0.05 {
 			t.Errorf("%s: audio at %.3f s, video at %.3f s: %.0f ms apart, want within 50 ms", what, a, b, d*1000)
 		}

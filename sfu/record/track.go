@@ -28,13 +28,20 @@ type track struct {
 
 	ssrc     uint32
 	fresh    bool  // the anchor is set by the next sample
-	anchorAt int64 // unix ms of the packet that started the source
+	anchorAt int64 // unix ms at which the source's RTP time anchorTs was sent (estimated)
+	firstAt  int64 // unix ms of the source's first packet
 	anchorTs uint32
 	clock    uint32
 	lastTs   uint32
 	ext      int64 // RTP timestamp of the last sample, unwrapped, relative to anchorTs
 	lastMs   int64 // unix ms of the last frame
+	started  bool  // a frame of this source was popped
+	held     []heldFrame
 }
+
+// anchorWindow is how long, from a source's first packet, its anchor is
+// refined and its frames held (milliseconds).
+const anchorWindow = 500
 
 // codecName maps a MIME type to the name recordings use.
 func codecName(mime string) string {
@@ -65,6 +72,7 @@ func newDepacketizer(codec string) rtp.Depacketizer {
 
 // push feeds one tapped packet and calls emit for every frame it completes.
 func (t *track) push(p *sfu.TapPacket, emit func(unixMs int64, key bool, data []byte)) {
+	at := p.ReadAt / 1e6
 	if t.sb == nil || p.SSRC != t.ssrc || p.Switch {
 		t.flush(emit)
 		t.codec, t.ssrc, t.clock = codecName(p.MimeType), p.SSRC, max(p.ClockRate, 1)
@@ -73,44 +81,79 @@ func (t *track) push(p *sfu.TapPacket, emit func(unixMs int64, key bool, data []
 			late = maxLateVideo
 		}
 		t.sb = samplebuilder.New(late, newDepacketizer(t.codec), t.clock)
-		t.fresh, t.anchorAt, t.anchorTs = true, p.ReadAt/1e6, p.Timestamp
+		t.fresh, t.started, t.anchorAt, t.anchorTs, t.firstAt = true, false, at, p.Timestamp, at
+	} else if at-t.firstAt < anchorWindow {
+		// The packet that waited least in the network and the readers tells
+		// best when the source's clock started: over the anchor window, the
+		// anchor only moves earlier, to the least delayed packet. The
+		// window's frames are held until it closes.
+		if d := at - t.anchorAt - int64(int32(p.Timestamp-t.anchorTs))*1000/int64(t.clock); d < 0 {
+			t.anchorAt += d
+		}
 	}
 	pkt := &rtp.Packet{Header: rtp.Header{Version: 2, Marker: p.Marker, SequenceNumber: p.SequenceNumber,
 		Timestamp: p.Timestamp, SSRC: p.SSRC}, Payload: append([]byte(nil), p.Payload...)}
 	t.sb.Push(pkt)
-	t.pop(emit)
-}
-
-// flush emits what the current sample builder still holds.
-func (t *track) flush(emit func(int64, bool, []byte)) {
-	if t.sb != nil {
-		t.sb.Flush()
-		t.pop(emit)
+	t.pop()
+	if at-t.firstAt >= anchorWindow {
+		t.release(emit)
 	}
 }
 
-func (t *track) pop(emit func(int64, bool, []byte)) {
+// flush emits what the current source still holds.
+func (t *track) flush(emit func(int64, bool, []byte)) {
+	if t.sb != nil {
+		t.sb.Flush()
+		t.pop()
+		t.release(emit)
+	}
+}
+
+// heldFrame is a frame waiting for its source's anchor.
+type heldFrame struct {
+	ext  int64 // RTP time since anchorTs
+	key  bool
+	data []byte
+}
+
+// pop takes the frames the sample builder completed.
+func (t *track) pop() {
 	for s := t.sb.Pop(); s != nil; s = t.sb.Pop() {
 		if len(s.Data) == 0 {
 			continue
 		}
-		if t.fresh {
-			t.fresh, t.ext, t.lastTs = false, int64(int32(s.PacketTimestamp-t.anchorTs)), s.PacketTimestamp
-			// Continue after the previous source's last frame, never before it.
-			if t.anchorAt <= t.lastMs {
-				t.anchorAt = t.lastMs + 1
-			}
+		if !t.started {
+			t.ext, t.lastTs = int64(int32(s.PacketTimestamp-t.anchorTs)), s.PacketTimestamp
 		} else {
 			t.ext += int64(int32(s.PacketTimestamp - t.lastTs))
 			t.lastTs = s.PacketTimestamp
 		}
-		ms := t.anchorAt + t.ext*1000/int64(t.clock)
+		t.started = true
+		t.held = append(t.held, heldFrame{ext: t.ext, key: t.keyframe(s.Data), data: s.Data})
+	}
+}
+
+// release emits the held frames, stamped from the (now settled) anchor.
+func (t *track) release(emit func(int64, bool, []byte)) {
+	if len(t.held) == 0 {
+		return
+	}
+	if t.fresh {
+		t.fresh = false
+		// Continue after the previous source's last frame, never before it.
+		if first := t.anchorAt + t.held[0].ext*1000/int64(t.clock); first <= t.lastMs {
+			t.anchorAt += t.lastMs + 1 - first
+		}
+	}
+	for _, f := range t.held {
+		ms := t.anchorAt + f.ext*1000/int64(t.clock)
 		if ms <= t.lastMs && t.lastMs != 0 {
 			ms = t.lastMs + 1 // out of order: keep the track's times increasing
 		}
 		t.lastMs = ms
-		emit(ms, t.keyframe(s.Data), s.Data)
+		emit(ms, f.key, f.data)
 	}
+	t.held = t.held[:0]
 }
 
 func (t *track) keyframe(data []byte) bool {
