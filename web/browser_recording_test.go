@@ -55,7 +55,7 @@ func recPublish(t *testing.T, n *node, room, key, media string, h264 bool) *synt
 	return p
 }
 
-// TestRecordingPlays records a show on a node — VP8 and H.264 simulcast
+// TestRecordingPlays records a 30 s show on a node — VP8 and H.264 simulcast
 // with the top layer stopping and coming back, and a pause — and plays its
 // media URL in a <video> of headless Chromium: the duration is the
 // recording's, currentTime advances, frames are decoded (and counted by
@@ -79,19 +79,22 @@ func TestRecordingPlays(t *testing.T) {
 			admin := n.srv.AdminToken()
 			n.mustCall(t, "PATCH", "/api/rooms/"+room.ID, admin, map[string]any{"record": true}, nil)
 
-			// The show, in real time: 5 s, the top layer away for 3 s, a
-			// 3 s pause, 4 s more.
+			// The show, 30 s in real time: 6 s, the top layer away for 5 s,
+			// 6 s, a 4 s pause, 9 s more.
 			p := recPublish(t, n, room.ID, room.PushKey, media, tc.h264)
-			time.Sleep(3 * time.Second)
+			begin := time.Now()
+			at := func(s float64) { time.Sleep(time.Until(begin.Add(time.Duration(s * float64(time.Second))))) }
+			at(6)
 			p.PauseLayer(1, true)
-			time.Sleep(3 * time.Second)
+			at(11)
 			p.PauseLayer(1, false)
-			time.Sleep(2 * time.Second)
+			at(17)
 			_ = p.Close()
-			time.Sleep(3 * time.Second)
+			at(21)
 			p2 := recPublish(t, n, room.ID, room.PushKey, media, tc.h264)
-			time.Sleep(4 * time.Second)
+			at(30)
 			n.mustCall(t, "POST", "/api/rooms/"+room.ID+"/end", admin, nil, nil)
+			show := time.Since(begin).Seconds()
 			_ = p2.Close()
 
 			type rec struct {
@@ -119,6 +122,9 @@ func TestRecordingPlays(t *testing.T) {
 			r := list.Recordings[0]
 			if r.MIME != tc.mime || len(r.Gaps) == 0 {
 				t.Fatalf("recording %+v", r)
+			}
+			if d := float64(r.DurationMs) / 1000; d < show-1 || d > show+1 {
+				t.Errorf("recording of %d ms, the show lasted %.3f s (want ± 1 s)", r.DurationMs, show)
 			}
 			resume := float64(r.Gaps[len(r.Gaps)-1].ToMs)/1000 + 0.5
 
