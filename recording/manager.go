@@ -180,7 +180,8 @@ func (m *Manager) Start(room string) error {
 			m.log.Error("recording failed", "room", room, "recording", a.sink.rec.ID, "err", err)
 		} else {
 			m.log.Info("recording ended", "room", room, "recording", a.sink.rec.ID, "duration_ms", a.sink.rec.DurationMs,
-				"bytes", a.sink.rec.Bytes, "dropped_packets", tap.Dropped())
+				"bytes", a.sink.rec.Bytes, "dropped_packets", tap.Dropped(),
+				"stored_bytes", a.sink.uploaded.Load(), "store_seconds", time.Duration(a.sink.putNanos.Load()).Seconds())
 		}
 		m.mu.Lock()
 		if m.active[room] == a {
