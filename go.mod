@@ -36,6 +36,8 @@ require (
 	modernc.org/sqlite v1.61.0
 )
 
+require github.com/at-wat/ebml-go v0.19.4
+
 require (
 	dario.cat/mergo v1.0.1 // indirect
 	github.com/BurntSushi/toml v1.6.0 // indirect

@@ -52,6 +52,8 @@ type Config struct {
 	Commerce CommerceConfig
 	// Notify configures reminders and their notifiers.
 	Notify NotifyConfig
+	// Recording configures the recordings of rooms (recording.go).
+	Recording RecordingConfig
 }
 
 // StoreConfig selects the backends; empty URLs mean the embedded defaults.

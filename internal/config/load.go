@@ -56,7 +56,8 @@ func Default() Config {
 			OutboxRetention:     7 * 24 * time.Hour,
 			LiveMaxDiscount:     50,
 		},
-		Notify: notifyDefaults(),
+		Notify:    notifyDefaults(),
+		Recording: RecordingConfig{Retention: 30 * 24 * time.Hour, PauseTimeout: 10 * time.Minute},
 	}
 }
 

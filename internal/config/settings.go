@@ -18,7 +18,11 @@ type setting struct {
 }
 
 func (c *Config) settings() []setting {
-	return append(c.coreSettings(), c.notifySettings()...)
+	var all []setting
+	for _, area := range [][]setting{c.coreSettings(), c.notifySettings(), c.recordingSettings()} {
+		all = append(all, area...)
+	}
+	return all
 }
 
 func (c *Config) coreSettings() []setting {

@@ -1,0 +1,128 @@
+package recording_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/livesell/livesell/internal/apierr"
+	"github.com/livesell/livesell/internal/auth"
+	"github.com/livesell/livesell/internal/backend"
+	"github.com/livesell/livesell/internal/testenv"
+	"github.com/livesell/livesell/recording"
+	"github.com/livesell/livesell/sfu"
+	"github.com/livesell/livesell/signaling/room"
+)
+
+// rooms reads the room store as the composer does.
+type rooms struct{ s *room.Store }
+
+func (r rooms) RecordInfo(ctx context.Context, id string) (recording.RoomInfo, error) {
+	rm, err := r.s.Get(ctx, id)
+	if errors.Is(err, room.ErrNotFound) {
+		return recording.RoomInfo{}, fmt.Errorf("%w: %w", recording.ErrUnknownRoom, err)
+	}
+	if err != nil {
+		return recording.RoomInfo{}, err
+	}
+	return recording.RoomInfo{Record: rm.Record, Private: rm.Private, Ended: rm.State == room.StateEnded}, nil
+}
+
+// tickets sells the room "paid": user "holder" has a ticket.
+type tickets struct{}
+
+func (tickets) Pass(_ context.Context, rm, user string) (bool, auth.Pass, bool, error) {
+	if rm != "paid" {
+		return false, auth.Pass{}, false, nil
+	}
+	return true, auth.Pass{Tier: "standard"}, user == "holder", nil
+}
+
+// TestRecordingAccess: who may list and watch a room's recordings — the
+// room's rules (public, private through auth.Admit, ticketed through
+// auth.Tickets), the admin always; only the admin deletes.
+func TestRecordingAccess(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, b *backend.Backends, _ string) {
+		ctx := context.Background()
+		rs, err := room.NewStore(ctx, b.SQL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range []room.NewRoom{{ID: "open", Title: "Open"}, {ID: "vip", Title: "VIP", Private: true}, {ID: "paid", Title: "Paid"}} {
+			if _, err := rs.Create(ctx, n); err != nil {
+				t.Fatal(err)
+			}
+		}
+		users := auth.NewVerifier([]byte("0123456789abcdef0123456789abcdef"), "")
+		const admin = "admin-token-0123456789abcdef0123456789"
+		a := auth.New(auth.Options{AdminToken: admin, Users: users})
+		eng, err := sfu.NewEngine(sfu.Config{ICEInterfaces: []string{"lo"}, Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer eng.Close()
+		st, _ := recording.NewDir(t.TempDir())
+		m, err := recording.New(recording.Options{Store: st, Engine: eng, Rooms: rooms{rs}, Auth: a, Tickets: tickets{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer m.Close(ctx)
+		app := fiber.New(fiber.Config{ErrorHandler: apierr.FiberHandler(slog.New(slog.DiscardHandler))})
+		m.Mount(app)
+
+		mint := func(user string, rooms ...string) string {
+			tok, _, err := users.Mint(user, "", time.Hour, rooms...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return tok
+		}
+		vipViewer, holder, other := mint("v1", "vip"), mint("holder"), mint("someone")
+		get := func(path, bearer string) int {
+			req := httptest.NewRequest(http.MethodGet, path, nil)
+			if bearer != "" {
+				req.Header.Set("Authorization", "Bearer "+bearer)
+			}
+			resp, err := app.Test(req, -1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			return resp.StatusCode
+		}
+		for _, tt := range []struct {
+			room, who, bearer string
+			want              int
+		}{
+			{"open", "anonymous", "", http.StatusOK},
+			{"vip", "anonymous", "", http.StatusUnauthorized},
+			{"vip", "a user of another room", other, http.StatusForbidden},
+			{"vip", "its viewer token", vipViewer, http.StatusOK},
+			{"vip", "the admin", admin, http.StatusOK},
+			{"paid", "anonymous", "", http.StatusForbidden},
+			{"paid", "a user without a ticket", other, http.StatusForbidden},
+			{"paid", "a ticket holder", holder, http.StatusOK},
+			{"paid", "the admin", admin, http.StatusOK},
+			{"nowhere", "the admin", admin, http.StatusNotFound},
+		} {
+			if got := get("/api/rooms/"+tt.room+"/recordings", tt.bearer); got != tt.want {
+				t.Errorf("list %s as %s: %d, want %d", tt.room, tt.who, got, tt.want)
+			}
+		}
+		if got := get("/api/rooms/open/recordings/rec_20260101T000000_none/media", ""); got != http.StatusNotFound {
+			t.Errorf("media of no recording: %d", got)
+		}
+		req := httptest.NewRequest(http.MethodDelete, "/api/rooms/open/recordings/rec_20260101T000000_none", nil)
+		req.Header.Set("Authorization", "Bearer "+holder)
+		if resp, _ := app.Test(req, -1); resp.StatusCode != http.StatusForbidden && resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("delete by a user: %d", resp.StatusCode)
+		}
+	})
+}
