@@ -31,6 +31,9 @@ type AudienceEvent struct {
 	Count int `json:"count,omitempty"`
 	// Text is a danmaku's text (for draws by keyword and chat replay).
 	Text string `json:"text,omitempty"`
+	// MessageID is the danmaku's id (a danmaku, or the deletion of one:
+	// kind "danmaku_deleted"), so chat replay can drop what moderators removed.
+	MessageID string `json:"message_id,omitempty"`
 	// Referrer is where a joining viewer came from: a share link's
 	// referral id, the embed's host page, or the HTTP referrer.
 	Referrer string `json:"referrer,omitempty"`

@@ -42,6 +42,7 @@ type Hub struct {
 	limits limits
 	met    *metrics
 	mod    *Moderator
+	aud    *audience
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -81,6 +82,7 @@ func New(ctx context.Context, opts Options, words []string) (*Hub, error) {
 		h.bus = NewLocalBus(opts.Chat.RecentDanmaku, opts.Now)
 	}
 	h.mod = &Moderator{h: h}
+	h.aud = newAudience(opts.Audience, opts.PseudonymKey, h.log)
 	h.limits = newLimits(opts.Chat)
 	h.met = newMetrics(opts.Metrics)
 	h.ctx, h.cancel = context.WithCancel(context.Background())
@@ -152,6 +154,7 @@ func (h *Hub) Close(ctx context.Context) error {
 		h.flushRoom(fctx, r)
 		h.writePresence(fctx, r.id, 0)
 	}
+	h.aud.flush(h.now())
 	if h.opts.Bus == nil {
 		h.bus.Close()
 	}
@@ -236,6 +239,12 @@ func (h *Hub) snapshotRooms() []*Room {
 
 // ViewerJoined counts a WHEP viewer's presence in room until left is called.
 func (h *Hub) ViewerJoined(roomID string, who auth.Identity) (left func()) {
+	return h.ViewerJoinedFrom(roomID, who, "")
+}
+
+// ViewerJoinedFrom is ViewerJoined for a viewer whose page reported where
+// it came from (share link referral, embed host page, HTTP referrer).
+func (h *Hub) ViewerJoinedFrom(roomID string, who auth.Identity, referrer string) (left func()) {
 	ctx, cancel := context.WithTimeout(h.ctx, 5*time.Second)
 	defer cancel()
 	r, err := h.acquire(ctx, roomID)
@@ -245,10 +254,12 @@ func (h *Hub) ViewerJoined(roomID string, who auth.Identity) (left func()) {
 	}
 	r.viewers.Add(1)
 	h.feed.activity(who, roomID, events.ActivityWatched, "", h.now())
+	h.aud.joined(roomID, who, referrer, h.now())
 	var once sync.Once
 	return func() {
 		once.Do(func() {
 			r.viewers.Add(-1)
+			h.aud.left(roomID, who, h.now())
 			h.release(r)
 		})
 	}
