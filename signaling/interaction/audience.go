@@ -12,10 +12,6 @@ import (
 	"github.com/livesell/livesell/signaling/interaction/protocol"
 )
 
-// Audience event kinds interaction adds to events.Audience* for chat replay:
-// a moderator deleted a danmaku (MessageID names it).
-const AudienceDanmakuDeleted = "danmaku_deleted"
-
 // maxAudiencePending bounds the audience events waiting for the next flush;
 // beyond it (a stalled NATS connection) new events are dropped and counted
 // in the log (the subject is lossy by contract).
@@ -156,7 +152,7 @@ func (a *audience) left(room string, who auth.Identity, now time.Time) {
 
 func (a *audience) danmaku(room string, who auth.Identity, d *protocol.Danmaku) {
 	a.event(room, events.AudienceDanmaku, who, time.UnixMilli(d.At), func(ev *events.AudienceEvent) {
-		ev.Text, ev.MessageID = d.Text, d.ID
+		ev.Text, ev.MessageID, ev.Name = d.Text, d.ID, d.Name
 	})
 }
 
@@ -170,6 +166,11 @@ func (a *audience) product(room string, who auth.Identity, typ, productID string
 	a.event(room, kind, who, now, func(ev *events.AudienceEvent) { ev.ProductID = productID })
 }
 
+// state queues the room's state change (a show runs from live to ended).
+func (a *audience) state(room, state string, now time.Time) {
+	a.add(events.AudienceEvent{Room: room, Kind: events.AudienceState, Text: state, At: now.UTC()})
+}
+
 func (a *audience) deleted(room, id string, now time.Time) {
-	a.add(events.AudienceEvent{Room: room, Kind: AudienceDanmakuDeleted, MessageID: id, At: now.UTC()})
+	a.add(events.AudienceEvent{Room: room, Kind: events.AudienceDanmakuDeleted, MessageID: id, At: now.UTC()})
 }

@@ -123,7 +123,7 @@ func testAudienceEvents(t *testing.T, b *backend.Backends, ns string, feed event
 			t.Fatal(err)
 		}
 		log.wait(t, "carol's leave and the deletion", func() bool {
-			return len(log.of(events.AudienceLeft)) == 1 && len(log.of(AudienceDanmakuDeleted)) == 1
+			return len(log.of(events.AudienceLeft)) == 1 && len(log.of(events.AudienceDanmakuDeleted)) == 1
 		})
 
 		joins := map[string]events.AudienceEvent{}
@@ -159,7 +159,7 @@ func testAudienceEvents(t *testing.T, b *backend.Backends, ns string, feed event
 		if l := log.of(events.AudienceLeft)[0]; l.Viewer != carolID {
 			t.Errorf("leave = %+v", l)
 		}
-		if d := log.of(AudienceDanmakuDeleted)[0]; d.MessageID != id {
+		if d := log.of(events.AudienceDanmakuDeleted)[0]; d.MessageID != id {
 			t.Errorf("deletion = %+v", d)
 		}
 	}

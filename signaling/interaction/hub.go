@@ -292,6 +292,7 @@ func (h *Hub) SetState(roomID, state string) {
 		h.log.Warn("room state not stored", "room", roomID, "err", err)
 	}
 	h.mod.publishCtl(ctx, roomID, Control{Op: "state", State: state})
+	h.aud.state(roomID, state, h.now())
 }
 
 // onPaid shows a paid order in its room's ticker, without personal data.
