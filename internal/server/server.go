@@ -147,6 +147,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, e
 	if err := s.mountCommerce(ctx, s.app); err != nil {
 		return nil, fmt.Errorf("server: mount commerce: %w", err)
 	}
+	if err := s.mountReview(ctx, s.app); err != nil {
+		return nil, fmt.Errorf("server: mount review: %w", err)
+	}
 	if err := s.mountWeb(ctx, s.app); err != nil {
 		return nil, fmt.Errorf("server: mount web: %w", err)
 	}
