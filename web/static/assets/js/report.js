@@ -76,7 +76,7 @@ function render(room, r) {
 
   const a = r.audience;
   // The online curve is a step function: each step drawn flat until the next.
-  const pts = [];
+  const pts = [{ t: t0, v: 0 }];
   for (const p of a.curve) {
     const tt = Date.parse(p.at);
     if (pts.length) pts.push({ t: tt, v: pts[pts.length - 1].v });
