@@ -30,6 +30,8 @@ require (
 	modernc.org/sqlite v1.61.0
 )
 
+require github.com/at-wat/ebml-go v0.19.4 // indirect
+
 require (
 	github.com/go-ini/ini v1.67.0 // indirect
 	github.com/goccy/go-json v0.10.3 // indirect

@@ -40,6 +40,7 @@ type Engine struct {
 	closed   bool
 	rooms    map[string]*room
 	sessions map[string]*Session
+	taps     map[string]*Tap // see tap.go
 	nPub     int
 	nSub     int
 
@@ -388,6 +389,7 @@ func (e *Engine) roomLocked(name string) *room {
 	r := e.rooms[name]
 	if r == nil {
 		r = &room{name: name, eng: e}
+		r.tap.Store(e.taps[name])
 		e.rooms[name] = r
 		e.metrics.rooms.Inc()
 	}

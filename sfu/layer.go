@@ -158,6 +158,9 @@ func (l *layer) handle(p *rtp.Packet, now int64) {
 		l.cache.add(p, info.keyframe)
 		l.cacheReady.Store(l.cache.ready())
 	}
+	if t := l.pub.room.tap.Load(); t != nil {
+		t.video(l, p, info.keyframe, now)
+	}
 }
 
 // audioSource is the publisher's audio track.
@@ -181,6 +184,9 @@ func (a *audioSource) run() {
 			m.fanout.Observe(float64(time.Now().UnixNano()-now) / 1e9)
 			m.packetsOut.Add(float64(pkts))
 			m.bytesOut.Add(float64(out))
+		}
+		if t := a.pub.room.tap.Load(); t != nil {
+			t.audio(a, p, now)
 		}
 	})
 }

@@ -21,6 +21,8 @@ type room struct {
 	// for every packet without locking.
 	subs atomic.Pointer[[]*subscriber]
 
+	tap atomic.Pointer[Tap] // nil unless recorded (tap.go)
+
 	activeMask uint64 // engine ticker only: which layers were sending
 }
 

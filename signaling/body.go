@@ -61,6 +61,8 @@ type patchRoomRequest struct {
 	SellAfterEnd *bool `json:"sell_after_end"`
 	// NextRoom is the next show's room id; "" removes it.
 	NextRoom *string `json:"next_room"`
+	// Record turns the recording of the room's lives on or off.
+	Record *bool `json:"record"`
 }
 
 // maxScheduleAhead bounds how far ahead a show may be scheduled.
@@ -89,9 +91,9 @@ func parsePatchRoom(body []byte) (room.Patch, error) {
 		return room.Patch{}, err
 	}
 	if req.Title == nil && req.Private == nil && req.AnonymousChat == nil && req.StartsAt == nil && req.CoverURL == nil &&
-		req.SellAfterEnd == nil && req.NextRoom == nil {
+		req.SellAfterEnd == nil && req.NextRoom == nil && req.Record == nil {
 		return room.Patch{}, apierr.E(apierr.CodeInvalidRequest,
-			"nothing to change (title, private, anonymous_chat, starts_at, cover_url, sell_after_end, next_room)")
+			"nothing to change (title, private, anonymous_chat, starts_at, cover_url, sell_after_end, next_room, record)")
 	}
 	if req.NextRoom != nil && *req.NextRoom != "" && !roomid.Valid(*req.NextRoom) {
 		return room.Patch{}, apierr.E(apierr.CodeInvalidRoom, "next_room: %s", roomid.Rule)
@@ -100,7 +102,7 @@ func parsePatchRoom(body []byte) (room.Patch, error) {
 		return room.Patch{}, apierr.E(apierr.CodeInvalidRequest, "title must be 1-%d printable characters", room.MaxTitleRunes)
 	}
 	p := room.Patch{Title: req.Title, Private: req.Private, AnonymousChat: req.AnonymousChat, CoverURL: req.CoverURL,
-		SellAfterEnd: req.SellAfterEnd, NextRoom: req.NextRoom}
+		SellAfterEnd: req.SellAfterEnd, NextRoom: req.NextRoom, Record: req.Record}
 	if req.CoverURL != nil && !room.ValidCoverURL(*req.CoverURL) {
 		return room.Patch{}, errCoverURL()
 	}

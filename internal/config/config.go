@@ -50,6 +50,8 @@ type Config struct {
 	Chat ChatConfig
 	// Commerce configures orders and payments.
 	Commerce CommerceConfig
+	// Recording configures the recordings of rooms (recording.go).
+	Recording RecordingConfig
 }
 
 // StoreConfig selects the backends; empty URLs mean the embedded defaults.

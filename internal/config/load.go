@@ -57,6 +57,7 @@ func Default() Config {
 			ReviewAfter:         5 * time.Minute,
 			LiveMaxDiscount:     50,
 		},
+		Recording: RecordingConfig{Retention: 30 * 24 * time.Hour, PauseTimeout: 10 * time.Minute},
 	}
 }
 

@@ -18,7 +18,7 @@ type setting struct {
 }
 
 func (c *Config) settings() []setting {
-	return []setting{
+	return append([]setting{
 		{"http-addr", envs("HTTP_ADDR"), "listen address of the HTTP server", (*stringValue)(&c.HTTPAddr)},
 		{"public-url", envs("PUBLIC_URL"), "base URL clients reach this node at (absolute http(s) URL); empty derives it from each request; set it on every node of a cluster so WHEP can be redirected to the node holding a room's publisher", (*stringValue)(&c.PublicURL)},
 		{"sign-in-url", envs("SIGN_IN_URL"), "where the viewer room sends a guest who wants to buy (absolute http(s) URL; {return} becomes the room's address); empty shows no sign-in link", (*stringValue)(&c.SignInURL)},
@@ -95,7 +95,7 @@ func (c *Config) settings() []setting {
 		{"review-webhook-secret", envs("REVIEW_WEBHOOK_SECRET"), "HMAC-SHA256 secret of the report webhook (at least 32 bytes when review-webhook-url is set)", (*stringValue)(&c.Commerce.ReviewWebhookSecret)},
 		{"review-after", envs("REVIEW_AFTER"), "the N of the report's \"sales in the N minutes after a product's explanation\"", (*durationValue)(&c.Commerce.ReviewAfter)},
 		{"wechat-serial-no", envs("WECHAT_SERIAL_NO"), "serial number of the merchant API certificate", (*stringValue)(&c.Commerce.WeChatSerialNo)},
-	}
+	}, c.recordingSettings()...)
 }
 
 func envs(suffix string) []string { return []string{"LIVESELL_" + suffix} }

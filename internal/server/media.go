@@ -32,6 +32,9 @@ func (s *Server) mountMedia(ctx context.Context, r fiber.Router, events signalin
 		return fmt.Errorf("media: %w", err)
 	}
 	s.addCloser(func(context.Context) error { return eng.Close() })
+	if events, err = s.mountRecording(ctx, r, eng, events); err != nil {
+		return err
+	}
 
 	owners, err := s.roomOwners()
 	if err != nil {

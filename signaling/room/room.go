@@ -92,6 +92,8 @@ type Room struct {
 	SellAfterEnd bool `json:"sell_after_end"`
 	// NextRoom is the id of the next show the closing screen points to ("" for none).
 	NextRoom string `json:"next_room,omitempty"`
+	// Record: the room's lives are recorded (replays).
+	Record bool `json:"record"`
 }
 
 // Shown is the state to show at now: StateScheduled for an idle room

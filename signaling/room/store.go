@@ -72,6 +72,8 @@ type Patch struct {
 	SellAfterEnd *bool
 	// NextRoom sets the next show's room id ("" removes it).
 	NextRoom *string
+	// Record sets whether the room's lives are recorded.
+	Record *bool
 }
 
 // ListOptions page through rooms, newest first.
@@ -135,7 +137,7 @@ func millis(t *time.Time) any {
 	return t.UnixMilli()
 }
 
-const roomColumns = `id, title, private, anonymous_chat, state, created_at, starts_at, cover_url, sell_after_end, next_room`
+const roomColumns = `id, title, private, anonymous_chat, state, created_at, starts_at, cover_url, sell_after_end, next_room, record`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -144,7 +146,7 @@ func scanRoom(row scanner) (Room, error) {
 	var state string
 	var created int64
 	var starts sql.NullInt64
-	if err := row.Scan(&r.ID, &r.Title, &r.Private, &r.AnonymousChat, &state, &created, &starts, &r.CoverURL, &r.SellAfterEnd, &r.NextRoom); err != nil {
+	if err := row.Scan(&r.ID, &r.Title, &r.Private, &r.AnonymousChat, &state, &created, &starts, &r.CoverURL, &r.SellAfterEnd, &r.NextRoom, &r.Record); err != nil {
 		return Room{}, err
 	}
 	if starts.Valid {
@@ -273,8 +275,11 @@ func (s *Store) Update(ctx context.Context, id string, p Patch) (Room, error) {
 		if p.NextRoom != nil {
 			r.NextRoom = *p.NextRoom
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE rooms SET title = $1, private = $2, anonymous_chat = $3, updated_at = $4, starts_at = $5, cover_url = $6, sell_after_end = $7, next_room = $8 WHERE id = $9`,
-			r.Title, r.Private, r.AnonymousChat, time.Now().UnixMilli(), millis(r.StartsAt), r.CoverURL, r.SellAfterEnd, r.NextRoom, id); err != nil {
+		if p.Record != nil {
+			r.Record = *p.Record
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE rooms SET title = $1, private = $2, anonymous_chat = $3, updated_at = $4, starts_at = $5, cover_url = $6, sell_after_end = $7, next_room = $8, record = $9 WHERE id = $10`,
+			r.Title, r.Private, r.AnonymousChat, time.Now().UnixMilli(), millis(r.StartsAt), r.CoverURL, r.SellAfterEnd, r.NextRoom, r.Record, id); err != nil {
 			return fmt.Errorf("room: update %s: %w", id, err)
 		}
 		out = r
