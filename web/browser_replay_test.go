@@ -18,7 +18,8 @@ import (
 func TestReplaySells(t *testing.T) {
 	n := startNode(t)
 	admin := n.srv.AdminToken()
-	r := createRoom(t, n, "Recorded show", map[string]any{"record": true})
+	r := createRoom(t, n, "Recorded show", nil)
+	n.mustCall(t, "PATCH", "/api/rooms/"+r.ID, admin, map[string]any{"record": true}, nil)
 	ids := make([]string, 2)
 	for i, p := range []map[string]any{
 		{"title": "Green tea", "price_minor": 1200, "currency": "CNY", "stock": 10, "images": []string{"/assets/img/scarf.svg"}},
@@ -34,7 +35,7 @@ func TestReplaySells(t *testing.T) {
 	browser := newBrowser(t)
 
 	studio := newPage(t, browser, "studio", n.base+"/studio/"+r.ID)
-	goLive(t, studio, r.PushKey)
+	goLive(t, studio, admin) // the operator: only they may end the show
 	viewer := newPage(t, browser, "viewer", n.base+"/live/"+r.ID+"#token="+mintUser(t, n, "vera", "Vera"))
 	waitFramesGrow(t, viewer, framesDecodedJS, 20*time.Second)
 	say(viewer, "hello before the cup")

@@ -86,7 +86,7 @@ export class Replay {
     el.cardTitle = h('div', { class: 'ls-card-title' });
     el.cardPrice = h('div', { class: 'ls-card-prices' });
     el.cardNote = h('p', { class: 'ls-replay-note' });
-    el.buy = h('button', { class: 'ls-card-buy ls-replay-buy', type: 'button', onclick: () => this.buy() }, t('replay.buy'));
+    el.buy = h('button', { class: 'ls-buy ls-replay-buy', type: 'button', onclick: () => this.buy() }, t('replay.buy'));
     el.card = h('aside', { class: 'ls-replay-card', hidden: true, 'aria-label': t('replay.product') },
       el.cardImg, h('div', { class: 'ls-card-body' }, el.cardTitle, el.cardPrice, el.cardNote), el.buy);
     el.chapters = h('ol', { class: 'ls-chapters', 'aria-label': t('replay.chapters') });
