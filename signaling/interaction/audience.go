@@ -35,44 +35,65 @@ type audience struct {
 	spare   []events.AudienceEvent
 	likes   map[likeKey]int
 	dropped int
+	// names caches pseudonyms (a regular's event costs no HMAC), bounded.
+	names map[nameKey]string
 }
 
 type likeKey struct{ room, viewer, user string }
 
+type nameKey struct{ room, user string }
+
+// maxAudienceNames bounds the pseudonym cache (reset when full).
+const maxAudienceNames = 16384
+
 func newAudience(feed events.AudienceFeed, key []byte, log *slog.Logger) *audience {
-	return &audience{feed: feed, key: key, log: log, likes: map[likeKey]int{}}
+	return &audience{feed: feed, key: key, log: log, likes: map[likeKey]int{}, names: map[nameKey]string{}}
 }
 
-// viewer fills the viewer fields of ev for who in room.
-func (a *audience) viewer(ev *events.AudienceEvent, who auth.Identity) {
-	ev.Viewer = pseudonym(a.key, ev.Room, who.UserID)
-	if !who.Anonymous {
-		ev.UserID = who.UserID
+// pseudonymLocked is user's pseudonym in room; callers hold a.mu.
+func (a *audience) pseudonymLocked(room, user string) string {
+	k := nameKey{room, user}
+	if p, ok := a.names[k]; ok {
+		return p
 	}
+	if len(a.names) >= maxAudienceNames {
+		clear(a.names)
+	}
+	p := pseudonym(a.key, room, user)
+	a.names[k] = p
+	return p
 }
 
 // add queues ev (At must be set).
 func (a *audience) add(ev events.AudienceEvent) {
 	a.mu.Lock()
-	if len(a.pending) >= maxAudiencePending {
-		a.dropped++
-	} else {
-		a.pending = append(a.pending, ev)
-	}
+	a.addLocked(&ev)
 	a.mu.Unlock()
 }
 
-// event queues one event of who in room.
-func (a *audience) event(room, kind string, who auth.Identity, at time.Time, fill func(*events.AudienceEvent)) {
+func (a *audience) addLocked(ev *events.AudienceEvent) {
+	if len(a.pending) >= maxAudiencePending {
+		a.dropped++
+		return
+	}
+	a.pending = append(a.pending, *ev)
+}
+
+// event queues one event of who in room: kind, with a product id, text,
+// message id, name or referrer as the kind has them. The operator and the
+// anchor are not the audience.
+func (a *audience) event(room, kind string, who auth.Identity, at time.Time, product, text, id, name, referrer string) {
 	if who.Admin || strings.HasPrefix(who.UserID, "anchor:") {
-		return // the operator and the anchor are not the audience
+		return
 	}
-	ev := events.AudienceEvent{Room: room, Kind: kind, At: at.UTC()}
-	a.viewer(&ev, who)
-	if fill != nil {
-		fill(&ev)
+	a.mu.Lock()
+	ev := events.AudienceEvent{Room: room, Kind: kind, Viewer: a.pseudonymLocked(room, who.UserID), ProductID: product,
+		Text: text, MessageID: id, Name: name, Referrer: referrer, At: at.UTC()}
+	if !who.Anonymous {
+		ev.UserID = who.UserID
 	}
-	a.add(ev)
+	a.addLocked(&ev)
+	a.mu.Unlock()
 }
 
 // like adds n likes of who in room to the next flush's batch.
@@ -80,11 +101,11 @@ func (a *audience) like(room string, who auth.Identity, n int) {
 	if n <= 0 || who.Admin {
 		return
 	}
-	k := likeKey{room: room, viewer: pseudonym(a.key, room, who.UserID)}
+	a.mu.Lock()
+	k := likeKey{room: room, viewer: a.pseudonymLocked(room, who.UserID)}
 	if !who.Anonymous {
 		k.user = who.UserID
 	}
-	a.mu.Lock()
 	a.likes[k] += n
 	a.mu.Unlock()
 }
@@ -143,17 +164,15 @@ func CleanReferrer(s string) string {
 // The hub's hooks: each queues one audience event (nothing is sent here).
 
 func (a *audience) joined(room string, who auth.Identity, referrer string, now time.Time) {
-	a.event(room, events.AudienceJoined, who, now, func(ev *events.AudienceEvent) { ev.Referrer = CleanReferrer(referrer) })
+	a.event(room, events.AudienceJoined, who, now, "", "", "", "", CleanReferrer(referrer))
 }
 
 func (a *audience) left(room string, who auth.Identity, now time.Time) {
-	a.event(room, events.AudienceLeft, who, now, nil)
+	a.event(room, events.AudienceLeft, who, now, "", "", "", "", "")
 }
 
 func (a *audience) danmaku(room string, who auth.Identity, d *protocol.Danmaku) {
-	a.event(room, events.AudienceDanmaku, who, time.UnixMilli(d.At), func(ev *events.AudienceEvent) {
-		ev.Text, ev.MessageID, ev.Name = d.Text, d.ID, d.Name
-	})
+	a.event(room, events.AudienceDanmaku, who, time.UnixMilli(d.At), "", d.Text, d.ID, d.Name, "")
 }
 
 // product queues a click (typ click) or an add-to-cart (typ want: the
@@ -163,7 +182,7 @@ func (a *audience) product(room string, who auth.Identity, typ, productID string
 	if typ == protocol.TypeWant {
 		kind = events.AudienceCart
 	}
-	a.event(room, kind, who, now, func(ev *events.AudienceEvent) { ev.ProductID = productID })
+	a.event(room, kind, who, now, productID, "", "", "", "")
 }
 
 // state queues the room's state change (a show runs from live to ended).
