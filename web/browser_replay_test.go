@@ -46,10 +46,14 @@ func TestReplaySells(t *testing.T) {
 	time.Sleep(3 * time.Second) // the tea's explanation lasts a few seconds of video
 	studio.clickCSS(`#goods .good:nth-child(2) .present`)
 	viewer.waitFor(10*time.Second, `document.querySelector('.ls-card-title').textContent === 'Tea cup'`, "the cup card")
+	// A live price for the cup, for the live only.
+	n.mustCall(t, "POST", "/api/rooms/"+r.ID+"/presenting", admin, map[string]any{"product_id": ids[1], "live_price_minor": 2900}, nil)
+	viewer.waitFor(10*time.Second, `document.querySelector('.ls-card-price').textContent.includes('29')`, "the cup's live price on the card")
 	time.Sleep(2 * time.Second) // the comment comes 2 s into the cup's chapter
 	say(viewer, "how big is the cup")
 	viewer.waitFor(10*time.Second, listHas("how big is the cup"), "the second comment")
 	time.Sleep(2 * time.Second)
+	n.mustCall(t, "DELETE", "/api/rooms/"+r.ID+"/presenting", admin, nil, nil) // the operator does not keep the live price
 	studio.clickCSS("#end-show")
 	studio.waitFor(5*time.Second, `document.getElementById('end-confirm').open`, "the confirmation")
 	studio.clickCSS("#end-yes")
@@ -93,7 +97,7 @@ func TestReplaySells(t *testing.T) {
 
 	chat := `[...document.querySelectorAll('.ls-replay-msg .ls-replay-text')].map(e => e.textContent)`
 	buyer.clickCSS(`.ls-chapter[data-index="1"]`)
-	buyer.waitFor(5*time.Second, shown(`document.querySelector('.ls-replay-card')`)+` && document.querySelector('.ls-replay-card .ls-card-title').textContent === 'Tea cup' && document.querySelector('.ls-replay-card .ls-card-price').textContent.includes('35')`, "the cup's card after the jump")
+	buyer.waitFor(5*time.Second, shown(`document.querySelector('.ls-replay-card')`)+` && document.querySelector('.ls-replay-card .ls-card-title').textContent === 'Tea cup' && document.querySelector('.ls-replay-card .ls-card-price').textContent === '¥35.00' && document.querySelector('.ls-replay-note').textContent === 'Live price ¥29.00 was for the live only'`, "the cup's card after the jump, at its list price")
 	// Just after the jump, the chat holds what was written before the cup's
 	// chapter and not yet the comment 2 s into it; that one comes when the
 	// video reaches its moment.

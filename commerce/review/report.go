@@ -322,8 +322,9 @@ func computeInteraction(in *input, r *Report, minutes int, minute func(time.Time
 }
 
 // chapters cuts the show at its product cards: a card shown opens its
-// product's chapter (a newer card of the same product, a stock change,
-// continues it); hiding it, another product's card or the end closes it.
+// product's chapter (a newer card of the same product, a stock or price
+// change, continues it with its terms); hiding it, another product's card
+// or the end closes it.
 func chapters(in *input) []Chapter {
 	var out []Chapter
 	var cur *Chapter
@@ -337,6 +338,9 @@ func chapters(in *input) []Chapter {
 	}
 	for _, c := range in.cards {
 		if cur != nil && c.Shown && c.ProductID == cur.ProductID {
+			// The same product's newer card (a stock or price change):
+			// the chapter keeps the latest terms it was presented at.
+			cur.Title, cur.Image, cur.PriceMinor, cur.LivePriceMinor, cur.Currency = c.Title, c.Image, c.PriceMinor, c.LivePriceMinor, c.Currency
 			continue
 		}
 		closeAt(c.At)

@@ -190,10 +190,22 @@ export class Replay {
     el.cardImg.hidden = !c.image;
     if (c.image) el.cardImg.src = c.image;
     el.cardTitle.textContent = c.title || c.product_id;
-    clear(el.cardPrice);
-    el.cardPrice.append(h('span', { class: 'ls-card-price' }, money(c.price_minor, c.currency)));
-    el.cardNote.textContent = c.live_price_minor ? t('replay.liveprice', { price: money(c.live_price_minor, c.currency) }) : '';
+    this._renderPrice(c, null);
     this.emit('card-shown', { product_id: c.product_id, title: c.title, price_minor: c.price_minor, currency: c.currency });
+    // The price charged is today's: the live price again only while the
+    // operator keeps this product presented in the room.
+    const seq = this._priceSeq = (this._priceSeq || 0) + 1;
+    this.api.get(`/api/rooms/${encodeURIComponent(this.room)}/presenting`).then((cur) => {
+      if (seq === this._priceSeq && this.chapters[this.current] === c) this._renderPrice(c, cur);
+    }).catch(() => {});
+  }
+
+  _renderPrice(c, cur) {
+    const el = this.el;
+    const kept = cur && cur.shown && cur.product_id === c.product_id && cur.live_price_minor;
+    clear(el.cardPrice);
+    el.cardPrice.append(h('span', { class: 'ls-card-price' }, money(kept ? cur.live_price_minor : (cur && cur.product_id === c.product_id && cur.price_minor) || c.price_minor, c.currency)));
+    el.cardNote.textContent = !kept && c.live_price_minor ? t('replay.liveprice', { price: money(c.live_price_minor, c.currency) }) : '';
   }
 
   _renderChat(ms, seeked) {
