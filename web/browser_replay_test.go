@@ -14,7 +14,9 @@ import (
 // second product's chapter jumps there and shows its card; the chat
 // replays at the moments it was written; Buy on that card pays in the
 // sandbox at the list price (the live price was for the live only). The
-// after-show report counts the replay view, the chapter play and the order.
+// embed on another origin's page plays the same replay with the same
+// element and events. The after-show report counts the replay views, the
+// chapter plays and the order.
 func TestReplaySells(t *testing.T) {
 	n := startNode(t)
 	admin := n.srv.AdminToken()
@@ -126,6 +128,18 @@ func TestReplaySells(t *testing.T) {
 		t.Fatalf("paid orders = %+v, want bea's cup at the list price 3500", orders.Orders)
 	}
 
+	// The embed plays the replay with the same element and events, on
+	// another origin's page.
+	host := serveHost(t, map[string]string{"shop": `<!doctype html><html><body><script>window.seen = [];
+for (const n of ['ready', 'product', 'card-shown']) document.addEventListener(n, (e) => window.seen.push(n + ':' + ((e.detail && e.detail.product_id) || '')));
+</script><script src="` + n.base + `/embed.js" async></script><livesell-room room="` + r.ID + `" replay lang="en" style="display:block;width:900px"></livesell-room></body></html>`})
+	shop := newPage(t, browser, "embed-replay", host+"/shop")
+	shop.waitFor(20*time.Second, embedded(".ls-replay-video")+`.currentTime > 0.5 && `+embedded(".ls-replay-video")+`.getVideoPlaybackQuality().totalVideoFrames > 5`, "the embedded replay playing")
+	shop.waitFor(5*time.Second, `document.querySelector('livesell-room').shadowRoot.querySelectorAll('.ls-chapter').length === 2 && window.seen.includes('ready:')`, "the embed's chapters and its ready event")
+	shop.click(embedded(`.ls-chapter[data-index="1"]`))
+	shop.waitFor(5*time.Second, `window.seen.includes('product:`+ids[1]+`') && window.seen.includes('card-shown:`+ids[1]+`') && `+shown(embedded(".ls-replay-card"))+` && `+embedded(".ls-replay-card .ls-card-title")+`.textContent === 'Tea cup'`, "the embed's chapter jump with its events")
+	shop.screenshot("embed-replay")
+
 	// The report counts the replay.
 	var rep struct {
 		Replay struct {
@@ -139,7 +153,7 @@ func TestReplaySells(t *testing.T) {
 	deadline = time.Now().Add(20 * time.Second)
 	for {
 		n.mustCall(t, "GET", "/api/rooms/"+r.ID+"/shows/"+replay.Show.ID+"/report", admin, nil, &rep)
-		if rep.Replay.Views >= 1 && rep.Replay.ChapterPlays == 1 && rep.Replay.PaidOrders == 1 {
+		if rep.Replay.Views >= 2 && rep.Replay.ChapterPlays == 2 && rep.Replay.PaidOrders == 1 {
 			break
 		}
 		if time.Now().After(deadline) {

@@ -119,7 +119,8 @@ export class Replay {
       if (!this.recording) { this._say(t('replay.norecording')); return; }
       const origin = Date.parse(this.recording.started_at);
       // Media time is wall time from the recording's start (pauses stay as gaps).
-      this.chapters = (ch.chapters || []).map((c) => ({ ...c, from: Date.parse(c.start) - origin, to: Date.parse(c.end) - origin }));
+      const abs = (u) => (u ? new URL(u, this.base || location.origin).href : '');
+      this.chapters = (ch.chapters || []).map((c) => ({ ...c, image: abs(c.image), from: Date.parse(c.start) - origin, to: Date.parse(c.end) - origin }));
       this.messages = (chat.messages || []).map((m) => ({ ...m, t: Date.parse(m.at) - origin }));
       this._renderChapters();
       const src = new URL(this.recording.media_url, this.base || location.origin);
