@@ -53,7 +53,7 @@ func newRig(t *testing.T, b *backend.Backends, ns string, tweak func(*Options)) 
 		feed = events.NewNATSAudience(b.NATS, ns, testenv.Logger(t))
 	}
 	r := &rig{t: t, b: b, ns: ns, feed: feed, clock: &clock{}}
-	opts := Options{Store: NewStore(b.SQL), NATS: b.NATS, JetStream: b.JetStream, Namespace: ns, Audience: feed, Now: r.clock.Now, Log: testenv.Logger(t)}
+	opts := Options{Store: NewStore(b.SQL), NATS: b.NATS, JetStream: b.JetStream, Namespace: ns, Audience: feed, Now: r.clock.Now, Settle: 500 * time.Millisecond, Log: testenv.Logger(t)}
 	if tweak != nil {
 		tweak(&opts)
 	}
@@ -62,6 +62,14 @@ func newRig(t *testing.T, b *backend.Backends, ns string, tweak func(*Options)) 
 		t.Fatal(err)
 	}
 	t.Cleanup(r.svc.Close)
+	if _, several := feed.(*events.NATSAudience); several {
+		// A second node on the same store: every event is still kept once.
+		other := New(opts)
+		if err := other.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(other.Close)
+	}
 	if err := b.NATS.Flush(); err != nil {
 		t.Fatal(err)
 	}

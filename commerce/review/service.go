@@ -35,6 +35,10 @@ type Options struct {
 	// After is the N of "sales in the N minutes after an explanation"
 	// (default 5 minutes).
 	After time.Duration
+	// Settle is how long after a show's end its final report waits for
+	// the events still on their way (other nodes', the orders stream's;
+	// default 2s).
+	Settle time.Duration
 	// WebhookURL receives each show's final report (empty: none), signed
 	// with WebhookSecret.
 	WebhookURL    string
@@ -77,6 +81,9 @@ func New(opts Options) *Service {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.Settle <= 0 {
+		opts.Settle = 2 * time.Second
+	}
 	if opts.Log == nil {
 		opts.Log = slog.Default()
 	}
@@ -92,16 +99,24 @@ func (s *Service) Store() *Store { return s.opts.Store }
 // Start subscribes to the audience, the cards and the orders; Close stops.
 func (s *Service) Start(ctx context.Context) error {
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	cancelAud, err := s.opts.Audience.Subscribe("*", func(ev events.AudienceEvent) {
+	onAudience := func(ev events.AudienceEvent) {
 		if roomid.Valid(ev.Room) {
 			s.push(item{aud: &ev})
 		}
-	})
+	}
+	// Several nodes share the SQL store: each event is kept by one of them.
+	var cancelAud func()
+	var err error
+	if shared, ok := s.opts.Audience.(events.SharedAudienceFeed); ok {
+		cancelAud, err = shared.SubscribeShared("*", "review", onAudience)
+	} else {
+		cancelAud, err = s.opts.Audience.Subscribe("*", onAudience)
+	}
 	if err != nil {
 		return err
 	}
 	s.stops = append(s.stops, cancelAud)
-	sub, err := s.opts.NATS.Subscribe(events.CardSubject(s.opts.Namespace, "*"), func(m *nats.Msg) {
+	sub, err := s.opts.NATS.QueueSubscribe(events.CardSubject(s.opts.Namespace, "*"), "review", func(m *nats.Msg) {
 		c, err := ParseCard(m.Data)
 		if err != nil || events.CardSubject(s.opts.Namespace, c.Room) != m.Subject {
 			return
@@ -277,6 +292,11 @@ func (s *Service) report(ctx context.Context, sh Show) (Report, error) {
 
 // finish keeps the final report of an ended show and posts it to the webhook.
 func (s *Service) finish(ctx context.Context, sh Show) {
+	select {
+	case <-ctx.Done():
+		return
+	case <-time.After(s.opts.Settle):
+	}
 	r, err := s.report(ctx, sh)
 	if err != nil {
 		s.log.Warn("final report not computed", "room", sh.Room, "show", sh.ID, "err", err)

@@ -23,6 +23,14 @@ type AudienceFeed interface {
 	Subscribe(room string, fn func(AudienceEvent)) (cancel func(), err error)
 }
 
+// SharedAudienceFeed is implemented by feeds that can hand each event to
+// one subscriber of a group across the nodes (a NATS queue group), for
+// consumers that keep events in a shared store (the after-show report):
+// every event is kept once however many nodes run.
+type SharedAudienceFeed interface {
+	SubscribeShared(room, group string, fn func(AudienceEvent)) (cancel func(), err error)
+}
+
 // LocalAudience is the AudienceFeed of a single node.
 type LocalAudience struct {
 	mu   sync.Mutex
@@ -71,6 +79,11 @@ func (l *LocalAudience) Subscribe(room string, fn func(AudienceEvent)) (func(), 
 	}, nil
 }
 
+// SubscribeShared implements SharedAudienceFeed: one node, one group member.
+func (l *LocalAudience) SubscribeShared(room, _ string, fn func(AudienceEvent)) (func(), error) {
+	return l.Subscribe(room, fn)
+}
+
 // NATSAudience is the AudienceFeed of several nodes: one core NATS message
 // per event on AudienceSubject(ns, room).
 type NATSAudience struct {
@@ -102,8 +115,17 @@ func (n *NATSAudience) Publish(evs []AudienceEvent) {
 
 // Subscribe implements AudienceFeed; malformed messages are dropped.
 func (n *NATSAudience) Subscribe(room string, fn func(AudienceEvent)) (func(), error) {
+	return n.subscribe(room, "", fn)
+}
+
+// SubscribeShared implements SharedAudienceFeed with a NATS queue group.
+func (n *NATSAudience) SubscribeShared(room, group string, fn func(AudienceEvent)) (func(), error) {
+	return n.subscribe(room, group, fn)
+}
+
+func (n *NATSAudience) subscribe(room, group string, fn func(AudienceEvent)) (func(), error) {
 	prefix := n.ns + ".room."
-	sub, err := n.nc.Subscribe(AudienceSubject(n.ns, room), func(m *nats.Msg) {
+	sub, err := n.nc.QueueSubscribe(AudienceSubject(n.ns, room), group, func(m *nats.Msg) {
 		var ev AudienceEvent
 		if json.Unmarshal(m.Data, &ev) != nil || prefix+ev.Room+".audience" != m.Subject || strings.ContainsAny(ev.Room, ".*> ") {
 			return
