@@ -96,6 +96,10 @@ func TestReplaySells(t *testing.T) {
 	buyer.waitFor(20*time.Second, video+`.currentTime > 1 && `+video+`.getVideoPlaybackQuality().totalVideoFrames > 10`, "the recording playing with frames decoded")
 	buyer.waitFor(5*time.Second, `document.querySelectorAll('.ls-chapter').length === 2 && document.querySelectorAll('.ls-chapter')[1].querySelector('.ls-chapter-title').textContent === 'Tea cup'`, "the two chapters")
 	buyer.screenshot("replay-playing")
+	// Each chapter is its own clip to share, cut by the recordings.
+	if !buyer.bool(`fetch(document.querySelectorAll('.ls-chapter-clip')[1].href).then(r => r.ok && /^video\//.test(r.headers.get('content-type')) && r.headers.get('x-clip-from-ms') !== null)`) {
+		t.Error("the cup chapter's clip link does not answer a video clip")
+	}
 
 	chat := `[...document.querySelectorAll('.ls-replay-msg .ls-replay-text')].map(e => e.textContent)`
 	buyer.clickCSS(`.ls-chapter[data-index="1"]`)

@@ -143,8 +143,18 @@ export class Replay {
           c.image ? h('img', { class: 'ls-chapter-img', src: c.image, alt: '' }) : null,
           h('span', { class: 'ls-chapter-title' }, c.title || c.product_id),
           h('span', { class: 'ls-chapter-time' }, clockOf(Math.max(0, c.from))),
-          h('span', { class: 'ls-chapter-price' }, price))));
+          h('span', { class: 'ls-chapter-price' }, price)),
+        h('a', { class: 'ls-chapter-clip', href: this.clipURL(c), download: `${c.title || c.product_id}.webm` }, t('replay.clip'))));
     });
+  }
+
+  /** The chapter's own clip (cut by the recordings on segment boundaries, to share). */
+  clipURL(c) {
+    const u = new URL(`/api/rooms/${encodeURIComponent(this.room)}/recordings/${encodeURIComponent(this.recording.id)}/clip`, this.base || location.origin);
+    u.searchParams.set('from_ms', String(Math.max(0, Math.round(c.from))));
+    u.searchParams.set('to_ms', String(Math.max(1, Math.round(Math.min(c.to, this.recording.duration_ms || c.to)))));
+    if (this.token) u.searchParams.set('token', this.token);
+    return u.href;
   }
 
   /** Plays chapter i from its start and shows its product. */
