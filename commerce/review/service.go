@@ -99,23 +99,40 @@ func (s *Service) Store() *Store { return s.opts.Store }
 // Start subscribes to the audience, the cards and the orders; Close stops.
 func (s *Service) Start(ctx context.Context) error {
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	onAudience := func(ev events.AudienceEvent) {
+	keep := func(states bool) func(events.AudienceEvent) {
+		return func(ev events.AudienceEvent) {
+			if roomid.Valid(ev.Room) && (ev.Kind == events.AudienceState) == states {
+				s.push(item{aud: &ev})
+			}
+		}
+	}
+	all := func(ev events.AudienceEvent) {
 		if roomid.Valid(ev.Room) {
 			s.push(item{aud: &ev})
 		}
 	}
-	// Several nodes share the SQL store: each event is kept by one of them.
-	var cancelAud func()
-	var err error
-	if shared, ok := s.opts.Audience.(events.SharedAudienceFeed); ok {
-		cancelAud, err = shared.SubscribeShared("*", "review", onAudience)
+	if shared, ok := s.opts.Audience.(events.SharedAudienceFeed); ok && !isLocal(s.opts.Audience) {
+		// Several nodes share the SQL store: each event is kept by one of
+		// them, while every node sees the room states in their order (a
+		// show opens and closes once, whoever applies it first).
+		cancelShared, err := shared.SubscribeShared("*", "review", keep(false))
+		if err != nil {
+			return err
+		}
+		s.stops = append(s.stops, cancelShared)
+		cancelStates, err := s.opts.Audience.Subscribe("*", keep(true))
+		if err != nil {
+			s.Close()
+			return err
+		}
+		s.stops = append(s.stops, cancelStates)
 	} else {
-		cancelAud, err = s.opts.Audience.Subscribe("*", onAudience)
+		cancelAud, err := s.opts.Audience.Subscribe("*", all)
+		if err != nil {
+			return err
+		}
+		s.stops = append(s.stops, cancelAud)
 	}
-	if err != nil {
-		return err
-	}
-	s.stops = append(s.stops, cancelAud)
 	sub, err := s.opts.NATS.QueueSubscribe(events.CardSubject(s.opts.Namespace, "*"), "review", func(m *nats.Msg) {
 		c, err := ParseCard(m.Data)
 		if err != nil || events.CardSubject(s.opts.Namespace, c.Room) != m.Subject {
@@ -139,6 +156,11 @@ func (s *Service) Start(ctx context.Context) error {
 	s.wg.Add(1)
 	go s.writeLoop()
 	return nil
+}
+
+func isLocal(f events.AudienceFeed) bool {
+	_, ok := f.(*events.LocalAudience)
+	return ok
 }
 
 // Close stops consuming and waits for the writer.

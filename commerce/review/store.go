@@ -2,14 +2,16 @@ package review
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
 	"io/fs"
+	"strconv"
 	"time"
 
-	"github.com/livesell/livesell/internal/auth"
 	"github.com/livesell/livesell/internal/events"
 	"github.com/livesell/livesell/internal/sqldb"
 )
@@ -67,24 +69,37 @@ func fromMS(v int64) time.Time {
 
 // state applies a room state change at at: live opens a show unless one
 // runs; ended closes the running one (returned, for the final report).
+// Every node may apply the same change: the show's id is derived from its
+// room and start, and only the node whose update closed it gets it back.
 func (s *Store) state(ctx context.Context, room, state string, at time.Time) (ended *Show, err error) {
-	cur, err := s.current(ctx, room)
+	// The show of the room at that time (a node late with an old event
+	// must not touch a newer show).
+	shows, err := s.query(ctx, `WHERE room = $1 AND started_at <= $2 ORDER BY started_at DESC LIMIT 1`, room, ms(at))
 	if err != nil {
 		return nil, err
 	}
+	var cur *Show
+	if len(shows) == 1 && !shows[0].Ended() {
+		cur = &shows[0]
+	}
 	switch state {
 	case "live":
-		if cur != nil {
+		if cur != nil || (len(shows) == 1 && shows[0].StartedAt.Equal(at.UTC().Truncate(time.Millisecond))) {
 			return nil, nil
 		}
-		_, err = s.db.ExecContext(ctx, `INSERT INTO review_shows (id, room, started_at) VALUES ($1, $2, $3)`, auth.RandomSecret(8), room, ms(at))
+		_, err = s.db.ExecContext(ctx, `INSERT INTO review_shows (id, room, started_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING`, showID(room, at), room, ms(at))
 	case "ended":
 		if cur == nil {
 			return nil, nil
 		}
-		cur.EndedAt = at.UTC().Truncate(time.Millisecond)
-		_, err = s.db.ExecContext(ctx, `UPDATE review_shows SET ended_at = $1 WHERE id = $2 AND ended_at = 0`, ms(at), cur.ID)
-		ended = cur
+		var res sql.Result
+		res, err = s.db.ExecContext(ctx, `UPDATE review_shows SET ended_at = $1 WHERE id = $2 AND ended_at = 0`, ms(at), cur.ID)
+		if err == nil {
+			if n, _ := res.RowsAffected(); n == 1 {
+				cur.EndedAt = at.UTC().Truncate(time.Millisecond)
+				ended = cur
+			}
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("review: show state: %w", err)
@@ -92,13 +107,10 @@ func (s *Store) state(ctx context.Context, room, state string, at time.Time) (en
 	return ended, nil
 }
 
-// current is room's running show, nil if none.
-func (s *Store) current(ctx context.Context, room string) (*Show, error) {
-	shows, err := s.query(ctx, `WHERE room = $1 AND ended_at = 0 ORDER BY started_at DESC LIMIT 1`, room)
-	if err != nil || len(shows) == 0 {
-		return nil, err
-	}
-	return &shows[0], nil
+// showID is the id of room's show started at at: 16 hex characters.
+func showID(room string, at time.Time) string {
+	sum := sha256.Sum256([]byte(room + "\x00" + strconv.FormatInt(ms(at), 10)))
+	return hex.EncodeToString(sum[:8])
 }
 
 // Show returns the show id.
