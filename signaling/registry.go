@@ -36,6 +36,7 @@ type resource struct {
 	ticketed bool
 	who      auth.Identity // WHEP: the viewer; WHIP: the anchor
 	sess     MediaSession
+	ref      string // WHEP: where the viewer came from, as its page reported it
 	left     func() // WHEP: RoomEvents.ViewerJoined's departure hook, set once connected (by the watcher)
 	// admitted gives the client's admission slot back when the session ends.
 	admitted func()

@@ -97,6 +97,7 @@ func (s *Service) subscribe(c *fiber.Ctx, source string) error {
 		id: auth.RandomSecret(16), kind: kindWHEP, room: rm.ID, who: who, sess: sess,
 		mids: info.Mids, kinds: info.Kinds, etag: newETag(), remoteUfrag: info.Ufrag,
 		admitted: admitted, candidates: info.Candidates, source: source, ticketed: pass != nil,
+		ref: viewerReferrer(c),
 	}
 	// The viewer counts (RoomEvents.ViewerJoined) once its ICE connected.
 	if err := s.track(r); err != nil {

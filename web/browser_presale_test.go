@@ -88,7 +88,7 @@ func TestPresaleBuyThenWatch(t *testing.T) {
 	vipLine := `[...document.querySelectorAll('.ls-dm-list .dm-item')].find(li => li.querySelector('.dm-text').textContent === 'hello from the front row')`
 	fanLine := `[...document.querySelectorAll('.ls-dm-list .dm-item')].find(li => li.querySelector('.dm-text').textContent === 'hello from standard')`
 	fan.waitFor(15*time.Second, vipLine+` && `+fanLine, "both comments on the fan's screen")
-	if !fan.bool(vipLine+`.classList.contains('dm-vip') && `+vipLine+`.querySelector('.dm-badge').textContent === 'VIP'`) {
+	if !fan.bool(vipLine + `.classList.contains('dm-vip') && ` + vipLine + `.querySelector('.dm-badge').textContent === 'VIP'`) {
 		t.Fatal("the VIP's comment is not highlighted")
 	}
 	if fan.bool(fanLine + `.classList.contains('dm-vip')`) {

@@ -139,9 +139,15 @@ type CommerceConfig struct {
 	WeChatMchID        string
 	WeChatAPIv3Key     string
 	WeChatPlatformCert string
-	WeChatPrivateKey   string
-	WeChatSerialNo     string
-	CallbackWindow     time.Duration
+	// ReviewWebhookURL receives each show's final report, signed with
+	// ReviewWebhookSecret; ReviewAfter is the report's "sales in the N
+	// minutes after an explanation" (commerce/review).
+	ReviewWebhookURL    string
+	ReviewWebhookSecret string
+	ReviewAfter         time.Duration
+	WeChatPrivateKey    string
+	WeChatSerialNo      string
+	CallbackWindow      time.Duration
 	// MaxUnpaidPerUser and MaxUnpaidPerAddress cap the units of one
 	// product held unpaid by one user and from one address.
 	MaxUnpaidPerUser    int

@@ -54,6 +54,7 @@ func Default() Config {
 			MaxUnpaidPerAddress: 100,
 			LiveOrderTTL:        5 * time.Minute,
 			OutboxRetention:     7 * 24 * time.Hour,
+			ReviewAfter:         5 * time.Minute,
 			LiveMaxDiscount:     50,
 		},
 		Notify:    notifyDefaults(),

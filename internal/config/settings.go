@@ -99,6 +99,9 @@ func (c *Config) coreSettings() []setting {
 		{"wechat-apiv3-key", envs("WECHAT_APIV3_KEY"), "WeChat Pay API v3 key (32 bytes, decrypts callback resources)", (*stringValue)(&c.Commerce.WeChatAPIv3Key)},
 		{"wechat-platform-cert", envs("WECHAT_PLATFORM_CERT"), "PEM file of the WeChat Pay platform certificate (verifies callbacks)", (*stringValue)(&c.Commerce.WeChatPlatformCert)},
 		{"wechat-private-key", envs("WECHAT_PRIVATE_KEY"), "PEM file of the merchant API private key (signs requests)", (*stringValue)(&c.Commerce.WeChatPrivateKey)},
+		{"review-webhook-url", envs("REVIEW_WEBHOOK_URL"), "where each show's final after-show report is posted when the show ends (signed X-Livesell-Signature: sha256=HMAC(review-webhook-secret, timestamp.body)); empty: none", (*stringValue)(&c.Commerce.ReviewWebhookURL)},
+		{"review-webhook-secret", envs("REVIEW_WEBHOOK_SECRET"), "HMAC-SHA256 secret of the report webhook (at least 32 bytes when review-webhook-url is set)", (*stringValue)(&c.Commerce.ReviewWebhookSecret)},
+		{"review-after", envs("REVIEW_AFTER"), "the N of the report's \"sales in the N minutes after a product's explanation\"", (*durationValue)(&c.Commerce.ReviewAfter)},
 		{"wechat-serial-no", envs("WECHAT_SERIAL_NO"), "serial number of the merchant API certificate", (*stringValue)(&c.Commerce.WeChatSerialNo)},
 	}
 }

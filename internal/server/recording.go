@@ -26,7 +26,7 @@ func (s *Server) mountRecording(ctx context.Context, r fiber.Router, eng *sfu.En
 		return nil, err
 	}
 	m, err := recording.New(recording.Options{
-		Store: st, Engine: eng, Rooms: recordRooms{s.rooms}, Auth: s.auth, Tickets: auth.NoTickets{},
+		Store: st, Engine: eng, Rooms: recordRooms{s.rooms}, Auth: s.auth, Tickets: s.admission,
 		Retention: cfg.Retention, PauseTimeout: cfg.PauseTimeout, Logger: s.log.With("component", "recording"),
 	})
 	if err != nil {
@@ -76,4 +76,13 @@ func (e recordingEvents) AttachDataChannel(room string, who auth.Identity, ancho
 	if e.RoomEvents != nil {
 		e.RoomEvents.AttachDataChannel(room, who, anchor, dc)
 	}
+}
+
+// ViewerJoinedFrom passes a viewer's referrer on (signaling.ReferredEvents),
+// for the after-show report's sources.
+func (e recordingEvents) ViewerJoinedFrom(room string, who auth.Identity, referrer string) (left func()) {
+	if from, ok := e.RoomEvents.(signaling.ReferredEvents); ok {
+		return from.ViewerJoinedFrom(room, who, referrer)
+	}
+	return e.ViewerJoined(room, who)
 }

@@ -29,6 +29,7 @@ import (
 	"github.com/livesell/livesell/internal/auth"
 	"github.com/livesell/livesell/internal/backend"
 	"github.com/livesell/livesell/internal/config"
+	"github.com/livesell/livesell/internal/events"
 	"github.com/livesell/livesell/signaling/room"
 )
 
@@ -60,6 +61,9 @@ type Server struct {
 	reminders *reminder.Scheduler
 	commerce  *commerce.Commerce // live goods and orders (mountCommerce), which presale sells tickets through
 	passes    *presale.Passes    // the ticket check (presale.go), built before interaction and media
+	// audience carries what viewers do (mountInteraction) to the
+	// after-show report and the games: in-process on one node, NATS on several.
+	audience events.AudienceFeed
 
 	paymentSandbox bool   // the sandbox provider runs (mountCommerce)
 	metricsAddr    string // the separate metrics listener, if any
@@ -165,6 +169,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, e
 	}
 	if err := s.mountPresale(ctx, s.app); err != nil {
 		return nil, err
+	}
+	if err := s.mountReview(ctx, s.app); err != nil {
+		return nil, fmt.Errorf("server: mount review: %w", err)
 	}
 	if err := s.mountWeb(ctx, s.app); err != nil {
 		return nil, fmt.Errorf("server: mount web: %w", err)

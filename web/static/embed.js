@@ -5,7 +5,8 @@
  *
  * Attributes: room (required), token (user JWT; none = anonymous viewer),
  * hide-chat (no comment column), layer (q|h|f to pin a simulcast layer),
- * lang (en | zh-CN; default: the browser's), sign-in-url (where guests sign in).
+ * lang (en | zh-CN; default: the browser's), sign-in-url (where guests sign in),
+ * replay (play the room's latest ended show, or the show id given, as a replay).
  * DOM events (bubbling, composed): ready, live, ended, state, product,
  * card-shown, card-hidden, stock-changed, login-required, cart-changed,
  * order-created, order-paid, order-failed, order-cancelled, likes, comments,
@@ -26,7 +27,7 @@
     'coupon-pushed', 'coupon-claimed'];
 
   class LivesellRoom extends HTMLElement {
-    static get observedAttributes() { return ['room', 'token', 'hide-chat', 'layer', 'lang', 'sign-in-url']; }
+    static get observedAttributes() { return ['room', 'token', 'hide-chat', 'layer', 'lang', 'sign-in-url', 'replay']; }
 
     constructor() {
       super();
@@ -77,9 +78,27 @@
       }
       var i18n = await import(base + '/assets/js/i18n.js');
       if (this.getAttribute('lang')) i18n.useLang(this.getAttribute('lang'));
+      var self = this;
+      if (this.hasAttribute('replay')) {
+        // A replay (docs/embed.md): the show's recording, its chapters and its chat; same events.
+        var rmod = await import(base + '/assets/js/replay.js');
+        if (gen !== this._gen) return;
+        link.href = base + '/assets/css/replay.css';
+        var room2 = document.createElement('link');
+        room2.rel = 'stylesheet';
+        room2.href = base + '/assets/css/room.css';
+        shadow.insertBefore(room2, link);
+        this._viewer = new rmod.Replay(root, {
+          base: base, room: room, show: this.getAttribute('replay') || '', token: this.getAttribute('token') || '',
+          onEvent: function (name, detail) {
+            if (EVENTS.indexOf(name) >= 0) self.dispatchEvent(new CustomEvent(name, { detail: detail, bubbles: true, composed: true }));
+          },
+        });
+        this._viewer.start();
+        return;
+      }
       var mod = await import(base + '/assets/js/viewer.js');
       if (gen !== this._gen) return;
-      var self = this;
       this._viewer = new mod.Viewer(root, {
         base: base,
         room: room,
