@@ -38,7 +38,7 @@ func (s *Store) Chat(ctx context.Context, sh Show, now time.Time) ([]Message, er
 	}
 	var out []Message
 	for _, ev := range evs {
-		if ev.Kind != events.AudienceDanmaku || deleted[ev.MessageID] {
+		if ev.Kind != events.AudienceDanmaku || deleted[ev.MessageID] || ev.Text == "" { // "": forgotten (ForgetChat)
 			continue
 		}
 		out = append(out, Message{ID: ev.MessageID, Name: ev.Name, Viewer: ev.Viewer, Text: ev.Text, At: ev.At, OffsetMS: ev.At.Sub(sh.StartedAt).Milliseconds()})

@@ -23,7 +23,7 @@ func (c *Config) recordingSettings() []setting {
 		{"recording-store", envs("RECORDING_STORE"), "where recordings are kept: empty = <data-dir>/recordings, or s3://host[:port]/bucket[/prefix]?region=R (s3+http:// without TLS)", (*stringValue)(&c.Recording.Store)},
 		{"recording-store-access-key", envs("RECORDING_STORE_ACCESS_KEY"), "access key of the S3-compatible recording store", (*stringValue)(&c.Recording.StoreAccessKey)},
 		{"recording-store-secret-key", envs("RECORDING_STORE_SECRET_KEY"), "secret key of the S3-compatible recording store", (*stringValue)(&c.Recording.StoreSecretKey)},
-		{"recording-retention", envs("RECORDING_RETENTION"), "how long a finished recording is kept before the sweeper deletes it (0 = forever)", (*durationValue)(&c.Recording.Retention)},
+		{"recording-retention", envs("RECORDING_RETENTION"), "how long a finished recording, and the chat kept for its replay, are kept before they are deleted (0 = forever)", (*durationValue)(&c.Recording.Retention)},
 		{"recording-pause-timeout", envs("RECORDING_PAUSE_TIMEOUT"), "a publisher away longer than this ends the recording; a shorter absence is a gap in one recording", (*durationValue)(&c.Recording.PauseTimeout)},
 	}
 }

@@ -10,9 +10,9 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/livesell/livesell/internal/auth"
-	"github.com/livesell/livesell/signaling/recording"
 	"github.com/livesell/livesell/sfu"
 	"github.com/livesell/livesell/signaling"
+	"github.com/livesell/livesell/signaling/recording"
 	"github.com/livesell/livesell/signaling/room"
 )
 

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -34,7 +35,11 @@ func (s *Server) mountReview(ctx context.Context, r fiber.Router) error {
 	if err := svc.Start(ctx); err != nil {
 		return err
 	}
-	s.addCloser(func(context.Context) error { svc.Close(); return nil })
+	// Chat is kept as long as recordings (recording-retention), then forgotten.
+	retCtx, stopRetention := context.WithCancel(context.WithoutCancel(ctx))
+	retDone := make(chan struct{})
+	go func() { defer close(retDone); svc.RunChatRetention(retCtx, s.cfg.Recording.Retention, time.Hour) }()
+	s.addCloser(func(context.Context) error { stopRetention(); <-retDone; svc.Close(); return nil })
 	h := &review.HTTP{Service: svc, Auth: s.auth, Rooms: commerceRooms{s.rooms}, Tickets: s.admission}
 	h.Mount(r)
 	return nil
