@@ -301,7 +301,9 @@ func (ws *roomWS) waitError(code string, d time.Duration) bool {
 	}
 }
 
-func (ws *roomWS) welcomed() bool { return ws.has(func(m map[string]any) bool { return m["type"] == "welcome" }) }
+func (ws *roomWS) welcomed() bool {
+	return ws.has(func(m map[string]any) bool { return m["type"] == "welcome" })
+}
 
 // TestVIPSourceOnANode: on a whole node (embedded defaults) with presale's
 // real entitlements, the anchor publishes the backstage camera beside the

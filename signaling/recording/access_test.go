@@ -16,8 +16,8 @@ import (
 	"github.com/livesell/livesell/internal/auth"
 	"github.com/livesell/livesell/internal/backend"
 	"github.com/livesell/livesell/internal/testenv"
-	"github.com/livesell/livesell/signaling/recording"
 	"github.com/livesell/livesell/sfu"
+	"github.com/livesell/livesell/signaling/recording"
 	"github.com/livesell/livesell/signaling/room"
 )
 
