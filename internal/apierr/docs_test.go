@@ -127,7 +127,7 @@ func TestCatalogueDocumented(t *testing.T) {
 func docWord(s string) bool {
 	switch s {
 	case "hello", "danmaku", "like", "click", "want", "ping", "pin", "delete", "mute", "ban",
-		"welcome", "batch", "card", "ticker", "state", "ack", "pong", "error", "online", "pinned", "deleted", "recent", "you",
+		"welcome", "batch", "card", "ticker", "notice", "state", "ack", "pong", "error", "online", "pinned", "deleted", "recent", "you",
 		"livesell", "livesell_lossy", "presence", "sanction", "words", "v", "type", "ref",
 		"idle", "scheduled", "live", "paused", "ended":
 		return true

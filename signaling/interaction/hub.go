@@ -55,6 +55,8 @@ type Hub struct {
 	seq     atomic.Uint64
 	unwords func()
 	paidSub *nats.Subscription
+	// noticeSub relays room notices from other capabilities (notice.go).
+	noticeSub *nats.Subscription
 }
 
 // New starts a hub: it makes sure the streams exist, loads the blocked
@@ -101,6 +103,11 @@ func New(ctx context.Context, opts Options, words []string) (*Hub, error) {
 		h.unwords()
 		return nil, err
 	}
+	if h.noticeSub, err = h.subscribeNotices(ctx); err != nil {
+		h.unwords()
+		h.paidSub.Unsubscribe()
+		return nil, err
+	}
 	h.wg.Add(1)
 	go h.backgroundLoop()
 	return h, nil
@@ -133,6 +140,7 @@ func (h *Hub) Close(ctx context.Context) error {
 	h.mu.Unlock()
 	h.unwords()
 	h.paidSub.Unsubscribe()
+	h.noticeSub.Unsubscribe()
 	for _, r := range rooms {
 		r.closeMembers(protocol.CodeInternal, "the server is shutting down")
 	}

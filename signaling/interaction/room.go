@@ -54,6 +54,8 @@ type Room struct {
 	sanctionSeq uint64
 	// pseudonyms caches the ids viewers see (user → pseudonym).
 	pseudonyms map[string]string
+	// notices are the room's reliable and best-effort notices (notice.go).
+	notices noticeBox
 
 	// Owned by the batch loop: the viewers' and the moderators' encodings.
 	buf, modBuf []byte
@@ -102,6 +104,7 @@ func (r *Room) start(ctx context.Context) {
 	r.loadSanctions(lctx)
 	r.loadCard(lctx)
 	r.loadRecent(lctx)
+	r.loadNotices(lctx)
 	if !h.track() {
 		return // the hub closed meanwhile
 	}
@@ -204,6 +207,7 @@ func (r *Room) batchLoop() {
 // moderators are present: they see real user ids) and queues the same
 // frame to every member. It sends nothing when nothing changed.
 func (r *Room) flushBatch() {
+	r.flushNotices()
 	online, likes := r.online.Load(), r.likesTotal.Load()
 	mods := r.moderators.Load() > 0
 	r.mu.Lock()
@@ -289,6 +293,7 @@ func (r *Room) addMember(m *member, you protocol.You) {
 		}
 	})
 	m.pushReliable(protocol.AppendWelcome(nil, &w))
+	r.replayNoticesLocked(m)
 	r.membersMu.Lock()
 	old := *r.members.Load()
 	next := make([]*member, len(old), len(old)+1)

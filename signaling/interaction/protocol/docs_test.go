@@ -31,7 +31,7 @@ func TestProtocolDoc(t *testing.T) {
 		}
 	}
 	for _, name := range []string{TypeHello, TypeDanmaku, TypeLike, TypeClick, TypeWant, TypePin, TypeDelete, TypeMute, TypeBan, TypePing,
-		TypeWelcome, TypeBatch, TypeCard, TypeTicker, TypeState, TypePinned, TypeError, TypeAck, TypePong,
+		TypeWelcome, TypeBatch, TypeCard, TypeTicker, TypeNotice, TypeState, TypePinned, TypeError, TypeAck, TypePong,
 		CodeInvalidMessage, CodeTooLong, CodeBlockedWord, CodeRateLimited, CodeMuted, CodeBanned, CodeLoginRequired, CodeForbidden, CodeInvalidToken, CodeInternal} {
 		if !strings.Contains(doc, "`"+name+"`") {
 			t.Errorf("docs/protocol.md does not document `%s`", name)
