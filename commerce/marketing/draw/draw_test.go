@@ -19,6 +19,7 @@ import (
 
 	"github.com/livesell/livesell/commerce/marketing/draw"
 	"github.com/livesell/livesell/commerce/marketing/guard"
+	"github.com/livesell/livesell/commerce/marketing/notice"
 	"github.com/livesell/livesell/commerce/marketing/wallet"
 	"github.com/livesell/livesell/internal/backend"
 	"github.com/livesell/livesell/internal/events"
@@ -96,7 +97,11 @@ func newHarness(t *testing.T, b *backend.Backends, ns string, risk draw.Risk) *h
 	}
 	t.Cleanup(func() { sub.Unsubscribe() })
 	b.NATS.Flush()
-	h.s = draw.New(draw.Deps{Redis: b.Redis, Namespace: ns, SQL: b.SQL, Notices: guard.NewNotices(b.NATS, ns), Risk: risk,
+	pub, err := notice.New(ctx, b.JetStream, ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.s = draw.New(draw.Deps{Redis: b.Redis, Namespace: ns, SQL: b.SQL, Notices: guard.NewNotices(pub), Risk: risk,
 		Accounts: h.audit, Points: h.w, Log: testenv.Logger(t)})
 	h.aud = draw.NewAudience(h.s)
 	return h

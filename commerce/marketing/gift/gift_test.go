@@ -17,6 +17,7 @@ import (
 	"github.com/livesell/livesell/commerce"
 	"github.com/livesell/livesell/commerce/marketing/gift"
 	"github.com/livesell/livesell/commerce/marketing/guard"
+	"github.com/livesell/livesell/commerce/marketing/notice"
 	"github.com/livesell/livesell/commerce/marketing/wallet"
 	"github.com/livesell/livesell/commerce/payment/sandbox"
 	"github.com/livesell/livesell/internal/apierr"
@@ -74,7 +75,11 @@ func newHarness(t *testing.T, b *backend.Backends, ns string) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sub.Unsubscribe() })
-	h.g = gift.New(b.SQL, c.Orders, h.w, guard.NewNotices(b.NATS, ns), testenv.Logger(t))
+	pub, err := notice.New(ctx, b.JetStream, ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.g = gift.New(b.SQL, c.Orders, h.w, guard.NewNotices(pub), testenv.Logger(t))
 	runCtx, cancel := context.WithCancel(ctx)
 	stop, err := h.g.Consume(runCtx, b.JetStream, ns)
 	if err != nil {

@@ -2,39 +2,23 @@ package guard
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"time"
 
-	"github.com/nats-io/nats.go"
-
-	"github.com/livesell/livesell/commerce/internal/ids"
+	"github.com/livesell/livesell/commerce/marketing/notice"
 	"github.com/livesell/livesell/internal/events"
 )
 
-// Notices publishes room notices (events.Notice on events.NoticeSubject),
-// which the interaction layer relays to every member of the room.
-type Notices struct {
-	nc *nats.Conn
-	ns string
-}
+// Notices publishes the tools' room notices through the room-notice relay
+// (commerce/marketing/notice): events.Notice on events.NoticeSubject,
+// shown by the interaction layer to every member of the room.
+type Notices struct{ p *notice.Publisher }
 
-// NewNotices returns a publisher on nc under namespace ns.
-func NewNotices(nc *nats.Conn, ns string) *Notices { return &Notices{nc: nc, ns: ns} }
+// NewNotices returns the tools' publisher over p.
+func NewNotices(p *notice.Publisher) *Notices { return &Notices{p: p} }
 
-// Publish sends a notice of kind with data (marshalled to JSON) to room;
-// reliable notices are kept for joining members until until (nil: not kept).
+// Publish sends a notice of kind with data (as JSON) to room; reliable
+// notices are kept for joining members until until (nil: not kept).
 func (n *Notices) Publish(ctx context.Context, room, kind string, data any, reliable bool, until *time.Time) error {
-	raw, err := json.Marshal(data)
-	if err != nil {
-		return fmt.Errorf("guard: notice: %w", err)
-	}
-	body, err := json.Marshal(events.Notice{ID: ids.New("ntc_"), Room: room, Kind: kind, Data: raw, Reliable: reliable, Until: until, At: time.Now().UTC()})
-	if err != nil {
-		return fmt.Errorf("guard: notice: %w", err)
-	}
-	if err := n.nc.Publish(events.NoticeSubject(n.ns, room), body); err != nil {
-		return fmt.Errorf("guard: notice: %w", err)
-	}
-	return nil
+	_, err := n.p.Publish(ctx, events.Notice{Room: room, Kind: kind, Data: notice.Data(data), Reliable: reliable, Until: until})
+	return err
 }
