@@ -42,7 +42,7 @@ func (s *Server) mountCommerce(ctx context.Context, r fiber.Router) error {
 	s.addCloser(c.Close)
 	s.paymentSandbox = sandboxOn(cfg) // said in the start-up log and /readyz
 	c.Mount(r)
-	return nil
+	return s.mountGames(ctx, r, c)
 }
 
 // sandboxOn decides whether the sandbox provider runs. It lets anyone "pay"
