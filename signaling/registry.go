@@ -31,6 +31,7 @@ type resource struct {
 	keyID string        // WHIP: the push key it published with
 	who   auth.Identity // WHEP: the viewer; WHIP: the anchor
 	sess  MediaSession
+	ref   string // WHEP: where the viewer came from, as its page reported it
 	left  func() // WHEP: RoomEvents.ViewerJoined's departure hook, set once connected (by the watcher)
 	// admitted gives the client's admission slot back when the session ends.
 	admitted func()

@@ -336,6 +336,10 @@ func (s *Service) awaitConnected(r *resource, connected <-chan struct{}) {
 // departure hook runs when the session ends.
 func (s *Service) joined(r *resource) {
 	if r.kind == kindWHEP && s.opt.Events != nil {
+		if from, ok := s.opt.Events.(ReferredEvents); ok && r.ref != "" {
+			r.left = from.ViewerJoinedFrom(r.room, r.who, r.ref)
+			return
+		}
 		r.left = s.opt.Events.ViewerJoined(r.room, r.who)
 	}
 }

@@ -76,7 +76,7 @@ func (s *Service) whep(c *fiber.Ctx) error {
 	r := &resource{
 		id: auth.RandomSecret(16), kind: kindWHEP, room: rm.ID, who: who, sess: sess,
 		mids: info.Mids, kinds: info.Kinds, etag: newETag(), remoteUfrag: info.Ufrag,
-		admitted: admitted, candidates: info.Candidates,
+		admitted: admitted, candidates: info.Candidates, ref: viewerReferrer(c),
 	}
 	// The viewer counts (RoomEvents.ViewerJoined) once its ICE connected.
 	if err := s.track(r); err != nil {

@@ -15,6 +15,16 @@ const (
 	AudienceLike    = "like"
 	AudienceClick   = "click"
 	AudienceCart    = "cart"
+	// AudienceGift is a gift (Count gifts of ProductID, if any).
+	AudienceGift = "gift"
+	// AudienceState is the room's state changing (Text: live, paused,
+	// ended); a show runs from live to ended. Viewer is empty.
+	AudienceState = "state"
+	// AudienceDanmakuDeleted is a moderator deleting the danmaku MessageID
+	// (chat replay drops it).
+	AudienceDanmakuDeleted = "danmaku_deleted"
+	// AudienceChapter is a replay viewer playing a chapter (ProductID).
+	AudienceChapter = "chapter"
 )
 
 // AudienceEvent is one thing a viewer did in a room. Viewer is the stable
@@ -31,6 +41,11 @@ type AudienceEvent struct {
 	Count int `json:"count,omitempty"`
 	// Text is a danmaku's text (for draws by keyword and chat replay).
 	Text string `json:"text,omitempty"`
+	// Name is the display name a danmaku was shown under (chat replay).
+	Name string `json:"name,omitempty"`
+	// MessageID is the danmaku's id (a danmaku, or the deletion of one:
+	// kind "danmaku_deleted"), so chat replay can drop what moderators removed.
+	MessageID string `json:"message_id,omitempty"`
 	// Referrer is where a joining viewer came from: a share link's
 	// referral id, the embed's host page, or the HTTP referrer.
 	Referrer string `json:"referrer,omitempty"`

@@ -11,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/livesell/livesell/internal/config"
+	"github.com/livesell/livesell/internal/events"
 	"github.com/livesell/livesell/signaling"
 	"github.com/livesell/livesell/signaling/interaction"
 	"github.com/livesell/livesell/signaling/interaction/datachannel"
@@ -32,7 +33,9 @@ func (s *Server) mountInteraction(ctx context.Context, r fiber.Router) (signalin
 		return nil, err
 	}
 	var bus interaction.Bus // nil: in-process
+	s.audience = events.NewLocalAudience()
 	if !slices.Contains(s.back.Embedded, "nats") {
+		s.audience = events.NewNATSAudience(s.back.NATS, s.cfg.Store.Namespace, s.log)
 		keep := s.cfg.Chat.RecentDanmaku
 		if keep <= 0 {
 			keep = config.Default().Chat.RecentDanmaku
@@ -48,6 +51,7 @@ func (s *Server) mountInteraction(ctx context.Context, r fiber.Router) (signalin
 		NATS:         s.back.NATS,
 		JetStream:    s.back.JetStream,
 		Bus:          bus,
+		Audience:     s.audience,
 		Rooms:        roomInfo{rooms},
 		Credentials:  s.auth,
 		PseudonymKey: pseudonymKey(s.secrets.JWTSecret),

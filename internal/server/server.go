@@ -26,6 +26,7 @@ import (
 	"github.com/livesell/livesell/internal/auth"
 	"github.com/livesell/livesell/internal/backend"
 	"github.com/livesell/livesell/internal/config"
+	"github.com/livesell/livesell/internal/events"
 	"github.com/livesell/livesell/signaling/room"
 )
 
@@ -47,6 +48,10 @@ type Server struct {
 	mu        sync.Mutex
 	closers   []func(context.Context) error // run in reverse order on Close
 	readiness []readiness                   // all must pass for /readyz
+
+	// audience carries what viewers do (mountInteraction) to the
+	// after-show report and the games: in-process on one node, NATS on several.
+	audience events.AudienceFeed
 
 	paymentSandbox bool   // the sandbox provider runs (mountCommerce)
 	metricsAddr    string // the separate metrics listener, if any

@@ -24,6 +24,7 @@ func (h *Hub) backgroundLoop() {
 			for _, r := range h.snapshotRooms() {
 				h.flushRoom(h.ctx, r)
 			}
+			h.aud.flush(h.now())
 		case <-presence.C:
 			for _, r := range h.snapshotRooms() {
 				h.writePresence(h.ctx, r.id, r.viewers.Load())

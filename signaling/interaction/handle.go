@@ -67,6 +67,7 @@ func (m *member) dispatch(ctx context.Context, msg *protocol.Inbound) error {
 			return sanctionErr(code)
 		}
 		m.room.likesDelta.Add(int64(msg.Count))
+		h.aud.like(m.room.id, m.who, msg.Count)
 	case protocol.TypeClick, protocol.TypeWant:
 		kind := events.ActivityClicked
 		if msg.Type == protocol.TypeWant {
@@ -74,6 +75,7 @@ func (m *member) dispatch(ctx context.Context, msg *protocol.Inbound) error {
 		}
 		m.room.clicksDelta.Add(1)
 		h.feed.activity(m.who, m.room.id, kind, msg.ProductID, h.now())
+		h.aud.product(m.room.id, m.who, msg.Type, msg.ProductID, h.now())
 	case protocol.TypePin, protocol.TypeDelete, protocol.TypeMute, protocol.TypeBan:
 		if !m.anchor && !m.who.Admin {
 			return protocol.Errorf(protocol.CodeForbidden, "only the anchor or an admin may %s", msg.Type)
@@ -122,6 +124,7 @@ func (m *member) danmaku(ctx context.Context, msg *protocol.Inbound) error {
 		return err
 	}
 	m.room.danmakuDelta.Add(1)
+	h.aud.danmaku(m.room.id, m.who, &d)
 	m.pushReliable(protocol.AppendAck(nil, msg.Ref, d.ID))
 	return nil
 }

@@ -42,6 +42,7 @@ type Hub struct {
 	limits limits
 	met    *metrics
 	mod    *Moderator
+	aud    *audience
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -83,6 +84,7 @@ func New(ctx context.Context, opts Options, words []string) (*Hub, error) {
 		h.bus = NewLocalBus(opts.Chat.RecentDanmaku, opts.Now)
 	}
 	h.mod = &Moderator{h: h}
+	h.aud = newAudience(opts.Audience, opts.PseudonymKey, h.log)
 	h.limits = newLimits(opts.Chat)
 	h.met = newMetrics(opts.Metrics)
 	h.ctx, h.cancel = context.WithCancel(context.Background())
@@ -160,6 +162,7 @@ func (h *Hub) Close(ctx context.Context) error {
 		h.flushRoom(fctx, r)
 		h.writePresence(fctx, r.id, 0)
 	}
+	h.aud.flush(h.now())
 	if h.opts.Bus == nil {
 		h.bus.Close()
 	}
@@ -244,6 +247,12 @@ func (h *Hub) snapshotRooms() []*Room {
 
 // ViewerJoined counts a WHEP viewer's presence in room until left is called.
 func (h *Hub) ViewerJoined(roomID string, who auth.Identity) (left func()) {
+	return h.ViewerJoinedFrom(roomID, who, "")
+}
+
+// ViewerJoinedFrom is ViewerJoined for a viewer whose page reported where
+// it came from (share link referral, embed host page, HTTP referrer).
+func (h *Hub) ViewerJoinedFrom(roomID string, who auth.Identity, referrer string) (left func()) {
 	ctx, cancel := context.WithTimeout(h.ctx, 5*time.Second)
 	defer cancel()
 	r, err := h.acquire(ctx, roomID)
@@ -253,10 +262,12 @@ func (h *Hub) ViewerJoined(roomID string, who auth.Identity) (left func()) {
 	}
 	r.viewers.Add(1)
 	h.feed.activity(who, roomID, events.ActivityWatched, "", h.now())
+	h.aud.joined(roomID, who, referrer, h.now())
 	var once sync.Once
 	return func() {
 		once.Do(func() {
 			r.viewers.Add(-1)
+			h.aud.left(roomID, who, h.now())
 			h.release(r)
 		})
 	}
@@ -289,6 +300,7 @@ func (h *Hub) SetState(roomID, state string) {
 		h.log.Warn("room state not stored", "room", roomID, "err", err)
 	}
 	h.mod.publishCtl(ctx, roomID, Control{Op: "state", State: state})
+	h.aud.state(roomID, state, h.now())
 }
 
 // onPaid shows a paid order in its room's ticker, without personal data.

@@ -25,6 +25,9 @@ type JoinRequest struct {
 	// Pair lets a later JoinLossy of the same room and user attach an
 	// unordered channel to this session (data channels).
 	Pair bool
+	// Referrer is where a counted client came from, as its page reported
+	// it (see CleanReferrer), for the after-show report.
+	Referrer string
 }
 
 // Session is one joined client: the transport hands it every inbound
@@ -80,6 +83,7 @@ func (h *Hub) Join(ctx context.Context, req JoinRequest) (*Session, error) {
 		}
 		if count {
 			r.viewers.Add(-1)
+			h.aud.left(req.Room, who, h.now())
 		}
 		h.release(r)
 	}
@@ -96,6 +100,7 @@ func (h *Hub) Join(ctx context.Context, req JoinRequest) (*Session, error) {
 	go m.writeLoop()
 	if count {
 		h.feed.activity(who, req.Room, events.ActivityWatched, "", h.now())
+		h.aud.joined(req.Room, who, req.Referrer, h.now())
 	}
 	return &Session{m: m}, nil
 }

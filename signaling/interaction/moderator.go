@@ -88,6 +88,7 @@ func (m *Moderator) DeleteDanmaku(ctx context.Context, roomID, id string) error 
 	if err := m.h.bus.Forget(ctx, roomID, id); err != nil {
 		return fmt.Errorf("interaction: delete: %w", err)
 	}
+	m.h.aud.deleted(roomID, id, m.h.now())
 	m.h.log.Info("danmaku deleted", "room", roomID, "message", id)
 	return nil
 }

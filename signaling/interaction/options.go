@@ -13,6 +13,7 @@ import (
 
 	"github.com/livesell/livesell/internal/auth"
 	"github.com/livesell/livesell/internal/config"
+	"github.com/livesell/livesell/internal/events"
 )
 
 // Room states as interaction stores and broadcasts them.
@@ -64,6 +65,9 @@ type Options struct {
 	JetStream jetstream.JetStream
 	// Bus carries room events between nodes (nil: a LocalBus, one node).
 	Bus Bus
+	// Audience receives what viewers do, for the after-show report and
+	// the games (nil: an in-process events.LocalAudience nobody reads).
+	Audience events.AudienceFeed
 	// Rooms, when nil, admits every well-formed room id with
 	// Chat.AnonymousChat as its anonymous-chat setting.
 	Rooms Rooms
@@ -126,6 +130,9 @@ func (o *Options) defaults() {
 	}
 	if o.TimelineLength <= 0 {
 		o.TimelineLength = 8640
+	}
+	if o.Audience == nil {
+		o.Audience = events.NewLocalAudience()
 	}
 	if o.Now == nil {
 		o.Now = time.Now

@@ -34,6 +34,7 @@ const (
 	localCount     = "interaction.count"
 	localAddr      = "interaction.addr"
 	localLimitAddr = "interaction.limit_addr"
+	localReferrer  = "interaction.referrer"
 )
 
 // limitAddr is the client's address for per-address limits, "" for a
@@ -82,6 +83,7 @@ func (s *wsServer) precheck(c *fiber.Ctx) error {
 	c.Locals(localCount, c.Query("count") != "false")
 	c.Locals(localAddr, auth.ClientAddr(c))
 	c.Locals(localLimitAddr, limitAddr(c))
+	c.Locals(localReferrer, CleanReferrer(c.Query("ref")))
 	return c.Next()
 }
 
@@ -128,6 +130,7 @@ func (s *wsServer) serve(c *fiberws.Conn) {
 	}
 	count, _ := c.Locals(localCount).(bool)
 	addr, _ := c.Locals(localAddr).(netip.Addr)
+	ref, _ := c.Locals(localReferrer).(string)
 	refuse := func(code, msg string) {
 		conn.Send(context.Background(), protocol.AppendError(nil, code, msg, ""))
 		conn.Close()
@@ -160,7 +163,7 @@ func (s *wsServer) serve(c *fiberws.Conn) {
 	}
 	anchor := caller.Kind == auth.KindPushKey
 	ctx, cancel := context.WithTimeout(h.ctx, 5*time.Second)
-	sess, err := h.Join(ctx, JoinRequest{Room: roomID, Who: caller.Identity, Anchor: anchor, IP: ip, Channel: conn, Count: count && !anchor})
+	sess, err := h.Join(ctx, JoinRequest{Room: roomID, Who: caller.Identity, Anchor: anchor, IP: ip, Channel: conn, Count: count && !anchor, Referrer: ref})
 	cancel()
 	if err != nil {
 		code, text := protocol.CodeOf(err), "cannot join the room"

@@ -127,7 +127,7 @@ export class Viewer {
     });
     this._wireEvents();
     this.session = new MediaSession({
-      kind: 'whep', url: `${this.base || location.origin}/whep/${encodeURIComponent(this.room)}`,
+      kind: 'whep', url: this._whepURL(),
       token: () => this.token, iceServers: cfg.ice_servers || [], layer: this.layer,
     });
     this.session.addEventListener('datachannel', (ev) => this.events.useDataChannel(ev.detail));
@@ -145,6 +145,16 @@ export class Viewer {
     this.loadPending();
     this.emit('ready', { room: this.room });
     this.session.start().catch((err) => this._onSessionError(err));
+  }
+
+  /** The WHEP URL, naming where the viewer came from for the after-show
+   * report: a share link's ?ref=, else the embed's host page, else the referrer. */
+  _whepURL() {
+    const u = new URL(`${this.base || location.origin}/whep/${encodeURIComponent(this.room)}`);
+    const ref = new URLSearchParams(location.search).get('ref') ||
+      (this.base && this.base !== location.origin ? location.origin + location.pathname : document.referrer);
+    if (ref) u.searchParams.set('ref', ref.slice(0, 256));
+    return u.href;
   }
 
   _play() {
