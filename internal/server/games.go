@@ -76,7 +76,7 @@ func (s *Server) mountGames(ctx context.Context, r fiber.Router, c *commerce.Com
 	}()
 	go func() { defer func() { done <- struct{}{} }(); draws.Run(runCtx, 250*time.Millisecond) }()
 	aud := draw.NewAudience(draws)
-	stopAud, err := aud.Start(runCtx, b.NATS, ns)
+	stopAud, err := aud.Start(runCtx, s.audience)
 	if err != nil {
 		cancel()
 		return err

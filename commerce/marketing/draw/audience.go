@@ -8,15 +8,13 @@ import (
 	"sync"
 	"time"
 
-	"github.com/nats-io/nats.go"
-
 	"github.com/livesell/livesell/internal/events"
 )
 
 // Audience enters viewers into the open draws of their room from the
 // interaction layer's audience events (a danmaku with the keyword, a
-// like). It is a NATS queue subscriber: on several nodes one of them
-// handles each event; entries are idempotent anyway.
+// like), read from the node's events.AudienceFeed. Entries are idempotent,
+// so several nodes seeing one event enter its viewer once.
 type Audience struct {
 	s     *Service
 	mu    sync.Mutex
@@ -27,21 +25,40 @@ type Audience struct {
 // NewAudience returns the consumer of s.
 func NewAudience(s *Service) *Audience { return &Audience{s: s} }
 
-// Start subscribes until the returned stop is called.
-func (a *Audience) Start(ctx context.Context, nc *nats.Conn, ns string) (stop func(), err error) {
-	sub, err := nc.QueueSubscribe(events.AudienceSubject(ns, "*"), "marketing-draws", func(m *nats.Msg) {
-		ev, err := ParseAudience(m.Data)
-		if err != nil {
+// Start consumes feed until the returned stop is called. The feed's
+// callback must not block: events are queued (danmaku and likes only) and
+// handled on a goroutine of the consumer's own; a full queue drops events,
+// as the feed's contract allows.
+func (a *Audience) Start(ctx context.Context, feed events.AudienceFeed) (stop func(), err error) {
+	queue := make(chan events.AudienceEvent, 4096)
+	cancel, err := feed.Subscribe("*", func(ev events.AudienceEvent) {
+		if (ev.Kind != events.AudienceDanmaku && ev.Kind != events.AudienceLike) || ev.UserID == "" {
 			return
 		}
-		if err := a.Handle(ctx, ev); err != nil && ctx.Err() == nil {
-			a.s.d.Log.Warn("draw: audience event", "room", ev.Room, "err", err)
+		select {
+		case queue <- ev:
+		default:
 		}
 	})
 	if err != nil {
 		return nil, fmt.Errorf("draw: subscribe: %w", err)
 	}
-	return func() { sub.Drain() }, nil
+	ctx, end := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case ev := <-queue:
+				if err := a.Handle(ctx, ev); err != nil && ctx.Err() == nil {
+					a.s.d.Log.Warn("draw: audience event", "room", ev.Room, "err", err)
+				}
+			}
+		}
+	}()
+	return func() { cancel(); end(); <-done }, nil
 }
 
 // ParseAudience decodes an audience event (at most 8 KiB).

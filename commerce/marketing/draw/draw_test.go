@@ -346,3 +346,41 @@ func TestOrderIsAPermutation(t *testing.T) {
 		}
 	}
 }
+
+// TestAudienceFeedEntersDraw: danmaku and likes published on the node's
+// audience feed (as the interaction layer does) enter keyword and like
+// draws of their room.
+func TestAudienceFeedEntersDraw(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, b *backend.Backends, ns string) {
+		ctx := context.Background()
+		h := newHarness(t, b, ns, nil)
+		feed := events.NewLocalAudience()
+		stop, err := h.aud.Start(ctx, feed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer stop()
+		kw, err := h.s.Open(ctx, draw.Spec{Room: "r1", Title: "kw", Rule: draw.RuleKeyword, Keyword: "想要", Winners: 1, Prize: draw.Prize{Kind: draw.PrizePoints, Points: 1}, Duration: time.Minute})
+		if err != nil {
+			t.Fatal(err)
+		}
+		like, err := h.s.Open(ctx, draw.Spec{Room: "r1", Title: "like", Rule: draw.RuleLike, Winners: 1, Prize: draw.Prize{Kind: draw.PrizePoints, Points: 1}, Duration: time.Minute})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.aud.Forget()
+		feed.Publish([]events.AudienceEvent{
+			{Room: "r1", Kind: events.AudienceDanmaku, Viewer: "v1", UserID: "amy", Text: "我想要这个"},
+			{Room: "r1", Kind: events.AudienceDanmaku, Viewer: "v2", UserID: "ben", Text: "nice"},
+			{Room: "r1", Kind: events.AudienceLike, Viewer: "v2", UserID: "ben", Count: 3},
+		})
+		entered := func(id, user string) bool {
+			m, err := h.s.Me(ctx, id, user)
+			return err == nil && m.Entered
+		}
+		testenv.Eventually(t, 5*time.Second, func() bool { return entered(kw.ID, "amy") && entered(like.ID, "ben") }, "feed events did not enter the draws")
+		if entered(kw.ID, "ben") || entered(like.ID, "amy") {
+			t.Fatal("an event entered a draw whose rule it does not meet")
+		}
+	})
+}
