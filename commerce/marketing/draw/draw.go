@@ -101,6 +101,8 @@ type Draw struct {
 	ClosesAt    time.Time `json:"closes_at"`
 	ClaimWindow string    `json:"claim_window"`
 	Status      string    `json:"status"`
+	// Entered is how many have entered so far (GET routes).
+	Entered int64 `json:"entered"`
 	// Result is set once the draw closed.
 	Result *Result `json:"result,omitempty"`
 

@@ -122,6 +122,11 @@ func (h *Handler) list(c *fiber.Ctx) error {
 	if ds == nil {
 		ds = []Draw{}
 	}
+	for i := range ds {
+		if err := h.S.Count(c.UserContext(), &ds[i]); err != nil {
+			return apierr.Internal(err)
+		}
+	}
 	return c.JSON(fiber.Map{"draws": ds})
 }
 
@@ -134,6 +139,9 @@ func (h *Handler) get(c *fiber.Ctx) error {
 	d, err := h.load(c)
 	if err != nil {
 		return err
+	}
+	if err := h.S.Count(c.UserContext(), &d); err != nil {
+		return apierr.Internal(err)
 	}
 	return c.JSON(d)
 }

@@ -97,7 +97,7 @@ func (s *Service) Open(ctx context.Context, sp Spec) (Draw, error) {
 		return Draw{}, err
 	}
 	until := d.ClosesAt
-	s.notice(ctx, d.Room, "draw.opened", d, true, &until)
+	s.notice(ctx, d.Room, "draw.opened", announce(d), true, &until)
 	return d, nil
 }
 
@@ -259,7 +259,7 @@ func (s *Service) Close(ctx context.Context, id string) (Draw, error) {
 		return Draw{}, err
 	}
 	until := d.Result.ClaimUntil
-	s.notice(ctx, d.Room, "draw.won", d, true, &until)
+	s.notice(ctx, d.Room, "draw.won", announce(d), true, &until)
 	return d, nil
 }
 
@@ -377,3 +377,36 @@ func (s *Service) Tick(ctx context.Context) error {
 
 // OpenDraws lists every open draw (for the audience consumer).
 func (s *Service) OpenDraws(ctx context.Context) ([]Draw, error) { return s.store.open(ctx) }
+
+// Count fills d.Entered: the entries so far (Redis), or the published count.
+func (s *Service) Count(ctx context.Context, d *Draw) error {
+	if d.Result != nil {
+		d.Entered = int64(d.Result.Entries)
+		return nil
+	}
+	n, err := s.d.Redis.HLen(ctx, s.entriesKey(d.ID)).Result()
+	if err != nil {
+		return fmt.Errorf("draw: count: %w", err)
+	}
+	d.Entered = n
+	return nil
+}
+
+// noticeWinners bounds the winners a notice names (a notice body is at
+// most 8 KiB); the full list is at GET /api/draws/{id}/entries.
+const noticeWinners = 100
+
+// announce is the body of a draw's room notice.
+func announce(d Draw) map[string]any {
+	m := map[string]any{"id": d.ID, "title": d.Title, "rule": d.Rule, "keyword": d.Keyword, "prize": d.Prize, "winners_n": d.Winners,
+		"commitment": d.Commitment, "closes_at": d.ClosesAt, "status": d.Status}
+	if r := d.Result; r != nil {
+		w := r.WinnerIDs
+		if len(w) > noticeWinners {
+			w = w[:noticeWinners]
+		}
+		m["seed"] = d.Seed
+		m["result"] = map[string]any{"entries": r.Entries, "winners": w, "vetoed": len(r.Vetoed), "claim_until": r.ClaimUntil}
+	}
+	return m
+}

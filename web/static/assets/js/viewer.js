@@ -13,6 +13,7 @@ import { cardOf, cardElements, cardMethods } from './card.js';
 import { pendingElements, purchaseMethods } from './purchase.js';
 import { Goods } from './goods.js';
 import { t, num } from './i18n.js';
+import { attachGames } from './games.js';
 
 export { cardOf, clock } from './card.js';
 
@@ -258,6 +259,7 @@ export class Viewer {
     ev.addEventListener('error', (e) => this._onError(e.detail));
     ev.addEventListener('ack', (e) => { if (e.detail.ref) this._pending.delete(e.detail.ref); });
     ev.addEventListener('pinned', (e) => this._onPinned(e.detail));
+    attachGames(this, ev); // draws, red packets, gifts (games.js)
   }
 
   _onWelcome(m) {
