@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -149,6 +150,8 @@ type Service struct {
 	wallet Wallet
 	log    *slog.Logger
 	now    func() time.Time
+	// currencies caches each packet's currency (id → string).
+	currencies sync.Map
 }
 
 // New returns the red-packet service.
@@ -218,20 +221,34 @@ func (s *Service) Grab(ctx context.Context, id, user string) (Grab, error) {
 	default:
 		return Grab{}, fmt.Errorf("%w: %s", ErrNotFound, id)
 	}
-	p, err := s.store.Get(ctx, id)
+	cur, err := s.currency(ctx, id)
 	if err != nil {
 		return Grab{}, err
 	}
-	g := Grab{PacketID: id, AmountMinor: vals[1], Currency: p.Currency, Again: vals[0] == 2, Left: int(vals[2])}
+	g := Grab{PacketID: id, AmountMinor: vals[1], Currency: cur, Again: vals[0] == 2, Left: int(vals[2])}
 	// Credited once per (packet, user); a failure here is repaired when
 	// the packet closes (settle credits every grab again, idempotently).
-	if _, err := s.wallet.Move(ctx, user, p.Currency, g.AmountMinor, wallet.KindRedPacket, grabRef(id, user)); err != nil {
+	if _, err := s.wallet.Move(ctx, user, cur, g.AmountMinor, wallet.KindRedPacket, grabRef(id, user)); err != nil {
 		s.log.Warn("red packet grab not credited yet; settled at close", "packet", id, "user", user, "err", err)
 	}
 	return g, nil
 }
 
 func grabRef(id, user string) string { return id + ":" + user }
+
+// currency is packet id's currency, read from SQL once per node (a
+// packet's currency never changes; a rush reads it from memory).
+func (s *Service) currency(ctx context.Context, id string) (string, error) {
+	if c, ok := s.currencies.Load(id); ok {
+		return c.(string), nil
+	}
+	p, err := s.store.Get(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	s.currencies.Store(id, p.Currency)
+	return p.Currency, nil
+}
 
 // Close ends packet id now or at its end: it stops grabs, credits every
 // grab (idempotently) and returns the remainder to the issuer, once.
@@ -288,4 +305,19 @@ func (s *Service) paid(ctx context.Context, p Packet) (int64, error) {
 		return w.Sum(ctx, wallet.KindRedPacket, p.ID+":", p.Currency)
 	}
 	return 0, nil
+}
+
+// GrabScript runs only the grab script for user on packet id (no SQL),
+// answering the amount grabbed: for benchmarks and tools measuring the
+// Redis step alone.
+func GrabScript(ctx context.Context, rdb redis.UniversalClient, ns, id, user string) (int64, error) {
+	s := &Service{ns: ns}
+	vals, err := grabLua.Run(ctx, rdb, s.keys(id), user, time.Now().UnixMilli()).Int64Slice()
+	if err != nil {
+		return 0, fmt.Errorf("redpacket: grab: %w", err)
+	}
+	if vals[0] != 1 && vals[0] != 2 {
+		return 0, fmt.Errorf("redpacket: grab answered %d", vals[0])
+	}
+	return vals[1], nil
 }

@@ -3,6 +3,7 @@ package redpacket_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sync"
 	"testing"
 	"time"
@@ -201,4 +202,16 @@ func TestSpecRefused(t *testing.T) {
 			t.Errorf("%+v accepted", sp)
 		}
 	}
+}
+
+func redpacketMigrate(ctx context.Context, b *backend.Backends) error {
+	if err := wallet.Migrate(ctx, b.SQL); err != nil {
+		return err
+	}
+	return redpacket.Migrate(ctx, b.SQL)
+}
+
+func newBenchService(t testing.TB, b *backend.Backends, ns string) (*redpacket.Service, *wallet.Store) {
+	w := wallet.NewStore(b.SQL)
+	return redpacket.New(b.Redis, ns, b.SQL, w, slog.New(slog.DiscardHandler)), w
 }
