@@ -20,6 +20,8 @@ import (
 	"github.com/livesell/livesell/commerce/api"
 	"github.com/livesell/livesell/commerce/catalog"
 	"github.com/livesell/livesell/commerce/images"
+	"github.com/livesell/livesell/commerce/marketing/coupon"
+	"github.com/livesell/livesell/commerce/marketing/notice"
 	"github.com/livesell/livesell/commerce/order"
 	"github.com/livesell/livesell/commerce/outbox"
 	"github.com/livesell/livesell/commerce/payment"
@@ -60,6 +62,8 @@ type Options struct {
 	Images images.Store
 	// SweepEvery is how often unpaid orders are expired (default 1 s).
 	SweepEvery time.Duration
+	// Tickets tells ticket holders, for coupons kept to them (nil: none).
+	Tickets auth.Tickets
 	// AfterReserve is a test hook (see order.Options).
 	AfterReserve func(ctx context.Context, orderID string) error
 	Log          *slog.Logger
@@ -74,8 +78,11 @@ type Commerce struct {
 	Relay   *outbox.Relay
 	Tags    *tags.Store
 	Sandbox *sandbox.Provider
+	// Coupons are the live coupons (commerce/marketing/coupon).
+	Coupons *coupon.Service
 
 	handler *api.Handler
+	coupons *coupon.HTTP
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 	stops   []func()
@@ -120,9 +127,17 @@ func New(ctx context.Context, o Options) (*Commerce, error) {
 	}
 	cache := catalog.NewCache(c.Catalog, time.Second)
 	lim := limitsOf(o.Config)
+	notices, err := notice.New(ctx, b.JetStream, o.Namespace)
+	if err != nil {
+		return nil, err
+	}
+	if c.Coupons, err = coupon.New(ctx, coupon.Options{DB: b.SQL, Redis: b.Redis, NS: o.Namespace, Notices: notices, Tickets: o.Tickets, Tags: c.Tags,
+		Rates: coupon.Rates{PerUser: CouponClaimsPerUser, PerAddr: CouponClaimsPerAddr, Window: time.Second}, Log: log}); err != nil {
+		return nil, err
+	}
 	c.Orders = order.NewService(order.NewStore(b.SQL, c.Relay.Kick), st, cache, providers, order.Options{
 		TTL: o.Config.OrderTTL, LiveTTL: lim.LiveOrderTTL, UnpaidPerUser: lim.MaxUnpaidPerUser, UnpaidPerAddr: lim.MaxUnpaidPerAddress,
-		Grace: grace(o.Config), StockChanged: c.Cards.StockChanged, AfterReserve: o.AfterReserve, Log: log,
+		Grace: grace(o.Config), StockChanged: c.Cards.StockChanged, AfterReserve: o.AfterReserve, Discounts: c.Coupons, Log: log,
 	})
 	if rep, err := c.Orders.Maintenance.Reconcile(ctx, time.Now()); err != nil {
 		return nil, fmt.Errorf("commerce: reconcile on start: %w", err)
@@ -134,6 +149,7 @@ func New(ctx context.Context, o Options) (*Commerce, error) {
 		Auth: guard(o, log), LiveMaxDiscount: lim.LiveMaxDiscount, Users: o.Users, TokenTTL: o.TokenTTL, Rooms: o.Rooms, ClientAddr: o.ClientAddr,
 		PublicURL: o.PublicURL, Images: o.Images, Log: log,
 	})
+	c.coupons = couponHTTP(c.Coupons, guard(o, log), o)
 
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	c.cancel = cancel
@@ -152,6 +168,11 @@ func New(ctx context.Context, o Options) (*Commerce, error) {
 	c.goRun(func() { c.Relay.RunPruner(runCtx, lim.OutboxRetention, pruneEvery(lim.OutboxRetention)) })
 	stop, err := tags.NewConsumer(c.Tags, b.NATS, b.JetStream, o.Namespace, log).Start(runCtx)
 	if err != nil {
+		c.Close(ctx)
+		return nil, err
+	}
+	c.stops = append(c.stops, stop)
+	if stop, err = c.Coupons.Consume(runCtx, b.JetStream); err != nil {
 		c.Close(ctx)
 		return nil, err
 	}
@@ -189,7 +210,10 @@ func (c *Commerce) SandboxOn() bool { return c.Sandbox != nil }
 func (c *Commerce) Providers() []string { return c.Orders.Providers() }
 
 // Mount registers the commerce routes on r.
-func (c *Commerce) Mount(r fiber.Router) { c.handler.Mount(r) }
+func (c *Commerce) Mount(r fiber.Router) {
+	c.handler.Mount(r)
+	c.coupons.Mount(r)
+}
 
 // Close stops every goroutine of the capability and waits for them.
 func (c *Commerce) Close(ctx context.Context) error {

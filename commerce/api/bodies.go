@@ -52,6 +52,17 @@ func ParseOrderRequest(b []byte) (order.Request, error) {
 	if r.Quantity < 1 || r.Quantity > 100 {
 		return r, apierr.E(apierr.CodeInvalidRequest, "quantity must be between 1 and 100")
 	}
+	if len(r.Coupons) > 4 {
+		return r, apierr.E(apierr.CodeCouponTooMany, "at most 4 coupons per order")
+	}
+	for _, c := range r.Coupons {
+		if !ids.Valid(c) {
+			return r, apierr.E(apierr.CodeInvalidRequest, "coupons are claim ids")
+		}
+	}
+	if r.SKU != "" && (len(r.Coupons) > 0 || r.BestCoupons) {
+		return r, apierr.E(apierr.CodeInvalidRequest, "coupons apply to an order of a product without variants")
+	}
 	return r, nil
 }
 

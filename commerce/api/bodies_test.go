@@ -54,10 +54,11 @@ func check(t *testing.T, err error) {
 func FuzzParseOrderRequest(f *testing.F) {
 	f.Add([]byte(`{"product_id":"prd_1","quantity":2,"room":"r1"}`))
 	f.Add([]byte(`{"quantity":1e99}`))
+	f.Add([]byte(`{"product_id":"prd_1","coupons":["cl_1","cl_2"],"best_coupons":true}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := api.ParseOrderRequest(b)
 		check(t, err)
-		if err == nil && (r.Quantity < 1 || r.Quantity > 100 || r.ProductID == "") {
+		if err == nil && (r.Quantity < 1 || r.Quantity > 100 || r.ProductID == "" || len(r.Coupons) > 4) {
 			t.Fatalf("accepted %+v", r)
 		}
 	})

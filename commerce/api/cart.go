@@ -19,6 +19,9 @@ type OrderBody struct {
 	Quantity  int              `json:"quantity"`
 	Room      string           `json:"room"`
 	Lines     []order.CartLine `json:"lines"`
+	// Coupons (claim ids) or BestCoupons apply the buyer's coupons (one product only).
+	Coupons     []string `json:"coupons"`
+	BestCoupons bool     `json:"best_coupons"`
 }
 
 // ParseOrder reads POST /api/orders: a cart when lines is present (then
@@ -35,6 +38,9 @@ func ParseOrder(b []byte) (order.Request, *order.CartRequest, error) {
 			err = apierr.E(apierr.CodeInvalidRequest, "sku is letters, digits, - _ ., at most 64")
 		}
 		return r, nil, err
+	}
+	if len(ob.Coupons) > 0 || ob.BestCoupons {
+		return order.Request{}, nil, apierr.E(apierr.CodeInvalidRequest, "coupons apply to an order of one product")
 	}
 	if ob.ProductID != "" || ob.SKU != "" || ob.Quantity != 0 {
 		return order.Request{}, nil, apierr.E(apierr.CodeInvalidRequest, "send either lines (a cart) or product_id, not both")

@@ -122,6 +122,10 @@ type Order struct {
 	// UnitPriceMinor are then the first line's, Quantity the units of
 	// all lines and AmountMinor their sum.
 	Lines []Line `json:"lines,omitempty"`
+	// DiscountMinor is what coupons took off (AmountMinor is after it);
+	// Discounts are each line's share per coupon (on the created order).
+	DiscountMinor int64          `json:"discount_minor,omitempty"`
+	Discounts     []LineDiscount `json:"discounts,omitempty"`
 
 	idemKey     string
 	requestHash string

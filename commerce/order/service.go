@@ -51,6 +51,8 @@ type Options struct {
 	MaxQuantity int
 	// StockChanged, when set, is told the units left after each change.
 	StockChanged func(product string, avail int64)
+	// Discounts, when set, applies claimed coupons to orders that name them.
+	Discounts Discounts
 	// AfterReserve, when set, runs between the Redis reservation and the
 	// SQL insert; an error aborts as a crash would (tests simulate one).
 	AfterReserve func(ctx context.Context, orderID string) error
@@ -150,12 +152,16 @@ type Request struct {
 	// Addr is the buyer's client address for the per-address cap ("" = not
 	// counted, e.g. a tool on the host); it is not part of the request's identity.
 	Addr string `json:"-"`
+	// Coupons are claim ids of the buyer's coupons to apply; BestCoupons
+	// applies the best combination of the buyer's claimed coupons instead.
+	Coupons     []string `json:"coupons,omitempty"`
+	BestCoupons bool     `json:"best_coupons,omitempty"`
 }
 
 // hash identifies the request's body, to tell a retry from a reuse of its
 // idempotency key. It is computed only off the sold-out path.
 func (r Request) hash() string {
-	h := sha256.Sum256([]byte(r.ProductID + "\x00" + strconv.Itoa(r.Quantity) + "\x00" + r.Room))
+	h := sha256.Sum256([]byte(r.ProductID + "\x00" + strconv.Itoa(r.Quantity) + "\x00" + r.Room + couponsHash(r.Coupons, r.BestCoupons)))
 	return hex.EncodeToString(h[:16])
 }
 
@@ -272,6 +278,10 @@ func (s *Service) Create(ctx context.Context, user, idemKey string, r Request) (
 	}
 	hash := r.hash()
 	o = s.newOrder(p, id, user, idemKey, hash, r, price, t.ttl, now)
+	if err := s.discount(ctx, &o, r.Coupons, r.BestCoupons); err != nil {
+		s.releaseQuiet(ctx, p.ID, id)
+		return Order{}, false, err
+	}
 	if err := s.store.Insert(ctx, o); err != nil {
 		if sqldb.IsUniqueViolation(err) {
 			prev, gerr := s.store.Get(ctx, id)
@@ -285,6 +295,9 @@ func (s *Service) Create(ctx context.Context, user, idemKey string, r Request) (
 			return s.replay(prev, hash)
 		}
 		s.releaseQuiet(ctx, p.ID, id)
+		if len(o.Discounts) > 0 {
+			s.opt.Discounts.Undo(ctx, id)
+		}
 		return Order{}, false, err
 	}
 	s.remember(ctx, id)

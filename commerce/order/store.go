@@ -35,7 +35,7 @@ func NewStore(db *sqldb.DB, committed func()) *Store {
 	return &Store{db: db, committed: committed}
 }
 
-const orderCols = `id, user_id, idem_key, request_hash, room, product_id, product_title, quantity, unit_price_minor, amount_minor, currency, status, provider, provider_txn, created_at, updated_at, expires_at, paid_at, cart_lines`
+const orderCols = `id, user_id, idem_key, request_hash, room, product_id, product_title, quantity, unit_price_minor, amount_minor, currency, status, provider, provider_txn, created_at, updated_at, expires_at, paid_at, cart_lines, discount_minor`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -44,7 +44,7 @@ func scanOrder(row scanner) (Order, error) {
 	var created, updated, expires, paid int64
 	var lines string
 	err := row.Scan(&o.ID, &o.UserID, &o.idemKey, &o.requestHash, &o.Room, &o.ProductID, &o.ProductTitle, &o.Quantity,
-		&o.UnitPriceMinor, &o.AmountMinor, &o.Currency, &o.Status, &o.Provider, &o.providerTxn, &created, &updated, &expires, &paid, &lines)
+		&o.UnitPriceMinor, &o.AmountMinor, &o.Currency, &o.Status, &o.Provider, &o.providerTxn, &created, &updated, &expires, &paid, &lines, &o.DiscountMinor)
 	if err != nil {
 		return Order{}, err
 	}
@@ -81,10 +81,10 @@ func (s *Store) Insert(ctx context.Context, o Order) error {
 		lines = string(raw)
 	}
 	args := []any{o.ID, o.UserID, o.idemKey, o.requestHash, o.Room, o.ProductID, o.ProductTitle, o.Quantity, o.UnitPriceMinor, o.AmountMinor, o.Currency,
-		o.Status, o.Provider, o.providerTxn, o.CreatedAt.UnixMilli(), o.UpdatedAt.UnixMilli(), o.ExpiresAt.UnixMilli(), paidMs(&o), lines}
-	const insertOrder = `INSERT INTO commerce_orders (` + orderCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`
+		o.Status, o.Provider, o.providerTxn, o.CreatedAt.UnixMilli(), o.UpdatedAt.UnixMilli(), o.ExpiresAt.UnixMilli(), paidMs(&o), lines, o.DiscountMinor}
+	const insertOrder = `INSERT INTO commerce_orders (` + orderCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`
 	var err error
-	if s.db.Dialect == sqldb.Postgres && len(o.Lines) == 0 {
+	if s.db.Dialect == sqldb.Postgres && len(o.Lines) == 0 && len(o.Discounts) == 0 {
 		// One statement (an implicit transaction, one round trip): the
 		// order and its event are written together or not at all.
 		var row outbox.Row
@@ -92,7 +92,7 @@ func (s *Store) Insert(ctx context.Context, o Order) error {
 			return err
 		}
 		_, err = s.db.ExecContext(ctx, `WITH o AS (`+insertOrder+` RETURNING id)
-			INSERT INTO commerce_outbox (`+outbox.Columns+`) SELECT $20, $21, $22, $23 FROM o`, append(args, row.Args()...)...)
+			INSERT INTO commerce_outbox (`+outbox.Columns+`) SELECT $21, $22, $23, $24 FROM o`, append(args, row.Args()...)...)
 		if err != nil {
 			err = fmt.Errorf("order: insert: %w", err)
 		}
@@ -105,6 +105,9 @@ func (s *Store) Insert(ctx context.Context, o Order) error {
 				if _, err := tx.ExecContext(ctx, `INSERT INTO commerce_order_products (order_id, product_id) VALUES ($1, $2)`, o.ID, p); err != nil {
 					return fmt.Errorf("order: insert: %w", err)
 				}
+			}
+			if err := insertDiscounts(ctx, tx, &o); err != nil {
+				return err
 			}
 			_, err := outbox.Add(ctx, tx, o.Event(eventType(o.Status)))
 			return err

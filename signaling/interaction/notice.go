@@ -103,19 +103,18 @@ func (r *Room) onNotice(n *events.Notice) {
 		r.notices.pending = append(r.notices.pending, frame)
 		return
 	}
-	if !r.keepNoticeLocked(n, frame) {
+	if !r.notices.keep(n, frame, r.hub.now()) {
 		return // already relayed (the stream and the live subscription overlap)
 	}
 	r.broadcast(frame)
 }
 
-// keepNoticeLocked keeps a current reliable notice for later joiners; it
-// reports false for one already seen. Callers hold r.mu.
-func (r *Room) keepNoticeLocked(n *events.Notice, frame []byte) bool {
-	now := r.hub.now()
-	kept := r.notices.kept[:0]
+// keep keeps a current reliable notice for later joiners; it reports
+// false for one already seen. Callers hold the room's mu.
+func (b *noticeBox) keep(n *events.Notice, frame []byte, now time.Time) bool {
+	kept := b.kept[:0]
 	seen := false
-	for _, k := range r.notices.kept {
+	for _, k := range b.kept {
 		if k.id == n.ID {
 			seen = true
 		}
@@ -123,33 +122,32 @@ func (r *Room) keepNoticeLocked(n *events.Notice, frame []byte) bool {
 			kept = append(kept, k)
 		}
 	}
-	r.notices.kept = kept
+	b.kept = kept
 	if seen {
 		return false
 	}
 	if n.Until != nil && n.Until.After(now) {
-		if len(r.notices.kept) >= events.MaxKeptNotices {
-			r.notices.kept = append(r.notices.kept[:0], r.notices.kept[1:]...)
+		if len(b.kept) >= events.MaxKeptNotices {
+			b.kept = append(b.kept[:0], b.kept[1:]...)
 		}
-		r.notices.kept = append(r.notices.kept, keptNotice{id: n.ID, until: *n.Until, frame: frame})
+		b.kept = append(b.kept, keptNotice{id: n.ID, until: *n.Until, frame: frame})
 	}
 	return true
 }
 
-// replayNoticesLocked queues the current reliable notices to a joining
-// member, right after its welcome. Callers hold r.mu.
-func (r *Room) replayNoticesLocked(m *member) {
-	now := r.hub.now()
-	for _, k := range r.notices.kept {
+// replay queues the current reliable notices to a joining member, right
+// after its welcome. Callers hold the room's mu.
+func (b *noticeBox) replay(m *member, now time.Time) {
+	for _, k := range b.kept {
 		if k.until.After(now) {
 			m.pushReliable(k.frame)
 		}
 	}
 }
 
-// flushNotices sends the best-effort notices of this tick to every member
+// flushNotices sends the best-effort notices of r's tick to every member
 // whose queue is not backed up.
-func (r *Room) flushNotices() {
+func flushNotices(r *Room) {
 	r.mu.Lock()
 	pending := r.notices.pending
 	r.notices.pending = nil
@@ -174,9 +172,9 @@ func (r *Room) flushNotices() {
 	}
 }
 
-// loadNotices reads the room's kept notices from the stream (those
-// published before this node ran the room) and keeps the current ones.
-func (r *Room) loadNotices(ctx context.Context) {
+// loadNotices reads r's kept notices from the stream (those published
+// before this node ran the room) and keeps the current ones.
+func loadNotices(ctx context.Context, r *Room) {
 	h := r.hub
 	c, err := h.opts.JetStream.OrderedConsumer(ctx, events.NoticesStream(h.opts.Namespace), jetstream.OrderedConsumerConfig{
 		FilterSubjects: []string{events.NoticeSubject(h.opts.Namespace, r.id)},
@@ -197,7 +195,7 @@ func (r *Room) loadNotices(ctx context.Context) {
 			continue
 		}
 		r.mu.Lock()
-		r.keepNoticeLocked(&n, noticeFrame(&n))
+		r.notices.keep(&n, noticeFrame(&n), h.now())
 		r.mu.Unlock()
 	}
 }

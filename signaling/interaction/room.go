@@ -104,7 +104,7 @@ func (r *Room) start(ctx context.Context) {
 	r.loadSanctions(lctx)
 	r.loadCard(lctx)
 	r.loadRecent(lctx)
-	r.loadNotices(lctx)
+	loadNotices(lctx, r)
 	if !h.track() {
 		return // the hub closed meanwhile
 	}
@@ -207,7 +207,7 @@ func (r *Room) batchLoop() {
 // moderators are present: they see real user ids) and queues the same
 // frame to every member. It sends nothing when nothing changed.
 func (r *Room) flushBatch() {
-	r.flushNotices()
+	flushNotices(r)
 	online, likes := r.online.Load(), r.likesTotal.Load()
 	mods := r.moderators.Load() > 0
 	r.mu.Lock()
@@ -293,7 +293,7 @@ func (r *Room) addMember(m *member, you protocol.You) {
 		}
 	})
 	m.pushReliable(protocol.AppendWelcome(nil, &w))
-	r.replayNoticesLocked(m)
+	r.notices.replay(m, r.hub.now())
 	r.membersMu.Lock()
 	old := *r.members.Load()
 	next := make([]*member, len(old), len(old)+1)

@@ -9,6 +9,7 @@
  * DOM events (bubbling, composed): ready, live, ended, state, product,
  * card-shown, card-hidden, stock-changed, login-required, cart-changed,
  * order-created, order-paid, order-failed, order-cancelled, likes, comments,
+ * coupon-pushed, coupon-claimed,
  * buy (cancelable: call event.preventDefault() to run checkout yourself).
  * Hooks (the player asks, the host answers): el.hooks = {product, addToCart,
  * checkout, login}. JS API: el.checkout({product_id, quantity}), el.stats(),
@@ -21,7 +22,8 @@
   var script = document.currentScript;
   var base = script && script.src ? new URL(script.src, location.href).origin : location.origin;
   var EVENTS = ['ready', 'live', 'ended', 'state', 'product', 'card-shown', 'card-hidden', 'stock-changed',
-    'login-required', 'cart-changed', 'order-created', 'order-paid', 'order-failed', 'order-cancelled', 'likes', 'comments'];
+    'login-required', 'cart-changed', 'order-created', 'order-paid', 'order-failed', 'order-cancelled', 'likes', 'comments',
+    'coupon-pushed', 'coupon-claimed'];
 
   class LivesellRoom extends HTMLElement {
     static get observedAttributes() { return ['room', 'token', 'hide-chat', 'layer', 'lang', 'sign-in-url']; }

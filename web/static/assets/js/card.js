@@ -33,7 +33,7 @@ export function cardElements(el, viewer) {
   el.buy = h('button', { class: 'ls-buy', type: 'button', onclick: () => viewer.buy() }, t('card.buy'));
   el.card = h('div', { class: 'ls-card', hidden: true, role: 'region', 'aria-label': t('card.region') },
     el.cardImg,
-    h('div', { class: 'ls-card-body' }, el.cardTitle, h('div', { class: 'ls-card-prices' }, el.cardPrice, el.cardWas), el.cardStock, el.cardNote, el.cardSale),
+    h('div', { class: 'ls-card-body' }, el.cardTitle, h('div', { class: 'ls-card-prices' }, el.cardPrice, el.cardWas), el.cardStock, el.cardNote, el.cardSale, el.cardCoupon),
     el.buy);
 }
 
@@ -90,6 +90,7 @@ export const cardMethods = {
     el.buy.textContent = typeof this.hooks().addToCart === 'function' ? t('card.add') : t('card.buy');
     this._renderStock();
     this._startSaleClock();
+    if (this._renderCardCoupon) this._renderCardCoupon();
     const event = was && was.product_id === c.product_id ? null : 'card-shown';
     if (event) this.emit(event, { ...c });
     this.emit('product', { ...c });

@@ -106,6 +106,7 @@ export class Checkout {
         // A cart ({lines}) is one order of several lines, reserved all or none.
         const body = Array.isArray(line.lines) ? { room: this.room, lines: line.lines }
           : { room: this.room, product_id: line.product_id, quantity: line.quantity || 1 };
+        if (Array.isArray(line.coupons) && line.coupons.length && !Array.isArray(line.lines)) body.coupons = line.coupons;
         order = await this.api.post('/api/orders', body, { idempotencyKey: newIdempotencyKey() });
         this.emit('order-created', { order });
       }

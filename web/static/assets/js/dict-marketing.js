@@ -1,15 +1,84 @@
 // The words of coupons, draws, red packets and gifts (studio and viewer), in English and Simplified
-// Chinese; i18n.js merges them into the one dictionary.
+// Chinese; i18n.js merges them into the one dictionary. Two sections, so the
+// coupon and the games areas never edit the same lines: COUPON (keys
+// coupon.*) and GAMES (draw.*, redpacket.*, gift.*, wallet.*).
 
-export const MARKETING = {
+const COUPON = {
   en: {
+    'coupon.region': 'Coupon',
+    'coupon.claim': 'Claim',
+    'coupon.claiming': 'Claiming…',
+    'coupon.claimed': 'Claimed ✓ — applied at checkout',
+    'coupon.ends': 'ends in {time}',
+    'coupon.ended': 'This coupon has ended',
+    'coupon.left': '{n} left',
+    'coupon.gone': 'All claimed',
+    'coupon.signin': 'Sign in to claim',
+    'coupon.off.amount': '{amount} off',
+    'coupon.off.threshold': '{amount} off over {min}',
+    'coupon.off.percent': '{percent}% off',
+    'coupon.off.percent_cap': '{percent}% off (up to {cap})',
+    'coupon.off.shipping': 'Free shipping',
+    'coupon.applied': 'Coupon {title}: −{amount}',
+    'coupon.studio.title': 'Coupons',
+    'coupon.studio.kind': 'Kind',
+    'coupon.studio.kind.threshold': 'Off over a spend (满减)',
+    'coupon.studio.kind.amount_off': 'Amount off',
+    'coupon.studio.kind.percent_off': 'Percent off',
+    'coupon.studio.kind.free_shipping': 'Free shipping',
+    'coupon.studio.name': 'Title (empty: from the amounts)',
+    'coupon.studio.amount': 'Amount off',
+    'coupon.studio.min': 'Minimum spend',
+    'coupon.studio.percent': 'Percent off',
+    'coupon.studio.cap': 'At most',
+    'coupon.studio.total': 'How many',
+    'coupon.studio.per_user': 'Per viewer',
+    'coupon.studio.seconds': 'Countdown (seconds)',
+    'coupon.studio.valid': 'Usable for (hours)',
+    'coupon.studio.push': 'Push coupon',
+    'coupon.studio.pushed': 'Live: {title} · {time} · {left} left',
+    'coupon.studio.over': 'Ended: {title} · {claimed} claimed',
+    'coupon.studio.stats': '{claimed} claimed · {used} used · {orders} orders · {gmv}',
   },
   'zh-CN': {
+    'coupon.region': '优惠券',
+    'coupon.claim': '领取',
+    'coupon.claiming': '领取中…',
+    'coupon.claimed': '已领取 ✓ 下单自动使用',
+    'coupon.ends': '{time} 后结束',
+    'coupon.ended': '优惠券已结束',
+    'coupon.left': '剩 {n} 张',
+    'coupon.gone': '已抢光',
+    'coupon.signin': '登录后领取',
+    'coupon.off.amount': '立减 {amount}',
+    'coupon.off.threshold': '满 {min} 减 {amount}',
+    'coupon.off.percent': '{percent}% 折扣',
+    'coupon.off.percent_cap': '{percent}% 折扣（最高减 {cap}）',
+    'coupon.off.shipping': '包邮',
+    'coupon.applied': '优惠券 {title}：−{amount}',
+    'coupon.studio.title': '优惠券',
+    'coupon.studio.kind': '类型',
+    'coupon.studio.kind.threshold': '满减',
+    'coupon.studio.kind.amount_off': '立减',
+    'coupon.studio.kind.percent_off': '折扣',
+    'coupon.studio.kind.free_shipping': '包邮',
+    'coupon.studio.name': '名称（留空按金额生成）',
+    'coupon.studio.amount': '减免金额',
+    'coupon.studio.min': '最低消费',
+    'coupon.studio.percent': '折扣百分比',
+    'coupon.studio.cap': '最高减',
+    'coupon.studio.total': '发放数量',
+    'coupon.studio.per_user': '每人限领',
+    'coupon.studio.seconds': '倒计时（秒）',
+    'coupon.studio.valid': '有效期（小时）',
+    'coupon.studio.push': '发券',
+    'coupon.studio.pushed': '进行中：{title} · {time} · 剩 {left} 张',
+    'coupon.studio.over': '已结束：{title} · 已领 {claimed} 张',
+    'coupon.studio.stats': '已领 {claimed} · 已用 {used} · {orders} 单 · {gmv}',
   },
 };
 
-// Draws, red packets and gifts (games.js, games-studio.js): draw.*,
-// redpacket.*, gift.* keys, merged into MARKETING below.
+// Draws, red packets and gifts (games.js, games-studio.js).
 const GAMES = {
   en: {
     'draw.title': 'Lucky draw',
@@ -148,4 +217,8 @@ const GAMES = {
     'gift.studio.income': '礼物收入',
   },
 };
-for (const l of Object.keys(GAMES)) Object.assign(MARKETING[l], GAMES[l]);
+
+export const MARKETING = {
+  en: { ...COUPON.en, ...GAMES.en },
+  'zh-CN': { ...COUPON['zh-CN'], ...GAMES['zh-CN'] },
+};

@@ -74,6 +74,7 @@ export const purchaseMethods = {
     if (!this.onBuy({ ...card })) return; // the host page took over (cancelled 'buy')
     const hooks = this.hooks();
     const line = { product_id: card.product_id, title: card.title, quantity: 1, unit_price_minor: card.live_price_minor || card.price_minor, currency: card.currency, image: card.image || '' };
+    if (this._couponsFor) { const cs = this._couponsFor(card.product_id); if (cs.length) line.coupons = cs; }
     if (typeof hooks.addToCart === 'function') {
       try {
         const ok = await hooks.addToCart({ ...line });
@@ -102,6 +103,7 @@ export const purchaseMethods = {
       const res = await this.checkout.run(line);
       if (res.status === 'paid') {
         this.lastOrder = res.order;
+        if (line.coupons && this.loadClaims) this.loadClaims();
         this.cart = this.cart.filter((l) => l.product_id !== line.product_id);
         this.el.pending.hidden = true;
       }

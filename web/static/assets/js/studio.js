@@ -8,6 +8,7 @@ import { t, money, toMinor, currencyDigits, translatePage, languageSwitch, buyer
 import { MediaSession } from './whip.js';
 import { RoomEvents } from './events.js';
 import { DanmakuList } from './danmaku.js';
+import { mountCoupons } from './studio-coupons.js';
 
 const room = roomFromPath();
 const storeKey = `livesell.studio.${room}`;
@@ -120,6 +121,7 @@ async function enter() {
   await startPreview();
   loadGoods();
   loadPresenting();
+  mountCoupons($('coupon-tool'), { api, room });
   connectEvents();
   clearInterval(state.roomTimer);
   state.roomTimer = setInterval(pollRoom, 3000);

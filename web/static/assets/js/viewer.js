@@ -12,6 +12,7 @@ import { DanmakuLayer, DanmakuList } from './danmaku.js';
 import { cardOf, cardElements, cardMethods } from './card.js';
 import { pendingElements, purchaseMethods } from './purchase.js';
 import { Goods } from './goods.js';
+import { couponElements, couponMethods } from './coupons.js';
 import { t, num } from './i18n.js';
 import { attachGames } from './games.js';
 
@@ -70,6 +71,7 @@ export class Viewer {
     el.ticker = h('div', { class: 'ls-ticker', 'aria-live': 'polite', hidden: true });
     el.pinned = h('div', { class: 'ls-pinned', role: 'note', 'aria-label': t('room.pinned'), hidden: true });
     el.hearts = h('div', { class: 'ls-hearts', 'aria-hidden': 'true' });
+    couponElements(el, this);
     cardElements(el, this);
     pendingElements(el, this);
     el.closing = h('div', { class: 'ls-closing', hidden: true, role: 'region', 'aria-label': t('room.ended.title') },
@@ -79,7 +81,7 @@ export class Viewer {
     el.badge = h('span', { class: 'ls-live-badge' }, t('room.live'));
     el.likeCount = h('span', { class: 'ls-like-count' }, '0');
     el.like = h('button', { class: 'ls-like', type: 'button', 'aria-label': t('room.like'), onclick: () => this.like() }, '❤', el.likeCount);
-    el.stage = h('div', { class: 'ls-stage' }, el.video, el.layer, el.hearts, el.status, el.unmute, el.ticker, el.pinned, el.pending, el.card, el.closing,
+    el.stage = h('div', { class: 'ls-stage' }, el.video, el.layer, el.hearts, el.status, el.unmute, el.ticker, el.pinned, el.pending, el.coupon, el.card, el.closing,
       h('div', { class: 'ls-stage-bar' }, el.badge, el.viewers));
     el.list = h('ul', { class: 'ls-dm-list', 'aria-label': t('room.comments'), 'aria-live': 'polite' });
     el.input = h('input', { class: 'ls-dm-input', type: 'text', maxlength: '200', 'aria-label': t('room.say.label'), placeholder: t('room.say'), autocomplete: 'off' });
@@ -144,6 +146,7 @@ export class Viewer {
     this.session.addEventListener('error', (ev) => this._onSessionError(ev.detail));
     this.loadCard();
     this.loadPending();
+    this.loadClaims();
     this.emit('ready', { room: this.room });
     this.session.start().catch((err) => this._onSessionError(err));
   }
@@ -259,6 +262,7 @@ export class Viewer {
     ev.addEventListener('error', (e) => this._onError(e.detail));
     ev.addEventListener('ack', (e) => { if (e.detail.ref) this._pending.delete(e.detail.ref); });
     ev.addEventListener('pinned', (e) => this._onPinned(e.detail));
+    ev.addEventListener('notice', (e) => this._onNotice(e.detail));
     attachGames(this, ev); // draws, red packets, gifts (games.js)
   }
 
@@ -424,9 +428,9 @@ export class Viewer {
   }
 }
 
-// The product card (card.js) and buying (purchase.js) are Viewer methods
-// too, non-enumerable like the class's own.
-for (const methods of [cardMethods, purchaseMethods]) {
+// The product card (card.js), buying (purchase.js) and coupons (coupons.js)
+// are Viewer methods too, non-enumerable like the class's own.
+for (const methods of [cardMethods, purchaseMethods, couponMethods]) {
   for (const [name, d] of Object.entries(Object.getOwnPropertyDescriptors(methods))) {
     Object.defineProperty(Viewer.prototype, name, { ...d, enumerable: false });
   }
