@@ -141,6 +141,34 @@ func TestGamesOverHTTP(t *testing.T) {
 		t.Fatalf("claim %+v, winner %s", mine, pub.Winners[0])
 	}
 
+	// A product prize: the winner's claim is an order at price 0, PAID,
+	// its unit taken from stock; a second claim is the same order.
+	var prod struct{ ID string }
+	do(http.StatusCreated, "POST", "/api/products", admin, `{"title":"Silk scarf","price_minor":2599,"currency":"USD","stock":1}`, &prod)
+	var pd struct{ ID string }
+	do(http.StatusCreated, "POST", r+"/draws", admin, `{"title":"Scarf","rule":"open","winners":1,"duration_s":60,"prize":{"kind":"product","product_id":"`+prod.ID+`"}}`, &pd)
+	do(http.StatusOK, "POST", "/api/draws/"+pd.ID+"/enter", amy, "", nil)
+	do(http.StatusOK, "POST", "/api/draws/"+pd.ID+"/close", admin, "", nil)
+	var prize struct {
+		Claimed  bool   `json:"claimed"`
+		PrizeRef string `json:"prize_ref"`
+	}
+	do(http.StatusOK, "POST", "/api/draws/"+pd.ID+"/claim", amy, "", &prize)
+	again := prize
+	do(http.StatusOK, "POST", "/api/draws/"+pd.ID+"/claim", amy, "", &again)
+	var po struct {
+		Status      string `json:"status"`
+		AmountMinor int64  `json:"amount_minor"`
+		ProductID   string `json:"product_id"`
+	}
+	do(http.StatusOK, "GET", "/api/orders/"+prize.PrizeRef, amy, "", &po)
+	if !prize.Claimed || again.PrizeRef != prize.PrizeRef || po.Status != "PAID" || po.AmountMinor != 0 || po.ProductID != prod.ID {
+		t.Fatalf("prize %+v, again %+v, order %+v", prize, again, po)
+	}
+	if c := code("POST", "/api/orders", ben, `{"product_id":"`+prod.ID+`","quantity":1}`); c != "sold_out" {
+		t.Fatalf("the prize's unit is still on sale: %s", c)
+	}
+
 	// Gifts: the catalogue, then a gift from an empty wallet.
 	do(http.StatusOK, "PUT", "/api/gifts/rocket", admin, `{"name":"Rocket","price_minor":5000,"currency":"CNY","tier":4}`, nil)
 	if c := code("POST", r+"/gifts", amy, `{"gift_id":"rocket","pay":"wallet"}`, "Idempotency-Key", "k1"); c != "wallet_insufficient" {
@@ -168,7 +196,7 @@ func TestGamesOverHTTP(t *testing.T) {
 		}
 	}
 	do(http.StatusOK, "GET", r+"/games/stats", admin, "", &stats)
-	if stats.Draws.Draws != 1 || stats.Draws.Entries != 2 || stats.Draws.Winners != 1 || stats.Draws.Claimed != 1 || stats.Redpackets.Packets != 1 {
+	if stats.Draws.Draws != 2 || stats.Draws.Entries != 3 || stats.Draws.Winners != 2 || stats.Draws.Claimed != 2 || stats.Redpackets.Packets != 1 {
 		t.Fatalf("stats %+v", stats)
 	}
 	var trail struct {

@@ -5,7 +5,9 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/livesell/livesell/commerce/catalog"
 	"github.com/livesell/livesell/commerce/marketing/guard"
+	"github.com/livesell/livesell/commerce/order"
 	"github.com/livesell/livesell/internal/apierr"
 	"github.com/livesell/livesell/internal/auth"
 )
@@ -20,6 +22,8 @@ var errTable = []guard.Code{
 	{Err: ErrNotWinner, Code: apierr.CodeDrawNotWinner},
 	{Err: ErrClaimOver, Code: apierr.CodeDrawClaimOver},
 	{Err: ErrVetoed, Code: apierr.CodeDrawVetoed},
+	{Err: order.ErrSoldOut, Code: apierr.CodeSoldOut},
+	{Err: catalog.ErrNotFound, Code: apierr.CodeProductNotFound},
 }
 
 // specBody is the body of POST /api/rooms/{room}/draws.
