@@ -144,7 +144,7 @@ func gameStats(a guard.Auth, rooms gameRooms, draws *draw.Service, packets *redp
 		if err != nil {
 			return apierr.Internal(err)
 		}
-		ps, err := packets.Store().Totals(ctx, id)
+		ps, err := packets.Totals(ctx, id)
 		if err != nil {
 			return apierr.Internal(err)
 		}

@@ -196,7 +196,7 @@ func TestGamesOverHTTP(t *testing.T) {
 		}
 	}
 	do(http.StatusOK, "GET", r+"/games/stats", admin, "", &stats)
-	if stats.Draws.Draws != 2 || stats.Draws.Entries != 3 || stats.Draws.Winners != 2 || stats.Draws.Claimed != 2 || stats.Redpackets.Packets != 1 {
+	if stats.Draws.Draws != 2 || stats.Draws.Entries != 3 || stats.Draws.Winners != 2 || stats.Draws.Claimed != 2 || stats.Redpackets.Packets != 1 || stats.Redpackets.Grabs != 2 {
 		t.Fatalf("stats %+v", stats)
 	}
 	var trail struct {

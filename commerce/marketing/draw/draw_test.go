@@ -384,3 +384,52 @@ func TestAudienceFeedEntersDraw(t *testing.T) {
 		}
 	})
 }
+
+// TestEntriesOnceAcrossNodes: two nodes (two services on one Redis and
+// one SQL store) see the same viewers' comments at once — each user is
+// one entry, and the published list has each pseudonym once.
+func TestEntriesOnceAcrossNodes(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, b *backend.Backends, ns string) {
+		ctx := context.Background()
+		h := newHarness(t, b, ns, nil)
+		other := draw.New(draw.Deps{Redis: b.Redis, Namespace: ns, SQL: b.SQL, Points: h.w, Log: testenv.Logger(t)})
+		d, err := h.s.Open(ctx, draw.Spec{Room: "r1", Title: "x", Rule: draw.RuleKeyword, Keyword: "want", Winners: 2,
+			Prize: draw.Prize{Kind: draw.PrizePoints, Points: 1}, Duration: time.Minute})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		fresh := 0
+		for _, node := range []*draw.Service{h.s, other, h.s, other} {
+			for i := 0; i < 25; i++ {
+				wg.Add(1)
+				go func(node *draw.Service, user string) {
+					defer wg.Done()
+					_, isNew, err := node.Enter(ctx, d, user, draw.ViaDanmaku, "want")
+					if err != nil {
+						t.Error(err)
+					}
+					if isNew {
+						mu.Lock()
+						fresh++
+						mu.Unlock()
+					}
+				}(node, fmt.Sprint("u", i))
+			}
+		}
+		wg.Wait()
+		closed, err := other.Close(ctx, d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fresh != 25 || closed.Result.Entries != 25 {
+			t.Fatalf("%d new entries, %d published; want 25 and 25", fresh, closed.Result.Entries)
+		}
+		// A second close (the other node) answers the same result.
+		again, err := h.s.Close(ctx, d.ID)
+		if err != nil || fmt.Sprint(again.Result.WinnerIDs) != fmt.Sprint(closed.Result.WinnerIDs) || again.Seed != closed.Seed {
+			t.Fatalf("second close %+v %v", again.Result, err)
+		}
+	})
+}

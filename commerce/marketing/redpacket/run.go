@@ -111,3 +111,29 @@ func (s *Service) Run(ctx context.Context, n Notifier, every time.Duration) {
 		}
 	}
 }
+
+// Totals are room's red-packet analytics, counting the grabs of packets
+// still running (from Redis) with the settled ones (from SQL).
+func (s *Service) Totals(ctx context.Context, room string) (Totals, error) {
+	t, err := s.store.Totals(ctx, room)
+	if err != nil {
+		return t, err
+	}
+	running, err := s.store.query(ctx, `SELECT `+packetCols+` FROM redpackets WHERE room = $1 AND status <> $2`, room, Closed)
+	if err != nil {
+		return t, err
+	}
+	for _, p := range running {
+		vals, err := s.rdb.HVals(ctx, s.keys(p.ID)[2]).Result()
+		if err != nil {
+			return t, fmt.Errorf("redpacket: totals: %w", err)
+		}
+		t.Grabs += len(vals)
+		for _, v := range vals {
+			var n int64
+			fmt.Sscan(v, &n)
+			t.PaidMinor += n
+		}
+	}
+	return t, nil
+}
