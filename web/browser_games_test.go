@@ -93,3 +93,39 @@ func TestDrawByKeyword(t *testing.T) {
 		t.Fatalf("the other viewer got points: %v", wallet.Balances)
 	}
 }
+
+// TestGiftPaidInTheRoom: a viewer with an empty wallet presses a gift in
+// the gift bar; the room's checkout pays it through the sandbox provider;
+// the other viewer sees "Vic sent Rocket ×1" and the studio's gift income
+// shows the amount, recorded once.
+func TestGiftPaidInTheRoom(t *testing.T) {
+	n := startNode(t)
+	admin := n.srv.AdminToken()
+	r := createRoom(t, n, "Gift night", nil)
+	n.mustCall(t, "PUT", "/api/gifts/rocket", admin, map[string]any{"name": "Rocket", "price_minor": 5000, "currency": "CNY", "tier": 4}, nil)
+	browser := newBrowser(t)
+
+	studio := newPage(t, browser, "studio", n.base+"/studio/"+r.ID)
+	studio.waitFor(10*time.Second, `!document.getElementById('login').hidden`, "the studio login")
+	studio.typeText(`document.getElementById('login-key')`, admin+"\r")
+	studio.waitFor(15*time.Second, `!!document.getElementById('gift-income')`, "the studio's gift panel")
+
+	vic := newPage(t, browser, "vic", n.base+"/live/"+r.ID+"#token="+mintUser(t, n, "vic", "Vic"))
+	wen := newPage(t, browser, "wen", n.base+"/live/"+r.ID+"#token="+mintUser(t, n, "wen", "Wen"))
+	wen.waitFor(15*time.Second, `!!(window.livesell && window.livesell.viewer.events && window.livesell.viewer.games)`, "wen's room events")
+	vic.waitFor(15*time.Second, `!!document.querySelector('.ls-gift-send[data-gift=rocket]')`, "the gift bar")
+	vic.clickCSS(`.ls-gift-send[data-gift=rocket]`)
+	vic.clickInFrame(`document.querySelector('.ls-checkout-frame')`, "/pay/sandbox/", "#sandbox-pay")
+	vic.waitFor(20*time.Second, `document.querySelector('.ls-checkout').dataset.result === 'paid'`, "the paid gift")
+	wen.waitFor(10*time.Second, `[...document.querySelectorAll('.ls-gift-line')].some((e) => e.textContent === 'Vic sent Rocket ×1' && e.classList.contains('ls-gift-large'))`, "the gift shown to the room")
+	wen.screenshot("gift-shown")
+	studio.waitFor(10*time.Second, `document.getElementById('gift-income').textContent.includes('50.00') && document.querySelector('#gift-board li').textContent.startsWith('Vic')`, "the gift income and leaderboard in the studio")
+	var income struct {
+		Gifts  []map[string]any `json:"gifts"`
+		Totals map[string]int64 `json:"totals"`
+	}
+	n.mustCall(t, "GET", "/api/rooms/"+r.ID+"/gifts/income", admin, nil, &income)
+	if len(income.Gifts) != 1 || income.Totals["CNY"] != 5000 {
+		t.Fatalf("income %+v, want one gift of 5000", income)
+	}
+}

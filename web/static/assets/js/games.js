@@ -204,13 +204,25 @@ class Games {
     this.v.el.side.append(bar, msg);
   }
 
+  // A gift is paid from the wallet when it holds enough, else bought at
+  // once through the room's checkout (an order of kind gift, paid with the
+  // same providers; the gift goes out when the payment is confirmed).
   async sendGift(g, msg) {
     if (!this.v.token) { msg.textContent = t('gift.signin'); return; }
+    const path = `/api/rooms/${encodeURIComponent(this.v.room)}/gifts`;
     try {
-      await this.v.api.post(`/api/rooms/${encodeURIComponent(this.v.room)}/gifts`, { gift_id: g.id, count: 1, pay: 'wallet' }, { idempotencyKey: newIdempotencyKey() });
+      await this.v.api.post(path, { gift_id: g.id, count: 1, pay: 'wallet' }, { idempotencyKey: newIdempotencyKey() });
       msg.textContent = t('gift.sent', { gift: g.name });
+      return;
     } catch (err) {
-      msg.textContent = err instanceof ApiError && err.code === 'wallet_insufficient' ? t('gift.topup') : err.message;
+      if (!(err instanceof ApiError && err.code === 'wallet_insufficient')) { msg.textContent = err.message; return; }
+    }
+    try {
+      const { order } = await this.v.api.post(path, { gift_id: g.id, count: 1, pay: 'order' }, { idempotencyKey: newIdempotencyKey() });
+      const res = await this.v.checkout.run({ title: g.name }, { resume: order });
+      msg.textContent = res.status === 'paid' ? t('gift.sent', { gift: g.name }) : '';
+    } catch (err) {
+      msg.textContent = err.message;
     }
   }
 
