@@ -129,3 +129,49 @@ func TestGiftPaidInTheRoom(t *testing.T) {
 		t.Fatalf("income %+v, want one gift of 5000", income)
 	}
 }
+
+// TestRedPacketGrabbed: the anchor launches a red packet of two from the
+// studio; two viewers grab one each and see what they got, which sums to
+// the total and is in their wallets; the studio shows the packet.
+func TestRedPacketGrabbed(t *testing.T) {
+	n := startNode(t)
+	admin := n.srv.AdminToken()
+	r := createRoom(t, n, "Red packet night", nil)
+	browser := newBrowser(t)
+	studio := newPage(t, browser, "studio", n.base+"/studio/"+r.ID)
+	studio.waitFor(10*time.Second, `!document.getElementById('login').hidden`, "the studio login")
+	studio.typeText(`document.getElementById('login-key')`, admin+"\r")
+	studio.waitFor(15*time.Second, `!!document.getElementById('rp-form')`, "the studio's red-packet form")
+	viewers := []*page{
+		newPage(t, browser, "vic", n.base+"/live/"+r.ID+"#token="+mintUser(t, n, "vic", "Vic")),
+		newPage(t, browser, "wen", n.base+"/live/"+r.ID+"#token="+mintUser(t, n, "wen", "Wen")),
+	}
+	for _, v := range viewers {
+		v.waitFor(15*time.Second, `!!(window.livesell && window.livesell.viewer.events && window.livesell.viewer.games)`, "room events")
+	}
+	studio.fill(`document.getElementById('rp-total')`, "8.88")
+	studio.fill(`document.getElementById('rp-count')`, "2")
+	studio.clickCSS(`#rp-start`)
+	studio.waitFor(10*time.Second, `document.getElementById('rp-status').textContent === '1 launched'`, "the packet launched")
+	var sum int64
+	for i, v := range viewers {
+		v.waitFor(10*time.Second, shown(`document.querySelector('.ls-rp-grab')`), "the Grab button")
+		v.clickCSS(`.ls-rp-grab`)
+		v.waitFor(10*time.Second, `document.querySelector('.ls-redpacket').dataset.result === 'got' && /^You got ¥\d+\.\d\d!$/.test(document.querySelector('.ls-rp-msg').textContent)`, "the amount grabbed")
+		if i == 0 {
+			v.screenshot("redpacket-got")
+		}
+		var w struct {
+			Balances map[string]int64 `json:"balances"`
+		}
+		n.mustCall(t, "GET", "/api/me/wallet", mintUser(t, n, []string{"vic", "wen"}[i], ""), nil, &w)
+		if w.Balances["CNY"] < 1 {
+			t.Fatalf("wallet %v after a grab", w.Balances)
+		}
+		sum += w.Balances["CNY"]
+	}
+	if sum != 888 {
+		t.Fatalf("the two grabs sum to %d, want 888", sum)
+	}
+	studio.waitFor(10*time.Second, `document.querySelector('#rp-list li') && document.querySelector('#rp-list li').textContent.includes('in 2')`, "the packet in the studio")
+}
