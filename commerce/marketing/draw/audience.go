@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -32,7 +33,7 @@ func NewAudience(s *Service) *Audience { return &Audience{s: s} }
 func (a *Audience) Start(ctx context.Context, feed events.AudienceFeed) (stop func(), err error) {
 	queue := make(chan events.AudienceEvent, 4096)
 	cancel, err := feed.Subscribe("*", func(ev events.AudienceEvent) {
-		if (ev.Kind != events.AudienceDanmaku && ev.Kind != events.AudienceLike) || ev.UserID == "" {
+		if (ev.Kind != events.AudienceDanmaku && ev.Kind != events.AudienceLike && ev.Kind != events.AudienceJoined) || ev.UserID == "" {
 			return
 		}
 		select {
@@ -80,6 +81,19 @@ func ParseAudience(data []byte) (events.AudienceEvent, error) {
 func (a *Audience) Handle(ctx context.Context, ev events.AudienceEvent) error {
 	var via string
 	switch ev.Kind {
+	case events.AudienceJoined:
+		// A signed-in viewer seen in a room is an account livesell knows
+		// from then on (draws excluding new accounts look at this first
+		// sighting when the shop says nothing of the account's age).
+		if ev.UserID == "" || a.s.d.Accounts == nil || strings.HasPrefix(ev.UserID, "anon-") {
+			return nil
+		}
+		at := ev.At
+		if at.IsZero() {
+			at = time.Now()
+		}
+		_, err := a.s.d.Accounts.Seen(ctx, ev.UserID, at)
+		return err
 	case events.AudienceDanmaku:
 		via = ViaDanmaku
 	case events.AudienceLike:

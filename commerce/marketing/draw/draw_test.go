@@ -311,6 +311,13 @@ func TestNewAccountsExcluded(t *testing.T) {
 		if _, _, err := h.s.Enter(ctx, d, "old", draw.ViaButton, ""); err != nil {
 			t.Fatalf("old account: %v", err)
 		}
+		// A viewer who joined the room before the opening is known from then.
+		if err := h.aud.Handle(ctx, events.AudienceEvent{Room: "r1", Kind: events.AudienceJoined, UserID: "regular", At: d.OpensAt.Add(-time.Minute)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := h.s.Enter(ctx, d, "regular", draw.ViaButton, ""); err != nil {
+			t.Fatalf("a viewer seen before the opening: %v", err)
+		}
 		// The shop says "fresh" was created after the opening.
 		if err := h.audit.SetCreated(ctx, "fresh", d.OpensAt.Add(time.Second)); err != nil {
 			t.Fatal(err)
