@@ -79,6 +79,9 @@ func (s *Store) Move(ctx context.Context, user, currency string, amount int64, k
 	if user == "" || currency == "" || kind == "" || ref == "" || amount == 0 {
 		return false, fmt.Errorf("%w: user, currency, kind, ref and a non-zero amount are required", ErrInvalid)
 	}
+	if amount > 0 && s.db.Dialect == sqldb.Postgres {
+		return s.credit(ctx, user, currency, amount, kind, ref)
+	}
 	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
 		applied = false
 		res, err := tx.ExecContext(ctx, `INSERT INTO wallet_entries (id, user_id, currency, amount_minor, kind, ref, at_ms)
@@ -113,6 +116,22 @@ func (s *Store) Move(ctx context.Context, user, currency string, amount int64, k
 		return nil
 	})
 	return applied, err
+}
+
+// credit is Move's credit on PostgreSQL in one statement (one round trip,
+// atomic): the ledger row, and the balance only when the row is new.
+func (s *Store) credit(ctx context.Context, user, currency string, amount int64, kind, ref string) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `WITH e AS (
+			INSERT INTO wallet_entries (id, user_id, currency, amount_minor, kind, ref, at_ms)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (kind, ref) DO NOTHING RETURNING amount_minor)
+		INSERT INTO wallet_balances (user_id, currency, balance_minor) SELECT $2, $3, amount_minor FROM e
+		ON CONFLICT (user_id, currency) DO UPDATE SET balance_minor = wallet_balances.balance_minor + excluded.balance_minor`,
+		ids.New("wal_"), user, currency, amount, kind, ref, s.now().UnixMilli())
+	if err != nil {
+		return false, fmt.Errorf("wallet: credit: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
 }
 
 // Balance is user's balance in currency.
