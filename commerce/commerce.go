@@ -22,6 +22,7 @@ import (
 	"github.com/livesell/livesell/commerce/images"
 	"github.com/livesell/livesell/commerce/marketing/coupon"
 	"github.com/livesell/livesell/commerce/marketing/notice"
+	"github.com/livesell/livesell/commerce/marketing/risk"
 	"github.com/livesell/livesell/commerce/order"
 	"github.com/livesell/livesell/commerce/outbox"
 	"github.com/livesell/livesell/commerce/payment"
@@ -64,6 +65,8 @@ type Options struct {
 	SweepEvery time.Duration
 	// Tickets tells ticket holders, for coupons kept to them (nil: none).
 	Tickets auth.Tickets
+	// Risk is the shop's veto on coupon claims (nil: none; risk.Webhook).
+	Risk risk.Hook
 	// AfterReserve is a test hook (see order.Options).
 	AfterReserve func(ctx context.Context, orderID string) error
 	Log          *slog.Logger
@@ -131,7 +134,7 @@ func New(ctx context.Context, o Options) (*Commerce, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.Coupons, err = coupon.New(ctx, coupon.Options{DB: b.SQL, Redis: b.Redis, NS: o.Namespace, Notices: notices, Tickets: o.Tickets, Tags: c.Tags,
+	if c.Coupons, err = coupon.New(ctx, coupon.Options{DB: b.SQL, Redis: b.Redis, NS: o.Namespace, Notices: notices, Tickets: o.Tickets, Tags: c.Tags, Risk: o.Risk,
 		Rates: coupon.Rates{PerUser: CouponClaimsPerUser, PerAddr: CouponClaimsPerAddr, Window: time.Second}, Log: log}); err != nil {
 		return nil, err
 	}
@@ -166,6 +169,7 @@ func New(ctx context.Context, o Options) (*Commerce, error) {
 	c.goRun(func() { c.Orders.Maintenance.RunSweeper(runCtx, sweepEvery) })
 	c.goRun(func() { c.Orders.Maintenance.RunReconciler(runCtx, reconcileEvery) })
 	c.goRun(func() { c.Relay.RunPruner(runCtx, lim.OutboxRetention, pruneEvery(lim.OutboxRetention)) })
+	c.goRun(func() { c.Coupons.RunRepair(runCtx, reconcileEvery, 2*grace(o.Config)) })
 	stop, err := tags.NewConsumer(c.Tags, b.NATS, b.JetStream, o.Namespace, log).Start(runCtx)
 	if err != nil {
 		c.Close(ctx)

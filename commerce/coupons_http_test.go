@@ -187,5 +187,20 @@ func TestCouponsOverHTTP(t *testing.T) {
 		if cs := list["coupons"].([]any); len(cs) != 3 || cs[0].(map[string]any)["left"].(float64) != 99 {
 			t.Fatalf("room coupons %v", list)
 		}
+
+		// A cart: a coupon for one product takes off that line only, stored per line.
+		tea := h.must(201, "POST", "/api/products", adminToken, map[string]any{"title": "Tea", "price_minor": 5000, "currency": "CNY", "stock": 5}, nil)
+		teaID := tea["id"].(string)
+		teaOff := h.must(201, "POST", "/api/rooms/r1/coupons", adminToken, couponBody("¥10 off tea", "amount_off", map[string]any{"amount_minor": 1000, "products": []string{teaID}}), nil)
+		bobClaim := h.must(201, "POST", "/api/coupons/"+teaOff["id"].(string)+"/claim", bob, nil, nil)["id"].(string)
+		cart := h.must(201, "POST", "/api/orders", bob, map[string]any{"lines": []map[string]any{{"product_id": pid}, {"product_id": teaID}}, "coupons": []string{bobClaim}}, nil)
+		if cart["amount_minor"].(float64) != 33900 || cart["discount_minor"].(float64) != 1000 {
+			t.Fatalf("cart with a tea coupon %v", cart)
+		}
+		var line int
+		var off int64
+		if err := b.SQL.QueryRowContext(ctx, `SELECT line, discount_minor FROM commerce_order_discounts WHERE order_id = $1`, cart["id"]).Scan(&line, &off); err != nil || line != 1 || off != 1000 {
+			t.Fatalf("cart discount row: line %d, %d off (%v)", line, off, err)
+		}
 	})
 }

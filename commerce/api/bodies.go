@@ -60,9 +60,6 @@ func ParseOrderRequest(b []byte) (order.Request, error) {
 			return r, apierr.E(apierr.CodeInvalidRequest, "coupons are claim ids")
 		}
 	}
-	if r.SKU != "" && (len(r.Coupons) > 0 || r.BestCoupons) {
-		return r, apierr.E(apierr.CodeInvalidRequest, "coupons apply to an order of a product without variants")
-	}
 	return r, nil
 }
 

@@ -39,8 +39,13 @@ func ParseOrder(b []byte) (order.Request, *order.CartRequest, error) {
 		}
 		return r, nil, err
 	}
-	if len(ob.Coupons) > 0 || ob.BestCoupons {
-		return order.Request{}, nil, apierr.E(apierr.CodeInvalidRequest, "coupons apply to an order of one product")
+	if len(ob.Coupons) > 4 {
+		return order.Request{}, nil, apierr.E(apierr.CodeCouponTooMany, "at most 4 coupons per order")
+	}
+	for _, c := range ob.Coupons {
+		if !ids.Valid(c) {
+			return order.Request{}, nil, apierr.E(apierr.CodeInvalidRequest, "coupons are claim ids")
+		}
 	}
 	if ob.ProductID != "" || ob.SKU != "" || ob.Quantity != 0 {
 		return order.Request{}, nil, apierr.E(apierr.CodeInvalidRequest, "send either lines (a cart) or product_id, not both")
@@ -51,7 +56,7 @@ func ParseOrder(b []byte) (order.Request, *order.CartRequest, error) {
 	if len(ob.Lines) == 0 || len(ob.Lines) > order.MaxCartLines {
 		return order.Request{}, nil, apierr.E(apierr.CodeInvalidRequest, "a cart has 1 to %d lines", order.MaxCartLines)
 	}
-	return order.Request{}, &order.CartRequest{Lines: ob.Lines, Room: ob.Room}, nil
+	return order.Request{}, &order.CartRequest{Lines: ob.Lines, Room: ob.Room, Coupons: ob.Coupons, BestCoupons: ob.BestCoupons}, nil
 }
 
 // mapOrderErr is mapErr for orders: a cart line's refusal keeps its code

@@ -69,6 +69,9 @@ type CartRequest struct {
 	Room  string     `json:"room,omitempty"`
 	// Addr is the buyer's client address for the per-address cap (see Request).
 	Addr string `json:"-"`
+	// Coupons and BestCoupons apply the buyer's coupons (see Request).
+	Coupons     []string `json:"coupons,omitempty"`
+	BestCoupons bool     `json:"best_coupons,omitempty"`
 }
 
 // LineError is a refusal of one line of a cart: Index (0-based) names it.
@@ -154,6 +157,7 @@ func (r CartRequest) hash() string {
 	for _, l := range ls {
 		h.Write([]byte("\x00" + l.ProductID + "\x00" + l.SKU + "\x00" + strconv.Itoa(l.Quantity)))
 	}
+	h.Write([]byte(couponsHash(r.Coupons, r.BestCoupons)))
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
@@ -275,6 +279,12 @@ func (s *Service) CreateCart(ctx context.Context, user, idemKey string, r CartRe
 		}
 	}
 	o = s.newCartOrder(id, user, idemKey, hash, r.Room, currency, lines, ttl, now)
+	if err := s.discount(ctx, &o, r.Coupons, r.BestCoupons); err != nil {
+		if res.Code == stock.Done {
+			s.release(ctx, o, false)
+		}
+		return Order{}, false, err
+	}
 	if err := s.store.Insert(ctx, o); err != nil {
 		if sqldb.IsUniqueViolation(err) {
 			if prev, gerr := s.store.Get(ctx, id); gerr == nil {
@@ -285,6 +295,9 @@ func (s *Service) CreateCart(ctx context.Context, user, idemKey string, r CartRe
 			}
 		}
 		s.release(ctx, o, false)
+		if len(o.Discounts) > 0 {
+			s.opt.Discounts.Undo(ctx, id)
+		}
 		return Order{}, false, err
 	}
 	s.remember(ctx, id)

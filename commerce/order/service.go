@@ -206,7 +206,8 @@ func (s *Service) Create(ctx context.Context, user, idemKey string, r Request) (
 		return Order{}, false, fmt.Errorf("%w: Idempotency-Key is longer than 128 bytes", ErrInvalid)
 	}
 	if r.SKU != "" { // a variant: a cart of one line
-		return s.CreateCart(ctx, user, idemKey, CartRequest{Lines: []CartLine{{ProductID: r.ProductID, SKU: r.SKU, Quantity: r.Quantity}}, Room: r.Room, Addr: r.Addr})
+		return s.CreateCart(ctx, user, idemKey, CartRequest{Lines: []CartLine{{ProductID: r.ProductID, SKU: r.SKU, Quantity: r.Quantity}}, Room: r.Room, Addr: r.Addr,
+			Coupons: r.Coupons, BestCoupons: r.BestCoupons})
 	}
 	p, err := s.catalog.Product(ctx, r.ProductID)
 	if err != nil {
@@ -414,6 +415,11 @@ func (s *Service) retry(ctx context.Context, p catalog.Product, id, user, idemKe
 		t = terms{price: p.PriceMinor, ttl: s.opt.TTL}
 	}
 	o := s.newOrder(p, id, user, idemKey, hash, r, t.price, t.ttl, now)
+	// The first attempt may have reserved its coupons for this order id
+	// already: applying them again for the same order is idempotent.
+	if err := s.discount(ctx, &o, r.Coupons, r.BestCoupons); err != nil {
+		return Order{}, false, err
+	}
 	if err := s.store.Insert(ctx, o); err != nil {
 		if sqldb.IsUniqueViolation(err) {
 			if prev, gerr := s.store.Get(ctx, id); gerr == nil {

@@ -26,6 +26,7 @@ const (
 	CodeCouponProducts     Code = "coupon_products"
 	CodeCouponCurrency     Code = "coupon_currency"
 	CodeCouponTooMany      Code = "coupon_too_many"
+	CodeCouponVetoed       Code = "coupon_vetoed"
 )
 
 var couponEntries = []Entry{
@@ -44,6 +45,7 @@ var couponEntries = []Entry{
 	{CodeCouponProducts, http.StatusConflict, "the coupon does not apply to the products of this order", 0},
 	{CodeCouponCurrency, http.StatusConflict, "the coupon is in another currency than the order", 0},
 	{CodeCouponTooMany, http.StatusBadRequest, "too many coupons in one order", 0},
+	{CodeCouponVetoed, http.StatusForbidden, "the shop's risk check refused this claim", 0},
 }
 
 // Games: draws, red packets, gifts and wallets (commerce/marketing/{draw,redpacket,gift,wallet}).

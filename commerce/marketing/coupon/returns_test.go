@@ -85,6 +85,14 @@ func TestReturnsAndRefunds(t *testing.T) {
 		if err != nil || plan.DiscountMinor != 5980 || len(plan.Parts) != 1 || plan.Parts[0].ClaimID != pct {
 			t.Fatalf("best: %+v %v", plan, err)
 		}
+		// A node that died between applying coupons and writing the order:
+		// the coupons come back after the grace, not before.
+		if n, err := s.Repair(ctx, time.Hour); err != nil || n != 0 {
+			t.Fatalf("repair inside the grace: %d %v", n, err)
+		}
+		if n, err := s.Repair(ctx, -time.Second); err != nil || n != 1 || status(pct) != StatusClaimed {
+			t.Fatalf("repair of ord_4 (never written): %d %v, claim %s", n, err, status(pct))
+		}
 		var audited int
 		b.SQL.QueryRowContext(ctx, `SELECT count(*) FROM coupon_audit WHERE actor = 'order:ord_2' AND action LIKE 'refund:%'`).Scan(&audited)
 		if audited != 2 {

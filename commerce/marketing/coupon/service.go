@@ -13,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/livesell/livesell/commerce/internal/ids"
+	"github.com/livesell/livesell/commerce/marketing/risk"
 	"github.com/livesell/livesell/commerce/tags"
 	"github.com/livesell/livesell/internal/apierr"
 	"github.com/livesell/livesell/internal/auth"
@@ -41,12 +42,14 @@ type Options struct {
 	// Tags tells tagged users (nil: a tag audience admits nobody).
 	Tags  Tags
 	Rates Rates
+	// Risk is the shop's veto on claims (nil: none).
+	Risk risk.Hook
 	// InFlight bounds the claim scripts one node runs at once (default
 	// 32): in a rush the rest wait here for their turn, not in the Redis
 	// client's pool, whose wait is bounded.
 	InFlight int
 	Log      *slog.Logger
-	Now   func() time.Time
+	Now      func() time.Time
 }
 
 // Service runs coupons: templates, pushes, claims, use and return.
@@ -255,6 +258,9 @@ func (s *Service) Claim(ctx context.Context, r ClaimRequest) (c Claim, created b
 	if err := s.admit(ctx, &t, r.User); err != nil {
 		return c, false, err
 	}
+	if err := s.vet(ctx, &t, r, now); err != nil {
+		return c, false, err
+	}
 	id := claimID(t.ID, r.User.UserID, r.Key)
 	select {
 	case s.slots <- struct{}{}:
@@ -290,6 +296,24 @@ func (s *Service) Claim(ctx context.Context, r ClaimRequest) (c Claim, created b
 	// Created is Redis's answer: of two racing taps with one claim id,
 	// either may write the row, only one made the claim.
 	return c, code == claimDone, nil
+}
+
+// vet asks the shop's risk hook, if any; a veto is audited with its reason.
+func (s *Service) vet(ctx context.Context, t *Template, r ClaimRequest, now time.Time) error {
+	if s.o.Risk == nil {
+		return nil
+	}
+	v, err := s.o.Risk.Decide(ctx, risk.Check{Action: "coupon.claim", Room: t.Room, UserID: r.User.UserID, Addr: r.Addr, Subject: t.ID, At: now.UTC()})
+	if err != nil {
+		s.log.Warn("risk hook", "coupon", t.ID, "user", r.User.UserID, "allowed", v.Allow, "err", err)
+	}
+	if v.Allow {
+		return nil
+	}
+	if err := s.store.addAudit(ctx, s.o.DB, audit{template: t.ID, actor: r.User.UserID, action: "claim_vetoed", addr: r.Addr, detail: v.Reason, at: now}); err != nil {
+		s.log.Warn("audit not written", "coupon", t.ID, "err", err)
+	}
+	return apierr.New(apierr.CodeCouponVetoed)
 }
 
 // admit checks the template's audience for user.
