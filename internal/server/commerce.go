@@ -34,6 +34,7 @@ func (s *Server) mountCommerce(ctx context.Context, r fiber.Router) error {
 		Auth:          s.auth,
 		Rooms:         commerceRooms{rooms},
 		PublicURL:     s.cfg.PublicURL,
+		Risk:          riskHook(cfg), // games.go
 		Log:           s.log,
 	})
 	if err != nil {

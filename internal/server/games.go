@@ -13,9 +13,11 @@ import (
 	"github.com/livesell/livesell/commerce/marketing/guard"
 	"github.com/livesell/livesell/commerce/marketing/notice"
 	"github.com/livesell/livesell/commerce/marketing/redpacket"
+	"github.com/livesell/livesell/commerce/marketing/risk"
 	"github.com/livesell/livesell/commerce/marketing/wallet"
 	"github.com/livesell/livesell/internal/apierr"
 	"github.com/livesell/livesell/internal/auth"
+	"github.com/livesell/livesell/internal/config"
 	"github.com/livesell/livesell/signaling/room"
 )
 
@@ -46,7 +48,7 @@ func (s *Server) mountGames(ctx context.Context, r fiber.Router, c *commerce.Com
 	notices := guard.NewNotices(pub)
 	log := s.log.With("component", "games")
 	g := &guard.Guard{Limiter: guard.NewLimiter(b.Redis, ns), Audit: guard.NewAudit(b.SQL), Log: log,
-		Risk: &guard.Risk{URL: s.cfg.Commerce.RiskHookURL, Secret: []byte(s.cfg.Commerce.RiskHookSecret), Log: log}}
+		Risk: &guard.Risk{Hook: riskHook(s.cfg.Commerce), Log: log}}
 	w := wallet.NewStore(b.SQL)
 	rooms := gameRooms{s.rooms}
 
@@ -113,6 +115,15 @@ func (s *Server) mountGames(ctx context.Context, r fiber.Router, c *commerce.Com
 	r.Put("/api/games/accounts/:user", g.SetAccount(s.auth))
 	r.Get("/api/rooms/:room/games/stats", gameStats(s.auth, rooms, draws, packets, gifts))
 	return nil
+}
+
+// riskHook is the shop's risk webhook (risk-hook-url), asked by coupon
+// claims and by draws (winners, claims); nil when none is set.
+func riskHook(cfg config.CommerceConfig) risk.Hook {
+	if cfg.RiskHookURL == "" {
+		return nil
+	}
+	return &risk.Webhook{URL: cfg.RiskHookURL, Secret: cfg.RiskHookSecret}
 }
 
 // gameRooms tells the games which rooms exist.

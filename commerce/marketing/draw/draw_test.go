@@ -7,10 +7,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -20,6 +23,7 @@ import (
 	"github.com/livesell/livesell/commerce/marketing/draw"
 	"github.com/livesell/livesell/commerce/marketing/guard"
 	"github.com/livesell/livesell/commerce/marketing/notice"
+	"github.com/livesell/livesell/commerce/marketing/risk"
 	"github.com/livesell/livesell/commerce/marketing/wallet"
 	"github.com/livesell/livesell/internal/backend"
 	"github.com/livesell/livesell/internal/events"
@@ -224,25 +228,27 @@ func TestDrawAnyoneCanVerify(t *testing.T) {
 func TestRiskHookVetoesWinner(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, b *backend.Backends, ns string) {
 		ctx := context.Background()
-		secret := []byte("risk-secret")
+		const secret = "risk-secret"
 		var banned string
 		var mu sync.Mutex
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			var body bytes.Buffer
-			body.ReadFrom(r.Body)
-			if guard.Sign(secret, r.Header.Get("X-Livesell-Timestamp"), body.Bytes()) != r.Header.Get("X-Livesell-Signature") {
+			raw, _ := io.ReadAll(r.Body)
+			h := r.Header.Get(risk.SignatureHeader)
+			ts, _, _ := strings.Cut(strings.TrimPrefix(h, "t="), ",")
+			sec, _ := strconv.ParseInt(ts, 10, 64)
+			if risk.Sign(secret, time.Unix(sec, 0), raw) != h {
 				http.Error(w, "bad signature", 401)
 				return
 			}
-			var q guard.Question
-			json.Unmarshal(body.Bytes(), &q)
+			var q risk.Check
+			json.Unmarshal(raw, &q)
 			mu.Lock()
 			deny := q.UserID == banned || q.Action == "draw.claim"
 			mu.Unlock()
-			json.NewEncoder(w).Encode(guard.Verdict{Allow: !deny, Reason: "risk"})
+			json.NewEncoder(w).Encode(risk.Verdict{Allow: !deny, Reason: "risk"})
 		}))
 		defer srv.Close()
-		h := newHarness(t, b, ns, &guard.Risk{URL: srv.URL, Secret: secret, Timeout: 5 * time.Second})
+		h := newHarness(t, b, ns, &guard.Risk{Hook: &risk.Webhook{URL: srv.URL, Secret: secret, Timeout: 5 * time.Second}})
 		d, err := h.s.Open(ctx, draw.Spec{Room: "r1", Title: "One prize", Rule: draw.RuleOpen, Winners: 1,
 			Prize: draw.Prize{Kind: draw.PrizePoints, Points: 1}, Duration: time.Minute})
 		if err != nil {

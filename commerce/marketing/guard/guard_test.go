@@ -6,10 +6,13 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/livesell/livesell/commerce/marketing/guard"
+	"github.com/livesell/livesell/commerce/marketing/risk"
 	"github.com/livesell/livesell/internal/backend"
 	"github.com/livesell/livesell/internal/testenv"
 )
@@ -47,31 +50,39 @@ func TestLimits(t *testing.T) {
 	})
 }
 
-// TestRiskHook: the hook's verdict is followed; a signature it can check
-// comes with each question; a hook that fails or is slow vetoes unless
-// FailOpen.
+// signed reports whether r carries risk.Sign's signature of body.
+func signed(r *http.Request, secret string, body []byte) bool {
+	h := r.Header.Get(risk.SignatureHeader)
+	ts, _, ok := strings.Cut(strings.TrimPrefix(h, "t="), ",")
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	return ok && err == nil && risk.Sign(secret, time.Unix(sec, 0), body) == h
+}
+
+// TestRiskHook: the hook's verdict is followed; each question is signed;
+// a hook that fails or is slow vetoes unless FailOpen; no hook allows.
 func TestRiskHook(t *testing.T) {
-	secret := []byte("s3cret")
+	const secret = "s3cret"
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var q guard.Question
 		raw, _ := io.ReadAll(r.Body)
-		if guard.Sign(secret, r.Header.Get("X-Livesell-Timestamp"), raw) != r.Header.Get("X-Livesell-Signature") {
+		if !signed(r, secret, raw) {
 			http.Error(w, "bad", 401)
 			return
 		}
-		json.Unmarshal(raw, &q)
-		switch q.UserID {
+		var c risk.Check
+		json.Unmarshal(raw, &c)
+		switch c.UserID {
 		case "slow":
 			time.Sleep(300 * time.Millisecond)
 		case "broken":
 			http.Error(w, "down", 500)
 			return
 		}
-		json.NewEncoder(w).Encode(guard.Verdict{Allow: q.UserID != "bot", Reason: "bot farm"})
+		json.NewEncoder(w).Encode(risk.Verdict{Allow: c.UserID != "bot" && c.Subject == "d1", Reason: "bot farm"})
 	}))
 	defer srv.Close()
 	ctx := context.Background()
-	r := &guard.Risk{URL: srv.URL, Secret: secret, Timeout: 100 * time.Millisecond}
+	hook := &risk.Webhook{URL: srv.URL, Secret: secret, Timeout: 100 * time.Millisecond}
+	r := &guard.Risk{Hook: hook}
 	for _, c := range []struct {
 		user string
 		want bool
@@ -80,15 +91,15 @@ func TestRiskHook(t *testing.T) {
 			t.Errorf("%s: allow %v, want %v (%s)", c.user, v.Allow, c.want, v.Reason)
 		}
 	}
-	r.FailOpen = true
+	hook.FailOpen = true
 	if v := r.Ask(ctx, guard.Question{Action: "draw.win", UserID: "broken", Target: "d1"}); !v.Allow {
 		t.Error("fail-open hook vetoed on failure")
 	}
-	wrong := &guard.Risk{URL: srv.URL, Secret: []byte("other"), Timeout: time.Second}
-	if v := wrong.Ask(ctx, guard.Question{Action: "draw.win", UserID: "amy"}); v.Allow {
+	wrong := &guard.Risk{Hook: &risk.Webhook{URL: srv.URL, Secret: "other", Timeout: time.Second}}
+	if v := wrong.Ask(ctx, guard.Question{Action: "draw.win", UserID: "amy", Target: "d1"}); v.Allow {
 		t.Error("a hook refusing our signature allowed")
 	}
-	if v := (*guard.Risk)(nil).Ask(ctx, guard.Question{}); !v.Allow {
+	if v := (&guard.Risk{}).Ask(ctx, guard.Question{}); !v.Allow {
 		t.Error("no hook vetoed")
 	}
 }
