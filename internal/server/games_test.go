@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -169,6 +170,26 @@ func TestGamesOverHTTP(t *testing.T) {
 		t.Fatalf("the prize's unit is still on sale: %s", c)
 	}
 
+	// A coupon prize: the winner's claim of the template, once.
+	var tpl struct{ ID string }
+	body, _ := json.Marshal(map[string]any{"title": "¥5 off", "kind": "amount_off", "amount_minor": 500, "currency": "CNY", "total": 10, "per_user": 1,
+		"starts_at": time.Now().Add(-time.Minute).UTC(), "ends_at": time.Now().Add(time.Hour).UTC()})
+	do(http.StatusCreated, "POST", r+"/coupons", admin, string(body), &tpl)
+	var cd struct{ ID string }
+	do(http.StatusCreated, "POST", r+"/draws", admin, `{"title":"Coupon","rule":"open","winners":1,"duration_s":60,"prize":{"kind":"coupon","coupon_id":"`+tpl.ID+`"}}`, &cd)
+	do(http.StatusOK, "POST", "/api/draws/"+cd.ID+"/enter", ben, "", nil)
+	do(http.StatusOK, "POST", "/api/draws/"+cd.ID+"/close", admin, "", nil)
+	var cp struct {
+		Claimed  bool   `json:"claimed"`
+		PrizeRef string `json:"prize_ref"`
+	}
+	do(http.StatusOK, "POST", "/api/draws/"+cd.ID+"/claim", ben, "", &cp)
+	var myCoupons map[string]any
+	do(http.StatusOK, "GET", "/api/me/coupons", ben, "", &myCoupons)
+	if !cp.Claimed || cp.PrizeRef == "" || !strings.Contains(fmt.Sprint(myCoupons), cp.PrizeRef) {
+		t.Fatalf("coupon prize %+v, ben's coupons %v", cp, myCoupons)
+	}
+
 	// Gifts: the catalogue, then a gift from an empty wallet.
 	do(http.StatusOK, "PUT", "/api/gifts/rocket", admin, `{"name":"Rocket","price_minor":5000,"currency":"CNY","tier":4}`, nil)
 	if c := code("POST", r+"/gifts", amy, `{"gift_id":"rocket","pay":"wallet"}`, "Idempotency-Key", "k1"); c != "wallet_insufficient" {
@@ -196,7 +217,7 @@ func TestGamesOverHTTP(t *testing.T) {
 		}
 	}
 	do(http.StatusOK, "GET", r+"/games/stats", admin, "", &stats)
-	if stats.Draws.Draws != 2 || stats.Draws.Entries != 3 || stats.Draws.Winners != 2 || stats.Draws.Claimed != 2 || stats.Redpackets.Packets != 1 || stats.Redpackets.Grabs != 2 {
+	if stats.Draws.Draws != 3 || stats.Draws.Entries != 4 || stats.Draws.Winners != 3 || stats.Draws.Claimed != 3 || stats.Redpackets.Packets != 1 || stats.Redpackets.Grabs != 2 {
 		t.Fatalf("stats %+v", stats)
 	}
 	var trail struct {
