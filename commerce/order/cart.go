@@ -32,8 +32,11 @@ type Line struct {
 }
 
 // Items are the lines whose stock o holds: its cart lines, or its one
-// product.
+// product (none for an order of another kind, see KindOf).
 func (o *Order) Items() []Line {
+	if KindOf(o.ProductID) != "" {
+		return nil
+	}
 	if len(o.Lines) > 0 {
 		return o.Lines
 	}

@@ -49,6 +49,44 @@ var couponEntries = []Entry{
 }
 
 // Games: draws, red packets, gifts and wallets (commerce/marketing/{draw,redpacket,gift,wallet}).
-const ()
+const (
+	CodeDrawNotFound       Code = "draw_not_found"
+	CodeDrawInvalid        Code = "draw_invalid"
+	CodeDrawClosed         Code = "draw_closed"
+	CodeDrawStillOpen      Code = "draw_still_open"
+	CodeDrawNotEligible    Code = "draw_not_eligible"
+	CodeDrawNewAccount     Code = "draw_new_account"
+	CodeDrawNotWinner      Code = "draw_not_winner"
+	CodeDrawClaimOver      Code = "draw_claim_over"
+	CodeDrawVetoed         Code = "draw_vetoed"
+	CodeRedPacketNotFound  Code = "redpacket_not_found"
+	CodeRedPacketInvalid   Code = "redpacket_invalid"
+	CodeRedPacketEmpty     Code = "redpacket_empty"
+	CodeRedPacketClosed    Code = "redpacket_closed"
+	CodeRedPacketNotOpen   Code = "redpacket_not_open"
+	CodeGiftNotFound       Code = "gift_not_found"
+	CodeGiftInvalid        Code = "gift_invalid"
+	CodeWalletInsufficient Code = "wallet_insufficient"
+	CodeWalletInvalid      Code = "wallet_invalid"
+)
 
-var gameEntries = []Entry{}
+var gameEntries = []Entry{
+	{CodeDrawNotFound, http.StatusNotFound, "no such draw", 0},
+	{CodeDrawInvalid, http.StatusBadRequest, "the draw is not valid", 0},
+	{CodeDrawClosed, http.StatusConflict, "the draw is closed", 0},
+	{CodeDrawStillOpen, http.StatusConflict, "the draw is still open: its entries and winners are published when it closes", 0},
+	{CodeDrawNotEligible, http.StatusForbidden, "the draw's entry rule does not admit you", 0},
+	{CodeDrawNewAccount, http.StatusForbidden, "accounts created after the draw opened cannot enter it", 0},
+	{CodeDrawNotWinner, http.StatusForbidden, "you did not win this draw", 0},
+	{CodeDrawClaimOver, http.StatusConflict, "the time to claim this prize is over", 0},
+	{CodeDrawVetoed, http.StatusForbidden, "the shop's risk check refused this", 0},
+	{CodeRedPacketNotFound, http.StatusNotFound, "no such red packet", 0},
+	{CodeRedPacketInvalid, http.StatusBadRequest, "the red packet is not valid", 0},
+	{CodeRedPacketEmpty, http.StatusConflict, "every packet has been grabbed", 0},
+	{CodeRedPacketClosed, http.StatusConflict, "the red packet has ended", 0},
+	{CodeRedPacketNotOpen, http.StatusConflict, "the red packet is not open yet", 0},
+	{CodeGiftNotFound, http.StatusNotFound, "no such gift", 0},
+	{CodeGiftInvalid, http.StatusBadRequest, "the gift is not valid", 0},
+	{CodeWalletInsufficient, http.StatusConflict, "the wallet's balance is too low", 0},
+	{CodeWalletInvalid, http.StatusBadRequest, "the wallet movement is not valid", 0},
+}

@@ -166,4 +166,9 @@ type CommerceConfig struct {
 	ImageStore          string
 	ImageStoreAccessKey string
 	ImageStoreSecretKey string
+	// RiskHookURL, when set, is the shop's risk webhook, asked before a
+	// draw's winner is named and before a prize is claimed (it may veto);
+	// RiskHookSecret signs its requests (HMAC-SHA256).
+	RiskHookURL    string
+	RiskHookSecret string
 }

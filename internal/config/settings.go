@@ -94,6 +94,8 @@ func (c *Config) coreSettings() []setting {
 		{"sandbox-secret", envs("SANDBOX_SECRET"), "HMAC secret of the sandbox payment provider; empty generates one into <data-dir>", (*stringValue)(&c.Commerce.SandboxSecret)},
 		{"stripe-secret-key", envs("STRIPE_SECRET_KEY"), "Stripe secret key (enables the stripe provider)", (*stringValue)(&c.Commerce.StripeSecretKey)},
 		{"stripe-webhook-secret", envs("STRIPE_WEBHOOK_SECRET"), "Stripe webhook signing secret", (*stringValue)(&c.Commerce.StripeWebhookKey)},
+		{"risk-hook-url", envs("RISK_HOOK_URL"), "the shop's risk webhook: may veto a draw winner or a prize claim (empty: none)", (*stringValue)(&c.Commerce.RiskHookURL)},
+		{"risk-hook-secret", envs("RISK_HOOK_SECRET"), "HMAC secret signing the risk webhook's requests", (*stringValue)(&c.Commerce.RiskHookSecret)},
 		{"wechat-appid", envs("WECHAT_APPID"), "WeChat Pay app id (enables the wechatpay provider)", (*stringValue)(&c.Commerce.WeChatAppID)},
 		{"wechat-mchid", envs("WECHAT_MCHID"), "WeChat Pay merchant id", (*stringValue)(&c.Commerce.WeChatMchID)},
 		{"wechat-apiv3-key", envs("WECHAT_APIV3_KEY"), "WeChat Pay API v3 key (32 bytes, decrypts callback resources)", (*stringValue)(&c.Commerce.WeChatAPIv3Key)},

@@ -35,6 +35,7 @@ func (s *Server) mountCommerce(ctx context.Context, r fiber.Router) error {
 		Rooms:         commerceRooms{rooms},
 		Tickets:       s.admission,
 		PublicURL:     s.cfg.PublicURL,
+		Risk:          riskHook(cfg), // games.go
 		Log:           s.log,
 	})
 	if err != nil {
@@ -44,7 +45,7 @@ func (s *Server) mountCommerce(ctx context.Context, r fiber.Router) error {
 	s.commerce = c
 	s.paymentSandbox = sandboxOn(cfg) // said in the start-up log and /readyz
 	c.Mount(r)
-	return nil
+	return s.mountGames(ctx, r, c)
 }
 
 // sandboxOn decides whether the sandbox provider runs. It lets anyone "pay"

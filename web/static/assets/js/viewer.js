@@ -14,6 +14,7 @@ import { pendingElements, purchaseMethods } from './purchase.js';
 import { Goods } from './goods.js';
 import { couponElements, couponMethods } from './coupons.js';
 import { t, num } from './i18n.js';
+import { attachGames } from './games.js';
 
 export { cardOf, clock } from './card.js';
 
@@ -263,6 +264,7 @@ export class Viewer {
     ev.addEventListener('ack', (e) => { if (e.detail.ref) this._pending.delete(e.detail.ref); });
     ev.addEventListener('pinned', (e) => this._onPinned(e.detail));
     ev.addEventListener('notice', (e) => this._onNotice(e.detail));
+    attachGames(this, ev); // draws, red packets, gifts (games.js)
   }
 
   _onWelcome(m) {

@@ -1,0 +1,124 @@
+package guard
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/livesell/livesell/internal/apierr"
+	"github.com/livesell/livesell/internal/auth"
+)
+
+// Auth checks credentials (the node's one auth.Authenticator).
+type Auth interface {
+	Request(c *fiber.Ctx, accept auth.Accept, room string) (auth.Principal, error)
+}
+
+// Rooms says whether a room exists (for the anchor's routes).
+type Rooms interface {
+	Exists(ctx context.Context, room string) (bool, error)
+}
+
+// Default limits of the tools' actions, per user and per client address
+// (many viewers may share an address behind a carrier's NAT).
+var (
+	GrabLimits  = Limits{PerUser: Limit{N: 5, Window: time.Second}, PerAddr: Limit{N: 300, Window: time.Second}}
+	EnterLimits = Limits{PerUser: Limit{N: 5, Window: time.Second}, PerAddr: Limit{N: 300, Window: time.Second}}
+	ClaimLimits = Limits{PerUser: Limit{N: 5, Window: 10 * time.Second}, PerAddr: Limit{N: 100, Window: 10 * time.Second}}
+	GiftLimits  = Limits{PerUser: Limit{N: 10, Window: time.Second}, PerAddr: Limit{N: 300, Window: time.Second}}
+)
+
+// Addr is the request's client address as text.
+func Addr(c *fiber.Ctx) string {
+	if a := auth.ClientAddr(c); a.IsValid() {
+		return a.String()
+	}
+	return ""
+}
+
+// Limit applies lim to the request's user and address; a refusal is
+// rate_limited (and audited).
+func (g *Guard) Limit(c *fiber.Ctx, a Act, lim Limits) error {
+	a.Addr = Addr(c)
+	ok, err := g.Allow(c.UserContext(), a, lim)
+	if err != nil {
+		return apierr.Wrap(apierr.CodeStoreUnavailable, err)
+	}
+	if !ok {
+		return apierr.E(apierr.CodeRateLimited, "too many %s in a short time; try again in a second", a.Action).WithRetryAfter(time.Second)
+	}
+	return nil
+}
+
+// Code maps one domain error to a catalogue code.
+type Code struct {
+	Err  error
+	Code apierr.Code
+}
+
+// MapErr turns err into a catalogue error through table (the domain's
+// message names the broken rule), or the 500 path.
+func MapErr(err error, table []Code) error {
+	if err == nil {
+		return nil
+	}
+	var ae *apierr.Error
+	if errors.As(err, &ae) {
+		return err
+	}
+	for _, e := range table {
+		if errors.Is(err, e.Err) {
+			return apierr.E(e.Code, "%s", err.Error()).WithCause(err)
+		}
+	}
+	return apierr.Internal(err)
+}
+
+// Trail serves GET /api/games/audit?target= (admin): the audit trail of one
+// draw, packet or gift.
+func (g *Guard) Trail(a Auth) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if _, err := a.Request(c, auth.Admin, ""); err != nil {
+			return err
+		}
+		target := c.Query("target")
+		if target == "" || len(target) > 128 {
+			return apierr.E(apierr.CodeInvalidRequest, "target (a draw, red packet or gift id) is required")
+		}
+		es, err := g.Audit.Trail(c.UserContext(), target, 200)
+		if err != nil {
+			return apierr.Internal(err)
+		}
+		if es == nil {
+			es = []Entry{}
+		}
+		return c.JSON(fiber.Map{"entries": es})
+	}
+}
+
+// SetAccount serves PUT /api/games/accounts/{user} (admin): the shop tells
+// when an account was created ({"created_at": RFC 3339}), for draws that
+// exclude accounts newer than their opening.
+func (g *Guard) SetAccount(a Auth) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if _, err := a.Request(c, auth.Admin, ""); err != nil {
+			return err
+		}
+		var b struct {
+			CreatedAt time.Time `json:"created_at"`
+		}
+		if err := apierr.DecodeJSON(c.Body(), &b); err != nil {
+			return err
+		}
+		user := c.Params("user")
+		if user == "" || len(user) > 128 || b.CreatedAt.IsZero() {
+			return apierr.E(apierr.CodeInvalidRequest, "a user id and created_at are required")
+		}
+		if err := g.Audit.SetCreated(c.UserContext(), user, b.CreatedAt); err != nil {
+			return apierr.Internal(err)
+		}
+		return c.JSON(fiber.Map{"user_id": user, "created_at": b.CreatedAt.UTC()})
+	}
+}
