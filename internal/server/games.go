@@ -54,7 +54,7 @@ func (s *Server) mountGames(ctx context.Context, r fiber.Router, c *commerce.Com
 
 	packets := redpacket.New(b.Redis, ns, b.SQL, w, log)
 	draws := draw.New(draw.Deps{Redis: b.Redis, Namespace: ns, SQL: b.SQL, Notices: notices, Risk: g.Risk, Accounts: g.Audit,
-		Points: w, Prizes: draw.OrderPrizes{Orders: c.Orders, Coupons: c.Coupons}, Tags: c.Tags, Log: log})
+		Points: w, Prizes: draw.OrderPrizes{Orders: c.Orders, Coupons: c.Coupons}, Tags: c.Tags, Tickets: s.admission, Log: log})
 	gifts := gift.New(b.SQL, c.Orders, w, notices, log)
 
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
