@@ -105,7 +105,7 @@ func New(ctx context.Context, opts Options, words []string) (*Hub, error) {
 		h.unwords()
 		return nil, err
 	}
-	if h.noticeSub, err = h.subscribeNotices(ctx); err != nil {
+	if h.noticeSub, err = subscribeNotices(ctx, h); err != nil {
 		h.unwords()
 		h.paidSub.Unsubscribe()
 		return nil, err

@@ -73,7 +73,7 @@ func (h *Hub) Join(ctx context.Context, req JoinRequest) (*Session, error) {
 	}
 	var pass *auth.Pass
 	if !req.Anchor && !who.Admin {
-		if pass, err = h.ticket(ctx, req.Room, who); err != nil {
+		if pass, err = (ticketCheck{h.opts.Tickets, h.log}).pass(ctx, req.Room, who); err != nil {
 			h.release(r)
 			return nil, err
 		}

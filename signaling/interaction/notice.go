@@ -41,8 +41,8 @@ type keptNotice struct {
 }
 
 // subscribeNotices makes sure the notices stream exists and relays every
-// room's notices to the rooms running on this node.
-func (h *Hub) subscribeNotices(ctx context.Context) (*nats.Subscription, error) {
+// room's notices to the rooms running on this node (h.room finds them).
+func subscribeNotices(ctx context.Context, h *Hub) (*nats.Subscription, error) {
 	_, err := h.opts.JetStream.CreateStream(ctx, events.NoticesStreamConfig(h.opts.Namespace))
 	if err != nil && !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
 		return nil, fmt.Errorf("interaction: notices stream: %w", err)

@@ -2,21 +2,28 @@ package interaction
 
 import (
 	"context"
+	"log/slog"
 
 	"github.com/livesell/livesell/internal/auth"
 	"github.com/livesell/livesell/signaling/interaction/protocol"
 )
 
-// ticket is who's pass in a ticketed room, nil for a room that sells no
+// ticketCheck is the rule of who may join a ticketed room.
+type ticketCheck struct {
+	tickets auth.Tickets
+	log     *slog.Logger
+}
+
+// pass is who's pass in a ticketed room, nil for a room that sells no
 // access. A viewer without a ticket is refused with ticket_required; an
 // unknown answer (the check failed) with ticket_check_unavailable, never
 // let in.
-func (h *Hub) ticket(ctx context.Context, roomID string, who auth.Identity) (*auth.Pass, error) {
+func (h ticketCheck) pass(ctx context.Context, roomID string, who auth.Identity) (*auth.Pass, error) {
 	user := who.UserID
 	if who.Anonymous {
 		user = "" // a fresh random id, which holds no ticket
 	}
-	ticketed, p, ok, err := h.opts.Tickets.Pass(ctx, roomID, user)
+	ticketed, p, ok, err := h.tickets.Pass(ctx, roomID, user)
 	switch {
 	case err != nil:
 		h.log.Warn("ticket check failed", "room", roomID, "user", who.UserID, "err", err)
