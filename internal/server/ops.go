@@ -26,6 +26,10 @@ type readiness struct {
 	check func(context.Context) error
 }
 
+// ops are the node's operational endpoints (readiness, metrics), apart
+// from the composer's wiring.
+type ops struct{ *Server }
+
 // mountOps serves /healthz (the process answers), /readyz (every backend
 // answers and the node is not draining) and Prometheus /metrics.
 //
@@ -34,22 +38,23 @@ type readiness struct {
 // only; otherwise on the public one with a bearer token — the metrics
 // token, or the admin token while no metrics token is set.
 func (s *Server) mountOps(r fiber.Router) error {
+	op := ops{s}
 	r.Get("/healthz", func(c *fiber.Ctx) error {
 		return c.JSON(fiber.Map{"status": "ok"})
 	})
-	r.Get("/readyz", s.readyz)
+	r.Get("/readyz", op.readyz)
 	metrics := promhttp.HandlerFor(s.metrics, promhttp.HandlerOpts{})
 	if s.cfg.MetricsAddr != "" {
-		return s.serveMetrics(metrics)
+		return op.serveMetrics(metrics)
 	}
-	r.Get("/metrics", s.requireMetricsToken, adaptor.HTTPHandler(metrics))
+	r.Get("/metrics", op.requireMetricsToken, adaptor.HTTPHandler(metrics))
 	return nil
 }
 
 // readyz answers 200 when every check passes; otherwise 503 naming the
 // components that are not ready — never their errors, which can carry
 // addresses and driver detail (they go to the log).
-func (s *Server) readyz(c *fiber.Ctx) error {
+func (s ops) readyz(c *fiber.Ctx) error {
 	select {
 	case <-s.draining:
 		return apierr.New(apierr.CodeShuttingDown).WithRetryAfter(time.Second)
@@ -80,7 +85,7 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 
 // requireMetricsToken admits the metrics token, or the admin token while
 // no metrics token is configured, checked by the node's one Authenticator.
-func (s *Server) requireMetricsToken(c *fiber.Ctx) error {
+func (s ops) requireMetricsToken(c *fiber.Ctx) error {
 	accept := auth.Metrics
 	if s.cfg.MetricsToken == "" {
 		accept = auth.Admin
@@ -97,7 +102,7 @@ func (s *Server) requireMetricsToken(c *fiber.Ctx) error {
 // serveMetrics listens on metrics-addr now (a busy address is a start-up
 // error) and serves /metrics there, behind the metrics token if one is set,
 // until the server closes.
-func (s *Server) serveMetrics(metrics http.Handler) error {
+func (s ops) serveMetrics(metrics http.Handler) error {
 	ln, err := net.Listen("tcp", s.cfg.MetricsAddr)
 	if err != nil {
 		return fmt.Errorf("server: metrics listener %s: %w", s.cfg.MetricsAddr, err)
@@ -124,7 +129,7 @@ func (s *Server) serveMetrics(metrics http.Handler) error {
 
 // metricsTokenHTTP guards the separate metrics listener with the metrics
 // token when one is set (the listener itself is the protection otherwise).
-func (s *Server) metricsTokenHTTP(next http.Handler) http.Handler {
+func (s ops) metricsTokenHTTP(next http.Handler) http.Handler {
 	if s.cfg.MetricsToken == "" {
 		return next
 	}
@@ -158,7 +163,7 @@ type notReady struct {
 func (e *notReady) Error() string { return e.err.Error() }
 func (e *notReady) Unwrap() error { return e.err }
 
-func (s *Server) backendsReady(ctx context.Context) error {
+func (s ops) backendsReady(ctx context.Context) error {
 	var down []string
 	var errs []error
 	if err := s.back.Redis.Ping(ctx).Err(); err != nil {

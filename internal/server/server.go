@@ -107,7 +107,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, e
 		return nil, fmt.Errorf("server: %w", err)
 	}
 	s.addCloser(func(context.Context) error { return s.back.Close() })
-	s.addReadiness("backends", s.backendsReady)
+	s.addReadiness("backends", ops{s}.backendsReady)
 	if s.rooms, err = room.NewStore(ctx, s.back.SQL); err != nil {
 		return nil, fmt.Errorf("server: rooms: %w", err)
 	}
