@@ -122,9 +122,14 @@ func location(o *Options, k kind, roomID, id string) string {
 	return strings.TrimRight(o.PublicURL, "/") + "/" + k.String() + "/" + roomID + "/" + id
 }
 
+// requests reads what a WHIP or WHEP request brings — its credential, its
+// ticket, its body and offer — and hands a session's data channels on:
+// the Service's handlers call it, and it holds nothing of its own.
+type requests struct{ *Service }
+
 // readBody enforces the content type and the body limit (on Content-Length
 // and on the bytes actually read) and returns a copy of the body.
-func (s *Service) readBody(c *fiber.Ctx, contentType string) ([]byte, error) {
+func (s requests) readBody(c *fiber.Ctx, contentType string) ([]byte, error) {
 	if !IsContentType(c.Get(fiber.HeaderContentType), contentType) {
 		return nil, apierr.E(apierr.CodeUnsupportedMediaType, "the body must be %s", contentType)
 	}
@@ -139,7 +144,7 @@ func (s *Service) readBody(c *fiber.Ctx, contentType string) ([]byte, error) {
 }
 
 // readOffer reads and pre-validates an SDP offer.
-func (s *Service) readOffer(c *fiber.Ctx) (string, OfferInfo, error) {
+func (s requests) readOffer(c *fiber.Ctx) (string, OfferInfo, error) {
 	body, err := s.readBody(c, ContentTypeSDP)
 	if err != nil {
 		return "", OfferInfo{}, err
@@ -163,7 +168,7 @@ func (s *Service) signalCtx() (context.Context, context.CancelFunc) {
 }
 
 // dataChannels hands the room's data channels to the interaction layer.
-func (s *Service) dataChannels(roomID string, who auth.Identity, anchor bool) func(*webrtc.DataChannel) {
+func (s requests) dataChannels(roomID string, who auth.Identity, anchor bool) func(*webrtc.DataChannel) {
 	return func(dc *webrtc.DataChannel) {
 		if (dc.Label() != DataChannelLabel && dc.Label() != LossyDataChannelLabel) || s.opt.Events == nil {
 			s.log.Debug("data channel ignored", "room", roomID, "label", dc.Label())

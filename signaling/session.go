@@ -32,7 +32,7 @@ func (s *Service) session(c *fiber.Ctx, k kind) (*resource, error) {
 		if r.who.Anonymous {
 			return r, nil
 		}
-		p, err := s.viewer(c, r.room)
+		p, err := requests{s}.viewer(c, r.room)
 		if err != nil {
 			return nil, err
 		}
@@ -88,7 +88,7 @@ func (s *Service) patchSession(k kind) fiber.Handler {
 		if !r.patches.Allow() {
 			return apierr.E(apierr.CodeRateLimited, "too many PATCH requests on this session")
 		}
-		body, err := s.readBody(c, ContentTypeSDPFrag)
+		body, err := requests{s}.readBody(c, ContentTypeSDPFrag)
 		if err != nil {
 			return err
 		}

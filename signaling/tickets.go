@@ -18,7 +18,7 @@ const ticketTimeout = 2 * time.Second
 // access, a viewer needs a pass (the admin needs none). The pass is nil
 // for a room that sells none. An unknown answer is a retryable refusal
 // (503 ticket_check_unavailable), never a let-in.
-func (s *Service) admitTicket(ctx context.Context, roomID string, p auth.Principal) (*auth.Pass, error) {
+func (s requests) admitTicket(ctx context.Context, roomID string, p auth.Principal) (*auth.Pass, error) {
 	if p.Kind == auth.KindAdmin {
 		return nil, nil
 	}
@@ -58,7 +58,7 @@ func (a roomsAPI) getPass(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p, err := a.s.viewer(c, rm.ID)
+	p, err := requests{a.s}.viewer(c, rm.ID)
 	if err != nil {
 		return err
 	}
@@ -67,7 +67,7 @@ func (a roomsAPI) getPass(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	out := passView{Room: rm.ID, Sources: []string{}}
-	pass, err := a.s.admitTicket(c.UserContext(), rm.ID, p)
+	pass, err := requests{a.s}.admitTicket(c.UserContext(), rm.ID, p)
 	if err != nil {
 		if apierr.From(err).Code == apierr.CodeTicketRequired {
 			out.Ticketed = true

@@ -16,7 +16,7 @@ import (
 // Authorization header, or ?token= for players that cannot set headers), or
 // a fresh anonymous identity when no token was presented. A presented token
 // that does not verify is a 401.
-func (s *Service) viewer(c *fiber.Ctx, roomID string) (auth.Principal, error) {
+func (s requests) viewer(c *fiber.Ctx, roomID string) (auth.Principal, error) {
 	return s.opt.Auth.Request(c, auth.Admin|auth.User|auth.AllowAnonymous|auth.UserInQuery, roomID)
 }
 
@@ -39,14 +39,14 @@ func (s *Service) subscribe(c *fiber.Ctx, source string) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.viewer(c, rm.ID)
+	p, err := requests{s}.viewer(c, rm.ID)
 	if err != nil {
 		return err
 	}
 	if err := mayView(rm, p); err != nil {
 		return err
 	}
-	pass, err := s.admitTicket(c.UserContext(), rm.ID, p)
+	pass, err := requests{s}.admitTicket(c.UserContext(), rm.ID, p)
 	if err != nil {
 		return err
 	}
@@ -66,7 +66,7 @@ func (s *Service) subscribe(c *fiber.Ctx, source string) error {
 			return err
 		}
 	}
-	offer, info, err := s.readOffer(c)
+	offer, info, err := requests{s}.readOffer(c)
 	if err != nil {
 		return err
 	}
@@ -83,7 +83,7 @@ func (s *Service) subscribe(c *fiber.Ctx, source string) error {
 	defer cancel()
 	req := sfu.SubscribeRequest{Room: media, OfferSDP: offer, Layer: layer}
 	if source == "" {
-		req.OnDataChannel = s.dataChannels(rm.ID, who, false)
+		req.OnDataChannel = requests{s}.dataChannels(rm.ID, who, false)
 	}
 	sess, err := s.opt.Engine.Subscribe(ctx, req)
 	if err != nil {

@@ -12,7 +12,7 @@ import (
 // publisher authenticates a WHIP request: a push key of the room. The
 // admin token administers rooms but does not publish: publishing needs a
 // key that revocation can take back.
-func (s *Service) publisher(c *fiber.Ctx, roomID string) (auth.Principal, error) {
+func (s requests) publisher(c *fiber.Ctx, roomID string) (auth.Principal, error) {
 	p, err := s.opt.Auth.Request(c, auth.Admin|auth.PushKey, roomID)
 	if err == nil && p.Kind == auth.KindAdmin {
 		err = apierr.New(apierr.CodePushKeyRequired)
@@ -41,12 +41,12 @@ func (s *Service) publish(c *fiber.Ctx, source string) error {
 		return err
 	}
 	media := sourceRoom(rm.ID, source)
-	pub, err := s.publisher(c, rm.ID)
+	pub, err := requests{s}.publisher(c, rm.ID)
 	if err != nil {
 		return err
 	}
 	keyID := pub.KeyID
-	offer, info, err := s.readOffer(c)
+	offer, info, err := requests{s}.readOffer(c)
 	if err != nil {
 		return err
 	}
@@ -72,7 +72,7 @@ func (s *Service) publish(c *fiber.Ctx, source string) error {
 	defer cancel()
 	req := sfu.PublishRequest{Room: media, OfferSDP: offer}
 	if source == "" { // the room channel is the main publisher's
-		req.OnDataChannel = s.dataChannels(rm.ID, who, true)
+		req.OnDataChannel = requests{s}.dataChannels(rm.ID, who, true)
 	}
 	sess, err := s.opt.Engine.Publish(ctx, req)
 	if err != nil {
