@@ -52,14 +52,20 @@ type viewerStats struct {
 	haveSeq   bool
 	firstSeq  int64 // unwrapped
 	lastSeq   int64
-	hist      [buckets + 1]uint32
+	hist      [buckets + 1]uint32 // delay of packets sent after liveNs
 	audio0    int64
 	audioPkts int64
+	// liveNs is when the viewer's first keyframe arrived: packets sent
+	// before it (a replayed keyframe cache) do not count as delay.
+	liveNs int64
 }
 
 func (s *viewerStats) onVideo(p synth.Packet) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.liveNs == 0 && p.Keyframe {
+		s.liveNs = p.ArrivalNs
+	}
 	if !s.measuring {
 		return
 	}
@@ -71,7 +77,7 @@ func (s *viewerStats) onVideo(p synth.Packet) {
 	} else if d := int64(int16(p.Seq - uint16(s.lastSeq))); d > 0 {
 		s.lastSeq += d
 	}
-	if p.TailOK {
+	if p.TailOK && s.liveNs != 0 && p.Tail.SentNs > s.liveNs {
 		s.hist[bucketOf(time.Duration(p.ArrivalNs-p.Tail.SentNs))]++
 	}
 }
@@ -118,7 +124,19 @@ func histPercentile(h *[buckets + 1]uint64, total uint64, p float64) time.Durati
 	return bucketTop(buckets)
 }
 
-func report(out io.Writer, o MediaOptions, vs []*viewerStats, joinAll, window, cpu time.Duration, haveCPU bool, cpuLabel string) error {
+// window is what the tool measured over the steady window besides the
+// viewers' own tallies.
+type window struct {
+	d        time.Duration
+	cpu      time.Duration // server CPU time
+	haveCPU  bool
+	cpuLabel string
+	sent     int64 // video packets the publisher sent
+	layers   int   // video layers published
+	peakRSS  int64 // the server's peak resident set (VmHWM), bytes; 0 unknown
+}
+
+func report(out io.Writer, o MediaOptions, vs []*viewerStats, joinAll time.Duration, w window) error {
 	var joins, losses, rates []float64
 	var hist [buckets + 1]uint64
 	var total, video, audio uint64
@@ -130,7 +148,7 @@ func report(out io.Writer, o MediaOptions, vs []*viewerStats, joinAll, window, c
 			noKF++
 		}
 		losses = append(losses, v.loss())
-		rates = append(rates, float64(v.bytes)*8/window.Seconds()/1000)
+		rates = append(rates, float64(v.bytes)*8/w.d.Seconds()/1000)
 		for i, n := range v.hist {
 			hist[i] += uint64(n)
 			total += uint64(n)
@@ -145,27 +163,70 @@ func report(out io.Writer, o MediaOptions, vs []*viewerStats, joinAll, window, c
 	for _, l := range losses {
 		lossSum += l
 	}
-	fmt.Fprintf(out, "livesell bench media: %d viewers on layer %q, %s window, %d CPUs, load average %s, %s\n",
-		len(vs), o.Layer, window.Round(time.Millisecond), runtime.NumCPU(), loadAvg(), time.Now().Format("2006-01-02"))
+	pin := fmt.Sprintf("pinned to layer %q", o.Layer)
+	if o.Pin == "auto" {
+		pin = "automatic (no layer asked for)"
+	}
+	fmt.Fprintf(out, "livesell bench media: %d viewers %s, %s window, %d CPUs, load average %s, %s\n",
+		len(vs), pin, w.d.Round(time.Millisecond), runtime.NumCPU(), loadAvg(), time.Now().UTC().Format("2006-01-02 15:04 MST"))
 	pacing := "each frame in one burst"
 	if o.Pacing > 0 {
 		pacing = fmt.Sprintf("paced at %.1fx its bitrate in 5 ms bursts", o.Pacing)
 	}
-	fmt.Fprintf(out, "  publisher: %v bps (q, h, f), %s\n", o.Bitrates, pacing)
+	audioNote := "with Opus"
+	if o.NoAudio {
+		audioNote = "no audio"
+	}
+	fmt.Fprintf(out, "  publisher: %s %s, %v bps, 30 fps, keyframe every 30 frames, %s, %s\n", o.Publisher, o.Codec, o.Bitrates[:w.layers], pacing, audioNote)
 	fmt.Fprintf(out, "  join (WHEP POST -> first keyframe): p50 %.0f ms  p95 %.0f ms  max %.0f ms  (%d without keyframe; all joined in %v)\n",
 		percentile(joins, .5), percentile(joins, .95), percentile(joins, 1), noKF, joinAll.Round(time.Millisecond))
-	fmt.Fprintf(out, "  forwarding latency (publisher send -> viewer receive): p50 %v  p95 %v  p99 %v  (%d packets)\n",
+	fmt.Fprintf(out, "  delay (publisher send -> viewer receive, packets sent after the viewer went live): p50 %v  p95 %v  p99 %v  (%d packets)\n",
 		histPercentile(&hist, total, .5), histPercentile(&hist, total, .95), histPercentile(&hist, total, .99), total)
+	if w.sent > 0 {
+		// Every viewer is due every packet of one layer: the publisher's
+		// packets divided among its layers (equal counts only for one layer;
+		// for simulcast this is an average, reported for shape).
+		due := float64(w.sent) / float64(max(1, w.layers)) * float64(len(vs))
+		if w.layers == 1 {
+			fmt.Fprintf(out, "  delivered: %.0f of %.0f video packets/s due (%.2f%%)\n",
+				float64(video)/w.d.Seconds(), due/w.d.Seconds(), 100*float64(video)/due)
+		}
+	}
 	fmt.Fprintf(out, "  loss: mean %.3f%%  p95 %.3f%%  max %.3f%%\n",
 		100*lossSum/float64(max(1, len(losses))), 100*percentile(losses, .95), 100*percentile(losses, 1))
 	fmt.Fprintf(out, "  video bitrate per viewer: p50 %.0f kbps  min %.0f kbps\n", percentile(rates, .5), percentile(rates, 0))
 	fwd := video + audio
-	fmt.Fprintf(out, "  forwarded: %d video + %d audio packets (%.0f pkt/s)\n", video, audio, float64(fwd)/window.Seconds())
-	if haveCPU && fwd > 0 {
-		fmt.Fprintf(out, "  CPU: %v over the window (%.2f cores), %.2f µs per forwarded packet [%s]\n",
-			cpu.Round(time.Millisecond), cpu.Seconds()/window.Seconds(), float64(cpu.Microseconds())/float64(fwd), cpuLabel)
+	fmt.Fprintf(out, "  received by viewers: %d video + %d audio packets (%.0f pkt/s)\n", video, audio, float64(fwd)/w.d.Seconds())
+	if w.haveCPU && fwd > 0 {
+		fmt.Fprintf(out, "  CPU: %v over the window (%.2f cores), %.2f µs per packet received [%s]\n",
+			w.cpu.Round(time.Millisecond), w.cpu.Seconds()/w.d.Seconds(), float64(w.cpu.Nanoseconds())/1e3/float64(fwd), w.cpuLabel)
+	}
+	if w.peakRSS > 0 {
+		fmt.Fprintf(out, "  server peak RSS: %.0f MB\n", float64(w.peakRSS)/(1<<20))
 	}
 	return nil
+}
+
+// peakRSS returns the peak resident set size (VmHWM) of process pid, or of
+// this process when pid <= 0, in bytes; 0 when it cannot be read.
+func peakRSS(pid int) int64 {
+	path := "/proc/self/status"
+	if pid > 0 {
+		path = fmt.Sprintf("/proc/%d/status", pid)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			var kb int64
+			if _, err := fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), &kb); err == nil {
+				return kb << 10
+			}
+		}
+	}
+	return 0
 }
 
 // loadAvg returns the 1-minute load average, which tells whether the
