@@ -250,7 +250,7 @@ func RunMedia(ctx context.Context, opts MediaOptions, out io.Writer) error {
 		v.begin()
 	}
 	self := cpuReader(0)
-	h0 := scrapeHistograms(client, opts.Server, fanoutMetric, forwardMetric) // livesell's own; other servers: none
+	h0 := scrapeHistograms(client, opts.Server, opts.AdminToken, fanoutMetric, forwardMetric, shedMetric) // livesell's own; other servers: none
 	cpu0, self0, sent0 := readCPU(cpu), readCPU(self), pub.Sent()
 	t0 := time.Now()
 	select {
@@ -260,7 +260,7 @@ func RunMedia(ctx context.Context, opts MediaOptions, out io.Writer) error {
 	}
 	cpu1, self1, sent1 := readCPU(cpu), readCPU(self), pub.Sent()
 	elapsed := time.Since(t0)
-	h1 := scrapeHistograms(client, opts.Server, fanoutMetric, forwardMetric)
+	h1 := scrapeHistograms(client, opts.Server, opts.AdminToken, fanoutMetric, forwardMetric, shedMetric)
 	for _, v := range viewers {
 		v.end()
 	}
@@ -274,6 +274,9 @@ func RunMedia(ctx context.Context, opts MediaOptions, out io.Writer) error {
 	}
 	if f := latencySummary(h0[fanoutMetric], h1[fanoutMetric], "packets"); f != "" {
 		fmt.Fprintf(out, "  server fan-out (packet read -> written to every viewer): %s\n", f)
+	}
+	if a, b := h1[shedMetric], h0[shedMetric]; a != nil && b != nil {
+		fmt.Fprintf(out, "  server shed %.0f publisher packets (fan-out behind, until a keyframe in time)\n", a.sum-b.sum)
 	}
 	if opts.ServerPID > 0 {
 		fmt.Fprintf(out, "  load generator CPU: %.2f cores (same machine: latency and join times include its queueing)\n",
