@@ -13,9 +13,9 @@ const (
 	// shedAfter is the lag, from read to fan-out, that starts shedding: far
 	// above a healthy fan-out's (a few ms at 400 viewers) and a large
 	// keyframe's burst, well below what a viewer notices as delay.
-	shedAfter = int64(150e6)
+	shedAfter = int64(200e6)
 	// resumeBelow is the lag under which a keyframe ends shedding.
-	resumeBelow = shedAfter / 3
+	resumeBelow = shedAfter / 4
 )
 
 // shedder is a layer's shedding state; its reader goroutine only.

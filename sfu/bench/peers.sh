@@ -8,7 +8,7 @@
 #   sfu/bench/peers.sh [--broadcast-box BIN | --broadcast-box-src DIR]
 #                      [--mediamtx BIN | --mediamtx-src DIR]
 #                      [--viewers "100 250"] [--codecs "h264 vp8"] [--rounds 3]
-#                      [--duration 12s] [--out FILE]
+#                      [--duration 12s] [--out FILE]   (FILE's stem-runs/ keeps every report)
 #
 # The peers are YOUR binaries, or built here from sources you fetched
 # yourself OUTSIDE this repository (--*-src runs `go build` in that
@@ -190,4 +190,9 @@ table() {
   cat "$results"
   echo '```'
 }
-if [ -n "$out" ]; then table | tee "$out"; else table; fi
+if [ -n "$out" ]; then
+  table | tee "$out"
+  mkdir -p "${out%.*}-runs" && for d in "$work"/run-*; do cp "$d/report.txt" "${out%.*}-runs/$(basename "$d").txt"; done
+else
+  table
+fi

@@ -13,30 +13,42 @@ import (
 	"github.com/livesell/livesell/sfu/synth"
 )
 
-// Latency histogram: 50 µs buckets up to 50 ms, then 1 ms buckets up to 2 s.
+// Latency histogram: 50 µs buckets up to 50 ms, 1 ms buckets up to 2 s,
+// then 10 ms buckets up to 12 s (a server that queues seconds must show
+// how many).
 const (
-	fineWidth   = 50 * time.Microsecond
-	fineBuckets = 1000
-	coarseWidth = time.Millisecond
-	buckets     = fineBuckets + 1950
+	fineWidth     = 50 * time.Microsecond
+	fineBuckets   = 1000
+	coarseWidth   = time.Millisecond
+	coarseBuckets = 1950
+	wideWidth     = 10 * time.Millisecond
+	wideBuckets   = 1000
+	buckets       = fineBuckets + coarseBuckets + wideBuckets
+	coarseFrom    = fineBuckets * fineWidth
+	wideFrom      = coarseFrom + coarseBuckets*coarseWidth
 )
 
 func bucketOf(d time.Duration) int {
-	if d < 0 {
+	switch {
+	case d < 0:
 		return 0
+	case d < coarseFrom:
+		return int(d / fineWidth)
+	case d < wideFrom:
+		return fineBuckets + int((d-coarseFrom)/coarseWidth)
 	}
-	if b := int(d / fineWidth); b < fineBuckets {
-		return b
-	}
-	return min(fineBuckets+int((d-fineBuckets*fineWidth)/coarseWidth), buckets)
+	return min(fineBuckets+coarseBuckets+int((d-wideFrom)/wideWidth), buckets)
 }
 
 // bucketTop is the upper bound of bucket i.
 func bucketTop(i int) time.Duration {
-	if i < fineBuckets {
+	switch {
+	case i < fineBuckets:
 		return time.Duration(i+1) * fineWidth
+	case i < fineBuckets+coarseBuckets:
+		return coarseFrom + time.Duration(i-fineBuckets+1)*coarseWidth
 	}
-	return fineBuckets*fineWidth + time.Duration(i-fineBuckets+1)*coarseWidth
+	return wideFrom + time.Duration(i-fineBuckets-coarseBuckets+1)*wideWidth
 }
 
 // viewerStats accumulates what one viewer received during the window.
