@@ -246,13 +246,14 @@ func RunMedia(ctx context.Context, opts MediaOptions, out io.Writer) error {
 	}
 	time.Sleep(time.Second) // settle
 
+	perFrame := synth.PacketsPerFrame(po.Bitrates[0], po.FPS)
+	t0 := time.Now()
 	for _, v := range viewers {
-		v.begin()
+		v.begin(t0.UnixNano(), t0.Add(opts.Duration).UnixNano(), uint8(perFrame-1))
 	}
 	self := cpuReader(0)
 	h0 := scrapeHistograms(client, opts.Server, opts.AdminToken, fanoutMetric, forwardMetric, shedMetric) // livesell's own; other servers: none
 	cpu0, self0, sent0 := readCPU(cpu), readCPU(self), pub.Sent()
-	t0 := time.Now()
 	select {
 	case <-time.After(opts.Duration):
 	case <-ctx.Done():
@@ -264,7 +265,18 @@ func RunMedia(ctx context.Context, opts MediaOptions, out io.Writer) error {
 	for _, v := range viewers {
 		v.end()
 	}
+	// Packets sent at the end of the window may still be on their way.
+	const grace = 2 * time.Second
+	select {
+	case <-time.After(grace):
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	for _, v := range viewers {
+		v.finish()
+	}
 	w := window{d: elapsed, cpu: cpu1 - cpu0, haveCPU: cpu != nil, cpuLabel: cpuLabel, sent: sent1 - sent0,
+		frames: pub.FramesSent(t0.UnixNano(), t0.Add(opts.Duration).UnixNano()), perFrame: perFrame, grace: grace,
 		layers: len(po.Bitrates), peakRSS: peakRSS(opts.ServerPID)}
 	if err := report(out, opts, viewers, joinAll, w); err != nil {
 		return err

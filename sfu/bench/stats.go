@@ -58,18 +58,25 @@ type viewerStats struct {
 	postAt time.Time
 
 	mu        sync.Mutex
-	measuring bool
+	measuring bool // arrival window: packets, bytes, sequence numbers
 	pkts      int64
 	bytes     int64
 	haveSeq   bool
 	firstSeq  int64 // unwrapped
 	lastSeq   int64
-	hist      [buckets + 1]uint32 // delay of packets sent after liveNs
 	audio0    int64
 	audioPkts int64
 	// liveNs is when the viewer's first keyframe arrived: packets sent
 	// before it (a replayed keyframe cache) do not count as delay.
 	liveNs int64
+
+	// Send window: packets the publisher sent in [sendFrom, sendTo],
+	// counted on arrival until finish (a grace period after the window).
+	counting         bool
+	sendFrom, sendTo int64
+	lastIdx          uint8               // Tail.Packet of a frame's last packet
+	frames           int64               // frames of layer 0 whose last packet arrived
+	hist             [buckets + 1]uint32 // delay of packets sent after liveNs
 }
 
 func (s *viewerStats) onVideo(p synth.Packet) {
@@ -78,33 +85,51 @@ func (s *viewerStats) onVideo(p synth.Packet) {
 	if s.liveNs == 0 && p.Keyframe {
 		s.liveNs = p.ArrivalNs
 	}
-	if !s.measuring {
+	if s.measuring {
+		s.pkts++
+		s.bytes += int64(p.Size)
+		if !s.haveSeq {
+			s.haveSeq = true
+			s.firstSeq, s.lastSeq = int64(p.Seq), int64(p.Seq)
+		} else if d := int64(int16(p.Seq - uint16(s.lastSeq))); d > 0 {
+			s.lastSeq += d
+		}
+	}
+	if !s.counting || !p.TailOK || p.Tail.SentNs < s.sendFrom || p.Tail.SentNs > s.sendTo {
 		return
 	}
-	s.pkts++
-	s.bytes += int64(p.Size)
-	if !s.haveSeq {
-		s.haveSeq = true
-		s.firstSeq, s.lastSeq = int64(p.Seq), int64(p.Seq)
-	} else if d := int64(int16(p.Seq - uint16(s.lastSeq))); d > 0 {
-		s.lastSeq += d
-	}
-	if p.TailOK && s.liveNs != 0 && p.Tail.SentNs > s.liveNs {
+	if s.liveNs != 0 && p.Tail.SentNs > s.liveNs {
 		s.hist[bucketOf(time.Duration(p.ArrivalNs-p.Tail.SentNs))]++
+	}
+	// A server that packetizes frames anew (MediaMTX) keeps the tail at
+	// the end of each frame: the last packet's tail marks it delivered.
+	if p.Tail.Layer == 0 && p.Tail.Packet == s.lastIdx {
+		s.frames++
 	}
 }
 
-func (s *viewerStats) begin() {
+// begin opens the arrival window now and the send window [from, to];
+// lastIdx is the index of a frame's last packet.
+func (s *viewerStats) begin(from, to int64, lastIdx uint8) {
 	s.mu.Lock()
-	s.measuring = true
+	s.measuring, s.counting = true, true
+	s.sendFrom, s.sendTo, s.lastIdx = from, to, lastIdx
 	s.audio0 = s.v.AudioPackets()
 	s.mu.Unlock()
 }
 
+// end closes the arrival window.
 func (s *viewerStats) end() {
 	s.mu.Lock()
 	s.measuring = false
 	s.audioPkts = s.v.AudioPackets() - s.audio0
+	s.mu.Unlock()
+}
+
+// finish stops counting the send window's packets.
+func (s *viewerStats) finish() {
+	s.mu.Lock()
+	s.counting = false
 	s.mu.Unlock()
 }
 
@@ -144,14 +169,17 @@ type window struct {
 	haveCPU  bool
 	cpuLabel string
 	sent     int64 // video packets the publisher sent
-	layers   int   // video layers published
+	frames   int   // frames of layer 0 the publisher sent in the send window
+	perFrame int   // packets per frame of layer 0
+	grace    time.Duration
+	layers   int // video layers published
 	peakRSS  int64 // the server's peak resident set (VmHWM), bytes; 0 unknown
 }
 
 func report(out io.Writer, o MediaOptions, vs []*viewerStats, joinAll time.Duration, w window) error {
 	var joins, losses, rates []float64
 	var hist [buckets + 1]uint64
-	var total, video, audio uint64
+	var total, video, audio, frames uint64
 	var noKF int
 	for _, v := range vs {
 		if kf := v.v.FirstKeyframeAt(); !kf.IsZero() {
@@ -167,6 +195,7 @@ func report(out io.Writer, o MediaOptions, vs []*viewerStats, joinAll time.Durat
 		}
 		video += uint64(v.pkts)
 		audio += uint64(v.audioPkts)
+		frames += uint64(v.frames)
 	}
 	slices.Sort(joins)
 	slices.Sort(losses)
@@ -192,17 +221,16 @@ func report(out io.Writer, o MediaOptions, vs []*viewerStats, joinAll time.Durat
 	fmt.Fprintf(out, "  publisher: %s %s, %v bps, 30 fps, keyframe every 30 frames, %s, %s\n", o.Publisher, o.Codec, o.Bitrates[:w.layers], pacing, audioNote)
 	fmt.Fprintf(out, "  join (WHEP POST -> first keyframe): p50 %.0f ms  p95 %.0f ms  max %.0f ms  (%d without keyframe; all joined in %v)\n",
 		percentile(joins, .5), percentile(joins, .95), percentile(joins, 1), noKF, joinAll.Round(time.Millisecond))
-	fmt.Fprintf(out, "  delay (publisher send -> viewer receive, packets sent after the viewer went live): p50 %v  p95 %v  p99 %v  (%d packets)\n",
+	fmt.Fprintf(out, "  delay (publisher send -> viewer receive, packets sent in the window after the viewer went live): p50 %v  p95 %v  p99 %v  (%d packets)\n",
 		histPercentile(&hist, total, .5), histPercentile(&hist, total, .95), histPercentile(&hist, total, .99), total)
-	if w.sent > 0 {
-		// Every viewer is due every packet of one layer: the publisher's
-		// packets divided among its layers (equal counts only for one layer;
-		// for simulcast this is an average, reported for shape).
-		due := float64(w.sent) / float64(max(1, w.layers)) * float64(len(vs))
-		if w.layers == 1 {
-			fmt.Fprintf(out, "  delivered: %.0f of %.0f video packets/s due (%.2f%%)\n",
-				float64(video)/w.d.Seconds(), due/w.d.Seconds(), 100*float64(video)/due)
-		}
+	if w.layers == 1 && w.frames > 0 {
+		// Every viewer is due every frame the publisher sent in the window;
+		// a frame counts as delivered when its last packet arrived within
+		// the grace period after the window.
+		due := float64(w.frames) * float64(len(vs))
+		pps := float64(w.perFrame) / w.d.Seconds()
+		fmt.Fprintf(out, "  delivered: %.0f of %.0f video packets/s due (%.2f%%; frames sent in the window, last packet within %v)\n",
+			float64(frames)*pps, due*pps, 100*float64(frames)/due, w.grace)
 	}
 	fmt.Fprintf(out, "  loss: mean %.3f%%  p95 %.3f%%  max %.3f%%\n",
 		100*lossSum/float64(max(1, len(losses))), 100*percentile(losses, .95), 100*percentile(losses, 1))
