@@ -172,7 +172,7 @@ type window struct {
 	frames   int   // frames of layer 0 the publisher sent in the send window
 	perFrame int   // packets per frame of layer 0
 	grace    time.Duration
-	layers   int // video layers published
+	layers   int   // video layers published
 	peakRSS  int64 // the server's peak resident set (VmHWM), bytes; 0 unknown
 }
 
