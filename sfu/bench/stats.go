@@ -176,6 +176,16 @@ type window struct {
 	peakRSS  int64 // the server's peak resident set (VmHWM), bytes; 0 unknown
 }
 
+// histMax is the top of the highest non-empty bucket (0 when empty).
+func histMax(h *[buckets + 1]uint64) time.Duration {
+	for i := len(h) - 1; i >= 0; i-- {
+		if h[i] > 0 {
+			return bucketTop(i)
+		}
+	}
+	return 0
+}
+
 func report(out io.Writer, o MediaOptions, vs []*viewerStats, joinAll time.Duration, w window) error {
 	var joins, losses, rates []float64
 	var hist [buckets + 1]uint64
@@ -223,6 +233,9 @@ func report(out io.Writer, o MediaOptions, vs []*viewerStats, joinAll time.Durat
 		percentile(joins, .5), percentile(joins, .95), percentile(joins, 1), noKF, joinAll.Round(time.Millisecond))
 	fmt.Fprintf(out, "  delay (publisher send -> viewer receive, packets sent in the window after the viewer went live): p50 %v  p95 %v  p99 %v  (%d packets)\n",
 		histPercentile(&hist, total, .5), histPercentile(&hist, total, .95), histPercentile(&hist, total, .99), total)
+	fmt.Fprintf(out, "  delay distribution: p10 %v  p25 %v  p75 %v  p90 %v  p99.9 %v  max %v\n",
+		histPercentile(&hist, total, .1), histPercentile(&hist, total, .25), histPercentile(&hist, total, .75),
+		histPercentile(&hist, total, .9), histPercentile(&hist, total, .999), histMax(&hist))
 	if w.layers == 1 && w.frames > 0 {
 		// Every viewer is due every frame the publisher sent in the window;
 		// a frame counts as delivered when its last packet arrived within
