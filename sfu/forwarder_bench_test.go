@@ -117,6 +117,9 @@ func BenchmarkFanout250(b *testing.B) {
 			for b.Loop() {
 				p := &pkts[i%len(pkts)]
 				p.SequenceNumber = uint16(i + len(pkts))
+				// Time moves on, so that every lap's keyframe restarts the
+				// cache (reusing its buffers) as a live stream's does.
+				p.Timestamp = uint32((i + len(pkts)) / 2 * 3000)
 				l.handle(p, time.Now().UnixNano()) // read just now: never shed
 				i++
 			}
