@@ -77,6 +77,10 @@ type viewerStats struct {
 	lastIdx          uint8               // Tail.Packet of a frame's last packet
 	frames           int64               // frames of layer 0 whose last packet arrived
 	hist             [buckets + 1]uint32 // delay of packets sent after liveNs
+	// seen holds the (layer, frame, packet) tails counted: a packet that
+	// arrives twice (sent again after a NACK) counts once, at its first
+	// arrival.
+	seen map[uint64]struct{}
 }
 
 func (s *viewerStats) onVideo(p synth.Packet) {
@@ -98,6 +102,14 @@ func (s *viewerStats) onVideo(p synth.Packet) {
 	if !s.counting || !p.TailOK || p.Tail.SentNs < s.sendFrom || p.Tail.SentNs > s.sendTo {
 		return
 	}
+	key := uint64(p.Tail.Layer)<<40 | uint64(p.Tail.Frame)<<8 | uint64(p.Tail.Packet)
+	if _, dup := s.seen[key]; dup {
+		return
+	}
+	if s.seen == nil {
+		s.seen = make(map[uint64]struct{}, 4096)
+	}
+	s.seen[key] = struct{}{}
 	if s.liveNs != 0 && p.Tail.SentNs > s.liveNs {
 		s.hist[bucketOf(time.Duration(p.ArrivalNs-p.Tail.SentNs))]++
 	}

@@ -3,6 +3,8 @@ package bench
 import (
 	"testing"
 	"time"
+
+	"github.com/livesell/livesell/sfu/synth"
 )
 
 // TestBuckets: every delay falls in a bucket whose top is at or above it
@@ -23,5 +25,31 @@ func TestBuckets(t *testing.T) {
 	}
 	if got := bucketOf(time.Minute); got != buckets {
 		t.Errorf("a minute falls in bucket %d, want the overflow bucket %d", got, buckets)
+	}
+}
+
+// TestFramesCountedOnce: a frame's last packet that arrives twice (sent
+// again after a NACK) counts once as delivered and once in the delay
+// histogram; packets sent outside the window count not at all.
+func TestFramesCountedOnce(t *testing.T) {
+	var s viewerStats
+	s.liveNs = 1
+	s.counting = true
+	s.sendFrom, s.sendTo, s.lastIdx = 1000, 2000, 3
+	last := func(frame uint32, sent int64) synth.Packet {
+		return synth.Packet{TailOK: true, Tail: synth.Tail{Frame: frame, Packet: 3, SentNs: sent}, ArrivalNs: sent + 500}
+	}
+	for _, p := range []synth.Packet{last(1, 1100), last(1, 1100), last(2, 1200), last(3, 2500), last(0, 900)} {
+		s.onVideo(p)
+	}
+	if s.frames != 2 {
+		t.Errorf("frames = %d, want 2 (1 and 2; the repeat and the packets outside the window not counted)", s.frames)
+	}
+	var n uint32
+	for _, c := range s.hist {
+		n += c
+	}
+	if n != 2 {
+		t.Errorf("delay samples = %d, want 2", n)
 	}
 }
