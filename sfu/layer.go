@@ -150,7 +150,7 @@ func (l *layer) handle(p *rtp.Packet, now int64) {
 	}
 
 	var out, pkts int
-	if l.shed.drop(l, time.Now().UnixNano()-now, info) {
+	if l.shed.drop(l, now, time.Now().UnixNano(), info) {
 		m.shed.Inc()
 	} else if subs := l.pub.room.subs.Load(); subs != nil {
 		out, pkts = l.fan.run(*subs, fanJob{layer: l, p: p, info: info, now: now})

@@ -39,8 +39,8 @@ func TestShedUntilTimelyKeyframe(t *testing.T) {
 		switch {
 		case f < 10: // healthy
 			send(f, false, time.Millisecond)
-		case f < 15: // the fan-out has fallen behind
-			send(f, false, 300*time.Millisecond)
+		case f < 15: // the fan-out has fallen far behind
+			send(f, false, 1200*time.Millisecond)
 		case f == 15: // a keyframe, still late: shedding goes on
 			send(f, true, 100*time.Millisecond)
 		case f < 20: // drained, but no keyframe yet
@@ -74,5 +74,50 @@ func TestShedUntilTimelyKeyframe(t *testing.T) {
 		if vp, _ := synth.ParseVP8(c.pkts[20].Payload); !vp.Keyframe {
 			t.Errorf("viewer %d resumed on a packet that is not a keyframe", i)
 		}
+	}
+}
+
+// TestShedOnlyWhenBehindForAWhile: a lag that drains within shedAfter (a
+// stalled process catching up) sheds nothing; one that lasts sheds until
+// a keyframe is handled in time.
+func TestShedOnlyWhenBehindForAWhile(t *testing.T) {
+	l, _ := benchRoom(t, 1)
+	l.closed.Store(true) // no publisher session to send PLIs to
+	const ms = int64(1e6)
+	var s shedder
+	step := func(at, lag int64, key bool) bool {
+		info := pktInfo{keyframe: key}
+		return s.drop(l, at-lag, at, &info)
+	}
+	t0 := int64(1e12)
+	// A 300 ms stall, drained in 150 ms: nothing shed.
+	for i := int64(0); i <= 15; i++ {
+		if step(t0+i*10*ms, 300*ms-i*20*ms, false) {
+			t.Fatalf("packet %d of a draining stall shed", i)
+		}
+	}
+	// Behind by 150-250 ms for half a second: shed from shedAfter on.
+	t1 := t0 + time.Second.Nanoseconds()
+	var shedAt int64 = -1
+	for i := int64(0); i < 50; i++ {
+		if step(t1+i*10*ms, 150*ms+i*2*ms, false) && shedAt < 0 {
+			shedAt = i * 10 * ms
+		}
+	}
+	if shedAt != shedAfter {
+		t.Errorf("started shedding %d ms into the lag, want %d", shedAt/ms, shedAfter/ms)
+	}
+	t2 := t1 + 500*ms
+	if !step(t2, 10*ms, false) {
+		t.Error("a packet in time but not a keyframe ended shedding")
+	}
+	if !step(t2+10*ms, 80*ms, true) {
+		t.Error("a late keyframe ended shedding")
+	}
+	if step(t2+20*ms, 10*ms, true) {
+		t.Error("a keyframe in time did not end shedding")
+	}
+	if step(t2+30*ms, 10*ms, false) {
+		t.Error("shedding went on after the keyframe")
 	}
 }
