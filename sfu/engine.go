@@ -335,7 +335,12 @@ func (e *Engine) Subscribe(ctx context.Context, r SubscribeRequest) (*Session, e
 func (e *Engine) startSubscriber(ctx context.Context, s *Session, r SubscribeRequest, prefs []webrtc.RTPCodecParameters) error {
 	var pc *webrtc.PeerConnection
 	var err error
-	if s.sub.pref == "" {
+	// A send-side estimator only serves to choose a layer: viewers of a
+	// publisher with one layer (OBS, ffmpeg, GStreamer) do without it and
+	// its per-packet TWCC work, keeping the loss and RTT of their receiver
+	// reports (lossEstimate). It costs about a fifth of the server's CPU
+	// per packet on that load (docs/benchmarks.md, #13).
+	if s.sub.pref == "" && s.sub.room.simulcast() {
 		e.subPCMu.Lock()
 		e.newBWE = nil
 		pc, err = e.subAPI.NewPeerConnection(webrtc.Configuration{})

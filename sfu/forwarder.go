@@ -92,6 +92,9 @@ func (f *videoForwarder) forward(l *layer, p *rtp.Packet, info *pktInfo, now int
 	if l != f.current {
 		return 0, 0
 	}
+	if info.resync && !f.catchup { // the layer shed packets before this keyframe
+		f.m.switchTo(p.SequenceNumber, p.Timestamp, now, l.clock)
+	}
 	if f.catchup {
 		switch {
 		case info.keyframe: // a fresh keyframe makes the backlog useless

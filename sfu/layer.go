@@ -17,6 +17,9 @@ type pktInfo struct {
 	vp8      vp8Desc
 	vp9ok    bool // vp9 holds a parsed descriptor
 	vp9      vp9Desc
+	// resync: a keyframe after packets shed for every viewer (shed.go);
+	// forwarders rebase their numbering on it, leaving no gap to NACK.
+	resync bool
 }
 
 // layer is one incoming video stream of a publisher: a simulcast encoding
@@ -51,6 +54,7 @@ type layer struct {
 	// reader goroutine only
 	haveSeq bool
 	lastSeq uint16
+	shed    shedder
 }
 
 // layerIdle is how long a layer may send nothing before viewers are moved
@@ -146,7 +150,9 @@ func (l *layer) handle(p *rtp.Packet, now int64) {
 	}
 
 	var out, pkts int
-	if subs := l.pub.room.subs.Load(); subs != nil {
+	if l.shed.drop(l, now, time.Now().UnixNano(), info) {
+		m.shed.Inc()
+	} else if subs := l.pub.room.subs.Load(); subs != nil {
 		out, pkts = l.fan.run(*subs, fanJob{layer: l, p: p, info: info, now: now})
 	}
 	if pkts > 0 {

@@ -19,6 +19,7 @@ type metrics struct {
 	plis                       prometheus.Counter
 	switches                   prometheus.Counter
 	replays                    prometheus.Counter
+	shed                       prometheus.Counter
 	fanout                     prometheus.Histogram
 	forward                    *latencyHistogram
 }
@@ -46,6 +47,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		plis:        c("plis_sent_total", "Keyframe requests (PLI) sent to publishers after coalescing."),
 		switches:    c("layer_switches_total", "Simulcast layer switches of subscribers."),
 		replays:     c("keyframe_cache_replays_total", "Viewers started from a layer's keyframe cache."),
+		shed:        c("packets_shed_total", "Publisher packets not forwarded to anyone because the fan-out fell behind (until the next keyframe handled in time)."),
 		fanout: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Namespace: "livesell", Subsystem: "sfu", Name: "fanout_seconds",
 			Help:    "Time from reading a publisher's packet to having written it to every subscriber.",
@@ -58,7 +60,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		return m, nil
 	}
 	for _, col := range []prometheus.Collector{m.rooms, m.publishers, m.viewers, m.bitrateIn, m.bitrateOut,
-		m.bytesIn, m.bytesOut, m.packetsIn, m.packetsOut, m.lost, m.nacks, m.retransmits, m.plis, m.switches, m.replays, m.fanout, m.forward} {
+		m.bytesIn, m.bytesOut, m.packetsIn, m.packetsOut, m.lost, m.nacks, m.retransmits, m.plis, m.switches, m.replays, m.shed, m.fanout, m.forward} {
 		if err := reg.Register(col); err != nil {
 			return nil, err
 		}

@@ -67,3 +67,11 @@ func (r *room) reselect() {
 		s.selectLayer(false)
 	}
 }
+
+// simulcast reports whether the room's publisher offered more than one
+// layer (or there is none yet, when a later one may): only then can a
+// bandwidth estimate choose between layers.
+func (r *room) simulcast() bool {
+	p := r.publisher()
+	return p == nil || len(p.ranks) > 1
+}

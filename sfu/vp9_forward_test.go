@@ -59,12 +59,14 @@ func TestVP9ForwardedAcrossSwitch(t *testing.T) {
 	r.addSub(s)
 
 	// Low layer: pictures 120..122; high layer: its own numbering, 40..41.
-	low.handle(vp9Packet(100, 9000, 120, 7, true), 1)
-	low.handle(vp9Packet(101, 12000, 121, 8, false), 2)
+	// Read times just now: a packet read long ago would be shed (shed.go).
+	t0 := time.Now().UnixNano()
+	low.handle(vp9Packet(100, 9000, 120, 7, true), t0+1)
+	low.handle(vp9Packet(101, 12000, 121, 8, false), t0+2)
 	s.video.setTarget(high)
-	high.handle(vp9Packet(500, 15000, 40, 200, false), 3) // not a keyframe: ignored, low stays
-	low.handle(vp9Packet(102, 15000, 122, 9, false), 4)
-	high.handle(vp9Packet(501, 18000, 41, 201, true), 5) // keyframe: the switch
+	high.handle(vp9Packet(500, 15000, 40, 200, false), t0+3) // not a keyframe: ignored, low stays
+	low.handle(vp9Packet(102, 15000, 122, 9, false), t0+4)
+	high.handle(vp9Packet(501, 18000, 41, 201, true), t0+5) // keyframe: the switch
 
 	if len(w.pkts) != 4 {
 		t.Fatalf("forwarded %d packets, want 4", len(w.pkts))

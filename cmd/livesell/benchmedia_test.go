@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -21,13 +23,38 @@ func TestBenchMediaAgainstInProcessNode(t *testing.T) {
 		t.Fatalf("bench media: %v\n%s", err, out.String())
 	}
 	report := out.String()
-	for _, want := range []string{"join", "p99", "loss", "per forwarded packet"} {
+	for _, want := range []string{"join", "p99", "loss", "per packet received", "peak RSS"} {
 		if !strings.Contains(report, want) {
 			t.Errorf("report lacks %q:\n%s", want, report)
 		}
 	}
 	if !strings.Contains(report, "(0 without keyframe") {
 		t.Errorf("a viewer got no keyframe:\n%s", report)
+	}
+}
+
+// TestBenchMediaSingleLayerAuto runs the outside load of #13 in small: one
+// H.264 layer without simulcast, viewers that pin no layer and offer H.264
+// alone; the report gives delivered against due packets.
+func TestBenchMediaSingleLayerAuto(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var out bytes.Buffer
+	err := run(ctx, []string{"bench", "media", "--viewers", "3", "--duration", "1s", "--publisher", "single", "--codec", "h264",
+		"--viewers-pin", "auto", "--audio=false"}, func(string) string { return "" }, &out, &out)
+	if err != nil {
+		t.Fatalf("bench media: %v\n%s", err, out.String())
+	}
+	report := out.String()
+	for _, want := range []string{"single h264", "automatic", "(0 without keyframe", "delivered:", "no audio"} {
+		if !strings.Contains(report, want) {
+			t.Errorf("report lacks %q:\n%s", want, report)
+		}
+	}
+	if m := regexp.MustCompile(`delivered: \d+ of \d+ video packets/s due \((\d+\.\d+)%`).FindStringSubmatch(report); m == nil {
+		t.Errorf("no delivery line:\n%s", report)
+	} else if pct, _ := strconv.ParseFloat(m[1], 64); pct < 95 || pct > 100 {
+		t.Errorf("delivered %.2f%% of due packets to 3 viewers:\n%s", pct, report)
 	}
 }
 

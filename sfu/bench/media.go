@@ -1,7 +1,10 @@
 // Package bench is livesell's media load tool: it publishes a synthetic
-// three-layer simulcast VP8 stream over WHIP, attaches WHEP viewers over
-// loopback, and reports join time, forwarding latency, loss, bitrate and
-// the server's CPU cost per forwarded packet.
+// stream over WHIP (three simulcast VP8 layers, or one VP8 or H.264 layer
+// as OBS and ffmpeg publish), attaches WHEP viewers over loopback (pinned
+// to a layer, or automatic), and reports join time, delivery against what
+// was due, delay, the server's CPU cost per packet received and its peak
+// memory. It drives any WHIP/WHEP server (WHIPURL, WHEPURL), so the same
+// load can be put on other servers.
 package bench
 
 import (
@@ -50,6 +53,21 @@ type MediaOptions struct {
 	// Bitrates of the q, h and f layers in bits per second; default
 	// 250k, 650k and 1.6M (2.5 Mbps in all).
 	Bitrates []int
+	// Publisher is "simulcast" (three layers, Bitrates) or "single" (one
+	// layer without rid at Bitrates[0]); default simulcast.
+	Publisher string
+	// Codec is "vp8" or "h264" (42e01f, packetization mode 1, offered
+	// alone by the publisher and by the viewers); default vp8.
+	Codec string
+	// Pin is "layer" (viewers ask for Layer) or "auto" (viewers ask for
+	// nothing and the server chooses); default layer.
+	Pin string
+	// NoAudio publishes video only.
+	NoAudio bool
+	// WHIPURL and WHEPURL, when set, replace Server's /whip/{room} and
+	// /whep/{room} (another server's endpoints); Bearer is then sent on
+	// both requests.
+	WHIPURL, WHEPURL, Bearer string
 	// Pacing spreads the publisher's frames like a browser's pacer (see
 	// synth.PublisherOptions.Pacing; the command line uses 2.5); 0 sends
 	// each frame of every layer in one burst.
@@ -67,6 +85,15 @@ func (o *MediaOptions) defaults() {
 	}
 	if o.Layer == "" {
 		o.Layer = "h"
+	}
+	if o.Publisher == "" {
+		o.Publisher = "simulcast"
+	}
+	if o.Codec == "" {
+		o.Codec = "vp8"
+	}
+	if o.Pin == "" {
+		o.Pin = "layer"
 	}
 	if o.Duration == 0 {
 		o.Duration = 20 * time.Second
@@ -86,8 +113,14 @@ func (o *MediaOptions) defaults() {
 func RunMedia(ctx context.Context, opts MediaOptions, out io.Writer) error {
 	opts.defaults()
 	log := opts.Logger
-	if opts.Server == "" {
+	if opts.Server == "" && opts.WHIPURL == "" {
 		return errors.New("bench: no server URL")
+	}
+	if opts.WHIPURL == "" {
+		opts.WHIPURL = opts.Server + "/whip/{room}"
+	}
+	if opts.WHEPURL == "" {
+		opts.WHEPURL = opts.Server + "/whep/{room}"
 	}
 	cpu := cpuReader(opts.ServerPID)
 	cpuLabel := fmt.Sprintf("server pid %d", opts.ServerPID)
@@ -108,7 +141,12 @@ func RunMedia(ctx context.Context, opts MediaOptions, out io.Writer) error {
 		opts.Room, opts.PushKey = room, key
 	}
 
-	pub, err := synth.NewPublisher(api, synth.PublisherOptions{RIDs: []string{"q", "h", "f"}, Bitrates: opts.Bitrates, FPS: 30, GOP: 30, Pacing: opts.Pacing})
+	po := synth.PublisherOptions{RIDs: []string{"q", "h", "f"}, Bitrates: opts.Bitrates, FPS: 30, GOP: 30, Pacing: opts.Pacing,
+		H264: opts.Codec == "h264", NoAudio: opts.NoAudio}
+	if opts.Publisher == "single" {
+		po.RIDs, po.Bitrates = nil, opts.Bitrates[:1]
+	}
+	pub, err := synth.NewPublisher(api, po)
 	if err != nil {
 		return err
 	}
@@ -117,11 +155,16 @@ func RunMedia(ctx context.Context, opts MediaOptions, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	answer, loc, err := post(ctx, client, opts.Server+"/whip/"+opts.Room, opts.PushKey, offer)
+	pubBearer := opts.PushKey
+	if opts.Bearer != "" {
+		pubBearer = opts.Bearer
+	}
+	base := baseOf(opts.WHIPURL)
+	answer, loc, err := post(ctx, client, strings.ReplaceAll(opts.WHIPURL, "{room}", opts.Room), pubBearer, offer)
 	if err != nil {
 		return fmt.Errorf("bench: WHIP: %w", err)
 	}
-	defer deleteResource(client, opts.Server, loc, opts.PushKey)
+	defer deleteResource(client, base, loc, pubBearer)
 	if err := pub.Start(answer); err != nil {
 		return err
 	}
@@ -174,7 +217,7 @@ func RunMedia(ctx context.Context, opts MediaOptions, out io.Writer) error {
 			go func() {
 				defer dwg.Done()
 				defer func() { <-dsem }()
-				deleteResource(client, opts.Server, v.loc, "")
+				deleteResource(client, baseOf(opts.WHEPURL), v.loc, opts.Bearer)
 			}()
 		}
 		dwg.Wait()
@@ -203,25 +246,39 @@ func RunMedia(ctx context.Context, opts MediaOptions, out io.Writer) error {
 	}
 	time.Sleep(time.Second) // settle
 
+	perFrame := synth.PacketsPerFrame(po.Bitrates[0], po.FPS)
+	t0 := time.Now()
 	for _, v := range viewers {
-		v.begin()
+		v.begin(t0.UnixNano(), t0.Add(opts.Duration).UnixNano(), uint8(perFrame-1))
 	}
 	self := cpuReader(0)
-	h0 := scrapeHistograms(client, opts.Server, fanoutMetric, forwardMetric)
-	cpu0, self0 := readCPU(cpu), readCPU(self)
-	t0 := time.Now()
+	h0 := scrapeHistograms(client, opts.Server, opts.AdminToken, fanoutMetric, forwardMetric, shedMetric) // livesell's own; other servers: none
+	cpu0, self0, sent0 := readCPU(cpu), readCPU(self), pub.Sent()
 	select {
 	case <-time.After(opts.Duration):
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	cpu1, self1 := readCPU(cpu), readCPU(self)
+	cpu1, self1, sent1 := readCPU(cpu), readCPU(self), pub.Sent()
 	elapsed := time.Since(t0)
-	h1 := scrapeHistograms(client, opts.Server, fanoutMetric, forwardMetric)
+	h1 := scrapeHistograms(client, opts.Server, opts.AdminToken, fanoutMetric, forwardMetric, shedMetric)
 	for _, v := range viewers {
 		v.end()
 	}
-	if err := report(out, opts, viewers, joinAll, elapsed, cpu1-cpu0, cpu != nil, cpuLabel); err != nil {
+	// Packets sent at the end of the window may still be on their way.
+	const grace = 2 * time.Second
+	select {
+	case <-time.After(grace):
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	for _, v := range viewers {
+		v.finish()
+	}
+	w := window{d: elapsed, cpu: cpu1 - cpu0, haveCPU: cpu != nil, cpuLabel: cpuLabel, sent: sent1 - sent0,
+		frames: pub.FramesSent(t0.UnixNano(), t0.Add(opts.Duration).UnixNano()), perFrame: perFrame, grace: grace,
+		layers: len(po.Bitrates), peakRSS: peakRSS(opts.ServerPID)}
+	if err := report(out, opts, viewers, joinAll, w); err != nil {
 		return err
 	}
 	if f := latencySummary(h0[forwardMetric], h1[forwardMetric], "packets to viewers"); f != "" {
@@ -229,6 +286,9 @@ func RunMedia(ctx context.Context, opts MediaOptions, out io.Writer) error {
 	}
 	if f := latencySummary(h0[fanoutMetric], h1[fanoutMetric], "packets"); f != "" {
 		fmt.Fprintf(out, "  server fan-out (packet read -> written to every viewer): %s\n", f)
+	}
+	if a, b := h1[shedMetric], h0[shedMetric]; a != nil && b != nil {
+		fmt.Fprintf(out, "  server shed %.0f publisher packets (fan-out behind, until a keyframe in time)\n", a.sum-b.sum)
 	}
 	if opts.ServerPID > 0 {
 		fmt.Fprintf(out, "  load generator CPU: %.2f cores (same machine: latency and join times include its queueing)\n",
@@ -240,7 +300,11 @@ func RunMedia(ctx context.Context, opts MediaOptions, out io.Writer) error {
 // join attaches one WHEP viewer and records its join time.
 func join(ctx context.Context, api *webrtc.API, client *http.Client, opts MediaOptions) (*viewerStats, error) {
 	vs := &viewerStats{}
-	v, err := synth.NewViewer(api, synth.ViewerOptions{OnVideo: vs.onVideo})
+	vo := synth.ViewerOptions{OnVideo: vs.onVideo, NoAudio: opts.NoAudio}
+	if opts.Codec == "h264" {
+		vo.VideoCodecs = synth.H264Codecs()
+	}
+	v, err := synth.NewViewer(api, vo)
 	if err != nil {
 		return nil, err
 	}
@@ -251,7 +315,11 @@ func join(ctx context.Context, api *webrtc.API, client *http.Client, opts MediaO
 		return nil, err
 	}
 	vs.postAt = time.Now()
-	answer, loc, err := post(ctx, client, opts.Server+"/whep/"+opts.Room+"?layer="+opts.Layer, "", offer)
+	url := strings.ReplaceAll(opts.WHEPURL, "{room}", opts.Room)
+	if opts.Pin == "layer" {
+		url += "?layer=" + opts.Layer
+	}
+	answer, loc, err := post(ctx, client, url, opts.Bearer, offer)
 	if err != nil {
 		_ = v.Close()
 		return nil, err
@@ -286,6 +354,16 @@ func post(ctx context.Context, c *http.Client, url, bearer, body string) (string
 		return "", "", fmt.Errorf("%s: %s: %s", url, resp.Status, bytes.TrimSpace(b))
 	}
 	return string(b), resp.Header.Get("Location"), nil
+}
+
+// baseOf returns the scheme and host of url (for relative Locations).
+func baseOf(url string) string {
+	if i := strings.Index(url, "://"); i >= 0 {
+		if j := strings.IndexByte(url[i+3:], '/'); j >= 0 {
+			return url[:i+3+j]
+		}
+	}
+	return url
 }
 
 // deleteResource ends a WHIP/WHEP session (best effort).

@@ -21,6 +21,9 @@ const (
 	// forwardMetric: from reading a publisher's packet to having written it
 	// to one subscriber, per packet and subscriber.
 	forwardMetric = "livesell_sfu_forward_latency_seconds"
+	// shedMetric (a counter, read into sum): packets the server dropped
+	// for every viewer because its fan-out fell behind.
+	shedMetric = "livesell_sfu_packets_shed_total"
 )
 
 // histogram is a scraped cumulative histogram: counts by upper bound in
@@ -41,13 +44,17 @@ func (h histograms) get(name string) *histogram {
 }
 
 // scrapeHistograms reads the named cumulative histograms from
-// {server}/metrics. Names the server does not expose are missing.
-func scrapeHistograms(c *http.Client, server string, names ...string) histograms {
+// {server}/metrics, sending token (the metrics or admin token) as Bearer
+// when set. Names the server does not expose are missing.
+func scrapeHistograms(c *http.Client, server, token string, names ...string) histograms {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, server+"/metrics", nil)
 	if err != nil {
 		return nil
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	resp, err := c.Do(req)
 	if err != nil {
@@ -62,6 +69,12 @@ func scrapeHistograms(c *http.Client, server string, names ...string) histograms
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
 		line := sc.Text()
+		if name, v, ok := strings.Cut(line, " "); ok && slices.Contains(names, name) { // a counter
+			if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
+				out.get(name).sum = f
+			}
+			continue
+		}
 		if name, v, ok := strings.Cut(line, "_sum "); ok && slices.Contains(names, name) {
 			if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
 				out.get(name).sum = f

@@ -74,6 +74,18 @@ func NewAPIWith(loopbackOnly bool, first ...interceptor.Factory) (*webrtc.API, e
 	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)), nil
 }
 
+// H264Codecs are the H.264 (42e01f, packetization mode 1) codec and its
+// RTX as NewAPI registers them: for ViewerOptions.VideoCodecs, to offer
+// H.264 alone.
+func H264Codecs() []webrtc.RTPCodecParameters {
+	return []webrtc.RTPCodecParameters{
+		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000,
+			SDPFmtpLine:  "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f",
+			RTCPFeedback: []webrtc.RTCPFeedback{{Type: "nack"}, {Type: "nack", Parameter: "pli"}, {Type: webrtc.TypeRTCPFBTransportCC}}}, PayloadType: 102},
+		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeRTX, ClockRate: 90000, SDPFmtpLine: "apt=102"}, PayloadType: 103},
+	}
+}
+
 // offer creates an offer on pc and waits for ICE gathering.
 func offer(pc *webrtc.PeerConnection, done <-chan struct{}) (string, error) {
 	o, err := pc.CreateOffer(nil)

@@ -29,6 +29,9 @@ type PublisherOptions struct {
 	Pacing float64
 }
 
+// maxFrameLog bounds the frame log of FramesSent: an hour at 30 fps.
+const maxFrameLog = 30 * 3600
+
 // paceSlot is the interval between the pacer's bursts (libwebrtc: 5 ms).
 const paceSlot = 5 * time.Millisecond
 
@@ -48,6 +51,9 @@ type Publisher struct {
 
 	reqMu sync.Mutex
 	reqAt [][]time.Time // arrival of every keyframe request, per layer
+
+	frameMu  sync.Mutex
+	frameEnd []int64 // Tail.SentNs of the last packet of every frame of layer 0
 
 	closed    chan struct{}
 	closeOnce sync.Once
@@ -193,6 +199,27 @@ func (p *Publisher) KeyframeRequests(i int) []time.Time {
 // Sent returns the number of video packets sent.
 func (p *Publisher) Sent() int64 { return p.sent.Load() }
 
+// FramesSent returns how many frames of layer 0 had their last packet sent
+// (Tail.SentNs) within [from, to] (unix nanoseconds): what a viewer of that
+// layer is due over a window of send times.
+func (p *Publisher) FramesSent(from, to int64) int {
+	p.frameMu.Lock()
+	defer p.frameMu.Unlock()
+	n := 0
+	for _, t := range p.frameEnd {
+		if t >= from && t <= to {
+			n++
+		}
+	}
+	return n
+}
+
+// PacketsPerFrame is how many packets the publisher splits a frame of a
+// layer at bitrate (bits per second) and fps into: about 1,100 bytes each.
+func PacketsPerFrame(bitrate, fps int) int {
+	return max(1, (bitrate/8/fps+1099)/1100)
+}
+
 // Close stops the peer and waits for its goroutines.
 func (p *Publisher) Close() error {
 	var err error
@@ -279,7 +306,7 @@ func (p *Publisher) sendVideo(midID, ridID uint8, mid string) {
 			st := &states[i]
 			key := st.frame%uint32(p.opts.GOP) == 0 || p.kf[i].Swap(false)
 			bytes := p.opts.Bitrates[min(i, len(p.opts.Bitrates)-1)] / 8 / p.opts.FPS
-			n := max(1, (bytes+1099)/1100)
+			n := PacketsPerFrame(p.opts.Bitrates[min(i, len(p.opts.Bitrates)-1)], p.opts.FPS)
 			size := max(bytes/n, 64)
 			for j := 0; j < n; j++ {
 				if !pace.wait(size, p.closed) {
@@ -301,6 +328,11 @@ func (p *Publisher) sendVideo(midID, ridID uint8, mid string) {
 				pkt.Payload = buf
 				if tr.WriteRTP(&pkt) == nil {
 					p.sent.Add(1)
+					if i == 0 && j == n-1 && len(p.frameEnd) < maxFrameLog {
+						p.frameMu.Lock()
+						p.frameEnd = append(p.frameEnd, tail.SentNs)
+						p.frameMu.Unlock()
+					}
 				}
 				st.seq++
 			}

@@ -34,6 +34,10 @@ type ViewerOptions struct {
 	OnVideo func(Packet)
 	// NoAudio omits the audio section from the offer.
 	NoAudio bool
+	// VideoCodecs, when set, are the only video codecs the offer lists
+	// (in this order), as a client offering H.264 alone does. The
+	// codecs must be registered in the API's media engine.
+	VideoCodecs []webrtc.RTPCodecParameters
 }
 
 // Viewer is a synthetic receive-only peer.
@@ -69,7 +73,11 @@ func NewViewer(api *webrtc.API, opts ViewerOptions) (*Viewer, error) {
 		kinds = append(kinds, webrtc.RTPCodecTypeAudio)
 	}
 	for _, k := range kinds {
-		if _, err := pc.AddTransceiverFromKind(k, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
+		t, err := pc.AddTransceiverFromKind(k, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly})
+		if err == nil && k == webrtc.RTPCodecTypeVideo && len(opts.VideoCodecs) > 0 {
+			err = t.SetCodecPreferences(opts.VideoCodecs)
+		}
+		if err != nil {
 			_ = pc.Close()
 			return nil, err
 		}
