@@ -66,7 +66,7 @@ func TestDepositThenBalanceEntitles(t *testing.T) {
 		}
 		// The sweep after the due time leaves a paid ticket alone.
 		e.advance(25 * time.Hour)
-		if got, err := n.svc.SweepDeposits(ctx, e.now()); err != nil || got != 0 {
+		if got, err := n.svc.Maintenance.SweepDeposits(ctx, e.now()); err != nil || got != 0 {
 			t.Fatalf("sweep of a paid ticket: %d %v", got, err)
 		}
 	})
@@ -122,7 +122,7 @@ func TestUnpaidBalanceReleasedOnceAcrossNodes(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				got, err := e.nodes[i%2].svc.SweepDeposits(ctx, e.now())
+				got, err := e.nodes[i%2].svc.Maintenance.SweepDeposits(ctx, e.now())
 				if err != nil {
 					t.Error(err)
 				}
@@ -174,7 +174,7 @@ func TestUnpaidBalanceReleasedOnceAcrossNodes(t *testing.T) {
 		if _, err := n1.svc.Buy(ctx, "due", "g", presale.BuyRequest{Tier: "standard", Pay: presale.ModeFull}, ""); !errors.Is(err, presale.ErrSoldOut) {
 			t.Fatalf("a place beyond the released ones: %v", err)
 		}
-		st, err := n1.svc.Stats(ctx, "due")
+		st, err := n1.svc.Analytics.Stats(ctx, "due")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -249,7 +249,7 @@ func TestReleasedDepositRevokesOnEveryNode(t *testing.T) {
 		}, "the deposit did not admit on node 2")
 		revoked := make(chan events.EntitlementEvent, 2)
 		e.nodes[1].passes.OnRevoke(func(ev events.EntitlementEvent) { revoked <- ev })
-		if got, err := e.nodes[1].svc.SweepDeposits(ctx, e.now().Add(25*time.Hour)); err != nil || got != 1 {
+		if got, err := e.nodes[1].svc.Maintenance.SweepDeposits(ctx, e.now().Add(25*time.Hour)); err != nil || got != 1 {
 			t.Fatalf("sweep %d %v", got, err)
 		}
 		select {

@@ -126,8 +126,8 @@ type ImportResult struct {
 // ImportGuests entitles every valid guest of body to room (source
 // guest_list), one transaction and one event per new line; refused lines
 // are reported with their reasons.
-func (s *Service) ImportGuests(ctx context.Context, room string, body []byte) (ImportResult, bool, error) {
-	off, err := s.Offer(ctx, room)
+func (s *Entitlements) ImportGuests(ctx context.Context, room string, body []byte) (ImportResult, bool, error) {
+	off, err := s.offer(ctx, room)
 	if err != nil {
 		return ImportResult{}, true, err
 	}
@@ -172,8 +172,8 @@ func sortLineErrors(es []LineError) {
 }
 
 // Grant entitles user to room's tier by the operator or the shop's backend (source api).
-func (s *Service) Grant(ctx context.Context, room, user, tier, source string) (Entitlement, error) {
-	off, err := s.Offer(ctx, room)
+func (s *Entitlements) Grant(ctx context.Context, room, user, tier, source string) (Entitlement, error) {
+	off, err := s.offer(ctx, room)
 	if err != nil {
 		return Entitlement{}, err
 	}
@@ -197,7 +197,7 @@ func (s *Service) Grant(ctx context.Context, room, user, tier, source string) (E
 }
 
 // Revoke ends user's entitlement to room (tier "" = every tier) by the operator.
-func (s *Service) Revoke(ctx context.Context, room, user, tier string) error {
+func (s *Entitlements) Revoke(ctx context.Context, room, user, tier string) error {
 	if err := s.store.Revoke(ctx, room, user, tier, "operator", s.now()); err != nil {
 		return err
 	}

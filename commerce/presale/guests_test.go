@@ -83,7 +83,7 @@ func TestGuestListImport(t *testing.T) {
 		e.put(t, e.show("guests",
 			presale.Tier{Name: "standard", Quantity: 100, Mode: presale.ModeFull, PriceMinor: 100},
 			presale.Tier{Name: "vip", Quantity: 10, Mode: presale.ModeFull, PriceMinor: 900, Sources: []string{"backstage"}}))
-		res, ok, err := n.svc.ImportGuests(ctx, "guests", []byte("user_id,tier\nann\nbob,vip\ncat,gold\nann\n\n,vip\n"))
+		res, ok, err := n.svc.Entitlements.ImportGuests(ctx, "guests", []byte("user_id,tier\nann\nbob,vip\ncat,gold\nann\n\n,vip\n"))
 		if err != nil || !ok {
 			t.Fatal(ok, err)
 		}
@@ -95,7 +95,7 @@ func TestGuestListImport(t *testing.T) {
 		if res.Granted != 2 || res.Already != 0 || !reflect.DeepEqual(res.Errors, want) {
 			t.Fatalf("import %+v", res)
 		}
-		res, _, _ = n.svc.ImportGuests(ctx, "guests", []byte("ann\n"))
+		res, _, _ = n.svc.Entitlements.ImportGuests(ctx, "guests", []byte("ann\n"))
 		if res.Granted != 0 || res.Already != 1 {
 			t.Fatalf("re-import %+v", res)
 		}
@@ -112,16 +112,16 @@ func TestGuestListImport(t *testing.T) {
 			t.Fatalf("%d grant events", c)
 		}
 		// The shop's backend grants and the operator revokes.
-		if _, err := n.svc.Grant(ctx, "guests", "dan", "vip", "api"); err != nil {
+		if _, err := n.svc.Entitlements.Grant(ctx, "guests", "dan", "vip", "api"); err != nil {
 			t.Fatal(err)
 		}
-		if err := n.svc.Revoke(ctx, "guests", "bob", ""); err != nil {
+		if err := n.svc.Entitlements.Revoke(ctx, "guests", "bob", ""); err != nil {
 			t.Fatal(err)
 		}
 		if _, _, ok, _ := n.passes.Pass(ctx, "guests", "bob"); ok {
 			t.Fatal("bob still let in after the revoke")
 		}
-		if err := n.svc.Revoke(ctx, "guests", "bob", ""); err == nil {
+		if err := n.svc.Entitlements.Revoke(ctx, "guests", "bob", ""); err == nil {
 			t.Fatal("a second revoke found something to revoke")
 		}
 	})
@@ -156,7 +156,7 @@ func TestReferralAttribution(t *testing.T) {
 				t.Fatalf("amy's share link: %+v %v", mine, err)
 			}
 			code := mine[0].ReferralCode
-			if err := n.svc.RecordView(ctx, c.room, "visitor-bea-1", code); err != nil {
+			if err := n.svc.Analytics.RecordView(ctx, c.room, "visitor-bea-1", code); err != nil {
 				t.Fatal(err)
 			}
 			for _, u := range []string{"bea", "cal"} {
@@ -173,7 +173,7 @@ func TestReferralAttribution(t *testing.T) {
 			if p, _ := n.svc.Buy(ctx, c.room, "eve", presale.BuyRequest{Tier: "standard", Ref: "nosuch"}, ""); p.Ticket.Referrer != "" {
 				t.Fatalf("an unknown code was attributed to %q", p.Ticket.Referrer)
 			}
-			rs, err := n.svc.Referrals(ctx, c.room)
+			rs, err := n.svc.Referrals.List(ctx, c.room)
 			if err != nil || len(rs) != 1 || rs[0].Referrer != "amy" || rs[0].Tickets != 2 || rs[0].Reserved != 3 || rs[0].Code != code {
 				t.Fatalf("referrals %+v %v", rs, err)
 			}
@@ -188,7 +188,7 @@ func TestReferralAttribution(t *testing.T) {
 					t.Fatalf("refund rewards %d, provider refunds %+v", rs[0].RefundMinor, parts)
 				}
 			}
-			st, err := n.svc.Stats(ctx, c.room)
+			st, err := n.svc.Analytics.Stats(ctx, c.room)
 			if err != nil || st.ReferredVisitors != 1 || len(st.Referrals) != 1 || st.ReferralRefundsMinor != rs[0].RefundMinor {
 				t.Fatalf("stats %+v %v", st, err)
 			}
@@ -207,11 +207,11 @@ func TestStatsJSONAndCSV(t *testing.T) {
 			presale.Tier{Name: "standard", Quantity: 10, Mode: presale.ModeFull, PriceMinor: 1000},
 			presale.Tier{Name: "vip", Quantity: 10, Mode: presale.ModeDeposit, PriceMinor: 5000, DepositMinor: 1000, BalanceDueAt: e.now().Add(time.Hour), DepositRule: presale.DepositForfeit}))
 		for _, v := range []string{"visitor-0001", "visitor-0001", "visitor-0002"} {
-			if err := n.svc.RecordView(ctx, "stats", v, ""); err != nil {
+			if err := n.svc.Analytics.RecordView(ctx, "stats", v, ""); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if err := n.svc.RecordView(ctx, "stats", "x", ""); err == nil {
+		if err := n.svc.Analytics.RecordView(ctx, "stats", "x", ""); err == nil {
 			t.Fatal("a short visitor id was counted")
 		}
 		p1, _ := n.svc.Buy(ctx, "stats", "a", presale.BuyRequest{Tier: "standard"}, "")
@@ -219,7 +219,7 @@ func TestStatsJSONAndCSV(t *testing.T) {
 		n.svc.Buy(ctx, "stats", "b", presale.BuyRequest{Tier: "standard"}, "")
 		p3, _ := n.svc.Buy(ctx, "stats", "c", presale.BuyRequest{Tier: "vip"}, "")
 		e.paid(t, n, p3.Order)
-		st, err := n.svc.Stats(ctx, "stats")
+		st, err := n.svc.Analytics.Stats(ctx, "stats")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -280,7 +280,7 @@ func TestOutboxRelayedAndPruned(t *testing.T) {
 		n := e.nodes[0]
 		e.put(t, e.show("ob", presale.Tier{Name: "standard", Quantity: 10, Mode: presale.ModeFull, PriceMinor: 100}))
 		for _, u := range []string{"a", "b", "c"} {
-			if _, err := n.svc.Grant(ctx, "ob", u, "", "api"); err != nil {
+			if _, err := n.svc.Entitlements.Grant(ctx, "ob", u, "", "api"); err != nil {
 				t.Fatal(err)
 			}
 		}

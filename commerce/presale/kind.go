@@ -81,7 +81,7 @@ func (k kind) InTx(ctx context.Context, tx *sql.Tx, from order.Status, o order.O
 				return err
 			}
 			if t.Referrer != "" {
-				if err := s.rewardInTx(ctx, tx, t, now); err != nil {
+				if err := s.Referrals.rewardInTx(ctx, tx, t, now); err != nil {
 					return err
 				}
 			}
@@ -140,7 +140,7 @@ func (k kind) Confirm(ctx context.Context, o order.Order) error {
 	}
 	s.remind(ctx, t)
 	if t.Status == StatusPaid && t.Referrer != "" {
-		s.payReward(ctx, t)
+		s.Referrals.payReward(ctx, t)
 	}
 	return nil
 }

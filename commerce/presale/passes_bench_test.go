@@ -16,7 +16,7 @@ func BenchmarkPassHit(b *testing.B) {
 	ctx := context.Background()
 	e := newEnv(b, be, testenv.Namespace(b), 1)
 	e.put(b, e.show("bench", presale.Tier{Name: "vip", Quantity: 10, Mode: presale.ModeFull, PriceMinor: 100, Sources: []string{"backstage"}}))
-	if _, err := e.nodes[0].svc.Grant(ctx, "bench", "fan", "vip", "api"); err != nil {
+	if _, err := e.nodes[0].svc.Entitlements.Grant(ctx, "bench", "fan", "vip", "api"); err != nil {
 		b.Fatal(err)
 	}
 	p := e.nodes[0].passes

@@ -381,7 +381,7 @@ func TestTicketExpiredBeforeThePresaleWasComposed(t *testing.T) {
 			t.Fatalf("left %d before the repair", v.Tiers[0].Left)
 		}
 		for range 2 {
-			if _, err := n.svc.SweepDeposits(ctx, e.now().Add(2*time.Minute)); err != nil {
+			if _, err := n.svc.Maintenance.SweepDeposits(ctx, e.now().Add(2*time.Minute)); err != nil {
 				t.Fatal(err)
 			}
 		}

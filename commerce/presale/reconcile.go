@@ -19,7 +19,7 @@ const suspectAge = time.Minute
 // ticket, or a release after a refund that failed to reach Redis. A place
 // is released only when seen so twice, suspectAge apart. It returns how
 // many it released. Shows that started more than a week ago are left alone.
-func (s *Service) ReconcilePlaces(ctx context.Context, now time.Time) (int, error) {
+func (s *Maintenance) ReconcilePlaces(ctx context.Context, now time.Time) (int, error) {
 	// Shows that ended more than a week ago sell nothing any more.
 	rows, err := s.db.QueryContext(ctx, `SELECT room FROM presale_offers WHERE starts_at > $1`, now.Add(-7*24*time.Hour).UnixMilli())
 	if err != nil {
@@ -94,7 +94,7 @@ func (s *Service) ReconcilePlaces(ctx context.Context, now time.Time) (int, erro
 }
 
 // unheld returns the orders among ids whose ticket does not hold a place.
-func (s *Service) unheld(ctx context.Context, ids []string) ([]string, error) {
+func (s *Maintenance) unheld(ctx context.Context, ids []string) ([]string, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}

@@ -23,8 +23,8 @@ const (
 	RewardNoTicket = "no_ticket" // the referrer holds no paid ticket to refund on
 )
 
-// ReferralCode returns user's referral code for room, making it once.
-func (s *Service) ReferralCode(ctx context.Context, room, user string) (string, error) {
+// Code returns user's referral code for room, making it once.
+func (s *Referrals) Code(ctx context.Context, room, user string) (string, error) {
 	var code string
 	err := s.db.QueryRowContext(ctx, `SELECT code FROM presale_referral_codes WHERE room = $1 AND user_id = $2`, room, user).Scan(&code)
 	if err == nil {
@@ -47,12 +47,12 @@ func (s *Service) ReferralCode(ctx context.Context, room, user string) (string, 
 }
 
 // ShareURL is user's share link of room's presale page, carrying code.
-func (s *Service) ShareURL(room, code string) string {
+func (s *Referrals) ShareURL(room, code string) string {
 	return strings.TrimSuffix(s.opt.PublicURL, "/") + "/presale/" + url.PathEscape(room) + "?ref=" + url.QueryEscape(code)
 }
 
 // referrer is the user whose referral code for room is code.
-func (s *Service) referrer(ctx context.Context, room, code string) (string, error) {
+func (s *Referrals) referrer(ctx context.Context, room, code string) (string, error) {
 	if len(code) > 64 {
 		return "", ErrNotFound
 	}
@@ -70,7 +70,7 @@ func (s *Service) referrer(ctx context.Context, room, code string) (string, erro
 // rewardInTx records the referrer's reward for referred ticket t, once per
 // ticket, inside the payment's transaction (the offer is read through tx:
 // no other connection is used while the order row is locked).
-func (s *Service) rewardInTx(ctx context.Context, tx *sql.Tx, t Ticket, now time.Time) error {
+func (s *Referrals) rewardInTx(ctx context.Context, tx *sql.Tx, t Ticket, now time.Time) error {
 	off, err := offerFrom(tx.QueryRowContext(ctx, `SELECT body FROM presale_offers WHERE room = $1`, t.Room), t.Room)
 	if err != nil {
 		return err
@@ -94,7 +94,7 @@ func (s *Service) rewardInTx(ctx context.Context, tx *sql.Tx, t Ticket, now time
 
 // payReward pays a pending refund reward of referred ticket t back on the
 // referrer's own paid ticket of the show, once (claimed in SQL first).
-func (s *Service) payReward(ctx context.Context, t Ticket) {
+func (s *Referrals) payReward(ctx context.Context, t Ticket) {
 	res, err := s.db.ExecContext(ctx, `UPDATE presale_rewards SET status = 'paying' WHERE ticket_id = $1 AND status = $2`, t.ID, RewardPending)
 	if err != nil {
 		s.log.Warn("reward claim", "ticket", t.ID, "err", err)
@@ -142,8 +142,8 @@ type Referral struct {
 	RefundMinor int64  `json:"refund_minor"` // refund rewards paid back
 }
 
-// Referrals lists room's referrers, most paid tickets first.
-func (s *Service) Referrals(ctx context.Context, room string) ([]Referral, error) {
+// List lists room's referrers, most paid tickets first.
+func (s *Referrals) List(ctx context.Context, room string) ([]Referral, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT t.referrer, COALESCE(MAX(c.code), ''), count(*),
 		SUM(CASE WHEN t.status = $1 THEN 1 ELSE 0 END)
 		FROM presale_tickets t LEFT JOIN presale_referral_codes c ON c.room = t.room AND c.user_id = t.referrer

@@ -55,8 +55,12 @@ type Options struct {
 	Now func() time.Time
 }
 
-// Service is the presale of one node.
-type Service struct {
+// core is what the presale's types share: the stores and places, the
+// node's order service, the outbox relay, the ticket check, the options,
+// the offer cache and the refund reasons handed to the order kind, and the
+// steps more than one of them takes (the clock, reading an offer, giving a
+// place back).
+type core struct {
 	db      *sqldb.DB
 	store   *Store
 	places  *stock.Tickets
@@ -67,10 +71,55 @@ type Service struct {
 	log     *slog.Logger
 	offers  offerCache
 	reasons sync.Map // order id → refund reason, for the order's transaction hook
-	loading sync.Mutex
+}
+
+// Service is the presale of one node. Its own methods are the offers and
+// the buyer's path: put and read offers, buy a ticket, pay its balance,
+// list one's tickets, refund a ticket or a whole show. Entitlements grants
+// and revokes access by hand and imports guest lists; Maintenance sweeps
+// unpaid deposits, reconciles places with SQL and follows show events;
+// Referrals hands out share links and rewards referrers; Analytics counts
+// page views and computes a show's figures.
+type Service struct {
+	*core
+	// Entitlements grants access without a ticket (the operator, the
+	// shop's backend, guest lists).
+	Entitlements *Entitlements
+	// Maintenance keeps tickets and places consistent in the background.
+	Maintenance *Maintenance
+	// Referrals runs referral codes, share links and rewards.
+	Referrals *Referrals
+	// Analytics records page views and computes the presale figures.
+	Analytics *Analytics
+
+	loading sync.Mutex // one rebuild of Redis places at a time (load)
+}
+
+// Entitlements grants and revokes room access outside the ticket path:
+// one user by the operator or the shop's backend, or a whole guest list.
+type Entitlements struct{ *core }
+
+// Maintenance keeps tickets and places consistent: the sweeper releases
+// deposits whose balance is late, the reconciler frees places no ticket
+// holds, and the show consumer refunds a cancelled show's tickets.
+type Maintenance struct {
+	*core
+	sales *Service // a cancelled show refunds its tickets
 
 	suspectsMu sync.Mutex
 	suspects   map[string]time.Time // places seen held without a ticket (reconcile.go)
+}
+
+// Referrals attributes tickets to the fans who shared a show: their
+// referral codes and share links, and the rewards paid for the tickets
+// bought through them.
+type Referrals struct{ *core }
+
+// Analytics is a show's presale figures: page views and the live
+// counts of tickets, money and referrals.
+type Analytics struct {
+	*core
+	referrals *Referrals // the figures include the referrers
 }
 
 // New migrates the presale schema and composes a Service over the shared
@@ -96,9 +145,12 @@ func New(ctx context.Context, b *backend.Backends, ns string, orders *order.Serv
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{db: b.SQL, places: stock.NewTickets(b.Redis, ns), orders: orders, relay: relay, passes: passes, opt: opt, log: opt.Log.With("component", "presale")}
-	s.store = &Store{db: b.SQL, committed: relay.Kick}
-	s.offers.store = s.store
+	c := &core{db: b.SQL, places: stock.NewTickets(b.Redis, ns), orders: orders, relay: relay, passes: passes, opt: opt, log: opt.Log.With("component", "presale")}
+	c.store = &Store{db: b.SQL, committed: relay.Kick}
+	c.offers.store = c.store
+	refs := &Referrals{c}
+	s := &Service{core: c, Entitlements: &Entitlements{c}, Referrals: refs, Analytics: &Analytics{core: c, referrals: refs}}
+	s.Maintenance = &Maintenance{core: c, sales: s}
 	orders.UseTickets(kind{s})
 	return s, nil
 }
@@ -109,7 +161,12 @@ func (s *Service) Store() *Store { return s.store }
 // Relay is the service's outbox relay (Run it; tests Flush it).
 func (s *Service) Relay() *Relay { return s.relay }
 
-func (s *Service) now() time.Time { return s.opt.Now().UTC().Truncate(time.Millisecond) }
+func (s *core) now() time.Time { return s.opt.Now().UTC().Truncate(time.Millisecond) }
+
+// offer returns room's offer (cached for a second).
+func (s *core) offer(ctx context.Context, room string) (Offer, error) {
+	return s.offers.get(ctx, room, s.now())
+}
 
 // PutOffer validates and stores room's offer and sets its tiers' terms in
 // Redis (places already taken are kept).
@@ -134,7 +191,7 @@ func (s *Service) PutOffer(ctx context.Context, o Offer) (Offer, error) {
 
 // Offer returns room's offer (cached for a second).
 func (s *Service) Offer(ctx context.Context, room string) (Offer, error) {
-	return s.offers.get(ctx, room, s.now())
+	return s.offer(ctx, room)
 }
 
 // BuyRequest is a buyer's ticket request.
@@ -218,7 +275,7 @@ func (s *Service) Buy(ctx context.Context, room, user string, r BuyRequest, idem
 		amount = tier.DepositMinor
 	}
 	if r.Ref != "" {
-		if ref, err := s.referrer(ctx, room, r.Ref); err == nil && ref != user {
+		if ref, err := s.Referrals.referrer(ctx, room, r.Ref); err == nil && ref != user {
 			t.Referrer = ref
 		}
 	}
@@ -278,7 +335,7 @@ func (s *Service) replay(ctx context.Context, orderID string) (Purchase, error) 
 	return Purchase{Ticket: t, Order: o}, nil
 }
 
-func (s *Service) releasePlace(ctx context.Context, key, order string) {
+func (s *core) releasePlace(ctx context.Context, key, order string) {
 	if _, err := s.places.Release(context.WithoutCancel(ctx), key, order); err != nil {
 		s.log.Warn("ticket place release failed", "order", order, "err", err)
 	}

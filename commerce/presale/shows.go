@@ -28,7 +28,7 @@ func ShowsStreamConfig(ns string) jetstream.StreamConfig {
 // every node (each event is handled by one node, redelivered on failure):
 // a cancelled show refunds every ticket; a rescheduled one moves the
 // offer's start. It returns a stop function.
-func (s *Service) ConsumeShows(ctx context.Context, js jetstream.JetStream, ns string) (func(), error) {
+func (s *Maintenance) ConsumeShows(ctx context.Context, js jetstream.JetStream, ns string) (func(), error) {
 	if _, err := js.CreateStream(ctx, ShowsStreamConfig(ns)); err != nil && !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
 		return nil, fmt.Errorf("presale: shows stream: %w", err)
 	}
@@ -59,7 +59,7 @@ func (s *Service) ConsumeShows(ctx context.Context, js jetstream.JetStream, ns s
 	return cc.Stop, nil
 }
 
-func (s *Service) onShow(ctx context.Context, ev events.ShowEvent) error {
+func (s *Maintenance) onShow(ctx context.Context, ev events.ShowEvent) error {
 	off, err := s.store.Offer(ctx, ev.Room)
 	if errors.Is(err, ErrNotFound) {
 		return nil // the show sells no tickets
@@ -69,7 +69,7 @@ func (s *Service) onShow(ctx context.Context, ev events.ShowEvent) error {
 	}
 	switch ev.Type {
 	case events.ShowCancelled:
-		n, err := s.CancelShow(ctx, ev.Room)
+		n, err := s.sales.CancelShow(ctx, ev.Room)
 		s.log.Info("show cancelled: tickets refunded", "room", ev.Room, "tickets", n)
 		return err
 	case events.ShowRescheduled:

@@ -26,7 +26,7 @@ func TestCancelledShowRefundsEveryTicket(t *testing.T) {
 		ctx := context.Background()
 		n := e.nodes[0]
 		for _, nd := range e.nodes {
-			stop, err := nd.svc.ConsumeShows(ctx, b.JetStream, ns)
+			stop, err := nd.svc.Maintenance.ConsumeShows(ctx, b.JetStream, ns)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -50,7 +50,7 @@ func TestCancelledShowRefundsEveryTicket(t *testing.T) {
 		// e's deposit was forfeited (balance not paid in time): the cancel refunds it too.
 		forfeit, _ := n.svc.Buy(ctx, "gone", "e", presale.BuyRequest{Tier: "vip"}, "")
 		e.paid(t, n, forfeit.Order)
-		if got, err := n.svc.SweepDeposits(ctx, e.now().Add(2*time.Hour)); err != nil || got != 2 {
+		if got, err := n.svc.Maintenance.SweepDeposits(ctx, e.now().Add(2*time.Hour)); err != nil || got != 2 {
 			t.Fatalf("sweep: %d %v", got, err)
 		}
 		if r := e.pay.refundsOf(forfeit.Order.ID); len(r) != 0 {
@@ -88,7 +88,7 @@ func TestCancelledShowRefundsEveryTicket(t *testing.T) {
 		if c := e.count(t, `SELECT count(*) FROM presale_entitlements WHERE room = 'gone' AND revoked_at = 0`); c != 0 {
 			t.Fatalf("%d entitlements left", c)
 		}
-		st, _ := n.svc.Stats(ctx, "gone")
+		st, _ := n.svc.Analytics.Stats(ctx, "gone")
 		if st.Total.Refunds != 4 || st.Total.RefundReasons["show_cancelled"] != 4 || st.Total.RevenueMinor != 0 {
 			t.Fatalf("stats total %+v", st.Total)
 		}
@@ -163,7 +163,7 @@ func TestReconcileReleasesPlacesNoTicketHolds(t *testing.T) {
 		}{{0, 0}, {30 * time.Second, 0}, {61 * time.Second, 1}, {3 * time.Minute, 0}} {
 			got := 0
 			for _, nd := range e.nodes {
-				r, err := nd.svc.ReconcilePlaces(ctx, now.Add(c.at))
+				r, err := nd.svc.Maintenance.ReconcilePlaces(ctx, now.Add(c.at))
 				if err != nil {
 					t.Fatal(err)
 				}

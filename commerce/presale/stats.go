@@ -18,11 +18,11 @@ var ErrBadVisitor = fmt.Errorf("%w: visitor is 8 to 64 of A-Z a-z 0-9 _ -", ErrI
 
 // RecordView counts one view of room's presale page by visitor (an opaque
 // id the page keeps), remembering the referral code of its first visit.
-func (s *Service) RecordView(ctx context.Context, room, visitor, ref string) error {
+func (s *Analytics) RecordView(ctx context.Context, room, visitor, ref string) error {
 	if !visitorID.MatchString(visitor) || len(ref) > 64 {
 		return ErrBadVisitor
 	}
-	if _, err := s.Offer(ctx, room); err != nil {
+	if _, err := s.offer(ctx, room); err != nil {
 		return err
 	}
 	_, err := s.db.ExecContext(ctx, `INSERT INTO presale_views (room, visitor, views, ref, first_at) VALUES ($1, $2, 1, $3, $4)
@@ -75,7 +75,7 @@ type Stats struct {
 }
 
 // Stats computes room's presale figures from SQL.
-func (s *Service) Stats(ctx context.Context, room string) (Stats, error) {
+func (s *Analytics) Stats(ctx context.Context, room string) (Stats, error) {
 	off, err := s.store.Offer(ctx, room)
 	if err != nil {
 		return Stats{}, err
@@ -123,7 +123,7 @@ func (s *Service) Stats(ctx context.Context, room string) (Stats, error) {
 		st.SalesByHour = append(st.SalesByHour, *p)
 	}
 	sort.Slice(st.SalesByHour, func(i, j int) bool { return st.SalesByHour[i].Hour.Before(st.SalesByHour[j].Hour) })
-	if st.Referrals, err = s.Referrals(ctx, room); err != nil {
+	if st.Referrals, err = s.referrals.List(ctx, room); err != nil {
 		return Stats{}, err
 	}
 	for _, r := range st.Referrals {

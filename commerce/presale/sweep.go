@@ -17,7 +17,7 @@ import (
 // and the deposit is refunded when the offer says so. It also releases
 // places whose order row was never written (a crash between the two). It
 // returns how many tickets it released.
-func (s *Service) SweepDeposits(ctx context.Context, now time.Time) (int, error) {
+func (s *Maintenance) SweepDeposits(ctx context.Context, now time.Time) (int, error) {
 	total := 0
 	for {
 		claimed, err := s.claimUnpaid(ctx, now, 100)
@@ -39,7 +39,7 @@ func (s *Service) SweepDeposits(ctx context.Context, now time.Time) (int, error)
 	return total + len(orphans), err
 }
 
-func (s *Service) claimUnpaid(ctx context.Context, now time.Time, limit int) ([]Ticket, error) {
+func (s *Maintenance) claimUnpaid(ctx context.Context, now time.Time, limit int) ([]Ticket, error) {
 	return s.claim(ctx, `SELECT `+ticketCols+` FROM presale_tickets WHERE status = $1 AND balance_due_at <= $2 ORDER BY balance_due_at LIMIT $3`+s.db.SkipLocked(),
 		StatusDepositPaid, "balance_unpaid", now, StatusDepositPaid, now.UnixMilli(), limit)
 }
@@ -47,7 +47,7 @@ func (s *Service) claimUnpaid(ctx context.Context, now time.Time, limit int) ([]
 // claimOrphans claims reserved tickets older than before whose first order
 // is missing (a crash between the two inserts) or ended without the ticket
 // hearing of it (expired by a sweeper before the presale was composed).
-func (s *Service) claimOrphans(ctx context.Context, before time.Time) ([]Ticket, error) {
+func (s *Maintenance) claimOrphans(ctx context.Context, before time.Time) ([]Ticket, error) {
 	return s.claim(ctx, `SELECT `+ticketCols+` FROM presale_tickets WHERE status = $1 AND created_at < $2
 		AND NOT EXISTS (SELECT 1 FROM commerce_orders o WHERE o.id = presale_tickets.order_id AND o.status NOT IN ($3, $4)) LIMIT 100`+s.db.SkipLocked(),
 		StatusReserved, "unpaid", before, StatusReserved, before.UnixMilli(), string(order.Expired), string(order.Cancelled))
@@ -55,7 +55,7 @@ func (s *Service) claimOrphans(ctx context.Context, before time.Time) ([]Ticket,
 
 // claim moves the tickets q selects from status from to released with
 // reason, in one transaction, and returns those it moved.
-func (s *Service) claim(ctx context.Context, q, from, reason string, now time.Time, args ...any) ([]Ticket, error) {
+func (s *Maintenance) claim(ctx context.Context, q, from, reason string, now time.Time, args ...any) ([]Ticket, error) {
 	var out []Ticket
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		out = nil
@@ -105,14 +105,14 @@ func (s *Service) claim(ctx context.Context, q, from, reason string, now time.Ti
 }
 
 // afterRelease finishes a deposit ticket released for an unpaid balance.
-func (s *Service) afterRelease(ctx context.Context, t Ticket) {
+func (s *Maintenance) afterRelease(ctx context.Context, t Ticket) {
 	s.releasePlace(ctx, tierKey(t.Room, t.Tier), t.OrderID)
 	if t.BalanceOrderID != "" {
 		if _, err := s.orders.Cancel(ctx, t.BalanceOrderID, t.UserID, true); err != nil {
 			s.log.Debug("balance order not cancelled", "order", t.BalanceOrderID, "err", err)
 		}
 	}
-	off, err := s.Offer(ctx, t.Room)
+	off, err := s.offer(ctx, t.Room)
 	if tier, ok := off.Tier(t.Tier); err == nil && ok && tier.DepositRule == DepositRefund {
 		s.reasons.Store(t.OrderID, "balance_unpaid")
 		if _, err := s.orders.Payments.RefundOnce(ctx, t.OrderID, "balance_unpaid"); err != nil {
@@ -128,7 +128,7 @@ func (s *Service) afterRelease(ctx context.Context, t Ticket) {
 
 // RunSweeper sweeps deposits every interval, and reconciles places with
 // SQL every minute, until ctx is done.
-func (s *Service) RunSweeper(ctx context.Context, every time.Duration) {
+func (s *Maintenance) RunSweeper(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	last := time.Time{}

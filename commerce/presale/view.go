@@ -94,10 +94,10 @@ func (s *Service) MyTickets(ctx context.Context, user string) ([]Ticket, error) 
 
 // withShare fills t's referral code and share link (its holder's).
 func (s *Service) withShare(ctx context.Context, t *Ticket) {
-	code, err := s.ReferralCode(ctx, t.Room, t.UserID)
+	code, err := s.Referrals.Code(ctx, t.Room, t.UserID)
 	if err != nil {
 		s.log.Warn("referral code", "room", t.Room, "err", err)
 		return
 	}
-	t.ReferralCode, t.ShareURL = code, s.ShareURL(t.Room, code)
+	t.ReferralCode, t.ShareURL = code, s.Referrals.ShareURL(t.Room, code)
 }

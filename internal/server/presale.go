@@ -36,8 +36,8 @@ func (s *Server) mountPresale(ctx context.Context, r fiber.Router) error {
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{}, 2)
 	go func() { svc.Relay().Run(runCtx); done <- struct{}{} }()
-	go func() { svc.RunSweeper(runCtx, time.Second); done <- struct{}{} }()
-	stopShows, err := svc.ConsumeShows(runCtx, s.back.JetStream, s.cfg.Store.Namespace)
+	go func() { svc.Maintenance.RunSweeper(runCtx, time.Second); done <- struct{}{} }()
+	stopShows, err := svc.Maintenance.ConsumeShows(runCtx, s.back.JetStream, s.cfg.Store.Namespace)
 	if err != nil {
 		cancel()
 		<-done

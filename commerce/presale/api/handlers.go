@@ -74,7 +74,7 @@ func (h *Handler) postView(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := h.svc.RecordView(c.UserContext(), room, v.Visitor, v.Ref); err != nil {
+	if err := h.svc.Analytics.RecordView(c.UserContext(), room, v.Visitor, v.Ref); err != nil {
 		return mapErr(err, apierr.CodePresaleNotFound)
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -240,7 +240,7 @@ func (h *Handler) grant(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	e, err := h.svc.Grant(c.UserContext(), room, g.UserID, g.Tier, "api")
+	e, err := h.svc.Entitlements.Grant(c.UserContext(), room, g.UserID, g.Tier, "api")
 	if err != nil {
 		if isInvalid(err) {
 			return apierr.E(apierr.CodeInvalidEntitlement, "%s", err.Error())
@@ -260,7 +260,7 @@ func (h *Handler) revoke(c *fiber.Ctx) error {
 		return apierr.New(apierr.CodeInvalidEntitlement)
 	}
 	tier := c.Query("tier")
-	if err := h.svc.Revoke(c.UserContext(), room, user, tier); err != nil {
+	if err := h.svc.Entitlements.Revoke(c.UserContext(), room, user, tier); err != nil {
 		return mapErr(err, apierr.CodeEntitlementNotFound)
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -286,7 +286,7 @@ func (h *Handler) importGuests(c *fiber.Ctx) error {
 	if err := checkContentType(c, "text/csv"); err != nil {
 		return err
 	}
-	res, ok, err := h.svc.ImportGuests(c.UserContext(), room, c.Body())
+	res, ok, err := h.svc.Entitlements.ImportGuests(c.UserContext(), room, c.Body())
 	if err != nil {
 		return mapErr(err, apierr.CodePresaleNotFound)
 	}
@@ -301,7 +301,7 @@ func (h *Handler) stats(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	st, err := h.svc.Stats(c.UserContext(), room)
+	st, err := h.svc.Analytics.Stats(c.UserContext(), room)
 	if err != nil {
 		return mapErr(err, apierr.CodePresaleNotFound)
 	}
@@ -324,7 +324,7 @@ func (h *Handler) referrals(c *fiber.Ctx) error {
 	if _, err := h.svc.Offer(c.UserContext(), room); err != nil {
 		return mapErr(err, apierr.CodePresaleNotFound)
 	}
-	rs, err := h.svc.Referrals(c.UserContext(), room)
+	rs, err := h.svc.Referrals.List(c.UserContext(), room)
 	if err != nil {
 		return mapErr(err, apierr.CodePresaleNotFound)
 	}
