@@ -22,6 +22,8 @@ type room struct {
 	subs atomic.Pointer[[]*subscriber]
 
 	activeMask uint64 // engine ticker only: which layers were sending
+
+	relays relaySet // edges fed from this room (relay_out.go)
 }
 
 func (r *room) publisher() *publisher {

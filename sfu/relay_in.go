@@ -1,0 +1,140 @@
+package sfu
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/pion/sdp/v3"
+	"github.com/pion/webrtc/v4"
+)
+
+// SourceRequest makes this node a local source of a room whose publisher is
+// on another node (the origin): the engine offers to receive every layer
+// and the audio, Dial carries the offer to the origin's relay endpoint
+// (Engine.Relay there) and returns its answer.
+type SourceRequest struct {
+	Room string
+	Dial func(ctx context.Context, offerSDP string) (answerSDP string, err error)
+}
+
+// Source connects room to its origin and makes the link the room's
+// publisher on this node: viewers subscribe as to a local publisher, with
+// this node's keyframe cache, layer selection and NACK history. When the
+// link's session ends the viewers stay (a freeze): a new Source for the
+// room resumes them on its next keyframe. It fails with ErrRoomBusy when
+// the room has a publisher here.
+func (e *Engine) Source(ctx context.Context, r SourceRequest) (*Session, error) {
+	s := newSession(e, r.Room, "source")
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil, fmt.Errorf("%w: engine closed", ErrSessionClosed)
+	}
+	rm := e.roomLocked(r.Room)
+	rm.mu.Lock()
+	if rm.pub != nil {
+		rm.mu.Unlock()
+		e.mu.Unlock()
+		return nil, fmt.Errorf("%w: %s", ErrRoomBusy, r.Room)
+	}
+	pub := &publisher{sess: s, room: rm, relayed: true, ranks: map[string]int{}}
+	s.pub = pub
+	rm.pub = pub
+	rm.mu.Unlock()
+	e.nPub++
+	e.sessions[s.id] = s
+	e.mu.Unlock()
+	e.metrics.publishers.Inc()
+
+	if err := e.startSource(ctx, s, r); err != nil {
+		_ = s.Close()
+		return nil, err
+	}
+	e.mu.Lock()
+	pub.ready = true
+	e.mu.Unlock()
+	e.relay.sources.Add(1)
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		<-s.done
+		e.relay.sources.Add(-1)
+	}()
+	s.log.Info("source connected", "codec", pub.codec.MimeType)
+	return s, nil
+}
+
+func (e *Engine) startSource(ctx context.Context, s *Session, r SourceRequest) error {
+	pc, err := e.pubAPI.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		return fmt.Errorf("sfu: new peer connection: %w", err)
+	}
+	if err := s.attach(pc); err != nil {
+		return err
+	}
+	pc.OnTrack(s.pub.onTrack)
+	pc.OnConnectionStateChange(e.watchState(s))
+	recv := webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}
+	if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeAudio, recv); err != nil {
+		return fmt.Errorf("sfu: source transceiver: %w", err)
+	}
+	for range maxRelayLayers {
+		if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo, recv); err != nil {
+			return fmt.Errorf("sfu: source transceiver: %w", err)
+		}
+	}
+	s.sigMu.Lock()
+	defer s.sigMu.Unlock()
+	offer, err := pc.CreateOffer(nil)
+	if err != nil {
+		return fmt.Errorf("sfu: create offer: %w", err)
+	}
+	gathered := webrtc.GatheringCompletePromise(pc)
+	if err := pc.SetLocalDescription(offer); err != nil {
+		return fmt.Errorf("sfu: set local description: %w", err)
+	}
+	select {
+	case <-gathered:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	answer, err := r.Dial(ctx, pc.LocalDescription().SDP)
+	if err != nil {
+		return fmt.Errorf("sfu: source dial: %w", err)
+	}
+	codec, err := relayedCodec(answer)
+	if err != nil {
+		return err
+	}
+	s.pub.codec = codec
+	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
+		return fmt.Errorf("%w: relay answer: %v", ErrInvalidOffer, err)
+	}
+	s.answer = answer
+	return nil
+}
+
+// relayedCodec returns the video codec of an origin's relay answer (the
+// first forwardable codec of its first sending video section), or the
+// zero codec for an audio-only room.
+func relayedCodec(answer string) (webrtc.RTPCodecParameters, error) {
+	var sd sdp.SessionDescription
+	if err := sd.UnmarshalString(answer); err != nil {
+		return webrtc.RTPCodecParameters{}, fmt.Errorf("%w: relay answer: %v", ErrInvalidOffer, err)
+	}
+	for _, md := range sd.MediaDescriptions {
+		if md.MediaName.Media != "video" || md.MediaName.Port.Value == 0 {
+			continue
+		}
+		if _, send := md.Attribute(sdp.AttrKeySendOnly); !send {
+			continue
+		}
+		for _, c := range sectionCodecs(md) {
+			if vc, ok := matchVideoCodec(c.mime, c.fmtp); ok {
+				return vc, nil
+			}
+		}
+		return webrtc.RTPCodecParameters{}, fmt.Errorf("%w: relay answer: no forwardable video codec", ErrUnsupportedMedia)
+	}
+	return webrtc.RTPCodecParameters{}, nil
+}
