@@ -3,6 +3,8 @@ package sfu
 import (
 	"context"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
@@ -111,7 +113,60 @@ func (e *Engine) startSource(ctx context.Context, s *Session, r SourceRequest) e
 		return fmt.Errorf("%w: relay answer: %v", ErrInvalidOffer, err)
 	}
 	s.answer = answer
+	return waitLayers(ctx, s.pub, relayedTracks(answer))
+}
+
+// sourceLayerWait bounds how long a new source waits for its layers' first
+// packets: a layer the publisher has paused may never come.
+const sourceLayerWait = 5 * time.Second
+
+// waitLayers waits until pub has want layers (viewers asking for a layer
+// by rid find it), or sourceLayerWait passes with at least one. It fails
+// when no layer came at all.
+func waitLayers(ctx context.Context, pub *publisher, want int) error {
+	if want == 0 {
+		return nil
+	}
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	limit := time.After(sourceLayerWait)
+	for len(pub.layerList()) < want {
+		select {
+		case <-ctx.Done():
+			if len(pub.layerList()) > 0 {
+				return nil
+			}
+			return fmt.Errorf("sfu: source layers: %w", ctx.Err())
+		case <-pub.sess.done:
+			return ErrSessionClosed
+		case <-limit:
+			if len(pub.layerList()) > 0 {
+				return nil
+			}
+			return fmt.Errorf("%w: no layer from the origin within %v", ErrNotLive, sourceLayerWait)
+		case <-t.C:
+		}
+	}
 	return nil
+}
+
+// relayedTracks counts the relayed video tracks an origin's answer sends.
+func relayedTracks(answer string) int {
+	var sd sdp.SessionDescription
+	if sd.UnmarshalString(answer) != nil {
+		return 0
+	}
+	n := 0
+	for _, md := range sd.MediaDescriptions {
+		if v, ok := md.Attribute("msid"); ok {
+			if f := strings.Fields(v); len(f) == 2 {
+				if _, _, ok := parseRelayTrackID(f[1]); ok {
+					n++
+				}
+			}
+		}
+	}
+	return n
 }
 
 // relayedCodec returns the video codec of an origin's relay answer (the

@@ -261,7 +261,7 @@ func drainSender(s *webrtc.RTPSender) {
 }
 
 // readRTCP serves the edge's keyframe requests and NACKs for relayed layer
-// i: a PLI or FIR asks the publisher's layer (throttled there), a NACK is
+// rv: a PLI or FIR asks the publisher's layer (throttled there), a NACK is
 // answered from the layer's history with the packet as first relayed.
 func (ro *relayOut) readRTCP(sender *webrtc.RTPSender, rv *relayVideo, pub *publisher) {
 	var buf [1500]byte
@@ -384,4 +384,24 @@ func (r *room) relayHook(l *layer, p *rtp.Packet) {
 		r.eng.metrics.packetsOut.Add(float64(n))
 		r.eng.relayMetrics.packets.Add(float64(n))
 	}
+}
+
+// DropRelays ends every edge link of room on this node (the origin side)
+// and returns how many it ended: the edges see their link fail and link
+// again with backoff, their viewers frozen meanwhile.
+func (e *Engine) DropRelays(room string) int {
+	e.mu.Lock()
+	rm := e.rooms[room]
+	e.mu.Unlock()
+	if rm == nil {
+		return 0
+	}
+	var list []*relayOut
+	if p := rm.relays.list.Load(); p != nil {
+		list = *p
+	}
+	for _, ro := range list {
+		_ = ro.sess.Close()
+	}
+	return len(list)
 }

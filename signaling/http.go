@@ -53,6 +53,7 @@ func (s *Service) Mount(r fiber.Router) {
 	}
 	r.Post("/whip/:room", s.whip)
 	r.Post("/whep/:room", s.whep)
+	r.Post("/relay/:room", s.relay) // cascade.go: edges' links
 	r.Patch("/whep/:room/:session/layer", s.setLayer)
 	r.Options("/whep/:room/:session/layer", layerOptions)
 }

@@ -41,6 +41,7 @@ func (s *Service) whep(c *fiber.Ctx) error {
 	// The publisher is on another node: send the viewer there with its
 	// query (the client re-POSTs the offer to the Location).
 	if rm.State != room.StateEnded {
+		s.edges.ensure(rm.ID) // cascade: a local source, when it can be linked
 		if done, err := s.cluster.redirectToOwner(c, kindWHEP, rm.ID); done || err != nil {
 			return err
 		}

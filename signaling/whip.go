@@ -50,6 +50,7 @@ func (s *Service) whip(c *fiber.Ctx) error {
 		return err
 	}
 	who := pub.Identity
+	s.edges.yield(rm.ID) // cascade: the room's publisher is now here
 	ctx, cancel := s.signalCtx()
 	defer cancel()
 	sess, err := s.opt.Engine.Publish(ctx, sfu.PublishRequest{

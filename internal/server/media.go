@@ -32,6 +32,7 @@ func (s *Server) mountMedia(ctx context.Context, r fiber.Router, events signalin
 		return fmt.Errorf("media: %w", err)
 	}
 	s.addCloser(func(context.Context) error { return eng.Close() })
+	s.engine = eng
 
 	owners, err := s.roomOwners()
 	if err != nil {
@@ -60,6 +61,7 @@ func (s *Server) mountMedia(ctx context.Context, r fiber.Router, events signalin
 		ICEConnectTimeout: s.cfg.Media.ICEConnectTimeout,
 		Candidates:        candidatePolicy(s.cfg.Media),
 		TURN:              signaling.TURNOptions{URLs: turnURLs, Secret: s.cfg.Media.TURNSecret, TTL: s.cfg.Media.TURNCredentialTTL},
+		Cascade:           s.cascadeOptions(owners),
 	})
 	if err != nil {
 		return fmt.Errorf("media: %w", err)

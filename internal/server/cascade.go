@@ -1,0 +1,25 @@
+package server
+
+import (
+	"github.com/livesell/livesell/sfu"
+	"github.com/livesell/livesell/signaling"
+	"github.com/livesell/livesell/signaling/claim"
+)
+
+// cascadeOptions wires the origin → edge cascade: the node credential, the
+// switch, and the room claims (which also announce the rooms this node
+// relays). A single node (no claims) has no cascade.
+func (s *Server) cascadeOptions(owners signaling.RoomOwners) signaling.CascadeOptions {
+	opt := signaling.CascadeOptions{Enabled: s.cfg.Media.Cascade, NodeSecret: s.cfg.Media.NodeSecret}
+	if c, ok := owners.(*claim.Claims); ok {
+		opt.Announcer = c
+	}
+	if opt.Enabled && (owners == nil || opt.NodeSecret == "") {
+		s.log.Warn("media: cascade is on but this node has no public URL or node secret; viewers of other nodes' rooms are redirected")
+	}
+	return opt
+}
+
+// Engine is the node's media plane (nil before it is mounted): its cascade
+// counters (RelayStats) and DropRelays for operators' tools and tests.
+func (s *Server) Engine() *sfu.Engine { return s.engine }
