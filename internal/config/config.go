@@ -84,7 +84,7 @@ type MediaConfig struct {
 	Cascade bool
 	// NodeSecret is the credential the nodes of a cluster present to each
 	// other (cascade links); empty: the node neither feeds nor links.
-	NodeSecret string
+	NodeSecret    string
 	ICEInterfaces []string
 	NAT1To1IPs    []string
 	UDPMuxPort    int
