@@ -33,16 +33,14 @@ func (e *Engine) Source(ctx context.Context, r SourceRequest) (*Session, error) 
 		return nil, fmt.Errorf("%w: engine closed", ErrSessionClosed)
 	}
 	rm := e.roomLocked(r.Room)
-	rm.mu.Lock()
-	if rm.pub != nil {
-		rm.mu.Unlock()
+	if rm.publisher() != nil {
 		e.mu.Unlock()
 		return nil, fmt.Errorf("%w: %s", ErrRoomBusy, r.Room)
 	}
+	// The room gets the publisher once its codec is known (attachSource):
+	// its viewers read the codec without locking.
 	pub := &publisher{sess: s, room: rm, relayed: true, ranks: map[string]int{}}
 	s.pub = pub
-	rm.pub = pub
-	rm.mu.Unlock()
 	e.nPub++
 	e.sessions[s.id] = s
 	e.mu.Unlock()
@@ -109,11 +107,32 @@ func (e *Engine) startSource(ctx context.Context, s *Session, r SourceRequest) e
 		return err
 	}
 	s.pub.codec = codec
+	if err := e.attachSource(s.pub); err != nil {
+		return err
+	}
 	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
 		return fmt.Errorf("%w: relay answer: %v", ErrInvalidOffer, err)
 	}
 	s.answer = answer
 	return waitLayers(ctx, s.pub, relayedTracks(answer))
+}
+
+// attachSource makes pub its room's publisher, unless the room has one
+// (ErrRoomBusy) or was dropped meanwhile.
+func (e *Engine) attachSource(pub *publisher) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	rm := pub.room
+	if e.rooms[rm.name] != rm {
+		return fmt.Errorf("%w: room %s dropped while linking", ErrSessionClosed, rm.name)
+	}
+	rm.mu.Lock()
+	defer rm.mu.Unlock()
+	if rm.pub != nil {
+		return fmt.Errorf("%w: %s", ErrRoomBusy, rm.name)
+	}
+	rm.pub = pub
+	return nil
 }
 
 // sourceLayerWait bounds how long a new source waits for its layers' first
