@@ -46,7 +46,7 @@ func parseRelayTrackID(id string) (rank int, rid string, ok bool) {
 		return 0, "", false
 	}
 	n, err := strconv.Atoi(r)
-	if err != nil || n < 0 || n >= maxRelayLayers {
+	if err != nil || n < 0 || n >= maxRelayLayers || strconv.Itoa(n) != r {
 		return 0, "", false
 	}
 	return n, rid, true

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/rtcp"
+
 	"github.com/livesell/livesell/sfu/synth"
 )
 
@@ -39,6 +41,8 @@ func TestParseRelayTrackID(t *testing.T) {
 		{"relay-v-9-x", 0, "", false},
 		{"relay-v-x", 0, "", false},
 		{"video", 0, "", false},
+		{"relay-v-01-q", 0, "", false},
+		{"relay-v-+1-q", 0, "", false},
 	}
 	for _, c := range cases {
 		rank, rid, ok := parseRelayTrackID(c.id)
@@ -161,4 +165,78 @@ func TestCascadeLinkLossKeepsViewers(t *testing.T) {
 			t.Fatalf("packet of layer %d, want 1", p.Tail.Layer)
 		}
 	}
+}
+
+// The origin answers an edge's NACK from the layer's history, with the
+// packet as first relayed.
+func TestCascadeNACKServedByOrigin(t *testing.T) {
+	origin := newTestEngine(t, Config{})
+	edge := newTestEngine(t, Config{})
+	startPublisher(t, origin, "r1", simulcast)
+	src := startSource(t, origin, edge, "r1")
+	waitFor(t, 10*time.Second, "edge layers", func() bool { return len(src.pub.layerList()) == 3 })
+	var rv *relayVideo
+	waitFor(t, 5*time.Second, "relay", func() bool {
+		origin.mu.Lock()
+		rm := origin.rooms["r1"]
+		origin.mu.Unlock()
+		if p := rm.relays.list.Load(); p != nil && len(*p) == 1 {
+			for _, v := range (*p)[0].video {
+				if v.rid == "q" {
+					rv = v
+				}
+			}
+		}
+		return rv != nil
+	})
+	var seq uint16
+	waitFor(t, 5*time.Second, "a relayed packet", func() bool {
+		for i := range rv.sent {
+			if v := rv.sent[i].Load(); v != 0 {
+				seq = uint16(v >> 48)
+				return true
+			}
+		}
+		return false
+	})
+	var edgeQ *layer
+	for _, l := range src.pub.layerList() {
+		if l.rid == "q" {
+			edgeQ = l
+		}
+	}
+	before := counterValue(origin.metrics.retransmits)
+	nack := &rtcp.TransportLayerNack{MediaSSRC: edgeQ.ssrc, Nacks: []rtcp.NackPair{{PacketID: seq}}}
+	if err := src.pc.WriteRTCP([]rtcp.Packet{nack}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 5*time.Second, "retransmission at the origin", func() bool { return counterValue(origin.metrics.retransmits) > before })
+}
+
+func FuzzParseRelayTrackID(f *testing.F) {
+	for _, s := range []string{relayTrackID(0, "q"), relayTrackID(3, ""), "relay-v-", "relay-v--", "relay-v-99-x", "relay-a"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, id string) {
+		rank, rid, ok := parseRelayTrackID(id)
+		if ok && (rank < 0 || rank >= maxRelayLayers || relayTrackID(rank, rid) != id) {
+			t.Fatalf("%q: rank %d rid %q", id, rank, rid)
+		}
+	})
+}
+
+// FuzzRelayAnswer: an origin's answer is parsed for its codec and tracks
+// without panicking, whatever it holds.
+func FuzzRelayAnswer(f *testing.F) {
+	f.Add("v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=sendonly\r\na=msid:s relay-v-0-q\r\na=rtpmap:96 VP8/90000\r\n")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, answer string) {
+		c, err := relayedCodec(answer)
+		if err == nil && c.MimeType != "" && kindOfMime(c.MimeType) == codecOpus {
+			t.Fatalf("audio codec %s as the video codec", c.MimeType)
+		}
+		if n := relayedTracks(answer); n < 0 {
+			t.Fatal(n)
+		}
+	})
 }
