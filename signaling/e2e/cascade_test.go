@@ -320,3 +320,47 @@ func TestCascadeAcrossNodes(t *testing.T) {
 		t.Fatalf("D's relay links = %v, want 2", got)
 	}
 }
+
+// TestCascadeFallsBackToRedirect: an edge that cannot link to the origin
+// (here the origin has no node credential: relay_unavailable) answers the
+// viewer with the 307 to the origin, as without the cascade.
+func TestCascadeFallsBackToRedirect(t *testing.T) {
+	ns := testenv.Namespace(t)
+	shared := map[string]string{
+		"LIVESELL_DATABASE_URL":   testenv.PostgresURL(t),
+		"LIVESELL_REDIS_URL":      testenv.RedisURL(),
+		"LIVESELL_NATS_URL":       testenv.NATSURL(),
+		"LIVESELL_NAMESPACE":      ns,
+		"LIVESELL_ADMIN_TOKEN":    "cluster-admin-token-0123456789abcdef0123",
+		"LIVESELL_JWT_SECRET":     "cluster-jwt-secret-0123456789abcdef",
+		"LIVESELL_SANDBOX_SECRET": "cluster-sandbox-secret-0123456789",
+	}
+	a, _ := startCascadeNode(t, shared)
+	shared["LIVESELL_NODE_SECRET"] = "cluster-node-secret-0123456789abcdef01"
+	b, _ := startCascadeNode(t, shared)
+	api := peerAPI(t)
+
+	var rm roomInfo
+	if st := a.adminJSON("POST", "/api/rooms", map[string]any{"title": "No relay"}, &rm); st != http.StatusCreated {
+		t.Fatalf("create room: %d", st)
+	}
+	a.publish(api, a.base+"/whip/"+rm.ID, rm.PushKey, 1)
+	resp, body := a.request("POST", "/relay/"+rm.ID, viewerOffer(t), "Content-Type", "application/sdp", "Authorization", "Bearer "+shared["LIVESELL_NODE_SECRET"])
+	if resp.StatusCode != http.StatusServiceUnavailable || apiCode(body) != "relay_unavailable" {
+		t.Fatalf("relay on a node without node secret = %d %s", resp.StatusCode, body)
+	}
+	start := time.Now()
+	resp = noFollow(t, "POST", b.base+"/whep/"+rm.ID, viewerOffer(t), "Content-Type", "application/sdp")
+	if resp.StatusCode != http.StatusTemporaryRedirect || resp.Header.Get("Location") != a.base+"/whep/"+rm.ID {
+		t.Fatalf("WHEP at B = %d, Location %q; want the 307 fallback to A", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("fallback took %v", d)
+	}
+	if got := b.metricValue("livesell_cascade_link_attempts_total"); got < 1 {
+		t.Fatalf("B made %v link attempts, want >= 1", got)
+	}
+	if got := b.metricValue("livesell_cascade_relayed_rooms"); got != 0 {
+		t.Fatalf("B relays %v rooms, want 0", got)
+	}
+}
