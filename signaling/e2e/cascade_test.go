@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -278,6 +279,32 @@ func TestCascadeAcrossNodes(t *testing.T) {
 	if got := a.metricValue("livesell_sfu_relay_links"); got != 2 {
 		t.Fatalf("A's relay links with 7 edge viewers = %v, want 2", got)
 	}
+
+	// Joining at an edge (its link up) costs no more than joining at the
+	// origin: p95 of the time from POST to the first keyframe within the
+	// origin's + 100 ms.
+	joinP95 := func(n *node, layer string) time.Duration {
+		var ds []time.Duration
+		for range 6 {
+			t0 := time.Now()
+			v := n.watchHere(api, rm.ID, layer)
+			select {
+			case <-v.Keyframe():
+			case <-time.After(20 * time.Second):
+				t.Fatalf("no keyframe for a viewer at %s", n.base)
+			}
+			ds = append(ds, v.FirstKeyframeAt().Sub(t0))
+			v.Close()
+		}
+		slices.Sort(ds)
+		return ds[(len(ds)*95+99)/100-1]
+	}
+	atOrigin, atEdge := joinP95(a, "h"), joinP95(b, "h")
+	t.Logf("join p95: %v at the origin, %v at an edge", atOrigin, atEdge)
+	if atEdge > atOrigin+100*time.Millisecond {
+		t.Errorf("join p95 at the edge %v, over the origin's %v + 100ms", atEdge, atOrigin)
+	}
+	testenv.Eventually(t, 15*time.Second, func() bool { return a.metricValue("livesell_sfu_viewers") == 0 }, "A's measuring viewers did not leave")
 
 	// Kill the edges' links at the origin: they link again with backoff,
 	// their viewers stay connected and resume, in sequence.
