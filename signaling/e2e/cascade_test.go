@@ -391,3 +391,47 @@ func TestCascadeFallsBackToRedirect(t *testing.T) {
 		t.Fatalf("B relays %v rooms, want 0", got)
 	}
 }
+
+// TestCascadeAnchorMovesToTheEdge: the anchor leaves the origin and
+// publishes on the edge itself: the edge drops its link, its viewers play
+// the local publisher without a new WHEP request.
+func TestCascadeAnchorMovesToTheEdge(t *testing.T) {
+	ns := testenv.Namespace(t)
+	shared := map[string]string{
+		"LIVESELL_DATABASE_URL":   testenv.PostgresURL(t),
+		"LIVESELL_REDIS_URL":      testenv.RedisURL(),
+		"LIVESELL_NATS_URL":       testenv.NATSURL(),
+		"LIVESELL_NAMESPACE":      ns,
+		"LIVESELL_ADMIN_TOKEN":    "cluster-admin-token-0123456789abcdef0123",
+		"LIVESELL_JWT_SECRET":     "cluster-jwt-secret-0123456789abcdef",
+		"LIVESELL_SANDBOX_SECRET": "cluster-sandbox-secret-0123456789",
+		"LIVESELL_NODE_SECRET":    "cluster-node-secret-0123456789abcdef01",
+	}
+	a, _ := startCascadeNode(t, shared)
+	b, _ := startCascadeNode(t, shared)
+	api := peerAPI(t)
+	var rm roomInfo
+	if st := a.adminJSON("POST", "/api/rooms", map[string]any{"title": "Moving anchor"}, &rm); st != http.StatusCreated {
+		t.Fatalf("create room: %d", st)
+	}
+	pub := a.publish(api, a.base+"/whip/"+rm.ID, rm.PushKey, 1)
+	v := b.watchHere(api, rm.ID, "h")
+	testenv.Eventually(t, 20*time.Second, func() bool { return len(v.Packets()) >= 30 }, "no media at the edge")
+
+	if resp, body := a.request("DELETE", pub.location, "", "Authorization", "Bearer "+pub.key); resp.StatusCode != http.StatusOK {
+		t.Fatalf("DELETE publisher: %d %s", resp.StatusCode, body)
+	}
+	testenv.Eventually(t, 10*time.Second, func() bool {
+		return b.srv.Backends().Redis.Exists(context.Background(), claim.Key(ns, rm.ID)).Val() == 0
+	}, "A's claim outlived its publisher")
+	b.publish(api, b.base+"/whip/"+rm.ID, rm.PushKey, 2)
+	testenv.Eventually(t, 20*time.Second, func() bool {
+		p := v.Packets()
+		return len(p) > 0 && p[len(p)-1].Tail.Gen == 2
+	}, "the edge's viewer does not play the anchor publishing on the edge")
+	if !connected(v) {
+		t.Fatalf("viewer lost its PeerConnection: %v", v.PeerConnection().ConnectionState())
+	}
+	checkContinuous(t, "viewer across the move", v.Packets())
+	testenv.Eventually(t, 10*time.Second, func() bool { return b.metricValue("livesell_cascade_relayed_rooms") == 0 }, "B still relays the room it now publishes")
+}
