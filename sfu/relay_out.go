@@ -61,20 +61,26 @@ type RelayRequest struct {
 
 // relayOut is one edge link of a room on the origin.
 type relayOut struct {
-	sess   *Session
-	video  []*relayVideo // one per publisher layer, fixed at answer time
-	audio  *webrtc.TrackLocalStaticRTP
-	audioP rtp.Packet // audio reader only
+	sess  *Session
+	video []*relayVideo // one per publisher layer, fixed at answer time
+	audio *downTrack    // written by the audio reader only
 }
 
 // relayVideo is one relayed layer: its track and what is needed to send a
 // packet again after the edge's NACK.
 type relayVideo struct {
 	rid   string
-	track *webrtc.TrackLocalStaticRTP
-	out   *rtp.Packet                 // the layer's reader only
+	dt    *downTrack                  // written by the layer's reader; resent by the RTCP reader (over RTX when negotiated)
 	sent  *[historySize]atomic.Uint64 // seq<<48 | marker<<32 | ts
 	layer atomic.Pointer[layer]
+}
+
+// newRelayTrack is a downTrack named id that writes packets as given.
+func newRelayTrack(kind webrtc.RTPCodecType, codec webrtc.RTPCodecParameters, id, stream string) *downTrack {
+	dt := newDownTrack(kind, codec, stream)
+	dt.id = id
+	dt.live.Store(true)
+	return dt
 }
 
 // relaySet is a room's relays, copy-on-write, read without locking by
@@ -207,10 +213,7 @@ func (e *Engine) startRelay(ctx context.Context, ro *relayOut, pub *publisher, o
 		return fmt.Errorf("%w: %v", ErrInvalidOffer, err)
 	}
 	stream := "livesell-relay-" + s.room
-	audio, err := webrtc.NewTrackLocalStaticRTP(opusCodec.RTPCodecCapability, relayAudioID, stream)
-	if err != nil {
-		return fmt.Errorf("sfu: relay audio track: %w", err)
-	}
+	audio := newRelayTrack(webrtc.RTPCodecTypeAudio, opusCodec, relayAudioID, stream)
 	sender, err := pc.AddTrack(audio)
 	if err != nil {
 		return fmt.Errorf("%w: audio: %v", ErrUnsupportedMedia, err)
@@ -219,15 +222,12 @@ func (e *Engine) startRelay(ctx context.Context, ro *relayOut, pub *publisher, o
 	s.goRun(func() { drainSender(sender) })
 	if pub.codec.MimeType != "" {
 		for rid, rank := range relayLayers(pub) {
-			tr, err := webrtc.NewTrackLocalStaticRTP(pub.codec.RTPCodecCapability, relayTrackID(rank, rid), stream)
-			if err != nil {
-				return fmt.Errorf("sfu: relay track: %w", err)
-			}
+			tr := newRelayTrack(webrtc.RTPCodecTypeVideo, pub.codec, relayTrackID(rank, rid), stream)
 			sender, err := pc.AddTrack(tr)
 			if err != nil {
 				return fmt.Errorf("%w: video: %v", ErrUnsupportedMedia, err)
 			}
-			rv := &relayVideo{rid: rid, track: tr, out: &rtp.Packet{}, sent: new([historySize]atomic.Uint64)}
+			rv := &relayVideo{rid: rid, dt: tr, sent: new([historySize]atomic.Uint64)}
 			ro.video = append(ro.video, rv)
 			s.goRun(func() { ro.readRTCP(sender, rv, pub) })
 		}
@@ -303,8 +303,7 @@ func (ro *relayOut) resend(rv *relayVideo, l *layer, seq uint16, buf []byte) {
 	if !ok {
 		return
 	}
-	p := rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: uint32(v), Marker: v>>32&1 == 1}, Payload: buf[:n]}
-	if rv.track.WriteRTP(&p) == nil {
+	if rv.dt.resend(v>>32&1 == 1, seq, uint32(v), buf[:n]) > 0 {
 		l.pub.room.eng.metrics.retransmits.Inc()
 	}
 }
@@ -330,16 +329,12 @@ func relayVideoPacket(relays []*relayOut, l *layer, p *rtp.Packet) int {
 			if rv.layer.Load() != l {
 				rv.layer.Store(l)
 			}
-			out := rv.out
-			out.Header = rtp.Header{Version: 2, Marker: p.Marker, PayloadType: p.PayloadType,
-				SequenceNumber: p.SequenceNumber, Timestamp: p.Timestamp}
-			out.Payload = p.Payload
 			m := uint64(0)
 			if p.Marker {
 				m = 1
 			}
 			rv.sent[p.SequenceNumber%historySize].Store(uint64(p.SequenceNumber)<<48 | m<<32 | uint64(p.Timestamp))
-			if rv.track.WriteRTP(out) == nil {
+			if rv.dt.write(p.Marker, p.SequenceNumber, p.Timestamp, p.Payload) > 0 {
 				n++
 			}
 		}
@@ -355,11 +350,7 @@ func relayAudioPacket(relays []*relayOut, p *rtp.Packet) int {
 		if ro.audio == nil {
 			continue
 		}
-		out := &ro.audioP
-		out.Header = rtp.Header{Version: 2, Marker: p.Marker, PayloadType: p.PayloadType,
-			SequenceNumber: p.SequenceNumber, Timestamp: p.Timestamp}
-		out.Payload = p.Payload
-		if ro.audio.WriteRTP(out) == nil {
+		if ro.audio.write(p.Marker, p.SequenceNumber, p.Timestamp, p.Payload) > 0 {
 			n++
 		}
 	}

@@ -205,6 +205,9 @@ func TestCascadeNACKServedByOrigin(t *testing.T) {
 			edgeQ = l
 		}
 	}
+	if b := rv.dt.bound.Load(); b == nil || b.rtxSSRC == 0 {
+		t.Fatalf("relay track bound without RTX: %+v", b)
+	}
 	before := counterValue(origin.metrics.retransmits)
 	nack := &rtcp.TransportLayerNack{MediaSSRC: edgeQ.ssrc, Nacks: []rtcp.NackPair{{PacketID: seq}}}
 	if err := src.pc.WriteRTCP([]rtcp.Packet{nack}); err != nil {
