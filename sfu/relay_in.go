@@ -54,12 +54,14 @@ func (e *Engine) Source(ctx context.Context, r SourceRequest) (*Session, error) 
 	pub.ready = true
 	e.mu.Unlock()
 	e.relay.sources.Add(1)
-	e.wg.Add(1)
-	go func() {
-		defer e.wg.Done()
+	if !e.goOwned(func() {
 		<-s.done
 		e.relay.sources.Add(-1)
-	}()
+	}) {
+		e.relay.sources.Add(-1)
+		_ = s.Close()
+		return nil, fmt.Errorf("%w: engine closed", ErrSessionClosed)
+	}
 	s.log.Info("source connected", "codec", pub.codec.MimeType)
 	return s, nil
 }

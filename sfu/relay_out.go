@@ -168,14 +168,11 @@ func (e *Engine) Relay(ctx context.Context, r RelayRequest) (*Session, error) {
 	ro := &relayOut{sess: s}
 	if err := e.startRelay(ctx, ro, pub, r.OfferSDP); err != nil {
 		_ = s.Close()
-		e.forget(s)
 		return nil, err
 	}
 	rm.relays.add(ro)
 	e.relay.links.Add(1)
-	e.wg.Add(1)
-	go func() {
-		defer e.wg.Done()
+	started := e.goOwned(func() {
 		select {
 		case <-pub.sess.done:
 		case <-s.done:
@@ -184,17 +181,31 @@ func (e *Engine) Relay(ctx context.Context, r RelayRequest) (*Session, error) {
 		rm.relays.remove(ro)
 		e.relay.links.Add(-1)
 		_ = s.Close()
-		e.forget(s)
-	}()
+	})
+	if !started {
+		rm.relays.remove(ro)
+		e.relay.links.Add(-1)
+		_ = s.Close()
+		return nil, fmt.Errorf("%w: engine closed", ErrSessionClosed)
+	}
 	s.log.Info("relaying", "layers", len(ro.video))
 	return s, nil
 }
 
-// forget drops a session the engine's detach does not know (a relay).
-func (e *Engine) forget(s *Session) {
+// goOwned runs f in a goroutine Engine.Close waits for; it reports false
+// (and runs nothing) once the engine is closed.
+func (e *Engine) goOwned(f func()) bool {
 	e.mu.Lock()
-	delete(e.sessions, s.id)
-	e.mu.Unlock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return false
+	}
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		f()
+	}()
+	return true
 }
 
 func (e *Engine) startRelay(ctx context.Context, ro *relayOut, pub *publisher, offer string) error {
