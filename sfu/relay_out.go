@@ -142,7 +142,7 @@ func (e *Engine) PacketsOut() uint64 {
 
 // Relay answers an edge's offer with every layer and the audio of the
 // room's publisher. It fails with ErrNotLive when the room has no ready
-// publisher, ErrInvalidOffer or ErrUnsupportedMedia. The relay ends with
+// publisher here (an edge's source counts as none: one tier), ErrInvalidOffer or ErrUnsupportedMedia. The relay ends with
 // the publisher's session: the edge then reconnects.
 func (e *Engine) Relay(ctx context.Context, r RelayRequest) (*Session, error) {
 	e.mu.Lock()
@@ -153,7 +153,8 @@ func (e *Engine) Relay(ctx context.Context, r RelayRequest) (*Session, error) {
 	var pub *publisher
 	rm := e.rooms[r.Room]
 	if rm != nil {
-		if p := rm.publisher(); p != nil && p.ready {
+		// One tier: an edge's source does not feed further edges.
+		if p := rm.publisher(); p != nil && p.ready && !p.relayed {
 			pub = p
 		}
 	}
