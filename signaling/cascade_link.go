@@ -58,6 +58,16 @@ func (e *edges) ensure(roomID string) {
 	if !e.enabled() || e.s.opt.Engine.RoomLive(roomID) {
 		return
 	}
+	e.mu.Lock()
+	_, linked := e.links[roomID]
+	e.mu.Unlock()
+	if !linked {
+		// No origin elsewhere (the room is off air, or published here): no
+		// link to start, the request goes on at once.
+		if origin, err := e.origin(roomID); err != nil || origin == "" {
+			return
+		}
+	}
 	l := e.linkFor(roomID)
 	if l == nil {
 		return

@@ -414,6 +414,13 @@ func TestCascadeAnchorMovesToTheEdge(t *testing.T) {
 	if st := a.adminJSON("POST", "/api/rooms", map[string]any{"title": "Moving anchor"}, &rm); st != http.StatusCreated {
 		t.Fatalf("create room: %d", st)
 	}
+	// Off air: the edge answers not_live at once and links to nothing.
+	if resp := noFollow(t, "POST", b.base+"/whep/"+rm.ID, viewerOffer(t), "Content-Type", "application/sdp"); resp.StatusCode != http.StatusConflict {
+		t.Fatalf("WHEP at B off air = %d, want 409", resp.StatusCode)
+	}
+	if got := b.metricValue("livesell_cascade_link_attempts_total"); got != 0 {
+		t.Fatalf("B tried %v links to a room off air", got)
+	}
 	pub := a.publish(api, a.base+"/whip/"+rm.ID, rm.PushKey, 1)
 	v := b.watchHere(api, rm.ID, "h")
 	testenv.Eventually(t, 20*time.Second, func() bool { return len(v.Packets()) >= 30 }, "no media at the edge")
