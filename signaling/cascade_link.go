@@ -33,7 +33,6 @@ type link struct {
 
 	mu      sync.Mutex
 	up      bool
-	origin  string
 	changed chan struct{} // closed and replaced on every up/down/failure
 }
 
@@ -154,10 +153,10 @@ func (e *edges) count() int {
 	return n
 }
 
-func (l *link) set(up bool, origin string) {
+func (l *link) set(up bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.up, l.origin = up, origin
+	l.up = up
 	close(l.changed)
 	l.changed = make(chan struct{})
 }
@@ -201,11 +200,11 @@ func (e *edges) run(l *link) {
 				}
 				linked = true
 				backoff = opt.BackoffMin
-				l.set(true, origin)
+				l.set(true)
 				e.s.log.Info("cascade link up", "room", l.room, "origin", origin)
 				stopped := e.hold(l, sess, origin, &idleSince)
 				sess.Close()
-				l.set(false, "")
+				l.set(false)
 				e.withdraw(l.room)
 				if stopped {
 					return
@@ -215,7 +214,7 @@ func (e *edges) run(l *link) {
 			}
 			e.s.log.Warn("cascade link failed", "room", l.room, "origin", origin, "err", err)
 		}
-		l.set(false, "")
+		l.set(false)
 		select {
 		case <-l.stop:
 			return
