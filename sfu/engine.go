@@ -47,6 +47,9 @@ type Engine struct {
 	stop    chan struct{}
 	wg      sync.WaitGroup // the ticker, goClose and Pion callbacks in flight
 	logShut atomic.Bool    // set when Close returns: see gateHandler
+
+	relay        relayCounters // cascade links (relay_out.go, relay_in.go)
+	relayMetrics *relayMetrics
 }
 
 // NewEngine builds an Engine from cfg and starts its ticker.
@@ -67,6 +70,9 @@ func NewEngine(cfg Config) (*Engine, error) {
 		return nil, fmt.Errorf("sfu: metrics: %w", err)
 	}
 	e.metrics = m
+	if e.relayMetrics, err = newRelayMetrics(e, cfg.Metrics); err != nil {
+		return nil, fmt.Errorf("sfu: metrics: %w", err)
+	}
 	se, tr, err := settingEngine(cfg)
 	if err != nil {
 		return nil, err
@@ -419,7 +425,7 @@ func (e *Engine) detach(s *Session) {
 			rm.mu.Lock()
 			if rm.pub == s.pub {
 				rm.pub = nil
-				wasLive = s.pub.ready
+				wasLive = s.pub.ready && !s.pub.relayed
 			}
 			rm.mu.Unlock()
 		}

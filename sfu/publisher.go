@@ -17,6 +17,8 @@ type publisher struct {
 	codec webrtc.RTPCodecParameters // the one video codec negotiated
 	ranks map[string]int
 	ready bool // answer sent; guarded by Engine.mu
+	// relayed: an edge's source, fed by another node's relay (relay_in.go)
+	relayed bool
 
 	mu     sync.Mutex
 	layers []*layer // sorted by rank, copy-on-write
@@ -65,6 +67,9 @@ func (p *publisher) onTrack(track *webrtc.TrackRemote, recv *webrtc.RTPReceiver)
 		(&audioSource{pub: p, track: track}).run()
 	case webrtc.RTPCodecTypeVideo:
 		rank, ok := p.ranks[rid]
+		if p.relayed {
+			rank, rid, ok = parseRelayTrackID(track.ID())
+		}
 		if !ok {
 			rank = len(p.ranks)
 		}

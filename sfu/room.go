@@ -24,6 +24,8 @@ type room struct {
 	tap atomic.Pointer[Tap] // nil unless recorded (tap.go)
 
 	activeMask uint64 // engine ticker only: which layers were sending
+
+	relays relaySet // edges fed from this room (relay_out.go)
 }
 
 func (r *room) publisher() *publisher {

@@ -100,6 +100,9 @@ type Options struct {
 	Tickets auth.Tickets
 	// Metrics, when set, receives the livesell_signaling_* collectors.
 	Metrics prometheus.Registerer
+	// Cascade makes this node an edge of rooms published on other nodes
+	// and lets edges link to its rooms (cascade.go).
+	Cascade CascadeOptions
 }
 
 // Service serves WHIP, WHEP and the room API. Create it with New, mount it
@@ -111,6 +114,7 @@ type Service struct {
 	turn     *turnLinks // nil without a TURN secret
 	sessions *registry
 	cluster  cluster    // room claims and redirects across nodes
+	edges    *edges     // cascade links to other nodes' rooms
 	revoke   revocation // revoked keys and ended rooms, checked on every node
 	metrics  *metrics
 	// admitWHIP and admitWHEP apply Options.Admission per kind.
@@ -179,9 +183,14 @@ func New(opts Options) (*Service, error) {
 		admitWHEP: newAdmission(opts.Admission),
 	}
 	s.cluster, s.revoke = cluster{s}, revocation{s}
+	s.opt.Cascade.defaults()
+	s.edges = newEdges(s)
 	s.metrics = newMetrics(s)
 	if opts.Metrics != nil {
 		if err := s.metrics.register(opts.Metrics); err != nil {
+			return nil, fmt.Errorf("signaling: metrics: %w", err)
+		}
+		if err := s.edges.registerMetrics(opts.Metrics); err != nil {
 			return nil, fmt.Errorf("signaling: metrics: %w", err)
 		}
 	}

@@ -62,6 +62,9 @@ func (s *Service) subscribe(c *fiber.Ctx, source string) error {
 	// The publisher is on another node: send the viewer there with its
 	// query (the client re-POSTs the offer to the Location).
 	if rm.State != room.StateEnded {
+		if source == "" {
+			s.edges.ensure(rm.ID) // cascade: a local source, when it can be linked
+		}
 		if done, err := s.cluster.redirectToOwner(c, kindWHEP, media, sourcePath(kindWHEP, rm.ID, source)); done || err != nil {
 			return err
 		}

@@ -68,6 +68,7 @@ func (s *Service) publish(c *fiber.Ctx, source string) error {
 		return err
 	}
 	who := pub.Identity
+	s.edges.yield(rm.ID) // cascade: the room's publisher is now here
 	ctx, cancel := s.signalCtx()
 	defer cancel()
 	req := sfu.PublishRequest{Room: media, OfferSDP: offer}

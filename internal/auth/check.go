@@ -50,6 +50,9 @@ const (
 	UserInQuery
 	// Metrics is the metrics token (scrapers of /metrics).
 	Metrics
+	// Node is the cluster's node credential (edges asking an origin for a
+	// room's media, POST /relay/{room}).
+	Node
 )
 
 // Kind says which credential a Principal presented.
@@ -62,6 +65,7 @@ const (
 	KindPushKey
 	KindUser
 	KindMetrics
+	KindNode
 )
 
 // Principal is who a checked credential names.
@@ -88,6 +92,9 @@ type Options struct {
 	AdminToken string
 	// MetricsToken is the scrapers' token; empty admits none.
 	MetricsToken string
+	// NodeSecret is the credential the nodes of a cluster present to each
+	// other (cascade relays); empty admits none.
+	NodeSecret string
 	// Users verifies user JWTs; nil admits no user token.
 	Users *Verifier
 	// PushKeys verifies push keys; nil admits no push key.
@@ -106,6 +113,7 @@ type Options struct {
 type Authenticator struct {
 	admin    string
 	metrics  string
+	node     string
 	users    *Verifier
 	keys     PushKeys
 	failures *FailureLimiter
@@ -118,7 +126,7 @@ func New(opt Options) *Authenticator {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Authenticator{admin: opt.AdminToken, metrics: opt.MetricsToken, users: opt.Users, keys: opt.PushKeys, failures: NewFailureLimiter(opt.Failures), log: log}
+	return &Authenticator{admin: opt.AdminToken, metrics: opt.MetricsToken, node: opt.NodeSecret, users: opt.Users, keys: opt.PushKeys, failures: NewFailureLimiter(opt.Failures), log: log}
 }
 
 // Users is the user-token verifier (for minting), or nil.
@@ -144,6 +152,9 @@ func (a *Authenticator) Check(ctx context.Context, cred Credential, accept Accep
 	}
 	if accept&Metrics != 0 && SecretEqual(tok, a.metrics) {
 		return Principal{Identity: Identity{UserID: "metrics"}, Kind: KindMetrics}, nil
+	}
+	if accept&Node != 0 && SecretEqual(tok, a.node) {
+		return Principal{Identity: Identity{UserID: "node"}, Kind: KindNode}, nil
 	}
 	if strings.HasPrefix(tok, PushKeyPrefix) {
 		if accept&PushKey != 0 && cred.Room != "" && a.keys != nil {

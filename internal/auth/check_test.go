@@ -28,12 +28,14 @@ const (
 	testAdmin = "admin-token-0123456789abcdef0123456789abcdef"
 	goodKey   = PushKeyPrefix + "good"
 	oldKey    = PushKeyPrefix + "revoked"
+	testNode  = "node-secret-0123456789abcdef0123456789ab"
 )
 
 func newTestAuth() *Authenticator {
 	return New(Options{
 		AdminToken:   testAdmin,
 		MetricsToken: "metrics-token-0123456789abcdef0123456789",
+		NodeSecret:   testNode,
 		Users:        NewVerifier([]byte("0123456789abcdef0123456789abcdef"), ""),
 		PushKeys:     keyTable{"r1": {goodKey: "k1", oldKey: ""}},
 	})
@@ -67,6 +69,11 @@ func TestCheck(t *testing.T) {
 		{"metrics token", Credential{Token: "metrics-token-0123456789abcdef0123456789"}, Metrics | Admin, KindMetrics, ""},
 		{"metrics token where not accepted", Credential{Token: "metrics-token-0123456789abcdef0123456789"}, Admin, 0, apierr.CodeInvalidToken},
 		{"admin token for metrics", Credential{Token: testAdmin}, Metrics | Admin, KindAdmin, ""},
+		{"node secret", Credential{Token: testNode, Room: "r1"}, Node, KindNode, ""},
+		{"node secret where not accepted", Credential{Token: testNode}, Admin | User, 0, apierr.CodeInvalidToken},
+		{"admin token is no node credential", Credential{Token: testAdmin}, Node, 0, apierr.CodeInvalidToken},
+		{"user token is no node credential", Credential{Token: user}, Node, 0, apierr.CodeInvalidToken},
+		{"near miss of the node secret", Credential{Token: testNode[:len(testNode)-1] + "c"}, Node, 0, apierr.CodeInvalidToken},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -82,6 +82,13 @@ type AuthConfig struct {
 
 // MediaConfig configures the SFU and WHIP/WHEP.
 type MediaConfig struct {
+	// Cascade makes this node an edge of rooms published on other nodes
+	// (it links to the origin once and serves its own viewers) instead of
+	// redirecting their viewers there; NodeSecret must be set on every node.
+	Cascade bool
+	// NodeSecret is the credential the nodes of a cluster present to each
+	// other (cascade links); empty: the node neither feeds nor links.
+	NodeSecret    string
 	ICEInterfaces []string
 	NAT1To1IPs    []string
 	UDPMuxPort    int

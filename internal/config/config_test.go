@@ -114,6 +114,7 @@ func TestShortSecretsRefused(t *testing.T) {
 		func(c *Config, v string) { c.AdminToken = v },
 		func(c *Config, v string) { c.Auth.JWTSecret = v },
 		func(c *Config, v string) { c.MetricsToken = v },
+		func(c *Config, v string) { c.Media.NodeSecret = v },
 	} {
 		for v, ok := range map[string]bool{"": true, "change-me": false, "x": false, strings.Repeat("k", 31): false, strings.Repeat("k", 32): true} {
 			c := Default()

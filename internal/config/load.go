@@ -164,7 +164,7 @@ func (c Config) Validate() error {
 	if c.Media.UDPPortMin > c.Media.UDPPortMax {
 		errs = append(errs, errors.New("udp-port-min is above udp-port-max"))
 	}
-	for _, sec := range []struct{ name, v string }{{"admin-token", c.AdminToken}, {"jwt-secret", c.Auth.JWTSecret}, {"metrics-token", c.MetricsToken}} {
+	for _, sec := range []struct{ name, v string }{{"admin-token", c.AdminToken}, {"jwt-secret", c.Auth.JWTSecret}, {"metrics-token", c.MetricsToken}, {"node-secret", c.Media.NodeSecret}} {
 		if sec.v != "" && len(sec.v) < MinSecretBytes {
 			errs = append(errs, fmt.Errorf("%s must be at least %d bytes (or empty, to generate one): a short secret can be guessed", sec.name, MinSecretBytes))
 		}

@@ -66,6 +66,8 @@ func (c *Config) coreSettings() []setting {
 		{"sessions-per-address", envs("SESSIONS_PER_ADDRESS"), "open WHIP/WHEP sessions one client address (IPv6: /64) may hold", (*intValue)(&c.Media.SessionsPerAddress)},
 		{"ice-connect-timeout", envs("ICE_CONNECT_TIMEOUT"), "a session whose ICE has not connected within this is closed", (*durationValue)(&c.Media.ICEConnectTimeout)},
 		{"max-remote-candidates", envs("MAX_REMOTE_CANDIDATES"), "remote ICE candidates kept per session (offer and trickle together); more are dropped", (*intValue)(&c.Media.MaxRemoteCandidates)},
+		{"cascade", envs("CASCADE"), "serve viewers of rooms published on another node from this node (one link to the origin per room, needs node-secret and public-url); off, they are redirected (307) to the origin", (*boolValue)(&c.Media.Cascade)},
+		{"node-secret", envs("NODE_SECRET"), "credential the nodes of a cluster present to each other for cascade links (the same on every node, at least 32 bytes)", (*stringValue)(&c.Media.NodeSecret)},
 		{"allow-private-candidates", envs("ALLOW_PRIVATE_CANDIDATES"), "accept remote ICE candidates on private, link-local and loopback addresses (LAN deployments; loopback is always accepted with ice-interfaces=lo)", (*boolValue)(&c.Media.AllowPrivateCandidates)},
 		{"turn-secret", envs("TURN_SECRET"), "TURN REST API shared secret (coturn static-auth-secret): WHIP/WHEP answers carry short-lived credentials for the turn: ice-servers", (*stringValue)(&c.Media.TURNSecret)},
 		{"turn-ttl", envs("TURN_TTL"), "lifetime of the short-lived TURN credentials", (*durationValue)(&c.Media.TURNCredentialTTL)},

@@ -18,14 +18,13 @@ type revokeHooks interface {
 	OnRevoke(fn func(events.EntitlementEvent))
 }
 
-// openAdmission sets the ticket check media and interaction apply on every
+// admissionOf is the ticket check media and interaction apply on every
 // WHEP offer and room join: tickets, or auth.NoTickets when none is given.
-// It runs before them.
-func (s *Server) openAdmission(tickets auth.Tickets) {
+func admissionOf(tickets auth.Tickets) auth.Tickets {
 	if tickets == nil {
-		tickets = auth.NoTickets{}
+		return auth.NoTickets{}
 	}
-	s.admission = tickets
+	return tickets
 }
 
 // watchEntitlements makes a revoke (a refund, a released place, the

@@ -32,6 +32,7 @@ func (s *Server) mountMedia(ctx context.Context, r fiber.Router, events signalin
 		return fmt.Errorf("media: %w", err)
 	}
 	s.addCloser(func(context.Context) error { return eng.Close() })
+	s.engine = eng
 	if events, err = s.mountRecording(ctx, r, eng, events); err != nil {
 		return err
 	}
@@ -65,6 +66,7 @@ func (s *Server) mountMedia(ctx context.Context, r fiber.Router, events signalin
 		ICEConnectTimeout: s.cfg.Media.ICEConnectTimeout,
 		Candidates:        candidatePolicy(s.cfg.Media),
 		TURN:              signaling.TURNOptions{URLs: turnURLs, Secret: s.cfg.Media.TURNSecret, TTL: s.cfg.Media.TURNCredentialTTL},
+		Cascade:           cascadeOptions(s.cfg, s.log, owners),
 	})
 	if err != nil {
 		return fmt.Errorf("media: %w", err)

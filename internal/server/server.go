@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/livesell/livesell/sfu"
 	"log/slog"
 	"net"
 	"strings"
@@ -44,6 +45,7 @@ type Server struct {
 	users    *auth.Verifier
 	auth     *auth.Authenticator // the one check of every credential
 	draining chan struct{}
+	engine   *sfu.Engine // the media plane, set by mountMedia
 
 	// rooms is the one room store; every capability reads rooms from it.
 	rooms *room.Store
@@ -111,7 +113,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, e
 	if s.rooms, err = room.NewStore(ctx, s.back.SQL); err != nil {
 		return nil, fmt.Errorf("server: rooms: %w", err)
 	}
-	s.auth = auth.New(auth.Options{AdminToken: secrets.AdminToken, MetricsToken: cfg.MetricsToken, Users: s.users, PushKeys: s.rooms, Logger: log.With("component", "auth")})
+	s.auth = auth.New(auth.Options{AdminToken: secrets.AdminToken, MetricsToken: cfg.MetricsToken, NodeSecret: cfg.Media.NodeSecret, Users: s.users, PushKeys: s.rooms, Logger: log.With("component", "auth")})
 	trusted, err := auth.ParseTrustedProxies(cfg.TrustedProxies)
 	if err != nil {
 		return nil, fmt.Errorf("server: config: %w", err)
@@ -152,7 +154,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, e
 	if s.passes, err = s.openPasses(ctx); err != nil {
 		return nil, err
 	}
-	s.openAdmission(s.passes)
+	s.admission = admissionOf(s.passes)
 	events, err := s.mountInteraction(ctx, s.app)
 	if err != nil {
 		return nil, fmt.Errorf("server: mount interaction: %w", err)

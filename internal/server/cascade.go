@@ -1,0 +1,28 @@
+package server
+
+import (
+	"log/slog"
+
+	"github.com/livesell/livesell/internal/config"
+	"github.com/livesell/livesell/sfu"
+	"github.com/livesell/livesell/signaling"
+	"github.com/livesell/livesell/signaling/claim"
+)
+
+// cascadeOptions wires the origin → edge cascade: the node credential, the
+// switch, and the room claims (which also announce the rooms this node
+// relays). A single node (no claims) has no cascade.
+func cascadeOptions(cfg config.Config, log *slog.Logger, owners signaling.RoomOwners) signaling.CascadeOptions {
+	opt := signaling.CascadeOptions{Enabled: cfg.Media.Cascade, NodeSecret: cfg.Media.NodeSecret}
+	if c, ok := owners.(*claim.Claims); ok {
+		opt.Announcer = c
+	}
+	if opt.Enabled && (owners == nil || opt.NodeSecret == "") {
+		log.Warn("media: cascade is on but this node has no public URL or node secret; viewers of other nodes' rooms are redirected")
+	}
+	return opt
+}
+
+// Engine is the node's media plane (nil before it is mounted): its cascade
+// counters (RelayStats) and DropRelays for operators' tools and tests.
+func (s *Server) Engine() *sfu.Engine { return s.engine }
