@@ -12,9 +12,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"regexp"
 	"strings"
+
+	"github.com/livesell/livesell/internal/objstore"
 )
 
 // MaxBytes bounds one image: under the server's 1 MiB request body limit,
@@ -86,22 +87,9 @@ func Open(ctx context.Context, rawURL, dir, accessKey, secretKey string) (Store,
 	if rawURL == "" {
 		return NewDir(dir)
 	}
-	u, err := url.Parse(rawURL)
+	o, err := objstore.ParseURL(rawURL, accessKey, secretKey)
 	if err != nil {
-		return nil, fmt.Errorf("images: store URL: %w", err)
+		return nil, fmt.Errorf("images: %w", err)
 	}
-	if u.User != nil {
-		return nil, errors.New("images: put the S3 access key and secret in image-store-access-key / image-store-secret-key, not in the URL")
-	}
-	switch u.Scheme {
-	case "s3", "s3+http":
-	default:
-		return nil, fmt.Errorf("images: store URL must be s3:// or s3+http://, not %q", u.Scheme)
-	}
-	bucket, prefix, _ := strings.Cut(strings.Trim(u.Path, "/"), "/")
-	if u.Host == "" || bucket == "" {
-		return nil, errors.New("images: store URL must name a host and a bucket: s3://host/bucket")
-	}
-	return NewS3(ctx, S3Options{Endpoint: u.Host, Secure: u.Scheme == "s3", Bucket: bucket, Prefix: prefix,
-		Region: u.Query().Get("region"), AccessKey: accessKey, SecretKey: secretKey})
+	return NewS3(ctx, o)
 }

@@ -8,19 +8,12 @@ import (
 	"strings"
 
 	"github.com/minio/minio-go/v7"
-	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"github.com/livesell/livesell/internal/objstore"
 )
 
 // S3Options reach an S3-compatible store.
-type S3Options struct {
-	Endpoint  string // host[:port]
-	Secure    bool   // TLS
-	Bucket    string
-	Prefix    string // of every object name ("" = none)
-	Region    string
-	AccessKey string
-	SecretKey string
-}
+type S3Options = objstore.Options
 
 // S3 stores recordings as objects of one bucket.
 type S3 struct {
@@ -31,18 +24,9 @@ type S3 struct {
 
 // NewS3 connects to the store and makes the bucket if it does not exist.
 func NewS3(ctx context.Context, o S3Options) (*S3, error) {
-	c, err := minio.New(o.Endpoint, &minio.Options{Creds: credentials.NewStaticV4(o.AccessKey, o.SecretKey, ""), Secure: o.Secure, Region: o.Region})
+	c, err := objstore.Connect(ctx, o)
 	if err != nil {
-		return nil, fmt.Errorf("recording: s3: %w", err)
-	}
-	ok, err := c.BucketExists(ctx, o.Bucket)
-	if err != nil {
-		return nil, fmt.Errorf("recording: s3 bucket %s: %w", o.Bucket, err)
-	}
-	if !ok {
-		if err := c.MakeBucket(ctx, o.Bucket, minio.MakeBucketOptions{Region: o.Region}); err != nil {
-			return nil, fmt.Errorf("recording: s3 make bucket %s: %w", o.Bucket, err)
-		}
+		return nil, fmt.Errorf("recording: %w", err)
 	}
 	return &S3{c: c, bucket: o.Bucket, prefix: strings.Trim(o.Prefix, "/")}, nil
 }

@@ -11,12 +11,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/livesell/livesell/internal/objstore"
 )
 
 // ErrNotFound is returned by a Store for a key it does not hold.
@@ -47,22 +48,11 @@ func Open(ctx context.Context, rawURL, dir, accessKey, secretKey string) (Store,
 	if rawURL == "" {
 		return NewDir(dir)
 	}
-	u, err := url.Parse(rawURL)
+	o, err := objstore.ParseURL(rawURL, accessKey, secretKey)
 	if err != nil {
-		return nil, fmt.Errorf("recording: store URL: %w", err)
+		return nil, fmt.Errorf("recording: %w", err)
 	}
-	if u.User != nil {
-		return nil, errors.New("recording: put the S3 access key and secret in their own settings, not in the URL")
-	}
-	if u.Scheme != "s3" && u.Scheme != "s3+http" {
-		return nil, fmt.Errorf("recording: store URL must be s3:// or s3+http://, not %q", u.Scheme)
-	}
-	bucket, prefix, _ := strings.Cut(strings.Trim(u.Path, "/"), "/")
-	if u.Host == "" || bucket == "" {
-		return nil, errors.New("recording: store URL must name a host and a bucket: s3://host/bucket")
-	}
-	return NewS3(ctx, S3Options{Endpoint: u.Host, Secure: u.Scheme == "s3", Bucket: bucket, Prefix: prefix,
-		Region: u.Query().Get("region"), AccessKey: accessKey, SecretKey: secretKey})
+	return NewS3(ctx, o)
 }
 
 // validKey accepts the keys this package makes: path segments of letters,
