@@ -42,18 +42,6 @@ func addEvent(ctx context.Context, tx *sql.Tx, ev events.EntitlementEvent) error
 	return nil
 }
 
-// EntitlementsStreamConfig is the one configuration of the entitlement
-// events stream.
-func EntitlementsStreamConfig(ns string) jetstream.StreamConfig {
-	return jetstream.StreamConfig{
-		Name:       events.EntitlementsStream(ns),
-		Subjects:   []string{events.EntitlementSubject(ns, "*")},
-		Storage:    jetstream.FileStorage,
-		Duplicates: 10 * time.Minute,
-		MaxAge:     30 * 24 * time.Hour,
-	}
-}
-
 // Relay publishes the presale outbox to JetStream with Nats-Msg-Id set to
 // the event id, oldest first (a crash or two relays never lose an event
 // nor publish it twice within the duplicate window).
@@ -66,7 +54,7 @@ type Relay struct {
 }
 
 func newRelay(ctx context.Context, db *sqldb.DB, js jetstream.JetStream, ns string, log *slog.Logger) (*Relay, error) {
-	if _, err := js.CreateOrUpdateStream(ctx, EntitlementsStreamConfig(ns)); err != nil {
+	if _, err := js.CreateOrUpdateStream(ctx, events.EntitlementsStreamConfig(ns)); err != nil {
 		return nil, fmt.Errorf("presale: stream: %w", err)
 	}
 	return &Relay{db: db, js: js, ns: ns, log: log, kick: make(chan struct{}, 1)}, nil

@@ -93,7 +93,7 @@ func NewPasses(ctx context.Context, b *backend.Backends, ns string, log *slog.Lo
 	}
 	p := &Passes{store: &Store{db: b.SQL, committed: func() {}}, log: log.With("component", "presale-passes"), now: time.Now,
 		rooms: map[string]roomPass{}, users: map[passKey]userPass{}}
-	if _, err := b.JetStream.CreateOrUpdateStream(ctx, EntitlementsStreamConfig(ns)); err != nil {
+	if _, err := b.JetStream.CreateOrUpdateStream(ctx, events.EntitlementsStreamConfig(ns)); err != nil {
 		return nil, fmt.Errorf("presale: stream: %w", err)
 	}
 	c, err := b.JetStream.OrderedConsumer(ctx, events.EntitlementsStream(ns), jetstream.OrderedConsumerConfig{
