@@ -171,10 +171,19 @@ func (a roomsAPI) endRoom(c *fiber.Ctx) error {
 	if err != nil {
 		return roomError(err)
 	}
-	n := 0
+	n, publishers := 0, 0
 	for _, res := range a.s.sessions.inRoom(r.ID) {
+		if res.kind == kindWHIP {
+			publishers++
+		}
 		res.sess.Close()
 		n++
+	}
+	// A publisher's session ending tells interaction (liveChanged); a room
+	// ended while its anchor was away has none here, so tell it now: it
+	// reads the ended state from the store (the room's pages, the report).
+	if publishers == 0 && a.s.opt.Events != nil {
+		a.s.opt.Events.RoomLive(r.ID, false)
 	}
 	a.s.log.Info("live ended", "room", r.ID, "sessions", n)
 	return c.JSON(a.view(c, r, true))
