@@ -53,9 +53,15 @@ func (s *Server) mountGames(ctx context.Context, r fiber.Router, c *commerce.Com
 	rooms := gameRooms{s.rooms}
 
 	packets := redpacket.New(b.Redis, ns, b.SQL, w, log)
+	if c.Coupons != nil {
+		packets.UseCoupons(c.Coupons)
+	}
 	draws := draw.New(draw.Deps{Redis: b.Redis, Namespace: ns, SQL: b.SQL, Notices: notices, Risk: g.Risk, Accounts: g.Audit,
 		Points: w, Prizes: draw.OrderPrizes{Orders: c.Orders, Coupons: c.Coupons}, Tags: c.Tags, Tickets: s.admission, Log: log})
 	gifts := gift.New(b.SQL, c.Orders, w, notices, log)
+	if c.Coupons != nil {
+		gifts.UseCoupons(c.Coupons)
+	}
 
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{}, 2)

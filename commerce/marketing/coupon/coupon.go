@@ -169,12 +169,15 @@ func (t *Template) Validate() error {
 
 // Claim is one coupon a user holds.
 type Claim struct {
-	ID         string    `json:"id"`
-	TemplateID string    `json:"coupon_id"`
-	UserID     string    `json:"user_id"`
-	Status     string    `json:"status"`
-	OrderID    string    `json:"order_id,omitempty"`
-	ClaimedAt  time.Time `json:"claimed_at"`
+	ID         string `json:"id"`
+	TemplateID string `json:"coupon_id"`
+	UserID     string `json:"user_id"`
+	Status     string `json:"status"`
+	OrderID    string `json:"order_id,omitempty"`
+	// AmountMinor is the amount of an amount_off claim issued with its
+	// own amount (Issue: a red packet's grab); 0 = the template's.
+	AmountMinor int64     `json:"amount_minor,omitempty"`
+	ClaimedAt   time.Time `json:"claimed_at"`
 	// Template is the coupon's template (on reads for the buyer).
 	Template *Template `json:"coupon,omitempty"`
 }

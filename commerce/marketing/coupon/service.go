@@ -366,6 +366,11 @@ func (s *Service) Mine(ctx context.Context, user, status string) ([]Claim, error
 			cache[cs[i].TemplateID] = t
 		}
 		cs[i].Template = t
+		if cs[i].AmountMinor > 0 && t.Kind == AmountOff {
+			own := *t // this claim's own amount
+			own.AmountMinor = cs[i].AmountMinor
+			cs[i].Template = &own
+		}
 	}
 	return cs, nil
 }

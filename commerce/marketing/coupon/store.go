@@ -122,15 +122,15 @@ func (s store) insertClaim(ctx context.Context, c Claim, room, source, addr stri
 func (s store) insertClaims(ctx context.Context, batch []newClaim) error {
 	return s.db.InTx(ctx, func(tx *sql.Tx) error {
 		var q strings.Builder
-		q.WriteString(`INSERT INTO coupon_claims (id, template_id, user_id, status, source, claimed_at, updated_at) VALUES `)
-		args := make([]any, 0, 6*len(batch))
+		q.WriteString(`INSERT INTO coupon_claims (id, template_id, user_id, status, source, amount_minor, claimed_at, updated_at) VALUES `)
+		args := make([]any, 0, 7*len(batch))
 		for i, n := range batch {
 			if i > 0 {
 				q.WriteByte(',')
 			}
 			k := len(args)
-			fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, $%d, $%d, $%d)", k+1, k+2, k+3, k+4, k+5, k+6, k+6)
-			args = append(args, n.c.ID, n.c.TemplateID, n.c.UserID, StatusClaimed, n.source, n.c.ClaimedAt.UnixMilli())
+			fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", k+1, k+2, k+3, k+4, k+5, k+6, k+7, k+7)
+			args = append(args, n.c.ID, n.c.TemplateID, n.c.UserID, StatusClaimed, n.source, n.c.AmountMinor, n.c.ClaimedAt.UnixMilli())
 		}
 		q.WriteString(` ON CONFLICT (id) DO NOTHING RETURNING id`)
 		rows, err := tx.QueryContext(ctx, q.String(), args...)
@@ -193,12 +193,12 @@ func (s store) insertClaims(ctx context.Context, batch []newClaim) error {
 func scanClaim(row interface{ Scan(...any) error }) (Claim, error) {
 	var c Claim
 	var at int64
-	err := row.Scan(&c.ID, &c.TemplateID, &c.UserID, &c.Status, &c.OrderID, &at)
+	err := row.Scan(&c.ID, &c.TemplateID, &c.UserID, &c.Status, &c.OrderID, &c.AmountMinor, &at)
 	c.ClaimedAt = time.UnixMilli(at).UTC()
 	return c, err
 }
 
-const claimCols = `id, template_id, user_id, status, order_id, claimed_at`
+const claimCols = `id, template_id, user_id, status, order_id, amount_minor, claimed_at`
 
 func (s store) claims(ctx context.Context, where string, args ...any) ([]Claim, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+claimCols+` FROM coupon_claims WHERE `+where+` ORDER BY claimed_at, id`, args...)

@@ -103,7 +103,8 @@ const (
 // Rule is a room's tipping rule: a viewer whose gifts in the room reach
 // ThresholdMinor gets Reward once ("points": Points to the wallet;
 // "unlock": a fan price or perk named Label, which the shop reads from
-// the viewer's unlocks).
+// the viewer's unlocks; "coupon": one claimed coupon of template CouponID,
+// issued once per rule and viewer).
 type Rule struct {
 	ID             string `json:"id"`
 	Room           string `json:"room"`
@@ -112,12 +113,14 @@ type Rule struct {
 	Reward         string `json:"reward"`
 	Points         int64  `json:"points,omitempty"`
 	Label          string `json:"label,omitempty"`
+	CouponID       string `json:"coupon_id,omitempty"`
 }
 
 // Rewards of a rule.
 const (
 	RewardPoints = "points"
 	RewardUnlock = "unlock"
+	RewardCoupon = "coupon"
 )
 
 // Check validates r.
@@ -129,8 +132,12 @@ func (r *Rule) Check() error {
 		return fmt.Errorf("%w: currency is a 3-letter code", ErrInvalid)
 	case r.Reward == RewardPoints && r.Points < 1:
 		return fmt.Errorf("%w: a points reward needs points", ErrInvalid)
-	case r.Reward != RewardPoints && r.Reward != RewardUnlock:
-		return fmt.Errorf("%w: reward is points or unlock", ErrInvalid)
+	case r.Reward != RewardPoints && r.Reward != RewardUnlock && r.Reward != RewardCoupon:
+		return fmt.Errorf("%w: reward is points, unlock or coupon", ErrInvalid)
+	case (r.Reward == RewardCoupon) != (r.CouponID != ""):
+		return fmt.Errorf("%w: coupon_id is required with a coupon reward, and only with it", ErrInvalid)
+	case len(r.CouponID) > 64:
+		return fmt.Errorf("%w: coupon_id is at most 64 bytes", ErrInvalid)
 	case utf8.RuneCountInString(r.Label) > 80:
 		return fmt.Errorf("%w: label is at most 80 characters", ErrInvalid)
 	}

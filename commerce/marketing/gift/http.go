@@ -258,7 +258,7 @@ func (h *Handler) addRule(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	r, err = h.S.Store().AddRule(c.UserContext(), r)
+	r, err = h.S.AddRule(c.UserContext(), r)
 	if err != nil {
 		return guard.MapErr(err, errTable)
 	}

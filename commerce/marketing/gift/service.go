@@ -38,6 +38,8 @@ type Service struct {
 	orders  Orders
 	wallet  Wallet
 	notices Notifier
+	// coupons issues the coupon rewards of tipping rules (nil: refused).
+	coupons Coupons
 	log     *slog.Logger
 	now     func() time.Time
 }
@@ -167,8 +169,13 @@ func (s *Service) applyRules(ctx context.Context, x Sent) error {
 		if _, err := s.store.unlock(ctx, r, x.Sender, s.now()); err != nil {
 			return err
 		}
-		if r.Reward == RewardPoints {
+		switch r.Reward {
+		case RewardPoints:
 			if _, err := s.wallet.Move(ctx, x.Sender, "points", r.Points, "gift_reward", r.ID+":"+x.Sender); err != nil {
+				return err
+			}
+		case RewardCoupon:
+			if err := s.issueCoupon(ctx, r, x.Sender); err != nil {
 				return err
 			}
 		}

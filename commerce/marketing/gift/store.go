@@ -157,8 +157,8 @@ func (s *Store) AddRule(ctx context.Context, r Rule) (Rule, error) {
 		return r, err
 	}
 	r.ID = ids.New("grl_")
-	_, err := s.db.ExecContext(ctx, `INSERT INTO gift_rules (id, room, threshold_minor, currency, reward, points, label) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		r.ID, r.Room, r.ThresholdMinor, r.Currency, r.Reward, r.Points, r.Label)
+	_, err := s.db.ExecContext(ctx, `INSERT INTO gift_rules (id, room, threshold_minor, currency, reward, points, label, coupon_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		r.ID, r.Room, r.ThresholdMinor, r.Currency, r.Reward, r.Points, r.Label, r.CouponID)
 	if err != nil {
 		return r, fmt.Errorf("gift: rule: %w", err)
 	}
@@ -167,7 +167,7 @@ func (s *Store) AddRule(ctx context.Context, r Rule) (Rule, error) {
 
 // Rules lists room's tipping rules by threshold.
 func (s *Store) Rules(ctx context.Context, room string) ([]Rule, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, room, threshold_minor, currency, reward, points, label FROM gift_rules WHERE room = $1 ORDER BY threshold_minor, id`, room)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, room, threshold_minor, currency, reward, points, label, coupon_id FROM gift_rules WHERE room = $1 ORDER BY threshold_minor, id`, room)
 	if err != nil {
 		return nil, fmt.Errorf("gift: rules: %w", err)
 	}
@@ -175,7 +175,7 @@ func (s *Store) Rules(ctx context.Context, room string) ([]Rule, error) {
 	out := []Rule{}
 	for rows.Next() {
 		var r Rule
-		if err := rows.Scan(&r.ID, &r.Room, &r.ThresholdMinor, &r.Currency, &r.Reward, &r.Points, &r.Label); err != nil {
+		if err := rows.Scan(&r.ID, &r.Room, &r.ThresholdMinor, &r.Currency, &r.Reward, &r.Points, &r.Label, &r.CouponID); err != nil {
 			return nil, fmt.Errorf("gift: rules: %w", err)
 		}
 		out = append(out, r)
@@ -196,7 +196,7 @@ func (s *Store) unlock(ctx context.Context, r Rule, user string, at time.Time) (
 
 // Unlocks lists the rules user unlocked in room.
 func (s *Store) Unlocks(ctx context.Context, room, user string) ([]Rule, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT r.id, r.room, r.threshold_minor, r.currency, r.reward, r.points, r.label FROM gift_unlocks u
+	rows, err := s.db.QueryContext(ctx, `SELECT r.id, r.room, r.threshold_minor, r.currency, r.reward, r.points, r.label, r.coupon_id FROM gift_unlocks u
 		JOIN gift_rules r ON r.id = u.rule_id WHERE u.room = $1 AND u.user_id = $2 ORDER BY r.threshold_minor`, room, user)
 	if err != nil {
 		return nil, fmt.Errorf("gift: unlocks: %w", err)
@@ -205,7 +205,7 @@ func (s *Store) Unlocks(ctx context.Context, room, user string) ([]Rule, error) 
 	out := []Rule{}
 	for rows.Next() {
 		var r Rule
-		if err := rows.Scan(&r.ID, &r.Room, &r.ThresholdMinor, &r.Currency, &r.Reward, &r.Points, &r.Label); err != nil {
+		if err := rows.Scan(&r.ID, &r.Room, &r.ThresholdMinor, &r.Currency, &r.Reward, &r.Points, &r.Label, &r.CouponID); err != nil {
 			return nil, fmt.Errorf("gift: unlocks: %w", err)
 		}
 		out = append(out, r)

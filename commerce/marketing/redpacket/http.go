@@ -28,6 +28,10 @@ type launchBody struct {
 	Currency   string `json:"currency"`
 	DurationS  int    `json:"duration_s"`
 	OpensInS   int    `json:"opens_in_s"`
+	// Credit is "wallet" (default) or "coupon": each grab a claimed coupon
+	// of amount_off template CouponID worth the grabbed amount.
+	Credit   string `json:"credit"`
+	CouponID string `json:"coupon_id"`
 	// Rain, when set, releases Count packets of this shape, one every EveryS.
 	Rain *struct {
 		Count  int `json:"count"`
@@ -45,7 +49,7 @@ func ParseLaunch(room, issuer string, body []byte, now time.Time) (Rain, error) 
 		return Rain{}, apierr.E(apierr.CodeRedPacketInvalid, "duration_s and opens_in_s are 0 to 86400")
 	}
 	r := Rain{Count: 1, Spec: Spec{Room: room, Issuer: issuer, Currency: b.Currency, TotalMinor: b.TotalMinor, Packets: b.Packets,
-		MinMinor: b.MinMinor, Mode: b.Mode, Duration: time.Duration(b.DurationS) * time.Second}}
+		MinMinor: b.MinMinor, Mode: b.Mode, Duration: time.Duration(b.DurationS) * time.Second, Credit: b.Credit, CouponID: b.CouponID}}
 	if b.OpensInS > 0 {
 		r.Spec.OpensAt = now.Add(time.Duration(b.OpensInS) * time.Second)
 	}

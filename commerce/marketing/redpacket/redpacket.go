@@ -85,6 +85,10 @@ type Packet struct {
 	Grabbed       int       `json:"grabbed"`
 	PaidMinor     int64     `json:"paid_minor"`
 	ReturnedMinor int64     `json:"returned_minor"`
+	// Credit is CreditWallet or CreditCoupon (each grab a claimed coupon
+	// of template CouponID worth the grabbed amount).
+	Credit   string `json:"credit"`
+	CouponID string `json:"coupon_id,omitempty"`
 
 	seed int64
 }
@@ -100,6 +104,10 @@ type Spec struct {
 	Mode       string
 	OpensAt    time.Time
 	Duration   time.Duration
+	// Credit is CreditWallet (default) or CreditCoupon with CouponID, an
+	// amount_off template in Currency (checked at launch).
+	Credit   string
+	CouponID string
 }
 
 // Check validates s, filling defaults (mode lucky, min 1).
@@ -110,7 +118,14 @@ func (s *Spec) Check() error {
 	if s.MinMinor == 0 {
 		s.MinMinor = 1
 	}
+	if s.Credit == "" {
+		s.Credit = CreditWallet
+	}
 	switch {
+	case s.Credit != CreditWallet && s.Credit != CreditCoupon:
+		return fmt.Errorf("%w: credit must be wallet or coupon", ErrInvalid)
+	case (s.Credit == CreditCoupon) != (s.CouponID != ""):
+		return fmt.Errorf("%w: coupon_id is required with credit coupon, and only with it", ErrInvalid)
 	case s.Mode != Lucky && s.Mode != Equal:
 		return fmt.Errorf("%w: mode must be lucky or equal", ErrInvalid)
 	case s.Packets < 1 || s.Packets > MaxPackets:
@@ -132,6 +147,8 @@ type Grab struct {
 	PacketID    string `json:"packet_id"`
 	AmountMinor int64  `json:"amount_minor"`
 	Currency    string `json:"currency"`
+	// ClaimID is the coupon issued for the grab (credit coupon).
+	ClaimID string `json:"claim_id,omitempty"`
 	// Again is true when the viewer had grabbed this packet before.
 	Again bool `json:"again,omitempty"`
 	Left  int  `json:"left"`
@@ -148,10 +165,12 @@ type Service struct {
 	ns     string
 	store  *Store
 	wallet Wallet
-	log    *slog.Logger
-	now    func() time.Time
-	// currencies caches each packet's currency (id → string).
-	currencies sync.Map
+	// coupons issues the grabs of packets in coupon mode (nil: refused at launch).
+	coupons Coupons
+	log     *slog.Logger
+	now     func() time.Time
+	// metas caches each packet's currency and credit (id → meta).
+	metas sync.Map
 }
 
 // New returns the red-packet service.
@@ -178,12 +197,15 @@ func (s *Service) Launch(ctx context.Context, id string, sp Spec, rain string) (
 	if err := sp.Check(); err != nil {
 		return Packet{}, err
 	}
+	if err := s.checkCredit(ctx, sp); err != nil {
+		return Packet{}, err
+	}
 	now := s.now().UTC().Truncate(time.Millisecond)
 	if sp.OpensAt.IsZero() || sp.OpensAt.Before(now) {
 		sp.OpensAt = now
 	}
 	p := Packet{ID: id, Room: sp.Room, Issuer: sp.Issuer, RainID: rain, Currency: sp.Currency, TotalMinor: sp.TotalMinor, Packets: sp.Packets,
-		MinMinor: sp.MinMinor, Mode: sp.Mode, OpensAt: sp.OpensAt.UTC().Truncate(time.Millisecond), Status: Scheduled, seed: randomSeed()}
+		MinMinor: sp.MinMinor, Mode: sp.Mode, Credit: sp.Credit, CouponID: sp.CouponID, OpensAt: sp.OpensAt.UTC().Truncate(time.Millisecond), Status: Scheduled, seed: randomSeed()}
 	p.EndsAt = p.OpensAt.Add(sp.Duration)
 	if err := s.store.insert(ctx, p, now); err != nil {
 		return Packet{}, err
@@ -204,7 +226,8 @@ func (s *Service) split(ctx context.Context, p Packet) error {
 	return nil
 }
 
-// Grab gives user one packet of id and credits it to the user's wallet.
+// Grab gives user one packet of id and credits it to the user's wallet
+// (or issues it as a coupon: credit coupon).
 func (s *Service) Grab(ctx context.Context, id, user string) (Grab, error) {
 	vals, err := grabLua.Run(ctx, s.rdb, s.keys(id), user, s.now().UnixMilli()).Int64Slice()
 	if err != nil {
@@ -221,33 +244,36 @@ func (s *Service) Grab(ctx context.Context, id, user string) (Grab, error) {
 	default:
 		return Grab{}, fmt.Errorf("%w: %s", ErrNotFound, id)
 	}
-	cur, err := s.currency(ctx, id)
+	m, err := s.meta(ctx, id)
 	if err != nil {
 		return Grab{}, err
 	}
-	g := Grab{PacketID: id, AmountMinor: vals[1], Currency: cur, Again: vals[0] == 2, Left: int(vals[2])}
+	g := Grab{PacketID: id, AmountMinor: vals[1], Currency: m.currency, Again: vals[0] == 2, Left: int(vals[2])}
 	// Credited once per (packet, user); a failure here is repaired when
 	// the packet closes (settle credits every grab again, idempotently).
-	if _, err := s.wallet.Move(ctx, user, cur, g.AmountMinor, wallet.KindRedPacket, grabRef(id, user)); err != nil {
+	claim, err := s.credit(ctx, m, id, user, g.AmountMinor)
+	if err != nil {
 		s.log.Warn("red packet grab not credited yet; settled at close", "packet", id, "user", user, "err", err)
 	}
+	g.ClaimID = claim
 	return g, nil
 }
 
 func grabRef(id, user string) string { return id + ":" + user }
 
-// currency is packet id's currency, read from SQL once per node (a
-// packet's currency never changes; a rush reads it from memory).
-func (s *Service) currency(ctx context.Context, id string) (string, error) {
-	if c, ok := s.currencies.Load(id); ok {
-		return c.(string), nil
+// meta is packet id's currency and credit, read from SQL once per node
+// (they never change; a rush reads them from memory).
+func (s *Service) meta(ctx context.Context, id string) (meta, error) {
+	if m, ok := s.metas.Load(id); ok {
+		return m.(meta), nil
 	}
 	p, err := s.store.Get(ctx, id)
 	if err != nil {
-		return "", err
+		return meta{}, err
 	}
-	s.currencies.Store(id, p.Currency)
-	return p.Currency, nil
+	m := metaOf(p)
+	s.metas.Store(id, m)
+	return m, nil
 }
 
 // Close ends packet id now or at its end: it stops grabs, credits every
@@ -280,7 +306,7 @@ func (s *Service) Close(ctx context.Context, id string) (Packet, error) {
 	for user, v := range grabs {
 		var amt int64
 		fmt.Sscan(v, &amt)
-		if _, err := s.wallet.Move(ctx, user, p.Currency, amt, wallet.KindRedPacket, grabRef(id, user)); err != nil {
+		if _, err := s.credit(ctx, metaOf(p), id, user, amt); err != nil {
 			return Packet{}, fmt.Errorf("redpacket: settle %s: %w", user, err)
 		}
 	}
@@ -296,8 +322,11 @@ func (s *Service) Close(ctx context.Context, id string) (Packet, error) {
 	return s.store.Get(ctx, id)
 }
 
-// paid is what the ledger credited for packet p.
+// paid is what the ledger (or the coupons issued) credited for packet p.
 func (s *Service) paid(ctx context.Context, p Packet) (int64, error) {
+	if p.Credit == CreditCoupon {
+		return s.issued(ctx, p.ID)
+	}
 	type summer interface {
 		Sum(ctx context.Context, kind, refPrefix, currency string) (int64, error)
 	}

@@ -13,11 +13,11 @@ import (
 // Store keeps the packets' definitions and settlements in SQL.
 type Store struct{ db *sqldb.DB }
 
-const packetCols = `id, room, issuer, rain_id, currency, total_minor, packets, min_minor, mode, seed, opens_ms, ends_ms, status, grabbed, paid_minor, returned_minor`
+const packetCols = `id, room, issuer, rain_id, currency, total_minor, packets, min_minor, mode, seed, opens_ms, ends_ms, status, grabbed, paid_minor, returned_minor, credit, coupon_id`
 
 func (s *Store) insert(ctx context.Context, p Packet, now time.Time) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO redpackets (`+packetCols+`, created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 0, 0, 0, $14)`,
-		p.ID, p.Room, p.Issuer, p.RainID, p.Currency, p.TotalMinor, p.Packets, p.MinMinor, p.Mode, p.seed, p.OpensAt.UnixMilli(), p.EndsAt.UnixMilli(), p.Status, now.UnixMilli())
+	_, err := s.db.ExecContext(ctx, `INSERT INTO redpackets (`+packetCols+`, created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 0, 0, 0, $14, $15, $16)`,
+		p.ID, p.Room, p.Issuer, p.RainID, p.Currency, p.TotalMinor, p.Packets, p.MinMinor, p.Mode, p.seed, p.OpensAt.UnixMilli(), p.EndsAt.UnixMilli(), p.Status, p.Credit, p.CouponID, now.UnixMilli())
 	if err != nil {
 		return fmt.Errorf("redpacket: insert: %w", err)
 	}
@@ -30,7 +30,7 @@ func scanPacket(r scanner) (Packet, error) {
 	var p Packet
 	var opens, ends int64
 	err := r.Scan(&p.ID, &p.Room, &p.Issuer, &p.RainID, &p.Currency, &p.TotalMinor, &p.Packets, &p.MinMinor, &p.Mode, &p.seed, &opens, &ends,
-		&p.Status, &p.Grabbed, &p.PaidMinor, &p.ReturnedMinor)
+		&p.Status, &p.Grabbed, &p.PaidMinor, &p.ReturnedMinor, &p.Credit, &p.CouponID)
 	p.OpensAt, p.EndsAt = time.UnixMilli(opens).UTC(), time.UnixMilli(ends).UTC()
 	return p, err
 }
