@@ -45,8 +45,9 @@ func goLive(t testing.TB, studio *page, pushKey string) {
 	studio.waitFor(5*time.Second, `document.activeElement === document.getElementById('pause-live')`, "focus on Pause")
 }
 
-// framesDecoded reads the viewer's decoded frame count.
-const framesDecodedJS = `window.livesell.viewer.stats().then(s => s ? s.framesDecoded : 0)`
+// framesDecodedJS reads the viewer's decoded frame count: 0 until the page's module has run (it awaits the
+// room's pass before it builds the viewer).
+const framesDecodedJS = `(window.livesell && window.livesell.viewer) ? window.livesell.viewer.stats().then(s => s ? s.framesDecoded : 0) : 0`
 
 // waitFramesGrow waits until the page's decoded frames grow by at least 10
 // within timeout, and returns the count reached.
