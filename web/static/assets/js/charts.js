@@ -1,5 +1,7 @@
 // Small inline-SVG charts for the dashboard (no library).
 
+import { t, num } from './i18n.js';
+
 const NS = 'http://www.w3.org/2000/svg';
 
 function svg(tag, attrs = {}, text) {
@@ -24,8 +26,8 @@ export function lineChart(points, { width = 320, height = 120, color = '#00b3a4'
   root.append(svg('path', { d, fill: 'none', stroke: color, 'stroke-width': 2 }));
   const last = points[points.length - 1];
   root.append(svg('circle', { cx: x(last.t), cy: y(last.v), r: 3, fill: color }));
-  root.append(svg('text', { x: pad, y: 14, class: 'chart-label' }, `max ${Math.round(max)}`));
-  root.append(svg('text', { x: width - pad, y: 14, 'text-anchor': 'end', class: 'chart-label' }, `now ${Math.round(last.v)}`));
+  root.append(svg('text', { x: pad, y: 14, class: 'chart-label' }, t('chart.max', { n: num(Math.round(max)) })));
+  root.append(svg('text', { x: width - pad, y: 14, 'text-anchor': 'end', class: 'chart-label' }, t('chart.now', { n: num(Math.round(last.v)) })));
   return root;
 }
 

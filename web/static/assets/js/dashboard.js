@@ -4,7 +4,7 @@
 // drawn as inline SVG.
 
 import { Api, ApiError, h, clear } from './api.js';
-import { t, money, toMinor, toMajor, translatePage, languageSwitch } from './i18n.js';
+import { t, money, toMinor, toMajor, translatePage, languageSwitch, currentLang } from './i18n.js';
 import { lineChart, barChart } from './charts.js';
 
 const $ = (id) => document.getElementById(id);
@@ -147,7 +147,7 @@ async function loadKeys() {
       const revoked = !!k.revoked_at;
       ul.append(h('li', { class: revoked ? 'key revoked' : 'key' },
         h('code', {}, k.id), ' ',
-        h('span', {}, revoked ? t('dash.key.revoked', { at: new Date(k.revoked_at).toLocaleString() }) : t('dash.key.created', { at: new Date(k.created_at).toLocaleString() })),
+        h('span', {}, revoked ? t('dash.key.revoked', { at: new Date(k.revoked_at).toLocaleString(currentLang()) }) : t('dash.key.created', { at: new Date(k.created_at).toLocaleString(currentLang()) })),
         revoked ? null : h('button', { class: 'btn-mini', type: 'button', 'aria-label': t('dash.rotate.label', { id: k.id }), onclick: () => rotateKey(k.id) }, t('dash.rotate')),
         revoked ? null : h('button', { class: 'btn-mini btn-danger', type: 'button', 'aria-label': t('dash.revoke.label', { id: k.id }), onclick: () => revokeKey(k.id) }, t('dash.revoke'))));
     }
@@ -393,7 +393,7 @@ async function loadOrders() {
         h('td', {}, String(o.quantity || 1)),
         h('td', {}, money(o.amount_minor, o.currency)),
         h('td', {}, h('span', { class: `state state-${String(o.status || '').toLowerCase()}` }, String(o.status || '').toLowerCase()), ' ', ...orderActions(o)),
-        h('td', {}, created && !isNaN(created) ? created.toLocaleString() : '')));
+        h('td', {}, created && !isNaN(created) ? created.toLocaleString(currentLang()) : '')));
     }
   } catch (err) { fail(err); }
 }

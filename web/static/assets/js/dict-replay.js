@@ -3,6 +3,9 @@
 
 export const REPLAY = {
   en: {
+    // the dashboard's charts (charts.js)
+    'chart.max': 'max {n}',
+    'chart.now': 'now {n}',
     'replay.title': 'Replay',
     'replay.video': 'The show\'s recording',
     'replay.loading': 'Loading the replay…',
@@ -67,6 +70,8 @@ export const REPLAY = {
     'report.load': 'Show reports',
   },
   'zh-CN': {
+    'chart.max': '最高 {n}',
+    'chart.now': '当前 {n}',
     'replay.title': '回放',
     'replay.video': '直播回放',
     'replay.loading': '正在加载回放…',

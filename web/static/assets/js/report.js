@@ -4,7 +4,7 @@
 // dashboard's (sessionStorage); without it the page sends you there.
 
 import { Api, h, clear } from './api.js';
-import { t, money, num, translatePage, languageSwitch } from './i18n.js';
+import { t, money, num, translatePage, languageSwitch, currentLang } from './i18n.js';
 import { lineChart, barChart } from './charts.js';
 import { clockOf } from './replay.js';
 
@@ -31,7 +31,7 @@ async function loadShows(room, pick) {
     const shows = r.shows || [];
     if (!shows.length) { $('report-shows').append(h('li', {}, t('report.none'))); return; }
     for (const s of shows) {
-      const when = new Date(s.started_at).toLocaleString();
+      const when = new Date(s.started_at).toLocaleString(currentLang());
       $('report-shows').append(h('li', {},
         h('button', { class: 'btn btn-ghost report-show', type: 'button', dataset: { show: s.id }, onclick: () => loadReport(room, s.id) },
           `${when} · ${s.ended_at ? t('report.final') : t('report.live')}`)));
