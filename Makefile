@@ -21,6 +21,7 @@ vet:
 
 test-go:
 	bash .ci/services.sh
+	bash .ci/tools.sh
 	$(GO) test $(RACE) -count=1 -timeout 30m ./...
 
 test-browser:

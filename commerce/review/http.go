@@ -75,7 +75,7 @@ func (h *HTTP) viewer(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p, err := h.Auth.Request(c, auth.Admin|auth.PushKey|auth.User|auth.AllowAnonymous|auth.UserInQuery, room)
+	p, err := h.Auth.Request(c, auth.Admin|auth.PushKey|auth.User|auth.AllowAnonymous, room)
 	if err != nil {
 		return err
 	}

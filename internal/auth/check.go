@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"strings"
+	"time"
 
 	"github.com/livesell/livesell/internal/apierr"
 )
@@ -53,6 +54,9 @@ const (
 	// Node is the cluster's node credential (edges asking an origin for a
 	// room's media, POST /relay/{room}).
 	Node
+	// PlaybackGrant admits a playback grant (?grant=, MintGrant) for the
+	// path it was minted for, when no Authorization header is sent.
+	PlaybackGrant
 )
 
 // Kind says which credential a Principal presented.
@@ -66,6 +70,9 @@ const (
 	KindUser
 	KindMetrics
 	KindNode
+	// KindGrant presented a playback grant; Identity.Rooms names the room
+	// it was minted in (it was admitted when the grant was minted).
+	KindGrant
 )
 
 // Principal is who a checked credential names.
@@ -84,6 +91,9 @@ type Credential struct {
 	Room string
 	// Addr is the client's address (ClientAddr): the failure limiter's key.
 	Addr netip.Addr
+	// Grant is a playback grant presented in place of Token ("" for none),
+	// and Path the request's path it must cover.
+	Grant, Path string
 }
 
 // Options configure an Authenticator.
@@ -101,6 +111,11 @@ type Options struct {
 	PushKeys PushKeys
 	// Failures limits failed attempts; zero fields take the defaults.
 	Failures FailureLimits
+	// GrantSecret keys the playback grants (the admin token: the same on
+	// every node); empty keys them for this process only.
+	GrantSecret string
+	// Now is the clock grants are checked against; nil means time.Now.
+	Now func() time.Time
 	// Logger records refused floods (never a token); nil discards.
 	Logger *slog.Logger
 }
@@ -118,6 +133,8 @@ type Authenticator struct {
 	keys     PushKeys
 	failures *FailureLimiter
 	log      *slog.Logger
+	grantKey []byte
+	now      func() time.Time
 }
 
 // New returns an Authenticator.
@@ -126,7 +143,12 @@ func New(opt Options) *Authenticator {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Authenticator{admin: opt.AdminToken, metrics: opt.MetricsToken, node: opt.NodeSecret, users: opt.Users, keys: opt.PushKeys, failures: NewFailureLimiter(opt.Failures), log: log}
+	now := opt.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Authenticator{admin: opt.AdminToken, metrics: opt.MetricsToken, node: opt.NodeSecret, users: opt.Users, keys: opt.PushKeys,
+		failures: NewFailureLimiter(opt.Failures), log: log, grantKey: grantKey(opt.GrantSecret), now: now}
 }
 
 // Users is the user-token verifier (for minting), or nil.
@@ -141,6 +163,13 @@ func (a *Authenticator) IsAdminToken(tok string) bool { return SecretEqual(tok, 
 // failed), or internal when a store cannot answer.
 func (a *Authenticator) Check(ctx context.Context, cred Credential, accept Accept) (Principal, error) {
 	tok := cred.Token
+	if tok == "" && cred.Grant != "" && accept&PlaybackGrant != 0 {
+		g, err := a.checkGrant(cred.Grant, cred.Room, cred.Path, a.now())
+		if err != nil {
+			return Principal{}, a.failed(cred, apierr.Wrap(apierr.CodeInvalidGrant, err))
+		}
+		return Principal{Identity: Identity{UserID: g.user, Rooms: []string{g.room}}, Kind: KindGrant}, nil
+	}
 	if tok == "" {
 		if accept&AllowAnonymous != 0 {
 			return Principal{Identity: Anonymous(), Kind: KindAnonymous}, nil

@@ -33,7 +33,11 @@ func (a *Authenticator) Request(c *fiber.Ctx, accept Accept, room string) (Princ
 	if tok == "" && accept&UserInQuery != 0 {
 		tok = c.Query("token")
 	}
-	p, err := a.Check(c.UserContext(), Credential{Token: tok, Room: room, Addr: ClientAddr(c)}, accept)
+	cred := Credential{Token: tok, Room: room, Addr: ClientAddr(c)}
+	if tok == "" && accept&PlaybackGrant != 0 {
+		cred.Grant, cred.Path = c.Query("grant"), c.Path()
+	}
+	p, err := a.Check(c.UserContext(), cred, accept)
 	if err != nil {
 		return Principal{}, err
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -237,8 +238,21 @@ func TestRecordingAPI(t *testing.T) {
 			}
 			_, _, raw = httpDo(t, http.MethodPost, base+"/api/rooms/show/viewer-tokens", admin, "application/json", `{"user_id":"u1"}`)
 			viewer := jsonString(t, raw, "token")
-			if st, _, b := httpDo(t, http.MethodGet, base+rec.MediaURL+"?token="+viewer, "", "", "", "Range", "bytes=0-99"); st != http.StatusPartialContent || !bytes.Equal(b, whole[:100]) {
-				t.Errorf("private room's media with its viewer token in ?token=: %d", st)
+			if st, _, _ := httpDo(t, http.MethodGet, base+rec.MediaURL+"?token="+viewer, "", "", ""); st != http.StatusUnauthorized {
+				t.Errorf("private room's media with its viewer token in the URL: %d, want 401 (tokens never ride in URLs)", st)
+			}
+			// The viewer's answer carries a playback grant for the media
+			// and clips, which a <video src> can use.
+			_, _, raw = httpDo(t, http.MethodGet, base+"/api/rooms/show/recordings/"+rec.ID, viewer, "", "")
+			grant := jsonString(t, raw, "grant")
+			if st, _, b := httpDo(t, http.MethodGet, base+rec.MediaURL+"?grant="+url.QueryEscape(grant), "", "", "", "Range", "bytes=0-99"); st != http.StatusPartialContent || !bytes.Equal(b, whole[:100]) {
+				t.Errorf("private room's media with its playback grant: %d", st)
+			}
+			if st, _, _ := httpDo(t, http.MethodGet, base+"/api/rooms/show/recordings/"+rec.ID+"/clip?from_ms=0&to_ms=1000&grant="+url.QueryEscape(grant), "", "", ""); st != http.StatusOK {
+				t.Errorf("private room's clip with its playback grant: %d", st)
+			}
+			if st, _, _ := httpDo(t, http.MethodGet, base+"/api/rooms/show/recordings?grant="+url.QueryEscape(grant), "", "", ""); st != http.StatusUnauthorized {
+				t.Errorf("the list with a grant: %d, want 401 (a grant opens its recording's media only)", st)
 			}
 
 			if st, _, _ := httpDo(t, http.MethodDelete, base+"/api/rooms/show/recordings/"+rec.ID, pushKey, "", ""); st != http.StatusForbidden && st != http.StatusUnauthorized {

@@ -113,7 +113,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, e
 	if s.rooms, err = room.NewStore(ctx, s.back.SQL); err != nil {
 		return nil, fmt.Errorf("server: rooms: %w", err)
 	}
-	s.auth = auth.New(auth.Options{AdminToken: secrets.AdminToken, MetricsToken: cfg.MetricsToken, NodeSecret: cfg.Media.NodeSecret, Users: s.users, PushKeys: s.rooms, Logger: log.With("component", "auth")})
+	s.auth = auth.New(auth.Options{AdminToken: secrets.AdminToken, MetricsToken: cfg.MetricsToken, NodeSecret: cfg.Media.NodeSecret, GrantSecret: secrets.AdminToken, Users: s.users, PushKeys: s.rooms, Logger: log.With("component", "auth")})
 	trusted, err := auth.ParseTrustedProxies(cfg.TrustedProxies)
 	if err != nil {
 		return nil, fmt.Errorf("server: config: %w", err)

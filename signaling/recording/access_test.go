@@ -119,6 +119,29 @@ func TestRecordingAccess(t *testing.T) {
 		if got := get("/api/rooms/open/recordings/rec_20260101T000000_none/media", ""); got != http.StatusNotFound {
 			t.Errorf("media of no recording: %d", got)
 		}
+		// The media of a private room: the header, or the recording's
+		// playback grant in the URL; never the viewer's token in the URL
+		// (404 here is past the credential check: there is no such recording).
+		const rec = "/api/rooms/vip/recordings/rec_20260101T000000_none/"
+		vip := auth.Principal{Identity: auth.Identity{UserID: "v1", Rooms: []string{"vip"}}, Kind: auth.KindUser}
+		g, _ := a.MintGrant(vip, "vip", rec, time.Now())
+		elsewhere, _ := a.MintGrant(vip, "vip", "/api/rooms/vip/recordings/rec_20260101T000000_else/", time.Now())
+		for _, tt := range []struct {
+			what, path, bearer string
+			want               int
+		}{
+			{"the viewer token in the header", rec + "media", vipViewer, http.StatusNotFound},
+			{"its grant", rec + "media?grant=" + g, "", http.StatusNotFound},
+			{"its grant, for a clip", rec + "clip?from_ms=0&to_ms=10&grant=" + g, "", http.StatusNotFound},
+			{"another recording's grant", rec + "media?grant=" + elsewhere, "", http.StatusUnauthorized},
+			{"a forged grant", rec + "media?grant=" + g[:len(g)-4] + "AAAA", "", http.StatusUnauthorized},
+			{"the viewer token in the URL", rec + "media?token=" + vipViewer, "", http.StatusUnauthorized},
+			{"a grant where the route takes none", "/api/rooms/vip/recordings?grant=" + g, "", http.StatusUnauthorized},
+		} {
+			if got := get(tt.path, tt.bearer); got != tt.want {
+				t.Errorf("vip media with %s: %d, want %d", tt.what, got, tt.want)
+			}
+		}
 		req := httptest.NewRequest(http.MethodDelete, "/api/rooms/open/recordings/rec_20260101T000000_none", nil)
 		req.Header.Set("Authorization", "Bearer "+holder)
 		if resp, _ := app.Test(req, -1); resp.StatusCode != http.StatusForbidden && resp.StatusCode != http.StatusUnauthorized {

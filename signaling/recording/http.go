@@ -32,17 +32,35 @@ func (m *Manager) Mount(r fiber.Router) {
 }
 
 // viewers are the credentials that may watch a replay; players (<video
-// src>) cannot set headers, so a user token may come as ?token=.
-const viewers = auth.Admin | auth.PushKey | auth.User | auth.UserInQuery | auth.AllowAnonymous
+// src>, download links) cannot set headers, so the media and clips also
+// take the playback grant the list and get answers carry (?grant=), never
+// the viewer's token.
+const viewers = auth.Admin | auth.PushKey | auth.User | auth.PlaybackGrant | auth.AllowAnonymous
 
 // admit applies the room's rules: private rooms auth.Admit, ticketed
 // rooms a ticket (auth.Tickets), the admin and the room's anchor always.
 func (m *Manager) admit(c *fiber.Ctx, accept auth.Accept) (string, error) {
+	room, _, err := m.admitWho(c, accept)
+	return room, err
+}
+
+// admitWho is admit, also returning who was admitted.
+func (m *Manager) admitWho(c *fiber.Ctx, accept auth.Accept) (string, auth.Principal, error) {
 	room := c.Params("room")
 	p, err := m.opt.Auth.Request(c, accept, room)
 	if err != nil {
-		return "", err
+		return "", auth.Principal{}, err
 	}
+	if p.Kind == auth.KindGrant {
+		// Admitted, tickets included, when the grant was minted.
+		return room, p, nil
+	}
+	room, err = m.admitRules(c, p, room)
+	return room, p, err
+}
+
+// admitRules applies the room's rules to p.
+func (m *Manager) admitRules(c *fiber.Ctx, p auth.Principal, room string) (string, error) {
 	info, err := m.opt.Rooms.RecordInfo(c.UserContext(), room)
 	if errors.Is(err, ErrUnknownRoom) {
 		return "", apierr.E(apierr.CodeRoomNotFound, "no room %q", room)
@@ -76,8 +94,12 @@ func storeError(err error) error {
 	return apierr.E(apierr.CodeStoreUnavailable, "the recording store did not answer")
 }
 
+// listers are who may list recordings and read one: a grant covers the
+// media and clips only.
+const listers = viewers &^ auth.PlaybackGrant
+
 func (m *Manager) list(c *fiber.Ctx) error {
-	room, err := m.admit(c, viewers)
+	room, p, err := m.admitWho(c, listers)
 	if err != nil {
 		return err
 	}
@@ -85,11 +107,14 @@ func (m *Manager) list(c *fiber.Ctx) error {
 	if err != nil {
 		return storeError(err)
 	}
+	for i := range recs {
+		m.grant(&recs[i], p)
+	}
 	return c.JSON(fiber.Map{"recordings": recs, "storage_bytes": used})
 }
 
 func (m *Manager) get(c *fiber.Ctx) error {
-	room, err := m.admit(c, viewers)
+	room, p, err := m.admitWho(c, listers)
 	if err != nil {
 		return err
 	}
@@ -97,7 +122,18 @@ func (m *Manager) get(c *fiber.Ctx) error {
 	if err != nil {
 		return storeError(err)
 	}
+	m.grant(&r, p)
 	return c.JSON(r)
+}
+
+// grant gives r a playback grant for p, who was just admitted to its room;
+// an anonymous caller needs none (its room is public and unticketed).
+func (m *Manager) grant(r *Recording, p auth.Principal) {
+	if p.Kind == auth.KindAnonymous {
+		return
+	}
+	tok, exp := m.opt.Auth.MintGrant(p, r.Room, "/api/rooms/"+r.Room+"/recordings/"+r.ID+"/", time.Now())
+	r.Grant, r.GrantExpiresAt = tok, &exp
 }
 
 func (m *Manager) remove(c *fiber.Ctx) error {

@@ -49,6 +49,12 @@ type Recording struct {
 	Gaps       []record.Gap  `json:"gaps"`
 	MediaURL   string        `json:"media_url,omitempty"`
 	ExpiresAt  *time.Time    `json:"expires_at"`
+	// Grant is a playback grant for this recording's media and clips
+	// (?grant=, for <video src> and download links, which cannot send the
+	// viewer's token), minted for the caller; absent for anonymous callers,
+	// who need none.
+	Grant          string     `json:"grant,omitempty"`
+	GrantExpiresAt *time.Time `json:"grant_expires_at,omitempty"`
 
 	Tracks      record.Tracks `json:"tracks"`
 	HeaderBytes int64         `json:"header_bytes"`
@@ -88,7 +94,7 @@ func loadManifest(ctx context.Context, st Store, room, id string) (Recording, er
 }
 
 func saveManifest(ctx context.Context, st Store, r Recording) error {
-	r.MediaURL, r.ExpiresAt = "", nil
+	r.MediaURL, r.ExpiresAt, r.Grant, r.GrantExpiresAt = "", nil, "", nil
 	b, err := json.Marshal(r)
 	if err != nil {
 		return err

@@ -124,7 +124,8 @@ export class Replay {
       this.messages = (chat.messages || []).map((m) => ({ ...m, t: Date.parse(m.at) - origin }));
       this._renderChapters();
       const src = new URL(this.recording.media_url, this.base || location.origin);
-      if (this.token) src.searchParams.set('token', this.token);
+      // A <video> cannot send the viewer's token: the recording carries a grant for its media.
+      if (this.recording.grant) src.searchParams.set('grant', this.recording.grant);
       this.el.video.src = src.href;
       this.emit('ready', { room: this.room, show: this.showId, chapters: this.chapters.length });
       const p = this.el.video.play();
@@ -153,7 +154,7 @@ export class Replay {
     const u = new URL(`/api/rooms/${encodeURIComponent(this.room)}/recordings/${encodeURIComponent(this.recording.id)}/clip`, this.base || location.origin);
     u.searchParams.set('from_ms', String(Math.max(0, Math.round(c.from))));
     u.searchParams.set('to_ms', String(Math.max(1, Math.round(Math.min(c.to, this.recording.duration_ms || c.to)))));
-    if (this.token) u.searchParams.set('token', this.token);
+    if (this.recording.grant) u.searchParams.set('grant', this.recording.grant);
     return u.href;
   }
 
