@@ -62,7 +62,7 @@ func recPublish(t *testing.T, n *node, room, key, media string, h264 bool) *synt
 // requestVideoFrameCallback), also after seeking past the pause.
 func TestRecordingPlays(t *testing.T) {
 	media := filepath.Join(os.TempDir(), "livesell-test-media-40s-v2")
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute) // a first encode on a loaded 2-core box
 	defer cancel()
 	if err := synth.EncodeMedia(ctx, media, 40); err != nil {
 		t.Fatal(err)

@@ -104,7 +104,7 @@ func whipPublish(t *testing.T, base, room, pushKey, media string) *synth.MediaPu
 func testMedia(t *testing.T) string {
 	t.Helper()
 	dir := filepath.Join(os.TempDir(), "livesell-test-media-40s-v2")
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute) // a first encode on a loaded 2-core box
 	defer cancel()
 	if err := synth.EncodeMedia(ctx, dir, 40); err != nil {
 		t.Fatal(err)

@@ -69,7 +69,7 @@ func mediaDir(t testing.TB) string {
 		t.Fatal("ffmpeg is needed (Debian's ffmpeg package)")
 	}
 	dir := filepath.Join(os.TempDir(), "livesell-test-media-40s-v2")
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute) // a first encode on a loaded 2-core box
 	defer cancel()
 	if err := synth.EncodeMedia(ctx, dir, 40); err != nil {
 		t.Fatal(err)

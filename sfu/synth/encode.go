@@ -7,7 +7,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 )
+
+// tmpSeq numbers EncodeMedia's temporary files within this process.
+var tmpSeq atomic.Int64
 
 // Layer sizes of EncodeMedia's simulcast layers, lowest first.
 var mediaSizes = [][2]int{{320, 180}, {640, 360}}
@@ -28,7 +32,11 @@ func EncodeMedia(ctx context.Context, dir string, secs int) error {
 		if _, err := os.Stat(path); err == nil {
 			return nil
 		}
-		tmp := path + ".tmp"
+		// A name of this call's own: test packages running side by side
+		// may encode the same shared directory at once; the rename makes
+		// one complete file win.
+		tmp := fmt.Sprintf("%s.%d.%d.tmp", path, os.Getpid(), tmpSeq.Add(1))
+		defer os.Remove(tmp)
 		args = append([]string{"-hide_banner", "-loglevel", "error", "-y"}, args...)
 		cmd := exec.CommandContext(ctx, "ffmpeg", append(args, tmp)...)
 		if b, err := cmd.CombinedOutput(); err != nil {

@@ -22,7 +22,7 @@ const childEnv = "LIVESELL_RECORDING_CHILD_DIR"
 func testMedia(t testing.TB) string {
 	t.Helper()
 	dir := filepath.Join(os.TempDir(), "livesell-test-media-40s-v2")
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute) // a first encode on a loaded 2-core box
 	defer cancel()
 	if err := synth.EncodeMedia(ctx, dir, 40); err != nil {
 		t.Fatal(err)
