@@ -167,14 +167,16 @@ func (a *anchor) publish(t *testing.T, p *proc, room, key string) (int, string) 
 }
 
 // TestOriginCrashAcrossProcesses is issue 17's multi-node test with real
-// processes: four livesell nodes on loopback sharing the real Redis,
-// PostgreSQL and NATS; the anchor publishes on A, viewers watch at edges B
-// and C. The links of the edges are dropped at the origin and come back
-// while the viewers stay connected; then A is killed (SIGKILL: its claim is
-// not released, its links end without a goodbye) and the anchor's encoder
+// processes: livesell nodes on loopback sharing the real Redis, PostgreSQL
+// and NATS; the anchor publishes on A, viewers watch at edges B and C.
+// (a) The links of the edges are dropped at the origin and come back while
+// the viewers stay connected. (b) A is killed (SIGKILL: its claim is not
+// released, its links end without a goodbye) and the anchor's encoder
 // reconnects to D at once: D takes the dead node's claim over, and B's and
 // C's viewers play D's stream without a new WHEP request, their
-// PeerConnections never leaving "connected".
+// PeerConnections never leaving "connected". (c) D is killed and the anchor
+// stays away; when it comes back on E the edges follow within a moment.
+// The freezes, D's refusals and the edges' reaction times are logged.
 func TestOriginCrashAcrossProcesses(t *testing.T) {
 	shared := sharedCluster(t)
 	started := time.Now()
@@ -318,10 +320,10 @@ func TestOriginCrashAcrossProcesses(t *testing.T) {
 	// reach its maximum: a scenario's duration, not a wait for a condition.
 	time.Sleep(8 * time.Second)
 	gen3 := newAnchor(t, api, 3)
+	back := time.Now() // E's claim is taken during the request
 	if st, code := gen3.publish(t, e, rm.ID, rm.PushKey); st != http.StatusCreated {
 		t.Fatalf("WHIP at E after D's death: %d %s", st, code)
 	}
-	back := time.Now()
 	for _, n := range []*proc{b, c} {
 		var up time.Time
 		testenv.Eventually(t, 30*time.Second, func() bool {
