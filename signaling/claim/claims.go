@@ -185,7 +185,7 @@ func (c *Claims) Claim(ctx context.Context, room string) (Hold, error) {
 		return 0, err
 	}
 	if now != "" {
-		// The holder refreshed or another node took it first.
+		// The claim changed hands since the probe: another node was faster.
 		return 0, fmt.Errorf("%w: %s", ErrHeld, holderURL(now))
 	}
 	c.log.Warn("room claim taken over from a node that is gone", "room", room, "holder", holderURL(holder))
