@@ -215,14 +215,22 @@ func (e *edges) run(l *link) {
 			e.s.log.Warn("cascade link failed", "room", l.room, "origin", origin, "err", err)
 		}
 		l.set(false)
+		wait := backoff
+		if err == nil && origin == "" {
+			// No origin now (the anchor is away, its node may have died):
+			// its return is a claim appearing, looked for again soon
+			// rather than backed off from.
+			wait = opt.BackoffMin
+		} else {
+			backoff = min(2*backoff, opt.BackoffMax)
+		}
 		select {
 		case <-l.stop:
 			return
 		case <-e.s.stop:
 			return
-		case <-time.After(backoff):
+		case <-time.After(wait):
 		}
-		backoff = min(2*backoff, opt.BackoffMax)
 	}
 }
 

@@ -45,7 +45,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	switch cmd {
 	case "serve":
-		return serve(ctx, args, getenv, stderr)
+		return serve(ctx, args, getenv, stderr, nil)
 	case "bench":
 		return bench(ctx, args, stdout, stderr)
 	case "version":
@@ -56,7 +56,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 }
 
-func serve(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+// serve runs a node until ctx is done. started, when not nil, is called
+// with the node once it listens (tests drive a node's internals through it).
+func serve(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer, started func(*server.Server)) error {
 	cfg, err := config.Load(args, getenv, stderr)
 	if err != nil {
 		return err
@@ -74,6 +76,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	}
 	if cfg.AdminToken == "" {
 		log.Info("admin token generated", "file", cfg.DataDir+"/admin-token")
+	}
+	if started != nil {
+		started(srv)
 	}
 	return srv.Serve(ctx, ln)
 }

@@ -13,8 +13,12 @@ import (
 )
 
 // TestMain lets a test run this test binary as the livesell command: with
-// LIVESELL_TEST_RUN_MAIN=1 it is main() with the arguments after "--".
+// LIVESELL_TEST_RUN_MAIN=1 it is main() with the arguments after "--";
+// with LIVESELL_TEST_SERVE=1 it is a node of a cluster test (testServe).
 func TestMain(m *testing.M) {
+	if os.Getenv("LIVESELL_TEST_SERVE") == "1" {
+		testServe()
+	}
 	if os.Getenv("LIVESELL_TEST_RUN_MAIN") == "1" {
 		for i, a := range os.Args {
 			if a == "--" {

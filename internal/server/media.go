@@ -128,6 +128,7 @@ func (s *Server) roomOwners() (signaling.RoomOwners, error) {
 		Redis:     s.back.Redis,
 		Namespace: s.cfg.Store.Namespace,
 		PublicURL: s.cfg.PublicURL,
+		Probe:     claim.HTTPProbe(0), // a crashed holder's claim is taken over at once
 		Logger:    s.log.With("component", "claim"),
 	})
 	if err != nil {

@@ -76,6 +76,10 @@ type Options struct {
 	// whose claim another node took while this one still held it, e.g.
 	// after a Redis outage longer than TTL. It may call Release.
 	OnLost func(room string)
+	// Probe tells whether a node holding a room Claim asks for is gone,
+	// so that its claim is taken over at once (HTTPProbe); nil waits every
+	// claim out until its TTL.
+	Probe Prober
 	// Logger receives the logs; nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -90,6 +94,7 @@ type Claims struct {
 	ttl     time.Duration
 	refresh time.Duration
 	onLost  func(string)
+	probe   Prober
 	log     *slog.Logger
 
 	mu    sync.Mutex        // held across the Redis calls that change a claim
@@ -142,6 +147,7 @@ func New(opts Options) (*Claims, error) {
 		ttl:     opts.TTL,
 		refresh: opts.Refresh,
 		onLost:  opts.OnLost,
+		probe:   opts.Probe,
 		log:     opts.Logger,
 		held:    map[string]*entry{},
 		ttlMS:   opts.TTL.Milliseconds(),
@@ -161,18 +167,43 @@ func Key(ns, room string) string { return ns + ":media:room:{" + room + "}" }
 func (c *Claims) Self() Owner { return c.self }
 
 // Claim makes this node the owner of room, or returns an error wrapping
-// ErrHeld (with the holder) when another node's claim is in place. Every
-// successful Claim must be matched by a Release of its Hold; the claim is
-// deleted when the last one is.
+// ErrHeld (with the holder) when another node's claim is in place. A
+// holder that the Prober finds gone loses its claim to this node at once
+// (takeover.go) instead of when it expires. Every successful Claim must be
+// matched by a Release of its Hold; the claim is deleted when the last one
+// is.
 func (c *Claims) Claim(ctx context.Context, room string) (Hold, error) {
+	h, holder, err := c.take(ctx, room, takeOnce, c.value, c.ttlMS)
+	if err != nil || holder == "" {
+		return h, err
+	}
+	if !c.holderGone(ctx, holder) {
+		return 0, fmt.Errorf("%w: %s", ErrHeld, holderURL(holder))
+	}
+	h, now, err := c.take(ctx, room, stealScript, holder, c.value, c.ttlMS)
+	if err != nil {
+		return 0, err
+	}
+	if now != "" {
+		// The claim changed hands since the probe: another node was faster.
+		return 0, fmt.Errorf("%w: %s", ErrHeld, holderURL(now))
+	}
+	c.log.Warn("room claim taken over from a node that is gone", "room", room, "holder", holderURL(holder))
+	return h, nil
+}
+
+// take runs script (takeOnce or stealScript) on room's claim under c.mu and
+// records a hold when the claim is ours afterwards; otherwise it returns
+// the value in place (the holder).
+func (c *Claims) take(ctx context.Context, room string, script *redis.Script, args ...any) (Hold, string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	got, err := takeOnce.Run(ctx, c.rdb, []string{Key(c.ns, room)}, c.value, c.ttlMS).Text()
+	got, err := script.Run(ctx, c.rdb, []string{Key(c.ns, room)}, args...).Text()
 	if err != nil {
-		return 0, fmt.Errorf("claim: take %s: %w", room, err)
+		return 0, "", fmt.Errorf("claim: take %s: %w", room, err)
 	}
 	if got != c.value {
-		return 0, fmt.Errorf("%w: %s", ErrHeld, holderURL(got))
+		return 0, got, nil
 	}
 	e := c.held[room]
 	if e == nil {
@@ -181,7 +212,7 @@ func (c *Claims) Claim(ctx context.Context, room string) (Hold, error) {
 		c.held[room] = e
 	}
 	e.refs++
-	return e.hold, nil
+	return e.hold, "", nil
 }
 
 // holderURL is the holder's base URL for an error message ("?" when the

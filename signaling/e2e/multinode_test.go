@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -195,9 +196,14 @@ func TestWHEPFollowsThePublisherAcrossNodes(t *testing.T) {
 		t.Fatalf("WHEP on B after the publisher left = %d", resp.StatusCode)
 	}
 
-	// A node that crashed while publishing left its claim: it still routes
-	// viewers and refuses publishers, until it expires; then B takes over.
-	crashed := claim.Owner{NodeID: "crashed", URL: "http://127.0.0.1:9"}
+	// A node that stopped refreshing its claim but still answers (cut off
+	// from Redis, or wedged) may be alive: its claim still routes viewers
+	// and refuses publishers, until it expires; then B takes over. (One
+	// whose port refuses connections is taken over at once:
+	// cmd/livesell's TestOriginCrashAcrossProcesses.)
+	wedged := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer wedged.Close()
+	crashed := claim.Owner{NodeID: "crashed", URL: wedged.URL}
 	if err := rdb.Set(rctx, key, crashed.String(), 1500*time.Millisecond).Err(); err != nil {
 		t.Fatal(err)
 	}
