@@ -25,7 +25,10 @@ const writePathViewers = 8
 //	GODEBUG=asyncpreemptoff=1 valgrind --tool=callgrind --toggle-collect='*downTrack*write' \
 //	  /tmp/sfu.test -test.run '^$' -test.bench WritePath -test.benchtime 2000x
 //
-// (instructions per write = the total Ir over 2,000 × writePathViewers).
+// The toggled total also catches other goroutines' work on the threads
+// valgrind switches to during a write (and the setup's forwarding), so
+// compare the write path's own functions per write in callgrind_annotate
+// (docs/benchmarks.md, 2026-12-07 evening).
 func BenchmarkWritePath(b *testing.B) {
 	e := newTestEngine(b, Config{})
 	_, pubSess := startPublisher(b, e, "wp", synth.PublisherOptions{Bitrates: []int{960_000}, FPS: 30, NoAudio: true})
