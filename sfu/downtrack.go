@@ -33,6 +33,7 @@ type downTrack struct {
 	bound atomic.Pointer[binding]
 	live  atomic.Bool // the subscriber's transport is connected
 	hdr   rtp.Header  // reused for every packet
+	sr    srState     // for sender reports (sr.go)
 
 	// Retransmissions, by the subscriber's RTCP reader only.
 	rtxHdr rtp.Header
@@ -91,8 +92,9 @@ func (d *downTrack) Kind() webrtc.RTPCodecType { return d.kind }
 // ready reports whether packets written now reach the subscriber.
 func (d *downTrack) ready() bool { return d.live.Load() && d.bound.Load() != nil }
 
-// write sends one rewritten packet and returns the bytes sent.
-func (d *downTrack) write(marker bool, seq uint16, ts uint32, payload []byte) int {
+// write sends one rewritten packet, read at now (unix nanoseconds), and
+// returns the bytes sent.
+func (d *downTrack) write(marker bool, seq uint16, ts uint32, payload []byte, now int64) int {
 	b := d.bound.Load()
 	if b == nil {
 		return 0
@@ -113,6 +115,7 @@ func (d *downTrack) write(marker bool, seq uint16, ts uint32, payload []byte) in
 	if _, err := b.writer.WriteRTP(h, payload); err != nil {
 		return 0
 	}
+	d.sr.sent(ts, now, len(payload))
 	return len(payload) + 12
 }
 
@@ -127,7 +130,8 @@ func (d *downTrack) resend(marker bool, seq uint16, ts uint32, payload []byte) i
 	h := &d.rtxHdr
 	*h = rtp.Header{Version: 2, Marker: marker, PayloadType: b.pt, SequenceNumber: seq, Timestamp: ts, SSRC: b.ssrc,
 		CSRC: h.CSRC[:0], Extensions: h.Extensions[:0]}
-	if b.rtxSSRC != 0 && len(payload)+2 <= len(d.rtxBuf) {
+	rtx := b.rtxSSRC != 0 && len(payload)+2 <= len(d.rtxBuf)
+	if rtx {
 		d.rtxBuf[0], d.rtxBuf[1] = byte(seq>>8), byte(seq)
 		n := 2 + copy(d.rtxBuf[2:], payload)
 		payload = d.rtxBuf[:n]
@@ -136,6 +140,9 @@ func (d *downTrack) resend(marker bool, seq uint16, ts uint32, payload []byte) i
 	}
 	if _, err := b.writer.WriteRTP(h, payload); err != nil {
 		return 0
+	}
+	if !rtx {
+		d.sr.resent(len(payload))
 	}
 	return len(payload) + 12
 }

@@ -473,7 +473,8 @@ func (e *Engine) goClose(s *Session) {
 }
 
 // tick watches layer activity, retries keyframe requests, measures layer
-// bitrates and re-evaluates automatic layer choices.
+// bitrates, re-evaluates automatic layer choices and sends the outgoing
+// tracks' sender reports (sr.go).
 func (e *Engine) tick() {
 	defer e.wg.Done()
 	t := time.NewTicker(tickInterval)
@@ -495,6 +496,11 @@ func (e *Engine) tick() {
 			e.mu.Unlock()
 			for _, r := range rooms {
 				e.tickRoom(r, now, measure)
+			}
+			if n%srTicks == 0 {
+				for _, r := range rooms {
+					r.sendReports(now)
+				}
 			}
 			if measure {
 				e.updateBitrates(now, &prevIn, &prevOut, &prevAt)

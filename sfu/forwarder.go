@@ -146,7 +146,7 @@ func (f *videoForwarder) emit(l *layer, marker bool, srcSeq uint16, srcTs uint32
 		payload = f.scratch[:d.write(f.scratch[:], payload, sp.pic, sp.tl0)]
 	}
 	f.sent.record(sp)
-	return f.dt.write(marker, seq, ts, payload)
+	return f.dt.write(marker, seq, ts, payload, now)
 }
 
 // replay sends up to n packets of l's keyframe cache from the cursor, each
@@ -256,5 +256,5 @@ func (f *audioForwarder) forward(src *audioSource, p *rtp.Packet, now int64) int
 	if !ok {
 		return 0
 	}
-	return f.dt.write(p.Marker, seq, ts, p.Payload)
+	return f.dt.write(p.Marker, seq, ts, p.Payload, now)
 }

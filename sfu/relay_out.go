@@ -331,7 +331,7 @@ func layerByRID(pub *publisher, rid string) *layer {
 
 // relayVideoPacket sends p, read by layer l, to every relay of the room.
 // Called by l's reader only; it returns how many packets it sent.
-func relayVideoPacket(relays []*relayOut, l *layer, p *rtp.Packet) int {
+func relayVideoPacket(relays []*relayOut, l *layer, p *rtp.Packet, now int64) int {
 	n := 0
 	for _, ro := range relays {
 		for _, rv := range ro.video {
@@ -346,7 +346,7 @@ func relayVideoPacket(relays []*relayOut, l *layer, p *rtp.Packet) int {
 				m = 1
 			}
 			rv.sent[p.SequenceNumber%historySize].Store(uint64(p.SequenceNumber)<<48 | m<<32 | uint64(p.Timestamp))
-			if rv.dt.write(p.Marker, p.SequenceNumber, p.Timestamp, p.Payload) > 0 {
+			if rv.dt.write(p.Marker, p.SequenceNumber, p.Timestamp, p.Payload, now) > 0 {
 				n++
 			}
 		}
@@ -356,13 +356,13 @@ func relayVideoPacket(relays []*relayOut, l *layer, p *rtp.Packet) int {
 
 // relayAudioPacket sends an audio packet to every relay of the room.
 // Called by the audio reader only.
-func relayAudioPacket(relays []*relayOut, p *rtp.Packet) int {
+func relayAudioPacket(relays []*relayOut, p *rtp.Packet, now int64) int {
 	n := 0
 	for _, ro := range relays {
 		if ro.audio == nil {
 			continue
 		}
-		if ro.audio.write(p.Marker, p.SequenceNumber, p.Timestamp, p.Payload) > 0 {
+		if ro.audio.write(p.Marker, p.SequenceNumber, p.Timestamp, p.Payload, now) > 0 {
 			n++
 		}
 	}
@@ -371,16 +371,16 @@ func relayAudioPacket(relays []*relayOut, p *rtp.Packet) int {
 
 // relayHook is what a layer's or the audio's reader calls per packet:
 // it relays p and counts what it sent as forwarded.
-func (r *room) relayHook(l *layer, p *rtp.Packet) {
+func (r *room) relayHook(l *layer, p *rtp.Packet, now int64) {
 	lp := r.relays.list.Load()
 	if lp == nil || len(*lp) == 0 {
 		return
 	}
 	var n int
 	if l != nil {
-		n = relayVideoPacket(*lp, l, p)
+		n = relayVideoPacket(*lp, l, p, now)
 	} else {
-		n = relayAudioPacket(*lp, p)
+		n = relayAudioPacket(*lp, p, now)
 	}
 	if n > 0 {
 		r.eng.relay.packets.Add(uint64(n))

@@ -130,10 +130,14 @@ func publisherAPI(se webrtc.SettingEngine) (*webrtc.API, error) {
 	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)), nil
 }
 
-// subscriberAPI builds the API for subscriber PeerConnections: reports and,
-// when onBWE is non-nil, a GCC send-side bandwidth estimator per
+// subscriberAPI builds the API for subscriber PeerConnections (viewers and
+// edges): when onBWE is non-nil, a GCC send-side bandwidth estimator per
 // PeerConnection (handed to onBWE while NewPeerConnection runs) fed by
-// TWCC sequence numbers on outgoing packets.
+// TWCC sequence numbers on outgoing packets; else no interceptor at all.
+// Sender reports come from the engine (sr.go), not from Pion's report
+// interceptors, which cost two ticker goroutines per connection and a lock
+// and a clock read per packet; such a connection receives no media, so it
+// has no receiver reports to send.
 // Viewers pinned to a layer do without the estimator: it costs about a
 // quarter of the per-packet CPU (TWCC extension, feedback parsing). NACKs
 // are answered by the SFU itself from the layers' shared history
@@ -149,9 +153,6 @@ func subscriberAPI(se webrtc.SettingEngine, onBWE func(cc.BandwidthEstimator)) (
 		if err := addBWE(reg, onBWE); err != nil {
 			return nil, err
 		}
-	}
-	if err := addReports(reg); err != nil {
-		return nil, err
 	}
 	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)), nil
 }
