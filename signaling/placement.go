@@ -150,8 +150,12 @@ func (p placement) target(ctx context.Context, roomID string) string {
 // origin, then the lower node id). When none qualifies it is the origin,
 // unless its record says it drains; "" when there is no such node. Self is
 // never chosen (a redirect to itself would loop); an edge without a record
-// is not chosen (its load is unknown).
+// is not chosen (its load is unknown). With no origin (the room is off
+// air) there is no node.
 func pickNode(self claim.Owner, origin *claim.Owner, edges []claim.Owner, loads map[string]claim.Load) string {
+	if origin == nil {
+		return "" // off air: edges have nothing to serve
+	}
 	isSelf := func(o claim.Owner) bool { return o.NodeID == self.NodeID || o.URL == self.URL }
 	type cand struct {
 		o       claim.Owner
@@ -169,9 +173,7 @@ func pickNode(self claim.Owner, origin *claim.Owner, edges []claim.Owner, loads 
 			cands = append(cands, cand{o: o, viewers: l.Viewers, origin: isOrigin})
 		}
 	}
-	if origin != nil {
-		add(*origin, true)
-	}
+	add(*origin, true)
 	for _, e := range edges {
 		add(e, false)
 	}
@@ -188,7 +190,7 @@ func pickNode(self claim.Owner, origin *claim.Owner, edges []claim.Owner, loads 
 		})
 		return cands[0].o.URL
 	}
-	if origin == nil || isSelf(*origin) || loads[origin.NodeID].Draining {
+	if isSelf(*origin) || loads[origin.NodeID].Draining {
 		return ""
 	}
 	return origin.URL
