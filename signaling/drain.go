@@ -55,8 +55,8 @@ func (s *Service) Draining() bool { return s.drain.active() }
 // Drain starts this node's drain and moves its viewers: it waits a fifth of
 // window (so that the ingress sees the failing readiness), then ends the
 // WHEP sessions in batches every 250 ms until four fifths of window, and
-// returns once they have ended, or when ctx is done. A window of 0 ends
-// them all at once. Calling it again moves the viewers that came since.
+// returns once they have ended, or when ctx is done; at once when there
+// is no viewer. A window of 0 ends them all at once. Calling it again moves the viewers that came since.
 // Publishers keep their sessions until Close.
 func (s *Service) Drain(ctx context.Context, window time.Duration) error {
 	if window < 0 {
@@ -66,6 +66,9 @@ func (s *Service) Drain(ctx context.Context, window time.Duration) error {
 	s.drain.begin()
 	if first {
 		s.log.Info("draining", "viewers", s.sessions.viewers(), "window", window)
+	}
+	if s.sessions.viewers() == 0 {
+		return nil // nobody to move
 	}
 	start := time.Now()
 	if err := sleepCtx(ctx, window/5); err != nil {
