@@ -49,9 +49,6 @@ func (d *drainState) refuse() error {
 	return nil
 }
 
-// Draining reports whether Drain was called.
-func (s *Service) Draining() bool { return s.drain.active() }
-
 // Drain starts this node's drain and moves its viewers: it waits a fifth of
 // window (so that the ingress sees the failing readiness), then ends the
 // WHEP sessions in batches every 250 ms until four fifths of window, and

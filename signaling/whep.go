@@ -112,7 +112,7 @@ func (s *Service) subscribe(c *fiber.Ctx, source string) error {
 }
 
 // setLayer answers PATCH /whep/{room}/{session}/layer with {"layer": "h"}.
-func (s *Service) setLayer(c *fiber.Ctx) error {
+func (s requests) setLayer(c *fiber.Ctx) error {
 	r, err := s.session(c, kindWHEP)
 	if err != nil {
 		return err

@@ -8,14 +8,17 @@ import (
 	"github.com/livesell/livesell/internal/auth"
 )
 
-// Drain starts the node's drain and waits for it, or until ctx is done:
+// drainer is the node's drain, apart from the composer's wiring.
+type drainer struct{ *Server }
+
+// drain starts the node's drain and waits for it, or until ctx is done:
 // /readyz answers 503 draining from now on (the ingress stops routing
 // here), and the media service sends new viewers to other nodes, refuses
 // new publishers and moves this node's viewers within drain-timeout
 // (signaling.Service.Drain). A node without a public URL has no other
 // node to move viewers to: it only fails /readyz. Serve calls it before
-// it stops; POST /api/admin/drain calls it on an operator's request.
-func (s *Server) Drain(ctx context.Context) error {
+// it stops; POST /api/admin/drain on an operator's request.
+func (s drainer) drain(ctx context.Context) error {
 	s.drainOnce.Do(func() { close(s.draining) })
 	if s.media == nil {
 		return nil
@@ -27,8 +30,8 @@ func (s *Server) Drain(ctx context.Context) error {
 	return s.media.Drain(ctx, window)
 }
 
-// Draining reports whether the node drains (Drain was called).
-func (s *Server) Draining() bool {
+// started reports whether the node drains (drain was called).
+func (s drainer) started() bool {
 	select {
 	case <-s.draining:
 		return true
@@ -37,16 +40,16 @@ func (s *Server) Draining() bool {
 	}
 }
 
-// mountDrain serves POST /api/admin/drain (admin token): the node starts
+// mount serves POST /api/admin/drain (admin token): the node starts
 // draining and answers 202 at once; it keeps serving, draining, until it
 // is stopped.
-func (s *Server) mountDrain(r fiber.Router) {
+func (s drainer) mount(r fiber.Router) {
 	r.Post("/api/admin/drain", s.auth.Require(auth.Admin), func(c *fiber.Ctx) error {
-		started := !s.Draining()
+		started := !s.started()
 		go func() {
 			ctx, cancel := context.WithTimeout(context.Background(), s.cfg.DrainTimeout+s.cfg.ShutdownGrace)
 			defer cancel()
-			if err := s.Drain(ctx); err != nil {
+			if err := s.drain(ctx); err != nil {
 				s.log.Warn("drain did not finish", "err", err)
 			}
 		}()

@@ -65,7 +65,7 @@ func TestAdminDrain(t *testing.T) {
 	if resp.StatusCode != http.StatusAccepted || !strings.Contains(body, `"started":true`) {
 		t.Fatalf("drain = %d %s", resp.StatusCode, body)
 	}
-	testenv.Eventually(t, 5*time.Second, s.Draining, "the node does not drain")
+	testenv.Eventually(t, 5*time.Second, func() bool { st, _ := get(t, s, "/readyz", ""); return st != http.StatusOK }, "the node does not drain")
 	req := httptest.NewRequest(http.MethodGet, "/readyz", nil)
 	r, err := s.App().Test(req, -1)
 	if err != nil {

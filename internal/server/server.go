@@ -179,7 +179,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, e
 	if err := s.mountReview(ctx, s.app); err != nil {
 		return nil, fmt.Errorf("server: mount review: %w", err)
 	}
-	s.mountDrain(s.app)
+	drainer{s}.mount(s.app)
 	if err := s.mountWeb(ctx, s.app); err != nil {
 		return nil, fmt.Errorf("server: mount web: %w", err)
 	}
@@ -217,7 +217,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	// Drain first (readyz fails, viewers move to other nodes), then stop.
 	dctx, dcancel := context.WithTimeout(context.Background(), s.cfg.DrainTimeout+s.cfg.ShutdownGrace)
-	if err := s.Drain(dctx); err != nil {
+	if err := (drainer{s}).drain(dctx); err != nil {
 		s.log.Warn("drain did not finish", "err", err)
 	}
 	dcancel()
