@@ -58,7 +58,7 @@ func (s *Service) Mount(r fiber.Router) {
 	r.Post("/whep/:room/sources/:source", s.whepSource)
 	r.Get("/api/rooms/:room/pass", rooms.getPass)
 	r.Post("/relay/:room", relayEndpoint{s}.relay) // cascade.go: edges' links
-	r.Patch("/whep/:room/:session/layer", s.setLayer)
+	r.Patch("/whep/:room/:session/layer", requests{s}.setLayer)
 	r.Options("/whep/:room/:session/layer", layerOptions)
 }
 

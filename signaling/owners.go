@@ -67,32 +67,38 @@ func (cl cluster) releaseRoom(roomID string, h claim.Hold) {
 	}
 }
 
-// redirectToOwner answers 307 to the node holding roomID's publisher when
-// this node does not have it and another node does; it reports whether it
-// answered. A failed lookup is logged and the request is served here (a
-// viewer then gets 409 not_live and retries).
+// redirectToOwner answers 307 when this node does not serve the viewer
+// itself — the room is not live here (cascade off, or no link in time),
+// this node drains, or it is at its viewer cap — and another node serves
+// the room: the least-loaded of the room's origin and edges (placement.go).
+// It reports whether it answered. With no such node a draining node
+// refuses (503 draining, Retry-After) and otherwise the request is served
+// here (a viewer then gets 409 not_live, or 503 capacity, and retries); a
+// failed lookup is logged and counts as no node.
 //
 // roomID is the media engine's room (a source's own, see sourceRoom) and
 // path the request's, kept in the Location.
 func (cl cluster) redirectToOwner(c *fiber.Ctx, k kind, roomID, path string) (bool, error) {
-	if cl.s.opt.Owners == nil || cl.s.opt.Engine.RoomLive(roomID) {
+	s := cl.s
+	p := placement{s}
+	draining, full := s.drain.active(), p.full()
+	if !draining && !full && (s.opt.Owners == nil || s.opt.Engine.RoomLive(roomID)) {
 		return false, nil
 	}
 	ctx, cancel := context.WithTimeout(c.UserContext(), ownerTimeout)
 	defer cancel()
-	base, err := cl.s.opt.Owners.OwnerURL(ctx, roomID)
-	if err != nil {
-		cl.s.log.Warn("room owner lookup failed", "room", roomID, "err", err)
-		return false, nil
-	}
+	base := p.target(ctx, roomID)
 	if base == "" {
+		if draining {
+			return true, apierr.New(apierr.CodeDraining)
+		}
 		return false, nil
 	}
 	loc := base + path
 	if q := c.Request().URI().QueryString(); len(q) > 0 {
 		loc += "?" + string(q)
 	}
-	cl.s.metrics.redirect(k.String())
+	s.metrics.redirect(k.String())
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set(fiber.HeaderLocation, loc)
 	return true, c.SendStatus(fiber.StatusTemporaryRedirect)

@@ -2,6 +2,7 @@ package signaling
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/time/rate"
 
@@ -59,20 +60,30 @@ type resource struct {
 type registry struct {
 	mu   sync.Mutex
 	byID map[string]*resource
+	whep atomic.Int64 // WHEP resources in byID, read without the lock (placement.go)
 }
 
 func newRegistry() *registry { return &registry{byID: map[string]*resource{}} }
 
 func (g *registry) add(r *resource) {
 	g.mu.Lock()
+	if _, dup := g.byID[r.id]; !dup && r.kind == kindWHEP {
+		g.whep.Add(1)
+	}
 	g.byID[r.id] = r
 	g.mu.Unlock()
 }
+
+// viewers is the number of WHEP sessions of this node.
+func (g *registry) viewers() int { return int(g.whep.Load()) }
 
 func (g *registry) remove(r *resource) {
 	g.mu.Lock()
 	if g.byID[r.id] == r {
 		delete(g.byID, r.id)
+		if r.kind == kindWHEP {
+			g.whep.Add(-1)
+		}
 	}
 	g.mu.Unlock()
 }

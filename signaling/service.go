@@ -103,6 +103,9 @@ type Options struct {
 	// Cascade makes this node an edge of rooms published on other nodes
 	// and lets edges link to its rooms (cascade.go).
 	Cascade CascadeOptions
+	// Placement publishes this node's load and sends viewers it does not
+	// serve to the least-loaded node serving the room (placement.go).
+	Placement PlacementOptions
 }
 
 // Service serves WHIP, WHEP and the room API. Create it with New, mount it
@@ -115,6 +118,7 @@ type Service struct {
 	sessions *registry
 	cluster  cluster    // room claims and redirects across nodes
 	edges    *edges     // cascade links to other nodes' rooms
+	drain    drainState // set once the node drains (drain.go)
 	revoke   revocation // revoked keys and ended rooms, checked on every node
 	metrics  *metrics
 	// admitWHIP and admitWHEP apply Options.Admission per kind.
@@ -178,12 +182,14 @@ func New(opts Options) (*Service, error) {
 		turn:     turn,
 		sessions: newRegistry(),
 		stop:     make(chan struct{}),
+		drain:    newDrainState(),
 
 		admitWHIP: newAdmission(opts.Admission),
 		admitWHEP: newAdmission(opts.Admission),
 	}
 	s.cluster, s.revoke = cluster{s}, revocation{s}
 	s.opt.Cascade.defaults()
+	s.opt.Placement.defaults()
 	s.edges = newEdges(s)
 	s.metrics = newMetrics(s)
 	if opts.Metrics != nil {
@@ -197,6 +203,10 @@ func New(opts Options) (*Service, error) {
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.wg.Add(1)
 	go s.revoke.checkKeys()
+	if s.opt.Placement.Loads != nil {
+		s.wg.Add(1)
+		go placement{s}.run()
+	}
 	return s, nil
 }
 

@@ -59,10 +59,11 @@ func (s *Service) subscribe(c *fiber.Ctx, source string) error {
 	if !ok {
 		return apierr.New(apierr.CodeInvalidLayer)
 	}
-	// The publisher is on another node: send the viewer there with its
+	// The publisher is on another node, or this node drains or is full:
+	// send the viewer to the least-loaded node serving the room with its
 	// query (the client re-POSTs the offer to the Location).
 	if rm.State != room.StateEnded {
-		if source == "" {
+		if source == "" && !s.drain.active() && !(placement{s}).full() {
 			s.edges.ensure(rm.ID) // cascade: a local source, when it can be linked
 		}
 		if done, err := s.cluster.redirectToOwner(c, kindWHEP, media, sourcePath(kindWHEP, rm.ID, source)); done || err != nil {
@@ -111,7 +112,7 @@ func (s *Service) subscribe(c *fiber.Ctx, source string) error {
 }
 
 // setLayer answers PATCH /whep/{room}/{session}/layer with {"layer": "h"}.
-func (s *Service) setLayer(c *fiber.Ctx) error {
+func (s requests) setLayer(c *fiber.Ctx) error {
 	r, err := s.session(c, kindWHEP)
 	if err != nil {
 		return err

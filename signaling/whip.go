@@ -45,6 +45,9 @@ func (s *Service) publish(c *fiber.Ctx, source string) error {
 	if err != nil {
 		return err
 	}
+	if err := s.drain.refuse(); err != nil {
+		return err
+	}
 	keyID := pub.KeyID
 	offer, info, err := requests{s}.readOffer(c)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/yannh/kubeconform/pkg/resource"
 	"github.com/yannh/kubeconform/pkg/validator"
@@ -206,13 +207,20 @@ func TestChartRendersValidManifests(t *testing.T) {
 				t.Errorf("readiness or drain missing: %v %v", at(c0, "readinessProbe"), at(c0, "lifecycle"))
 			}
 			grace, _ := at(pod, "terminationGracePeriodSeconds").(int)
-			if grace <= 5+20 {
-				t.Errorf("terminationGracePeriodSeconds %d leaves no time for the drain delay and shutdown-grace", grace)
-			}
 			env := map[string]string{}
 			for _, e := range at(c0, "env").([]any) {
 				val, _ := at(e, "value").(string)
 				env[at(e, "name").(string)] = val
+			}
+			// The pod's whole stop fits in its grace period: the preStop
+			// sleep, the drain window, then the shutdown grace.
+			drain, err1 := time.ParseDuration(env["LIVESELL_DRAIN_TIMEOUT"])
+			shutdown, err2 := time.ParseDuration(env["LIVESELL_SHUTDOWN_GRACE"])
+			if err1 != nil || err2 != nil || drain != 20*time.Second {
+				t.Errorf("LIVESELL_DRAIN_TIMEOUT %q, LIVESELL_SHUTDOWN_GRACE %q", env["LIVESELL_DRAIN_TIMEOUT"], env["LIVESELL_SHUTDOWN_GRACE"])
+			}
+			if need := 5*time.Second + drain + shutdown; time.Duration(grace)*time.Second <= need {
+				t.Errorf("terminationGracePeriodSeconds %d leaves no time for the drain delay, drain-timeout and shutdown-grace (%v)", grace, need)
 			}
 			for _, name := range []string{"DATABASE_URL", "REDIS_URL", "NATS_URL", "LIVESELL_PUBLIC_URL", "LIVESELL_UDP_PORT"} {
 				if _, ok := env[name]; !ok {
@@ -273,9 +281,10 @@ func TestChartRefusesIncompleteValues(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, vals := range map[string]map[string]any{
-		"secrets.adminToken": {},
-		"externalRedis.url":  {"secrets": testSecrets, "redis": map[string]any{"enabled": false}},
-		"workload must be":   {"secrets": testSecrets, "workload": "Deployment"},
+		"secrets.adminToken":                        {},
+		"externalRedis.url":                         {"secrets": testSecrets, "redis": map[string]any{"enabled": false}},
+		"workload must be":                          {"secrets": testSecrets, "workload": "Deployment"},
+		"terminationGracePeriodSeconds 20 is below": {"secrets": testSecrets, "terminationGracePeriodSeconds": 20},
 	} {
 		rv, err := util.ToRenderValues(ch, vals, common.ReleaseOptions{Name: "shop", Namespace: "live", IsInstall: true}, common.DefaultCapabilities.Copy())
 		if err != nil {

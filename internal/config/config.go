@@ -34,6 +34,11 @@ type Config struct {
 	LogFormat string
 	// ShutdownGrace bounds graceful shutdown.
 	ShutdownGrace time.Duration
+	// DrainTimeout is the drain window before a node of a cluster stops:
+	// it fails /readyz, sends new viewers to other nodes and ends its
+	// viewers' sessions in batches within it (their players reconnect
+	// elsewhere). 0 stops at once.
+	DrainTimeout time.Duration
 	// MetricsToken, when set, is the bearer token /metrics requires.
 	MetricsToken string
 	// MetricsAddr, when set, serves /metrics on this separate listener

@@ -26,6 +26,7 @@ func Default() Config {
 		LogLevel:      "info",
 		LogFormat:     "text",
 		ShutdownGrace: 10 * time.Second,
+		DrainTimeout:  20 * time.Second,
 		Store:         StoreConfig{Namespace: "livesell"},
 		Auth:          AuthConfig{TokenTTL: 24 * time.Hour},
 		Media: MediaConfig{
@@ -154,6 +155,9 @@ func (c Config) Validate() error {
 	}
 	if c.DataDir == "" {
 		errs = append(errs, errors.New("data-dir is empty"))
+	}
+	if c.DrainTimeout < 0 {
+		errs = append(errs, errors.New("drain-timeout may not be negative"))
 	}
 	if c.Chat.BatchInterval < 10*time.Millisecond {
 		errs = append(errs, errors.New("chat-batch-interval must be at least 10ms"))

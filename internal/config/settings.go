@@ -37,6 +37,7 @@ func (c *Config) coreSettings() []setting {
 		{"log-level", envs("LOG_LEVEL"), "debug, info, warn or error", (*stringValue)(&c.LogLevel)},
 		{"log-format", envs("LOG_FORMAT"), "text or json", (*stringValue)(&c.LogFormat)},
 		{"shutdown-grace", envs("SHUTDOWN_GRACE"), "how long graceful shutdown may take", (*durationValue)(&c.ShutdownGrace)},
+		{"drain-timeout", envs("DRAIN_TIMEOUT"), "before a node with a public URL stops (or on POST /api/admin/drain): how long it drains — /readyz 503, new viewers sent to other nodes, its viewers' sessions ended in batches so their players reconnect elsewhere (0: at once)", (*durationValue)(&c.DrainTimeout)},
 		{"metrics-token", envs("METRICS_TOKEN"), "bearer token /metrics requires (empty: /metrics is only served on metrics-addr, or not at all)", (*stringValue)(&c.MetricsToken)},
 		{"metrics-addr", envs("METRICS_ADDR"), "separate listen address of /metrics, e.g. 127.0.0.1:9090 (empty: on http-addr, behind metrics-token)", (*stringValue)(&c.MetricsAddr)},
 
@@ -59,7 +60,7 @@ func (c *Config) coreSettings() []setting {
 		{"ice-tcp-port", envs("ICE_TCP_PORT"), "TCP port for ICE-TCP fallback (0 = off)", (*intValue)(&c.Media.ICETCPPort)},
 		{"ice-servers", envs("ICE_SERVERS"), "comma-separated STUN/TURN URLs advertised to clients (turn://user:pass@host:port)", (*listValue)(&c.Media.ICEServers)},
 		{"max-publishers", envs("MAX_PUBLISHERS"), "publishers this node accepts before answering 503 (0 = unlimited)", (*intValue)(&c.Media.MaxPublishers)},
-		{"max-viewers", envs("MAX_VIEWERS"), "viewers this node accepts before answering 503 (0 = unlimited)", (*intValue)(&c.Media.MaxViewers)},
+		{"max-viewers", envs("MAX_VIEWERS"), "viewers this node accepts (0 = unlimited); past it a new viewer is redirected (307) to a less-loaded node serving the room, else answered 503", (*intValue)(&c.Media.MaxViewers)},
 		{"max-sdp-bytes", envs("MAX_SDP_BYTES"), "largest SDP or trickle body accepted", (*intValue)(&c.Media.MaxBodyBytes)},
 		{"session-rate", envs("SESSION_RATE"), "WHIP/WHEP offers per second one client address may make, sustained (direct loopback peers are exempt)", (*floatValue)(&c.Media.SessionRate)},
 		{"session-burst", envs("SESSION_BURST"), "WHIP/WHEP offers one client address may make in a burst", (*intValue)(&c.Media.SessionBurst)},

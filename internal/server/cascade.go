@@ -26,3 +26,14 @@ func cascadeOptions(cfg config.Config, log *slog.Logger, owners signaling.RoomOw
 // Engine is the node's media plane (nil before it is mounted): its cascade
 // counters (RelayStats) and DropRelays for operators' tools and tests.
 func (s *Server) Engine() *sfu.Engine { return s.engine }
+
+// placementOptions publishes this node's load record beside its room
+// claims and caps its viewers at max-viewers, past which new viewers go to
+// a less-loaded node serving the room. A single node (no claims) has none.
+func placementOptions(cfg config.Config, owners signaling.RoomOwners) signaling.PlacementOptions {
+	opt := signaling.PlacementOptions{MaxViewers: cfg.Media.MaxViewers}
+	if c, ok := owners.(*claim.Claims); ok {
+		opt.Loads = c
+	}
+	return opt
+}

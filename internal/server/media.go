@@ -67,11 +67,13 @@ func (s *Server) mountMedia(ctx context.Context, r fiber.Router, events signalin
 		Candidates:        candidatePolicy(s.cfg.Media),
 		TURN:              signaling.TURNOptions{URLs: turnURLs, Secret: s.cfg.Media.TURNSecret, TTL: s.cfg.Media.TURNCredentialTTL},
 		Cascade:           cascadeOptions(s.cfg, s.log, owners),
+		Placement:         placementOptions(s.cfg, owners),
 	})
 	if err != nil {
 		return fmt.Errorf("media: %w", err)
 	}
 	s.addCloser(service.Close)
+	s.media = service
 	s.revokers = append(s.revokers, service)
 	s.addReadiness("media", service.Ready)
 	service.Mount(r)

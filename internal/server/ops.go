@@ -57,7 +57,7 @@ func (s *Server) mountOps(r fiber.Router) error {
 func (s ops) readyz(c *fiber.Ctx) error {
 	select {
 	case <-s.draining:
-		return apierr.New(apierr.CodeShuttingDown).WithRetryAfter(time.Second)
+		return apierr.New(apierr.CodeDraining)
 	default:
 	}
 	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)

@@ -31,6 +31,7 @@ import (
 	"github.com/livesell/livesell/internal/backend"
 	"github.com/livesell/livesell/internal/config"
 	"github.com/livesell/livesell/internal/events"
+	"github.com/livesell/livesell/signaling"
 	"github.com/livesell/livesell/signaling/room"
 )
 
@@ -44,8 +45,11 @@ type Server struct {
 	secrets  Secrets
 	users    *auth.Verifier
 	auth     *auth.Authenticator // the one check of every credential
-	draining chan struct{}
-	engine   *sfu.Engine // the media plane, set by mountMedia
+	draining chan struct{}       // closed when the node drains (drain.go)
+	// drainOnce closes draining.
+	drainOnce sync.Once
+	engine    *sfu.Engine        // the media plane, set by mountMedia
+	media     *signaling.Service // WHIP/WHEP, set by mountMedia (its drain)
 
 	// rooms is the one room store; every capability reads rooms from it.
 	rooms *room.Store
@@ -175,6 +179,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (s *Server, e
 	if err := s.mountReview(ctx, s.app); err != nil {
 		return nil, fmt.Errorf("server: mount review: %w", err)
 	}
+	drainer{s}.mount(s.app)
 	if err := s.mountWeb(ctx, s.app); err != nil {
 		return nil, fmt.Errorf("server: mount web: %w", err)
 	}
@@ -210,7 +215,12 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("server: %w", err)
 	case <-ctx.Done():
 	}
-	close(s.draining)
+	// Drain first (readyz fails, viewers move to other nodes), then stop.
+	dctx, dcancel := context.WithTimeout(context.Background(), s.cfg.DrainTimeout+s.cfg.ShutdownGrace)
+	if err := (drainer{s}).drain(dctx); err != nil {
+		s.log.Warn("drain did not finish", "err", err)
+	}
+	dcancel()
 	grace, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownGrace)
 	defer cancel()
 	s.log.Info("shutting down", "grace", s.cfg.ShutdownGrace)

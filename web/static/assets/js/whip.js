@@ -216,6 +216,7 @@ export class MediaSession extends EventTarget {
     switch (pc.connectionState) {
       case 'connected':
         this._setState('connected');
+        this._watchFarEnd(pc);
         break;
       case 'disconnected':
         this._setState('reconnecting');
@@ -228,11 +229,32 @@ export class MediaSession extends EventTarget {
         this._recover();
         break;
       case 'closed':
-        // Closed by the far end (the server ended the session), not by us.
         if (this.pc === pc && this.state !== 'closed') this._reconnect();
         break;
       default:
     }
+  }
+
+  /**
+   * The server ending the session (a node draining before it stops, the
+   * room's publisher gone for good) closes the DTLS transport with a
+   * close_notify while ICE still looks connected — connectionState stays
+   * 'connected' until ICE consent fails seconds later. Reconnect at once
+   * instead, after a random pause so that a node's viewers do not all come
+   * back in the same instant: the POST goes to the URL the session started
+   * from, which the ingress or a 307 answers from another node.
+   */
+  _watchFarEnd(pc) {
+    const tr = pc.getReceivers().map((r) => r.transport).find(Boolean) ||
+      pc.getSenders().map((s) => s.transport).find(Boolean) || (pc.sctp && pc.sctp.transport);
+    if (!tr || this._watched === tr) return;
+    this._watched = tr;
+    tr.addEventListener('statechange', () => {
+      if (this.pc !== pc || this.state === 'closed') return;
+      if (tr.state !== 'closed' && tr.state !== 'failed') return;
+      this._setState('reconnecting');
+      setTimeout(() => { if (this.pc === pc && this.state !== 'closed') this._reconnect(); }, Math.random() * 1000);
+    });
   }
 
   /** Tries an ICE restart over PATCH, then a fresh session. */
