@@ -213,7 +213,8 @@ func (c Config) Validate() error {
 	if c.Media.CascadeUpstream != "" {
 		u, err := url.Parse(c.Media.CascadeUpstream)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-			errs = append(errs, fmt.Errorf("cascade-upstream %q must be an absolute http(s) URL without credentials, query or fragment", c.Media.CascadeUpstream))
+			// The value is not echoed: it might hold credentials.
+			errs = append(errs, errors.New("cascade-upstream must be an absolute http(s) URL without credentials, query or fragment"))
 		}
 	}
 	if c.Media.CascadeMaxDepth < 1 || c.Media.CascadeMaxDepth > 16 {
