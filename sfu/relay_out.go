@@ -189,17 +189,17 @@ func (e *Engine) Relay(ctx context.Context, r RelayRequest) (*Session, error) {
 	rm.relays.add(ro)
 	e.relay.links.Add(1)
 	started := e.goOwned(func() {
-		e.holdRelay(rm, ro, pub, r.SourceWait)
+		rm.holdRelay(ro, pub, r.SourceWait)
 		rm.relays.remove(ro)
 		e.relay.links.Add(-1)
 		_ = s.Close()
-		e.dropIfIdle(rm)
+		rm.dropIfIdle()
 	})
 	if !started {
 		rm.relays.remove(ro)
 		e.relay.links.Add(-1)
 		_ = s.Close()
-		e.dropIfIdle(rm)
+		rm.dropIfIdle()
 		return nil, fmt.Errorf("%w: engine closed", ErrSessionClosed)
 	}
 	s.log.Info("relaying", "layers", len(ro.video))

@@ -70,7 +70,8 @@ func (r *relayRebase) source(src any, seq uint16) (uint16, bool) {
 // wait by another publisher with the same codec. A local publisher's end
 // ends the relay at once (the anchor left: the edge relinks to wherever
 // the room goes); a source's end does not (this node relinks).
-func (e *Engine) holdRelay(rm *room, ro *relayOut, pub *publisher, wait time.Duration) {
+func (rm *room) holdRelay(ro *relayOut, pub *publisher, wait time.Duration) {
+	e := rm.eng
 	if wait <= 0 {
 		wait = defaultSourceWait
 	}
@@ -85,7 +86,7 @@ func (e *Engine) holdRelay(rm *room, ro *relayOut, pub *publisher, wait time.Dur
 		if !pub.relayed {
 			return
 		}
-		next := e.nextPublisher(rm, pub, ro.sess.done, wait)
+		next := rm.nextPublisher(pub, ro.sess.done, wait)
 		if next == nil || next.codec.MimeType != pub.codec.MimeType {
 			return
 		}
@@ -96,7 +97,8 @@ func (e *Engine) holdRelay(rm *room, ro *relayOut, pub *publisher, wait time.Dur
 
 // nextPublisher waits up to wait for rm's ready publisher other than old;
 // nil when none came, done closed or the engine closes.
-func (e *Engine) nextPublisher(rm *room, old *publisher, done <-chan struct{}, wait time.Duration) *publisher {
+func (rm *room) nextPublisher(old *publisher, done <-chan struct{}, wait time.Duration) *publisher {
+	e := rm.eng
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	limit := time.NewTimer(wait)
@@ -127,8 +129,9 @@ func (r *room) idle() bool {
 	return r.publisher() == nil && len(r.subscribers()) == 0 && r.relays.empty()
 }
 
-// dropIfIdle forgets rm once idle (its last relay ended).
-func (e *Engine) dropIfIdle(rm *room) {
+// dropIfIdle makes the engine forget rm once idle (its last relay ended).
+func (rm *room) dropIfIdle() {
+	e := rm.eng
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.rooms[rm.name] == rm && rm.idle() {
