@@ -18,7 +18,8 @@ import (
 // once to the origin (POST /relay/{room}, authenticated with the node
 // credential) and becomes a local source of the room for its own viewers
 // (an edge). The 307 to the origin stays as the fallback: cascade off, or
-// no link could be made in time.
+// no link could be made in time. An edge may link through a regional edge
+// instead of the origin (tiers: cascade_tier.go).
 
 // CascadeOptions make this node an edge for rooms published on other nodes.
 type CascadeOptions struct {
