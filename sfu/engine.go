@@ -436,7 +436,7 @@ func (e *Engine) detach(s *Session) {
 			rm.removeSub(s.sub)
 		}
 	}
-	if rm != nil && rm.publisher() == nil && len(rm.subscribers()) == 0 && e.rooms[s.room] == rm {
+	if rm != nil && rm.idle() && e.rooms[s.room] == rm {
 		delete(e.rooms, s.room)
 		e.metrics.rooms.Dec()
 	}

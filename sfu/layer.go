@@ -149,7 +149,7 @@ func (l *layer) handle(p *rtp.Packet, now int64) {
 		info.keyframe = isKeyframe(l.kind, p.Payload)
 	}
 
-	l.pub.room.relayHook(l, p, now)
+	l.pub.room.relayHook(l, l.pub, p, now)
 	var out, pkts int
 	if l.shed.drop(l, now, time.Now().UnixNano(), info) {
 		m.shed.Inc()
@@ -183,7 +183,7 @@ func (a *audioSource) run() {
 	readPackets(a.track, func(p *rtp.Packet, now int64) {
 		m.packetsIn.Inc()
 		m.bytesIn.Add(float64(len(p.Payload) + 12))
-		a.pub.room.relayHook(nil, p, now)
+		a.pub.room.relayHook(nil, a.pub, p, now)
 		var out, pkts int
 		if subs := a.pub.room.subs.Load(); subs != nil {
 			out, pkts = fan.run(*subs, fanJob{audio: a, p: p, now: now})

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
@@ -57,22 +58,34 @@ func parseRelayTrackID(id string) (rank int, rid string, ok bool) {
 type RelayRequest struct {
 	Room     string
 	OfferSDP string
+	// SourceWait is how long the relay outlives the end of the room's
+	// source (this node a regional edge relinking to its own upstream)
+	// waiting for the next one; 0 means 10s.
+	SourceWait time.Duration
 }
 
 // relayOut is one edge link of a room on the origin.
 type relayOut struct {
 	sess  *Session
 	video []*relayVideo // one per publisher layer, fixed at answer time
-	audio *downTrack    // written by the audio reader only
+	audio *downTrack    // written under audioMu (the audio reader; two across a source change)
+
+	audioMu     sync.Mutex
+	audioRebase relayRebase
 }
 
 // relayVideo is one relayed layer: its track and what is needed to send a
 // packet again after the edge's NACK.
 type relayVideo struct {
 	rid   string
-	dt    *downTrack                  // written by the layer's reader; resent by the RTCP reader (over RTX when negotiated)
-	sent  *[historySize]atomic.Uint64 // seq<<48 | marker<<32 | ts
+	dt    *downTrack                  // written under mu by the layer's reader; resent by the RTCP reader (over RTX when negotiated)
+	sent  *[historySize]atomic.Uint64 // outgoing seq<<48 | marker<<32 | ts
 	layer atomic.Pointer[layer]
+
+	// mu serialises the writers of dt (a layer's reader; the old and the
+	// new one across a change of the room's source) and guards rebase.
+	mu     sync.Mutex
+	rebase relayRebase
 }
 
 // newRelayTrack is a downTrack named id that writes packets as given.
@@ -142,8 +155,11 @@ func (e *Engine) PacketsOut() uint64 {
 
 // Relay answers an edge's offer with every layer and the audio of the
 // room's publisher. It fails with ErrNotLive when the room has no ready
-// publisher here (an edge's source counts as none: one tier), ErrInvalidOffer or ErrUnsupportedMedia. The relay ends with
-// the publisher's session: the edge then reconnects.
+// publisher here, ErrInvalidOffer or ErrUnsupportedMedia. The publisher may
+// itself be a source (this node is a regional edge feeding further edges).
+// The relay ends with a local publisher's session (the edge then
+// reconnects); a source's end it outlives while the room gets another one
+// (relay_tier.go).
 func (e *Engine) Relay(ctx context.Context, r RelayRequest) (*Session, error) {
 	e.mu.Lock()
 	if e.closed {
@@ -153,8 +169,7 @@ func (e *Engine) Relay(ctx context.Context, r RelayRequest) (*Session, error) {
 	var pub *publisher
 	rm := e.rooms[r.Room]
 	if rm != nil {
-		// One tier: an edge's source does not feed further edges.
-		if p := rm.publisher(); p != nil && p.ready && !p.relayed {
+		if p := rm.publisher(); p != nil && p.ready {
 			pub = p
 		}
 	}
@@ -174,19 +189,17 @@ func (e *Engine) Relay(ctx context.Context, r RelayRequest) (*Session, error) {
 	rm.relays.add(ro)
 	e.relay.links.Add(1)
 	started := e.goOwned(func() {
-		select {
-		case <-pub.sess.done:
-		case <-s.done:
-		case <-e.stop:
-		}
+		rm.holdRelay(ro, pub, r.SourceWait)
 		rm.relays.remove(ro)
 		e.relay.links.Add(-1)
 		_ = s.Close()
+		rm.dropIfIdle()
 	})
 	if !started {
 		rm.relays.remove(ro)
 		e.relay.links.Add(-1)
 		_ = s.Close()
+		rm.dropIfIdle()
 		return nil, fmt.Errorf("%w: engine closed", ErrSessionClosed)
 	}
 	s.log.Info("relaying", "layers", len(ro.video))
@@ -241,7 +254,7 @@ func (e *Engine) startRelay(ctx context.Context, ro *relayOut, pub *publisher, o
 			}
 			rv := &relayVideo{rid: rid, dt: tr, sent: new([historySize]atomic.Uint64)}
 			ro.video = append(ro.video, rv)
-			s.goRun(func() { ro.readRTCP(sender, rv, pub) })
+			s.goRun(func() { ro.readRTCP(sender, rv, pub.room) })
 		}
 	}
 	_, err = s.answerLocked(ctx)
@@ -249,8 +262,19 @@ func (e *Engine) startRelay(ctx context.Context, ro *relayOut, pub *publisher, o
 }
 
 // relayLayers returns the publisher's layers by rid with their rank: the
-// rids of its offer, or the one layer "" of a non-simulcast publisher.
+// rids of its offer, or the one layer "" of a non-simulcast publisher; for
+// a source, the layers it receives.
 func relayLayers(pub *publisher) map[string]int {
+	if pub.relayed {
+		out := map[string]int{}
+		for _, l := range pub.layerList() {
+			out[l.rid] = l.rank
+		}
+		if len(out) == 0 {
+			out[""] = 0
+		}
+		return out
+	}
 	if len(pub.ranks) == 0 {
 		return map[string]int{"": 0}
 	}
@@ -273,9 +297,10 @@ func drainSender(s *webrtc.RTPSender) {
 }
 
 // readRTCP serves the edge's keyframe requests and NACKs for relayed layer
-// rv: a PLI or FIR asks the publisher's layer (throttled there), a NACK is
-// answered from the layer's history with the packet as first relayed.
-func (ro *relayOut) readRTCP(sender *webrtc.RTPSender, rv *relayVideo, pub *publisher) {
+// rv: a PLI or FIR asks the room's current layer of that rid (throttled
+// there), a NACK is answered from the layer's history with the packet as
+// first relayed.
+func (ro *relayOut) readRTCP(sender *webrtc.RTPSender, rv *relayVideo, rm *room) {
 	var buf [1500]byte
 	for {
 		pkts, _, err := sender.ReadRTCP()
@@ -285,9 +310,13 @@ func (ro *relayOut) readRTCP(sender *webrtc.RTPSender, rv *relayVideo, pub *publ
 		for _, p := range pkts {
 			switch p := p.(type) {
 			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
-				if l := rv.layer.Load(); l != nil {
-					l.requestKeyframe()
-				} else if l := layerByRID(pub, rv.rid); l != nil {
+				l := rv.layer.Load()
+				if l == nil || l.closed.Load() {
+					if p := rm.publisher(); p != nil {
+						l = layerByRID(p, rv.rid)
+					}
+				}
+				if l != nil {
 					l.requestKeyframe()
 				}
 			case *rtcp.TransportLayerNack:
@@ -305,13 +334,20 @@ func (ro *relayOut) readRTCP(sender *webrtc.RTPSender, rv *relayVideo, pub *publ
 	}
 }
 
-// resend relays packet seq again if the layer still holds it.
+// resend relays packet seq (as the edge numbers it) again if the layer
+// still holds it.
 func (ro *relayOut) resend(rv *relayVideo, l *layer, seq uint16, buf []byte) {
 	v := rv.sent[seq%historySize].Load()
 	if v == 0 || uint16(v>>48) != seq {
 		return
 	}
-	n, ok := l.history.get(seq, buf)
+	rv.mu.Lock()
+	src, ok := rv.rebase.source(l, seq)
+	rv.mu.Unlock()
+	if !ok {
+		return
+	}
+	n, ok := l.history.get(src, buf)
 	if !ok {
 		return
 	}
@@ -329,49 +365,61 @@ func layerByRID(pub *publisher, rid string) *layer {
 	return nil
 }
 
-// relayVideoPacket sends p, read by layer l, to every relay of the room.
-// Called by l's reader only; it returns how many packets it sent.
+// relayVideoPacket sends p, read by layer l at now, to every relay of the
+// room. Called by l's reader; it returns how many packets it sent. The
+// first layer of a relay's rid passes unmunged; a later one (a new source
+// of the room) is rebased to continue the edge's stream, and asked for a
+// keyframe.
 func relayVideoPacket(relays []*relayOut, l *layer, p *rtp.Packet, now int64) int {
 	n := 0
+	m := uint64(0)
+	if p.Marker {
+		m = 1
+	}
 	for _, ro := range relays {
 		for _, rv := range ro.video {
 			if rv.rid != l.rid {
 				continue
 			}
+			rv.mu.Lock()
+			seq, ts, rebased := rv.rebase.next(l, p.SequenceNumber, p.Timestamp, now, l.clock)
 			if rv.layer.Load() != l {
 				rv.layer.Store(l)
 			}
-			m := uint64(0)
-			if p.Marker {
-				m = 1
-			}
-			rv.sent[p.SequenceNumber%historySize].Store(uint64(p.SequenceNumber)<<48 | m<<32 | uint64(p.Timestamp))
-			if rv.dt.write(p.Marker, p.SequenceNumber, p.Timestamp, p.Payload, now) > 0 {
+			rv.sent[seq%historySize].Store(uint64(seq)<<48 | m<<32 | uint64(ts))
+			if rv.dt.write(p.Marker, seq, ts, p.Payload, now) > 0 {
 				n++
+			}
+			rv.mu.Unlock()
+			if rebased {
+				l.requestKeyframe()
 			}
 		}
 	}
 	return n
 }
 
-// relayAudioPacket sends an audio packet to every relay of the room.
-// Called by the audio reader only.
-func relayAudioPacket(relays []*relayOut, p *rtp.Packet, now int64) int {
+// relayAudioPacket sends an audio packet of src's to every relay of the
+// room. Called by the audio reader.
+func relayAudioPacket(relays []*relayOut, src *publisher, p *rtp.Packet, now int64) int {
 	n := 0
 	for _, ro := range relays {
 		if ro.audio == nil {
 			continue
 		}
-		if ro.audio.write(p.Marker, p.SequenceNumber, p.Timestamp, p.Payload, now) > 0 {
+		ro.audioMu.Lock()
+		seq, ts, _ := ro.audioRebase.next(src, p.SequenceNumber, p.Timestamp, now, opusCodec.ClockRate)
+		if ro.audio.write(p.Marker, seq, ts, p.Payload, now) > 0 {
 			n++
 		}
+		ro.audioMu.Unlock()
 	}
 	return n
 }
 
-// relayHook is what a layer's or the audio's reader calls per packet:
-// it relays p and counts what it sent as forwarded.
-func (r *room) relayHook(l *layer, p *rtp.Packet, now int64) {
+// relayHook is what a layer's reader calls per packet (a nil layer: the
+// audio of src): it relays p and counts what it sent as forwarded.
+func (r *room) relayHook(l *layer, src *publisher, p *rtp.Packet, now int64) {
 	lp := r.relays.list.Load()
 	if lp == nil || len(*lp) == 0 {
 		return
@@ -380,7 +428,7 @@ func (r *room) relayHook(l *layer, p *rtp.Packet, now int64) {
 	if l != nil {
 		n = relayVideoPacket(*lp, l, p, now)
 	} else {
-		n = relayAudioPacket(*lp, p, now)
+		n = relayAudioPacket(*lp, src, p, now)
 	}
 	if n > 0 {
 		r.eng.relay.packets.Add(uint64(n))

@@ -2,6 +2,8 @@ package signaling
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -16,7 +18,8 @@ import (
 // once to the origin (POST /relay/{room}, authenticated with the node
 // credential) and becomes a local source of the room for its own viewers
 // (an edge). The 307 to the origin stays as the fallback: cascade off, or
-// no link could be made in time.
+// no link could be made in time. An edge may link through a regional edge
+// instead of the origin (tiers: cascade_tier.go).
 
 // CascadeOptions make this node an edge for rooms published on other nodes.
 type CascadeOptions struct {
@@ -42,6 +45,17 @@ type CascadeOptions struct {
 	// JoinWait bounds how long a viewer's WHEP request waits for the first
 	// link before it is redirected instead; 0 means 5s.
 	JoinWait time.Duration
+	// Upstream is the base URL of a regional edge this node links to for
+	// rooms published elsewhere, instead of their origin
+	// (cascade-upstream); empty: the origin (cascade_tier.go).
+	Upstream string
+	// MaxDepth bounds the chain of links a room may take
+	// (cascade-max-depth); 0 means 3.
+	MaxDepth int
+	// UpstreamRetry is how long a link that fell back to the origin stays
+	// there before it goes back to the upstream (once the upstream's
+	// /healthz answers); 0 means 30s.
+	UpstreamRetry time.Duration
 }
 
 // RelayAnnouncer records which rooms an edge relays, with a TTL
@@ -97,6 +111,7 @@ func (o *CascadeOptions) defaults() {
 	if o.JoinWait <= 0 {
 		o.JoinWait = 5 * time.Second
 	}
+	o.tierDefaults()
 }
 
 // relayEngine returns the engine's cascade side, or nil when it has none.
@@ -110,7 +125,8 @@ func (s relayEndpoint) relayEngine() RelayEngine {
 }
 
 // relay answers POST /relay/{room}: an edge node's offer for every layer
-// and the audio of a room published here.
+// and the audio of a room published or relayed here; for a room neither,
+// this node first links for it (a regional edge, cascade_tier.go).
 func (s relayEndpoint) relay(c *fiber.Ctx) error {
 	re := s.relayEngine()
 	if re == nil || s.opt.Cascade.NodeSecret == "" {
@@ -123,6 +139,10 @@ func (s relayEndpoint) relay(c *fiber.Ctx) error {
 	if _, err := s.opt.Auth.Request(c, auth.Node, rm.ID); err != nil {
 		return err
 	}
+	depth, err := relayDepth(c.Get(RelayDepthHeader))
+	if err != nil {
+		return err
+	}
 	body, err := requests{s.Service}.readBody(c, ContentTypeSDP)
 	if err != nil {
 		return err
@@ -130,25 +150,42 @@ func (s relayEndpoint) relay(c *fiber.Ctx) error {
 	if _, err := ValidateOffer(body, s.opt.MaxBodyBytes); err != nil {
 		return apierr.E(apierr.CodeInvalidSDP, "%s", detail(err)).WithCause(err)
 	}
+	from := strings.Clone(c.Get(RelayNodeHeader))
+	if err := s.edges.admitRelay(rm.ID, depth, from); err != nil {
+		return err
+	}
 	ctx, cancel := s.signalCtx()
 	defer cancel()
-	sess, err := re.Relay(ctx, sfu.RelayRequest{Room: rm.ID, OfferSDP: string(body)})
+	sess, err := re.Relay(ctx, sfu.RelayRequest{Room: rm.ID, OfferSDP: string(body), SourceWait: s.sourceWait()})
 	if err != nil {
 		return engineError(err)
 	}
-	if !s.watchRelay(sess) {
+	if !s.watchRelay(rm.ID, sess) {
 		return apierr.New(apierr.CodeRelayUnavailable)
 	}
-	s.log.Info("relaying to an edge", "room", rm.ID, "edge", auth.ClientAddr(c).String())
+	tier := s.edges.tier(rm.ID)
+	s.log.Info("relaying to an edge", "room", rm.ID, "edge", auth.ClientAddr(c).String(), "depth", depth, "tier", tier)
+	c.Set(RelayTierHeader, strconv.Itoa(tier))
+	if s.opt.PublicURL != "" {
+		c.Set(RelayNodeHeader, s.opt.PublicURL)
+	}
 	c.Set(fiber.HeaderContentType, ContentTypeSDP)
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Status(fiber.StatusCreated).SendString(sess.AnswerSDP())
 }
 
-// watchRelay ends a relay session with the service, and when its ICE does
-// not connect within ICEConnectTimeout. It reports false (and closes the
+// sourceWait is how long a relay of a room this node relays outlives the
+// end of its link, waiting for the next: long enough for a relink.
+func (s relayEndpoint) sourceWait() time.Duration {
+	o := s.opt.Cascade
+	return max(10*time.Second, 2*o.BackoffMax+o.JoinWait)
+}
+
+// watchRelay ends a relay session of roomID with the service, and when its
+// ICE does not connect within ICEConnectTimeout; while it lasts it counts
+// as a viewer of the room's link. It reports false (and closes the
 // session) when the service is closing.
-func (s relayEndpoint) watchRelay(sess MediaSession) bool {
+func (s relayEndpoint) watchRelay(roomID string, sess MediaSession) bool {
 	s.closeMu.Lock()
 	if s.closed {
 		s.closeMu.Unlock()
@@ -157,8 +194,10 @@ func (s relayEndpoint) watchRelay(sess MediaSession) bool {
 	}
 	s.wg.Add(1)
 	s.closeMu.Unlock()
+	s.edges.relaying(roomID, 1)
 	go func() {
 		defer s.wg.Done()
+		defer s.edges.relaying(roomID, -1)
 		var connected <-chan struct{}
 		if cs, ok := sess.(interface{ Connected() <-chan struct{} }); ok {
 			connected = cs.Connected()

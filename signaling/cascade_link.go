@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,8 +21,10 @@ type edges struct {
 	client     *http.Client
 	mu         sync.Mutex
 	links      map[string]*link
-	attempts   atomic.Int64 // link attempts, for the metrics
-	reconnects atomic.Int64 // links made again after one ended
+	relays     map[string]int // relay sessions this node feeds, by room (cascade_tier.go)
+	attempts   atomic.Int64   // link attempts, for the metrics
+	reconnects atomic.Int64   // links made again after one ended
+	fallbacks  atomic.Int64   // links made to the origin because the upstream failed
 }
 
 // link is the edge side of one room's cascade: a goroutine that keeps a
@@ -34,6 +37,10 @@ type link struct {
 	mu      sync.Mutex
 	up      bool
 	changed chan struct{} // closed and replaced on every up/down/failure
+	depth   int           // the hop count it dials with (cascade_tier.go)
+	tier    int           // while up: 1 linked to the origin, one more per regional edge
+	via     string        // while up: viaOrigin or viaUpstream
+	feeder  string        // while up: the public URL of the node it is linked to
 }
 
 func newEdges(s *Service) *edges {
@@ -41,6 +48,7 @@ func newEdges(s *Service) *edges {
 		s:      s,
 		client: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 		links:  map[string]*link{},
+		relays: map[string]int{},
 	}
 }
 
@@ -53,7 +61,11 @@ func (e *edges) enabled() bool {
 // ensure makes this node a source of roomID when its publisher is on
 // another node, waiting up to JoinWait for the link. Afterwards the room is
 // live here (Engine.RoomLive) or the caller falls back to the redirect.
-func (e *edges) ensure(roomID string) {
+func (e *edges) ensure(roomID string) { e.ensureAt(roomID, 1) }
+
+// ensureAt is ensure for a link that dials with hop count depth (more than
+// 1 when this node links on behalf of edges below it).
+func (e *edges) ensureAt(roomID string, depth int) {
 	if !e.enabled() || e.s.opt.Engine.RoomLive(roomID) {
 		return
 	}
@@ -67,7 +79,7 @@ func (e *edges) ensure(roomID string) {
 			return
 		}
 	}
-	l := e.linkFor(roomID)
+	l := e.linkFor(roomID, depth)
 	if l == nil {
 		return
 	}
@@ -94,8 +106,9 @@ func (e *edges) ensure(roomID string) {
 	}
 }
 
-// linkFor returns roomID's link, starting it; nil once the service closes.
-func (e *edges) linkFor(roomID string) *link {
+// linkFor returns roomID's link, starting it with hop count depth; nil once
+// the service closes.
+func (e *edges) linkFor(roomID string, depth int) *link {
 	e.s.closeMu.Lock()
 	defer e.s.closeMu.Unlock()
 	if e.s.closed {
@@ -106,7 +119,7 @@ func (e *edges) linkFor(roomID string) *link {
 	if l := e.links[roomID]; l != nil {
 		return l
 	}
-	l := &link{room: roomID, stop: make(chan struct{}), done: make(chan struct{}), changed: make(chan struct{})}
+	l := &link{room: roomID, stop: make(chan struct{}), done: make(chan struct{}), changed: make(chan struct{}), depth: depth}
 	e.links[roomID] = l
 	e.s.wg.Add(1)
 	go func() {
@@ -153,6 +166,14 @@ func (e *edges) count() int {
 	return n
 }
 
+// setUp marks l up, linked via via to the node that gave ans.
+func (l *link) setUp(ans relayAnswer, via string) {
+	l.mu.Lock()
+	l.tier, l.via, l.feeder = min(ans.tier+1, maxRelayDepthValue), via, ans.node
+	l.mu.Unlock()
+	l.set(true)
+}
+
 func (l *link) set(up bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -161,9 +182,12 @@ func (l *link) set(up bool) {
 	l.changed = make(chan struct{})
 }
 
-// viewers returns how many WHEP sessions of the room this node has.
+// viewers returns how many WHEP sessions of the room this node has, and
+// relay sessions (edges below it): what keeps its link.
 func (e *edges) viewers(roomID string) int {
-	n := 0
+	e.mu.Lock()
+	n := e.relays[roomID]
+	e.mu.Unlock()
 	for _, r := range e.s.sessions.inRoom(roomID) {
 		if r.kind == kindWHEP {
 			n++
@@ -172,17 +196,21 @@ func (e *edges) viewers(roomID string) int {
 	return n
 }
 
-// run keeps l's room linked to its current origin until l is stopped, the
-// service closes, or the room has had no viewer here for Linger. A link
-// that ends (the origin's link broke, its publisher left) is made again
-// with backoff; a change of the room's claim (the anchor republished on
-// another node) moves the link to the new origin. Viewers keep their
-// sessions throughout.
+// run keeps l's room linked until l is stopped, the service closes, or
+// the room has had no viewer (nor downstream edge) here for Linger. It
+// links through the upstream when there is one, and to the room's origin
+// when there is none or the upstream failed (then it goes back to the
+// upstream once it answers again, after UpstreamRetry). A link that ends
+// (the link broke, the publisher left) is made again with backoff; linked
+// to the origin, a change of the room's claim (the anchor republished on
+// another node) moves the link there. Viewers keep their sessions
+// throughout.
 func (e *edges) run(l *link) {
 	opt := e.s.opt.Cascade
 	backoff := opt.BackoffMin
 	idleSince := time.Now()
 	linked := false
+	upFails := 0 // failed attempts through the upstream in a row
 	for {
 		if e.viewers(l.room) > 0 {
 			idleSince = time.Now()
@@ -191,28 +219,44 @@ func (e *edges) run(l *link) {
 		}
 		origin, err := e.origin(l.room)
 		if err == nil && origin != "" {
+			target, via := e.target(origin, upFails)
 			e.attempts.Add(1)
 			var sess MediaSession
-			sess, err = e.connect(l.room, origin)
+			var ans relayAnswer
+			sess, ans, err = e.connect(l, target)
 			if err == nil {
 				if linked {
 					e.reconnects.Add(1)
 				}
+				if via == viaOrigin && opt.Upstream != "" {
+					e.fallbacks.Add(1)
+				}
 				linked = true
 				backoff = opt.BackoffMin
-				l.set(true)
-				e.s.log.Info("cascade link up", "room", l.room, "origin", origin)
-				stopped := e.hold(l, sess, origin, &idleSince)
+				l.setUp(ans, via)
+				e.s.log.Info("cascade link up", "room", l.room, "via", via, "to", target, "tier", ans.tier+1)
+				stopped, retry := e.hold(l, sess, origin, via, &idleSince)
 				sess.Close()
 				l.set(false)
 				e.withdraw(l.room)
 				if stopped {
 					return
 				}
-				e.s.log.Info("cascade link down; relinking", "room", l.room, "origin", origin)
+				if retry {
+					upFails = 0
+					e.s.log.Info("cascade upstream answers again; moving the link back to it", "room", l.room, "upstream", opt.Upstream)
+				} else {
+					e.s.log.Info("cascade link down; relinking", "room", l.room, "via", via)
+				}
 				continue
 			}
-			e.s.log.Warn("cascade link failed", "room", l.room, "origin", origin, "err", err)
+			if via == viaUpstream {
+				upFails++
+				e.s.log.Warn("cascade upstream link failed; the next attempt goes to the origin", "room", l.room, "upstream", target, "err", err)
+				continue // at once: the viewers wait
+			}
+			upFails = 0 // the next attempt tries the upstream again
+			e.s.log.Warn("cascade link failed", "room", l.room, "origin", target, "err", err)
 		}
 		l.set(false)
 		wait := backoff
@@ -234,31 +278,41 @@ func (e *edges) run(l *link) {
 	}
 }
 
-// hold watches a linked session until it ends, the room's origin changes,
-// or the link must stop (then it reports true).
-func (e *edges) hold(l *link, sess MediaSession, origin string, idleSince *time.Time) (stopped bool) {
+// hold watches a linked session until it ends, the link through the
+// origin must move (the room's origin changed; the upstream answers again
+// after a fallback: retry), or the link must stop (stopped).
+func (e *edges) hold(l *link, sess MediaSession, origin, via string, idleSince *time.Time) (stopped, retry bool) {
 	opt := e.s.opt.Cascade
 	e.announce(l.room)
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
 	lastAnnounce := time.Now()
+	since := time.Now()
 	for {
 		select {
 		case <-l.stop:
-			return true
+			return true, false
 		case <-e.s.stop:
-			return true
+			return true, false
 		case <-sess.Done():
-			return false
+			return false, false
 		case <-tick.C:
 			if e.viewers(l.room) > 0 {
 				*idleSince = time.Now()
 			} else if time.Since(*idleSince) > opt.Linger {
-				return true
+				return true, false
 			}
-			if now, err := e.origin(l.room); err == nil && now != origin {
-				e.s.log.Info("room's origin changed; moving the link", "room", l.room, "from", origin, "to", now)
-				return false
+			if via == viaOrigin {
+				if now, err := e.origin(l.room); err == nil && now != origin {
+					e.s.log.Info("room's origin changed; moving the link", "room", l.room, "from", origin, "to", now)
+					return false, false
+				}
+				if opt.Upstream != "" && time.Since(since) > opt.UpstreamRetry {
+					since = time.Now()
+					if e.upstreamAnswers() {
+						return false, true
+					}
+				}
 			}
 			if time.Since(lastAnnounce) > opt.AnnounceTTL/3 {
 				e.announce(l.room)
@@ -276,37 +330,56 @@ func (e *edges) origin(roomID string) (string, error) {
 	return e.s.opt.Owners.OwnerURL(ctx, roomID)
 }
 
-// connect makes a source session for roomID fed by origin's relay.
-func (e *edges) connect(roomID, origin string) (MediaSession, error) {
-	ctx, cancel := e.s.signalCtx()
-	defer cancel()
-	return relayEndpoint{e.s}.relayEngine().Source(ctx, sfu.SourceRequest{Room: roomID, Dial: func(ctx context.Context, offer string) (string, error) {
-		return e.dial(ctx, origin+"/relay/"+roomID, offer)
-	}})
+// relayAnswer is what a relay endpoint said besides its SDP.
+type relayAnswer struct {
+	tier int    // the answering node's tier for the room
+	node string // its public URL
 }
 
-// dial posts the edge's offer to an origin's relay endpoint with the node
-// credential (a header, never the URL) and returns the answer.
-func (e *edges) dial(ctx context.Context, url, offer string) (string, error) {
+// connect makes a source session for l's room fed by the relay of the node
+// at base (the room's origin, or an upstream).
+func (e *edges) connect(l *link, base string) (MediaSession, relayAnswer, error) {
+	ctx, cancel := e.s.signalCtx()
+	defer cancel()
+	l.mu.Lock()
+	depth := l.depth
+	l.mu.Unlock()
+	var ans relayAnswer
+	sess, err := relayEndpoint{e.s}.relayEngine().Source(ctx, sfu.SourceRequest{Room: l.room, Dial: func(ctx context.Context, offer string) (string, error) {
+		sdp, a, err := e.dial(ctx, base+"/relay/"+l.room, offer, depth)
+		ans = a
+		return sdp, err
+	}})
+	return sess, ans, err
+}
+
+// dial posts the edge's offer to a relay endpoint with the node credential
+// (a header, never the URL), its hop count and this node's public URL, and
+// returns the answer.
+func (e *edges) dial(ctx context.Context, url, offer string, depth int) (string, relayAnswer, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(offer))
 	if err != nil {
-		return "", fmt.Errorf("relay request: %w", err)
+		return "", relayAnswer{}, fmt.Errorf("relay request: %w", err)
 	}
 	req.Header.Set("Content-Type", ContentTypeSDP)
 	req.Header.Set("Authorization", "Bearer "+e.s.opt.Cascade.NodeSecret)
+	req.Header.Set(RelayDepthHeader, strconv.Itoa(depth))
+	if e.s.opt.PublicURL != "" {
+		req.Header.Set(RelayNodeHeader, e.s.opt.PublicURL)
+	}
 	resp, err := e.client.Do(req)
 	if err != nil {
-		return "", fmt.Errorf("relay request: %w", err)
+		return "", relayAnswer{}, fmt.Errorf("relay request: %w", err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, int64(e.s.opt.MaxBodyBytes)+1))
 	if err != nil {
-		return "", fmt.Errorf("relay answer: %w", err)
+		return "", relayAnswer{}, fmt.Errorf("relay answer: %w", err)
 	}
 	if resp.StatusCode != http.StatusCreated {
-		return "", fmt.Errorf("relay answered %d: %.200s", resp.StatusCode, body)
+		return "", relayAnswer{}, fmt.Errorf("relay answered %d: %.200s", resp.StatusCode, body)
 	}
-	return string(body), nil
+	return string(body), relayAnswer{tier: relayTier(resp.Header.Get(RelayTierHeader)), node: resp.Header.Get(RelayNodeHeader)}, nil
 }
 
 func (e *edges) announce(roomID string) {

@@ -197,7 +197,7 @@ var entries = []Entry{
 // every is the whole catalogue: the rows above and the rows of each area
 // that keeps its codes in its own file (catalogue_<area>.go), so that areas
 // built side by side never edit the same lines.
-var every = concat(entries, presaleEntries, notifyEntries, marketingEntries, replayEntries, cascadeEntries, drainEntries)
+var every = concat(entries, presaleEntries, notifyEntries, marketingEntries, replayEntries, cascadeEntries, drainEntries, tiersEntries)
 
 func concat(lists ...[]Entry) []Entry {
 	var out []Entry

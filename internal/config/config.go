@@ -93,17 +93,25 @@ type MediaConfig struct {
 	Cascade bool
 	// NodeSecret is the credential the nodes of a cluster present to each
 	// other (cascade links); empty: the node neither feeds nor links.
-	NodeSecret    string
-	ICEInterfaces []string
-	NAT1To1IPs    []string
-	UDPMuxPort    int
-	UDPPortMin    int
-	UDPPortMax    int
-	ICETCPPort    int
-	ICEServers    []string
-	MaxPublishers int
-	MaxViewers    int
-	MaxBodyBytes  int
+	NodeSecret string
+	// CascadeUpstream is the base URL of a regional edge (a Service of the
+	// regional tier) this node links to for rooms published elsewhere,
+	// instead of the room's origin; empty: it links to the origin.
+	CascadeUpstream string
+	// CascadeMaxDepth bounds the chain of cascade links a room may take
+	// (origin → regional → edge is 2); a relay request that would make it
+	// longer is refused (relay_too_deep).
+	CascadeMaxDepth int
+	ICEInterfaces   []string
+	NAT1To1IPs      []string
+	UDPMuxPort      int
+	UDPPortMin      int
+	UDPPortMax      int
+	ICETCPPort      int
+	ICEServers      []string
+	MaxPublishers   int
+	MaxViewers      int
+	MaxBodyBytes    int
 	// SessionRate and SessionBurst bound WHIP/WHEP offers per client
 	// address (token bucket); SessionsPerAddress bounds its open sessions.
 	SessionRate        float64

@@ -42,6 +42,14 @@ func TestLoadPrecedence(t *testing.T) {
 				t.Fatalf("flag did not win: %s", c.HTTPAddr)
 			}
 		}},
+		{"cascade tiers", nil, map[string]string{"LIVESELL_CASCADE_UPSTREAM": "http://regional.livesell.svc:8080", "LIVESELL_CASCADE_MAX_DEPTH": "4"}, func(t *testing.T, c Config) {
+			if c.Media.CascadeUpstream != "http://regional.livesell.svc:8080" || c.Media.CascadeMaxDepth != 4 {
+				t.Fatalf("cascade tiers not read: %q %d", c.Media.CascadeUpstream, c.Media.CascadeMaxDepth)
+			}
+			if d := Default().Media.CascadeMaxDepth; d != 3 {
+				t.Fatalf("default cascade-max-depth %d, want 3", d)
+			}
+		}},
 		{"plain service URLs", nil, map[string]string{"REDIS_URL": "redis://127.0.0.1:6379/0", "DATABASE_URL": "postgres://x@127.0.0.1/test", "NATS_URL": "nats://127.0.0.1:4222"}, func(t *testing.T, c Config) {
 			if c.Store.RedisURL == "" || c.Store.DatabaseURL == "" || c.Store.NATSURL == "" {
 				t.Fatalf("service URLs not read: %+v", c.Store)
@@ -81,6 +89,10 @@ func TestLoadErrors(t *testing.T) {
 		{"invalid combination", []string{"--udp-port-min", "9000", "--udp-port-max", "8000"}, nil, "udp-port-min"},
 		{"relative public url", []string{"--public-url", "live.example.com"}, nil, "public-url"},
 		{"bad sandbox mode", []string{"--payment-sandbox", "maybe"}, nil, "payment-sandbox"},
+		{"relative cascade upstream", nil, map[string]string{"LIVESELL_CASCADE_UPSTREAM": "regional:8080"}, "cascade-upstream"},
+		{"cascade upstream with credentials", []string{"--cascade-upstream", "http://node:secret@regional:8080"}, nil, "without credentials"},
+		{"cascade depth 0", []string{"--cascade-max-depth", "0"}, nil, "cascade-max-depth"},
+		{"cascade depth 17", nil, map[string]string{"LIVESELL_CASCADE_MAX_DEPTH": "17"}, "cascade-max-depth"},
 		{"stray argument", []string{"oops"}, nil, "unexpected argument"},
 	}
 	for _, tt := range tests {

@@ -37,6 +37,7 @@ func Default() Config {
 			ICEConnectTimeout:   10 * time.Second,
 			MaxRemoteCandidates: 16,
 			TURNCredentialTTL:   time.Hour,
+			CascadeMaxDepth:     3,
 		},
 		Chat: ChatConfig{
 			BatchInterval:     100 * time.Millisecond,
@@ -212,6 +213,16 @@ func (c Config) Validate() error {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 			errs = append(errs, fmt.Errorf("public-url %q must be an absolute http(s) URL without query or fragment", c.PublicURL))
 		}
+	}
+	if c.Media.CascadeUpstream != "" {
+		u, err := url.Parse(c.Media.CascadeUpstream)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+			// The value is not echoed: it might hold credentials.
+			errs = append(errs, errors.New("cascade-upstream must be an absolute http(s) URL without credentials, query or fragment"))
+		}
+	}
+	if c.Media.CascadeMaxDepth < 1 || c.Media.CascadeMaxDepth > 16 {
+		errs = append(errs, errors.New("cascade-max-depth must be between 1 and 16"))
 	}
 	if c.SignInURL != "" {
 		u, err := url.Parse(strings.ReplaceAll(c.SignInURL, "{return}", "x"))

@@ -2,6 +2,7 @@ package server
 
 import (
 	"log/slog"
+	"strings"
 
 	"github.com/livesell/livesell/internal/config"
 	"github.com/livesell/livesell/sfu"
@@ -10,15 +11,24 @@ import (
 )
 
 // cascadeOptions wires the origin → edge cascade: the node credential, the
-// switch, and the room claims (which also announce the rooms this node
-// relays). A single node (no claims) has no cascade.
+// switch, the tiers (an upstream regional edge, the longest chain), and
+// the room claims (which also announce the rooms this node relays). A
+// single node (no claims) has no cascade.
 func cascadeOptions(cfg config.Config, log *slog.Logger, owners signaling.RoomOwners) signaling.CascadeOptions {
-	opt := signaling.CascadeOptions{Enabled: cfg.Media.Cascade, NodeSecret: cfg.Media.NodeSecret}
+	opt := signaling.CascadeOptions{
+		Enabled:    cfg.Media.Cascade,
+		NodeSecret: cfg.Media.NodeSecret,
+		Upstream:   strings.TrimRight(cfg.Media.CascadeUpstream, "/"),
+		MaxDepth:   cfg.Media.CascadeMaxDepth,
+	}
 	if c, ok := owners.(*claim.Claims); ok {
 		opt.Announcer = c
 	}
 	if opt.Enabled && (owners == nil || opt.NodeSecret == "") {
 		log.Warn("media: cascade is on but this node has no public URL or node secret; viewers of other nodes' rooms are redirected")
+	}
+	if opt.Upstream != "" && !opt.Enabled {
+		log.Warn("media: cascade-upstream is set but cascade is off; it is not used")
 	}
 	return opt
 }

@@ -29,6 +29,13 @@ func startCascadeNode(t *testing.T, shared map[string]string) (*node, func()) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return startCascadeNodeOn(t, ln, shared)
+}
+
+// startCascadeNodeOn is startCascadeNode on a listener of the caller's (so
+// that nodes may name each other, e.g. as upstreams, before they start).
+func startCascadeNodeOn(t *testing.T, ln net.Listener, shared map[string]string) (*node, func()) {
+	t.Helper()
 	base := "http://" + ln.Addr().String()
 	vars := map[string]string{
 		"LIVESELL_HTTP_ADDR":      ln.Addr().String(),
