@@ -207,7 +207,7 @@ func (s *Service) endpointInfo(k kind) fiber.Handler {
 		if r.Private {
 			accept := auth.Admin | auth.PushKey | auth.User | auth.AllowAnonymous
 			if k == kindWHEP {
-				accept |= auth.UserInQuery
+				accept |= auth.PlaybackGrant
 			}
 			p, err := s.opt.Auth.Request(c, accept, r.ID)
 			if err != nil {

@@ -95,8 +95,8 @@ func (cl cluster) redirectToOwner(c *fiber.Ctx, k kind, roomID, path string) (bo
 		return false, nil
 	}
 	loc := base + path
-	if q := c.Request().URI().QueryString(); len(q) > 0 {
-		loc += "?" + string(q)
+	if q := redirectQuery(c, s.opt.Auth, path); q != "" {
+		loc += "?" + q
 	}
 	s.metrics.redirect(k.String())
 	c.Set(fiber.HeaderCacheControl, "no-store")

@@ -13,11 +13,12 @@ import (
 )
 
 // viewer returns who is asking: the admin, a user token's identity (the
-// Authorization header, or ?token= for players that cannot set headers), or
-// a fresh anonymous identity when no token was presented. A presented token
-// that does not verify is a 401.
+// Authorization header; never a token in the URL), the identity of the
+// grant another node's 307 carried (?grant=: a browser drops the header on
+// a redirect to another origin), or a fresh anonymous identity when no
+// token was presented. A presented token that does not verify is a 401.
 func (s requests) viewer(c *fiber.Ctx, roomID string) (auth.Principal, error) {
-	return s.opt.Auth.Request(c, auth.Admin|auth.User|auth.AllowAnonymous|auth.UserInQuery, roomID)
+	return s.opt.Auth.Request(c, auth.Admin|auth.User|auth.AllowAnonymous|auth.PlaybackGrant, roomID)
 }
 
 // whep answers POST /whep/{room}: a viewer's offer.

@@ -25,7 +25,7 @@ var recordingEntries = []Entry{
 	{CodeRangeNotSatisfiable, http.StatusRequestedRangeNotSatisfiable, "the requested byte range is outside the recording", 0},
 	{CodeInvalidClip, http.StatusBadRequest, "a clip needs from_ms and to_ms, 0 <= from_ms < to_ms, inside the recording", 0},
 	{CodeRecordingTicketRequired, http.StatusForbidden, "this room is ticketed: its replays need a ticket", 0},
-	{CodeInvalidGrant, http.StatusUnauthorized, "the playback grant (?grant=) is malformed, expired or for another resource: fetch the recording again for a fresh one", 0},
+	{CodeInvalidGrant, http.StatusUnauthorized, "the playback grant (?grant=) is malformed, expired or for another resource: ask again for a fresh one (the recording, or the WHEP request that was redirected)", 0},
 }
 
 // The after-show review (commerce/review).

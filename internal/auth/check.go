@@ -46,9 +46,6 @@ const (
 	// AllowAnonymous admits a request without a token as a fresh anonymous
 	// identity; a token that is presented must still verify.
 	AllowAnonymous
-	// UserInQuery lets Request read a user JWT from ?token= when no
-	// Authorization header is sent (WHEP players that cannot set headers).
-	UserInQuery
 	// Metrics is the metrics token (scrapers of /metrics).
 	Metrics
 	// Node is the cluster's node credential (edges asking an origin for a

@@ -21,8 +21,8 @@ const (
 var credentialParams = []string{"token", "key", "push_key", "access_token", "admin_token"}
 
 // Request checks the credential of c against accept: the bearer token of
-// the Authorization header (or, with UserInQuery, a user JWT in ?token= for
-// players that cannot set headers), for room (the room a push key must
+// the Authorization header (or, with PlaybackGrant, a grant in ?grant= for
+// players that cannot send one), for room (the room a push key must
 // belong to; "" for none), from ClientAddr(c). A push key or the admin token
 // found in the query string is refused with credential_in_query.
 func (a *Authenticator) Request(c *fiber.Ctx, accept Accept, room string) (Principal, error) {
@@ -30,9 +30,6 @@ func (a *Authenticator) Request(c *fiber.Ctx, accept Accept, room string) (Princ
 		return Principal{}, err
 	}
 	tok := BearerToken(c.Get(fiber.HeaderAuthorization))
-	if tok == "" && accept&UserInQuery != 0 {
-		tok = c.Query("token")
-	}
 	cred := Credential{Token: tok, Room: room, Addr: ClientAddr(c)}
 	if tok == "" && accept&PlaybackGrant != 0 {
 		cred.Grant, cred.Path = c.Query("grant"), c.Path()

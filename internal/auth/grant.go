@@ -13,17 +13,23 @@ import (
 )
 
 // A playback grant lets a player that cannot send headers (a <video src>,
-// a download link) fetch one room's resources under one path prefix — a
-// recording's media and its clips — for a few hours, in place of the
+// a download link, a WHEP re-POST after a 307 to another origin, which
+// drops the Authorization header) fetch one room's resources under one
+// path prefix — a recording's media and its clips, the room's WHEP
+// endpoint — for a while, in place of the
 // viewer's own token: the URL then carries a capability for that prefix
 // only, never a credential that opens anything else. A grant is minted for
 // a request that was already admitted (Admit, tickets), names the user it
 // was minted for, and is checked by the Authenticator like every other
 // credential (PlaybackGrant in Accept, ?grant= in the query).
 
-// PlaybackGrantTTL is how long a grant minted by MintGrant stays valid: a
-// replay watched in one sitting, with seeks, fits.
+// PlaybackGrantTTL is how long a recording's grant stays valid: a replay
+// watched in one sitting, with seeks, fits.
 const PlaybackGrantTTL = 4 * time.Hour
+
+// RedirectGrantTTL is how long the grant a 307 to another node carries
+// stays valid: the player re-POSTs at once.
+const RedirectGrantTTL = time.Minute
 
 // maxGrantLen bounds a presented grant before any decoding.
 const maxGrantLen = 1024
@@ -52,9 +58,10 @@ func grantKey(secret string) []byte {
 }
 
 // MintGrant returns a playback grant for p under prefix (a path such as
-// "/api/rooms/r1/recordings/rec_1/") of room, and when it expires.
-func (a *Authenticator) MintGrant(p Principal, room, prefix string, now time.Time) (string, time.Time) {
-	exp := now.Add(PlaybackGrantTTL).Truncate(time.Second)
+// "/api/rooms/r1/recordings/rec_1/") of room, valid for ttl from now, and
+// when it expires.
+func (a *Authenticator) MintGrant(p Principal, room, prefix string, now time.Time, ttl time.Duration) (string, time.Time) {
+	exp := now.Add(ttl).Truncate(time.Second)
 	body := strings.Join([]string{"1", room, prefix, p.UserID, strconv.FormatInt(exp.Unix(), 10)}, "\n")
 	enc := base64.RawURLEncoding
 	return enc.EncodeToString([]byte(body)) + "." + enc.EncodeToString(a.signGrant(body)), exp

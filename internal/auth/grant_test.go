@@ -22,11 +22,11 @@ func TestPlaybackGrant(t *testing.T) {
 	sameCluster := New(Options{GrantSecret: testAdmin, Now: func() time.Time { return clock }})
 
 	const prefix = "/api/rooms/r1/recordings/rec_1/"
-	tok, exp := a.MintGrant(Principal{Identity: Identity{UserID: "u1"}, Kind: KindUser}, "r1", prefix, now)
+	tok, exp := a.MintGrant(Principal{Identity: Identity{UserID: "u1"}, Kind: KindUser}, "r1", prefix, now, PlaybackGrantTTL)
 	if !exp.Equal(now.Add(PlaybackGrantTTL)) {
 		t.Fatalf("expires %v, want %v", exp, now.Add(PlaybackGrantTTL))
 	}
-	forged, _ := other.MintGrant(Principal{Identity: Identity{UserID: "u1"}}, "r1", prefix, now)
+	forged, _ := other.MintGrant(Principal{Identity: Identity{UserID: "u1"}}, "r1", prefix, now, PlaybackGrantTTL)
 	body, sig, _ := strings.Cut(tok, ".")
 	tampered := body[:len(body)-2] + "xy." + sig
 
@@ -81,7 +81,7 @@ func TestPlaybackGrant(t *testing.T) {
 func FuzzGrant(f *testing.F) {
 	a := New(Options{GrantSecret: testAdmin})
 	now := time.Now()
-	tok, _ := a.MintGrant(Principal{Identity: Identity{UserID: "u"}}, "r", "/p/", now)
+	tok, _ := a.MintGrant(Principal{Identity: Identity{UserID: "u"}}, "r", "/p/", now, PlaybackGrantTTL)
 	for _, s := range []string{tok, "", ".", "a.b", tok + "x", strings.ReplaceAll(tok, ".", "")} {
 		f.Add(s)
 	}

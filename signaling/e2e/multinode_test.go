@@ -181,6 +181,39 @@ func TestWHEPFollowsThePublisherAcrossNodes(t *testing.T) {
 		t.Fatalf("B's redirect count = %q; want 3", got)
 	}
 
+	// A signed-in viewer of a private room: a browser drops Authorization on
+	// a redirect to another origin, so B's 307 carries a one-minute grant
+	// for this room's WHEP (never the token itself), which A admits.
+	if st := a.adminJSON("PATCH", "/api/rooms/"+rm.ID, map[string]any{"private": true}, nil); st != http.StatusOK {
+		t.Fatalf("make the room private: %d", st)
+	}
+	var vt struct{ Token string }
+	if st := a.adminJSON("POST", "/api/rooms/"+rm.ID+"/viewer-tokens", map[string]any{"user_id": "vip-1"}, &vt); st != http.StatusCreated && st != http.StatusOK {
+		t.Fatalf("viewer token: %d", st)
+	}
+	resp = noFollow(t, "POST", whepB+"?layer=h", viewerOffer(t), "Content-Type", "application/sdp", "Authorization", "Bearer "+vt.Token)
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusTemporaryRedirect || !strings.HasPrefix(loc, whepA+"?") || !strings.Contains(loc, "grant=") || !strings.Contains(loc, "layer=h") || strings.Contains(loc, vt.Token) {
+		t.Fatalf("signed-in WHEP on B = %d, Location %q; want 307 to A with a grant and the query, without the token", resp.StatusCode, loc)
+	}
+	if resp := noFollow(t, "POST", whepA, viewerOffer(t), "Content-Type", "application/sdp"); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("anonymous WHEP on the private room at A = %d, want 401", resp.StatusCode)
+	}
+	if resp := noFollow(t, "POST", loc, viewerOffer(t), "Content-Type", "application/sdp"); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("WHEP at A with B's grant = %d, want 201", resp.StatusCode)
+	}
+	var other roomInfo
+	if st := a.adminJSON("POST", "/api/rooms", map[string]any{"title": "Another sale", "private": true}, &other); st != http.StatusCreated {
+		t.Fatalf("create room: %d", st)
+	}
+	stolen := strings.Replace(loc, "/whep/"+rm.ID, "/whep/"+other.ID, 1)
+	if resp := noFollow(t, "POST", stolen, viewerOffer(t), "Content-Type", "application/sdp"); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("the grant on another room = %d, want 401", resp.StatusCode)
+	}
+	if st := a.adminJSON("PATCH", "/api/rooms/"+rm.ID, map[string]any{"private": false}, nil); st != http.StatusOK {
+		t.Fatalf("make the room public again: %d", st)
+	}
+
 	// The claim stays while A publishes, past several TTLs of refreshes...
 	time.Sleep(claim.DefaultTTL + 2*time.Second)
 	if v, _ := rdb.Get(rctx, key).Result(); !strings.HasSuffix(v, " "+a.base) {

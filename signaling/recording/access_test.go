@@ -124,8 +124,8 @@ func TestRecordingAccess(t *testing.T) {
 		// (404 here is past the credential check: there is no such recording).
 		const rec = "/api/rooms/vip/recordings/rec_20260101T000000_none/"
 		vip := auth.Principal{Identity: auth.Identity{UserID: "v1", Rooms: []string{"vip"}}, Kind: auth.KindUser}
-		g, _ := a.MintGrant(vip, "vip", rec, time.Now())
-		elsewhere, _ := a.MintGrant(vip, "vip", "/api/rooms/vip/recordings/rec_20260101T000000_else/", time.Now())
+		g, _ := a.MintGrant(vip, "vip", rec, time.Now(), auth.PlaybackGrantTTL)
+		elsewhere, _ := a.MintGrant(vip, "vip", "/api/rooms/vip/recordings/rec_20260101T000000_else/", time.Now(), auth.PlaybackGrantTTL)
 		for _, tt := range []struct {
 			what, path, bearer string
 			want               int

@@ -132,7 +132,7 @@ func (m *Manager) grant(r *Recording, p auth.Principal) {
 	if p.Kind == auth.KindAnonymous {
 		return
 	}
-	tok, exp := m.opt.Auth.MintGrant(p, r.Room, "/api/rooms/"+r.Room+"/recordings/"+r.ID+"/", time.Now())
+	tok, exp := m.opt.Auth.MintGrant(p, r.Room, "/api/rooms/"+r.Room+"/recordings/"+r.ID+"/", time.Now(), auth.PlaybackGrantTTL)
 	r.Grant, r.GrantExpiresAt = tok, &exp
 }
 
