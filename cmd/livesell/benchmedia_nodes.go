@@ -33,9 +33,10 @@ const (
 	metricLinks     = "livesell_sfu_relay_links"
 	metricSources   = "livesell_sfu_relay_sources"
 	metricViewers   = "livesell_sfu_viewers"
+	metricShed      = "livesell_sfu_packets_shed_total"
 )
 
-var nodeMetrics = []string{metricForwarded, metricRelayOut, metricLinks, metricSources, metricViewers}
+var nodeMetrics = []string{metricForwarded, metricRelayOut, metricLinks, metricSources, metricViewers, metricShed}
 
 // benchNode is one node of a multi-node run.
 type benchNode struct {
@@ -296,8 +297,8 @@ func (w *nodeWatch) report(out io.Writer) error {
 	fmt.Fprintf(out, "  per node (viewers round-robin over %d WHEP nodes, redirects are failed joins and not followed: 0 redirected;\n", len(w.res))
 	fmt.Fprintf(out, "  forwarded = growth of %s over the window: RTP packets to viewers and, from an origin, over cascade links;\n", metricForwarded)
 	fmt.Fprintln(out, "  delay = publisher send -> viewer receive, end to end through the cascade):")
-	fmt.Fprintln(out, "  | node | role | pid | viewers | links out / in | CPU over window | forwarded packets | µs per forwarded packet | delivered of due | e2e delay p50 / p99 | first video p50 |")
-	fmt.Fprintln(out, "  | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+	fmt.Fprintln(out, "  | node | role | pid | viewers | links out / in | CPU over window | forwarded packets | µs per forwarded packet | delivered of due | e2e delay p50 / p99 | first video p50 | shed |")
+	fmt.Fprintln(out, "  | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 	var failed error
 	for i, n := range w.nodes {
 		if n.scrapeErr != nil || n.m0 == nil || n.m1 == nil {
@@ -338,8 +339,9 @@ func (w *nodeWatch) report(out io.Writer) error {
 		if n.pid > 0 {
 			pid = strconv.Itoa(n.pid)
 		}
-		fmt.Fprintf(out, "  | %s | %s | %s | %d | %.0f / %.0f | %s | %.0f (%.0f over links) | %s | %s | %s | %s |\n",
-			n.base, n.role(i == 0), pid, viewers, n.m1[metricLinks], n.m1[metricSources], cpu, fwd, relay, us, deliv, delay, first)
+		fmt.Fprintf(out, "  | %s | %s | %s | %d | %.0f / %.0f | %s | %.0f (%.0f over links) | %s | %s | %s | %s | %.0f |\n",
+			n.base, n.role(i == 0), pid, viewers, n.m1[metricLinks], n.m1[metricSources], cpu, fwd, relay, us, deliv, delay, first,
+			n.m1[metricShed]-n.m0[metricShed])
 	}
 	return failed
 }

@@ -188,7 +188,7 @@ func TestBenchMediaNodesReport(t *testing.T) {
 		t.Fatalf("bench media: %v\n%s", err, out.String())
 	}
 	row := regexp.MustCompile(`\| ` + regexp.QuoteMeta(url) + ` \| origin\+viewers \| ` + pid +
-		` \| 3 \| 0 / 0 \| [0-9.]+ s \([0-9.]+ cores\) \| (\d+) \(0 over links\) \| ([0-9.]+) \| ([0-9.]+) % \| [0-9.]+ / [0-9.]+ ms \| \d+ ms \|`)
+		` \| 3 \| 0 / 0 \| [0-9.]+ s \([0-9.]+ cores\) \| (\d+) \(0 over links\) \| ([0-9.]+) \| ([0-9.]+) % \| [0-9.]+ / [0-9.]+ ms \| \d+ ms \| \d+ \|`)
 	m := row.FindStringSubmatch(out.String())
 	if m == nil {
 		t.Fatalf("no per-node row for %s:\n%s", url, out.String())

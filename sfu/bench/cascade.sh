@@ -20,7 +20,8 @@
 #
 # Loads: h264 / vp8 = one layer without rid, 960 kbps (4 packets of 1,000 B
 # per frame at 30 fps), keyframe every 30 frames, viewers pin nothing;
-# simulcast = q/h/f at 250k/650k/1.6M, viewers pinned to h. No audio. Every
+# simulcast = q/h/f at 250k/650k/1.6M, viewers pinned to h (simulcast-q,
+# simulcast-f: pinned to q or f). No audio. Every
 # run makes its own room through the origin's admin API.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -86,6 +87,7 @@ load_flags() {
     h264) echo "--publisher single --codec h264 --viewers-pin auto" ;;
     vp8) echo "--publisher single --codec vp8 --viewers-pin auto" ;;
     simulcast) echo "--publisher simulcast --codec vp8 --viewers-pin layer --layer h" ;;
+    simulcast-q | simulcast-f) echo "--publisher simulcast --codec vp8 --viewers-pin layer --layer ${1#simulcast-}" ;;
     *) echo "unknown load $1" >&2; exit 2 ;;
   esac
 }
@@ -136,6 +138,7 @@ table() {
   awk -F'\t' -v d="${duration%s}" '
     function med(key, col,   n, a, i, j, t) {
       n = split(vals[key, col], a, " ")
+      for (i = 1; i <= n; i++) if (a[i] == "NaN") return "NaN"
       for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
       if (n == 0) return "NaN"
       if (n % 2) return a[(n + 1) / 2]
