@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"math"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -202,5 +205,47 @@ func TestBenchMediaNodesReport(t *testing.T) {
 	}
 	if pct, _ := strconv.ParseFloat(m[3], 64); pct < 95 || pct > 100 {
 		t.Errorf("delivered %.2f%% to 3 viewers:\n%s", pct, out.String())
+	}
+}
+
+// TestBenchMediaNodesRedirectIsAFailure: a node that redirects its viewers
+// (a node without cascade sends them to the origin) does not serve them,
+// so the run fails and says how many were redirected; the redirect is not
+// followed.
+func TestBenchMediaNodesRedirectIsAFailure(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	url, token, stop, err := localServer(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	var followed atomic.Int64
+	origin := http.NewServeMux()
+	redirecting := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/followed") {
+			followed.Add(1)
+		}
+		origin.ServeHTTP(w, r)
+	}))
+	defer redirecting.Close()
+	origin.HandleFunc("/whep/", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, redirecting.URL+"/followed"+r.URL.Path, http.StatusTemporaryRedirect)
+	})
+	var out bytes.Buffer
+	err = run(ctx, []string{"bench", "media", "--server", url, "--admin-token", token,
+		"--whep-nodes", url + "," + redirecting.URL, "--viewers", "4", "--duration", "1s",
+		"--publisher", "single", "--viewers-pin", "auto", "--audio=false"}, func(string) string { return "" }, &out, &out)
+	if err == nil {
+		t.Fatalf("a run with redirected viewers succeeded:\n%s", out.String())
+	}
+	if !strings.Contains(err.Error(), redirecting.URL+"/whep/{room}: 2 failed (2 redirected") {
+		t.Errorf("err = %v, want 2 of the redirecting node's viewers counted as redirected", err)
+	}
+	if strings.Contains(err.Error(), url+"/whep/{room}:") {
+		t.Errorf("the serving node's viewers failed too: %v", err)
+	}
+	if n := followed.Load(); n != 0 {
+		t.Errorf("%d redirects were followed", n)
 	}
 }
