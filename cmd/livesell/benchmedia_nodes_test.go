@@ -192,6 +192,11 @@ func TestBenchMediaNodesReport(t *testing.T) {
 	}
 	row := regexp.MustCompile(`\| ` + regexp.QuoteMeta(url) + ` \| origin\+viewers \| ` + pid +
 		` \| 3 \| 0 / 0 \| [0-9.]+ s \([0-9.]+ cores\) \| (\d+) \(0 over links\) \| ([0-9.]+) \| ([0-9.]+) % \| [0-9.]+ / [0-9.]+ ms \| \d+ ms \| \d+ \|`)
+	// --record compare reads the CPU per packet from this report's CPU
+	// line (it looked for a wording the report no longer had).
+	if m := cpuPerPacket.FindStringSubmatch(out.String()); m == nil {
+		t.Errorf("--record's CPU pattern finds nothing in the report:\n%s", out.String())
+	}
 	m := row.FindStringSubmatch(out.String())
 	if m == nil {
 		t.Fatalf("no per-node row for %s:\n%s", url, out.String())

@@ -16,7 +16,8 @@
 # LIVESELL_TEST_NATS_URL override them), shared by the three nodes as a
 # cluster shares them; each run of the script takes a fresh namespace
 # (LIVESELL_NAMESPACE: Redis keys, NATS subjects and streams) and a fresh
-# PostgreSQL schema (search_path), dropped on exit with the Redis keys.
+# PostgreSQL schema (search_path), dropped on exit with the namespace's
+# Redis keys (its JetStream streams, if any were made, are left in NATS).
 #
 # Loads: h264 / vp8 = one layer without rid, 960 kbps (4 packets of 1,000 B
 # per frame at 30 fps), keyframe every 30 frames, viewers pin nothing;
