@@ -246,11 +246,24 @@ func (e *Engine) startRelay(ctx context.Context, ro *relayOut, pub *publisher, o
 	ro.audio = audio
 	s.goRun(func() { drainSender(sender) })
 	if pub.codec.MimeType != "" {
+		// The edge offers every codec it forwards and takes the first one
+		// the answer names: the answer names the publisher's alone.
+		prefs, err := relayCodecPrefs(offer, pub.codec)
+		if err != nil {
+			return err
+		}
 		for rid, rank := range relayLayers(pub) {
 			tr := newRelayTrack(webrtc.RTPCodecTypeVideo, pub.codec, relayTrackID(rank, rid), stream)
 			sender, err := pc.AddTrack(tr)
 			if err != nil {
 				return fmt.Errorf("%w: video: %v", ErrUnsupportedMedia, err)
+			}
+			for _, t := range pc.GetTransceivers() {
+				if t.Sender() == sender {
+					if err := t.SetCodecPreferences(prefs); err != nil {
+						return fmt.Errorf("%w: video: %v", ErrUnsupportedMedia, err)
+					}
+				}
 			}
 			rv := &relayVideo{rid: rid, dt: tr, sent: new([historySize]atomic.Uint64)}
 			ro.video = append(ro.video, rv)

@@ -58,16 +58,7 @@ func inspectOffer(raw string) (offerInfo, error) {
 				return info, fmt.Errorf("%w: more than one video section", ErrUnsupportedMedia)
 			}
 			info.video = true
-			codecs := sectionCodecs(md)
-			for _, c := range codecs {
-				if vc, ok := matchVideoCodec(c.mime, c.fmtp); ok {
-					if !info.videoOK {
-						info.videoCodec, info.videoOK = vc, true
-					}
-					info.videoCodecs = append(info.videoCodecs, vc)
-					info.videoPTs = append(info.videoPTs, remotePT{pt: c.pt, rtx: rtxFor(codecs, c.pt)})
-				}
-			}
+			info.addVideoCodecs(md)
 			for _, a := range md.Attributes {
 				if a.Key != "rid" {
 					continue
@@ -82,6 +73,39 @@ func inspectOffer(raw string) (offerInfo, error) {
 		}
 	}
 	return info, nil
+}
+
+// addVideoCodecs adds the forwardable codecs of video section md, with
+// their payload types and RTX, to o.
+func (o *offerInfo) addVideoCodecs(md *sdp.MediaDescription) {
+	codecs := sectionCodecs(md)
+	for _, c := range codecs {
+		if vc, ok := matchVideoCodec(c.mime, c.fmtp); ok {
+			if !o.videoOK {
+				o.videoCodec, o.videoOK = vc, true
+			}
+			o.videoCodecs = append(o.videoCodecs, vc)
+			o.videoPTs = append(o.videoPTs, remotePT{pt: c.pt, rtx: rtxFor(codecs, c.pt)})
+		}
+	}
+}
+
+// relayCodecPrefs restricts a relay link's video to codec c: an edge offers
+// every codec it forwards, one section per layer in the same payload
+// types, and takes the first codec the answer names.
+func relayCodecPrefs(offer string, c webrtc.RTPCodecParameters) ([]webrtc.RTPCodecParameters, error) {
+	var sd sdp.SessionDescription
+	if err := sd.UnmarshalString(offer); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidOffer, err)
+	}
+	var info offerInfo
+	for _, md := range sd.MediaDescriptions {
+		if md.MediaName.Media == "video" && md.MediaName.Port.Value != 0 {
+			info.addVideoCodecs(md)
+			break
+		}
+	}
+	return info.codecPrefs(c), nil
 }
 
 type sdpCodec struct {

@@ -48,6 +48,8 @@ func benchMedia(ctx context.Context, args []string, out io.Writer) error {
 	fs.StringVar(&o.WHIPURL, "whip-url", "", "WHIP endpoint of another server ({room} is replaced by --room); default {server}/whip/{room}")
 	fs.StringVar(&o.WHEPURL, "whep-url", "", "WHEP endpoint of another server; default {server}/whep/{room}")
 	fs.StringVar(&o.Bearer, "bearer", "", "Bearer token sent with --whip-url and --whep-url requests (a stream key)")
+	whepNodes := fs.String("whep-nodes", "", "comma-separated base URLs of livesell nodes (cascade edges, or --server itself) to spread the viewers over round-robin; each must serve its viewers (a redirect is a failed join); reports CPU per forwarded packet and delay per node; needs --server (the origin) and --admin-token")
+	serverPIDs := fs.String("server-pids", "", "comma-separated pids of the --whep-nodes processes, in the same order (CPU per node from /proc/<pid>/stat; --server-pid is the origin's)")
 	fs.BoolVar(&verbose, "v", false, "log progress to stderr")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -94,6 +96,10 @@ func benchMedia(ctx context.Context, args []string, out io.Writer) error {
 	if verbose {
 		o.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
+	nodes, err := setupNodes(ctx, &o, *whepNodes, *serverPIDs)
+	if err != nil {
+		return err
+	}
 	if o.Server == "" {
 		url, token, stop, err := localServer(ctx, o.Logger)
 		if err != nil {
@@ -105,5 +111,8 @@ func benchMedia(ctx context.Context, args []string, out io.Writer) error {
 	if o.PushKey == "" && o.AdminToken == "" && o.WHIPURL == "" {
 		return errors.New("bench media: give --push-key for --room, or --admin-token to create a room")
 	}
-	return sfubench.RunMedia(ctx, o, out)
+	if err := sfubench.RunMedia(ctx, o, out); err != nil || nodes == nil {
+		return err
+	}
+	return nodes.report(out)
 }

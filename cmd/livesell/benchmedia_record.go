@@ -82,7 +82,10 @@ func flagValue(args []string, name string) string {
 	return ""
 }
 
-var cpuPerPacket = regexp.MustCompile(`([0-9.]+) µs per forwarded packet`)
+// cpuPerPacket reads the server's CPU per packet from the report's CPU
+// line ("… µs per packet received [server pid N]"; older reports said
+// "per forwarded packet").
+var cpuPerPacket = regexp.MustCompile(`([0-9.]+) µs per (?:packet received|forwarded packet)`)
 
 func benchMediaRecorded(ctx context.Context, plain func(context.Context, []string, io.Writer) error, mode string, rounds int, args []string, out io.Writer) error {
 	server, admin := flagValue(args, "server"), flagValue(args, "admin-token")

@@ -72,6 +72,16 @@ type MediaOptions struct {
 	// synth.PublisherOptions.Pacing; the command line uses 2.5); 0 sends
 	// each frame of every layer in one burst.
 	Pacing float64
+	// WHEPNodes, when set, replace WHEPURL with one WHEP endpoint per node
+	// ({room} replaced): viewer i posts to WHEPNodes[i mod len] and must be
+	// answered there (a redirect is a failed join, not followed).
+	WHEPNodes []string
+	// OnWindow, when set, is called right as the steady window opens and
+	// closes (per-node CPU and /metrics readings).
+	OnWindow func(Window)
+	// OnNodes, when set with WHEPNodes, receives the viewers' tallies per
+	// node after the report.
+	OnNodes func([]NodeResult)
 	// Logger for progress; nil discards.
 	Logger *slog.Logger
 }
@@ -132,6 +142,12 @@ func RunMedia(ctx context.Context, opts MediaOptions, out io.Writer) error {
 		return err
 	}
 	client := &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{}}
+	nodes := opts.WHEPNodes
+	if len(nodes) > 0 {
+		client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	} else {
+		nodes = []string{opts.WHEPURL}
+	}
 	defer client.CloseIdleConnections()
 	if opts.PushKey == "" && opts.AdminToken != "" {
 		room, key, err := createRoom(ctx, client, opts.Server, opts.AdminToken)
@@ -178,7 +194,7 @@ func RunMedia(ctx context.Context, opts MediaOptions, out io.Writer) error {
 	viewers := make([]*viewerStats, opts.Viewers)
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, opts.JoinConcurrency)
-	var joinErr error
+	failed := make([][]error, len(nodes))
 	var errMu sync.Mutex
 	joinStart := time.Now()
 	for i := range viewers {
@@ -191,10 +207,10 @@ func RunMedia(ctx context.Context, opts MediaOptions, out io.Writer) error {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			vs, err := join(ctx, api, client, opts)
+			vs, err := join(ctx, api, client, opts, nodes[i%len(nodes)])
 			if err != nil {
 				errMu.Lock()
-				joinErr = errors.Join(joinErr, err)
+				failed[i%len(nodes)] = append(failed[i%len(nodes)], err)
 				errMu.Unlock()
 				return
 			}
@@ -217,7 +233,7 @@ func RunMedia(ctx context.Context, opts MediaOptions, out io.Writer) error {
 			go func() {
 				defer dwg.Done()
 				defer func() { <-dsem }()
-				deleteResource(client, baseOf(opts.WHEPURL), v.loc, opts.Bearer)
+				deleteResource(client, baseOf(v.whep), v.loc, opts.Bearer)
 			}()
 		}
 		dwg.Wait()
@@ -227,8 +243,12 @@ func RunMedia(ctx context.Context, opts MediaOptions, out io.Writer) error {
 			}
 		}
 	}()
-	if joinErr != nil {
-		return fmt.Errorf("bench: joining viewers: %w", joinErr)
+	if len(opts.WHEPNodes) > 0 {
+		if err := nodeJoinError(nodes, failed); err != nil {
+			return err
+		}
+	} else if err := errors.Join(failed[0]...); err != nil {
+		return fmt.Errorf("bench: joining viewers: %w", err)
 	}
 	log.Info("viewers joined", "n", len(viewers), "in", joinAll)
 	// Wait for every first keyframe, 5 s at most in all: viewers still
@@ -247,9 +267,19 @@ func RunMedia(ctx context.Context, opts MediaOptions, out io.Writer) error {
 	time.Sleep(time.Second) // settle
 
 	perFrame := synth.PacketsPerFrame(po.Bitrates[0], po.FPS)
+	// The frames counted as delivered are those of the viewers' layer: the
+	// only one, or the one simulcast viewers pin (every layer sends a frame
+	// at the same instants, so layer 0's count is what each is due).
+	frameLayer, layerPerFrame := 0, perFrame
+	if li := layerIndex(opts.Layer); len(po.Bitrates) == 3 && opts.Pin == "layer" && li >= 0 {
+		frameLayer, layerPerFrame = li, synth.PacketsPerFrame(po.Bitrates[li], po.FPS)
+	}
 	t0 := time.Now()
 	for _, v := range viewers {
-		v.begin(t0.UnixNano(), t0.Add(opts.Duration).UnixNano(), uint8(perFrame-1))
+		v.begin(t0.UnixNano(), t0.Add(opts.Duration).UnixNano(), uint8(frameLayer), uint8(layerPerFrame-1))
+	}
+	if opts.OnWindow != nil {
+		opts.OnWindow(Window{Begin: true, At: t0})
 	}
 	self := cpuReader(0)
 	h0 := scrapeHistograms(client, opts.Server, opts.AdminToken, fanoutMetric, forwardMetric, shedMetric) // livesell's own; other servers: none
@@ -261,6 +291,9 @@ func RunMedia(ctx context.Context, opts MediaOptions, out io.Writer) error {
 	}
 	cpu1, self1, sent1 := readCPU(cpu), readCPU(self), pub.Sent()
 	elapsed := time.Since(t0)
+	if opts.OnWindow != nil {
+		opts.OnWindow(Window{At: t0.Add(elapsed)})
+	}
 	h1 := scrapeHistograms(client, opts.Server, opts.AdminToken, fanoutMetric, forwardMetric, shedMetric)
 	for _, v := range viewers {
 		v.end()
@@ -275,8 +308,9 @@ func RunMedia(ctx context.Context, opts MediaOptions, out io.Writer) error {
 	for _, v := range viewers {
 		v.finish()
 	}
+	frames := pub.FramesSent(t0.UnixNano(), t0.Add(opts.Duration).UnixNano())
 	w := window{d: elapsed, cpu: cpu1 - cpu0, haveCPU: cpu != nil, cpuLabel: cpuLabel, sent: sent1 - sent0,
-		frames: pub.FramesSent(t0.UnixNano(), t0.Add(opts.Duration).UnixNano()), perFrame: perFrame, grace: grace,
+		frames: frames, perFrame: perFrame, grace: grace,
 		layers: len(po.Bitrates), peakRSS: peakRSS(opts.ServerPID)}
 	if err := report(out, opts, viewers, joinAll, w); err != nil {
 		return err
@@ -290,6 +324,13 @@ func RunMedia(ctx context.Context, opts MediaOptions, out io.Writer) error {
 	if a, b := h1[shedMetric], h0[shedMetric]; a != nil && b != nil {
 		fmt.Fprintf(out, "  server shed %.0f publisher packets (fan-out behind, until a keyframe in time)\n", a.sum-b.sum)
 	}
+	if len(opts.WHEPNodes) > 0 && opts.OnNodes != nil {
+		due := frames
+		if len(po.Bitrates) > 1 && opts.Pin != "layer" {
+			due = 0
+		}
+		opts.OnNodes(nodeResults(nodes, viewers, due))
+	}
 	if opts.ServerPID > 0 {
 		fmt.Fprintf(out, "  load generator CPU: %.2f cores (same machine: latency and join times include its queueing)\n",
 			(self1-self0).Seconds()/elapsed.Seconds())
@@ -298,8 +339,8 @@ func RunMedia(ctx context.Context, opts MediaOptions, out io.Writer) error {
 }
 
 // join attaches one WHEP viewer and records its join time.
-func join(ctx context.Context, api *webrtc.API, client *http.Client, opts MediaOptions) (*viewerStats, error) {
-	vs := &viewerStats{}
+func join(ctx context.Context, api *webrtc.API, client *http.Client, opts MediaOptions, whep string) (*viewerStats, error) {
+	vs := &viewerStats{whep: whep}
 	vo := synth.ViewerOptions{OnVideo: vs.onVideo, NoAudio: opts.NoAudio}
 	if opts.Codec == "h264" {
 		vo.VideoCodecs = synth.H264Codecs()
@@ -315,7 +356,7 @@ func join(ctx context.Context, api *webrtc.API, client *http.Client, opts MediaO
 		return nil, err
 	}
 	vs.postAt = time.Now()
-	url := strings.ReplaceAll(opts.WHEPURL, "{room}", opts.Room)
+	url := strings.ReplaceAll(whep, "{room}", opts.Room)
 	if opts.Pin == "layer" {
 		url += "?layer=" + opts.Layer
 	}
@@ -349,6 +390,9 @@ func post(ctx context.Context, c *http.Client, url, bearer, body string) (string
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 256<<10))
 	if err != nil {
 		return "", "", err
+	}
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		return "", "", fmt.Errorf("%s: %s to %q: %w", url, resp.Status, resp.Header.Get("Location"), errRedirected)
 	}
 	if resp.StatusCode != http.StatusCreated {
 		return "", "", fmt.Errorf("%s: %s: %s", url, resp.Status, bytes.TrimSpace(b))

@@ -55,6 +55,7 @@ func bucketTop(i int) time.Duration {
 type viewerStats struct {
 	v      *synth.Viewer
 	loc    string // WHEP resource
+	whep   string // the WHEP endpoint it joined through
 	postAt time.Time
 
 	mu        sync.Mutex
@@ -74,8 +75,9 @@ type viewerStats struct {
 	// counted on arrival until finish (a grace period after the window).
 	counting         bool
 	sendFrom, sendTo int64
+	layer            uint8               // the layer whose frames are counted
 	lastIdx          uint8               // Tail.Packet of a frame's last packet
-	frames           int64               // frames of layer 0 whose last packet arrived
+	frames           int64               // frames of that layer whose last packet arrived
 	hist             [buckets + 1]uint32 // delay of packets sent after liveNs
 	// seen holds the (layer, frame, packet) tails counted: a packet that
 	// arrives twice (sent again after a NACK) counts once, at its first
@@ -115,17 +117,18 @@ func (s *viewerStats) onVideo(p synth.Packet) {
 	}
 	// A server that packetizes frames anew (MediaMTX) keeps the tail at
 	// the end of each frame: the last packet's tail marks it delivered.
-	if p.Tail.Layer == 0 && p.Tail.Packet == s.lastIdx {
+	if p.Tail.Layer == s.layer && p.Tail.Packet == s.lastIdx {
 		s.frames++
 	}
 }
 
 // begin opens the arrival window now and the send window [from, to];
-// lastIdx is the index of a frame's last packet.
-func (s *viewerStats) begin(from, to int64, lastIdx uint8) {
+// frames of layer are counted, lastIdx is the index of a frame's last
+// packet.
+func (s *viewerStats) begin(from, to int64, layer, lastIdx uint8) {
 	s.mu.Lock()
 	s.measuring, s.counting = true, true
-	s.sendFrom, s.sendTo, s.lastIdx = from, to, lastIdx
+	s.sendFrom, s.sendTo, s.layer, s.lastIdx = from, to, layer, lastIdx
 	s.audio0 = s.v.AudioPackets()
 	s.mu.Unlock()
 }
