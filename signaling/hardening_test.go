@@ -8,8 +8,9 @@ import (
 // TestCredentialsRefusedInQuery is #11.12 (server side): a push key or the
 // admin token in a query string is refused with credential_in_query on
 // WHIP, WHEP, their session resources and the REST API — query strings end
-// up in proxy logs. A viewer JWT in ?token= stays allowed on WHEP (players
-// that cannot set headers), and is not a leak of a long-lived secret.
+// up in proxy logs. A viewer JWT in the URL is refused the same way: tokens
+// travel in the Authorization header only (a redirect to another node
+// carries a playback grant of its own).
 func TestCredentialsRefusedInQuery(t *testing.T) {
 	h := newHarness(t, nil)
 	rm := h.createRoom(false)
@@ -46,8 +47,11 @@ func TestCredentialsRefusedInQuery(t *testing.T) {
 		t.Fatalf("room state after refused calls = %s, want live (the publisher must survive)", st)
 	}
 	viewer, _, _ := h.users.Mint("u1", "", 3600e9)
-	if r := h.play("/whep/" + rm.ID + "?token=" + viewer); r.status != http.StatusCreated {
-		t.Fatalf("WHEP with a viewer JWT in ?token= = %d %s", r.status, r.body)
+	if r := h.play("/whep/" + rm.ID + "?token=" + viewer); r.status != http.StatusBadRequest || r.code() != "credential_in_query" {
+		t.Fatalf("WHEP with a viewer JWT in ?token= = %d %s, want 400 credential_in_query", r.status, r.body)
+	}
+	if r := h.play("/whep/" + rm.ID); r.status != http.StatusCreated {
+		t.Fatalf("WHEP after the refusals = %d %s", r.status, r.body)
 	}
 }
 

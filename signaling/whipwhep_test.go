@@ -191,8 +191,8 @@ func TestWHEPStatuses(t *testing.T) {
 		{"private with token of another room", "/whep/" + priv.ID, []string{"Authorization", "Bearer " + other}, 403, "room_forbidden", ""},
 		{"private with unscoped user token", "/whep/" + priv.ID, []string{"Authorization", "Bearer " + unscoped}, 403, "room_forbidden", ""},
 		{"private with token", "/whep/" + priv.ID, []string{"Authorization", "Bearer " + good}, 201, "", ""},
-		{"private with query token", "/whep/" + priv.ID + "?token=" + good, nil, 201, "", ""},
-		{"private with bad query token", "/whep/" + priv.ID + "?token=junk", nil, 401, "invalid_token", ""},
+		{"private with the token in the URL", "/whep/" + priv.ID + "?token=" + good, nil, 400, "credential_in_query", ""},
+		{"private with something else in ?token=", "/whep/" + priv.ID + "?token=junk", nil, 401, "missing_token", ""},
 		{"not live", "/whep/" + idle.ID, nil, 409, "not_live", "2"},
 		{"unknown room", "/whep/nosuch", nil, 404, "room_not_found", ""},
 		{"wrong content type", "/whep/" + pub.ID, []string{"Content-Type", "application/json"}, 415, "unsupported_media_type", ""},
@@ -284,7 +284,10 @@ func TestWHEPSessionAndEvents(t *testing.T) {
 	if d := h.do("DELETE", loc, "", "Authorization", "Bearer "+tok2); d.status != http.StatusForbidden {
 		t.Fatalf("DELETE by another viewer = %d", d.status)
 	}
-	if d := h.do("DELETE", loc+"?token="+tok, ""); d.status != http.StatusOK {
+	if d := h.do("DELETE", loc+"?token="+tok, ""); d.status != http.StatusBadRequest {
+		t.Fatalf("DELETE with the token in the URL = %d %s, want 400", d.status, d.body)
+	}
+	if d := h.do("DELETE", loc, "", "Authorization", "Bearer "+tok); d.status != http.StatusOK {
 		t.Fatalf("DELETE = %d %s", d.status, d.body)
 	}
 	testenv.Eventually(t, 2*time.Second, func() bool { _, l := h.events.counts(rm.ID); return l == 1 }, "left() not called")

@@ -64,8 +64,25 @@ func (a *Authenticator) refuseQueryCredentials(c *fiber.Ctx) error {
 		if strings.HasPrefix(v, PushKeyPrefix) || a.IsAdminToken(v) {
 			return apierr.E(apierr.CodeCredentialInQuery, "a push key or the admin token was sent in the URL (?%s=); send it as Authorization: Bearer …, and treat this key as leaked", name)
 		}
+		if looksLikeJWT(v) {
+			return apierr.E(apierr.CodeCredentialInQuery, "a user token was sent in the URL (?%s=); send it as Authorization: Bearer … (a redirect to another node carries a grant of its own)", name)
+		}
 	}
 	return nil
+}
+
+// looksLikeJWT reports whether v has a JWT's shape (three base64url parts),
+// without verifying it: a user token in a URL is refused, valid or not.
+func looksLikeJWT(v string) bool {
+	if strings.Count(v, ".") != 2 || len(v) < 20 {
+		return false
+	}
+	for _, r := range v {
+		if !(r == '.' || r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return true
 }
 
 // PrincipalOf returns the principal stored by Request or Require.
