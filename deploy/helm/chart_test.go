@@ -28,6 +28,7 @@ var testSecrets = map[string]any{
 	"adminToken":    strings.Repeat("a", 40),
 	"jwtSecret":     strings.Repeat("j", 40),
 	"sandboxSecret": strings.Repeat("s", 40),
+	"nodeSecret":    strings.Repeat("n", 40),
 }
 
 // manifest is one rendered object.
@@ -174,6 +175,9 @@ func TestChartRendersValidManifests(t *testing.T) {
 			"extraEnv": map[string]any{"LIVESELL_NOTIFY_WEBHOOK_URL": "https://shop.example/hooks"},
 			"media":    map[string]any{"iceTCPPort": 0},
 		}, "PodDisruptionBudget,Service,Service,StatefulSet"},
+		{"edge tier behind a regional release", map[string]any{"secrets": testSecrets,
+			"cascade": map[string]any{"upstream": "http://shop-livesell.live.svc:8080", "maxDepth": 2}},
+			"HorizontalPodAutoscaler,PodDisruptionBudget,Secret,Service,Service,StatefulSet"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -221,6 +225,15 @@ func TestChartRendersValidManifests(t *testing.T) {
 			}
 			if need := 5*time.Second + drain + shutdown; time.Duration(grace)*time.Second <= need {
 				t.Errorf("terminationGracePeriodSeconds %d leaves no time for the drain delay, drain-timeout and shutdown-grace (%v)", grace, need)
+			}
+			if env["LIVESELL_CASCADE"] != "true" || env["LIVESELL_CASCADE_MAX_DEPTH"] == "" {
+				t.Errorf("cascade env: %q, max depth %q", env["LIVESELL_CASCADE"], env["LIVESELL_CASCADE_MAX_DEPTH"])
+			}
+			if up := c.values["cascade"]; up != nil && env["LIVESELL_CASCADE_UPSTREAM"] != "http://shop-livesell.live.svc:8080" {
+				t.Errorf("edge tier without its upstream: %q", env["LIVESELL_CASCADE_UPSTREAM"])
+			}
+			if sec := k["Secret"]; len(sec) == 1 && at(sec[0].obj, "stringData", "LIVESELL_NODE_SECRET") != strings.Repeat("n", 40) {
+				t.Errorf("the Secret has no node secret: %v", at(sec[0].obj, "stringData"))
 			}
 			for _, name := range []string{"DATABASE_URL", "REDIS_URL", "NATS_URL", "LIVESELL_PUBLIC_URL", "LIVESELL_UDP_PORT"} {
 				if _, ok := env[name]; !ok {
@@ -284,6 +297,7 @@ func TestChartRefusesIncompleteValues(t *testing.T) {
 		"secrets.adminToken":                        {},
 		"externalRedis.url":                         {"secrets": testSecrets, "redis": map[string]any{"enabled": false}},
 		"workload must be":                          {"secrets": testSecrets, "workload": "Deployment"},
+		"secrets.nodeSecret":                        {"secrets": map[string]any{"adminToken": strings.Repeat("a", 40), "jwtSecret": strings.Repeat("j", 40), "sandboxSecret": strings.Repeat("s", 40)}},
 		"terminationGracePeriodSeconds 20 is below": {"secrets": testSecrets, "terminationGracePeriodSeconds": 20},
 	} {
 		rv, err := util.ToRenderValues(ch, vals, common.ReleaseOptions{Name: "shop", Namespace: "live", IsInstall: true}, common.DefaultCapabilities.Copy())
