@@ -50,9 +50,6 @@ func (r Result) Line() string {
 		r.Attempts, r.Orders, r.SoldOut, r.Oversell, r.RPS, r.P99.Milliseconds())
 }
 
-// CheckLoopback refuses a server that is not on a loopback address.
-func CheckLoopback(server string) error { return loadtool.CheckLoopback(server) }
-
 type orderBody struct {
 	ID        string `json:"id"`
 	UserID    string `json:"user_id"`
@@ -65,7 +62,7 @@ type orderBody struct {
 // Run performs the flash sale and writes a report to out.
 func Run(ctx context.Context, o Options, out io.Writer) (Result, error) {
 	var res Result
-	if err := CheckLoopback(o.Server); err != nil {
+	if err := loadtool.CheckLoopback(o.Server); err != nil {
 		return res, err
 	}
 	if o.Buyers < 1 || o.Stock < 0 || o.Concurrency < 1 || o.PayShare < 0 || o.PayShare > 1 {

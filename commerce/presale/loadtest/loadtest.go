@@ -52,9 +52,6 @@ func (r Result) Line() string {
 		float64(r.P50.Microseconds())/1000, float64(r.P99.Microseconds())/1000, r.Paid, r.Entitled)
 }
 
-// CheckLoopback refuses a server that is not on a loopback address.
-func CheckLoopback(server string) error { return loadtool.CheckLoopback(server) }
-
 type purchase struct {
 	Ticket struct {
 		ID         string `json:"id"`
@@ -71,7 +68,7 @@ type purchase struct {
 // Run performs the presale race and writes a report to out.
 func Run(ctx context.Context, o Options, out io.Writer) (Result, error) {
 	var res Result
-	if err := CheckLoopback(o.Server); err != nil {
+	if err := loadtool.CheckLoopback(o.Server); err != nil {
 		return res, err
 	}
 	if o.Buyers < 1 || o.Tickets < 2 || o.Concurrency < 1 || o.PayShare < 0 || o.PayShare > 1 || o.Price1 <= 0 || o.Price2 <= 0 {
