@@ -2,11 +2,11 @@ package guard
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/livesell/livesell/commerce/internal/errmap"
 	"github.com/livesell/livesell/internal/apierr"
 	"github.com/livesell/livesell/internal/auth"
 )
@@ -52,29 +52,13 @@ func (g *Guard) Limit(c *fiber.Ctx, a Act, lim Limits) error {
 	return nil
 }
 
-// Code maps one domain error to a catalogue code.
-type Code struct {
-	Err  error
-	Code apierr.Code
-}
+// Code maps one domain error to a catalogue code (the tools' rows are
+// never Quiet: the domain's message names the broken rule).
+type Code = errmap.Code
 
 // MapErr turns err into a catalogue error through table (the domain's
 // message names the broken rule), or the 500 path.
-func MapErr(err error, table []Code) error {
-	if err == nil {
-		return nil
-	}
-	var ae *apierr.Error
-	if errors.As(err, &ae) {
-		return err
-	}
-	for _, e := range table {
-		if errors.Is(err, e.Err) {
-			return apierr.E(e.Code, "%s", err.Error()).WithCause(err)
-		}
-	}
-	return apierr.Internal(err)
-}
+func MapErr(err error, table []Code) error { return errmap.Map(err, table) }
 
 // Trail serves GET /api/games/audit?target= (admin): the audit trail of one
 // draw, packet or gift.
