@@ -58,18 +58,7 @@ func (r *Relay) Run(ctx context.Context) {
 	t := time.NewTicker(r.every)
 	defer t.Stop()
 	for {
-		for {
-			n, err := r.Flush(ctx)
-			if err != nil {
-				if ctx.Err() == nil {
-					r.log.Warn("outbox relay", "err", err)
-				}
-				break
-			}
-			if n < batch {
-				break
-			}
-		}
+		Drain(ctx, r.Flush, batch, r.log, "outbox relay")
 		select {
 		case <-ctx.Done():
 			return
@@ -80,6 +69,24 @@ func (r *Relay) Run(ctx context.Context) {
 }
 
 const batch = 200
+
+// Drain calls flush (one batch of a relay) until it publishes fewer than
+// batch rows or fails; a failure is logged as msg unless ctx is done, and
+// the relay tries again on its next tick or kick.
+func Drain(ctx context.Context, flush func(context.Context) (int, error), batch int, log *slog.Logger, msg string) {
+	for {
+		n, err := flush(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				log.Warn(msg, "err", err)
+			}
+			return
+		}
+		if n < batch {
+			return
+		}
+	}
+}
 
 // Flush publishes one batch of unpublished events and returns how many.
 func (r *Relay) Flush(ctx context.Context) (int, error) {

@@ -92,15 +92,7 @@ func (r *Relay) Run(ctx context.Context) {
 				r.log.Warn("presale outbox prune", "err", err)
 			}
 		}
-		for {
-			n, err := r.Flush(ctx)
-			if err != nil && ctx.Err() == nil {
-				r.log.Warn("presale outbox relay", "err", err)
-			}
-			if err != nil || n < relayBatch {
-				break
-			}
-		}
+		outbox.Drain(ctx, r.Flush, relayBatch, r.log, "presale outbox relay")
 		select {
 		case <-ctx.Done():
 			return
