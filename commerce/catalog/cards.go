@@ -95,6 +95,13 @@ func (c *Cards) Show(ctx context.Context, pr Presenting, p Product) (events.Prod
 	if err != nil {
 		return events.ProductCard{}, err
 	}
+	card := c.keep(ctx, pr, p, avail)
+	return card, c.publish(ctx, card)
+}
+
+// keep makes room's card for pr (p with avail units left), gives it the
+// next version and keeps it as the room's current card.
+func (c *Cards) keep(ctx context.Context, pr Presenting, p Product, avail int64) events.ProductCard {
 	card := Card(pr, p, avail)
 	card.Variants = c.cardVariants(ctx, p)
 	c.mu.Lock()
@@ -102,7 +109,7 @@ func (c *Cards) Show(ctx context.Context, pr Presenting, p Product) (events.Prod
 	card.Version, card.At = c.nextVersion(), time.Now().UTC()
 	c.rooms[pr.Room] = &roomCard{card: card}
 	c.mu.Unlock()
-	return card, c.publish(ctx, card)
+	return card
 }
 
 // Hide publishes a hidden card for room at once.
@@ -215,13 +222,7 @@ func (c *Cards) refresh(ctx context.Context) error {
 			continue
 		}
 		avail, _, _, _ := c.stock.Avail(ctx, p.ID)
-		card := Card(pr, p, avail)
-		card.Variants = c.cardVariants(ctx, p)
-		c.mu.Lock()
-		c.track(pr.Room, p.ID)
-		card.Version, card.At = c.nextVersion(), time.Now().UTC()
-		c.rooms[pr.Room] = &roomCard{card: card}
-		c.mu.Unlock()
+		c.keep(ctx, pr, p, avail)
 	}
 	c.mu.Lock()
 	for room := range c.rooms {

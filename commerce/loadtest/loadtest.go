@@ -7,22 +7,17 @@
 package loadtest
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
-	"net"
-	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/livesell/livesell/commerce/internal/loadtool"
 	"github.com/livesell/livesell/commerce/payment/sandbox"
 )
 
@@ -55,107 +50,6 @@ func (r Result) Line() string {
 		r.Attempts, r.Orders, r.SoldOut, r.Oversell, r.RPS, r.P99.Milliseconds())
 }
 
-// CheckLoopback refuses a server that is not on a loopback address.
-func CheckLoopback(server string) error {
-	u, err := url.Parse(server)
-	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return fmt.Errorf("loadtest: --server must be an http(s) URL: %q", server)
-	}
-	host := u.Hostname()
-	if host == "localhost" {
-		return nil
-	}
-	ip := net.ParseIP(host)
-	if ip == nil || !ip.IsLoopback() {
-		return fmt.Errorf("loadtest: refusing to load %s: only loopback addresses (127.0.0.1, ::1, localhost)", host)
-	}
-	return nil
-}
-
-type client struct {
-	base  string
-	admin string
-	http  *http.Client
-}
-
-func (c *client) call(ctx context.Context, method, path, token string, body any, header map[string]string, out any) (int, error) {
-	var rd io.Reader
-	if body != nil {
-		switch b := body.(type) {
-		case []byte:
-			rd = bytes.NewReader(b)
-		default:
-			raw, err := json.Marshal(body)
-			if err != nil {
-				return 0, err
-			}
-			rd = bytes.NewReader(raw)
-		}
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
-	if err != nil {
-		return 0, err
-	}
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
-	if out != nil && resp.StatusCode < 300 {
-		if err := json.Unmarshal(raw, out); err != nil {
-			return resp.StatusCode, fmt.Errorf("%s %s: %w", method, path, err)
-		}
-	}
-	if resp.StatusCode >= 500 {
-		return resp.StatusCode, fmt.Errorf("%s %s: %d %.200s", method, path, resp.StatusCode, raw)
-	}
-	return resp.StatusCode, nil
-}
-
-// parallel runs fn(i) for i in [0,n) on c workers and returns the first error.
-func parallel(ctx context.Context, n, c int, fn func(i int) error) error {
-	var next atomic.Int64
-	var firstErr error
-	var once sync.Once
-	var wg sync.WaitGroup
-	for w := 0; w < c; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n || ctx.Err() != nil {
-					return
-				}
-				if err := fn(i); err != nil {
-					once.Do(func() { firstErr = err })
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	return firstErr
-}
-
-func pct(d []time.Duration, p float64) time.Duration {
-	if len(d) == 0 {
-		return 0
-	}
-	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
-	i := int(float64(len(d)-1) * p)
-	return d[i]
-}
-
 type orderBody struct {
 	ID        string `json:"id"`
 	UserID    string `json:"user_id"`
@@ -168,61 +62,41 @@ type orderBody struct {
 // Run performs the flash sale and writes a report to out.
 func Run(ctx context.Context, o Options, out io.Writer) (Result, error) {
 	var res Result
-	if err := CheckLoopback(o.Server); err != nil {
+	if err := loadtool.CheckLoopback(o.Server); err != nil {
 		return res, err
 	}
 	if o.Buyers < 1 || o.Stock < 0 || o.Concurrency < 1 || o.PayShare < 0 || o.PayShare > 1 {
 		return res, errors.New("loadtest: need --buyers ≥ 1, --stock ≥ 0, --concurrency ≥ 1, 0 ≤ --pay-share ≤ 1")
 	}
-	tr := &http.Transport{MaxIdleConns: o.Concurrency * 2, MaxIdleConnsPerHost: o.Concurrency * 2, MaxConnsPerHost: o.Concurrency, IdleConnTimeout: time.Minute}
-	defer tr.CloseIdleConnections()
-	c := &client{base: o.Server, admin: o.AdminToken, http: &http.Client{Transport: tr, Timeout: 60 * time.Second}}
+	c := loadtool.NewClient(o.Server, o.Concurrency, 4<<20)
+	defer c.Close()
 	run := strconv.FormatInt(time.Now().UnixNano(), 36)
 
 	var product struct {
 		ID string `json:"id"`
 	}
-	if st, err := c.call(ctx, "POST", "/api/products", o.AdminToken, map[string]any{
+	if st, err := c.Call(ctx, "POST", "/api/products", o.AdminToken, map[string]any{
 		"title": "flash sale " + run, "price_minor": 990, "currency": "USD", "stock": o.Stock,
 	}, nil, &product); err != nil || st != 201 {
 		return res, fmt.Errorf("loadtest: create product: status %d: %v", st, err)
 	}
 	fmt.Fprintf(out, "product %s stock %d buyers %d concurrency %d\n", product.ID, o.Stock, o.Buyers, o.Concurrency)
 
-	tokens := make([]string, o.Buyers)
 	start := time.Now()
-	if err := parallel(ctx, o.Buyers, o.Concurrency, func(i int) error {
-		var tok struct {
-			Token string `json:"token"`
-		}
-		st, err := c.call(ctx, "POST", "/api/tokens", o.AdminToken, map[string]any{"user_id": "fs-" + run + "-" + strconv.Itoa(i)}, nil, &tok)
-		if err != nil || st != 201 {
-			return fmt.Errorf("mint token: status %d: %v", st, err)
-		}
-		tokens[i] = tok.Token
-		return nil
-	}); err != nil {
+	tokens, err := loadtool.MintTokens(ctx, c, o.AdminToken, "fs-"+run+"-", o.Buyers, o.Concurrency)
+	if err != nil {
 		return res, fmt.Errorf("loadtest: %w", err)
 	}
 	fmt.Fprintf(out, "minted %d tokens in %s\n", o.Buyers, time.Since(start).Round(time.Millisecond))
 
 	// The race.
-	lat := make([]time.Duration, o.Buyers)
-	status := make([]int, o.Buyers)
 	created := make([]orderBody, o.Buyers)
 	body := []byte(`{"product_id":"` + product.ID + `"}`)
-	start = time.Now()
-	parallel(ctx, o.Buyers, o.Concurrency, func(i int) error {
-		t0 := time.Now()
-		st, err := c.call(ctx, "POST", "/api/orders", tokens[i], body, map[string]string{"Idempotency-Key": "fs-" + strconv.Itoa(i)}, &created[i])
-		lat[i] = time.Since(t0)
-		if err != nil && st == 0 {
-			st = -1
-		}
-		status[i] = st
-		return nil
+	race := loadtool.RunRace(ctx, o.Buyers, o.Concurrency, func(i int) (int, error) {
+		return c.Call(ctx, "POST", "/api/orders", tokens[i], body, map[string]string{"Idempotency-Key": "fs-" + strconv.Itoa(i)}, &created[i])
 	})
-	res.RaceDuration = time.Since(start)
+	lat, status := race.Lat, race.Status
+	res.RaceDuration = race.Took
 	res.Attempts = o.Buyers
 	var createdLat, soldLat []time.Duration
 	for i, st := range status {
@@ -238,9 +112,9 @@ func Run(ctx context.Context, o Options, out io.Writer) (Result, error) {
 		}
 	}
 	all := append([]time.Duration(nil), lat...)
-	res.P50, res.P99 = pct(all, 0.50), pct(all, 0.99)
-	res.CreatedP50, res.CreatedP99 = pct(createdLat, 0.50), pct(createdLat, 0.99)
-	res.SoldOutP50, res.SoldOutP99 = pct(soldLat, 0.50), pct(soldLat, 0.99)
+	res.P50, res.P99 = loadtool.Percentile(all, 0.50), loadtool.Percentile(all, 0.99)
+	res.CreatedP50, res.CreatedP99 = loadtool.Percentile(createdLat, 0.50), loadtool.Percentile(createdLat, 0.99)
+	res.SoldOutP50, res.SoldOutP99 = loadtool.Percentile(soldLat, 0.50), loadtool.Percentile(soldLat, 0.99)
 	res.RPS = float64(res.Attempts) / res.RaceDuration.Seconds()
 	fmt.Fprintf(out, "race %s: %d created (p50 %s p99 %s), %d sold out (p50 %s p99 %s), %d errors\n",
 		res.RaceDuration.Round(time.Millisecond), res.Orders, res.CreatedP50.Round(time.Microsecond), res.CreatedP99.Round(time.Microsecond),
@@ -254,7 +128,7 @@ func Run(ctx context.Context, o Options, out io.Writer) (Result, error) {
 			Orders []orderBody `json:"orders"`
 			Next   string      `json:"next_cursor"`
 		}
-		if st, err := c.call(ctx, "GET", "/api/orders?limit=500&cursor="+url.QueryEscape(cursor), o.AdminToken, nil, nil, &page); err != nil || st != 200 {
+		if st, err := c.Call(ctx, "GET", "/api/orders?limit=500&cursor="+url.QueryEscape(cursor), o.AdminToken, nil, nil, &page); err != nil || st != 200 {
 			return res, fmt.Errorf("loadtest: list orders: %d %v", st, err)
 		}
 		for _, ob := range page.Orders {
@@ -270,7 +144,7 @@ func Run(ctx context.Context, o Options, out io.Writer) (Result, error) {
 	var stock struct {
 		Left int64 `json:"stock_left"`
 	}
-	c.call(ctx, "GET", "/api/products/"+product.ID+"/stock", "", nil, nil, &stock)
+	c.Call(ctx, "GET", "/api/products/"+product.ID+"/stock", "", nil, nil, &stock)
 	if len(orders) > o.Stock {
 		res.Oversell = len(orders) - o.Stock
 	}
@@ -280,21 +154,14 @@ func Run(ctx context.Context, o Options, out io.Writer) (Result, error) {
 	}
 
 	// Pay a share, each callback twice, shuffled.
-	var toPay []int
-	for i := range status {
-		if status[i] == 201 {
-			toPay = append(toPay, i)
-		}
-	}
-	rand.Shuffle(len(toPay), func(a, b int) { toPay[a], toPay[b] = toPay[b], toPay[a] })
-	toPay = toPay[:int(float64(len(toPay))*o.PayShare)]
+	toPay := loadtool.ToPay(status, o.PayShare)
 	payIDs := make([]string, len(toPay))
-	if err := parallel(ctx, len(toPay), o.Concurrency, func(k int) error {
+	if err := loadtool.Parallel(ctx, len(toPay), o.Concurrency, func(k int) error {
 		i := toPay[k]
 		var co struct {
 			PaymentID string `json:"payment_id"`
 		}
-		st, err := c.call(ctx, "POST", "/api/orders/"+created[i].ID+"/pay", tokens[i], map[string]any{"provider": "sandbox"}, nil, &co)
+		st, err := c.Call(ctx, "POST", "/api/orders/"+created[i].ID+"/pay", tokens[i], map[string]any{"provider": "sandbox"}, nil, &co)
 		if err != nil || st != 200 {
 			return fmt.Errorf("pay %s: %d %v", created[i].ID, st, err)
 		}
@@ -303,30 +170,21 @@ func Run(ctx context.Context, o Options, out io.Writer) (Result, error) {
 	}); err != nil {
 		return res, fmt.Errorf("loadtest: %w", err)
 	}
-	type send struct{ k int }
-	sends := make([]send, 0, 2*len(toPay))
-	for k := range toPay {
-		sends = append(sends, send{k}, send{k})
-	}
-	rand.Shuffle(len(sends), func(a, b int) { sends[a], sends[b] = sends[b], sends[a] })
+	sends := loadtool.Twice(len(toPay))
 	sp := sandbox.New(o.SandboxSecret, 5*time.Minute)
 	var cbErrors atomic.Int64
-	parallel(ctx, len(sends), o.Concurrency, func(j int) error {
-		k := sends[j].k
+	loadtool.Parallel(ctx, len(sends), o.Concurrency, func(j int) error {
+		k := sends[j]
 		i := toPay[k]
 		var st int
 		var err error
 		if o.SandboxSecret != "" {
 			h, b := sp.Callback(sandbox.Notice{PaymentID: payIDs[k], TransactionID: "fs-tx-" + payIDs[k], Status: "paid", AmountMinor: created[i].Amount, Currency: created[i].Currency}, time.Now())
-			hdr := map[string]string{}
-			for name := range h {
-				hdr[name] = h.Get(name)
-			}
-			st, err = c.call(ctx, "POST", "/api/payments/sandbox/callback", "", b, hdr, nil)
+			st, err = c.Call(ctx, "POST", "/api/payments/sandbox/callback", "", b, loadtool.Headers(h), nil)
 		} else {
 			// The hosted page's button, pressed as the buyer (an anonymous
 			// press is refused).
-			st, err = c.call(ctx, "POST", "/pay/sandbox/"+payIDs[k]+"/pay", tokens[i], nil, nil, nil)
+			st, err = c.Call(ctx, "POST", "/pay/sandbox/"+payIDs[k]+"/pay", tokens[i], nil, nil, nil)
 		}
 		if err != nil || st != 200 {
 			cbErrors.Add(1)
@@ -334,10 +192,10 @@ func Run(ctx context.Context, o Options, out io.Writer) (Result, error) {
 		return nil
 	})
 	res.Paid, res.CallbacksSent = len(toPay), len(sends)
-	parallel(ctx, len(toPay), o.Concurrency, func(k int) error {
+	loadtool.Parallel(ctx, len(toPay), o.Concurrency, func(k int) error {
 		i := toPay[k]
 		var ob orderBody
-		if st, err := c.call(ctx, "GET", "/api/orders/"+created[i].ID, tokens[i], nil, nil, &ob); err == nil && st == 200 && ob.Status == "PAID" {
+		if st, err := c.Call(ctx, "GET", "/api/orders/"+created[i].ID, tokens[i], nil, nil, &ob); err == nil && st == 200 && ob.Status == "PAID" {
 			atomicAdd(&res.PaidOK)
 		}
 		return nil
@@ -349,7 +207,7 @@ func Run(ctx context.Context, o Options, out io.Writer) (Result, error) {
 			Orders []orderBody `json:"orders"`
 			Next   string      `json:"next_cursor"`
 		}
-		if st, err := c.call(ctx, "GET", "/api/orders?status=PAID&limit=500&cursor="+url.QueryEscape(cursor), o.AdminToken, nil, nil, &page); err != nil || st != 200 {
+		if st, err := c.Call(ctx, "GET", "/api/orders?status=PAID&limit=500&cursor="+url.QueryEscape(cursor), o.AdminToken, nil, nil, &page); err != nil || st != 200 {
 			break
 		}
 		for _, ob := range page.Orders {

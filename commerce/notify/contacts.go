@@ -6,9 +6,9 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"time"
 
+	"github.com/livesell/livesell/commerce/internal/migrate"
 	"github.com/livesell/livesell/internal/sqldb"
 )
 
@@ -18,14 +18,7 @@ var migrations embed.FS
 // Migrate applies the notify migrations (the contact table) under the
 // "notify" component.
 func Migrate(ctx context.Context, db *sqldb.DB) error {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		return fmt.Errorf("notify schema: %w", err)
-	}
-	if err := db.Migrate(ctx, "notify", sub); err != nil {
-		return fmt.Errorf("notify schema: %w", err)
-	}
-	return nil
+	return migrate.Embedded(ctx, db, migrations, "notify", "notify schema")
 }
 
 // Contacts stores how each user is reached (e-mail address, WeChat openid).

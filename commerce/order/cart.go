@@ -169,12 +169,9 @@ func (s *Service) CreateCart(ctx context.Context, user, idemKey string, r CartRe
 	if err := s.validateCart(&r); err != nil {
 		return Order{}, false, err
 	}
-	explicit := idemKey != ""
-	if !explicit {
-		idemKey = ids.New("auto_")
-	}
-	if len(idemKey) > 128 {
-		return Order{}, false, fmt.Errorf("%w: Idempotency-Key is longer than 128 bytes", ErrInvalid)
+	idemKey, explicit, err := idempotencyKey(idemKey)
+	if err != nil {
+		return Order{}, false, err
 	}
 	now := s.now()
 	lines := make([]Line, len(r.Lines))

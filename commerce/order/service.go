@@ -192,6 +192,18 @@ func orderID(user, key string) string {
 	return string(buf[:])
 }
 
+// idempotencyKey returns the caller's Idempotency-Key (explicit), or an
+// automatic one when it sent none; a key over 128 bytes is ErrInvalid.
+func idempotencyKey(key string) (string, bool, error) {
+	if key == "" {
+		return ids.New("auto_"), false, nil
+	}
+	if len(key) > 128 {
+		return "", true, fmt.Errorf("%w: Idempotency-Key is longer than 128 bytes", ErrInvalid)
+	}
+	return key, true, nil
+}
+
 // Create places an order for user. idemKey (optional, ≤ 128 bytes) makes
 // retries safe: the same key and request return the same order (created
 // false), another request with the key fails with ErrIdempotencyReuse.
@@ -199,12 +211,9 @@ func (s *Service) Create(ctx context.Context, user, idemKey string, r Request) (
 	if err := s.Validate(&r); err != nil {
 		return Order{}, false, err
 	}
-	explicit := idemKey != ""
-	if !explicit {
-		idemKey = ids.New("auto_")
-	}
-	if len(idemKey) > 128 {
-		return Order{}, false, fmt.Errorf("%w: Idempotency-Key is longer than 128 bytes", ErrInvalid)
+	idemKey, explicit, err := idempotencyKey(idemKey)
+	if err != nil {
+		return Order{}, false, err
 	}
 	if r.SKU != "" { // a variant: a cart of one line
 		return s.CreateCart(ctx, user, idemKey, CartRequest{Lines: []CartLine{{ProductID: r.ProductID, SKU: r.SKU, Quantity: r.Quantity}}, Room: r.Room, Addr: r.Addr,

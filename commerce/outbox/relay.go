@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -60,18 +58,7 @@ func (r *Relay) Run(ctx context.Context) {
 	t := time.NewTicker(r.every)
 	defer t.Stop()
 	for {
-		for {
-			n, err := r.Flush(ctx)
-			if err != nil {
-				if ctx.Err() == nil {
-					r.log.Warn("outbox relay", "err", err)
-				}
-				break
-			}
-			if n < batch {
-				break
-			}
-		}
+		Drain(ctx, r.Flush, batch, r.log, "outbox relay")
 		select {
 		case <-ctx.Done():
 			return
@@ -83,24 +70,28 @@ func (r *Relay) Run(ctx context.Context) {
 
 const batch = 200
 
+// Drain calls flush (one batch of a relay) until it publishes fewer than
+// batch rows or fails; a failure is logged as msg unless ctx is done, and
+// the relay tries again on its next tick or kick.
+func Drain(ctx context.Context, flush func(context.Context) (int, error), batch int, log *slog.Logger, msg string) {
+	for {
+		n, err := flush(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				log.Warn(msg, "err", err)
+			}
+			return
+		}
+		if n < batch {
+			return
+		}
+	}
+}
+
 // Flush publishes one batch of unpublished events and returns how many.
 func (r *Relay) Flush(ctx context.Context) (int, error) {
-	rows, err := r.db.QueryContext(ctx, `SELECT id, event_type, payload FROM commerce_outbox WHERE published_at = 0 ORDER BY id LIMIT $1`, batch)
+	pending, err := ReadPending(ctx, r.db, "commerce_outbox", batch)
 	if err != nil {
-		return 0, fmt.Errorf("outbox: read: %w", err)
-	}
-	type row struct{ id, typ, payload string }
-	var pending []row
-	for rows.Next() {
-		var x row
-		if err := rows.Scan(&x.id, &x.typ, &x.payload); err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("outbox: read: %w", err)
-		}
-		pending = append(pending, x)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return 0, fmt.Errorf("outbox: read: %w", err)
 	}
 	// Publish the batch pipelined (each acknowledged by the stream), then
@@ -108,45 +99,34 @@ func (r *Relay) Flush(ctx context.Context) (int, error) {
 	futures := make([]jetstream.PubAckFuture, 0, len(pending))
 	var pubErr error
 	for _, x := range pending {
-		msg := &nats.Msg{Subject: events.OrderSubject(r.ns, x.typ), Data: []byte(x.payload), Header: nats.Header{}}
-		msg.Header.Set(jetstream.MsgIDHeader, x.id)
+		msg := &nats.Msg{Subject: events.OrderSubject(r.ns, x.Type), Data: []byte(x.Payload), Header: nats.Header{}}
+		msg.Header.Set(jetstream.MsgIDHeader, x.ID)
 		f, err := r.js.PublishMsgAsync(msg)
 		if err != nil {
-			pubErr = fmt.Errorf("outbox: publish %s: %w", x.id, err)
+			pubErr = fmt.Errorf("outbox: publish %s: %w", x.ID, err)
 			break
 		}
 		futures = append(futures, f)
 	}
-	done := make([]any, 0, len(futures)+1)
-	done = append(done, time.Now().UnixMilli())
+	at := time.Now().UnixMilli()
+	done := make([]string, 0, len(futures))
 	for i, f := range futures {
 		select {
 		case <-f.Ok():
-			done = append(done, pending[i].id)
+			done = append(done, pending[i].ID)
 		case err := <-f.Err():
 			if pubErr == nil {
-				pubErr = fmt.Errorf("outbox: publish %s: %w", pending[i].id, err)
+				pubErr = fmt.Errorf("outbox: publish %s: %w", pending[i].ID, err)
 			}
 		case <-ctx.Done():
 			return 0, ctx.Err()
 		}
 	}
-	if len(done) > 1 {
-		var q strings.Builder
-		q.WriteString(`UPDATE commerce_outbox SET published_at = $1 WHERE id IN (`)
-		for i := 2; i <= len(done); i++ {
-			if i > 2 {
-				q.WriteByte(',')
-			}
-			q.WriteString("$" + strconv.Itoa(i))
-		}
-		q.WriteByte(')')
-		if _, err := r.db.ExecContext(ctx, q.String(), done...); err != nil {
-			return 0, fmt.Errorf("outbox: mark published: %w", err)
-		}
+	if err := MarkPublished(ctx, r.db, "commerce_outbox", at, done); err != nil {
+		return 0, fmt.Errorf("outbox: mark published: %w", err)
 	}
 	if pubErr != nil {
-		return len(done) - 1, pubErr
+		return len(done), pubErr
 	}
 	return len(pending), nil
 }

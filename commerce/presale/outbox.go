@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -15,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/livesell/livesell/commerce/internal/ids"
+	"github.com/livesell/livesell/commerce/outbox"
 	"github.com/livesell/livesell/internal/events"
 	"github.com/livesell/livesell/internal/sqldb"
 )
@@ -93,15 +92,7 @@ func (r *Relay) Run(ctx context.Context) {
 				r.log.Warn("presale outbox prune", "err", err)
 			}
 		}
-		for {
-			n, err := r.Flush(ctx)
-			if err != nil && ctx.Err() == nil {
-				r.log.Warn("presale outbox relay", "err", err)
-			}
-			if err != nil || n < relayBatch {
-				break
-			}
-		}
+		outbox.Drain(ctx, r.Flush, relayBatch, r.log, "presale outbox relay")
 		select {
 		case <-ctx.Done():
 			return
@@ -115,48 +106,24 @@ const relayBatch = 200
 
 // Flush publishes one batch and returns how many rows it marked published.
 func (r *Relay) Flush(ctx context.Context) (int, error) {
-	rows, err := r.db.QueryContext(ctx, `SELECT id, event_type, payload FROM presale_outbox WHERE published_at = 0 ORDER BY id LIMIT $1`, relayBatch)
+	pending, err := outbox.ReadPending(ctx, r.db, "presale_outbox", relayBatch)
 	if err != nil {
 		return 0, fmt.Errorf("presale outbox: read: %w", err)
 	}
-	type row struct{ id, typ, payload string }
-	var pending []row
-	for rows.Next() {
-		var x row
-		if err := rows.Scan(&x.id, &x.typ, &x.payload); err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("presale outbox: read: %w", err)
-		}
-		pending = append(pending, x)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, fmt.Errorf("presale outbox: read: %w", err)
-	}
-	done := []any{time.Now().UnixMilli()}
+	at := time.Now().UnixMilli()
+	var done []string
 	var pubErr error
 	for _, x := range pending {
-		msg := &nats.Msg{Subject: events.EntitlementSubject(r.ns, x.typ), Data: []byte(x.payload), Header: nats.Header{}}
-		msg.Header.Set(jetstream.MsgIDHeader, x.id)
+		msg := &nats.Msg{Subject: events.EntitlementSubject(r.ns, x.Type), Data: []byte(x.Payload), Header: nats.Header{}}
+		msg.Header.Set(jetstream.MsgIDHeader, x.ID)
 		if _, err := r.js.PublishMsg(ctx, msg); err != nil {
-			pubErr = fmt.Errorf("presale outbox: publish %s: %w", x.id, err)
+			pubErr = fmt.Errorf("presale outbox: publish %s: %w", x.ID, err)
 			break
 		}
-		done = append(done, x.id)
+		done = append(done, x.ID)
 	}
-	if len(done) > 1 {
-		var q strings.Builder
-		q.WriteString(`UPDATE presale_outbox SET published_at = $1 WHERE id IN (`)
-		for i := 2; i <= len(done); i++ {
-			if i > 2 {
-				q.WriteByte(',')
-			}
-			q.WriteString("$" + strconv.Itoa(i))
-		}
-		q.WriteByte(')')
-		if _, err := r.db.ExecContext(ctx, q.String(), done...); err != nil {
-			return 0, fmt.Errorf("presale outbox: mark: %w", err)
-		}
+	if err := outbox.MarkPublished(ctx, r.db, "presale_outbox", at, done); err != nil {
+		return 0, fmt.Errorf("presale outbox: mark: %w", err)
 	}
-	return len(done) - 1, pubErr
+	return len(done), pubErr
 }

@@ -8,10 +8,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"strings"
 	"time"
 
+	"github.com/livesell/livesell/commerce/internal/migrate"
 	"github.com/livesell/livesell/internal/sqldb"
 )
 
@@ -20,14 +20,7 @@ var migrations embed.FS
 
 // Migrate applies the reminder migrations under the "reminder" component.
 func Migrate(ctx context.Context, db *sqldb.DB) error {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		return fmt.Errorf("reminder schema: %w", err)
-	}
-	if err := db.Migrate(ctx, "reminder", sub); err != nil {
-		return fmt.Errorf("reminder schema: %w", err)
-	}
-	return nil
+	return migrate.Embedded(ctx, db, migrations, "reminder", "reminder schema")
 }
 
 // Job states.

@@ -8,10 +8,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io/fs"
 	"strconv"
 	"time"
 
+	"github.com/livesell/livesell/commerce/internal/migrate"
 	"github.com/livesell/livesell/internal/events"
 	"github.com/livesell/livesell/internal/sqldb"
 )
@@ -25,14 +25,7 @@ var ErrNoShow = errors.New("review: no such show")
 // Migrate applies the review migrations (component "review") that db has
 // not seen yet.
 func Migrate(ctx context.Context, db *sqldb.DB) error {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		return fmt.Errorf("review schema: %w", err)
-	}
-	if err := db.Migrate(ctx, "review", sub); err != nil {
-		return fmt.Errorf("review schema: %w", err)
-	}
-	return nil
+	return migrate.Embedded(ctx, db, migrations, "review", "review schema")
 }
 
 // Store keeps the shows and the events their reports are computed from.

@@ -6,9 +6,8 @@ package schema
 import (
 	"context"
 	"embed"
-	"fmt"
-	"io/fs"
 
+	"github.com/livesell/livesell/commerce/internal/migrate"
 	"github.com/livesell/livesell/internal/sqldb"
 )
 
@@ -17,12 +16,5 @@ var files embed.FS
 
 // Migrate applies the commerce migrations that db has not seen yet.
 func Migrate(ctx context.Context, db *sqldb.DB) error {
-	sub, err := fs.Sub(files, "migrations")
-	if err != nil {
-		return fmt.Errorf("commerce schema: %w", err)
-	}
-	if err := db.Migrate(ctx, "commerce", sub); err != nil {
-		return fmt.Errorf("commerce schema: %w", err)
-	}
-	return nil
+	return migrate.Embedded(ctx, db, files, "commerce", "commerce schema")
 }

@@ -147,17 +147,7 @@ func (s *Store) ReserveCart(ctx context.Context, order, user string, lines []Lin
 // units its orders hold; the product's total moves by the same amount. It
 // answers the variant's units left.
 func (s *Admin) SetVariantTotal(ctx context.Context, product, sku string, total int64) (Result, error) {
-	r, err := s.setSKU.run(ctx, s.rdb, s.keysOf(product)[:], sku, total)
-	if err != nil {
-		return r, err
-	}
-	switch r.Code {
-	case NotLoaded:
-		return r, ErrNotLoaded
-	case Limit:
-		return r, ErrBelowHeld
-	}
-	return r, nil
+	return setResult(s.setSKU.run(ctx, s.rdb, s.keysOf(product)[:], sku, total))
 }
 
 // VariantAvail is the units left of each of product's variants (those

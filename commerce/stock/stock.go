@@ -247,7 +247,12 @@ func (s *Store) UnpaidHeld(ctx context.Context, product, user, addr string) (byU
 
 // SetTotal changes product's total stock, keeping the units held by orders.
 func (s *Admin) SetTotal(ctx context.Context, product string, total int64) (Result, error) {
-	r, err := s.setTotal.run(ctx, s.rdb, s.keysOf(product)[:], total)
+	return setResult(s.setTotal.run(ctx, s.rdb, s.keysOf(product)[:], total))
+}
+
+// setResult turns the answer of a set-total script into its error: the
+// product not loaded in Redis, or a total below the units orders hold.
+func setResult(r Result, err error) (Result, error) {
 	if err != nil {
 		return r, err
 	}

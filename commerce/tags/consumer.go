@@ -6,13 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 	"unicode/utf8"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/livesell/livesell/commerce/internal/durable"
 	"github.com/livesell/livesell/internal/events"
 )
 
@@ -35,38 +35,11 @@ func NewConsumer(store *Store, nc *nats.Conn, js jetstream.JetStream, ns string,
 // Start consumes until ctx is done; the returned stop waits until the
 // handlers have returned.
 func (c *Consumer) Start(ctx context.Context) (stop func(), err error) {
-	cons, err := c.js.CreateOrUpdateConsumer(ctx, events.OrdersStream(c.ns), jetstream.ConsumerConfig{
-		Durable:       "commerce-tags",
-		FilterSubject: events.OrderSubject(c.ns, "*"),
-		AckPolicy:     jetstream.AckExplicitPolicy,
-		DeliverPolicy: jetstream.DeliverAllPolicy,
-		MaxAckPending: 1000,
-		AckWait:       30 * time.Second,
-	})
+	cons, err := c.js.CreateOrUpdateConsumer(ctx, events.OrdersStream(c.ns), durable.Config("commerce-tags", events.OrderSubject(c.ns, "*")))
 	if err != nil {
 		return nil, fmt.Errorf("tags: consumer: %w", err)
 	}
-	// Handlers register under mu, so that stop can wait for the running
-	// ones without racing a handler that starts meanwhile.
-	var (
-		wg      sync.WaitGroup
-		mu      sync.Mutex
-		stopped bool
-	)
-	enter := func() bool {
-		mu.Lock()
-		defer mu.Unlock()
-		if stopped {
-			return false
-		}
-		wg.Add(1)
-		return true
-	}
-	cc, err := cons.Consume(func(m jetstream.Msg) {
-		if !enter() {
-			return
-		}
-		defer wg.Done()
+	stopOrders, err := durable.Consume(cons, func(m jetstream.Msg) {
 		if ctx.Err() != nil {
 			return // stopping: the message is redelivered to the next consumer
 		}
@@ -87,7 +60,7 @@ func (c *Consumer) Start(ctx context.Context) (stop func(), err error) {
 		m.Ack()
 	})
 	if err != nil {
-		return nil, fmt.Errorf("tags: consume: %w", err)
+		return nil, fmt.Errorf("tags: %w", err)
 	}
 	sub, err := c.nc.Subscribe(events.ActivitySubject(c.ns), func(m *nats.Msg) {
 		a, err := ParseActivity(m.Data)
@@ -99,16 +72,12 @@ func (c *Consumer) Start(ctx context.Context) (stop func(), err error) {
 		}
 	})
 	if err != nil {
-		cc.Stop()
+		stopOrders()
 		return nil, fmt.Errorf("tags: subscribe: %w", err)
 	}
 	return func() {
 		sub.Unsubscribe()
-		cc.Stop()
-		mu.Lock()
-		stopped = true
-		mu.Unlock()
-		wg.Wait()
+		stopOrders()
 	}, nil
 }
 

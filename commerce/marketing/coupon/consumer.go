@@ -4,11 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/livesell/livesell/commerce/internal/durable"
 	"github.com/livesell/livesell/internal/events"
 )
 
@@ -21,36 +21,11 @@ func (s *Service) Consume(ctx context.Context, js jetstream.JetStream) (stop fun
 	if _, err := js.CreateStream(ctx, events.OrdersStreamConfig(s.o.NS)); err != nil && err != jetstream.ErrStreamNameAlreadyInUse {
 		return nil, fmt.Errorf("coupon: orders stream: %w", err)
 	}
-	cons, err := js.CreateOrUpdateConsumer(ctx, events.OrdersStream(s.o.NS), jetstream.ConsumerConfig{
-		Durable:       "marketing-coupons",
-		FilterSubject: events.OrderSubject(s.o.NS, "*"),
-		AckPolicy:     jetstream.AckExplicitPolicy,
-		DeliverPolicy: jetstream.DeliverAllPolicy,
-		MaxAckPending: 1000,
-		AckWait:       30 * time.Second,
-	})
+	cons, err := js.CreateOrUpdateConsumer(ctx, events.OrdersStream(s.o.NS), durable.Config("marketing-coupons", events.OrderSubject(s.o.NS, "*")))
 	if err != nil {
 		return nil, fmt.Errorf("coupon: consumer: %w", err)
 	}
-	var (
-		wg      sync.WaitGroup
-		mu      sync.Mutex
-		stopped bool
-	)
-	enter := func() bool {
-		mu.Lock()
-		defer mu.Unlock()
-		if stopped {
-			return false
-		}
-		wg.Add(1)
-		return true
-	}
-	cc, err := cons.Consume(func(m jetstream.Msg) {
-		if !enter() {
-			return
-		}
-		defer wg.Done()
+	stop, err = durable.Consume(cons, func(m jetstream.Msg) {
 		if ctx.Err() != nil {
 			return
 		}
@@ -69,15 +44,9 @@ func (s *Service) Consume(ctx context.Context, js jetstream.JetStream) (stop fun
 		m.Ack()
 	})
 	if err != nil {
-		return nil, fmt.Errorf("coupon: consume: %w", err)
+		return nil, fmt.Errorf("coupon: %w", err)
 	}
-	return func() {
-		cc.Stop()
-		mu.Lock()
-		stopped = true
-		mu.Unlock()
-		wg.Wait()
-	}, nil
+	return stop, nil
 }
 
 // OnOrderEvent applies one order event to coupons, once per event id.

@@ -7,11 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"strings"
 	"time"
 
 	"github.com/livesell/livesell/commerce/internal/ids"
+	"github.com/livesell/livesell/commerce/internal/migrate"
 	"github.com/livesell/livesell/commerce/outbox"
 	"github.com/livesell/livesell/internal/events"
 	"github.com/livesell/livesell/internal/sqldb"
@@ -22,14 +22,7 @@ var migrations embed.FS
 
 // Migrate applies the coupon migrations (component "marketing_coupon").
 func Migrate(ctx context.Context, db *sqldb.DB) error {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		return fmt.Errorf("coupon schema: %w", err)
-	}
-	if err := db.Migrate(ctx, "marketing_coupon", sub); err != nil {
-		return fmt.Errorf("coupon schema: %w", err)
-	}
-	return nil
+	return migrate.Embedded(ctx, db, migrations, "marketing_coupon", "coupon schema")
 }
 
 // store is the coupons' SQL.

@@ -13,11 +13,11 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/livesell/livesell/commerce/internal/migrate"
 	"github.com/livesell/livesell/internal/sqldb"
 )
 
@@ -26,14 +26,7 @@ var files embed.FS
 
 // Migrate applies the draw migrations (component "marketing-draw").
 func Migrate(ctx context.Context, db *sqldb.DB) error {
-	sub, err := fs.Sub(files, "migrations")
-	if err != nil {
-		return fmt.Errorf("draw schema: %w", err)
-	}
-	if err := db.Migrate(ctx, "marketing-draw", sub); err != nil {
-		return fmt.Errorf("draw schema: %w", err)
-	}
-	return nil
+	return migrate.Embedded(ctx, db, files, "marketing-draw", "draw schema")
 }
 
 // Entry rules.

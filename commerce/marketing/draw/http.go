@@ -78,24 +78,8 @@ func (h *Handler) Mount(r fiber.Router) {
 	r.Post("/api/draws/:id/claim", h.claim)
 }
 
-func (h *Handler) room(c *fiber.Ctx) (string, error) {
-	room := c.Params("room")
-	ok, err := h.Rooms.Exists(c.UserContext(), room)
-	if err != nil {
-		return "", apierr.Internal(err)
-	}
-	if !ok {
-		return "", apierr.E(apierr.CodeRoomNotFound, "no room %q", room)
-	}
-	return room, nil
-}
-
 func (h *Handler) open(c *fiber.Ctx) error {
-	p, err := h.Auth.Request(c, auth.Admin|auth.PushKey, c.Params("room"))
-	if err != nil {
-		return err
-	}
-	room, err := h.room(c)
+	p, room, err := guard.Anchor(c, h.Auth, h.Rooms)
 	if err != nil {
 		return err
 	}
@@ -115,7 +99,7 @@ func (h *Handler) open(c *fiber.Ctx) error {
 }
 
 func (h *Handler) list(c *fiber.Ctx) error {
-	room, err := h.room(c)
+	room, err := guard.Room(c, h.Rooms)
 	if err != nil {
 		return err
 	}
@@ -199,12 +183,8 @@ func (h *Handler) close(c *fiber.Ctx) error {
 	return c.JSON(d)
 }
 
-func (h *Handler) user(c *fiber.Ctx) (auth.Principal, error) {
-	return h.Auth.Request(c, auth.User|auth.Admin, "")
-}
-
 func (h *Handler) enter(c *fiber.Ctx) error {
-	p, err := h.user(c)
+	p, err := guard.Viewer(c, h.Auth)
 	if err != nil {
 		return err
 	}
@@ -213,10 +193,10 @@ func (h *Handler) enter(c *fiber.Ctx) error {
 		return err
 	}
 	act := guard.Act{Action: "draw.enter", UserID: p.UserID, Room: d.Room, Target: d.ID}
-	if err := h.Guard.Limit(c, act, guard.EnterLimits); err != nil {
+	act, err = h.Guard.Admit(c, act, guard.EnterLimits)
+	if err != nil {
 		return err
 	}
-	act.Addr = guard.Addr(c)
 	pseudonym, fresh, err := h.S.Enter(c.UserContext(), d, p.UserID, ViaButton, "")
 	if err != nil {
 		h.Guard.Record(c.UserContext(), act, "refused", err.Error())
@@ -233,7 +213,7 @@ func (h *Handler) enter(c *fiber.Ctx) error {
 }
 
 func (h *Handler) me(c *fiber.Ctx) error {
-	p, err := h.user(c)
+	p, err := guard.Viewer(c, h.Auth)
 	if err != nil {
 		return err
 	}
@@ -245,16 +225,16 @@ func (h *Handler) me(c *fiber.Ctx) error {
 }
 
 func (h *Handler) claim(c *fiber.Ctx) error {
-	p, err := h.user(c)
+	p, err := guard.Viewer(c, h.Auth)
 	if err != nil {
 		return err
 	}
 	id := c.Params("id")
 	act := guard.Act{Action: "draw.claim", UserID: p.UserID, Target: id}
-	if err := h.Guard.Limit(c, act, guard.ClaimLimits); err != nil {
+	act, err = h.Guard.Admit(c, act, guard.ClaimLimits)
+	if err != nil {
 		return err
 	}
-	act.Addr = guard.Addr(c)
 	m, err := h.S.Claim(c.UserContext(), id, p.UserID, act.Addr)
 	if err != nil {
 		h.Guard.Record(c.UserContext(), act, "refused", err.Error())

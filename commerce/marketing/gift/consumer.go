@@ -4,11 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/livesell/livesell/commerce/internal/durable"
 	"github.com/livesell/livesell/internal/events"
 )
 
@@ -17,31 +17,11 @@ import (
 // and a redelivered event is applied once). stop waits for the running
 // handler.
 func (s *Service) Consume(ctx context.Context, js jetstream.JetStream, ns string) (stop func(), err error) {
-	cons, err := js.CreateOrUpdateConsumer(ctx, events.OrdersStream(ns), jetstream.ConsumerConfig{
-		Durable:       "marketing-gifts",
-		FilterSubject: events.OrderSubject(ns, events.OrderPaid),
-		AckPolicy:     jetstream.AckExplicitPolicy,
-		DeliverPolicy: jetstream.DeliverAllPolicy,
-		MaxAckPending: 1000,
-		AckWait:       30 * time.Second,
-	})
+	cons, err := js.CreateOrUpdateConsumer(ctx, events.OrdersStream(ns), durable.Config("marketing-gifts", events.OrderSubject(ns, events.OrderPaid)))
 	if err != nil {
 		return nil, fmt.Errorf("gift: consumer: %w", err)
 	}
-	var (
-		wg      sync.WaitGroup
-		mu      sync.Mutex
-		stopped bool
-	)
-	cc, err := cons.Consume(func(m jetstream.Msg) {
-		mu.Lock()
-		if stopped {
-			mu.Unlock()
-			return
-		}
-		wg.Add(1)
-		mu.Unlock()
-		defer wg.Done()
+	stop, err = durable.Consume(cons, func(m jetstream.Msg) {
 		var ev events.OrderEvent
 		if err := json.Unmarshal(m.Data(), &ev); err != nil {
 			s.log.Warn("gift: undecodable order event", "err", err)
@@ -59,13 +39,7 @@ func (s *Service) Consume(ctx context.Context, js jetstream.JetStream, ns string
 		m.Ack()
 	})
 	if err != nil {
-		return nil, fmt.Errorf("gift: consume: %w", err)
+		return nil, fmt.Errorf("gift: %w", err)
 	}
-	return func() {
-		cc.Stop()
-		mu.Lock()
-		stopped = true
-		mu.Unlock()
-		wg.Wait()
-	}, nil
+	return stop, nil
 }

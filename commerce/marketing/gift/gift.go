@@ -14,11 +14,11 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"time"
 	"unicode/utf8"
 
 	"github.com/livesell/livesell/commerce/internal/ids"
+	"github.com/livesell/livesell/commerce/internal/migrate"
 	"github.com/livesell/livesell/internal/sqldb"
 )
 
@@ -27,14 +27,7 @@ var files embed.FS
 
 // Migrate applies the gift migrations (component "marketing-gift").
 func Migrate(ctx context.Context, db *sqldb.DB) error {
-	sub, err := fs.Sub(files, "migrations")
-	if err != nil {
-		return fmt.Errorf("gift schema: %w", err)
-	}
-	if err := db.Migrate(ctx, "marketing-gift", sub); err != nil {
-		return fmt.Errorf("gift schema: %w", err)
-	}
-	return nil
+	return migrate.Embedded(ctx, db, files, "marketing-gift", "gift schema")
 }
 
 // Sentinel errors.

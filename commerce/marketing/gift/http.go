@@ -113,18 +113,6 @@ func (h *Handler) Mount(r fiber.Router) {
 	r.Post("/api/me/wallet/topups", h.topUp)
 }
 
-func (h *Handler) room(c *fiber.Ctx) (string, error) {
-	room := c.Params("room")
-	ok, err := h.Rooms.Exists(c.UserContext(), room)
-	if err != nil {
-		return "", apierr.Internal(err)
-	}
-	if !ok {
-		return "", apierr.E(apierr.CodeRoomNotFound, "no room %q", room)
-	}
-	return room, nil
-}
-
 func (h *Handler) catalogue(c *fiber.Ctx) error {
 	gs, err := h.S.Store().Catalogue(c.UserContext())
 	if err != nil {
@@ -148,11 +136,11 @@ func (h *Handler) put(c *fiber.Ctx) error {
 }
 
 func (h *Handler) send(c *fiber.Ctx) error {
-	p, err := h.Auth.Request(c, auth.User|auth.Admin, "")
+	p, err := guard.Viewer(c, h.Auth)
 	if err != nil {
 		return err
 	}
-	room, err := h.room(c)
+	room, err := guard.Room(c, h.Rooms)
 	if err != nil {
 		return err
 	}
@@ -161,10 +149,10 @@ func (h *Handler) send(c *fiber.Ctx) error {
 		return err
 	}
 	act := guard.Act{Action: "gift.send", UserID: p.UserID, Room: room, Target: giftID}
-	if err := h.Guard.Limit(c, act, guard.GiftLimits); err != nil {
+	act, err = h.Guard.Admit(c, act, guard.GiftLimits)
+	if err != nil {
 		return err
 	}
-	act.Addr = guard.Addr(c)
 	key := c.Get("Idempotency-Key")
 	if key == "" {
 		return apierr.E(apierr.CodeGiftInvalid, "an Idempotency-Key header is required (one per gift, reused on retry)")
@@ -200,7 +188,7 @@ func since(c *fiber.Ctx) (time.Time, error) {
 }
 
 func (h *Handler) leaderboard(c *fiber.Ctx) error {
-	room, err := h.room(c)
+	room, err := guard.Room(c, h.Rooms)
 	if err != nil {
 		return err
 	}
@@ -216,10 +204,7 @@ func (h *Handler) leaderboard(c *fiber.Ctx) error {
 }
 
 func (h *Handler) income(c *fiber.Ctx) error {
-	if _, err := h.Auth.Request(c, auth.Admin|auth.PushKey, c.Params("room")); err != nil {
-		return err
-	}
-	room, err := h.room(c)
+	_, room, err := guard.Anchor(c, h.Auth, h.Rooms)
 	if err != nil {
 		return err
 	}
@@ -235,7 +220,7 @@ func (h *Handler) income(c *fiber.Ctx) error {
 }
 
 func (h *Handler) rules(c *fiber.Ctx) error {
-	room, err := h.room(c)
+	room, err := guard.Room(c, h.Rooms)
 	if err != nil {
 		return err
 	}
@@ -247,10 +232,7 @@ func (h *Handler) rules(c *fiber.Ctx) error {
 }
 
 func (h *Handler) addRule(c *fiber.Ctx) error {
-	if _, err := h.Auth.Request(c, auth.Admin|auth.PushKey, c.Params("room")); err != nil {
-		return err
-	}
-	room, err := h.room(c)
+	_, room, err := guard.Anchor(c, h.Auth, h.Rooms)
 	if err != nil {
 		return err
 	}
@@ -266,11 +248,11 @@ func (h *Handler) addRule(c *fiber.Ctx) error {
 }
 
 func (h *Handler) unlocks(c *fiber.Ctx) error {
-	p, err := h.Auth.Request(c, auth.User|auth.Admin, "")
+	p, err := guard.Viewer(c, h.Auth)
 	if err != nil {
 		return err
 	}
-	room, err := h.room(c)
+	room, err := guard.Room(c, h.Rooms)
 	if err != nil {
 		return err
 	}
@@ -282,7 +264,7 @@ func (h *Handler) unlocks(c *fiber.Ctx) error {
 }
 
 func (h *Handler) wallet(c *fiber.Ctx) error {
-	p, err := h.Auth.Request(c, auth.User|auth.Admin, "")
+	p, err := guard.Viewer(c, h.Auth)
 	if err != nil {
 		return err
 	}
@@ -301,7 +283,7 @@ func (h *Handler) wallet(c *fiber.Ctx) error {
 }
 
 func (h *Handler) topUp(c *fiber.Ctx) error {
-	p, err := h.Auth.Request(c, auth.User|auth.Admin, "")
+	p, err := guard.Viewer(c, h.Auth)
 	if err != nil {
 		return err
 	}

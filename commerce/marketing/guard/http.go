@@ -2,11 +2,11 @@ package guard
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/livesell/livesell/commerce/internal/errmap"
 	"github.com/livesell/livesell/internal/apierr"
 	"github.com/livesell/livesell/internal/auth"
 )
@@ -52,29 +52,13 @@ func (g *Guard) Limit(c *fiber.Ctx, a Act, lim Limits) error {
 	return nil
 }
 
-// Code maps one domain error to a catalogue code.
-type Code struct {
-	Err  error
-	Code apierr.Code
-}
+// Code maps one domain error to a catalogue code (the tools' rows are
+// never Quiet: the domain's message names the broken rule).
+type Code = errmap.Code
 
 // MapErr turns err into a catalogue error through table (the domain's
 // message names the broken rule), or the 500 path.
-func MapErr(err error, table []Code) error {
-	if err == nil {
-		return nil
-	}
-	var ae *apierr.Error
-	if errors.As(err, &ae) {
-		return err
-	}
-	for _, e := range table {
-		if errors.Is(err, e.Err) {
-			return apierr.E(e.Code, "%s", err.Error()).WithCause(err)
-		}
-	}
-	return apierr.Internal(err)
-}
+func MapErr(err error, table []Code) error { return errmap.Map(err, table) }
 
 // Trail serves GET /api/games/audit?target= (admin): the audit trail of one
 // draw, packet or gift.
@@ -121,4 +105,45 @@ func (g *Guard) SetAccount(a Auth) fiber.Handler {
 		}
 		return c.JSON(fiber.Map{"user_id": user, "created_at": b.CreatedAt.UTC()})
 	}
+}
+
+// Room is the request's :room, which must exist (room_not_found
+// otherwise).
+func Room(c *fiber.Ctx, rooms Rooms) (string, error) {
+	room := c.Params("room")
+	ok, err := rooms.Exists(c.UserContext(), room)
+	if err != nil {
+		return "", apierr.Internal(err)
+	}
+	if !ok {
+		return "", apierr.E(apierr.CodeRoomNotFound, "no room %q", room)
+	}
+	return room, nil
+}
+
+// Anchor admits the room's anchor (an admin or the push key of :room),
+// then checks that the room exists: the prologue of the anchor's routes.
+func Anchor(c *fiber.Ctx, a Auth, rooms Rooms) (auth.Principal, string, error) {
+	p, err := a.Request(c, auth.Admin|auth.PushKey, c.Params("room"))
+	if err != nil {
+		return p, "", err
+	}
+	room, err := Room(c, rooms)
+	return p, room, err
+}
+
+// Viewer admits a signed-in viewer (or an admin): the prologue of the
+// audience's routes.
+func Viewer(c *fiber.Ctx, a Auth) (auth.Principal, error) {
+	return a.Request(c, auth.User|auth.Admin, "")
+}
+
+// Admit applies lim to act (see Limit) and returns act with the request's
+// address, ready to be recorded.
+func (g *Guard) Admit(c *fiber.Ctx, act Act, lim Limits) (Act, error) {
+	if err := g.Limit(c, act, lim); err != nil {
+		return act, err
+	}
+	act.Addr = Addr(c)
+	return act, nil
 }

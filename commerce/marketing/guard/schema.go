@@ -8,9 +8,8 @@ package guard
 import (
 	"context"
 	"embed"
-	"fmt"
-	"io/fs"
 
+	"github.com/livesell/livesell/commerce/internal/migrate"
 	"github.com/livesell/livesell/internal/sqldb"
 )
 
@@ -19,12 +18,5 @@ var files embed.FS
 
 // Migrate applies the guard migrations (component "marketing-guard").
 func Migrate(ctx context.Context, db *sqldb.DB) error {
-	sub, err := fs.Sub(files, "migrations")
-	if err != nil {
-		return fmt.Errorf("guard schema: %w", err)
-	}
-	if err := db.Migrate(ctx, "marketing-guard", sub); err != nil {
-		return fmt.Errorf("guard schema: %w", err)
-	}
-	return nil
+	return migrate.Embedded(ctx, db, files, "marketing-guard", "guard schema")
 }

@@ -8,7 +8,6 @@ import (
 	"github.com/livesell/livesell/commerce/internal/ids"
 	"github.com/livesell/livesell/commerce/marketing/guard"
 	"github.com/livesell/livesell/internal/apierr"
-	"github.com/livesell/livesell/internal/auth"
 )
 
 var errTable = []guard.Code{
@@ -82,24 +81,8 @@ func (h *Handler) Mount(r fiber.Router) {
 	r.Post("/api/redpackets/:id/grab", h.grab)
 }
 
-func (h *Handler) room(c *fiber.Ctx) (string, error) {
-	room := c.Params("room")
-	ok, err := h.Rooms.Exists(c.UserContext(), room)
-	if err != nil {
-		return "", apierr.Internal(err)
-	}
-	if !ok {
-		return "", apierr.E(apierr.CodeRoomNotFound, "no room %q", room)
-	}
-	return room, nil
-}
-
 func (h *Handler) launch(c *fiber.Ctx) error {
-	p, err := h.Auth.Request(c, auth.Admin|auth.PushKey, c.Params("room"))
-	if err != nil {
-		return err
-	}
-	room, err := h.room(c)
+	p, room, err := guard.Anchor(c, h.Auth, h.Rooms)
 	if err != nil {
 		return err
 	}
@@ -129,7 +112,7 @@ func (h *Handler) launch(c *fiber.Ctx) error {
 }
 
 func (h *Handler) list(c *fiber.Ctx) error {
-	room, err := h.room(c)
+	room, err := guard.Room(c, h.Rooms)
 	if err != nil {
 		return err
 	}
@@ -144,16 +127,16 @@ func (h *Handler) list(c *fiber.Ctx) error {
 }
 
 func (h *Handler) grab(c *fiber.Ctx) error {
-	p, err := h.Auth.Request(c, auth.User|auth.Admin, "")
+	p, err := guard.Viewer(c, h.Auth)
 	if err != nil {
 		return err
 	}
 	id := c.Params("id")
 	act := guard.Act{Action: "redpacket.grab", UserID: p.UserID, Target: id}
-	if err := h.Guard.Limit(c, act, guard.GrabLimits); err != nil {
+	act, err = h.Guard.Admit(c, act, guard.GrabLimits)
+	if err != nil {
 		return err
 	}
-	act.Addr = guard.Addr(c)
 	g, err := h.S.Grab(c.UserContext(), id, p.UserID)
 	if err != nil {
 		h.Guard.Record(c.UserContext(), act, "refused", err.Error())

@@ -13,13 +13,13 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/livesell/livesell/commerce/internal/migrate"
 	"github.com/livesell/livesell/commerce/marketing/wallet"
 	"github.com/livesell/livesell/internal/sqldb"
 )
@@ -29,14 +29,7 @@ var files embed.FS
 
 // Migrate applies the red-packet migrations (component "marketing-redpacket").
 func Migrate(ctx context.Context, db *sqldb.DB) error {
-	sub, err := fs.Sub(files, "migrations")
-	if err != nil {
-		return fmt.Errorf("redpacket schema: %w", err)
-	}
-	if err := db.Migrate(ctx, "marketing-redpacket", sub); err != nil {
-		return fmt.Errorf("redpacket schema: %w", err)
-	}
-	return nil
+	return migrate.Embedded(ctx, db, files, "marketing-redpacket", "redpacket schema")
 }
 
 // Split modes.

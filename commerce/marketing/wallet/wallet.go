@@ -11,10 +11,10 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"time"
 
 	"github.com/livesell/livesell/commerce/internal/ids"
+	"github.com/livesell/livesell/commerce/internal/migrate"
 	"github.com/livesell/livesell/internal/sqldb"
 )
 
@@ -23,14 +23,7 @@ var files embed.FS
 
 // Migrate applies the wallet migrations (component "marketing-wallet").
 func Migrate(ctx context.Context, db *sqldb.DB) error {
-	sub, err := fs.Sub(files, "migrations")
-	if err != nil {
-		return fmt.Errorf("wallet schema: %w", err)
-	}
-	if err := db.Migrate(ctx, "marketing-wallet", sub); err != nil {
-		return fmt.Errorf("wallet schema: %w", err)
-	}
-	return nil
+	return migrate.Embedded(ctx, db, files, "marketing-wallet", "wallet schema")
 }
 
 // Points is the currency of loyalty points.

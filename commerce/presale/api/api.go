@@ -15,6 +15,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/livesell/livesell/commerce/internal/errmap"
 	"github.com/livesell/livesell/commerce/order"
 	"github.com/livesell/livesell/commerce/presale"
 	"github.com/livesell/livesell/commerce/stock"
@@ -111,26 +112,22 @@ func checkContentType(c *fiber.Ctx, want string) error {
 	return nil
 }
 
-// errTable maps presale and order errors to catalogue codes; detail says
-// whether the domain's message is shown.
-var errTable = []struct {
-	err    error
-	code   apierr.Code
-	detail bool
-}{
-	{presale.ErrBadVisitor, apierr.CodeInvalidView, false},
-	{presale.ErrInvalid, apierr.CodeInvalidTicketRequest, true},
-	{presale.ErrNoTier, apierr.CodeTierNotFound, false},
-	{presale.ErrSoldOut, apierr.CodeTierSoldOut, false},
-	{presale.ErrLimit, apierr.CodeTicketLimit, false},
-	{presale.ErrClosed, apierr.CodeSalesClosed, false},
-	{presale.ErrBadState, apierr.CodeTicketState, true},
-	{presale.ErrBalanceLate, apierr.CodeBalanceClosed, false},
-	{presale.ErrInFlight, apierr.CodeTicketsUnavailable, false},
-	{order.ErrBadState, apierr.CodeStateConflict, true},
-	{order.ErrInvalid, apierr.CodeInvalidRequest, true},
-	{order.ErrNotFound, apierr.CodeOrderNotFound, true},
-	{stock.ErrUnavailable, apierr.CodeTicketsUnavailable, false},
+// errTable maps presale and order errors to catalogue codes; a Quiet row
+// hides the domain's message.
+var errTable = []errmap.Code{
+	{Err: presale.ErrBadVisitor, Code: apierr.CodeInvalidView, Quiet: true},
+	{Err: presale.ErrInvalid, Code: apierr.CodeInvalidTicketRequest},
+	{Err: presale.ErrNoTier, Code: apierr.CodeTierNotFound, Quiet: true},
+	{Err: presale.ErrSoldOut, Code: apierr.CodeTierSoldOut, Quiet: true},
+	{Err: presale.ErrLimit, Code: apierr.CodeTicketLimit, Quiet: true},
+	{Err: presale.ErrClosed, Code: apierr.CodeSalesClosed, Quiet: true},
+	{Err: presale.ErrBadState, Code: apierr.CodeTicketState},
+	{Err: presale.ErrBalanceLate, Code: apierr.CodeBalanceClosed, Quiet: true},
+	{Err: presale.ErrInFlight, Code: apierr.CodeTicketsUnavailable, Quiet: true},
+	{Err: order.ErrBadState, Code: apierr.CodeStateConflict},
+	{Err: order.ErrInvalid, Code: apierr.CodeInvalidRequest},
+	{Err: order.ErrNotFound, Code: apierr.CodeOrderNotFound},
+	{Err: stock.ErrUnavailable, Code: apierr.CodeTicketsUnavailable, Quiet: true},
 }
 
 // mapErr turns a domain error into a catalogue error (others are 500).
@@ -142,15 +139,7 @@ func mapErr(err error, notFound apierr.Code) error {
 	if errors.Is(err, presale.ErrNotFound) {
 		return apierr.New(notFound)
 	}
-	for _, e := range errTable {
-		if errors.Is(err, e.err) {
-			if e.detail {
-				return apierr.E(e.code, "%s", err.Error()).WithCause(err)
-			}
-			return apierr.Wrap(e.code, err)
-		}
-	}
-	return apierr.Internal(err)
+	return errmap.Map(err, errTable)
 }
 
 // perUser is a fixed-window limit of attempts per user on this node.

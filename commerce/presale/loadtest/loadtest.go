@@ -9,22 +9,14 @@
 package loadtest
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
-	"net"
-	"net/http"
-	"net/url"
-	"sort"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"time"
 
+	"github.com/livesell/livesell/commerce/internal/loadtool"
 	"github.com/livesell/livesell/commerce/payment/sandbox"
 )
 
@@ -60,99 +52,6 @@ func (r Result) Line() string {
 		float64(r.P50.Microseconds())/1000, float64(r.P99.Microseconds())/1000, r.Paid, r.Entitled)
 }
 
-// CheckLoopback refuses a server that is not on a loopback address.
-func CheckLoopback(server string) error {
-	u, err := url.Parse(server)
-	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return fmt.Errorf("loadtest: --server must be an http(s) URL: %q", server)
-	}
-	if u.Hostname() == "localhost" {
-		return nil
-	}
-	if ip := net.ParseIP(u.Hostname()); ip == nil || !ip.IsLoopback() {
-		return fmt.Errorf("loadtest: refusing to load %s: only loopback addresses", u.Hostname())
-	}
-	return nil
-}
-
-type client struct {
-	base string
-	http *http.Client
-}
-
-func (c *client) call(ctx context.Context, method, path, token string, body []byte, header map[string]string, out any) (int, error) {
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
-	if err != nil {
-		return 0, err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
-	if out != nil && resp.StatusCode < 300 {
-		if err := json.Unmarshal(raw, out); err != nil {
-			return resp.StatusCode, fmt.Errorf("%s %s: %w", method, path, err)
-		}
-	}
-	if resp.StatusCode >= 500 {
-		return resp.StatusCode, fmt.Errorf("%s %s: %d %.200s", method, path, resp.StatusCode, raw)
-	}
-	return resp.StatusCode, nil
-}
-
-func jsonBody(v any) []byte {
-	b, _ := json.Marshal(v)
-	return b
-}
-
-// parallel runs fn(i) for i in [0,n) on c workers and returns the first error.
-func parallel(ctx context.Context, n, c int, fn func(i int) error) error {
-	var next atomic.Int64
-	var firstErr error
-	var once sync.Once
-	var wg sync.WaitGroup
-	for range c {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n || ctx.Err() != nil {
-					return
-				}
-				if err := fn(i); err != nil {
-					once.Do(func() { firstErr = err })
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	return firstErr
-}
-
-func pct(d []time.Duration, p float64) time.Duration {
-	if len(d) == 0 {
-		return 0
-	}
-	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
-	return d[int(float64(len(d)-1)*p)]
-}
-
 type purchase struct {
 	Ticket struct {
 		ID         string `json:"id"`
@@ -169,60 +68,40 @@ type purchase struct {
 // Run performs the presale race and writes a report to out.
 func Run(ctx context.Context, o Options, out io.Writer) (Result, error) {
 	var res Result
-	if err := CheckLoopback(o.Server); err != nil {
+	if err := loadtool.CheckLoopback(o.Server); err != nil {
 		return res, err
 	}
 	if o.Buyers < 1 || o.Tickets < 2 || o.Concurrency < 1 || o.PayShare < 0 || o.PayShare > 1 || o.Price1 <= 0 || o.Price2 <= 0 {
 		return res, errors.New("loadtest: need --buyers ≥ 1, --tickets ≥ 2, --concurrency ≥ 1, positive prices, 0 ≤ --pay-share ≤ 1")
 	}
-	tr := &http.Transport{MaxIdleConns: o.Concurrency * 2, MaxIdleConnsPerHost: o.Concurrency * 2, MaxConnsPerHost: o.Concurrency, IdleConnTimeout: time.Minute}
-	defer tr.CloseIdleConnections()
-	c := &client{base: o.Server, http: &http.Client{Transport: tr, Timeout: 60 * time.Second}}
+	c := loadtool.NewClient(o.Server, o.Concurrency, 8<<20)
+	defer c.Close()
 	run := strconv.FormatInt(time.Now().UnixNano(), 36)
 	room := "presale-" + run
 	first := o.Tickets / 2
 	offer := map[string]any{"title": "bench " + run, "starts_at": time.Now().Add(7 * 24 * time.Hour).UTC().Format(time.RFC3339), "currency": "CNY",
 		"tiers": []any{map[string]any{"name": "standard", "quantity": o.Tickets, "mode": "tiered", "comment": true,
 			"steps": []any{map[string]any{"quantity": first, "price_minor": o.Price1}, map[string]any{"price_minor": o.Price2}}}}}
-	if st, err := c.call(ctx, "PUT", "/api/rooms/"+room+"/presale", o.AdminToken, jsonBody(offer), nil, nil); err != nil || st != 200 {
+	if st, err := c.Call(ctx, "PUT", "/api/rooms/"+room+"/presale", o.AdminToken, offer, nil, nil); err != nil || st != 200 {
 		return res, fmt.Errorf("loadtest: put offer: status %d: %v", st, err)
 	}
 	fmt.Fprintf(out, "room %s: %d tickets (%d at %d, %d at %d), buyers %d, concurrency %d\n", room, o.Tickets, first, o.Price1, o.Tickets-first, o.Price2, o.Buyers, o.Concurrency)
 
-	tokens := make([]string, o.Buyers)
 	start := time.Now()
-	if err := parallel(ctx, o.Buyers, o.Concurrency, func(i int) error {
-		var tok struct {
-			Token string `json:"token"`
-		}
-		st, err := c.call(ctx, "POST", "/api/tokens", o.AdminToken, jsonBody(map[string]any{"user_id": "ps-" + run + "-" + strconv.Itoa(i)}), nil, &tok)
-		if err != nil || st != 201 {
-			return fmt.Errorf("mint token: status %d: %v", st, err)
-		}
-		tokens[i] = tok.Token
-		return nil
-	}); err != nil {
+	tokens, err := loadtool.MintTokens(ctx, c, o.AdminToken, "ps-"+run+"-", o.Buyers, o.Concurrency)
+	if err != nil {
 		return res, fmt.Errorf("loadtest: %w", err)
 	}
 	fmt.Fprintf(out, "minted %d tokens in %s\n", o.Buyers, time.Since(start).Round(time.Millisecond))
 
-	lat := make([]time.Duration, o.Buyers)
-	status := make([]int, o.Buyers)
 	bought := make([]purchase, o.Buyers)
 	body := []byte(`{"tier":"standard"}`)
 	path := "/api/rooms/" + room + "/presale/tickets"
-	start = time.Now()
-	parallel(ctx, o.Buyers, o.Concurrency, func(i int) error {
-		t0 := time.Now()
-		st, err := c.call(ctx, "POST", path, tokens[i], body, map[string]string{"Idempotency-Key": "ps-" + strconv.Itoa(i)}, &bought[i])
-		lat[i] = time.Since(t0)
-		if err != nil && st == 0 {
-			st = -1
-		}
-		status[i] = st
-		return nil
+	race := loadtool.RunRace(ctx, o.Buyers, o.Concurrency, func(i int) (int, error) {
+		return c.Call(ctx, "POST", path, tokens[i], body, map[string]string{"Idempotency-Key": "ps-" + strconv.Itoa(i)}, &bought[i])
 	})
-	res.RaceDuration = time.Since(start)
+	lat, status := race.Lat, race.Status
+	res.RaceDuration = race.Took
 	res.Attempts = o.Buyers
 	var createdLat, soldLat []time.Duration
 	for i, st := range status {
@@ -246,8 +125,8 @@ func Run(ctx context.Context, o Options, out io.Writer) (Result, error) {
 			res.Errors++
 		}
 	}
-	res.P50, res.P99 = pct(append([]time.Duration(nil), lat...), 0.50), pct(append([]time.Duration(nil), lat...), 0.99)
-	res.CreatedP99, res.SoldOutP99 = pct(createdLat, 0.99), pct(soldLat, 0.99)
+	res.P50, res.P99 = loadtool.Percentile(append([]time.Duration(nil), lat...), 0.50), loadtool.Percentile(append([]time.Duration(nil), lat...), 0.99)
+	res.CreatedP99, res.SoldOutP99 = loadtool.Percentile(createdLat, 0.99), loadtool.Percentile(soldLat, 0.99)
 	res.RPS = float64(res.Attempts) / res.RaceDuration.Seconds()
 	if res.AtPrice1 > first {
 		res.WrongPrice += res.AtPrice1 - first
@@ -265,7 +144,7 @@ func Run(ctx context.Context, o Options, out io.Writer) (Result, error) {
 			} `json:"steps"`
 		} `json:"tiers"`
 	}
-	if st, err := c.call(ctx, "GET", "/api/rooms/"+room+"/presale", "", nil, nil, &view); err != nil || st != 200 || len(view.Tiers) != 1 || len(view.Tiers[0].Steps) != 2 {
+	if st, err := c.Call(ctx, "GET", "/api/rooms/"+room+"/presale", "", nil, nil, &view); err != nil || st != 200 || len(view.Tiers) != 1 || len(view.Tiers[0].Steps) != 2 {
 		return res, fmt.Errorf("loadtest: read offer: %d %v", st, err)
 	}
 	v := view.Tiers[0]
@@ -280,7 +159,7 @@ func Run(ctx context.Context, o Options, out io.Writer) (Result, error) {
 			Reservations int64 `json:"reservations"`
 		} `json:"total"`
 	}
-	c.call(ctx, "GET", "/api/rooms/"+room+"/presale/stats", o.AdminToken, nil, nil, &stats)
+	c.Call(ctx, "GET", "/api/rooms/"+room+"/presale/stats", o.AdminToken, nil, nil, &stats)
 	if int(stats.Total.Reservations) > o.Tickets {
 		res.Oversell = max(res.Oversell, int(stats.Total.Reservations)-o.Tickets)
 	}
@@ -295,20 +174,13 @@ func Run(ctx context.Context, o Options, out io.Writer) (Result, error) {
 	}
 
 	// Pay a share, each signed callback twice, shuffled; one entitlement each.
-	var toPay []int
-	for i := range status {
-		if status[i] == 201 {
-			toPay = append(toPay, i)
-		}
-	}
-	rand.Shuffle(len(toPay), func(a, b int) { toPay[a], toPay[b] = toPay[b], toPay[a] })
-	toPay = toPay[:int(float64(len(toPay))*o.PayShare)]
+	toPay := loadtool.ToPay(status, o.PayShare)
 	payIDs := make([]string, len(toPay))
-	if err := parallel(ctx, len(toPay), o.Concurrency, func(k int) error {
+	if err := loadtool.Parallel(ctx, len(toPay), o.Concurrency, func(k int) error {
 		var co struct {
 			PaymentID string `json:"payment_id"`
 		}
-		st, err := c.call(ctx, "POST", "/api/orders/"+bought[toPay[k]].Order.ID+"/pay", tokens[toPay[k]], []byte(`{"provider":"sandbox"}`), nil, &co)
+		st, err := c.Call(ctx, "POST", "/api/orders/"+bought[toPay[k]].Order.ID+"/pay", tokens[toPay[k]], []byte(`{"provider":"sandbox"}`), nil, &co)
 		if err != nil || st != 200 {
 			return fmt.Errorf("pay: %d %v", st, err)
 		}
@@ -317,21 +189,13 @@ func Run(ctx context.Context, o Options, out io.Writer) (Result, error) {
 	}); err != nil {
 		return res, fmt.Errorf("loadtest: %w", err)
 	}
-	sends := make([]int, 0, 2*len(toPay))
-	for k := range toPay {
-		sends = append(sends, k, k)
-	}
-	rand.Shuffle(len(sends), func(a, b int) { sends[a], sends[b] = sends[b], sends[a] })
+	sends := loadtool.Twice(len(toPay))
 	sp := sandbox.New(o.SandboxSecret, 5*time.Minute)
-	parallel(ctx, len(sends), o.Concurrency, func(j int) error {
+	loadtool.Parallel(ctx, len(sends), o.Concurrency, func(j int) error {
 		k := sends[j]
 		p := bought[toPay[k]]
 		h, b := sp.Callback(sandbox.Notice{PaymentID: payIDs[k], TransactionID: "ps-tx-" + payIDs[k], Status: "paid", AmountMinor: p.Order.AmountMinor, Currency: p.Order.Currency}, time.Now())
-		hdr := map[string]string{}
-		for name := range h {
-			hdr[name] = h.Get(name)
-		}
-		c.call(ctx, "POST", "/api/payments/sandbox/callback", "", b, hdr, nil)
+		c.Call(ctx, "POST", "/api/payments/sandbox/callback", "", b, loadtool.Headers(h), nil)
 		return nil
 	})
 	res.Paid = len(toPay)
@@ -341,7 +205,7 @@ func Run(ctx context.Context, o Options, out io.Writer) (Result, error) {
 			RevokedAt *string `json:"revoked_at"`
 		} `json:"entitlements"`
 	}
-	if st, err := c.call(ctx, "GET", "/api/rooms/"+room+"/presale/entitlements", o.AdminToken, nil, nil, &ents); err != nil || st != 200 {
+	if st, err := c.Call(ctx, "GET", "/api/rooms/"+room+"/presale/entitlements", o.AdminToken, nil, nil, &ents); err != nil || st != 200 {
 		return res, fmt.Errorf("loadtest: entitlements: %d %v", st, err)
 	}
 	for _, e := range ents.Entitlements {
