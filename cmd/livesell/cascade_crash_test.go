@@ -269,7 +269,7 @@ func TestOriginCrashAcrossProcesses(t *testing.T) {
 		var up time.Time
 		testenv.Eventually(t, 30*time.Second, func() bool {
 			var ok bool
-			up, ok = e.logged(killed, "cascade link up", "origin="+d.base)
+			up, ok = e.logged(killed, "cascade link up", "to="+d.base)
 			return ok
 		}, "%s never linked to D", e.name)
 		down, _ := e.logged(killed, "cascade link")
@@ -328,7 +328,7 @@ func TestOriginCrashAcrossProcesses(t *testing.T) {
 		var up time.Time
 		testenv.Eventually(t, 30*time.Second, func() bool {
 			var ok bool
-			up, ok = n.logged(back, "cascade link up", "origin="+e.base)
+			up, ok = n.logged(back, "cascade link up", "to="+e.base)
 			return ok
 		}, "%s never linked to E", n.name)
 		t.Logf("edge %s: link to E up %v after the republish", n.name, up.Sub(back).Round(time.Millisecond))

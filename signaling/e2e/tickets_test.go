@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -125,16 +124,16 @@ func mint(t *testing.T, n *node, user string) string {
 	return tok
 }
 
-// whepStatus posts a viewer offer (the token in ?token=, which survives a
-// redirect to the publisher's node) and returns the error code and status.
+// whepStatus posts a viewer offer (the token in the header; a redirect to
+// the publisher's node carries a grant of its own) and returns the error
+// code and status.
 func whepStatus(t *testing.T, whep, token string) (string, int) {
 	t.Helper()
-	u := whep + "?layer=auto"
-	if token != "" {
-		u += "&token=" + url.QueryEscape(token)
-	}
-	req, _ := http.NewRequest("POST", u, strings.NewReader(viewerOffer(t)))
+	req, _ := http.NewRequest("POST", whep+"?layer=auto", strings.NewReader(viewerOffer(t)))
 	req.Header.Set("Content-Type", "application/sdp")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -171,7 +170,7 @@ func playAs(t *testing.T, n *node, api *webrtc.API, whep, token string) *viewer 
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, answer := n.request("POST", whep+"?layer=auto&token="+url.QueryEscape(token), offer, "Content-Type", "application/sdp")
+	resp, answer := n.request("POST", whep+"?layer=auto", offer, "Content-Type", "application/sdp", "Authorization", "Bearer "+token)
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("WHEP with a ticket: %d %s", resp.StatusCode, answer)
 	}
