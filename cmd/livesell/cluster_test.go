@@ -294,14 +294,5 @@ func (p *proc) metric(name string) float64 {
 // the real Redis (a fresh namespace), PostgreSQL (a fresh schema) and NATS,
 // and the secrets.
 func sharedCluster(t *testing.T) map[string]string {
-	return map[string]string{
-		"LIVESELL_DATABASE_URL":   testenv.PostgresURL(t),
-		"LIVESELL_REDIS_URL":      testenv.RedisURL(),
-		"LIVESELL_NATS_URL":       testenv.NATSURL(),
-		"LIVESELL_NAMESPACE":      testenv.Namespace(t),
-		"LIVESELL_ADMIN_TOKEN":    "cluster-admin-token-0123456789abcdef0123",
-		"LIVESELL_JWT_SECRET":     "cluster-jwt-secret-0123456789abcdef",
-		"LIVESELL_SANDBOX_SECRET": "cluster-sandbox-secret-0123456789",
-		"LIVESELL_NODE_SECRET":    "cluster-node-secret-0123456789abcdef01",
-	}
+	return testenv.ClusterEnv(t, "LIVESELL_NODE_SECRET", testenv.NodeSecret)
 }

@@ -156,16 +156,7 @@ func connected(v *edgeViewer) bool {
 // new WHEP request.
 func TestCascadeAcrossNodes(t *testing.T) {
 	ns := testenv.Namespace(t)
-	shared := map[string]string{
-		"LIVESELL_DATABASE_URL":   testenv.PostgresURL(t),
-		"LIVESELL_REDIS_URL":      testenv.RedisURL(),
-		"LIVESELL_NATS_URL":       testenv.NATSURL(),
-		"LIVESELL_NAMESPACE":      ns,
-		"LIVESELL_ADMIN_TOKEN":    "cluster-admin-token-0123456789abcdef0123",
-		"LIVESELL_JWT_SECRET":     "cluster-jwt-secret-0123456789abcdef",
-		"LIVESELL_SANDBOX_SECRET": "cluster-sandbox-secret-0123456789",
-		"LIVESELL_NODE_SECRET":    "cluster-node-secret-0123456789abcdef01",
-	}
+	shared := testenv.ClusterEnv(t, "LIVESELL_NAMESPACE", ns, "LIVESELL_NODE_SECRET", testenv.NodeSecret)
 	a, stopA := startCascadeNode(t, shared)
 	b, _ := startCascadeNode(t, shared)
 	c, _ := startCascadeNode(t, shared)
@@ -365,15 +356,7 @@ func TestCascadeAcrossNodes(t *testing.T) {
 // viewer with the 307 to the origin, as without the cascade.
 func TestCascadeFallsBackToRedirect(t *testing.T) {
 	ns := testenv.Namespace(t)
-	shared := map[string]string{
-		"LIVESELL_DATABASE_URL":   testenv.PostgresURL(t),
-		"LIVESELL_REDIS_URL":      testenv.RedisURL(),
-		"LIVESELL_NATS_URL":       testenv.NATSURL(),
-		"LIVESELL_NAMESPACE":      ns,
-		"LIVESELL_ADMIN_TOKEN":    "cluster-admin-token-0123456789abcdef0123",
-		"LIVESELL_JWT_SECRET":     "cluster-jwt-secret-0123456789abcdef",
-		"LIVESELL_SANDBOX_SECRET": "cluster-sandbox-secret-0123456789",
-	}
+	shared := testenv.ClusterEnv(t, "LIVESELL_NAMESPACE", ns)
 	a, _ := startCascadeNode(t, shared)
 	shared["LIVESELL_NODE_SECRET"] = "cluster-node-secret-0123456789abcdef01"
 	b, _ := startCascadeNode(t, shared)
@@ -409,16 +392,7 @@ func TestCascadeFallsBackToRedirect(t *testing.T) {
 // the local publisher without a new WHEP request.
 func TestCascadeAnchorMovesToTheEdge(t *testing.T) {
 	ns := testenv.Namespace(t)
-	shared := map[string]string{
-		"LIVESELL_DATABASE_URL":   testenv.PostgresURL(t),
-		"LIVESELL_REDIS_URL":      testenv.RedisURL(),
-		"LIVESELL_NATS_URL":       testenv.NATSURL(),
-		"LIVESELL_NAMESPACE":      ns,
-		"LIVESELL_ADMIN_TOKEN":    "cluster-admin-token-0123456789abcdef0123",
-		"LIVESELL_JWT_SECRET":     "cluster-jwt-secret-0123456789abcdef",
-		"LIVESELL_SANDBOX_SECRET": "cluster-sandbox-secret-0123456789",
-		"LIVESELL_NODE_SECRET":    "cluster-node-secret-0123456789abcdef01",
-	}
+	shared := testenv.ClusterEnv(t, "LIVESELL_NAMESPACE", ns, "LIVESELL_NODE_SECRET", testenv.NodeSecret)
 	a, _ := startCascadeNode(t, shared)
 	b, _ := startCascadeNode(t, shared)
 	api := peerAPI(t)

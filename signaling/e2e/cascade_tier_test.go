@@ -13,16 +13,7 @@ import (
 // cascadeShared is the environment every node of a cascade test shares:
 // the real stores, one namespace, the same secrets.
 func cascadeShared(t *testing.T) map[string]string {
-	return map[string]string{
-		"LIVESELL_DATABASE_URL":   testenv.PostgresURL(t),
-		"LIVESELL_REDIS_URL":      testenv.RedisURL(),
-		"LIVESELL_NATS_URL":       testenv.NATSURL(),
-		"LIVESELL_NAMESPACE":      testenv.Namespace(t),
-		"LIVESELL_ADMIN_TOKEN":    "cluster-admin-token-0123456789abcdef0123",
-		"LIVESELL_JWT_SECRET":     "cluster-jwt-secret-0123456789abcdef",
-		"LIVESELL_SANDBOX_SECRET": "cluster-sandbox-secret-0123456789",
-		"LIVESELL_NODE_SECRET":    "cluster-node-secret-0123456789abcdef01",
-	}
+	return testenv.ClusterEnv(t, "LIVESELL_NODE_SECRET", testenv.NodeSecret)
 }
 
 // withUpstream is shared plus this node's upstream.

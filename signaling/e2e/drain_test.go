@@ -17,17 +17,7 @@ import (
 
 // drainShared are the stores and secrets the nodes of a drain test share.
 func drainShared(t *testing.T) map[string]string {
-	return map[string]string{
-		"LIVESELL_DATABASE_URL":   testenv.PostgresURL(t),
-		"LIVESELL_REDIS_URL":      testenv.RedisURL(),
-		"LIVESELL_NATS_URL":       testenv.NATSURL(),
-		"LIVESELL_NAMESPACE":      testenv.Namespace(t),
-		"LIVESELL_ADMIN_TOKEN":    "cluster-admin-token-0123456789abcdef0123",
-		"LIVESELL_JWT_SECRET":     "cluster-jwt-secret-0123456789abcdef",
-		"LIVESELL_SANDBOX_SECRET": "cluster-sandbox-secret-0123456789",
-		"LIVESELL_NODE_SECRET":    "cluster-node-secret-0123456789abcdef01",
-		"LIVESELL_DRAIN_TIMEOUT":  "0s",
-	}
+	return testenv.ClusterEnv(t, "LIVESELL_NODE_SECRET", testenv.NodeSecret, "LIVESELL_DRAIN_TIMEOUT", "0s")
 }
 
 // with is shared plus the name, value pairs given.

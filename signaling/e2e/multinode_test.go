@@ -105,15 +105,7 @@ func (n *node) metric(name string) string {
 // another node take the room.
 func TestWHEPFollowsThePublisherAcrossNodes(t *testing.T) {
 	ns := testenv.Namespace(t)
-	shared := map[string]string{
-		"LIVESELL_DATABASE_URL":   testenv.PostgresURL(t),
-		"LIVESELL_REDIS_URL":      testenv.RedisURL(),
-		"LIVESELL_NATS_URL":       testenv.NATSURL(),
-		"LIVESELL_NAMESPACE":      ns,
-		"LIVESELL_ADMIN_TOKEN":    "cluster-admin-token-0123456789abcdef0123",
-		"LIVESELL_JWT_SECRET":     "cluster-jwt-secret-0123456789abcdef",
-		"LIVESELL_SANDBOX_SECRET": "cluster-sandbox-secret-0123456789",
-	}
+	shared := testenv.ClusterEnv(t, "LIVESELL_NAMESPACE", ns)
 	a := startClusterNode(t, shared)
 	b := startClusterNode(t, shared)
 	api := peerAPI(t)

@@ -31,16 +31,7 @@ func TestTicketAdmission(t *testing.T) {
 		admissionScenario(t, n, n)
 	})
 	t.Run("real", func(t *testing.T) {
-		shared := map[string]string{
-			"LIVESELL_DATABASE_URL":    testenv.PostgresURL(t),
-			"LIVESELL_REDIS_URL":       testenv.RedisURL(),
-			"LIVESELL_NATS_URL":        testenv.NATSURL(),
-			"LIVESELL_NAMESPACE":       testenv.Namespace(t),
-			"LIVESELL_ADMIN_TOKEN":     "cluster-admin-token-0123456789abcdef0123",
-			"LIVESELL_JWT_SECRET":      "cluster-jwt-secret-0123456789abcdef",
-			"LIVESELL_SANDBOX_SECRET":  "cluster-sandbox-secret-0123456789",
-			"LIVESELL_PAYMENT_SANDBOX": "on",
-		}
+		shared := testenv.ClusterEnv(t, "LIVESELL_PAYMENT_SANDBOX", "on")
 		a := startClusterNode(t, shared)
 		b := startClusterNode(t, shared)
 		admissionScenario(t, a, b)
