@@ -238,8 +238,8 @@ func TestRecordingAPI(t *testing.T) {
 			}
 			_, _, raw = httpDo(t, http.MethodPost, base+"/api/rooms/show/viewer-tokens", admin, "application/json", `{"user_id":"u1"}`)
 			viewer := jsonString(t, raw, "token")
-			if st, _, _ := httpDo(t, http.MethodGet, base+rec.MediaURL+"?token="+viewer, "", "", ""); st != http.StatusUnauthorized {
-				t.Errorf("private room's media with its viewer token in the URL: %d, want 401 (tokens never ride in URLs)", st)
+			if st, _, _ := httpDo(t, http.MethodGet, base+rec.MediaURL+"?token="+viewer, "", "", ""); st != http.StatusBadRequest {
+				t.Errorf("private room's media with its viewer token in the URL: %d, want 400 credential_in_query (tokens never ride in URLs)", st)
 			}
 			// The viewer's answer carries a playback grant for the media
 			// and clips, which a <video src> can use.

@@ -135,7 +135,7 @@ func TestRecordingAccess(t *testing.T) {
 			{"its grant, for a clip", rec + "clip?from_ms=0&to_ms=10&grant=" + g, "", http.StatusNotFound},
 			{"another recording's grant", rec + "media?grant=" + elsewhere, "", http.StatusUnauthorized},
 			{"a forged grant", rec + "media?grant=" + g[:len(g)-4] + "AAAA", "", http.StatusUnauthorized},
-			{"the viewer token in the URL", rec + "media?token=" + vipViewer, "", http.StatusUnauthorized},
+			{"the viewer token in the URL", rec + "media?token=" + vipViewer, "", http.StatusBadRequest},
 			{"a grant where the route takes none", "/api/rooms/vip/recordings?grant=" + g, "", http.StatusUnauthorized},
 		} {
 			if got := get(tt.path, tt.bearer); got != tt.want {
