@@ -4,11 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/livesell/livesell/commerce/internal/durable"
 	"github.com/livesell/livesell/internal/events"
 )
 
@@ -18,29 +18,11 @@ import (
 // HandleShow apply each event id once). The returned stop waits for the
 // running handlers.
 func (s *Scheduler) Consume(ctx context.Context, js jetstream.JetStream, ns string) (stop func(), err error) {
-	var (
-		wg      sync.WaitGroup
-		mu      sync.Mutex
-		stopped bool
-		ccs     []jetstream.ConsumeContext
-	)
-	enter := func() bool {
-		mu.Lock()
-		defer mu.Unlock()
-		if stopped {
-			return false
-		}
-		wg.Add(1)
-		return true
-	}
+	var stops []func() // one per consumer; each waits for its handlers
 	stop = func() {
-		for _, cc := range ccs {
-			cc.Stop()
+		for _, stopOne := range stops {
+			stopOne()
 		}
-		mu.Lock()
-		stopped = true
-		mu.Unlock()
-		wg.Wait()
 	}
 	streams := []struct {
 		cfg     jetstream.StreamConfig
@@ -78,12 +60,8 @@ func (s *Scheduler) Consume(ctx context.Context, js jetstream.JetStream, ns stri
 			stop()
 			return nil, fmt.Errorf("reminder: consumer %s: %w", st.durable, err)
 		}
-		handle, name := st.handle, st.cfg.Name
-		cc, err := cons.Consume(func(m jetstream.Msg) {
-			if !enter() {
-				return
-			}
-			defer wg.Done()
+		handle, name, consumer := st.handle, st.cfg.Name, st.durable
+		stopOne, err := durable.Consume(cons, func(m jetstream.Msg) {
 			if ctx.Err() != nil {
 				return // redelivered to another node
 			}
@@ -103,9 +81,9 @@ func (s *Scheduler) Consume(ctx context.Context, js jetstream.JetStream, ns stri
 		})
 		if err != nil {
 			stop()
-			return nil, fmt.Errorf("reminder: consume %s: %w", st.durable, err)
+			return nil, fmt.Errorf("reminder: consume %s: %w", consumer, err)
 		}
-		ccs = append(ccs, cc)
+		stops = append(stops, stopOne)
 	}
 	return stop, nil
 }
